@@ -1,0 +1,109 @@
+"""MMDS: capture, version, search, compare and deploy scikit-learn models from Jupyter.
+
+The functions here use one process-wide :class:`Registry` configured from ``MMDS_URL`` and
+``MMDS_HOME`` (or ``c.MMDS.url`` / ``c.MMDS.home``); call :func:`connect` to point elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import PackageNotFoundError, version as _pkg_version
+from typing import Any
+
+from .entities import STAGES, Version
+from .errors import (
+    AmbiguousReference,
+    ArtifactIntegrityError,
+    InvalidInput,
+    MMDSError,
+    NotFound,
+    UntrustedArtifact,
+)
+from .registry import Registry
+
+try:
+    __version__ = _pkg_version("mmds-jupyter")
+except PackageNotFoundError:  # running from a source tree without an install
+    __version__ = "0.0.0"
+
+_lock = threading.Lock()
+_default: Registry | None = None
+
+
+def registry() -> Registry:
+    """The process-wide registry, created on first use."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = Registry()
+        return _default
+
+
+def connect(url: str | None = None, home: str | None = None, actor: str | None = None,
+            **kwargs: Any) -> Registry:
+    """Point this process at another registry database / artifact root and return it."""
+    global _default
+    with _lock:
+        if _default is not None:
+            _default.close()
+        _default = Registry(url=url, home=home, actor=actor, **kwargs)
+        return _default
+
+
+def track(model: Any, name: str | None = None, project: str = "default", **kwargs: Any) -> Version:
+    """Capture a fitted estimator; see :meth:`Registry.track`."""
+    return registry().track(model, name=name, project=project, **kwargs)
+
+
+def get(ref: str) -> Version:
+    """The version a reference names; see :meth:`Registry.get`."""
+    return registry().get(ref)
+
+
+def load(ref: str, trusted: bool = False) -> Any:
+    """A working estimator of a version; see :meth:`Registry.load`."""
+    return registry().load(ref, trusted=trusted)
+
+
+def find(**kwargs: Any) -> Any:
+    """Search versions; see :meth:`Registry.find`."""
+    return registry().find(**kwargs)
+
+
+def compare(*refs: Any) -> Any:
+    """Compare versions side by side; see :meth:`Registry.compare`."""
+    return registry().compare(*refs)
+
+
+def lineage(ref: str, depth: int = 3) -> Any:
+    """Lineage of a version; see :meth:`Registry.lineage`."""
+    return registry().lineage(ref, depth=depth)
+
+
+def alias(ref: str, name: str) -> Version:
+    """Point an alias at a version; see :meth:`Registry.alias`."""
+    return registry().alias(ref, name)
+
+
+def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
+    """Move a version to a life-cycle stage; see :meth:`Registry.set_stage`."""
+    return registry().set_stage(ref, stage, reason=reason)
+
+
+def events(**kwargs: Any) -> Any:
+    """The audit log; see :meth:`Registry.events`."""
+    return registry().events(**kwargs)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext mmds_jupyter`` registers the ``%mmds`` magics."""
+    from mmds_magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+__all__ = [
+    "STAGES", "AmbiguousReference", "ArtifactIntegrityError", "InvalidInput", "MMDSError",
+    "NotFound", "Registry", "UntrustedArtifact", "Version", "alias", "compare", "connect",
+    "events", "find", "get", "lineage", "load", "registry", "set_stage", "track",
+]

@@ -1,0 +1,1 @@
+"""Capture a fitted estimator from the kernel: introspection, data sets, metrics, provenance."""

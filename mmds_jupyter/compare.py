@@ -1,0 +1,98 @@
+"""Side-by-side comparison of versions: params, features, metrics, slice metrics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .entities import Version
+
+SECTIONS = ("metrics", "slice metrics", "params", "features", "model")
+
+
+def _same(values: list[Any]) -> bool:
+    def norm(v: Any) -> Any:
+        if isinstance(v, float) and math.isnan(v):
+            return "nan"
+        return v
+
+    first = norm(values[0])
+    return all(norm(v) == first for v in values[1:])
+
+
+class Comparison:
+    """The compared versions and their differences; renders as an HTML table in notebooks."""
+
+    def __init__(self, versions: list[Version]):
+        self.versions = versions
+        self.refs = [v.ref for v in versions]
+
+    def rows(self) -> list[tuple[str, str, list[Any], bool]]:
+        """(section, key, one value per version, differs) for everything compared."""
+        vs = self.versions
+        out: list[tuple[str, str, list[Any], bool]] = []
+
+        def add(section: str, keys: list[str], get: Any) -> None:
+            for key in keys:
+                values = [get(v, key) for v in vs]
+                out.append((section, key, values, not _same(values)))
+
+        add("model", ["estimator", "task", "stage", "author", "created", "parent"], lambda v, k: {
+            "estimator": v.estimator_class, "task": v.task, "stage": v.stage,
+            "author": v.author, "created": v.created_at.strftime("%Y-%m-%d %H:%M"),
+            "parent": v.parent_ref}[k])
+        overall = sorted({m.name for v in vs for m in v.metrics if m.slice is None})
+        add("metrics", overall, lambda v, k: v.metric(k))
+        slices = sorted({(m.slice, m.name) for v in vs for m in v.metrics if m.slice})
+        for sl, name in slices:
+            values = [v.metric(name, sl) for v in vs]
+            out.append(("slice metrics", f"{sl} {name}", values, not _same(values)))
+        params = sorted({k for v in vs for k in v.params})
+        add("params", params, lambda v, k: v.params.get(k, "—"))
+        names = sorted({f.name for v in vs for f in v.features})
+
+        def feature_state(v: Version, k: str) -> str:
+            for f in v.features:
+                if f.name == k:
+                    return f"{f.dtype}" + ("" if f.used else " (unused)")
+            return "—"
+
+        add("features", names, feature_state)
+        order = {s: i for i, s in enumerate(SECTIONS)}
+        return sorted(out, key=lambda r: order[r[0]])
+
+    def to_frame(self) -> pd.DataFrame:
+        """A DataFrame indexed by (section, key), a column per version, plus ``differs``."""
+        rows = self.rows()
+        index = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in rows],
+                                          names=["section", "key"])
+        data = {ref: [r[2][i] for r in rows] for i, ref in enumerate(self.refs)}
+        frame = pd.DataFrame(data, index=index)
+        frame["differs"] = [r[3] for r in rows]
+        return frame
+
+    def differences(self) -> pd.DataFrame:
+        """Only the rows where the versions differ."""
+        frame = self.to_frame()
+        return frame[frame["differs"]]
+
+    def _repr_html_(self) -> str:
+        from .render import comparison_html
+
+        return comparison_html(self)
+
+    def to_html(self, path: str | Path | None = None) -> str:
+        """A standalone HTML report; written atomically to ``path`` when given."""
+        from .render import comparison_html, page
+        from .store.artifacts import atomic_write
+
+        html = page(f"MMDS comparison: {' vs '.join(self.refs)}", comparison_html(self))
+        if path is not None:
+            atomic_write(Path(path), html.encode())
+        return html
+
+    def __repr__(self) -> str:
+        return f"Comparison({', '.join(self.refs)})"

@@ -1,0 +1,56 @@
+"""Where MMDS keeps its database and artifacts: traitlets, with environment variables as defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from traitlets import Unicode, default
+from traitlets.config import Configurable
+
+
+def _home() -> Path:
+    return Path(os.environ.get("MMDS_HOME") or Path.home() / ".mmds").expanduser()
+
+
+class MMDS(Configurable):
+    """MMDS settings; set them as ``c.MMDS.url`` / ``c.MMDS.home`` or with MMDS_URL / MMDS_HOME."""
+
+    url = Unicode(
+        help="SQLAlchemy URL of the registry database, e.g. sqlite:///~/.mmds/mmds.db or "
+        "postgresql+psycopg://user@host/db. Defaults to $MMDS_URL, then SQLite under MMDS_HOME.",
+    ).tag(config=True)
+
+    home = Unicode(
+        help="Folder that holds artifacts (model files, reports). Defaults to $MMDS_HOME or ~/.mmds.",
+    ).tag(config=True)
+
+    actor = Unicode(
+        help="Name recorded as the author of versions and the actor of events. "
+        "Defaults to $MMDS_USER, then the login name.",
+    ).tag(config=True)
+
+    @default("home")
+    def _default_home(self) -> str:
+        return str(_home())
+
+    @default("url")
+    def _default_url(self) -> str:
+        env = os.environ.get("MMDS_URL")
+        if env:
+            return env
+        return f"sqlite:///{Path(self.home) / 'mmds.db'}"
+
+    @default("actor")
+    def _default_actor(self) -> str:
+        import getpass
+
+        return os.environ.get("MMDS_USER") or getpass.getuser()
+
+
+def expand_url(url: str) -> str:
+    """Expand ``~`` in a SQLite URL's path so ``sqlite:///~/.mmds/mmds.db`` works."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :].startswith("~"):
+        return prefix + str(Path(url[len(prefix) :]).expanduser())
+    return url

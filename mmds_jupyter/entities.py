@@ -1,0 +1,130 @@
+"""Plain dataclasses of the MMDS concepts; the store converts its rows into these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+STAGES = ("development", "validation", "production", "retired", "archived")
+
+
+@dataclass
+class Feature:
+    """One input column of a version."""
+
+    name: str
+    dtype: str
+    used: bool = True
+    importance: float | None = None
+
+
+@dataclass
+class Metric:
+    """One metric value, overall (``slice`` is None) or on a slice such as ``country=US``."""
+
+    name: str
+    value: float | None
+    slice: str | None = None
+    dataset: str = "test"
+
+
+@dataclass
+class Dataset:
+    """A fingerprinted data set."""
+
+    id: int
+    content_hash: str
+    name: str | None
+    n_rows: int
+    n_cols: int
+    schema: dict[str, str]
+    stats: dict[str, dict[str, Any]]
+    created_at: datetime
+
+
+@dataclass
+class Version:
+    """One immutable captured model version."""
+
+    id: int
+    project: str
+    name: str
+    version: int
+    stage: str
+    framework: str
+    estimator_class: str
+    task: str | None
+    author: str
+    created_at: datetime
+    params: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, Any] = field(default_factory=dict)
+    features: list[Feature] = field(default_factory=list)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    artifact_sha256: str | None = None
+    artifact_format: str | None = None
+    parent_id: int | None = None
+    parent_ref: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    _registry: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def ref(self) -> str:
+        """The full reference, ``project/name:version``."""
+        return f"{self.project}/{self.name}:{self.version}"
+
+    def metric(self, name: str, slice: str | None = None) -> float | None:
+        """Return one metric's value, or None when it was not recorded."""
+        for m in self.metrics:
+            if m.name == name and m.slice == slice:
+                return m.value
+        return None
+
+    @property
+    def overall_metrics(self) -> dict[str, float | None]:
+        return {m.name: m.value for m in self.metrics if m.slice is None}
+
+    def load(self, trusted: bool = False) -> Any:
+        """Load the model back into a working estimator (verified against its hash)."""
+        if self._registry is None:
+            from . import registry
+
+            return registry().load(self, trusted=trusted)
+        return self._registry.load(self, trusted=trusted)
+
+    def _repr_html_(self) -> str:
+        from .render import version_html
+
+        return version_html(self)
+
+
+@dataclass
+class LineageEdge:
+    """``src -relation-> dst``; src is always upstream of dst."""
+
+    src_kind: str
+    src_id: int
+    relation: str
+    dst_kind: str
+    dst_id: int
+
+
+@dataclass
+class Event:
+    """One entry of the append-only, hash-chained audit log."""
+
+    id: int
+    time: datetime
+    actor: str
+    action: str
+    object_kind: str
+    object_ref: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    prev_hash: str
+    hash: str

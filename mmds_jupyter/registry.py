@@ -1,0 +1,279 @@
+"""The registry service: the one object every public call (Python, magics, CLI, REST) goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .capture import datasets, introspect, metrics, provenance, serialize
+from .config import MMDS
+from .entities import STAGES, Event, Version
+from .errors import InvalidInput, MMDSError
+from .refs import Ref, check_name, parse_ref
+from .store.artifacts import ArtifactStore
+from .store.base import NewVersion, Query, Store
+from .store.db import Database
+from .store.sqlstore import SqlStore
+
+# A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
+StageGuard = Callable[[Version, str, str], None]
+
+
+def allow_any_stage(version: Version, stage: str, actor: str) -> None:
+    """The default life-cycle policy: any move between known stages is allowed."""
+
+
+class Registry:
+    """Capture, query and manage model versions in one store and one artifact root."""
+
+    def __init__(self, url: str | None = None, home: str | None = None, actor: str | None = None,
+                 config: MMDS | None = None, stage_guard: StageGuard = allow_any_stage):
+        cfg = config or MMDS()
+        self.url = url or cfg.url
+        self.home = home or cfg.home
+        self.actor = actor or cfg.actor
+        self.db = Database(self.url)
+        self.store: Store = SqlStore(self.db)
+        self.artifacts = ArtifactStore(self.home)
+        self.stage_guard = stage_guard
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # -- capture -------------------------------------------------------------------------------
+
+    def track(self, model: Any, name: str | None = None, project: str = "default", *,
+              X_test: Any = None, y_test: Any = None, slices: Iterable[str] | None = None,
+              X_train: Any = None, y_train: Any = None, parent: str | None = None,
+              tags: dict[str, str] | None = None, description: str | None = None,
+              serializer: str = "skops", cell_source: str | None = None,
+              notebook: str | None = None, label: str | None = None) -> Version:
+        """Capture a fitted estimator as a new version and return it.
+
+        Everything is checked before anything is written: a bad argument leaves the registry
+        as it was.
+        """
+        label = label or name or "the model"
+        introspect.check_trackable(model, label)
+        if name is None:
+            raise InvalidInput("Give the model a name, e.g. mmds.track(clf, name='churn').")
+        check_name("Model", name)
+        check_name("Project", project)
+        parent_ref = parse_ref(parent) if parent else None
+        slices = list(slices or [])
+        task = introspect.task_of(model)
+        features = introspect.input_features(model, X_train if X_train is not None else X_test)
+        feature_names = [f["name"] for f in features]
+
+        spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
+        metric_rows: list[dict[str, Any]] = []
+        if (X_test is None) != (y_test is None):
+            raise InvalidInput("Give both the test features and the test target (X_test and "
+                               "y_test), or neither.")
+        if X_test is not None:
+            X_eval, slice_cols = self._test_inputs(model, X_test, y_test, feature_names, slices,
+                                                   label)
+            metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols)
+            frame = datasets.as_frame(X_test, y_test, feature_names)
+            spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
+        elif slices:
+            raise InvalidInput("--slice needs test data: pass X_test and y_test too.")
+        if X_train is not None:
+            frame = datasets.as_frame(X_train, y_train, feature_names)
+            spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
+
+        prov = provenance.provenance(self.actor, cell_source=cell_source, notebook=notebook)
+        blob = serialize.dump(model, serializer)
+        # The file is written (and fsynced) before the version row commits: a crash in between
+        # leaves an unreferenced file, never a version that points at nothing.
+        sha = self.artifacts.put(blob)
+        spec = NewVersion(
+            project=project, name=name, framework=introspect.framework(model),
+            estimator_class=introspect.class_path(model), task=task, author=self.actor,
+            params=introspect.flat_params(model), steps=introspect.steps_tree(model),
+            features=features, outputs=introspect.outputs_of(model, task), metrics=metric_rows,
+            provenance=prov, environment=provenance.environment(), artifact_sha256=sha,
+            artifact_format=serializer, parent=parent_ref, notebook_path=prov["notebook"],
+            tags=dict(tags or {}), description=description, datasets=spec_datasets,
+        )
+        version = self.store.create_version(spec)
+        version._registry = self
+        return version
+
+    @staticmethod
+    def _test_inputs(model: Any, X: Any, y: Any, feature_names: list[str], slices: list[str],
+                     label: str) -> tuple[Any, dict[str, pd.Series]]:
+        """Check the test set against the model; return what to predict on and slice columns."""
+        n_rows = len(X)
+        if len(y) != n_rows:
+            raise InvalidInput(f"The test set has {n_rows} rows of features but {len(y)} target "
+                               "values; pass X_test and y_test of the same length.")
+        if isinstance(X, pd.DataFrame):
+            missing = [c for c in feature_names if c not in X.columns]
+            if hasattr(model, "feature_names_in_") and missing:
+                raise InvalidInput(
+                    f"The test set does not match {label}: it lacks the column(s) "
+                    f"{', '.join(map(repr, missing[:10]))} that the model was trained on. "
+                    "Pass a test DataFrame with the same columns as the training data."
+                )
+            bad = [c for c in slices if c not in X.columns]
+            if bad:
+                raise InvalidInput(
+                    f"Slice column(s) {', '.join(map(repr, bad))} are not in the test set; "
+                    f"its columns are {', '.join(map(str, list(X.columns)[:20]))}."
+                )
+            X_eval = X[feature_names] if hasattr(model, "feature_names_in_") else X
+            return X_eval, {c: X[c] for c in slices}
+        if slices:
+            raise InvalidInput("Slices are named columns: pass X_test as a pandas DataFrame to "
+                               "use --slice.")
+        n_features = getattr(model, "n_features_in_", None)
+        width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+        if n_features is not None and width is not None and width != n_features:
+            raise InvalidInput(f"The test set has {width} columns but {label} expects "
+                               f"{n_features}; pass test data shaped like the training data.")
+        return X, {}
+
+    # -- read ----------------------------------------------------------------------------------
+
+    def _ref(self, ref: str | Ref | Version) -> Ref:
+        if isinstance(ref, Version):
+            return Ref(name=ref.name, project=ref.project, version=ref.version)
+        return ref if isinstance(ref, Ref) else parse_ref(ref)
+
+    def get(self, ref: str | Ref | Version) -> Version:
+        """The version a reference names (``churn:3``, ``risk/churn@champion``, ``churn``)."""
+        version = self.store.resolve(self._ref(ref))
+        version._registry = self
+        return version
+
+    def load(self, ref: str | Ref | Version, trusted: bool = False) -> Any:
+        """The working estimator of a version, after checking the file against its hash."""
+        version = ref if isinstance(ref, Version) else self.get(ref)
+        if not version.artifact_sha256 or not version.artifact_format:
+            raise MMDSError(f"{version.ref} has no model file to load.")
+        data = self.artifacts.get(version.artifact_sha256)
+        return serialize.load(data, version.artifact_format, trusted=trusted,
+                              label=f"The model file of {version.ref}")
+
+    def find(self, project: str | None = None, name: str | None = None,
+             feature: str | None = None, stage: str | None = None, author: str | None = None,
+             since: datetime | str | None = None, until: datetime | str | None = None,
+             estimator: str | None = None, tag: str | None = None, slice: str | None = None,
+             where: Iterable[str] | str | None = None, order_by: str = "-created",
+             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+        """Versions that match every filter, as a DataFrame (one row per version).
+
+        ``where`` takes metric conditions such as ``"roc_auc>0.8"``; with ``slice`` the metric
+        columns and conditions are those of that slice (``country=US``).
+        """
+        query = self.query(project=project, name=name, feature=feature, stage=stage,
+                           author=author, since=since, until=until, estimator=estimator, tag=tag,
+                           slice=slice, where=where, order_by=order_by, limit=limit,
+                           offset=offset)
+        rows = self.store.find(query)
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["ref", "project", "name", "version", "stage", "author",
+                                          "created_at", "estimator", "task"])
+        return frame
+
+    def query(self, *, project: str | None = None, name: str | None = None,
+              feature: str | None = None, stage: str | None = None, author: str | None = None,
+              since: datetime | str | None = None, until: datetime | str | None = None,
+              estimator: str | None = None, tag: str | None = None, slice: str | None = None,
+              where: Iterable[str] | str | None = None, order_by: str = "-created",
+              limit: int | None = None, offset: int = 0) -> Query:
+        """Validate search arguments into a store :class:`Query` (shared by Python, CLI, REST)."""
+        from .search import parse_metric_conditions, parse_tag, parse_time
+
+        if stage is not None and stage not in STAGES:
+            raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise InvalidInput(f"limit must be a positive whole number, not {limit!r}.")
+        if not isinstance(offset, int) or offset < 0:
+            raise InvalidInput(f"offset must be zero or a positive whole number, not {offset!r}.")
+        if slice is not None and "=" not in slice:
+            raise InvalidInput(f"A slice is written column=value (e.g. country=US), not {slice!r}.")
+        return Query(
+            project=project, name=name, feature=feature, stage=stage, author=author,
+            since=parse_time(since, "since"), until=parse_time(until, "until"),
+            estimator=estimator, tag=parse_tag(tag), slice=slice,
+            metrics=parse_metric_conditions(where), order_by=order_by or "-created",
+            limit=limit, offset=offset,
+        )
+
+    def compare(self, *refs: str | Version) -> Any:
+        """Two or more versions side by side: params, features, metrics and slice metrics."""
+        from .compare import Comparison
+
+        if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
+            refs = tuple(refs[0])
+        if len(refs) < 2:
+            raise InvalidInput("Compare needs at least two versions, e.g. "
+                               "mmds.compare('churn:3', 'churn:5').")
+        return Comparison([self.get(r) for r in refs])
+
+    def lineage(self, ref: str | Version, depth: int = 3) -> Any:
+        """Data sets and parent versions upstream, child versions downstream."""
+        from .lineage import build_lineage
+
+        return build_lineage(self, self.get(ref), depth)
+
+    def events(self, ref: str | None = None, actor: str | None = None, action: str | None = None,
+               since: datetime | str | None = None, limit: int | None = 100) -> pd.DataFrame:
+        """The audit log, newest first, as a DataFrame."""
+        from .search import parse_time
+
+        object_ref = None
+        if ref:
+            r = parse_ref(ref)
+            if r.project is None:
+                v = self.store.resolve(Ref(name=r.name))
+                r = Ref(name=r.name, project=v.project, version=r.version, alias=r.alias)
+            object_ref = str(r)
+        rows = self.store.events(object_ref=object_ref, actor=actor, action=action,
+                                 since=parse_time(since, "since"), limit=limit)
+        return events_frame(rows)
+
+    def verify_events(self) -> int | None:
+        """The id of the first tampered event, or None when the whole chain checks out."""
+        return self.store.verify_events()
+
+    def projects(self) -> pd.DataFrame:
+        return pd.DataFrame(self.store.projects())
+
+    def models(self, project: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.store.models(project))
+
+    # -- change --------------------------------------------------------------------------------
+
+    def alias(self, ref: str | Version, alias: str) -> Version:
+        """Point ``alias`` of the version's model at this version (moving it if set)."""
+        check_name("Alias", alias)
+        if alias == "latest":
+            raise InvalidInput("'latest' always means the newest version and cannot be set; "
+                               "choose another alias name such as 'champion'.")
+        version = self.store.set_alias(self._ref(ref), alias, self.actor)
+        version._registry = self
+        return version
+
+    def set_stage(self, ref: str | Version, stage: str, reason: str | None = None) -> Version:
+        """Move a version to another life-cycle stage; the only place stages change."""
+        if stage not in STAGES:
+            raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
+        current = self.get(ref)
+        self.stage_guard(current, stage, self.actor)
+        version = self.store.set_stage(self._ref(current), stage, self.actor, reason)
+        version._registry = self
+        return version
+
+
+def events_frame(rows: list[Event]) -> pd.DataFrame:
+    """Events as a DataFrame with one row per event."""
+    cols = ["id", "time", "actor", "action", "object_kind", "object_ref", "before", "after",
+            "hash"]
+    return pd.DataFrame([{c: getattr(e, c) for c in cols} for e in rows], columns=cols)

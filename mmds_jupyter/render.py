@@ -1,0 +1,125 @@
+"""Plain HTML renderings of versions, comparisons and lineage (escaped; no scripts)."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+    from .entities import Version
+    from .lineage import Lineage
+
+STYLE = """
+<style>
+.mmds-table{border-collapse:collapse;font-size:12px;font-family:var(--jp-ui-font-family,sans-serif)}
+.mmds-table th,.mmds-table td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+.mmds-table th{background:#f3f3f3}
+.mmds-table tr.mmds-diff td{background:#fff4d6}
+.mmds-table tr.mmds-section td{background:#e8eef7;font-weight:bold}
+.mmds-best{font-weight:bold;color:#0b6e2e}
+</style>
+"""
+LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return escape(json.dumps(value, default=str))
+    return escape(str(value))
+
+
+def page(title: str, body: str) -> str:
+    """A standalone HTML document."""
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"</head><body><h2>{escape(title)}</h2>{body}</body></html>")
+
+
+def comparison_html(cmp: Comparison) -> str:
+    """The comparison table; rows that differ are highlighted, the best metric value in bold."""
+    head = "".join(f"<th>{escape(r)}</th>" for r in cmp.refs)
+    parts = [STYLE, f"<table class='mmds-table mmds-compare'><tr><th>section</th><th>key</th>"
+             f"{head}<th>differs</th></tr>"]
+    section = None
+    for sec, key, values, differs in cmp.rows():
+        if sec != section:
+            section = sec
+            parts.append(f"<tr class='mmds-section'><td colspan='{len(values) + 3}'>"
+                         f"{escape(sec)}</td></tr>")
+        best = None
+        if sec in ("metrics", "slice metrics") and differs:
+            nums = [v for v in values if isinstance(v, (int, float))]
+            if nums:
+                name = key.rsplit(" ", 1)[-1]
+                best = min(nums) if name in LOWER_IS_BETTER else max(nums)
+        cells = "".join(
+            f"<td class='mmds-best'>{fmt(v)}</td>" if best is not None and v == best
+            else f"<td>{fmt(v)}</td>" for v in values)
+        cls = " class='mmds-diff'" if differs else ""
+        parts.append(f"<tr{cls}><td>{escape(sec)}</td><td>{escape(key)}</td>{cells}"
+                     f"<td>{'≠' if differs else ''}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def version_html(v: Version) -> str:
+    """A summary card of one version."""
+    rows = [("estimator", v.estimator_class), ("task", v.task), ("stage", v.stage),
+            ("author", v.author), ("created", v.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+            ("aliases", ", ".join(v.aliases) or None), ("parent", v.parent_ref),
+            ("notebook", v.provenance.get("notebook")),
+            ("artifact", f"{v.artifact_format} sha256:{(v.artifact_sha256 or '')[:16]}")]
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{fmt(val)}</td></tr>" for k, val in rows)
+    metrics = "".join(f"<tr><td>{escape(m.slice or 'overall')}</td><td>{escape(m.name)}</td>"
+                      f"<td>{fmt(m.value)}</td></tr>"
+                      for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name)))
+    feats = ", ".join(escape(f.name) + ("" if f.used else " (unused)") for f in v.features)
+    return (f"{STYLE}<div class='mmds-version'><h4>{escape(v.ref)}</h4>"
+            f"<table class='mmds-table'>{body}<tr><th>features</th><td>{feats}</td></tr></table>"
+            f"<table class='mmds-table'><tr><th>slice</th><th>metric</th><th>value</th></tr>"
+            f"{metrics}</table></div>")
+
+
+def lineage_html(lin: Lineage) -> str:
+    """The lineage graph as inline SVG: one column per level, upstream on the left."""
+    levels: dict[int, list[Any]] = {}
+    for n in lin.nodes.values():
+        levels.setdefault(n.level, []).append(n)
+    order = sorted(levels)
+    w, h, gap_x, gap_y = 190, 34, 60, 16
+    pos = {}
+    for col, level in enumerate(order):
+        for row, n in enumerate(sorted(levels[level], key=lambda n: n.label)):
+            pos[n.key] = (20 + col * (w + gap_x), 20 + row * (h + gap_y))
+    width = 40 + len(order) * (w + gap_x)
+    height = 40 + max(len(v) for v in levels.values()) * (h + gap_y)
+    svg = [f"<svg class='mmds-lineage' xmlns='http://www.w3.org/2000/svg' width='{width}' "
+           f"height='{height}' font-family='sans-serif' font-size='11'>",
+           "<defs><marker id='mmds-arrow' viewBox='0 0 10 10' refX='10' refY='5' "
+           "markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0L10,5L0,10z' "
+           "fill='#777'/></marker></defs>"]
+    for e in lin.edges:
+        a, b = pos.get(f"{e.src_kind}:{e.src_id}"), pos.get(f"{e.dst_kind}:{e.dst_id}")
+        if not a or not b:
+            continue
+        x1, y1, x2, y2 = a[0] + w, a[1] + h / 2, b[0], b[1] + h / 2
+        svg.append(f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='#777' "
+                   f"marker-end='url(#mmds-arrow)'><title>{escape(e.relation)}</title></line>")
+        svg.append(f"<text x='{(x1 + x2) / 2 - 25}' y='{(y1 + y2) / 2 - 4}' fill='#555'>"
+                   f"{escape(e.relation)}</text>")
+    for n in lin.nodes.values():
+        x, y = pos[n.key]
+        fill = "#dbe9ff" if n.kind == "version" else "#e6f5e1"
+        stroke = "#d9480f" if n.key == lin.root else "#555"
+        svg.append(f"<g class='mmds-node' data-key='{escape(n.key)}'><rect x='{x}' y='{y}' "
+                   f"width='{w}' height='{h}' rx='6' fill='{fill}' stroke='{stroke}'/>"
+                   f"<text x='{x + 8}' y='{y + 14}'>{escape(n.label[:30])}</text>"
+                   f"<text x='{x + 8}' y='{y + 27}' fill='#555'>{escape(n.kind)} "
+                   f"{escape(str(n.detail.get('stage') or n.detail.get('rows', '')))}</text></g>")
+    svg.append("</svg>")
+    return "".join(svg)

@@ -1,0 +1,65 @@
+"""Parse the text forms of search filters: metric conditions, tags, times."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+from .errors import InvalidInput
+
+_COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<|=)\s*(-?[0-9.eE+-]+)\s*$")
+_AGO = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_metric_conditions(where: Iterable[str] | str | None) -> list[tuple[str, str, float]]:
+    """``"roc_auc>0.8"`` (or a list of them) into (metric, operator, value) triples."""
+    if where is None:
+        return []
+    items = [where] if isinstance(where, str) else list(where)
+    out = []
+    for item in items:
+        for part in str(item).split(","):
+            if not part.strip():
+                continue
+            m = _COND.match(part)
+            if not m:
+                raise InvalidInput(
+                    f"Cannot read the metric condition {part.strip()!r}: write metric, "
+                    "comparison, number, e.g. roc_auc>0.8 or rmse<=12.5."
+                )
+            try:
+                value = float(m.group(3))
+            except ValueError:
+                raise InvalidInput(f"{m.group(3)!r} in {part.strip()!r} is not a number.") from None
+            out.append((m.group(1), m.group(2), value))
+    return out
+
+
+def parse_tag(tag: str | None) -> tuple[str, str | None] | None:
+    """``key`` or ``key=value``."""
+    if not tag:
+        return None
+    key, _, value = tag.partition("=")
+    return key.strip(), (value.strip() if _ else None)
+
+
+def parse_time(value: datetime | str | None, label: str) -> datetime | None:
+    """An ISO date/time, or an age such as ``7d`` / ``12h`` meaning that long ago."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value).strip()
+    m = _AGO.match(text)
+    if m:
+        return datetime.now(timezone.utc) - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{label}={text!r} is not a time: use an ISO date such as 2026-03-01 or "
+            "2026-03-01T09:30, or an age such as 7d, 12h or 30m."
+        ) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

@@ -1,0 +1,152 @@
+"""SQLAlchemy tables of the registry. The schema itself is owned by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProjectRow(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ModelRow(Base):
+    __tablename__ = "models"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_models_project_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # Bumped with an UPDATE ... RETURNING inside the transaction that inserts the version.
+    last_version: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    __table_args__ = (
+        UniqueConstraint("model_id", "number", name="uq_versions_model_number"),
+        Index("ix_versions_created", "created_at"),
+        Index("ix_versions_model_notebook", "model_id", "notebook_path"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(40), index=True)
+    framework: Mapped[str] = mapped_column(String(40))
+    estimator_class: Mapped[str] = mapped_column(String(200), index=True)
+    task: Mapped[str | None] = mapped_column(String(40))
+    author: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    artifact_format: Mapped[str | None] = mapped_column(String(40))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    notebook_path: Mapped[str | None] = mapped_column(String(1000))
+    description: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    steps: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outputs: Mapped[list[Any]] = mapped_column(JSON)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    environment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Overall test metrics, denormalised so that listing versions needs no join.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeatureRow(Base):
+    __tablename__ = "features"
+    __table_args__ = (Index("ix_features_name", "name", "used", "version_id"),)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    dtype: Mapped[str] = mapped_column(String(100))
+    used: Mapped[bool] = mapped_column(Boolean)
+    importance: Mapped[float | None] = mapped_column(Float)
+
+
+class MetricRow(Base):
+    __tablename__ = "metrics"
+    __table_args__ = (Index("ix_metrics_lookup", "name", "slice", "value"),)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # '' is the whole test set; 'country=US' a slice. Not NULL so it can sit in the key.
+    slice: Mapped[str] = mapped_column(String(300), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_key_value", "key", "value"),)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1000))
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    n_cols: Mapped[int] = mapped_column(Integer)
+    schema: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EdgeRow(Base):
+    __tablename__ = "lineage_edges"
+    __table_args__ = (
+        UniqueConstraint("src_kind", "src_id", "relation", "dst_kind", "dst_id", name="uq_edges"),
+        Index("ix_edges_dst", "dst_kind", "dst_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    src_kind: Mapped[str] = mapped_column(String(40))
+    src_id: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(40))
+    dst_kind: Mapped[str] = mapped_column(String(40))
+    dst_id: Mapped[int] = mapped_column(Integer)
+
+
+class AliasRow(Base):
+    __tablename__ = "aliases"
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    object_kind: Mapped[str] = mapped_column(String(40))
+    object_ref: Mapped[str] = mapped_column(String(500), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Unique: two writers that read the same chain head cannot both append after it.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
