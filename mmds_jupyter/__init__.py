@@ -7,7 +7,8 @@ The functions here use one process-wide :class:`Registry` configured from ``MMDS
 from __future__ import annotations
 
 import threading
-from importlib.metadata import PackageNotFoundError, version as _pkg_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _pkg_version
 from typing import Any
 
 from .entities import STAGES, Version
@@ -39,8 +40,9 @@ def registry() -> Registry:
         return _default
 
 
-def connect(url: str | None = None, home: str | None = None, actor: str | None = None,
-            **kwargs: Any) -> Registry:
+def connect(
+    url: str | None = None, home: str | None = None, actor: str | None = None, **kwargs: Any
+) -> Registry:
     """Point this process at another registry database / artifact root and return it."""
     global _default
     with _lock:
@@ -103,7 +105,24 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 __all__ = [
-    "STAGES", "AmbiguousReference", "ArtifactIntegrityError", "InvalidInput", "MMDSError",
-    "NotFound", "Registry", "UntrustedArtifact", "Version", "alias", "compare", "connect",
-    "events", "find", "get", "lineage", "load", "registry", "set_stage", "track",
+    "STAGES",
+    "AmbiguousReference",
+    "ArtifactIntegrityError",
+    "InvalidInput",
+    "MMDSError",
+    "NotFound",
+    "Registry",
+    "UntrustedArtifact",
+    "Version",
+    "alias",
+    "compare",
+    "connect",
+    "events",
+    "find",
+    "get",
+    "lineage",
+    "load",
+    "registry",
+    "set_stage",
+    "track",
 ]

@@ -40,10 +40,18 @@ class Comparison:
                 values = [get(v, key) for v in vs]
                 out.append((section, key, values, not _same(values)))
 
-        add("model", ["estimator", "task", "stage", "author", "created", "parent"], lambda v, k: {
-            "estimator": v.estimator_class, "task": v.task, "stage": v.stage,
-            "author": v.author, "created": v.created_at.strftime("%Y-%m-%d %H:%M"),
-            "parent": v.parent_ref}[k])
+        add(
+            "model",
+            ["estimator", "task", "stage", "author", "created", "parent"],
+            lambda v, k: {
+                "estimator": v.estimator_class,
+                "task": v.task,
+                "stage": v.stage,
+                "author": v.author,
+                "created": v.created_at.strftime("%Y-%m-%d %H:%M"),
+                "parent": v.parent_ref,
+            }[k],
+        )
         overall = sorted({m.name for v in vs for m in v.metrics if m.slice is None})
         add("metrics", overall, lambda v, k: v.metric(k))
         slices = sorted({(m.slice, m.name) for v in vs for m in v.metrics if m.slice})
@@ -67,8 +75,7 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """A DataFrame indexed by (section, key), a column per version, plus ``differs``."""
         rows = self.rows()
-        index = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in rows],
-                                          names=["section", "key"])
+        index = pd.MultiIndex.from_tuples([(s, k) for s, k, _, _ in rows], names=["section", "key"])
         data = {ref: [r[2][i] for r in rows] for i, ref in enumerate(self.refs)}
         frame = pd.DataFrame(data, index=index)
         frame["differs"] = [r[3] for r in rows]

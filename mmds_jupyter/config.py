@@ -1,4 +1,4 @@
-"""Where MMDS keeps its database and artifacts: traitlets, with environment variables as defaults."""
+"""Where MMDS keeps its database and artifacts: traitlets, defaulting to environment variables."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class MMDS(Configurable):
     ).tag(config=True)
 
     home = Unicode(
-        help="Folder that holds artifacts (model files, reports). Defaults to $MMDS_HOME or ~/.mmds.",
+        help="Folder that holds artifacts (model files, reports); default $MMDS_HOME or ~/.mmds.",
     ).tag(config=True)
 
     actor = Unicode(

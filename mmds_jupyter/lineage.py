@@ -40,18 +40,37 @@ class Lineage:
         for e in self.edges:
             src = self.nodes.get(f"{e.src_kind}:{e.src_id}")
             dst = self.nodes.get(f"{e.dst_kind}:{e.dst_id}")
-            rows.append({"from": src.label if src else f"{e.src_kind}:{e.src_id}",
-                         "relation": e.relation,
-                         "to": dst.label if dst else f"{e.dst_kind}:{e.dst_id}"})
+            rows.append(
+                {
+                    "from": src.label if src else f"{e.src_kind}:{e.src_id}",
+                    "relation": e.relation,
+                    "to": dst.label if dst else f"{e.dst_kind}:{e.dst_id}",
+                }
+            )
         return pd.DataFrame(rows, columns=["from", "relation", "to"])
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "root": self.root,
-            "nodes": [{"key": n.key, "kind": n.kind, "id": n.id, "label": n.label,
-                       "level": n.level, "detail": n.detail} for n in self.nodes.values()],
-            "edges": [{"from": f"{e.src_kind}:{e.src_id}", "relation": e.relation,
-                       "to": f"{e.dst_kind}:{e.dst_id}"} for e in self.edges],
+            "nodes": [
+                {
+                    "key": n.key,
+                    "kind": n.kind,
+                    "id": n.id,
+                    "label": n.label,
+                    "level": n.level,
+                    "detail": n.detail,
+                }
+                for n in self.nodes.values()
+            ],
+            "edges": [
+                {
+                    "from": f"{e.src_kind}:{e.src_id}",
+                    "relation": e.relation,
+                    "to": f"{e.dst_kind}:{e.dst_id}",
+                }
+                for e in self.edges
+            ],
         }
 
     def _repr_html_(self) -> str:
@@ -64,9 +83,18 @@ class Lineage:
 
 
 def _version_node(v: Version, level: int) -> LineageNode:
-    return LineageNode(f"version:{v.id}", "version", v.id, v.ref, level,
-                       {"stage": v.stage, "estimator": v.estimator_class.rsplit(".", 1)[-1],
-                        "created_at": v.created_at.isoformat()})
+    return LineageNode(
+        f"version:{v.id}",
+        "version",
+        v.id,
+        v.ref,
+        level,
+        {
+            "stage": v.stage,
+            "estimator": v.estimator_class.rsplit(".", 1)[-1],
+            "created_at": v.created_at.isoformat(),
+        },
+    )
 
 
 def build_lineage(registry: Any, root: Version, depth: int = 3) -> Lineage:
@@ -95,9 +123,13 @@ def build_lineage(registry: Any, root: Version, depth: int = 3) -> Lineage:
                     dataset_ids.append(nid)
             for d in store.datasets(sorted(set(dataset_ids))):
                 nodes[f"dataset:{d.id}"] = LineageNode(
-                    f"dataset:{d.id}", "dataset", d.id,
-                    f"{d.name or 'dataset'} {d.content_hash[:10]}", sign * step,
-                    {"rows": d.n_rows, "columns": d.n_cols, "content_hash": d.content_hash})
+                    f"dataset:{d.id}",
+                    "dataset",
+                    d.id,
+                    f"{d.name or 'dataset'} {d.content_hash[:10]}",
+                    sign * step,
+                    {"rows": d.n_rows, "columns": d.n_cols, "content_hash": d.content_hash},
+                )
             for v in store.versions_by_ids(sorted(set(next_versions))):
                 nodes[f"version:{v.id}"] = _version_node(v, sign * step)
             frontier = sorted(set(next_versions))

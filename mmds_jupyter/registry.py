@@ -1,4 +1,4 @@
-"""The registry service: the one object every public call (Python, magics, CLI, REST) goes through."""
+"""The registry service: the one object that every public call (Python, magics, CLI, REST) uses."""
 
 from __future__ import annotations
 
@@ -29,8 +29,14 @@ def allow_any_stage(version: Version, stage: str, actor: str) -> None:
 class Registry:
     """Capture, query and manage model versions in one store and one artifact root."""
 
-    def __init__(self, url: str | None = None, home: str | None = None, actor: str | None = None,
-                 config: MMDS | None = None, stage_guard: StageGuard = allow_any_stage):
+    def __init__(
+        self,
+        url: str | None = None,
+        home: str | None = None,
+        actor: str | None = None,
+        config: MMDS | None = None,
+        stage_guard: StageGuard = allow_any_stage,
+    ):
         cfg = config or MMDS()
         self.url = url or cfg.url
         self.home = home or cfg.home
@@ -45,12 +51,25 @@ class Registry:
 
     # -- capture -------------------------------------------------------------------------------
 
-    def track(self, model: Any, name: str | None = None, project: str = "default", *,
-              X_test: Any = None, y_test: Any = None, slices: Iterable[str] | None = None,
-              X_train: Any = None, y_train: Any = None, parent: str | None = None,
-              tags: dict[str, str] | None = None, description: str | None = None,
-              serializer: str = "skops", cell_source: str | None = None,
-              notebook: str | None = None, label: str | None = None) -> Version:
+    def track(
+        self,
+        model: Any,
+        name: str | None = None,
+        project: str = "default",
+        *,
+        X_test: Any = None,
+        y_test: Any = None,
+        slices: Iterable[str] | None = None,
+        X_train: Any = None,
+        y_train: Any = None,
+        parent: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str | None = None,
+        serializer: str = "skops",
+        cell_source: str | None = None,
+        notebook: str | None = None,
+        label: str | None = None,
+    ) -> Version:
         """Capture a fitted estimator as a new version and return it.
 
         Everything is checked before anything is written: a bad argument leaves the registry
@@ -63,6 +82,8 @@ class Registry:
         check_name("Model", name)
         check_name("Project", project)
         parent_ref = parse_ref(parent) if parent else None
+        if parent_ref is not None:
+            self.store.resolve(parent_ref)  # a wrong --parent fails before anything is written
         slices = list(slices or [])
         task = introspect.task_of(model)
         features = introspect.input_features(model, X_train if X_train is not None else X_test)
@@ -71,11 +92,13 @@ class Registry:
         spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
         metric_rows: list[dict[str, Any]] = []
         if (X_test is None) != (y_test is None):
-            raise InvalidInput("Give both the test features and the test target (X_test and "
-                               "y_test), or neither.")
+            raise InvalidInput(
+                "Give both the test features and the test target (X_test and y_test), or neither."
+            )
         if X_test is not None:
-            X_eval, slice_cols = self._test_inputs(model, X_test, y_test, feature_names, slices,
-                                                   label)
+            X_eval, slice_cols = self._test_inputs(
+                model, X_test, y_test, feature_names, slices, label
+            )
             metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols)
             frame = datasets.as_frame(X_test, y_test, feature_names)
             spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
@@ -91,26 +114,42 @@ class Registry:
         # leaves an unreferenced file, never a version that points at nothing.
         sha = self.artifacts.put(blob)
         spec = NewVersion(
-            project=project, name=name, framework=introspect.framework(model),
-            estimator_class=introspect.class_path(model), task=task, author=self.actor,
-            params=introspect.flat_params(model), steps=introspect.steps_tree(model),
-            features=features, outputs=introspect.outputs_of(model, task), metrics=metric_rows,
-            provenance=prov, environment=provenance.environment(), artifact_sha256=sha,
-            artifact_format=serializer, parent=parent_ref, notebook_path=prov["notebook"],
-            tags=dict(tags or {}), description=description, datasets=spec_datasets,
+            project=project,
+            name=name,
+            framework=introspect.framework(model),
+            estimator_class=introspect.class_path(model),
+            task=task,
+            author=self.actor,
+            params=introspect.flat_params(model),
+            steps=introspect.steps_tree(model),
+            features=features,
+            outputs=introspect.outputs_of(model, task),
+            metrics=metric_rows,
+            provenance=prov,
+            environment=provenance.environment(),
+            artifact_sha256=sha,
+            artifact_format=serializer,
+            parent=parent_ref,
+            notebook_path=prov["notebook"],
+            tags=dict(tags or {}),
+            description=description,
+            datasets=spec_datasets,
         )
         version = self.store.create_version(spec)
         version._registry = self
         return version
 
     @staticmethod
-    def _test_inputs(model: Any, X: Any, y: Any, feature_names: list[str], slices: list[str],
-                     label: str) -> tuple[Any, dict[str, pd.Series]]:
+    def _test_inputs(
+        model: Any, X: Any, y: Any, feature_names: list[str], slices: list[str], label: str
+    ) -> tuple[Any, dict[str, pd.Series]]:
         """Check the test set against the model; return what to predict on and slice columns."""
         n_rows = len(X)
         if len(y) != n_rows:
-            raise InvalidInput(f"The test set has {n_rows} rows of features but {len(y)} target "
-                               "values; pass X_test and y_test of the same length.")
+            raise InvalidInput(
+                f"The test set has {n_rows} rows of features but {len(y)} target "
+                "values; pass X_test and y_test of the same length."
+            )
         if isinstance(X, pd.DataFrame):
             missing = [c for c in feature_names if c not in X.columns]
             if hasattr(model, "feature_names_in_") and missing:
@@ -128,13 +167,16 @@ class Registry:
             X_eval = X[feature_names] if hasattr(model, "feature_names_in_") else X
             return X_eval, {c: X[c] for c in slices}
         if slices:
-            raise InvalidInput("Slices are named columns: pass X_test as a pandas DataFrame to "
-                               "use --slice.")
+            raise InvalidInput(
+                "Slices are named columns: pass X_test as a pandas DataFrame to use --slice."
+            )
         n_features = getattr(model, "n_features_in_", None)
         width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
         if n_features is not None and width is not None and width != n_features:
-            raise InvalidInput(f"The test set has {width} columns but {label} expects "
-                               f"{n_features}; pass test data shaped like the training data.")
+            raise InvalidInput(
+                f"The test set has {width} columns but {label} expects "
+                f"{n_features}; pass test data shaped like the training data."
+            )
         return X, {}
 
     # -- read ----------------------------------------------------------------------------------
@@ -156,37 +198,83 @@ class Registry:
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
         data = self.artifacts.get(version.artifact_sha256)
-        return serialize.load(data, version.artifact_format, trusted=trusted,
-                              label=f"The model file of {version.ref}")
+        return serialize.load(
+            data, version.artifact_format, trusted=trusted, label=f"The model file of {version.ref}"
+        )
 
-    def find(self, project: str | None = None, name: str | None = None,
-             feature: str | None = None, stage: str | None = None, author: str | None = None,
-             since: datetime | str | None = None, until: datetime | str | None = None,
-             estimator: str | None = None, tag: str | None = None, slice: str | None = None,
-             where: Iterable[str] | str | None = None, order_by: str = "-created",
-             limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    def find(
+        self,
+        project: str | None = None,
+        name: str | None = None,
+        feature: str | None = None,
+        stage: str | None = None,
+        author: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        estimator: str | None = None,
+        tag: str | None = None,
+        slice: str | None = None,
+        where: Iterable[str] | str | None = None,
+        order_by: str = "-created",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version).
 
         ``where`` takes metric conditions such as ``"roc_auc>0.8"``; with ``slice`` the metric
         columns and conditions are those of that slice (``country=US``).
         """
-        query = self.query(project=project, name=name, feature=feature, stage=stage,
-                           author=author, since=since, until=until, estimator=estimator, tag=tag,
-                           slice=slice, where=where, order_by=order_by, limit=limit,
-                           offset=offset)
-        rows = self.store.find(query)
-        frame = pd.DataFrame(rows)
+        query = self.query(
+            project=project,
+            name=name,
+            feature=feature,
+            stage=stage,
+            author=author,
+            since=since,
+            until=until,
+            estimator=estimator,
+            tag=tag,
+            slice=slice,
+            where=where,
+            order_by=order_by,
+            limit=limit,
+            offset=offset,
+        )
+        frame = pd.DataFrame(self.store.find(query))
         if frame.empty:
-            frame = pd.DataFrame(columns=["ref", "project", "name", "version", "stage", "author",
-                                          "created_at", "estimator", "task"])
+            frame = pd.DataFrame(
+                columns=[
+                    "ref",
+                    "project",
+                    "name",
+                    "version",
+                    "stage",
+                    "author",
+                    "created_at",
+                    "estimator",
+                    "task",
+                ]
+            )
         return frame
 
-    def query(self, *, project: str | None = None, name: str | None = None,
-              feature: str | None = None, stage: str | None = None, author: str | None = None,
-              since: datetime | str | None = None, until: datetime | str | None = None,
-              estimator: str | None = None, tag: str | None = None, slice: str | None = None,
-              where: Iterable[str] | str | None = None, order_by: str = "-created",
-              limit: int | None = None, offset: int = 0) -> Query:
+    def query(
+        self,
+        *,
+        project: str | None = None,
+        name: str | None = None,
+        feature: str | None = None,
+        stage: str | None = None,
+        author: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        estimator: str | None = None,
+        tag: str | None = None,
+        slice: str | None = None,
+        where: Iterable[str] | str | None = None,
+        order_by: str = "-created",
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Query:
         """Validate search arguments into a store :class:`Query` (shared by Python, CLI, REST)."""
         from .search import parse_metric_conditions, parse_tag, parse_time
 
@@ -199,11 +287,20 @@ class Registry:
         if slice is not None and "=" not in slice:
             raise InvalidInput(f"A slice is written column=value (e.g. country=US), not {slice!r}.")
         return Query(
-            project=project, name=name, feature=feature, stage=stage, author=author,
-            since=parse_time(since, "since"), until=parse_time(until, "until"),
-            estimator=estimator, tag=parse_tag(tag), slice=slice,
-            metrics=parse_metric_conditions(where), order_by=order_by or "-created",
-            limit=limit, offset=offset,
+            project=project,
+            name=name,
+            feature=feature,
+            stage=stage,
+            author=author,
+            since=parse_time(since, "since"),
+            until=parse_time(until, "until"),
+            estimator=estimator,
+            tag=parse_tag(tag),
+            slice=slice,
+            metrics=parse_metric_conditions(where),
+            order_by=order_by or "-created",
+            limit=limit,
+            offset=offset,
         )
 
     def compare(self, *refs: str | Version) -> Any:
@@ -213,8 +310,9 @@ class Registry:
         if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
             refs = tuple(refs[0])
         if len(refs) < 2:
-            raise InvalidInput("Compare needs at least two versions, e.g. "
-                               "mmds.compare('churn:3', 'churn:5').")
+            raise InvalidInput(
+                "Compare needs at least two versions, e.g. mmds.compare('churn:3', 'churn:5')."
+            )
         return Comparison([self.get(r) for r in refs])
 
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:
@@ -223,8 +321,14 @@ class Registry:
 
         return build_lineage(self, self.get(ref), depth)
 
-    def events(self, ref: str | None = None, actor: str | None = None, action: str | None = None,
-               since: datetime | str | None = None, limit: int | None = 100) -> pd.DataFrame:
+    def events(
+        self,
+        ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | str | None = None,
+        limit: int | None = 100,
+    ) -> pd.DataFrame:
         """The audit log, newest first, as a DataFrame."""
         from .search import parse_time
 
@@ -235,8 +339,13 @@ class Registry:
                 v = self.store.resolve(Ref(name=r.name))
                 r = Ref(name=r.name, project=v.project, version=r.version, alias=r.alias)
             object_ref = str(r)
-        rows = self.store.events(object_ref=object_ref, actor=actor, action=action,
-                                 since=parse_time(since, "since"), limit=limit)
+        rows = self.store.events(
+            object_ref=object_ref,
+            actor=actor,
+            action=action,
+            since=parse_time(since, "since"),
+            limit=limit,
+        )
         return events_frame(rows)
 
     def verify_events(self) -> int | None:
@@ -255,8 +364,10 @@ class Registry:
         """Point ``alias`` of the version's model at this version (moving it if set)."""
         check_name("Alias", alias)
         if alias == "latest":
-            raise InvalidInput("'latest' always means the newest version and cannot be set; "
-                               "choose another alias name such as 'champion'.")
+            raise InvalidInput(
+                "'latest' always means the newest version and cannot be set; "
+                "choose another alias name such as 'champion'."
+            )
         version = self.store.set_alias(self._ref(ref), alias, self.actor)
         version._registry = self
         return version
@@ -274,6 +385,5 @@ class Registry:
 
 def events_frame(rows: list[Event]) -> pd.DataFrame:
     """Events as a DataFrame with one row per event."""
-    cols = ["id", "time", "actor", "action", "object_kind", "object_ref", "before", "after",
-            "hash"]
+    cols = ["id", "time", "actor", "action", "object_kind", "object_ref", "before", "after", "hash"]
     return pd.DataFrame([{c: getattr(e, c) for c in cols} for e in rows], columns=cols)

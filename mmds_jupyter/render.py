@@ -36,21 +36,27 @@ def fmt(value: Any) -> str:
 
 def page(title: str, body: str) -> str:
     """A standalone HTML document."""
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"</head><body><h2>{escape(title)}</h2>{body}</body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"</head><body><h2>{escape(title)}</h2>{body}</body></html>"
+    )
 
 
 def comparison_html(cmp: Comparison) -> str:
     """The comparison table; rows that differ are highlighted, the best metric value in bold."""
     head = "".join(f"<th>{escape(r)}</th>" for r in cmp.refs)
-    parts = [STYLE, f"<table class='mmds-table mmds-compare'><tr><th>section</th><th>key</th>"
-             f"{head}<th>differs</th></tr>"]
+    parts = [
+        STYLE,
+        f"<table class='mmds-table mmds-compare'><tr><th>section</th><th>key</th>"
+        f"{head}<th>differs</th></tr>",
+    ]
     section = None
     for sec, key, values, differs in cmp.rows():
         if sec != section:
             section = sec
-            parts.append(f"<tr class='mmds-section'><td colspan='{len(values) + 3}'>"
-                         f"{escape(sec)}</td></tr>")
+            parts.append(
+                f"<tr class='mmds-section'><td colspan='{len(values) + 3}'>{escape(sec)}</td></tr>"
+            )
         best = None
         if sec in ("metrics", "slice metrics") and differs:
             nums = [v for v in values if isinstance(v, (int, float))]
@@ -58,31 +64,46 @@ def comparison_html(cmp: Comparison) -> str:
                 name = key.rsplit(" ", 1)[-1]
                 best = min(nums) if name in LOWER_IS_BETTER else max(nums)
         cells = "".join(
-            f"<td class='mmds-best'>{fmt(v)}</td>" if best is not None and v == best
-            else f"<td>{fmt(v)}</td>" for v in values)
+            f"<td class='mmds-best'>{fmt(v)}</td>"
+            if best is not None and v == best
+            else f"<td>{fmt(v)}</td>"
+            for v in values
+        )
         cls = " class='mmds-diff'" if differs else ""
-        parts.append(f"<tr{cls}><td>{escape(sec)}</td><td>{escape(key)}</td>{cells}"
-                     f"<td>{'≠' if differs else ''}</td></tr>")
+        parts.append(
+            f"<tr{cls}><td>{escape(sec)}</td><td>{escape(key)}</td>{cells}"
+            f"<td>{'≠' if differs else ''}</td></tr>"
+        )
     parts.append("</table>")
     return "".join(parts)
 
 
 def version_html(v: Version) -> str:
     """A summary card of one version."""
-    rows = [("estimator", v.estimator_class), ("task", v.task), ("stage", v.stage),
-            ("author", v.author), ("created", v.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-            ("aliases", ", ".join(v.aliases) or None), ("parent", v.parent_ref),
-            ("notebook", v.provenance.get("notebook")),
-            ("artifact", f"{v.artifact_format} sha256:{(v.artifact_sha256 or '')[:16]}")]
+    rows = [
+        ("estimator", v.estimator_class),
+        ("task", v.task),
+        ("stage", v.stage),
+        ("author", v.author),
+        ("created", v.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("aliases", ", ".join(v.aliases) or None),
+        ("parent", v.parent_ref),
+        ("notebook", v.provenance.get("notebook")),
+        ("artifact", f"{v.artifact_format} sha256:{(v.artifact_sha256 or '')[:16]}"),
+    ]
     body = "".join(f"<tr><th>{escape(k)}</th><td>{fmt(val)}</td></tr>" for k, val in rows)
-    metrics = "".join(f"<tr><td>{escape(m.slice or 'overall')}</td><td>{escape(m.name)}</td>"
-                      f"<td>{fmt(m.value)}</td></tr>"
-                      for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name)))
+    metrics = "".join(
+        f"<tr><td>{escape(m.slice or 'overall')}</td><td>{escape(m.name)}</td>"
+        f"<td>{fmt(m.value)}</td></tr>"
+        for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
+    )
     feats = ", ".join(escape(f.name) + ("" if f.used else " (unused)") for f in v.features)
-    return (f"{STYLE}<div class='mmds-version'><h4>{escape(v.ref)}</h4>"
-            f"<table class='mmds-table'>{body}<tr><th>features</th><td>{feats}</td></tr></table>"
-            f"<table class='mmds-table'><tr><th>slice</th><th>metric</th><th>value</th></tr>"
-            f"{metrics}</table></div>")
+    return (
+        f"{STYLE}<div class='mmds-version'><h4>{escape(v.ref)}</h4>"
+        f"<table class='mmds-table'>{body}<tr><th>features</th><td>{feats}</td></tr></table>"
+        f"<table class='mmds-table'><tr><th>slice</th><th>metric</th><th>value</th></tr>"
+        f"{metrics}</table></div>"
+    )
 
 
 def lineage_html(lin: Lineage) -> str:
@@ -98,28 +119,36 @@ def lineage_html(lin: Lineage) -> str:
             pos[n.key] = (20 + col * (w + gap_x), 20 + row * (h + gap_y))
     width = 40 + len(order) * (w + gap_x)
     height = 40 + max(len(v) for v in levels.values()) * (h + gap_y)
-    svg = [f"<svg class='mmds-lineage' xmlns='http://www.w3.org/2000/svg' width='{width}' "
-           f"height='{height}' font-family='sans-serif' font-size='11'>",
-           "<defs><marker id='mmds-arrow' viewBox='0 0 10 10' refX='10' refY='5' "
-           "markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0L10,5L0,10z' "
-           "fill='#777'/></marker></defs>"]
+    svg = [
+        f"<svg class='mmds-lineage' xmlns='http://www.w3.org/2000/svg' width='{width}' "
+        f"height='{height}' font-family='sans-serif' font-size='11'>",
+        "<defs><marker id='mmds-arrow' viewBox='0 0 10 10' refX='10' refY='5' "
+        "markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0L10,5L0,10z' "
+        "fill='#777'/></marker></defs>",
+    ]
     for e in lin.edges:
         a, b = pos.get(f"{e.src_kind}:{e.src_id}"), pos.get(f"{e.dst_kind}:{e.dst_id}")
         if not a or not b:
             continue
         x1, y1, x2, y2 = a[0] + w, a[1] + h / 2, b[0], b[1] + h / 2
-        svg.append(f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='#777' "
-                   f"marker-end='url(#mmds-arrow)'><title>{escape(e.relation)}</title></line>")
-        svg.append(f"<text x='{(x1 + x2) / 2 - 25}' y='{(y1 + y2) / 2 - 4}' fill='#555'>"
-                   f"{escape(e.relation)}</text>")
+        svg.append(
+            f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='#777' "
+            f"marker-end='url(#mmds-arrow)'><title>{escape(e.relation)}</title></line>"
+        )
+        svg.append(
+            f"<text x='{(x1 + x2) / 2 - 25}' y='{(y1 + y2) / 2 - 4}' fill='#555'>"
+            f"{escape(e.relation)}</text>"
+        )
     for n in lin.nodes.values():
         x, y = pos[n.key]
         fill = "#dbe9ff" if n.kind == "version" else "#e6f5e1"
         stroke = "#d9480f" if n.key == lin.root else "#555"
-        svg.append(f"<g class='mmds-node' data-key='{escape(n.key)}'><rect x='{x}' y='{y}' "
-                   f"width='{w}' height='{h}' rx='6' fill='{fill}' stroke='{stroke}'/>"
-                   f"<text x='{x + 8}' y='{y + 14}'>{escape(n.label[:30])}</text>"
-                   f"<text x='{x + 8}' y='{y + 27}' fill='#555'>{escape(n.kind)} "
-                   f"{escape(str(n.detail.get('stage') or n.detail.get('rows', '')))}</text></g>")
+        svg.append(
+            f"<g class='mmds-node' data-key='{escape(n.key)}'><rect x='{x}' y='{y}' "
+            f"width='{w}' height='{h}' rx='6' fill='{fill}' stroke='{stroke}'/>"
+            f"<text x='{x + 8}' y='{y + 14}'>{escape(n.label[:30])}</text>"
+            f"<text x='{x + 8}' y='{y + 27}' fill='#555'>{escape(n.kind)} "
+            f"{escape(str(n.detail.get('stage') or n.detail.get('rows', '')))}</text></g>"
+        )
     svg.append("</svg>")
     return "".join(svg)

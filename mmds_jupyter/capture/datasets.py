@@ -59,16 +59,22 @@ def column_stats(series: pd.Series) -> dict[str, Any]:
         if len(s):
             q = np.quantile(s.to_numpy(), [0.25, 0.5, 0.75])
             stats.update(
-                kind="numeric", mean=_number(s.mean()), std=_number(s.std(ddof=0)),
-                min=_number(s.min()), p25=_number(q[0]), p50=_number(q[1]),
-                p75=_number(q[2]), max=_number(s.max()),
+                kind="numeric",
+                mean=_number(s.mean()),
+                std=_number(s.std(ddof=0)),
+                min=_number(s.min()),
+                p25=_number(q[0]),
+                p50=_number(q[1]),
+                p75=_number(q[2]),
+                max=_number(s.max()),
             )
         else:
             stats["kind"] = "numeric"
         return stats
     counts = series.astype("string").value_counts(dropna=True)
     stats.update(
-        kind="categorical", n_unique=int(counts.shape[0]),
+        kind="categorical",
+        n_unique=int(counts.shape[0]),
         top={str(k): int(v) for k, v in counts.head(TOP_VALUES).items()},
     )
     return stats

@@ -47,7 +47,7 @@ def check_trackable(obj: Any, label: str) -> None:
 
 
 def class_path(obj: Any) -> str:
-    """Public dotted path of the object's class, e.g. ``sklearn.ensemble.RandomForestClassifier``."""
+    """Public dotted path of the class, e.g. ``sklearn.ensemble.RandomForestClassifier``."""
     cls = type(obj)
     parts = [p for p in cls.__module__.split(".") if not p.startswith("_")]
     return ".".join([*parts, cls.__qualname__])
@@ -74,7 +74,7 @@ def _columns_label(cols: Any) -> Any:
 
 
 def steps_tree(obj: Any, name: str = "model") -> dict[str, Any]:
-    """The estimator as a tree of named steps, each with its class (and columns for transformers)."""
+    """The estimator as a tree of named steps with their classes (and transformer columns)."""
     node: dict[str, Any] = {"name": name, "class": class_path(obj)}
     children: list[dict[str, Any]] = []
     if hasattr(obj, "steps"):
@@ -82,14 +82,13 @@ def steps_tree(obj: Any, name: str = "model") -> dict[str, Any]:
     elif hasattr(obj, "transformers"):
         items = getattr(obj, "transformers_", None) or obj.transformers
         for n, est, cols in items:
-            if isinstance(est, str):
-                child = {"name": n, "class": est}
-            else:
-                child = steps_tree(est, n)
+            child = {"name": n, "class": est} if isinstance(est, str) else steps_tree(est, n)
             child["columns"] = _columns_label(cols)
             children.append(child)
     elif hasattr(obj, "transformer_list"):
-        children = [steps_tree(est, n) for n, est in obj.transformer_list if not isinstance(est, str)]
+        children = [
+            steps_tree(est, n) for n, est in obj.transformer_list if not isinstance(est, str)
+        ]
     else:
         for attr in ("estimator", "base_estimator"):
             sub = getattr(obj, attr, None)
@@ -192,8 +191,9 @@ def input_features(obj: Any, X: Any | None) -> list[dict[str, Any]]:
     for i, n in enumerate(names):
         importance = float(imp[i]) if imp is not None else None
         used = n not in dropped and (importance is None or importance != 0.0)
-        out.append({"name": n, "dtype": dtypes.get(n, "unknown"), "used": used,
-                    "importance": importance})
+        out.append(
+            {"name": n, "dtype": dtypes.get(n, "unknown"), "used": used, "importance": importance}
+        )
     return out
 
 
@@ -214,11 +214,14 @@ def outputs_of(obj: Any, task: str) -> list[dict[str, Any]]:
     if task in ("binary", "multiclass"):
         classes = [json_value(c) for c in getattr(obj, "classes_", [])]
         dtype = str(np.asarray(obj.classes_).dtype) if hasattr(obj, "classes_") else "object"
-        outs: list[dict[str, Any]] = [{"name": "prediction", "kind": "label", "dtype": dtype,
-                                       "values": classes}]
+        outs: list[dict[str, Any]] = [
+            {"name": "prediction", "kind": "label", "dtype": dtype, "values": classes}
+        ]
         if hasattr(obj, "predict_proba"):
-            outs += [{"name": f"probability({c})", "kind": "probability", "dtype": "float64",
-                      "class": c} for c in classes]
+            outs += [
+                {"name": f"probability({c})", "kind": "probability", "dtype": "float64", "class": c}
+                for c in classes
+            ]
         return outs
     if task == "regression":
         return [{"name": "prediction", "kind": "value", "dtype": "float64"}]

@@ -23,8 +23,9 @@ def _safe(fn: Any, *args: Any, **kwargs: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def classification(y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None,
-                   classes: np.ndarray) -> dict[str, float | None]:
+def classification(
+    y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, classes: np.ndarray
+) -> dict[str, float | None]:
     """accuracy, f1, roc_auc and log_loss; multiclass uses macro f1 and one-vs-rest roc_auc."""
     from sklearn import metrics as m
 
@@ -54,8 +55,13 @@ def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
     }
 
 
-def evaluate(model: Any, task: str, X: Any, y: Any, slices: dict[str, pd.Series] | None = None,
-             ) -> list[dict[str, Any]]:
+def evaluate(
+    model: Any,
+    task: str,
+    X: Any,
+    y: Any,
+    slices: dict[str, pd.Series] | None = None,
+) -> list[dict[str, Any]]:
     """Score ``model`` on (X, y) once, then compute metrics overall and for each slice value."""
     y_arr = np.asarray(y)
     pred = np.asarray(model.predict(X))

@@ -54,19 +54,28 @@ def git_commit(path: str | None) -> dict[str, Any] | None:
     if not folder.is_dir():
         return None
     try:
-        sha = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
+        sha = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         if sha.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain"],
-                               capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return {"commit": sha.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
 
 
-def provenance(actor: str, cell_source: str | None = None, shell: Any = None,
-               notebook: str | None = None) -> dict[str, Any]:
+def provenance(
+    actor: str, cell_source: str | None = None, shell: Any = None, notebook: str | None = None
+) -> dict[str, Any]:
     """Everything known about where this capture runs; fields that cannot be known are None."""
     shell = shell or _shell()
     nb = notebook or notebook_path(shell)

@@ -93,9 +93,14 @@ class Store(ABC):
     def versions_by_ids(self, ids: list[int]) -> list[Version]: ...
 
     @abstractmethod
-    def events(self, object_ref: str | None = None, actor: str | None = None,
-               action: str | None = None, since: datetime | None = None,
-               limit: int | None = None) -> list[Event]: ...
+    def events(
+        self,
+        object_ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Event]: ...
 
     @abstractmethod
     def verify_events(self) -> int | None: ...

@@ -23,8 +23,16 @@ def utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
-def event_hash(prev_hash: str, time: datetime, actor: str, action: str, object_kind: str,
-               object_ref: str, before: Any, after: Any) -> str:
+def event_hash(
+    prev_hash: str,
+    time: datetime,
+    actor: str,
+    action: str,
+    object_kind: str,
+    object_ref: str,
+    before: Any,
+    after: Any,
+) -> str:
     """sha256 of the event's canonical JSON, chained to the previous event's hash."""
     body = json.dumps(
         {
@@ -44,9 +52,15 @@ def event_hash(prev_hash: str, time: datetime, actor: str, action: str, object_k
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append_event(s: Session, actor: str, action: str, object_kind: str, object_ref: str,
-                 before: dict[str, Any] | None = None,
-                 after: dict[str, Any] | None = None) -> EventRow:
+def append_event(
+    s: Session,
+    actor: str,
+    action: str,
+    object_kind: str,
+    object_ref: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> EventRow:
     """Add one event to the chain inside the caller's write transaction."""
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_EVENT_LOCK})
@@ -54,8 +68,14 @@ def append_event(s: Session, actor: str, action: str, object_kind: str, object_r
     prev = prev or GENESIS
     now = datetime.now(timezone.utc)
     row = EventRow(
-        time=now, actor=actor, action=action, object_kind=object_kind, object_ref=object_ref,
-        before=before, after=after, prev_hash=prev,
+        time=now,
+        actor=actor,
+        action=action,
+        object_kind=object_kind,
+        object_ref=object_ref,
+        before=before,
+        after=after,
+        prev_hash=prev,
         hash=event_hash(prev, now, actor, action, object_kind, object_ref, before, after),
     )
     s.add(row)
@@ -67,8 +87,16 @@ def first_broken(s: Session) -> int | None:
     """The id of the first event whose hash or link does not check out, or None if all do."""
     prev = GENESIS
     for row in s.execute(select(EventRow).order_by(EventRow.id)).scalars():
-        expected = event_hash(prev, row.time, row.actor, row.action, row.object_kind,
-                              row.object_ref, row.before, row.after)
+        expected = event_hash(
+            prev,
+            row.time,
+            row.actor,
+            row.action,
+            row.object_kind,
+            row.object_ref,
+            row.before,
+            row.after,
+        )
         if row.prev_hash != prev or row.hash != expected:
             return row.id
         prev = row.hash

@@ -30,8 +30,15 @@ from .tables import (
 )
 
 MAX_PAGE = 100_000
-_OPS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "=": "__eq__",
-        "==": "__eq__", "!=": "__ne__"}
+_OPS = {
+    ">": "__gt__",
+    ">=": "__ge__",
+    "<": "__lt__",
+    "<=": "__le__",
+    "=": "__eq__",
+    "==": "__eq__",
+    "!=": "__ne__",
+}
 ORDER_FIELDS = {
     "created": VersionRow.created_at,
     "version": VersionRow.number,
@@ -53,14 +60,19 @@ class SqlStore(Store):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _insert_ignore(self, s: Session, table: Any, values: dict[str, Any], keys: list[str]) -> None:
+    def _insert_ignore(
+        self, s: Session, table: Any, values: dict[str, Any], keys: list[str]
+    ) -> None:
         """INSERT that does nothing when a row with the same unique key already exists."""
         ins = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         s.execute(ins(table).values(**values).on_conflict_do_nothing(index_elements=keys))
 
     def _model_ids(self, s: Session, ref: Ref) -> tuple[int, str, str]:
-        q = select(ModelRow.id, ProjectRow.name, ModelRow.name).join(
-            ProjectRow, ModelRow.project_id == ProjectRow.id).where(ModelRow.name == ref.name)
+        q = (
+            select(ModelRow.id, ProjectRow.name, ModelRow.name)
+            .join(ProjectRow, ModelRow.project_id == ProjectRow.id)
+            .where(ModelRow.name == ref.name)
+        )
         if ref.project:
             q = q.where(ProjectRow.name == ref.project)
         rows = s.execute(q).all()
@@ -81,24 +93,35 @@ class SqlStore(Store):
     def _version_id(self, s: Session, ref: Ref) -> int:
         model_id, project, name = self._model_ids(s, ref)
         if ref.version is not None:
-            vid = s.execute(select(VersionRow.id).where(
-                VersionRow.model_id == model_id, VersionRow.number == ref.version)).scalar()
+            vid = s.execute(
+                select(VersionRow.id).where(
+                    VersionRow.model_id == model_id, VersionRow.number == ref.version
+                )
+            ).scalar()
             if vid is None:
-                last = s.execute(select(func.max(VersionRow.number)).where(
-                    VersionRow.model_id == model_id)).scalar()
+                last = s.execute(
+                    select(func.max(VersionRow.number)).where(VersionRow.model_id == model_id)
+                ).scalar()
                 raise NotFound(
                     f"{project}/{name} has no version {ref.version}; its versions run from 1 "
                     f"to {last}. Use {project}/{name}:latest for the newest."
                 )
             return vid
         if ref.alias in (None, "latest"):
-            vid = s.execute(select(VersionRow.id).where(VersionRow.model_id == model_id)
-                            .order_by(VersionRow.number.desc()).limit(1)).scalar()
+            vid = s.execute(
+                select(VersionRow.id)
+                .where(VersionRow.model_id == model_id)
+                .order_by(VersionRow.number.desc())
+                .limit(1)
+            ).scalar()
             if vid is None:
                 raise NotFound(f"{project}/{name} has no versions yet.")
             return vid
-        vid = s.execute(select(AliasRow.version_id).where(
-            AliasRow.model_id == model_id, AliasRow.alias == ref.alias)).scalar()
+        vid = s.execute(
+            select(AliasRow.version_id).where(
+                AliasRow.model_id == model_id, AliasRow.alias == ref.alias
+            )
+        ).scalar()
         if vid is None:
             known = s.execute(select(AliasRow.alias).where(AliasRow.model_id == model_id)).scalars()
             names = ", ".join(sorted(known)) or "none yet"
@@ -118,8 +141,11 @@ class SqlStore(Store):
             .where(VersionRow.id.in_(ids))
         ).all()
         feats: dict[int, list[Feature]] = {i: [] for i in ids}
-        for f in s.execute(select(FeatureRow).where(FeatureRow.version_id.in_(ids))
-                           .order_by(FeatureRow.version_id, FeatureRow.position)).scalars():
+        for f in s.execute(
+            select(FeatureRow)
+            .where(FeatureRow.version_id.in_(ids))
+            .order_by(FeatureRow.version_id, FeatureRow.position)
+        ).scalars():
             feats[f.version_id].append(Feature(f.name, f.dtype, f.used, f.importance))
         mets: dict[int, list[Metric]] = {i: [] for i in ids}
         for m in s.execute(select(MetricRow).where(MetricRow.version_id.in_(ids))).scalars():
@@ -133,21 +159,38 @@ class SqlStore(Store):
         out = {}
         for r, model, project in rows:
             out[r.id] = Version(
-                id=r.id, project=project, name=model, version=r.number, stage=r.stage,
-                framework=r.framework, estimator_class=r.estimator_class, task=r.task,
-                author=r.author, created_at=utc(r.created_at), params=r.params, steps=r.steps,
-                features=feats[r.id], outputs=r.outputs, metrics=mets[r.id],
-                provenance=r.provenance, environment=r.environment,
-                artifact_sha256=r.artifact_sha256, artifact_format=r.artifact_format,
-                parent_id=r.parent_id, parent_ref=parent_refs.get(r.parent_id or -1),
-                aliases=aliases.get(r.id, []), tags=tags[r.id], description=r.description,
+                id=r.id,
+                project=project,
+                name=model,
+                version=r.number,
+                stage=r.stage,
+                framework=r.framework,
+                estimator_class=r.estimator_class,
+                task=r.task,
+                author=r.author,
+                created_at=utc(r.created_at),
+                params=r.params,
+                steps=r.steps,
+                features=feats[r.id],
+                outputs=r.outputs,
+                metrics=mets[r.id],
+                provenance=r.provenance,
+                environment=r.environment,
+                artifact_sha256=r.artifact_sha256,
+                artifact_format=r.artifact_format,
+                parent_id=r.parent_id,
+                parent_ref=parent_refs.get(r.parent_id or -1),
+                aliases=aliases.get(r.id, []),
+                tags=tags[r.id],
+                description=r.description,
             )
         return [out[i] for i in ids if i in out]
 
     def _aliases(self, s: Session, ids: list[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
-        for vid, alias in s.execute(select(AliasRow.version_id, AliasRow.alias)
-                                    .where(AliasRow.version_id.in_(ids))):
+        for vid, alias in s.execute(
+            select(AliasRow.version_id, AliasRow.alias).where(AliasRow.version_id.in_(ids))
+        ):
             out.setdefault(vid, []).append(alias)
         return {k: sorted(v) for k, v in out.items()}
 
@@ -169,11 +212,15 @@ class SqlStore(Store):
         now = _now()
         with self.db.session(write=True) as s:
             self._insert_ignore(s, ProjectRow, {"name": spec.project, "created_at": now}, ["name"])
-            project_id = s.execute(select(ProjectRow.id).where(ProjectRow.name == spec.project)
-                                   ).scalar_one()
-            self._insert_ignore(s, ModelRow, {"project_id": project_id, "name": spec.name,
-                                              "last_version": 0, "created_at": now},
-                                ["project_id", "name"])
+            project_id = s.execute(
+                select(ProjectRow.id).where(ProjectRow.name == spec.project)
+            ).scalar_one()
+            self._insert_ignore(
+                s,
+                ModelRow,
+                {"project_id": project_id, "name": spec.name, "last_version": 0, "created_at": now},
+                ["project_id", "name"],
+            )
             # The row lock taken by this UPDATE serialises concurrent trackers of one model;
             # the unique (model_id, number) constraint backs it up.
             model_id, number = s.execute(
@@ -187,55 +234,119 @@ class SqlStore(Store):
                 parent_id = self._version_id(s, spec.parent)
             elif spec.notebook_path:
                 parent_id = s.execute(
-                    select(VersionRow.id).where(VersionRow.model_id == model_id,
-                                                VersionRow.notebook_path == spec.notebook_path)
-                    .order_by(VersionRow.number.desc()).limit(1)).scalar()
-            overall = {m["name"]: m["value"] for m in spec.metrics
-                       if m.get("slice") is None and m.get("dataset", "test") == "test"}
+                    select(VersionRow.id)
+                    .where(
+                        VersionRow.model_id == model_id,
+                        VersionRow.notebook_path == spec.notebook_path,
+                    )
+                    .order_by(VersionRow.number.desc())
+                    .limit(1)
+                ).scalar()
+            overall = {
+                m["name"]: m["value"]
+                for m in spec.metrics
+                if m.get("slice") is None and m.get("dataset", "test") == "test"
+            }
             row = VersionRow(
-                model_id=model_id, number=number, stage=spec.stage, framework=spec.framework,
-                estimator_class=spec.estimator_class, task=spec.task, author=spec.author,
-                created_at=now, artifact_sha256=spec.artifact_sha256,
-                artifact_format=spec.artifact_format, parent_id=parent_id,
-                notebook_path=spec.notebook_path, description=spec.description,
-                params=spec.params, steps=spec.steps, outputs=spec.outputs,
-                provenance=spec.provenance, environment=spec.environment, summary=overall,
+                model_id=model_id,
+                number=number,
+                stage=spec.stage,
+                framework=spec.framework,
+                estimator_class=spec.estimator_class,
+                task=spec.task,
+                author=spec.author,
+                created_at=now,
+                artifact_sha256=spec.artifact_sha256,
+                artifact_format=spec.artifact_format,
+                parent_id=parent_id,
+                notebook_path=spec.notebook_path,
+                description=spec.description,
+                params=spec.params,
+                steps=spec.steps,
+                outputs=spec.outputs,
+                provenance=spec.provenance,
+                environment=spec.environment,
+                summary=overall,
             )
             s.add(row)
             s.flush()
             vid = row.id
-            s.add_all(FeatureRow(version_id=vid, position=i, name=f["name"], dtype=f["dtype"],
-                                 used=bool(f.get("used", True)), importance=f.get("importance"))
-                      for i, f in enumerate(spec.features))
-            s.add_all(MetricRow(version_id=vid, name=m["name"], slice=m.get("slice") or "",
-                                dataset=m.get("dataset", "test"), value=m["value"])
-                      for m in spec.metrics)
+            s.add_all(
+                FeatureRow(
+                    version_id=vid,
+                    position=i,
+                    name=f["name"],
+                    dtype=f["dtype"],
+                    used=bool(f.get("used", True)),
+                    importance=f.get("importance"),
+                )
+                for i, f in enumerate(spec.features)
+            )
+            s.add_all(
+                MetricRow(
+                    version_id=vid,
+                    name=m["name"],
+                    slice=m.get("slice") or "",
+                    dataset=m.get("dataset", "test"),
+                    value=m["value"],
+                )
+                for m in spec.metrics
+            )
             s.add_all(TagRow(version_id=vid, key=k, value=str(v)) for k, v in spec.tags.items())
             for relation, fp, ds_name in spec.datasets:
-                self._insert_ignore(s, DatasetRow, {**fp, "name": ds_name, "created_at": now},
-                                    ["content_hash"])
-                ds_id = s.execute(select(DatasetRow.id).where(
-                    DatasetRow.content_hash == fp["content_hash"])).scalar_one()
-                self._insert_ignore(s, EdgeRow, {"src_kind": "dataset", "src_id": ds_id,
-                                                 "relation": relation, "dst_kind": "version",
-                                                 "dst_id": vid},
-                                    ["src_kind", "src_id", "relation", "dst_kind", "dst_id"])
+                self._insert_ignore(
+                    s, DatasetRow, {**fp, "name": ds_name, "created_at": now}, ["content_hash"]
+                )
+                ds_id = s.execute(
+                    select(DatasetRow.id).where(DatasetRow.content_hash == fp["content_hash"])
+                ).scalar_one()
+                self._insert_ignore(
+                    s,
+                    EdgeRow,
+                    {
+                        "src_kind": "dataset",
+                        "src_id": ds_id,
+                        "relation": relation,
+                        "dst_kind": "version",
+                        "dst_id": vid,
+                    },
+                    ["src_kind", "src_id", "relation", "dst_kind", "dst_id"],
+                )
             if parent_id is not None:
-                s.add(EdgeRow(src_kind="version", src_id=parent_id, relation="derived_from",
-                              dst_kind="version", dst_id=vid))
+                s.add(
+                    EdgeRow(
+                        src_kind="version",
+                        src_id=parent_id,
+                        relation="derived_from",
+                        dst_kind="version",
+                        dst_id=vid,
+                    )
+                )
             ref = f"{spec.project}/{spec.name}:{number}"
-            append_event(s, spec.author, "version.create", "version", ref, None, {
-                "estimator": spec.estimator_class, "stage": spec.stage,
-                "artifact_sha256": spec.artifact_sha256, "metrics": overall,
-                "parent": self._refs(s, [parent_id]).get(parent_id) if parent_id else None,
-            })
+            append_event(
+                s,
+                spec.author,
+                "version.create",
+                "version",
+                ref,
+                None,
+                {
+                    "estimator": spec.estimator_class,
+                    "stage": spec.stage,
+                    "artifact_sha256": spec.artifact_sha256,
+                    "metrics": overall,
+                    "parent": self._refs(s, [parent_id]).get(parent_id) if parent_id else None,
+                },
+            )
             s.flush()
             return self._load_versions(s, [vid])[0]
 
     def set_alias(self, ref: Ref, alias: str, actor: str) -> Version:
         with self.db.session(write=True) as s:
             vid = self._version_id(s, ref)
-            model_id = s.execute(select(VersionRow.model_id).where(VersionRow.id == vid)).scalar_one()
+            model_id = s.execute(
+                select(VersionRow.model_id).where(VersionRow.id == vid)
+            ).scalar_one()
             old = s.get(AliasRow, (model_id, alias))
             before = None
             if old is not None:
@@ -246,8 +357,9 @@ class SqlStore(Store):
             s.flush()
             target = self._refs(s, [vid])[vid]
             model_ref = target.rsplit(":", 1)[0]
-            append_event(s, actor, "alias.set", "alias", f"{model_ref}@{alias}", before,
-                         {"version": target})
+            append_event(
+                s, actor, "alias.set", "alias", f"{model_ref}@{alias}", before, {"version": target}
+            )
             return self._load_versions(s, [vid])[0]
 
     def set_stage(self, ref: Ref, stage: str, actor: str, reason: str | None) -> Version:
@@ -258,8 +370,15 @@ class SqlStore(Store):
             before = row.stage
             row.stage = stage
             s.flush()
-            append_event(s, actor, "version.stage", "version", self._refs(s, [vid])[vid],
-                         {"stage": before}, {"stage": stage, "reason": reason})
+            append_event(
+                s,
+                actor,
+                "version.stage",
+                "version",
+                self._refs(s, [vid])[vid],
+                {"stage": before},
+                {"stage": stage, "reason": reason},
+            )
             return self._load_versions(s, [vid])[0]
 
     # -- reads ---------------------------------------------------------------------------------
@@ -280,8 +399,11 @@ class SqlStore(Store):
 
     def _filtered(self, query: Query) -> Any:
         v = VersionRow
-        q = (select(v.id).join(ModelRow, v.model_id == ModelRow.id)
-             .join(ProjectRow, ModelRow.project_id == ProjectRow.id))
+        q = (
+            select(v.id)
+            .join(ModelRow, v.model_id == ModelRow.id)
+            .join(ProjectRow, ModelRow.project_id == ProjectRow.id)
+        )
         if query.project:
             q = q.where(ProjectRow.name == query.project)
         if query.name:
@@ -295,12 +417,20 @@ class SqlStore(Store):
         if query.until:
             q = q.where(v.created_at < query.until)
         if query.estimator:
-            q = q.where(or_(v.estimator_class == query.estimator,
-                            v.estimator_class.endswith("." + query.estimator)))
+            q = q.where(
+                or_(
+                    v.estimator_class == query.estimator,
+                    v.estimator_class.endswith("." + query.estimator),
+                )
+            )
         if query.feature:
-            q = q.where(exists().where(FeatureRow.version_id == v.id,
-                                       FeatureRow.name == query.feature,
-                                       FeatureRow.used.is_(True)))
+            q = q.where(
+                exists().where(
+                    FeatureRow.version_id == v.id,
+                    FeatureRow.name == query.feature,
+                    FeatureRow.used.is_(True),
+                )
+            )
         if query.tag:
             key, value = query.tag
             cond = [TagRow.version_id == v.id, TagRow.key == key]
@@ -314,11 +444,18 @@ class SqlStore(Store):
         for name, op, value in query.metrics:
             mx = aliased(MetricRow)
             if op not in _OPS:
-                raise InvalidInput(f"Unknown comparison {op!r} in a metric filter; use one of "
-                                   f"{', '.join(_OPS)}.")
-            q = q.where(exists().where(
-                mx.version_id == v.id, mx.name == name, mx.slice == slice_key,
-                mx.dataset == "test", getattr(mx.value, _OPS[op])(value)))
+                raise InvalidInput(
+                    f"Unknown comparison {op!r} in a metric filter; use one of {', '.join(_OPS)}."
+                )
+            q = q.where(
+                exists().where(
+                    mx.version_id == v.id,
+                    mx.name == name,
+                    mx.slice == slice_key,
+                    mx.dataset == "test",
+                    getattr(mx.value, _OPS[op])(value),
+                )
+            )
         return q
 
     def count(self, query: Query) -> int:
@@ -330,8 +467,18 @@ class SqlStore(Store):
         """Rows of the versions that match, in the query's order, one page at a time."""
         v = VersionRow
         q = self._filtered(query).add_columns(
-            ProjectRow.name, ModelRow.name, v.number, v.stage, v.author, v.created_at,
-            v.estimator_class, v.task, v.framework, v.summary, v.parent_id)
+            ProjectRow.name,
+            ModelRow.name,
+            v.number,
+            v.stage,
+            v.author,
+            v.created_at,
+            v.estimator_class,
+            v.task,
+            v.framework,
+            v.summary,
+            v.parent_id,
+        )
         desc = query.order_by.startswith("-")
         key = query.order_by.lstrip("-+")
         if key in ORDER_FIELDS:
@@ -339,11 +486,19 @@ class SqlStore(Store):
             q = q.order_by(col.desc() if desc else col.asc(), v.id.desc() if desc else v.id.asc())
         else:
             m = MetricRow
-            q = q.outerjoin(m, and_(m.version_id == v.id, m.name == key,
-                                    m.slice == (query.slice or ""), m.dataset == "test"))
+            q = q.outerjoin(
+                m,
+                and_(
+                    m.version_id == v.id,
+                    m.name == key,
+                    m.slice == (query.slice or ""),
+                    m.dataset == "test",
+                ),
+            )
             # Versions without the metric sort last in either direction.
-            q = q.order_by(m.value.is_(None), m.value.desc() if desc else m.value.asc(),
-                           v.id.desc())
+            q = q.order_by(
+                m.value.is_(None), m.value.desc() if desc else m.value.asc(), v.id.desc()
+            )
         limit = min(query.limit, MAX_PAGE) if query.limit else None
         if limit:
             q = q.limit(limit)
@@ -356,18 +511,42 @@ class SqlStore(Store):
             slice_metrics: dict[int, dict[str, float | None]] = {}
             if query.slice and ids:
                 for vid, name, value in s.execute(
-                        select(MetricRow.version_id, MetricRow.name, MetricRow.value).where(
-                            MetricRow.version_id.in_(ids), MetricRow.slice == query.slice,
-                            MetricRow.dataset == "test")):
+                    select(MetricRow.version_id, MetricRow.name, MetricRow.value).where(
+                        MetricRow.version_id.in_(ids),
+                        MetricRow.slice == query.slice,
+                        MetricRow.dataset == "test",
+                    )
+                ):
                     slice_metrics.setdefault(vid, {})[name] = value
         out = []
-        for (vid, project, name, number, stage, author, created, est, task, fw, summary,
-             parent) in rows:
+        for (
+            vid,
+            project,
+            name,
+            number,
+            stage,
+            author,
+            created,
+            est,
+            task,
+            fw,
+            summary,
+            parent,
+        ) in rows:
             row = {
-                "ref": f"{project}/{name}:{number}", "project": project, "name": name,
-                "version": number, "stage": stage, "author": author, "created_at": utc(created),
-                "estimator": est.rsplit(".", 1)[-1], "task": task, "framework": fw,
-                "aliases": aliases.get(vid, []), "id": vid, "parent_id": parent,
+                "ref": f"{project}/{name}:{number}",
+                "project": project,
+                "name": name,
+                "version": number,
+                "stage": stage,
+                "author": author,
+                "created_at": utc(created),
+                "estimator": est.rsplit(".", 1)[-1],
+                "task": task,
+                "framework": fw,
+                "aliases": aliases.get(vid, []),
+                "id": vid,
+                "parent_id": parent,
             }
             if query.slice:
                 row["slice"] = query.slice
@@ -387,23 +566,45 @@ class SqlStore(Store):
         else:
             cond = and_(e.src_kind == kind, e.src_id.in_(ids))
         with self.db.session() as s:
-            return [LineageEdge(r.src_kind, r.src_id, r.relation, r.dst_kind, r.dst_id)
-                    for r in s.execute(select(e).where(cond)).scalars()]
+            return [
+                LineageEdge(r.src_kind, r.src_id, r.relation, r.dst_kind, r.dst_id)
+                for r in s.execute(select(e).where(cond)).scalars()
+            ]
 
     def datasets(self, ids: list[int]) -> list[Dataset]:
         with self.db.session() as s:
             rows = s.execute(select(DatasetRow).where(DatasetRow.id.in_(ids))).scalars()
-            return [Dataset(r.id, r.content_hash, r.name, r.n_rows, r.n_cols, r.schema, r.stats,
-                            utc(r.created_at)) for r in rows]
+            return [
+                Dataset(
+                    r.id,
+                    r.content_hash,
+                    r.name,
+                    r.n_rows,
+                    r.n_cols,
+                    r.schema,
+                    r.stats,
+                    utc(r.created_at),
+                )
+                for r in rows
+            ]
 
-    def events(self, object_ref: str | None = None, actor: str | None = None,
-               action: str | None = None, since: datetime | None = None,
-               limit: int | None = None) -> list[Event]:
+    def events(
+        self,
+        object_ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
         q = select(EventRow).order_by(EventRow.id.desc())
         if object_ref:
-            q = q.where(or_(EventRow.object_ref == object_ref,
-                            EventRow.object_ref.startswith(object_ref + ":"),
-                            EventRow.object_ref.startswith(object_ref + "@")))
+            q = q.where(
+                or_(
+                    EventRow.object_ref == object_ref,
+                    EventRow.object_ref.startswith(object_ref + ":"),
+                    EventRow.object_ref.startswith(object_ref + "@"),
+                )
+            )
         if actor:
             q = q.where(EventRow.actor == actor)
         if action:
@@ -413,9 +614,21 @@ class SqlStore(Store):
         if limit:
             q = q.limit(limit)
         with self.db.session() as s:
-            return [Event(r.id, utc(r.time), r.actor, r.action, r.object_kind, r.object_ref,
-                          r.before, r.after, r.prev_hash, r.hash)
-                    for r in s.execute(q).scalars()]
+            return [
+                Event(
+                    r.id,
+                    utc(r.time),
+                    r.actor,
+                    r.action,
+                    r.object_kind,
+                    r.object_ref,
+                    r.before,
+                    r.after,
+                    r.prev_hash,
+                    r.hash,
+                )
+                for r in s.execute(q).scalars()
+            ]
 
     def verify_events(self) -> int | None:
         with self.db.session() as s:
@@ -424,24 +637,41 @@ class SqlStore(Store):
     def projects(self) -> list[dict[str, Any]]:
         with self.db.session() as s:
             rows = s.execute(
-                select(ProjectRow.name, func.count(func.distinct(ModelRow.id)),
-                       func.count(VersionRow.id), func.max(VersionRow.created_at))
+                select(
+                    ProjectRow.name,
+                    func.count(func.distinct(ModelRow.id)),
+                    func.count(VersionRow.id),
+                    func.max(VersionRow.created_at),
+                )
                 .outerjoin(ModelRow, ModelRow.project_id == ProjectRow.id)
                 .outerjoin(VersionRow, VersionRow.model_id == ModelRow.id)
-                .group_by(ProjectRow.name).order_by(ProjectRow.name)).all()
-        return [{"name": n, "models": m, "versions": v,
-                 "last_tracked": utc(t) if t else None} for n, m, v, t in rows]
+                .group_by(ProjectRow.name)
+                .order_by(ProjectRow.name)
+            ).all()
+        return [
+            {"name": n, "models": m, "versions": v, "last_tracked": utc(t) if t else None}
+            for n, m, v, t in rows
+        ]
 
     def models(self, project: str | None = None) -> list[dict[str, Any]]:
-        q = (select(ProjectRow.name, ModelRow.name, ModelRow.last_version,
-                    func.max(VersionRow.created_at), literal(None))
-             .join(ProjectRow, ModelRow.project_id == ProjectRow.id)
-             .outerjoin(VersionRow, VersionRow.model_id == ModelRow.id)
-             .group_by(ProjectRow.name, ModelRow.name, ModelRow.last_version)
-             .order_by(ProjectRow.name, ModelRow.name))
+        q = (
+            select(
+                ProjectRow.name,
+                ModelRow.name,
+                ModelRow.last_version,
+                func.max(VersionRow.created_at),
+                literal(None),
+            )
+            .join(ProjectRow, ModelRow.project_id == ProjectRow.id)
+            .outerjoin(VersionRow, VersionRow.model_id == ModelRow.id)
+            .group_by(ProjectRow.name, ModelRow.name, ModelRow.last_version)
+            .order_by(ProjectRow.name, ModelRow.name)
+        )
         if project:
             q = q.where(ProjectRow.name == project)
         with self.db.session() as s:
             rows = s.execute(q).all()
-        return [{"project": p, "name": n, "versions": last, "last_tracked": utc(t) if t else None}
-                for p, n, last, t, _ in rows]
+        return [
+            {"project": p, "name": n, "versions": last, "last_tracked": utc(t) if t else None}
+            for p, n, last, t, _ in rows
+        ]

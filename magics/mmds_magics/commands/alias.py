@@ -1,0 +1,24 @@
+"""``%mmds alias REF NAME``: point an alias at a version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from mmds_jupyter import registry
+
+from .parsing import parse
+
+
+@magic_arguments()
+@argument("ref", help="[project/]name[:version|@alias]")
+@argument("alias", help="Alias name, e.g. champion.")
+def spec(line: str) -> None:
+    """Point an alias of the model at this version, moving it from where it was."""
+
+
+def run(magics: Any, line: str, cell: str | None) -> Any:
+    a = parse(spec, line)
+    v = registry().alias(a.ref, a.alias)
+    print(f"{v.project}/{v.name}@{a.alias} -> {v.ref}")

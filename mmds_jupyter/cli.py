@@ -1,0 +1,276 @@
+"""The ``mmds`` command: query and manage the registry from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .errors import MMDSError
+
+LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "created_at", "aliases"]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=_json_default, allow_nan=False))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    frame = frame.astype(object).where(frame.notna(), None)
+    return frame.to_dict(orient="records")
+
+
+def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
+    if frame.empty:
+        print("(nothing)")
+        return
+    if columns:
+        extra = [
+            c
+            for c in frame.columns
+            if c not in columns
+            and c not in ("project", "name", "version", "framework", "id", "parent_id")
+        ]
+        frame = frame[[c for c in columns if c in frame.columns] + extra]
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 30, "display.max_colwidth", 60
+    ):
+        print(frame.to_string(index=False))
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    from .registry import Registry
+
+    return Registry(url=args.url, home=args.home)
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    reg = _registry(args)
+    query = reg.query(
+        project=args.project,
+        name=args.name,
+        feature=args.feature,
+        stage=args.stage,
+        author=args.author,
+        since=args.since,
+        tag=args.tag,
+        where=args.where,
+        slice=args.slice,
+        order_by=args.order_by,
+        limit=args.limit,
+    )
+    rows = reg.store.find(query)
+    if args.json:
+        _print_json(rows)
+    else:
+        _print_frame(pd.DataFrame(rows), LIST_COLUMNS)
+
+
+def version_dict(v: Any) -> dict[str, Any]:
+    """A version as plain JSON-ready data (shared by the CLI and the REST API)."""
+    from dataclasses import asdict
+
+    data = asdict(v)
+    data.pop("_registry", None)
+    data["ref"] = v.ref
+    return data
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    v = _registry(args).get(args.ref)
+    if args.json:
+        _print_json(version_dict(v))
+        return
+    print(f"{v.ref}  [{v.stage}]  {v.estimator_class}  task={v.task}")
+    print(
+        f"  author {v.author}, tracked {v.created_at:%Y-%m-%d %H:%M:%S} UTC"
+        + (f", aliases {', '.join(v.aliases)}" if v.aliases else "")
+        + (f", parent {v.parent_ref}" if v.parent_ref else "")
+    )
+    if v.provenance.get("notebook"):
+        print(f"  notebook {v.provenance['notebook']} (cell {v.provenance.get('execution_count')})")
+    print(f"  artifact {v.artifact_format} sha256:{v.artifact_sha256}")
+    print("  metrics:")
+    for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name)):
+        value = "—" if m.value is None else f"{m.value:.4g}"
+        print(f"    {m.slice or 'overall':<24} {m.name:<10} {value}")
+    used = [f.name for f in v.features if f.used]
+    unused = [f.name for f in v.features if not f.used]
+    print(f"  features ({len(used)} used): {', '.join(used)}")
+    if unused:
+        print(f"  unused: {', '.join(unused)}")
+    print(f"  params: {len(v.params)}")
+    for k, val in v.params.items():
+        print(f"    {k} = {val!r}")
+
+
+def cmd_compare(args: argparse.Namespace) -> None:
+    cmp = _registry(args).compare(*args.refs)
+    if args.html:
+        cmp.to_html(args.html)
+        print(f"Wrote {args.html}")
+    frame = cmp.to_frame()
+    if args.json:
+        rows = [
+            {"section": s, "key": k, "values": dict(zip(cmp.refs, vals, strict=True)), "differs": d}
+            for s, k, vals, d in cmp.rows()
+        ]
+        _print_json(rows)
+        return
+    shown = (
+        frame
+        if args.all
+        else frame[frame["differs"] | frame.index.get_level_values(0).isin(["metrics"])]
+    )
+    shown = shown.assign(differs=shown["differs"].map({True: "≠", False: ""}))
+    with pd.option_context(
+        "display.width", 200, "display.max_rows", 500, "display.max_colwidth", 40
+    ):
+        print(shown.to_string())
+    if not args.all:
+        print("(metrics and differing rows; --all shows every row)")
+
+
+def cmd_lineage(args: argparse.Namespace) -> None:
+    lin = _registry(args).lineage(args.ref, depth=args.depth)
+    if args.json:
+        _print_json(lin.to_dict())
+        return
+    _print_frame(lin.to_frame())
+
+
+def cmd_events(args: argparse.Namespace) -> None:
+    reg = _registry(args)
+    if args.verify:
+        bad = reg.verify_events()
+        if bad is None:
+            print("The event chain is intact.")
+            return
+        raise MMDSError(
+            f"The event log has been altered: event {bad} does not match the hash "
+            "chain. Restore the database from a backup and investigate."
+        )
+    frame = reg.events(
+        ref=args.ref, actor=args.actor, action=args.action, since=args.since, limit=args.limit
+    )
+    if args.json:
+        _print_json(_records(frame))
+    else:
+        _print_frame(frame[["id", "time", "actor", "action", "object_ref", "before", "after"]])
+
+
+def cmd_alias(args: argparse.Namespace) -> None:
+    v = _registry(args).alias(args.ref, args.alias)
+    print(f"{v.project}/{v.name}@{args.alias} -> {v.ref}")
+
+
+def cmd_stage(args: argparse.Namespace) -> None:
+    v = _registry(args).set_stage(args.ref, args.stage, reason=args.reason)
+    print(f"{v.ref} is now in {v.stage}.")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from .store.db import Database
+
+    db = Database(args.url or _registry_url())
+    before = db.current()
+    db.upgrade()
+    print(f"{db.safe_url}: schema {before or 'empty'} -> {db.current()}")
+
+
+def _registry_url() -> str:
+    from .config import MMDS
+
+    return MMDS().url
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mmds", description="MMDS model registry.")
+    p.add_argument("--url", help="Registry database URL (default $MMDS_URL).")
+    p.add_argument("--home", help="Artifact root (default $MMDS_HOME or ~/.mmds).")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ls = sub.add_parser("list", help="Search versions.")
+    for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
+        ls.add_argument(f"--{flag}")
+    ls.add_argument("--where", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'.")
+    ls.add_argument("--order-by", default="-created")
+    ls.add_argument("--limit", type=int)
+    ls.add_argument("--json", action="store_true", help="Print a JSON list of versions.")
+    ls.set_defaults(func=cmd_list)
+
+    sh = sub.add_parser("show", help="Show one version.")
+    sh.add_argument("ref")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+
+    cp = sub.add_parser("compare", help="Compare versions side by side.")
+    cp.add_argument("refs", nargs="+")
+    cp.add_argument("--html", help="Write an HTML report to this file.")
+    cp.add_argument("--all", action="store_true", help="Show every row, not only differences.")
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(func=cmd_compare)
+
+    ln = sub.add_parser("lineage", help="Data sets, parents and children of a version.")
+    ln.add_argument("ref")
+    ln.add_argument("--depth", type=int, default=3)
+    ln.add_argument("--json", action="store_true")
+    ln.set_defaults(func=cmd_lineage)
+
+    ev = sub.add_parser("events", help="The audit log.")
+    for flag in ("ref", "actor", "action", "since"):
+        ev.add_argument(f"--{flag}")
+    ev.add_argument("--limit", type=int, default=100)
+    ev.add_argument("--verify", action="store_true", help="Check the hash chain.")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_events)
+
+    al = sub.add_parser("alias", help="Point an alias at a version.")
+    al.add_argument("ref")
+    al.add_argument("alias")
+    al.set_defaults(func=cmd_alias)
+
+    st = sub.add_parser("stage", help="Move a version to a life-cycle stage.")
+    st.add_argument("ref")
+    st.add_argument("stage")
+    st.add_argument("--reason")
+    st.set_defaults(func=cmd_stage)
+
+    db = sub.add_parser("db", help="Database maintenance.")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    up = dbsub.add_parser("upgrade", help="Create or upgrade the schema.")
+    up.set_defaults(func=cmd_db_upgrade)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mmds`` command."""
+    args = parser().parse_args(argv)
+    if args.command == "list" and args.limit is not None and args.limit < 1:
+        print("mmds: error: --limit must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        args.func(args)
+    except MMDSError as exc:
+        print(f"mmds: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
