@@ -1,0 +1,34 @@
+"""Turn registry values into JSON the browser can read (ISO times, no NaN or infinity)."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+
+def plain(value: Any) -> Any:
+    """A copy of ``value`` made only of JSON types; non-finite floats become None."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain(v) for v in value]
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        try:
+            return plain(item())
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    """Strict JSON (``allow_nan=False``) of ``plain(value)``."""
+    return json.dumps(plain(value), allow_nan=False, separators=(",", ":"))

@@ -1,0 +1,172 @@
+"""Thin REST handlers under ``<base_url>/mmds/api/``; the work lives in :mod:`.views`."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+
+from ..errors import MMDSError
+from . import views
+from .encode import dumps
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+class MMDSHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of every MMDS route: runs registry calls off the event loop, maps errors to HTTP."""
+
+    @property
+    def registry(self) -> Any:
+        return self.settings["mmds_registry"]
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a blocking registry call in the extension's thread pool.
+
+        The one place where domain errors become HTTP statuses: each :class:`MMDSError` carries
+        its own ``http_status``; the JSON body says what went wrong and what to do.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(
+                self.settings["mmds_executor"], functools.partial(fn, *args, **kwargs)
+            )
+        except MMDSError as exc:
+            status = exc.http_status
+            if status >= 500:
+                self.log.error("MMDS: %s", exc)
+            self.set_status(status)
+            self.finish(dumps({"error": type(exc).__name__, "message": str(exc)}))
+            raise tornado.web.Finish() from None
+
+    def args(self, *names: str) -> dict[str, str | None]:
+        return {n: self.get_query_argument(n, None) for n in names}
+
+    def reply(self, payload: Any) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(dumps(payload))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Errors outside the registry (404 route, 403, 405) in the same JSON shape."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = getattr(exc, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps({"error": self._reason, "message": message}))
+
+
+class ServerInfoHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.run(views.server_info, self.registry))
+
+
+class ProjectsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.run(views.projects, self.registry))
+
+
+class ModelsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        project = self.get_query_argument("project", None)
+        self.reply(await self.run(views.models, self.registry, project))
+
+
+class VersionsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        args = self.args(*views.VERSION_FILTERS, "order_by", "limit", "offset")
+        where = self.get_query_arguments("where")
+        self.reply(await self.run(views.list_versions, self.registry, args, where))
+
+
+class VersionHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        root = self.settings.get("server_root_dir")
+        self.reply(await self.run(views.version_detail, self.registry, ref, root))
+
+
+class LineageHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        depth = self.get_query_argument("depth", None)
+        self.reply(await self.run(views.lineage, self.registry, ref, depth))
+
+
+class VersionEventsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        args = {**self.args("limit"), "ref": ref}
+        self.reply(await self.run(views.events, self.registry, args))
+
+
+class CompareHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        refs = self.get_query_arguments("refs")
+        self.reply(await self.run(views.compare, self.registry, refs))
+
+
+class EventsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        args = self.args("ref", "actor", "action", "since", "limit")
+        self.reply(await self.run(views.events, self.registry, args))
+
+
+class ChangesHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.run(views.changes, self.registry))
+
+
+class OpenAPIHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(OPENAPI.read_bytes())
+
+
+class NotFoundHandler(MMDSHandler):
+    """Any other path under the API answers 404 in JSON (after authentication)."""
+
+    @tornado.web.authenticated
+    async def get(self, path: str) -> None:
+        raise tornado.web.HTTPError(404, f"There is no MMDS API route {path!r}.")
+
+
+# A reference holds a '/' between project and model; clients URL-encode it (%2F), but a raw
+# slash works too. Sub-resource routes come first so that '.../lineage' is not read as a ref.
+_REF = r"(?P<ref>[^/]+(?:/[^/]+)?)"
+ROUTES: list[tuple[str, type[MMDSHandler]]] = [
+    ("", ServerInfoHandler),
+    ("openapi.json", OpenAPIHandler),
+    ("projects", ProjectsHandler),
+    ("models", ModelsHandler),
+    ("versions", VersionsHandler),
+    (rf"versions/{_REF}/lineage", LineageHandler),
+    (rf"versions/{_REF}/events", VersionEventsHandler),
+    (rf"versions/{_REF}", VersionHandler),
+    ("compare", CompareHandler),
+    ("events", EventsHandler),
+    ("changes", ChangesHandler),
+    (r"(?P<path>.+)", NotFoundHandler),
+]
+API_PREFIX = "mmds/api"
+
+
+def handlers() -> list[tuple[str, type[MMDSHandler]]]:
+    """Routes relative to the server's base URL (ExtensionApp prefixes the base URL)."""
+    return [
+        (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls) for path, cls in ROUTES
+    ]

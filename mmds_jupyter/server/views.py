@@ -1,0 +1,292 @@
+"""The blocking work behind each REST route: call the registry, shape plain JSON payloads.
+
+Handlers run these functions in a thread pool; nothing here knows about HTTP except that bad
+arguments raise :class:`InvalidInput` (mapped to 400 in one place, ``routes.MMDSHandler``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..entities import Event, Version
+from ..errors import InvalidInput
+from ..registry import Registry
+from ..render import LOWER_IS_BETTER
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_COMPARE = 20
+MAX_DEPTH = 10
+# The metric shown next to a version in lists, by preference.
+HEADLINE = ("roc_auc", "accuracy", "f1", "r2", "rmse", "mae", "log_loss")
+ROW_KEYS = (
+    "ref",
+    "project",
+    "name",
+    "version",
+    "stage",
+    "author",
+    "created_at",
+    "estimator",
+    "task",
+    "framework",
+    "aliases",
+    "id",
+    "parent_id",
+    "slice",
+)
+VERSION_FILTERS = (
+    "project",
+    "name",
+    "feature",
+    "stage",
+    "author",
+    "since",
+    "until",
+    "estimator",
+    "tag",
+    "slice",
+)
+_ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def whole_number(text: str | None, name: str, default: int, low: int, high: int) -> int:
+    """``text`` as an int within [low, high]; values above ``high`` are capped."""
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidInput(f"{name}={text!r} is not a whole number.") from None
+    if value < low:
+        raise InvalidInput(f"{name} must be at least {low}, not {value}.")
+    return min(value, high)
+
+
+def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The one metric to show beside a version in a list."""
+    for name in HEADLINE:
+        if metrics.get(name) is not None:
+            return {"name": name, "value": metrics[name]}
+    for name, value in sorted(metrics.items()):
+        if isinstance(value, (int, float)):
+            return {"name": name, "value": value}
+    return None
+
+
+def version_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A store search row with its metrics gathered under ``metrics``."""
+    out = {k: row.get(k) for k in ROW_KEYS if k in row}
+    metrics = {k: v for k, v in row.items() if k not in ROW_KEYS}
+    out["metrics"] = metrics
+    out["headline"] = headline(metrics)
+    return out
+
+
+def list_versions(
+    registry: Registry, args: Mapping[str, str | None], where: Sequence[str]
+) -> dict[str, Any]:
+    """One page of versions matching the filters, with the total count."""
+    limit = whole_number(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = whole_number(args.get("offset"), "offset", 0, 0, 10**9)
+    order_by = args.get("order_by") or "-created"
+    if not _ORDER.match(order_by):
+        raise InvalidInput(
+            f"order_by={order_by!r} is not a field: use created, version, name, "
+            "author, stage or a metric name, with '-' in front for descending."
+        )
+    filters = {k: (args.get(k) or None) for k in VERSION_FILTERS}
+    query = registry.query(
+        **filters,
+        where=[w for w in where if w.strip()] or None,
+        order_by=order_by,
+        limit=limit,
+        offset=offset,
+    )
+    items = [version_row(r) for r in registry.store.find(query)]
+    total = registry.store.count(query)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def notebook_link(notebook: str | None, root_dir: str | None) -> str | None:
+    """The notebook's path relative to the Jupyter root, when it lies inside it."""
+    if not notebook or not root_dir:
+        return None
+    root = Path(root_dir).expanduser().resolve()
+    path = Path(notebook).expanduser()
+    path = path.resolve() if path.is_absolute() else (root / path).resolve()
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return None
+    return rel.as_posix() if path.is_file() else None
+
+
+def event_dict(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "time": e.time,
+        "actor": e.actor,
+        "action": e.action,
+        "object_kind": e.object_kind,
+        "object_ref": e.object_ref,
+        "before": e.before,
+        "after": e.after,
+        "hash": e.hash,
+    }
+
+
+def version_dict(v: Version) -> dict[str, Any]:
+    """Every field of a version (the entity's own names)."""
+    return {
+        "id": v.id,
+        "ref": v.ref,
+        "project": v.project,
+        "name": v.name,
+        "version": v.version,
+        "stage": v.stage,
+        "framework": v.framework,
+        "estimator_class": v.estimator_class,
+        "task": v.task,
+        "author": v.author,
+        "created_at": v.created_at,
+        "params": v.params,
+        "steps": v.steps,
+        "features": [
+            {"name": f.name, "dtype": f.dtype, "used": f.used, "importance": f.importance}
+            for f in v.features
+        ],
+        "outputs": v.outputs,
+        "metrics": [
+            {"name": m.name, "value": m.value, "slice": m.slice, "dataset": m.dataset}
+            for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
+        ],
+        "provenance": v.provenance,
+        "environment": v.environment,
+        "artifact_sha256": v.artifact_sha256,
+        "artifact_format": v.artifact_format,
+        "parent_ref": v.parent_ref,
+        "aliases": v.aliases,
+        "tags": v.tags,
+        "description": v.description,
+    }
+
+
+def version_detail(
+    registry: Registry, ref: str, root_dir: str | None, event_limit: int = 50
+) -> dict[str, Any]:
+    """One version with its data sets, derived versions, recent events and notebook link."""
+    v = registry.get(ref)
+    store = registry.store
+    edges = store.edges("version", [v.id], "up")
+    relation = {e.src_id: e.relation for e in edges if e.src_kind == "dataset"}
+    datasets = [
+        {
+            "id": d.id,
+            "name": d.name,
+            "relation": relation.get(d.id),
+            "content_hash": d.content_hash,
+            "n_rows": d.n_rows,
+            "n_cols": d.n_cols,
+            "schema": d.schema,
+        }
+        for d in store.datasets(sorted(relation))
+    ]
+    child_ids = [
+        e.dst_id for e in store.edges("version", [v.id], "down") if e.dst_kind == "version"
+    ]
+    children = [c.ref for c in store.versions_by_ids(sorted(set(child_ids)))]
+    out = version_dict(v)
+    out["datasets"] = datasets
+    out["children"] = children
+    out["events"] = [event_dict(e) for e in store.events(object_ref=v.ref, limit=event_limit)]
+    out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
+    return out
+
+
+def lineage(registry: Registry, ref: str, depth: str | None) -> dict[str, Any]:
+    """The lineage graph around a version."""
+    d = whole_number(depth, "depth", 3, 1, MAX_DEPTH)
+    return registry.lineage(ref, depth=d).to_dict()
+
+
+def compare(registry: Registry, refs: Sequence[str]) -> dict[str, Any]:
+    """Versions side by side, plus the overall metrics they share for bar charts."""
+    refs = [r for r in refs if r.strip()]
+    if len(refs) > MAX_COMPARE:
+        raise InvalidInput(f"Compare at most {MAX_COMPARE} versions at once, not {len(refs)}.")
+    cmp = registry.compare(*refs)
+    rows = [
+        {"section": s, "key": k, "values": values, "differs": differs}
+        for s, k, values, differs in cmp.rows()
+    ]
+    shared = sorted(
+        set.intersection(
+            *[
+                {m.name for m in v.metrics if m.slice is None and m.value is not None}
+                for v in cmp.versions
+            ]
+        )
+    )
+    charts = [
+        {
+            "metric": name,
+            "values": [v.metric(name) for v in cmp.versions],
+            "lower_is_better": name in LOWER_IS_BETTER,
+        }
+        for name in shared
+    ]
+    return {"refs": cmp.refs, "rows": rows, "charts": charts}
+
+
+def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]:
+    """The audit log, newest first."""
+    from ..search import parse_time
+
+    limit = whole_number(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    object_ref = None
+    if args.get("ref"):
+        object_ref = registry.get(str(args["ref"])).ref
+    rows = registry.store.events(
+        object_ref=object_ref,
+        actor=args.get("actor") or None,
+        action=args.get("action") or None,
+        since=parse_time(args.get("since"), "since"),
+        limit=limit,
+    )
+    return {"items": [event_dict(e) for e in rows]}
+
+
+def changes(registry: Registry) -> dict[str, Any]:
+    """The newest event: the panel polls this and reloads when the id moves."""
+    latest = registry.store.events(limit=1)
+    if not latest:
+        return {"latest_event_id": 0, "time": None}
+    return {"latest_event_id": latest[0].id, "time": latest[0].time}
+
+
+def projects(registry: Registry) -> dict[str, Any]:
+    return {"items": registry.store.projects()}
+
+
+def models(registry: Registry, project: str | None) -> dict[str, Any]:
+    return {"items": registry.store.models(project or None)}
+
+
+def server_info(registry: Registry) -> dict[str, Any]:
+    """What the panel needs to know about this server's registry."""
+    from .. import __version__
+
+    url = registry.url
+    # Never send database credentials to the browser.
+    shown = re.sub(r"//[^@/]*@", "//***@", url)
+    return {
+        "version": __version__,
+        "registry": shown,
+        "home": os.fspath(registry.home),
+        "max_limit": MAX_LIMIT,
+    }

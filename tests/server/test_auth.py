@@ -1,0 +1,77 @@
+"""Every MMDS route refuses requests that carry no Jupyter token."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from tornado.routing import PathMatches, Rule
+
+from mmds_jupyter.server.routes import MMDSHandler
+
+SAMPLES = {"ref": "risk%2Fchurn%3A1", "path": "anything"}
+
+
+def _fill(pattern: str) -> str:
+    """A concrete path for a route regex: each named group replaced by a sample value."""
+    out, i = [], 0
+    while i < len(pattern):
+        m = re.match(r"\(\?P<(\w+)>", pattern[i:])
+        if m:
+            depth, j = 1, i + m.end()
+            while depth:
+                depth += {"(": 1, ")": -1}.get(pattern[j], 0) if pattern[j - 1] != "\\" else 0
+                j += 1
+            out.append(SAMPLES[m.group(1)])
+            i = j
+            continue
+        out.append(pattern[i])
+        i += 1
+    path = "".join(out).rstrip("$")
+    return path.replace("/?", "/").replace("\\", "")
+
+
+def _mmds_rules(rules: list[Rule]) -> list[tuple[str, type]]:
+    found = []
+    for rule in rules:
+        target = rule.target
+        nested = getattr(target, "rules", None)
+        if nested is not None:
+            found += _mmds_rules(nested)
+        elif isinstance(target, type) and issubclass(target, MMDSHandler):
+            assert isinstance(rule.matcher, PathMatches)
+            found.append((rule.matcher.regex.pattern, target))
+    return found
+
+
+async def test_every_route_needs_a_token(
+    jp_serverapp: Any, http_server_client: Any, jp_auth_header: dict[str, str]
+) -> None:
+    app = jp_serverapp.web_app
+    assert app.settings["allow_unauthenticated_access"] is False
+    routes = _mmds_rules(app.wildcard_router.rules) + _mmds_rules(app.default_router.rules)
+    from mmds_jupyter.server.routes import ROUTES
+
+    assert {cls for _, cls in routes} == {cls for _, cls in ROUTES}
+    for pattern, cls in routes:
+        path = _fill(pattern)
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            body = b"{}" if method in ("POST", "PUT") else None
+            resp = await http_server_client.fetch(path, method=method, body=body, raise_error=False)
+            assert resp.code in (401, 403, 405), f"{method} {path} ({cls.__name__}) -> {resp.code}"
+            assert b"risk" not in resp.body, f"{method} {path} leaked data without a token"
+        ok = await http_server_client.fetch(path, headers=jp_auth_header, raise_error=False)
+        assert ok.code not in (401, 403), f"GET {path} refused a valid token: {ok.code}"
+
+
+@pytest.mark.parametrize("token", ["wrong", ""])
+async def test_a_wrong_token_is_refused(
+    http_server_client: Any, jp_base_url: str, token: str
+) -> None:
+    resp = await http_server_client.fetch(
+        f"{jp_base_url}mmds/api/versions",
+        headers={"Authorization": f"token {token}"},
+        raise_error=False,
+    )
+    assert resp.code == 403
