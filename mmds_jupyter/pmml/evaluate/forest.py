@@ -1,0 +1,122 @@
+"""All trees of an ensemble walked together: one (rows x trees) node matrix per depth step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .frame import Frame
+from .prediction import Prediction, argmax_classes
+from .tree import TreeModel
+from .tree_paths import BLOCK_ELEMENTS, stack_block
+
+if TYPE_CHECKING:
+    from .mining import MiningModel
+
+
+@dataclass
+class Forest:
+    """Concatenated binary-split arrays of every tree in a sum/average segmentation."""
+
+    fields: list[str]
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    first: np.ndarray
+    leaf_value: np.ndarray  # regression: score per global node
+    leaf_probability: np.ndarray  # classification: (global node, class)
+    weights: np.ndarray
+    depth: int
+
+    def run(self, frame: Frame, model: MiningModel) -> Prediction | None:
+        """The combined prediction, or None when inputs have missing values (general path)."""
+        columns = [frame.get(f) for f in self.fields]
+        for column in columns:
+            if np.isnan(column).any():
+                return None
+        n, trees = frame.n, len(self.roots)
+        k = len(model.classes)
+        out = np.empty((n, max(k, 1)))
+        block = max(256, BLOCK_ELEMENTS // trees)
+        width = max(1, len(columns))
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            flat = stack_block(columns, start, stop).ravel()
+            node = np.repeat(self.roots[None, :], stop - start, axis=0)
+            base = (np.arange(stop - start, dtype=np.intp) * width)[:, None]
+            for _ in range(self.depth):
+                x = flat[base + self.feature[node]]
+                node = self.first[node] + (x > self.threshold[node])
+            if model.function == "regression":
+                values = self.leaf_value[node]
+                if model.method == "sum":
+                    out[start:stop, 0] = values.sum(axis=1)
+                elif model.method == "average":
+                    out[start:stop, 0] = values.sum(axis=1) / trees
+                else:
+                    out[start:stop, 0] = values @ self.weights / self.weights.sum()
+            else:
+                probabilities = self.leaf_probability[node]
+                if model.method == "average":
+                    out[start:stop] = probabilities.sum(axis=1) / trees
+                else:
+                    out[start:stop] = np.einsum("rtk,t->rk", probabilities, self.weights) / (
+                        self.weights.sum()
+                    )
+        if model.function == "regression":
+            return Prediction(out[:, 0])
+        by_class = {c: out[:, i] for i, c in enumerate(model.classes)}
+        return Prediction(argmax_classes(by_class, model.classes, n), by_class)
+
+
+def compile_forest(model: MiningModel) -> Forest | None:
+    """A Forest when every segment is an always-true tree with binary splits; else None."""
+    trees: list[TreeModel] = []
+    for segment in model.segments:
+        tree = segment.model
+        if not (
+            segment.is_true
+            and isinstance(tree, TreeModel)
+            and tree.binary is not None
+            and tree.function == model.function
+            and tree.classes == model.classes
+            and not tree.has_preparation()
+        ):
+            return None
+        trees.append(tree)
+    fields = sorted({f for t in trees for f in t.binary.fields})  # type: ignore[union-attr]
+    index = {f: i for i, f in enumerate(fields)}
+    roots, features, thresholds, firsts, values, probabilities = [], [], [], [], [], []
+    offset = 0
+    for tree in trees:
+        splits = tree.binary
+        assert splits is not None
+        local = np.array([index[f] for f in splits.fields] or [0], dtype=np.intp)
+        roots.append(offset)
+        features.append(local[splits.feature] if splits.fields else splits.feature)
+        thresholds.append(splits.threshold)
+        firsts.append(splits.first + offset)
+        original = splits.original
+        if tree.function == "regression":
+            v = tree.score_values[np.maximum(original, 0)].copy()
+            v[original < 0] = np.nan
+            values.append(v)
+        else:
+            p = tree.probability[np.maximum(original, 0)].copy()
+            p[original < 0] = np.nan
+            probabilities.append(p)
+        offset += len(splits.first)
+    k = len(model.classes)
+    return Forest(
+        fields=fields,
+        roots=np.array(roots, dtype=np.intp),
+        feature=np.concatenate(features),
+        threshold=np.concatenate(thresholds),
+        first=np.concatenate(firsts),
+        leaf_value=np.concatenate(values) if values else np.zeros(0),
+        leaf_probability=np.concatenate(probabilities) if probabilities else np.zeros((0, k)),
+        weights=np.array([s.weight for s in model.segments]),
+        depth=max(t.binary.depth for t in trees),  # type: ignore[union-attr]
+    )

@@ -1,0 +1,343 @@
+"""Two ways down a tree: compiled binary splits over a feature matrix, or general predicates.
+
+Both are vectorized over rows: the binary path iterates over tree depth with arrays of split
+feature, threshold and first child per node; the general path visits each node once with the
+index array of the rows that reached it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .frame import Frame
+
+if TYPE_CHECKING:
+    from .tree import Node, TreeModel
+
+# Rows per block for the level-by-level loop; keeps the working arrays inside the CPU cache.
+BLOCK_ELEMENTS = 1 << 18
+_COMPLEMENT = {
+    "lessOrEqual": "greaterThan",
+    "greaterThan": "lessOrEqual",
+    "lessThan": "greaterOrEqual",
+    "greaterOrEqual": "lessThan",
+}
+STOP = -2
+NULL = -1
+
+
+@dataclass
+class BinarySplits:
+    """A tree whose every split is `field <op> value` versus its complement (or True)."""
+
+    fields: list[str]
+    feature: np.ndarray  # per fast node: index into fields
+    threshold: np.ndarray  # go to first+1 when x > threshold
+    first: np.ndarray  # fast index of the child taken when x <= threshold
+    on_missing: np.ndarray  # fast index to go to when x is missing (null sink, or itself)
+    by_default: np.ndarray  # True where on_missing is a defaultChild step (for the penalty)
+    original: np.ndarray  # fast index -> Node.index (-1 for the null sink)
+    depth: int
+    missing_needs_general: bool
+
+    def run(self, frame: Frame, tree: TreeModel) -> tuple[np.ndarray, np.ndarray] | None:
+        """Final Node.index per row (-1 for none) and defaultChild counts; None to go general."""
+        columns = [frame.get(f) for f in self.fields]
+        n = frame.n
+        final = np.empty(n, dtype=np.intp)
+        penalties = np.zeros(n)
+        block = max(1024, BLOCK_ELEMENTS)
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            matrix = stack_block(columns, start, stop)
+            has_missing = bool(np.isnan(matrix).any())
+            if has_missing and self.missing_needs_general:
+                return None
+            node = np.zeros(stop - start, dtype=np.intp)
+            base = np.arange(stop - start, dtype=np.intp) * max(1, len(columns))
+            flat = matrix.ravel()
+            for _ in range(self.depth):
+                x = flat[base + self.feature[node]]
+                step = self.first[node] + (x > self.threshold[node])
+                if has_missing:
+                    missing = np.isnan(x)
+                    if missing.any():
+                        penalties[start:stop] += missing & self.by_default[node]
+                        step = np.where(missing, self.on_missing[node], step)
+                node = step
+            final[start:stop] = self.original[node]
+        return final, penalties
+
+
+def stack_block(columns: list[np.ndarray], start: int, stop: int) -> np.ndarray:
+    """Rows start:stop of the columns as a C-ordered float matrix."""
+    if not columns:
+        return np.zeros((stop - start, 1))
+    return np.column_stack([c[start:stop] for c in columns]).astype(float, copy=False)
+
+
+def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
+    """Compile a tree to BinarySplits, or None when any split has another shape."""
+    splits: dict[int, tuple[str, float, bool, bool]] = {}
+    for node in tree.nodes:
+        if not node.children:
+            continue
+        split = _binary_split(node, tree)
+        if split is None:
+            return None
+        splits[node.index] = split
+    fields = sorted({s[0] for s in splits.values()})
+    field_index = {f: i for i, f in enumerate(fields)}
+    # Renumber breadth-first so that each node's two children sit side by side.
+    order: list[Node] = [tree.root]
+    fast_of: dict[int, int] = {tree.root.index: 0}
+    first_child: dict[int, int] = {}
+    i = 0
+    while i < len(order):
+        node = order[i]
+        if node.children:
+            field, threshold, swap, _ = splits[node.index]
+            pair = [node.children[1], node.children[0]] if swap else node.children[:2]
+            first_child[node.index] = len(order)
+            for child in pair:
+                fast_of[child.index] = len(order)
+                order.append(child)
+        i += 1
+    count = len(order)
+    null_sink = count
+    feature = np.zeros(count + 1, dtype=np.intp)
+    threshold = np.full(count + 1, np.inf)
+    first = np.arange(count + 1, dtype=np.intp)
+    on_missing = np.arange(count + 1, dtype=np.intp)
+    by_default = np.zeros(count + 1, dtype=bool)
+    original = np.array([node.index for node in order] + [-1], dtype=np.intp)
+    needs_general = False
+    for node in order:
+        k = fast_of[node.index]
+        if not node.children:
+            continue
+        field, value, swap, second_is_true = splits[node.index]
+        feature[k] = field_index[field]
+        threshold[k] = value
+        first[k] = first_child[node.index]
+        if second_is_true:
+            on_missing[k] = fast_of[node.children[1].index]
+            continue
+        target = _missing_target(node, tree)
+        if target is None:
+            needs_general = True
+        elif target == STOP:
+            on_missing[k] = k
+        elif target == NULL:
+            on_missing[k] = null_sink
+        else:
+            on_missing[k] = fast_of[target]
+            by_default[k] = True
+    return BinarySplits(
+        fields=fields,
+        feature=feature,
+        threshold=threshold,
+        first=first,
+        on_missing=on_missing,
+        by_default=by_default,
+        original=original,
+        depth=_depth(tree.root),
+        missing_needs_general=needs_general,
+    )
+
+
+def _depth(node: Node) -> int:
+    depth, frontier = 0, [node]
+    while True:
+        frontier = [c for n in frontier for c in n.children]
+        if not frontier:
+            return depth
+        depth += 1
+
+
+def _binary_split(node: Node, tree: TreeModel) -> tuple[str, float, bool, bool] | None:
+    """(field, threshold in `x <= t` form, swap children?, second child is True) or None."""
+    if len(node.children) != 2:
+        return None
+    first = _predicate_element(node.children[0].element)
+    second = _predicate_element(node.children[1].element)
+    if first.tag != "SimplePredicate":
+        return None
+    field = first.get("field", "")
+    operator = first.get("operator", "")
+    if operator not in _COMPLEMENT or tree.scope.kind(field) != "num":
+        return None
+    value = float(first.get("value", "nan"))
+    if second.tag == "True":
+        second_is_true = True
+    elif (
+        second.tag == "SimplePredicate"
+        and second.get("field") == field
+        and second.get("operator") == _COMPLEMENT[operator]
+        and float(second.get("value", "nan")) == value
+    ):
+        second_is_true = False
+    else:
+        return None
+    # x < v is x <= (the double just below v); both then compare with <=.
+    threshold = np.nextafter(value, -np.inf) if operator in ("lessThan", "greaterOrEqual") else value
+    swap = operator in ("greaterThan", "greaterOrEqual")
+    return field, float(threshold), swap, second_is_true
+
+
+def _predicate_element(element: ET.Element) -> ET.Element:
+    from .predicates import find_predicate
+
+    return find_predicate(element)
+
+
+def _missing_target(node: Node, tree: TreeModel) -> int | None:
+    """Where a row goes when both children are UNKNOWN: a Node.index, STOP, NULL or None."""
+    strategy = tree.strategy
+    if strategy == "defaultChild" and node.default_child is not None:
+        return node.default_child.index
+    if strategy == "lastPrediction":
+        return STOP
+    if strategy == "nullPrediction":
+        return NULL
+    if strategy in ("weightedConfidence", "aggregateNodes") and tree.function == "classification":
+        return None
+    return STOP if tree.no_true_child == "returnLastPrediction" else NULL
+
+
+@dataclass
+class WalkState:
+    """Per-row results of the general walk."""
+
+    final: np.ndarray
+    penalties: np.ndarray
+    override: np.ndarray
+    override_confidence: np.ndarray
+
+
+def walk_general(tree: TreeModel, frame: Frame) -> WalkState:
+    """Walk any tree, following pmml4s's rules for UNKNOWN predicates, node by node."""
+    n = frame.n
+    state = WalkState(
+        final=np.full(n, -1, dtype=np.intp),
+        penalties=np.zeros(n),
+        override=np.full(n, -1, dtype=np.intp),
+        override_confidence=np.full(n, np.nan),
+    )
+    stack: list[tuple[Node, np.ndarray]] = [(tree.root, np.arange(n, dtype=np.intp))]
+    while stack:
+        node, rows = stack.pop()
+        if rows.size == 0:
+            continue
+        if not node.children:
+            state.final[rows] = node.index
+            continue
+        pending = np.ones(rows.size, dtype=bool)
+        unknown = np.zeros(rows.size, dtype=bool)
+        child_unknown = []
+        for child in node.children:
+            at = np.flatnonzero(pending)
+            if at.size == 0:
+                break
+            true, unk = child.predicate(frame, rows[at])
+            stack.append((child, rows[at[true]]))
+            pending[at[true]] = False
+            mask = np.zeros(rows.size, dtype=bool)
+            mask[at[unk]] = True
+            unknown |= mask
+            child_unknown.append((child, mask))
+        no_true = pending & ~unknown
+        undecided = pending & unknown
+        _no_true_child(tree, node, rows[no_true], state)
+        if undecided.any():
+            _on_unknown(tree, node, rows, undecided, child_unknown, state, stack, frame)
+    return state
+
+
+def _no_true_child(tree: TreeModel, node: Node, rows: np.ndarray, state: WalkState) -> None:
+    if rows.size and tree.no_true_child == "returnLastPrediction":
+        state.final[rows] = node.index
+
+
+def _on_unknown(
+    tree: TreeModel,
+    node: Node,
+    rows: np.ndarray,
+    undecided: np.ndarray,
+    child_unknown: list[tuple[Node, np.ndarray]],
+    state: WalkState,
+    stack: list[tuple[Node, np.ndarray]],
+    frame: Frame,
+) -> None:
+    strategy = tree.strategy
+    target = rows[undecided]
+    if strategy == "lastPrediction":
+        state.final[target] = node.index
+    elif strategy == "nullPrediction":
+        return
+    elif strategy == "defaultChild" and node.default_child is not None:
+        state.penalties[target] += 1
+        stack.append((node.default_child, target))
+    elif strategy == "weightedConfidence" and tree.function == "classification":
+        k = len(tree.classes)
+        confidence = np.zeros((target.size, k))
+        for child, mask in child_unknown:
+            weight = child.record_count / node.record_count
+            conf = np.nan_to_num(tree.confidence[child.index])
+            confidence += np.outer(mask[undecided], conf * weight)
+        _override(tree, node, target, confidence, False, state)
+    elif strategy == "aggregateNodes" and tree.function == "classification":
+        counts = np.zeros((target.size, len(tree.classes)))
+        _aggregate(node, np.arange(target.size), target, counts, frame, tree)
+        _override(tree, node, target, counts, True, state)
+    else:
+        _no_true_child(tree, node, target, state)
+
+
+def _override(
+    tree: TreeModel,
+    node: Node,
+    target: np.ndarray,
+    scores: np.ndarray,
+    normalize: bool,
+    state: WalkState,
+) -> None:
+    best = np.argmax(scores, axis=1)
+    top = scores[np.arange(target.size), best] if target.size else np.zeros(0)
+    # pmml4s only picks a class whose score is strictly above zero.
+    chosen = top > 0
+    state.override[target[chosen]] = best[chosen]
+    total = scores.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        confidence = top / total if normalize else top
+    state.override_confidence[target[chosen]] = confidence[chosen]
+    _no_true_child(tree, node, target[~chosen], state)
+
+
+def _aggregate(
+    node: Node,
+    slots: np.ndarray,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    frame: Frame,
+    tree: TreeModel,
+) -> None:
+    """Add the record counts of every leaf a row can reach when UNKNOWN means 'maybe'."""
+    if slots.size == 0:
+        return
+    if not node.children:
+        counts[slots] += tree.counts[node.index]
+        return
+    pending = np.ones(slots.size, dtype=bool)
+    for child in node.children:
+        at = np.flatnonzero(pending)
+        if at.size == 0:
+            break
+        true, unk = child.predicate(frame, rows[slots[at]])
+        follow = at[true | unk]
+        _aggregate(child, slots[follow], rows, counts, frame, tree)
+        pending[at[true]] = False

@@ -1,0 +1,111 @@
+"""scikit-learn -> to_pmml -> PMMLEvaluator and pypmml agree with scikit-learn itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from mmds_jupyter.pmml import PMMLEvaluator, describe, load_pmml, to_pmml
+
+from pmml_helpers import MMDS_TOLERANCE, PYPMML_TOLERANCE, dataset, score_pypmml
+
+# (id, estimator factory, data set); data sets pick binary, multiclass or regression targets.
+CASES: list[tuple[str, Any, str]] = [
+    ("linear", lambda: LinearRegression(), "diabetes"),
+    ("ridge", lambda: Ridge(alpha=0.5), "diabetes"),
+    ("lasso", lambda: Lasso(alpha=0.05), "diabetes"),
+    ("elasticnet", lambda: ElasticNet(alpha=0.01, l1_ratio=0.3), "diabetes"),
+    ("logistic-binary", lambda: LogisticRegression(max_iter=5000), "breast_cancer"),
+    ("logistic-multinomial", lambda: LogisticRegression(max_iter=5000), "wine"),
+    ("tree-classifier", lambda: DecisionTreeClassifier(max_depth=6, random_state=0), "iris"),
+    ("tree-regressor", lambda: DecisionTreeRegressor(max_depth=6, random_state=0), "diabetes"),
+    ("forest-classifier", lambda: RandomForestClassifier(n_estimators=10, random_state=0), "wine"),
+    ("forest-regressor", lambda: RandomForestRegressor(n_estimators=10, max_depth=8, random_state=0), "diabetes"),
+    ("extra-classifier", lambda: ExtraTreesClassifier(n_estimators=10, random_state=0), "breast_cancer"),
+    ("extra-regressor", lambda: ExtraTreesRegressor(n_estimators=10, max_depth=8, random_state=0), "diabetes"),
+    ("boosting-binary", lambda: GradientBoostingClassifier(n_estimators=10, random_state=0), "breast_cancer"),
+    ("boosting-multiclass", lambda: GradientBoostingClassifier(n_estimators=10, random_state=0), "iris"),
+    ("boosting-regressor", lambda: GradientBoostingRegressor(n_estimators=10, random_state=0), "diabetes"),
+]
+
+
+def _preprocessor(numeric: list[str], linear: bool, variant: int) -> ColumnTransformer:
+    scaler = StandardScaler() if variant % 2 == 0 else MinMaxScaler()
+    if linear:
+        encoder: Any = OneHotEncoder(handle_unknown="ignore", drop="first" if variant % 2 else None)
+    else:
+        encoder = OrdinalEncoder() if variant % 2 == 0 else OneHotEncoder(handle_unknown="ignore")
+    return ColumnTransformer(
+        [
+            ("num", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", scaler)]), numeric),
+            ("cat", Pipeline([("impute", SimpleImputer(strategy="most_frequent")), ("encode", encoder)]), ["band"]),
+        ]
+    )
+
+
+def _check(model: Any, X: pd.DataFrame, xml: bytes, classification: bool) -> None:
+    doc = load_pmml(xml)
+    evaluator = PMMLEvaluator(doc)
+    assert evaluator.engine == "mmds"
+    ours = evaluator.predict(X)
+    reference = score_pypmml(xml, X)
+    if classification:
+        columns = [f"probability({c})" for c in model.classes_]
+        expected = model.predict_proba(X)
+        np.testing.assert_allclose(ours[columns].to_numpy(), expected, rtol=0, atol=MMDS_TOLERANCE)
+        np.testing.assert_array_equal(ours["predicted_target"].to_numpy(), model.predict(X))
+        np.testing.assert_allclose(
+            reference[columns].to_numpy(dtype=float), expected, rtol=0, atol=PYPMML_TOLERANCE
+        )
+        np.testing.assert_array_equal(
+            reference["predicted_target"].to_numpy().astype(type(model.classes_[0])), model.predict(X)
+        )
+    else:
+        expected = model.predict(X)
+        np.testing.assert_allclose(ours["predicted_target"].to_numpy(), expected, rtol=0, atol=MMDS_TOLERANCE)
+        np.testing.assert_allclose(
+            reference["predicted_target"].to_numpy(dtype=float), expected, rtol=0, atol=PYPMML_TOLERANCE
+        )
+    info = describe(doc)
+    assert info["target"] == "target"
+    assert {i["name"] for i in info["inputs"]} == set(X.columns)
+
+
+@pytest.mark.parametrize(("name", "factory", "data"), CASES, ids=[c[0] for c in CASES])
+def test_standalone_round_trip(name: str, factory: Any, data: str, pypmml_available: None) -> None:
+    X, y = dataset(data)
+    model = factory().fit(X, y)
+    xml = to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes))
+    _check(model, X, xml, hasattr(model, "classes_"))
+
+
+@pytest.mark.parametrize(("name", "factory", "data"), CASES, ids=[c[0] for c in CASES])
+def test_pipeline_round_trip(name: str, factory: Any, data: str, pypmml_available: None) -> None:
+    X, y = dataset(data, categorical=True, missing=True)
+    numeric = [c for c in X.columns if c != "band"]
+    linear = "linear" in name or "ridge" in name or "lasso" in name or "elastic" in name or "logistic" in name
+    variant = sum(map(ord, name))
+    model = Pipeline([("prep", _preprocessor(numeric, linear, variant)), ("model", factory())]).fit(X, y)
+    xml = to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes))
+    doc = load_pmml(xml)
+    band = next(i for i in describe(doc)["inputs"] if i["name"] == "band")
+    assert band["optype"] == "categorical"
+    assert sorted(band["values"]) == ["high", "low", "mid"]
+    _check(model, X, xml, hasattr(model, "classes_"))
