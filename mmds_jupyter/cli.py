@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import MMDSError
+from .search import glue_descending
 
 LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "created_at", "aliases"]
 
@@ -81,10 +82,11 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 def version_dict(v: Any) -> dict[str, Any]:
     """A version as plain JSON-ready data (shared by the CLI and the REST API)."""
-    from dataclasses import asdict
+    from dataclasses import asdict, fields
 
-    data = asdict(v)
-    data.pop("_registry", None)
+    data = {f.name: getattr(v, f.name) for f in fields(v) if not f.name.startswith("_")}
+    data["features"] = [asdict(f) for f in v.features]
+    data["metrics"] = [asdict(m) for m in v.metrics]
     data["ref"] = v.ref
     return data
 
@@ -258,7 +260,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mmds`` command."""
-    args = parser().parse_args(argv)
+    args = parser().parse_args(glue_descending(sys.argv[1:] if argv is None else argv))
     if args.command == "list" and args.limit is not None and args.limit < 1:
         print("mmds: error: --limit must be at least 1", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
 from .errors import InvalidInput
@@ -63,3 +63,14 @@ def parse_time(value: datetime | str | None, label: str) -> datetime | None:
             "2026-03-01T09:30, or an age such as 7d, 12h or 30m."
         ) from None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def glue_descending(argv: Sequence[str]) -> list[str]:
+    """Let ``--order-by -roc_auc`` through argparse, which takes ``-roc_auc`` for an option."""
+    out: list[str] = []
+    for word in argv:
+        if out and out[-1] == "--order-by" and word.startswith("-"):
+            out[-1] = f"--order-by={word}"
+        else:
+            out.append(word)
+    return out

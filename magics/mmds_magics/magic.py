@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -88,11 +87,3 @@ class MMDSMagics(Magics, Configurable):
         """The source of the cell being run, as the user typed it."""
         hist = getattr(self.shell.history_manager, "input_hist_raw", None)
         return hist[-1] if hist else None
-
-
-def split(line: str) -> list[str]:
-    """Shell-like split of the magic's arguments, with a clear error on bad quoting."""
-    try:
-        return shlex.split(line)
-    except ValueError as exc:
-        raise UsageError(f"Cannot read the arguments ({exc}); check the quotes.") from None

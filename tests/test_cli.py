@@ -1,0 +1,97 @@
+"""The mmds command, run as a user runs it: a real process against a real registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+
+from mmds_jupyter.registry import Registry
+
+COLS = ["mean_radius", "mean_texture", "zip_code"]
+
+
+@pytest.fixture
+def populated(db_url, tmp_path, cancer):
+    reg = Registry(url=db_url, home=str(tmp_path / "home"), actor="maya")
+    lr = LogisticRegression(max_iter=3000).fit(cancer["X_train"][COLS], cancer["y_train"])
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+        cancer["X_train"][COLS[:2]], cancer["y_train"])
+    kw = {"X_test": cancer["X_test"], "y_test": cancer["y_test"], "slices": ["country"]}
+    reg.track(lr, name="churn", project="risk", **kw)
+    reg.track(tree, name="churn", project="risk", parent="risk/churn:1", **kw)
+    reg.alias("risk/churn:2", "champion")
+    reg.close()
+    return db_url, str(tmp_path / "home")
+
+
+def mmds(populated, *args, ok=True):
+    url, home = populated
+    env = {**os.environ, "MMDS_URL": url, "MMDS_HOME": home}
+    proc = subprocess.run([sys.executable, "-m", "mmds_jupyter.cli", *args], env=env,
+                          capture_output=True, text=True)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_list_json_and_filters(populated):
+    rows = json.loads(mmds(populated, "list", "--json").stdout)
+    assert [r["ref"] for r in rows] == ["risk/churn:2", "risk/churn:1"]
+    assert rows[0]["aliases"] == ["champion"] and isinstance(rows[0]["roc_auc"], float)
+    rows = json.loads(mmds(populated, "list", "--feature", "zip_code", "--json").stdout)
+    assert [r["ref"] for r in rows] == ["risk/churn:1"]
+    rows = json.loads(mmds(populated, "list", "--project", "risk", "--slice", "country=US",
+                           "--order-by", "-roc_auc", "--json").stdout)
+    assert [r["slice"] for r in rows] == ["country=US"] * 2
+    assert rows[0]["roc_auc"] >= rows[1]["roc_auc"]
+    text = mmds(populated, "list").stdout
+    assert "risk/churn:2" in text and "DecisionTreeClassifier" in text
+
+
+def test_show_compare_lineage_events(populated, tmp_path):
+    out = mmds(populated, "show", "churn@champion").stdout
+    assert out.startswith("risk/churn:2") and "parent risk/churn:1" in out
+    shown = json.loads(mmds(populated, "show", "risk/churn:1", "--json").stdout)
+    assert shown["ref"] == "risk/churn:1" and shown["params"]["max_iter"] == 3000
+    report = tmp_path / "cmp.html"
+    out = mmds(populated, "compare", "churn:1", "churn:2", "--html", str(report)).stdout
+    assert "≠" in out and report.read_text().count("mmds-diff") > 3
+    rows = json.loads(mmds(populated, "compare", "churn:1", "churn:2", "--json").stdout)
+    est = next(r for r in rows if r["key"] == "estimator")
+    assert est["differs"] and est["values"]["risk/churn:2"].endswith("DecisionTreeClassifier")
+    lin = json.loads(mmds(populated, "lineage", "churn:2", "--json").stdout)
+    assert {"from", "relation", "to"} <= set(lin["edges"][0])
+    assert "derived_from" in mmds(populated, "lineage", "churn:2").stdout
+    events = json.loads(mmds(populated, "events", "--json").stdout)
+    assert [e["action"] for e in events] == ["alias.set", "version.create", "version.create"]
+    assert "intact" in mmds(populated, "events", "--verify").stdout
+
+
+def test_alias_stage_and_db_upgrade(populated):
+    assert "risk/churn@best -> risk/churn:1" in mmds(populated, "alias", "churn:1", "best").stdout
+    assert "production" in mmds(populated, "stage", "churn:1", "production").stdout
+    out = mmds(populated, "db", "upgrade").stdout
+    assert "0001 -> 0001" in out
+
+
+def test_errors_are_one_clear_line(populated):
+    proc = mmds(populated, "show", "ghost", ok=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("mmds: error: There is no model named 'ghost'")
+    assert "Traceback" not in proc.stderr
+    proc = mmds(populated, "list", "--where", "auc>>1", ok=False)
+    assert proc.returncode == 1 and "auc>>1" in proc.stderr
+
+
+def test_db_upgrade_on_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    proc = subprocess.run([sys.executable, "-m", "mmds_jupyter.cli", "--url", url, "db",
+                           "upgrade"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "empty -> 0001" in proc.stdout

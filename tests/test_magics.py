@@ -1,0 +1,122 @@
+"""The %mmds magics in a real IPython shell, as a notebook user types them."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+import mmds_jupyter
+
+
+@pytest.fixture
+def ip(tmp_path, cancer):
+    mmds_jupyter.connect(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path), actor="maya")
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "mmds_jupyter")
+    shell.user_ns.update(X_train=cancer["X_train"], y_train=cancer["y_train"],
+                         X_test=cancer["X_test"], y_test=cancer["y_test"])
+    shell.run_cell("from sklearn.linear_model import LogisticRegression\n"
+                   "from sklearn.tree import DecisionTreeClassifier\n"
+                   "cols = ['mean_radius', 'mean_texture', 'zip_code']")
+    yield shell
+    shell.reset()
+    mmds_jupyter.registry().close()
+
+
+def run(ip, cell):
+    result = ip.run_cell(cell)
+    if result.error_in_exec is not None:
+        raise result.error_in_exec
+    return result.result
+
+
+def test_line_track_then_query(ip):
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    v = ip.run_line_magic("mmds", "track clf --name churn --project risk --test X_test y_test "
+                                  "--slice country --train X_train y_train --tag team=retention")
+    assert v.ref == "risk/churn:1"
+    assert v.metric("roc_auc", "country=US") is not None
+    assert v.provenance["execution_count"] is not None
+    assert v.tags == {"team": "retention"}
+    frame = ip.run_line_magic("mmds", "list --feature zip_code")
+    assert list(frame["ref"]) == ["risk/churn:1"]
+    assert ip.run_line_magic("mmds", "list --feature mean_area").empty
+    shown = ip.run_line_magic("mmds", "show churn:1")
+    assert "risk/churn:1" in shown._repr_html_()
+
+
+def test_cell_track_captures_every_fitted_estimator(ip):
+    run(ip, "old = DecisionTreeClassifier(max_depth=2).fit(X_train[cols], y_train)")
+    out = ip.run_cell_magic("mmds", "track --project risk --test X_test y_test", (
+        "lr = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+        "tree = DecisionTreeClassifier(max_depth=3, random_state=0)\n"
+        "tree.fit(X_train[cols], y_train)\n"
+        "unfitted = DecisionTreeClassifier()\n"))
+    assert out is None
+    found = mmds_jupyter.find(project="risk")
+    assert sorted(found["ref"]) == ["risk/lr:1", "risk/tree:1"]  # not 'old', not 'unfitted'
+    v = mmds_jupyter.get("risk/tree:1")
+    assert "tree.fit(X_train[cols], y_train)" in v.provenance["cell"]
+    assert v.provenance["cell"].startswith("%%mmds track")
+    # Re-fitting an existing estimator in a tracked cell makes a new version of it.
+    ip.run_cell_magic("mmds", "track --project risk --test X_test y_test",
+                      "tree.set_params(max_depth=4).fit(X_train[cols], y_train)\n")
+    assert sorted(mmds_jupyter.find(project="risk")["ref"]) == [
+        "risk/lr:1", "risk/tree:1", "risk/tree:2"]
+    assert mmds_jupyter.get("risk/tree:2").params["max_depth"] == 4
+
+
+def test_compare_lineage_load_alias_stage_events(ip):
+    run(ip, "a = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+            "b = DecisionTreeClassifier(max_depth=3).fit(X_train[cols], y_train)")
+    ip.run_line_magic("mmds", "track a --name churn --test X_test y_test")
+    ip.run_line_magic("mmds", "track b --name churn --test X_test y_test --parent churn:1")
+    cmp = ip.run_line_magic("mmds", "compare churn:1 churn:2")
+    assert cmp.refs == ["default/churn:1", "default/churn:2"]
+    lin = ip.run_line_magic("mmds", "lineage churn:2")
+    assert "default/churn:1" in {n.label for n in lin.upstream()}
+    ip.run_line_magic("mmds", "load churn@latest --as model")
+    assert type(ip.user_ns["model"]).__name__ == "DecisionTreeClassifier"
+    ip.run_line_magic("mmds", "alias churn:1 champion")
+    assert mmds_jupyter.get("churn@champion").version == 1
+    ip.run_line_magic("mmds", "stage churn:1 validation --reason 'ready for Victor'")
+    assert mmds_jupyter.get("churn:1").stage == "validation"
+    events = ip.run_line_magic("mmds", "events --limit 2")
+    assert list(events["action"]) == ["version.stage", "alias.set"]
+
+
+@pytest.mark.parametrize(
+    "line, match",
+    [
+        ("track nothing_here --name x", "'nothing_here' is not defined"),
+        ("track X_test --name x", "not a scikit-learn estimator"),
+        ("track unfit --name x", "is not fitted yet"),
+        ("show ghost:1", "no model named 'ghost'"),
+        ("show churn::1", "not a model reference"),
+        ("frobnicate", "Unknown sub-command 'frobnicate'"),
+        ("list --limit many", "invalid int value"),
+        ("load churn:1", "--as"),
+        ("", "Say what to do"),
+    ],
+)
+def test_bad_input_is_a_usage_error_and_writes_nothing(ip, line, match):
+    run(ip, "unfit = LogisticRegression()")
+    with pytest.raises(UsageError, match=match):
+        ip.run_line_magic("mmds", line)
+    assert mmds_jupyter.find().empty
+
+
+def test_mismatched_test_set_in_magic(ip):
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+            "X_bad = X_test.drop(columns=['zip_code'])")
+    with pytest.raises(UsageError, match="lacks the column"):
+        ip.run_line_magic("mmds", "track clf --name churn --test X_bad y_test")
+    assert mmds_jupyter.find().empty
+
+
+def test_help_lists_subcommands(ip, capsys):
+    ip.run_line_magic("mmds", "help")
+    assert "track MODEL" in capsys.readouterr().out
+    ip.run_line_magic("mmds", "help track")
+    assert "--slice" in capsys.readouterr().out
