@@ -1,0 +1,169 @@
+/**
+ * Bar charts and the lineage graph as SVG built with DOM calls.
+ */
+import { formatValue } from './diff';
+import { svg } from './dom';
+import { layoutLineage, NODE_H, NODE_W } from './layout';
+import { ILineage, IMetricChart } from './types';
+
+/**
+ * One bar per version for a metric; the best bar is marked.
+ */
+export function barChart(chart: IMetricChart, refs: string[]): SVGElement {
+  const labelW = 150;
+  const barW = 180;
+  const rowH = 22;
+  const height = refs.length * rowH + 26;
+  const root = svg('svg', {
+    class: 'mmds-bars',
+    width: labelW + barW + 70,
+    height,
+    role: 'img'
+  });
+  root.appendChild(svg('title', {}, `${chart.metric} by version`));
+  root.appendChild(
+    svg('text', { x: 0, y: 14, class: 'mmds-bars-title' }, chart.metric)
+  );
+  const numbers = chart.values.filter((v): v is number => v !== null);
+  const max = Math.max(0, ...numbers);
+  const min = Math.min(0, ...numbers);
+  const span = max - min || 1;
+  const best = numbers.length
+    ? chart.lower_is_better
+      ? Math.min(...numbers)
+      : Math.max(...numbers)
+    : null;
+  refs.forEach((ref, i) => {
+    const value = chart.values[i];
+    const y = 22 + i * rowH;
+    root.appendChild(
+      svg('text', { x: 0, y: y + 13, class: 'mmds-bars-label' }, ref)
+    );
+    if (value === null || value === undefined) {
+      root.appendChild(svg('text', { x: labelW, y: y + 13 }, '—'));
+      return;
+    }
+    const w = Math.max(1, ((value - min) / span) * barW);
+    const bar = svg('rect', {
+      x: labelW,
+      y: y + 2,
+      width: w,
+      height: rowH - 6,
+      class: value === best ? 'mmds-bar mmds-bar-best' : 'mmds-bar'
+    });
+    bar.appendChild(svg('title', {}, `${ref}: ${formatValue(value)}`));
+    root.appendChild(bar);
+    root.appendChild(
+      svg(
+        'text',
+        { x: labelW + w + 4, y: y + 13, class: 'mmds-bars-value' },
+        formatValue(value)
+      )
+    );
+  });
+  return root;
+}
+
+/**
+ * The lineage graph; clicking a version node calls `onOpen` with its reference.
+ */
+export function lineageGraph(
+  lineage: ILineage,
+  onOpen: (ref: string) => void
+): SVGElement {
+  const layout = layoutLineage(lineage);
+  const root = svg('svg', {
+    class: 'mmds-lineage',
+    width: layout.width,
+    height: layout.height
+  });
+  const defs = svg('defs');
+  const marker = svg('marker', {
+    id: 'mmds-arrow',
+    viewBox: '0 0 10 10',
+    refX: 10,
+    refY: 5,
+    markerWidth: 6,
+    markerHeight: 6,
+    orient: 'auto'
+  });
+  marker.appendChild(
+    svg('path', { d: 'M0,0L10,5L0,10z', class: 'mmds-arrow' })
+  );
+  defs.appendChild(marker);
+  root.appendChild(defs);
+  for (const link of layout.links) {
+    const line = svg('line', {
+      x1: link.x1,
+      y1: link.y1,
+      x2: link.x2,
+      y2: link.y2,
+      class: 'mmds-edge',
+      'marker-end': 'url(#mmds-arrow)'
+    });
+    line.appendChild(svg('title', {}, link.relation));
+    root.appendChild(line);
+    root.appendChild(
+      svg(
+        'text',
+        {
+          x: (link.x1 + link.x2) / 2,
+          y: (link.y1 + link.y2) / 2 - 4,
+          class: 'mmds-edge-label',
+          'text-anchor': 'middle'
+        },
+        link.relation
+      )
+    );
+  }
+  for (const box of layout.boxes) {
+    const node = box.node;
+    const classes = ['mmds-node', `mmds-node-${node.kind}`];
+    if (node.key === lineage.root) {
+      classes.push('mmds-node-root');
+    }
+    const group = svg('g', { class: classes.join(' '), 'data-key': node.key });
+    group.appendChild(
+      svg('rect', {
+        x: box.x,
+        y: box.y,
+        width: NODE_W,
+        height: NODE_H,
+        rx: 6
+      })
+    );
+    const label =
+      node.label.length > 30 ? `${node.label.slice(0, 29)}…` : node.label;
+    group.appendChild(
+      svg(
+        'text',
+        { x: box.x + 8, y: box.y + 16, class: 'mmds-node-label' },
+        label
+      )
+    );
+    const detail =
+      node.kind === 'version'
+        ? `${node.detail['estimator'] ?? ''} · ${node.detail['stage'] ?? ''}`
+        : `${node.detail['rows'] ?? '?'} rows × ${node.detail['columns'] ?? '?'} cols`;
+    group.appendChild(
+      svg(
+        'text',
+        { x: box.x + 8, y: box.y + 32, class: 'mmds-node-detail' },
+        detail
+      )
+    );
+    group.appendChild(svg('title', {}, node.label));
+    if (node.kind === 'version') {
+      group.setAttribute('role', 'button');
+      group.setAttribute('tabindex', '0');
+      group.addEventListener('click', () => onOpen(node.label));
+      group.addEventListener('keydown', event => {
+        if ((event as KeyboardEvent).key === 'Enter') {
+          onOpen(node.label);
+        }
+      });
+    }
+    root.appendChild(group);
+  }
+  return root;
+}

@@ -1,0 +1,9 @@
+/**
+ * Every command id of the extension.
+ */
+export namespace CommandIDs {
+  export const openPanel = 'mmds:open-panel';
+  export const openVersion = 'mmds:open-version';
+  export const compare = 'mmds:compare';
+  export const refresh = 'mmds:refresh';
+}

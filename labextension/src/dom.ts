@@ -1,0 +1,79 @@
+/**
+ * Small DOM builders. Text always goes in through textContent, never as markup.
+ */
+
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: { [name: string]: string } = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    element.setAttribute(name, value);
+  }
+  append(element, ...children);
+  return element;
+}
+
+export function append(parent: Node, ...children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    parent.appendChild(
+      typeof child === 'string' ? document.createTextNode(child) : child
+    );
+  }
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function svg(
+  tag: string,
+  attrs: { [name: string]: string | number } = {},
+  text?: string
+): SVGElement {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    element.setAttribute(name, String(value));
+  }
+  if (text !== undefined) {
+    element.textContent = text;
+  }
+  return element;
+}
+
+/**
+ * A two-column table of key/value pairs.
+ */
+export function keyValueTable(rows: [string, Child][]): HTMLTableElement {
+  const table = h('table', { class: 'mmds-kv' });
+  for (const [key, value] of rows) {
+    table.appendChild(h('tr', {}, h('th', {}, key), h('td', {}, value)));
+  }
+  return table;
+}
+
+/**
+ * A table with a header row; cells are text or nodes.
+ */
+export function grid(
+  head: string[],
+  rows: Child[][],
+  className = 'mmds-grid'
+): HTMLTableElement {
+  const table = h('table', { class: className });
+  table.appendChild(h('tr', {}, ...head.map(cell => h('th', {}, cell))));
+  for (const row of rows) {
+    table.appendChild(h('tr', {}, ...row.map(cell => h('td', {}, cell))));
+  }
+  return table;
+}
+
+export function clear(element: Element): void {
+  while (element.firstChild) {
+    element.removeChild(element.firstChild);
+  }
+}

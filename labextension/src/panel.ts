@@ -1,0 +1,426 @@
+/**
+ * The MMDS sidebar: browse projects and models, search versions, tick versions to compare.
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import * as api from './api';
+import { CommandIDs } from './commands';
+import { formatValue } from './diff';
+import { append, clear, h } from './dom';
+import { age, EMPTY_SEARCH, ISearch, pageInfo } from './query';
+import { IModel, IProject, IVersionPage, IVersionRow } from './types';
+
+const STAGES = [
+  'development',
+  'validation',
+  'production',
+  'retired',
+  'archived'
+];
+export const POLL_MS = 3000;
+
+function select(
+  label: string,
+  options: [string, string][],
+  attrs: { [name: string]: string } = {}
+): HTMLSelectElement {
+  const element = h('select', { 'aria-label': label, ...attrs });
+  for (const [value, text] of options) {
+    element.appendChild(h('option', { value }, text));
+  }
+  return element;
+}
+
+function input(
+  label: string,
+  placeholder: string,
+  name: string
+): HTMLInputElement {
+  return h('input', {
+    type: 'text',
+    'aria-label': label,
+    placeholder,
+    name,
+    class: 'mmds-input'
+  });
+}
+
+export class MMDSPanel extends Widget {
+  private search: ISearch = { ...EMPTY_SEARCH };
+  private readonly checked = new Set<string>();
+  private latestEvent: number | null = null;
+  private timer: number | null = null;
+  private busy = false;
+
+  private readonly projectSelect = select('Project', [['', 'All projects']], {
+    class: 'mmds-project'
+  });
+  private readonly modelSelect = select('Model', [['', 'All models']], {
+    class: 'mmds-model'
+  });
+  private readonly featureInput = input(
+    'Feature',
+    'feature used, e.g. income',
+    'feature'
+  );
+  private readonly whereInput = input(
+    'Metric condition',
+    'metric, e.g. roc_auc>0.8',
+    'where'
+  );
+  private readonly stageSelect = select('Stage', [
+    ['', 'Any stage'],
+    ...STAGES.map(s => [s, s] as [string, string])
+  ]);
+  private readonly authorInput = input('Author', 'author', 'author');
+  private readonly tagInput = input('Tag', 'tag, e.g. team=credit', 'tag');
+  private readonly orderSelect = select('Order', [
+    ['-created', 'Newest first'],
+    ['created', 'Oldest first'],
+    ['name', 'Name'],
+    ['-roc_auc', 'Best roc_auc'],
+    ['-accuracy', 'Best accuracy'],
+    ['-r2', 'Best r2'],
+    ['rmse', 'Lowest rmse']
+  ]);
+  private readonly status = h('div', {
+    class: 'mmds-status',
+    'aria-live': 'polite'
+  });
+  private readonly errorBox = h('div', { class: 'mmds-error', role: 'alert' });
+  private readonly list = h('ul', { class: 'mmds-results' });
+  private readonly pager = h('span', { class: 'mmds-page-label' });
+  private readonly prevButton = h(
+    'button',
+    { class: 'mmds-prev', title: 'Previous page' },
+    '‹ Prev'
+  );
+  private readonly nextButton = h(
+    'button',
+    { class: 'mmds-next', title: 'Next page' },
+    'Next ›'
+  );
+  private readonly compareButton = h(
+    'button',
+    { class: 'mmds-compare jp-mod-styled jp-mod-accept' },
+    'Compare'
+  );
+
+  constructor(private readonly commands: CommandRegistry) {
+    super();
+    this.id = 'mmds-panel';
+    this.addClass('mmds-panel');
+    this.title.caption = 'MMDS model registry';
+    this.buildDom();
+  }
+
+  private buildDom(): void {
+    const searchButton = h(
+      'button',
+      { class: 'mmds-search jp-mod-styled jp-mod-accept' },
+      'Search'
+    );
+    const clearButton = h(
+      'button',
+      { class: 'mmds-clear jp-mod-styled' },
+      'Clear'
+    );
+    const form = h(
+      'form',
+      { class: 'mmds-form', role: 'search' },
+      h('div', { class: 'mmds-row' }, this.projectSelect, this.modelSelect),
+      h('div', { class: 'mmds-row' }, this.featureInput, this.whereInput),
+      h('div', { class: 'mmds-row' }, this.stageSelect, this.authorInput),
+      h('div', { class: 'mmds-row' }, this.tagInput, this.orderSelect),
+      h('div', { class: 'mmds-row mmds-actions' }, searchButton, clearButton)
+    );
+    form.addEventListener('submit', event => {
+      event.preventDefault();
+      this.runSearch();
+    });
+    clearButton.addEventListener('click', event => {
+      event.preventDefault();
+      form.reset();
+      this.search = { ...EMPTY_SEARCH };
+      void this.loadModels().then(() => this.runSearch());
+    });
+    this.projectSelect.addEventListener('change', () => {
+      this.modelSelect.value = '';
+      void this.loadModels().then(() => this.runSearch());
+    });
+    this.modelSelect.addEventListener('change', () => this.runSearch());
+    this.stageSelect.addEventListener('change', () => this.runSearch());
+    this.orderSelect.addEventListener('change', () => this.runSearch());
+    this.prevButton.addEventListener('click', () => this.page(-1));
+    this.nextButton.addEventListener('click', () => this.page(1));
+    this.compareButton.addEventListener('click', () => {
+      void this.commands.execute(CommandIDs.compare, {
+        refs: [...this.checked]
+      });
+    });
+    append(
+      this.node,
+      h(
+        'header',
+        { class: 'mmds-header' },
+        h('h2', {}, 'Model registry'),
+        this.status
+      ),
+      form,
+      this.errorBox,
+      h(
+        'div',
+        { class: 'mmds-pager' },
+        this.prevButton,
+        this.pager,
+        this.nextButton
+      ),
+      this.list,
+      h('footer', { class: 'mmds-footer' }, this.compareButton)
+    );
+    this.updateCompareButton();
+  }
+
+  /**
+   * Reload projects, models and the current page.
+   */
+  async refresh(): Promise<void> {
+    try {
+      this.latestEvent = (await api.changes()).latest_event_id;
+    } catch {
+      // Shown by the loads below.
+    }
+    await this.loadProjects();
+    await this.loadModels();
+    await this.loadPage();
+  }
+
+  private formSearch(): ISearch {
+    const model = this.modelSelect.value;
+    let project = this.projectSelect.value;
+    let name = '';
+    if (model) {
+      const [p, n] = model.split('/');
+      project = p;
+      name = n;
+    }
+    return {
+      ...this.search,
+      project,
+      name,
+      feature: this.featureInput.value,
+      where: this.whereInput.value,
+      stage: this.stageSelect.value,
+      author: this.authorInput.value,
+      tag: this.tagInput.value,
+      orderBy: this.orderSelect.value,
+      offset: 0
+    };
+  }
+
+  private runSearch(): void {
+    this.search = this.formSearch();
+    void this.loadPage();
+  }
+
+  private page(step: number): void {
+    const offset = Math.max(0, this.search.offset + step * this.search.limit);
+    this.search = { ...this.search, offset };
+    void this.loadPage();
+  }
+
+  private async loadProjects(): Promise<void> {
+    try {
+      const data = await api.projects();
+      this.fillProjects(data.items);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private fillProjects(items: IProject[]): void {
+    const current = this.projectSelect.value;
+    clear(this.projectSelect);
+    this.projectSelect.appendChild(h('option', { value: '' }, 'All projects'));
+    for (const p of items) {
+      this.projectSelect.appendChild(
+        h(
+          'option',
+          { value: p.name },
+          `${p.name} (${p.models} models, ${p.versions} versions)`
+        )
+      );
+    }
+    this.projectSelect.value = items.some(p => p.name === current)
+      ? current
+      : '';
+  }
+
+  private async loadModels(): Promise<void> {
+    try {
+      const data = await api.models(this.projectSelect.value);
+      this.fillModels(data.items);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private fillModels(items: IModel[]): void {
+    const current = this.modelSelect.value;
+    clear(this.modelSelect);
+    this.modelSelect.appendChild(h('option', { value: '' }, 'All models'));
+    for (const m of items) {
+      const key = `${m.project}/${m.name}`;
+      this.modelSelect.appendChild(
+        h('option', { value: key }, `${key} (${m.versions})`)
+      );
+    }
+    this.modelSelect.value = items.some(
+      m => `${m.project}/${m.name}` === current
+    )
+      ? current
+      : '';
+  }
+
+  private async loadPage(): Promise<void> {
+    this.busy = true;
+    this.status.textContent = 'Loading…';
+    try {
+      const page = await api.searchVersions(this.search);
+      this.showError(null);
+      this.renderPage(page);
+      this.status.textContent = `${page.total} version${page.total === 1 ? '' : 's'}`;
+    } catch (error) {
+      this.showError(error);
+      this.status.textContent = '';
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private renderPage(page: IVersionPage): void {
+    clear(this.list);
+    if (page.items.length === 0) {
+      this.list.appendChild(
+        h(
+          'li',
+          { class: 'mmds-empty' },
+          'No versions match. Loosen a filter or track a model with mmds.track(...).'
+        )
+      );
+    }
+    for (const row of page.items) {
+      this.list.appendChild(this.renderRow(row));
+    }
+    const info = pageInfo(page.offset, page.items.length, page.total);
+    this.pager.textContent = info.label;
+    this.prevButton.disabled = !info.hasPrev;
+    this.nextButton.disabled = !info.hasNext;
+  }
+
+  private renderRow(row: IVersionRow): HTMLLIElement {
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'mmds-check',
+      'aria-label': `Select ${row.ref} to compare`
+    });
+    box.checked = this.checked.has(row.ref);
+    box.addEventListener('change', () => {
+      if (box.checked) {
+        this.checked.add(row.ref);
+      } else {
+        this.checked.delete(row.ref);
+      }
+      this.updateCompareButton();
+    });
+    const open = h(
+      'button',
+      { class: 'mmds-ref', title: `Open ${row.ref}` },
+      row.ref
+    );
+    open.addEventListener('click', () => {
+      void this.commands.execute(CommandIDs.openVersion, { ref: row.ref });
+    });
+    const headline = row.headline
+      ? `${row.headline.name} ${formatValue(row.headline.value)}`
+      : 'no metrics';
+    const meta = [
+      row.author,
+      age(row.created_at),
+      headline,
+      row.estimator
+    ].join(' · ');
+    return h(
+      'li',
+      { class: 'mmds-result', 'data-ref': row.ref },
+      box,
+      h(
+        'div',
+        { class: 'mmds-result-body' },
+        h(
+          'div',
+          { class: 'mmds-result-title' },
+          open,
+          h('span', { class: `mmds-stage mmds-stage-${row.stage}` }, row.stage),
+          ...row.aliases.map(a => h('span', { class: 'mmds-alias' }, `@${a}`))
+        ),
+        h('div', { class: 'mmds-result-meta' }, meta)
+      )
+    );
+  }
+
+  private updateCompareButton(): void {
+    const n = this.checked.size;
+    this.compareButton.disabled = n < 2;
+    this.compareButton.textContent =
+      n < 2 ? 'Tick two or more to compare' : `Compare ${n} versions`;
+  }
+
+  private showError(error: unknown): void {
+    this.errorBox.textContent = error
+      ? error instanceof Error
+        ? error.message
+        : String(error)
+      : '';
+  }
+
+  /**
+   * Ask the server for its newest event; reload when it moved.
+   */
+  async poll(): Promise<void> {
+    if (this.busy || !this.isVisible || document.visibilityState === 'hidden') {
+      return;
+    }
+    try {
+      const change = await api.changes();
+      if (
+        this.latestEvent !== null &&
+        change.latest_event_id !== this.latestEvent
+      ) {
+        await this.refresh();
+        this.status.textContent += ' · updated';
+        return;
+      }
+      this.latestEvent = change.latest_event_id;
+    } catch {
+      // The server may be restarting; the next poll tries again.
+    }
+  }
+
+  protected onAfterAttach(): void {
+    void this.refresh();
+    this.timer = window.setInterval(() => void this.poll(), POLL_MS);
+  }
+
+  protected onBeforeDetach(): void {
+    if (this.timer !== null) {
+      window.clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  protected onAfterShow(): void {
+    void this.poll();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The search form's state and the query string it becomes (no DOM, no fetch: tested alone).
+ */
+
+export interface ISearch {
+  project: string;
+  name: string;
+  feature: string;
+  where: string;
+  stage: string;
+  author: string;
+  tag: string;
+  slice: string;
+  orderBy: string;
+  limit: number;
+  offset: number;
+}
+
+export const EMPTY_SEARCH: ISearch = {
+  project: '',
+  name: '',
+  feature: '',
+  where: '',
+  stage: '',
+  author: '',
+  tag: '',
+  slice: '',
+  orderBy: '-created',
+  limit: 25,
+  offset: 0
+};
+
+const FIELDS: [keyof ISearch, string][] = [
+  ['project', 'project'],
+  ['name', 'name'],
+  ['feature', 'feature'],
+  ['stage', 'stage'],
+  ['author', 'author'],
+  ['tag', 'tag'],
+  ['slice', 'slice']
+];
+
+/**
+ * Split "roc_auc>0.8, accuracy >= 0.9" (commas, semicolons or " and ") into conditions.
+ */
+export function splitConditions(text: string): string[] {
+  return text
+    .split(/,|;|\s+and\s+/i)
+    .map(part => part.replace(/\s+/g, ''))
+    .filter(part => part.length > 0);
+}
+
+/**
+ * The query string of `GET versions` for a search; empty fields are left out.
+ */
+export function versionsQuery(search: ISearch): string {
+  const params = new URLSearchParams();
+  for (const [key, param] of FIELDS) {
+    const value = String(search[key]).trim();
+    if (value) {
+      params.append(param, value);
+    }
+  }
+  for (const condition of splitConditions(search.where)) {
+    params.append('where', condition);
+  }
+  if (search.orderBy && search.orderBy !== '-created') {
+    params.append('order_by', search.orderBy);
+  }
+  params.append('limit', String(search.limit));
+  if (search.offset > 0) {
+    params.append('offset', String(search.offset));
+  }
+  return params.toString();
+}
+
+/**
+ * The query string of `GET compare` for the given references.
+ */
+export function compareQuery(refs: string[]): string {
+  const params = new URLSearchParams();
+  for (const ref of refs) {
+    params.append('refs', ref);
+  }
+  return params.toString();
+}
+
+/**
+ * "26–50 of 123" and whether there are pages before and after this one.
+ */
+export function pageInfo(
+  offset: number,
+  count: number,
+  total: number
+): { label: string; hasPrev: boolean; hasNext: boolean } {
+  const first = total === 0 ? 0 : offset + 1;
+  const last = offset + count;
+  return {
+    label: `${first}–${last} of ${total}`,
+    hasPrev: offset > 0,
+    hasNext: last < total
+  };
+}
+
+/**
+ * How long ago an ISO time was, in the largest whole unit ("3 d ago").
+ */
+export function age(iso: string, now: number = Date.now()): string {
+  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
+  const units: [number, string][] = [
+    [365 * 86400, 'y'],
+    [30 * 86400, 'mo'],
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'min']
+  ];
+  for (const [size, unit] of units) {
+    if (seconds >= size) {
+      return `${Math.floor(seconds / size)} ${unit} ago`;
+    }
+  }
+  return 'just now';
+}

@@ -1,0 +1,176 @@
+/**
+ * The JSON that the MMDS REST API sends (mmds_jupyter/server/views.py), key for key.
+ */
+
+export interface IServerInfo {
+  version: string;
+  registry: string;
+  home: string;
+  max_limit: number;
+}
+
+export interface IProject {
+  name: string;
+  models: number;
+  versions: number;
+  last_tracked: string | null;
+}
+
+export interface IModel {
+  project: string;
+  name: string;
+  versions: number;
+  last_tracked: string | null;
+}
+
+export interface IItems<T> {
+  items: T[];
+}
+
+export interface IHeadline {
+  name: string;
+  value: number;
+}
+
+export interface IVersionRow {
+  ref: string;
+  project: string;
+  name: string;
+  version: number;
+  stage: string;
+  author: string;
+  created_at: string;
+  estimator: string;
+  task: string | null;
+  framework: string;
+  aliases: string[];
+  id: number;
+  parent_id: number | null;
+  slice?: string;
+  metrics: { [name: string]: number | null };
+  headline: IHeadline | null;
+}
+
+export interface IVersionPage {
+  items: IVersionRow[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface IFeature {
+  name: string;
+  dtype: string;
+  used: boolean;
+  importance: number | null;
+}
+
+export interface IMetric {
+  name: string;
+  value: number | null;
+  slice: string | null;
+  dataset: string;
+}
+
+export interface IDatasetRef {
+  id: number;
+  name: string | null;
+  relation: string | null;
+  content_hash: string;
+  n_rows: number;
+  n_cols: number;
+  schema: { [column: string]: string };
+}
+
+export interface IEvent {
+  id: number;
+  time: string;
+  actor: string;
+  action: string;
+  object_kind: string;
+  object_ref: string;
+  before: { [key: string]: unknown } | null;
+  after: { [key: string]: unknown } | null;
+  hash: string;
+}
+
+export interface IVersion {
+  id: number;
+  ref: string;
+  project: string;
+  name: string;
+  version: number;
+  stage: string;
+  framework: string;
+  estimator_class: string;
+  task: string | null;
+  author: string;
+  created_at: string;
+  params: { [key: string]: unknown };
+  steps: { [key: string]: unknown };
+  features: IFeature[];
+  outputs: { [key: string]: unknown }[];
+  metrics: IMetric[];
+  provenance: { [key: string]: unknown };
+  environment: { [key: string]: unknown };
+  artifact_sha256: string | null;
+  artifact_format: string | null;
+  parent_ref: string | null;
+  aliases: string[];
+  tags: { [key: string]: string };
+  description: string | null;
+  datasets: IDatasetRef[];
+  children: string[];
+  events: IEvent[];
+  notebook_link: string | null;
+}
+
+export interface ILineageNode {
+  key: string;
+  kind: 'version' | 'dataset';
+  id: number;
+  label: string;
+  level: number;
+  detail: { [key: string]: unknown };
+}
+
+export interface ILineageEdge {
+  from: string;
+  relation: string;
+  to: string;
+}
+
+export interface ILineage {
+  root: string;
+  nodes: ILineageNode[];
+  edges: ILineageEdge[];
+}
+
+export interface ICompareRow {
+  section: string;
+  key: string;
+  values: unknown[];
+  differs: boolean;
+}
+
+export interface IMetricChart {
+  metric: string;
+  values: (number | null)[];
+  lower_is_better: boolean;
+}
+
+export interface IComparison {
+  refs: string[];
+  rows: ICompareRow[];
+  charts: IMetricChart[];
+}
+
+export interface IChanges {
+  latest_event_id: number;
+  time: string | null;
+}
+
+export interface IError {
+  error: string;
+  message: string;
+}

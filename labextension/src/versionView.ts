@@ -1,0 +1,232 @@
+/**
+ * One version in the main area: everything captured about it, its events and lineage.
+ */
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
+
+import * as api from './api';
+import { lineageGraph } from './charts';
+import { CommandIDs } from './commands';
+import { formatValue } from './diff';
+import { append, clear, grid, h, keyValueTable } from './dom';
+import { age } from './query';
+import { IMetric, IVersion } from './types';
+
+function section(
+  title: string,
+  ...body: (Node | string | null)[]
+): HTMLElement {
+  return h('section', { class: 'mmds-section' }, h('h3', {}, title), ...body);
+}
+
+function pre(text: unknown): HTMLElement {
+  return h(
+    'pre',
+    { class: 'mmds-pre' },
+    typeof text === 'string' ? text : JSON.stringify(text, null, 2)
+  );
+}
+
+/**
+ * Metrics as a table: one row per slice (overall first), one column per metric.
+ */
+export function metricsTable(metrics: IMetric[]): HTMLTableElement {
+  const names = [...new Set(metrics.map(m => m.name))].sort();
+  const slices = [...new Set(metrics.map(m => m.slice ?? ''))].sort();
+  const value = new Map(
+    metrics.map(m => [`${m.slice ?? ''}\u0000${m.name}`, m.value])
+  );
+  return grid(
+    ['slice', ...names],
+    slices.map(s => [
+      s || 'overall',
+      ...names.map(n => formatValue(value.get(`${s}\u0000${n}`)))
+    ]),
+    'mmds-grid mmds-metrics'
+  );
+}
+
+export class VersionView extends Widget {
+  private readonly body = h('div', { class: 'mmds-version-body' });
+
+  constructor(
+    readonly ref: string,
+    private readonly commands: CommandRegistry
+  ) {
+    super();
+    this.id = `mmds-version-${ref.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    this.addClass('mmds-view');
+    this.title.label = ref;
+    this.title.caption = `MMDS version ${ref}`;
+    this.title.closable = true;
+    this.node.appendChild(this.body);
+    void this.load();
+  }
+
+  private link(ref: string): HTMLButtonElement {
+    const button = h(
+      'button',
+      { class: 'mmds-link', title: `Open ${ref}` },
+      ref
+    );
+    button.addEventListener(
+      'click',
+      () => void this.commands.execute(CommandIDs.openVersion, { ref })
+    );
+    return button;
+  }
+
+  async load(): Promise<void> {
+    clear(this.body);
+    this.body.appendChild(h('p', {}, `Loading ${this.ref}…`));
+    try {
+      const [v, lin] = await Promise.all([
+        api.version(this.ref),
+        api.lineage(this.ref)
+      ]);
+      clear(this.body);
+      this.title.label = v.ref;
+      this.render(v);
+      const graph = h('div', { class: 'mmds-graph' });
+      graph.appendChild(
+        lineageGraph(
+          lin,
+          ref => void this.commands.execute(CommandIDs.openVersion, { ref })
+        )
+      );
+      this.body.insertBefore(
+        section('Lineage', graph),
+        this.body.children[2] ?? null
+      );
+    } catch (error) {
+      clear(this.body);
+      this.body.appendChild(
+        h(
+          'p',
+          { class: 'mmds-error' },
+          error instanceof Error ? error.message : String(error)
+        )
+      );
+    }
+  }
+
+  private render(v: IVersion): void {
+    const prov = v.provenance;
+    const env = v.environment;
+    let notebook: Node | string = String(prov['notebook'] ?? '—');
+    if (v.notebook_link) {
+      const path = v.notebook_link;
+      const open = h(
+        'button',
+        { class: 'mmds-link mmds-notebook', title: `Open ${path}` },
+        path
+      );
+      open.addEventListener(
+        'click',
+        () => void this.commands.execute('docmanager:open', { path })
+      );
+      notebook = open;
+    }
+    const header = h(
+      'header',
+      { class: 'mmds-version-header' },
+      h('h2', {}, v.ref),
+      h('span', { class: `mmds-stage mmds-stage-${v.stage}` }, v.stage),
+      ...v.aliases.map(a => h('span', { class: 'mmds-alias' }, `@${a}`)),
+      v.description
+        ? h('p', { class: 'mmds-description' }, v.description)
+        : null
+    );
+    const summary = keyValueTable([
+      ['estimator', v.estimator_class],
+      ['task', v.task ?? '—'],
+      ['framework', v.framework],
+      ['author', v.author],
+      [
+        'created',
+        `${new Date(v.created_at).toLocaleString()} (${age(v.created_at)})`
+      ],
+      ['parent', v.parent_ref ? this.link(v.parent_ref) : '—'],
+      [
+        'derived versions',
+        v.children.length
+          ? h('span', {}, ...v.children.map(c => this.link(c)))
+          : '—'
+      ],
+      [
+        'tags',
+        Object.entries(v.tags)
+          .map(([k, val]) => `${k}=${val}`)
+          .join(', ') || '—'
+      ],
+      [
+        'artifact',
+        `${v.artifact_format ?? '—'} sha256:${(v.artifact_sha256 ?? '').slice(0, 16)}`
+      ]
+    ]);
+    const features = grid(
+      ['feature', 'type', 'used', 'importance'],
+      v.features.map(f => [
+        f.name,
+        f.dtype,
+        f.used ? 'yes' : 'no',
+        formatValue(f.importance)
+      ])
+    );
+    const params = grid(
+      ['parameter', 'value'],
+      Object.entries(v.params)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, val]) => [k, formatValue(val)])
+    );
+    const datasets = grid(
+      ['relation', 'name', 'rows', 'columns', 'content hash'],
+      v.datasets.map(d => [
+        d.relation ?? '—',
+        d.name ?? '—',
+        String(d.n_rows),
+        String(d.n_cols),
+        d.content_hash.slice(0, 16)
+      ])
+    );
+    const libs = (env['libraries'] ?? {}) as { [name: string]: string | null };
+    const environment = keyValueTable([
+      ['python', String(env['python'] ?? '—')],
+      ['platform', String(env['platform'] ?? '—')],
+      ...Object.entries(libs).map(
+        ([k, val]) => [k, val ?? '—'] as [string, string]
+      )
+    ]);
+    const git = prov['git'] as
+      { commit?: string; dirty?: boolean } | null | undefined;
+    const provenance = keyValueTable([
+      ['notebook', notebook],
+      ['user', String(prov['user'] ?? '—')],
+      ['host', String(prov['hostname'] ?? '—')],
+      ['execution count', formatValue(prov['execution_count'])],
+      ['git', git ? `${git.commit ?? ''}${git.dirty ? ' (dirty)' : ''}` : '—'],
+      ['cell', prov['cell'] ? pre(prov['cell']) : '—']
+    ]);
+    const events = grid(
+      ['time', 'actor', 'action', 'change'],
+      v.events.map(e => [
+        new Date(e.time).toLocaleString(),
+        e.actor,
+        e.action,
+        e.after ? JSON.stringify(e.after) : ''
+      ])
+    );
+    append(
+      this.body,
+      header,
+      section('Summary', summary),
+      section('Metrics', metricsTable(v.metrics)),
+      section('Parameters', params),
+      section('Features', features),
+      section('Data sets', datasets),
+      section('Provenance', provenance),
+      section('Environment', environment),
+      section('Events', events)
+    );
+  }
+}
