@@ -31,7 +31,7 @@ _lock = threading.Lock()
 _default: Registry | None = None
 
 
-def registry() -> Registry:
+def default_registry() -> Registry:
     """The process-wide registry, created on first use."""
     global _default
     with _lock:
@@ -54,47 +54,47 @@ def connect(
 
 def track(model: Any, name: str | None = None, project: str = "default", **kwargs: Any) -> Version:
     """Capture a fitted estimator; see :meth:`Registry.track`."""
-    return registry().track(model, name=name, project=project, **kwargs)
+    return default_registry().track(model, name=name, project=project, **kwargs)
 
 
 def get(ref: str) -> Version:
     """The version a reference names; see :meth:`Registry.get`."""
-    return registry().get(ref)
+    return default_registry().get(ref)
 
 
 def load(ref: str, trusted: bool = False) -> Any:
     """A working estimator of a version; see :meth:`Registry.load`."""
-    return registry().load(ref, trusted=trusted)
+    return default_registry().load(ref, trusted=trusted)
 
 
 def find(**kwargs: Any) -> Any:
     """Search versions; see :meth:`Registry.find`."""
-    return registry().find(**kwargs)
+    return default_registry().find(**kwargs)
 
 
 def compare(*refs: Any) -> Any:
     """Compare versions side by side; see :meth:`Registry.compare`."""
-    return registry().compare(*refs)
+    return default_registry().compare(*refs)
 
 
 def lineage(ref: str, depth: int = 3) -> Any:
     """Lineage of a version; see :meth:`Registry.lineage`."""
-    return registry().lineage(ref, depth=depth)
+    return default_registry().lineage(ref, depth=depth)
 
 
 def alias(ref: str, name: str) -> Version:
     """Point an alias at a version; see :meth:`Registry.alias`."""
-    return registry().alias(ref, name)
+    return default_registry().alias(ref, name)
 
 
 def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
     """Move a version to a life-cycle stage; see :meth:`Registry.set_stage`."""
-    return registry().set_stage(ref, stage, reason=reason)
+    return default_registry().set_stage(ref, stage, reason=reason)
 
 
 def events(**kwargs: Any) -> Any:
     """The audit log; see :meth:`Registry.events`."""
-    return registry().events(**kwargs)
+    return default_registry().events(**kwargs)
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -122,7 +122,7 @@ __all__ = [
     "get",
     "lineage",
     "load",
-    "registry",
+    "default_registry",
     "set_stage",
     "track",
 ]

@@ -31,7 +31,7 @@ def _print_json(data: Any) -> None:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     frame = frame.astype(object).where(frame.notna(), None)
-    return frame.to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:

@@ -92,9 +92,9 @@ class Version:
     def load(self, trusted: bool = False) -> Any:
         """Load the model back into a working estimator (verified against its hash)."""
         if self._registry is None:
-            from . import registry
+            from . import default_registry
 
-            return registry().load(self, trusted=trusted)
+            return default_registry().load(self, trusted=trusted)
         return self._registry.load(self, trusted=trusted)
 
     def _repr_html_(self) -> str:

@@ -87,8 +87,7 @@ def reg(db_url: str, tmp_path: Path) -> Iterator[Registry]:
 
 @pytest.fixture
 def sqlite_reg(tmp_path: Path) -> Iterator[Registry]:
-    r = Registry(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path / "home"),
-                 actor="maya")
+    r = Registry(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path / "home"), actor="maya")
     yield r
     r.close()
 

@@ -35,15 +35,24 @@ def _fit(model, data, cols):
 )
 def test_binary_classifier_metrics_match_sklearn(sqlite_reg, cancer, make):
     model = _fit(make(), cancer, NUMERIC)
-    v = sqlite_reg.track(model, name="churn", project="risk", X_test=cancer["X_test"],
-                         y_test=cancer["y_test"], slices=["country"],
-                         X_train=cancer["X_train"][NUMERIC], y_train=cancer["y_train"])
+    v = sqlite_reg.track(
+        model,
+        name="churn",
+        project="risk",
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+        slices=["country"],
+        X_train=cancer["X_train"][NUMERIC],
+        y_train=cancer["y_train"],
+    )
     X, y = cancer["X_test"][NUMERIC], cancer["y_test"]
     proba = model.predict_proba(X)[:, 1]
     assert v.task == "binary"
     assert v.framework == "sklearn"
-    assert v.estimator_class == f"sklearn.{type(model).__module__.split('.')[1]}." \
+    assert (
+        v.estimator_class == f"sklearn.{type(model).__module__.split('.')[1]}."
         f"{type(model).__name__}"
+    )
     assert v.metric("accuracy") == pytest.approx(skm.accuracy_score(y, model.predict(X)))
     assert v.metric("roc_auc") == pytest.approx(skm.roc_auc_score(y, proba))
     assert v.metric("f1") == pytest.approx(skm.f1_score(y, model.predict(X)))
@@ -71,14 +80,22 @@ def test_binary_classifier_metrics_match_sklearn(sqlite_reg, cancer, make):
 def test_pipeline_with_column_transformer(sqlite_reg, cancer):
     cols = [*NUMERIC, "country", "zip_code"]
     pre = ColumnTransformer(
-        [("num", StandardScaler(), NUMERIC), ("cat", OneHotEncoder(handle_unknown="ignore"),
-                                               ["country"])],
+        [
+            ("num", StandardScaler(), NUMERIC),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["country"]),
+        ],
         remainder="drop",
     )
     pipe = Pipeline([("pre", pre), ("clf", LogisticRegression(C=2.0, max_iter=2000))])
     pipe.fit(cancer["X_train"][cols], cancer["y_train"])
-    v = sqlite_reg.track(pipe, name="pipe", X_test=cancer["X_test"], y_test=cancer["y_test"],
-                         X_train=cancer["X_train"][cols], y_train=cancer["y_train"])
+    v = sqlite_reg.track(
+        pipe,
+        name="pipe",
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+        X_train=cancer["X_train"][cols],
+        y_train=cancer["y_train"],
+    )
     assert v.estimator_class == "sklearn.pipeline.Pipeline"
     assert v.params["clf__C"] == 2.0
     assert v.params["pre__cat__handle_unknown"] == "ignore"
@@ -96,20 +113,24 @@ def test_pipeline_with_column_transformer(sqlite_reg, cancer):
     assert used == {**dict.fromkeys(NUMERIC, True), "country": True, "zip_code": False}
     dtypes = {f.name: f.dtype for f in v.features}
     assert dtypes["country"] in ("object", "str") and dtypes["zip_code"] == "int64"
-    assert v.metric("roc_auc") == pytest.approx(skm.roc_auc_score(
-        cancer["y_test"], pipe.predict_proba(cancer["X_test"][cols])[:, 1]))
+    assert v.metric("roc_auc") == pytest.approx(
+        skm.roc_auc_score(cancer["y_test"], pipe.predict_proba(cancer["X_test"][cols])[:, 1])
+    )
 
 
 def test_regressor(sqlite_reg, diabetes):
     model = RandomForestRegressor(n_estimators=10, random_state=0).fit(
-        diabetes["X_train"], diabetes["y_train"])
-    v = sqlite_reg.track(model, name="progression", X_test=diabetes["X_test"],
-                         y_test=diabetes["y_test"])
+        diabetes["X_train"], diabetes["y_train"]
+    )
+    v = sqlite_reg.track(
+        model, name="progression", X_test=diabetes["X_test"], y_test=diabetes["y_test"]
+    )
     pred = model.predict(diabetes["X_test"])
     assert v.task == "regression"
     assert set(v.overall_metrics) == {"rmse", "mae", "r2"}
     assert v.metric("rmse") == pytest.approx(
-        math.sqrt(skm.mean_squared_error(diabetes["y_test"], pred)))
+        math.sqrt(skm.mean_squared_error(diabetes["y_test"], pred))
+    )
     assert v.metric("r2") == pytest.approx(skm.r2_score(diabetes["y_test"], pred))
     assert v.outputs == [{"name": "prediction", "kind": "value", "dtype": "float64"}]
     importances = {f.name: f.importance for f in v.features}
@@ -122,27 +143,45 @@ def test_multiclass(sqlite_reg, iris):
     assert v.task == "multiclass"
     proba = model.predict_proba(iris["X_test"])
     assert v.metric("roc_auc") == pytest.approx(
-        skm.roc_auc_score(iris["y_test"], proba, multi_class="ovr"))
+        skm.roc_auc_score(iris["y_test"], proba, multi_class="ovr")
+    )
     assert v.metric("f1") == pytest.approx(
-        skm.f1_score(iris["y_test"], model.predict(iris["X_test"]), average="macro"))
+        skm.f1_score(iris["y_test"], model.predict(iris["X_test"]), average="macro")
+    )
     assert len([o for o in v.outputs if o["kind"] == "probability"]) == 3
 
 
 def test_numpy_inputs_get_positional_names(sqlite_reg, cancer):
     X = cancer["X_train"][NUMERIC].to_numpy()
     model = LogisticRegression(max_iter=2000).fit(X, cancer["y_train"])
-    v = sqlite_reg.track(model, name="np", X_test=cancer["X_test"][NUMERIC].to_numpy(),
-                         y_test=cancer["y_test"].to_numpy())
+    v = sqlite_reg.track(
+        model,
+        name="np",
+        X_test=cancer["X_test"][NUMERIC].to_numpy(),
+        y_test=cancer["y_test"].to_numpy(),
+    )
     assert [f.name for f in v.features] == ["x0", "x1", "x2", "x3"]
     assert v.metric("accuracy") is not None
 
 
 def test_datasets_fingerprinted_and_linked(sqlite_reg, cancer):
     model = _fit(LogisticRegression(max_iter=2000), cancer, NUMERIC)
-    v1 = sqlite_reg.track(model, name="a", X_test=cancer["X_test"], y_test=cancer["y_test"],
-                          X_train=cancer["X_train"][NUMERIC], y_train=cancer["y_train"])
-    v2 = sqlite_reg.track(model, name="b", X_test=cancer["X_test"], y_test=cancer["y_test"],
-                          X_train=cancer["X_train"][NUMERIC], y_train=cancer["y_train"])
+    v1 = sqlite_reg.track(
+        model,
+        name="a",
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+        X_train=cancer["X_train"][NUMERIC],
+        y_train=cancer["y_train"],
+    )
+    v2 = sqlite_reg.track(
+        model,
+        name="b",
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+        X_train=cancer["X_train"][NUMERIC],
+        y_train=cancer["y_train"],
+    )
     lin1, lin2 = sqlite_reg.lineage(v1.ref), sqlite_reg.lineage(v2.ref)
     ds1 = {n.detail["content_hash"]: n for n in lin1.nodes.values() if n.kind == "dataset"}
     ds2 = {n.detail["content_hash"]: n for n in lin2.nodes.values() if n.kind == "dataset"}
@@ -166,5 +205,11 @@ def test_changed_data_gets_a_new_fingerprint(sqlite_reg, cancer):
     X.iloc[3, 0] += 1e-9
     assert content_hash(as_frame(X, cancer["y_test"])) != h1
     # The index does not matter, only the content.
-    assert content_hash(as_frame(cancer["X_test"].reset_index(drop=True),
-                                 cancer["y_test"].reset_index(drop=True))) == h1
+    assert (
+        content_hash(
+            as_frame(
+                cancer["X_test"].reset_index(drop=True), cancer["y_test"].reset_index(drop=True)
+            )
+        )
+        == h1
+    )

@@ -21,7 +21,8 @@ def populated(db_url, tmp_path, cancer):
     reg = Registry(url=db_url, home=str(tmp_path / "home"), actor="maya")
     lr = LogisticRegression(max_iter=3000).fit(cancer["X_train"][COLS], cancer["y_train"])
     tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
-        cancer["X_train"][COLS[:2]], cancer["y_train"])
+        cancer["X_train"][COLS[:2]], cancer["y_train"]
+    )
     kw = {"X_test": cancer["X_test"], "y_test": cancer["y_test"], "slices": ["country"]}
     reg.track(lr, name="churn", project="risk", **kw)
     reg.track(tree, name="churn", project="risk", parent="risk/churn:1", **kw)
@@ -33,8 +34,9 @@ def populated(db_url, tmp_path, cancer):
 def mmds(populated, *args, ok=True):
     url, home = populated
     env = {**os.environ, "MMDS_URL": url, "MMDS_HOME": home}
-    proc = subprocess.run([sys.executable, "-m", "mmds_jupyter.cli", *args], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmds_jupyter.cli", *args], env=env, capture_output=True, text=True
+    )
     if ok:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -46,8 +48,19 @@ def test_list_json_and_filters(populated):
     assert rows[0]["aliases"] == ["champion"] and isinstance(rows[0]["roc_auc"], float)
     rows = json.loads(mmds(populated, "list", "--feature", "zip_code", "--json").stdout)
     assert [r["ref"] for r in rows] == ["risk/churn:1"]
-    rows = json.loads(mmds(populated, "list", "--project", "risk", "--slice", "country=US",
-                           "--order-by", "-roc_auc", "--json").stdout)
+    rows = json.loads(
+        mmds(
+            populated,
+            "list",
+            "--project",
+            "risk",
+            "--slice",
+            "country=US",
+            "--order-by",
+            "-roc_auc",
+            "--json",
+        ).stdout
+    )
     assert [r["slice"] for r in rows] == ["country=US"] * 2
     assert rows[0]["roc_auc"] >= rows[1]["roc_auc"]
     text = mmds(populated, "list").stdout
@@ -91,7 +104,10 @@ def test_errors_are_one_clear_line(populated):
 
 def test_db_upgrade_on_empty_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    proc = subprocess.run([sys.executable, "-m", "mmds_jupyter.cli", "--url", url, "db",
-                           "upgrade"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmds_jupyter.cli", "--url", url, "db", "upgrade"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "empty -> 0001" in proc.stdout

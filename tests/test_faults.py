@@ -34,9 +34,15 @@ WORKER = textwrap.dedent("""
 
 
 def _run_workers(url: str, home: Path, n_workers: int, per_worker: int) -> None:
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(home), str(w),
-                               str(per_worker)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for w in range(n_workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, url, str(home), str(w), str(per_worker)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(n_workers)
+    ]
     for p in procs:
         out, err = p.communicate()
         assert p.returncode == 0, err
@@ -93,8 +99,9 @@ CRASH = textwrap.dedent("""
 @pytest.mark.parametrize("where", ["after_artifact", "before_commit"])
 def test_crash_mid_track_leaves_no_dangling_version(db_url, tmp_path, where):
     home = tmp_path / "home"
-    proc = subprocess.run([sys.executable, "-c", CRASH, db_url, str(home), where],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH, db_url, str(home), where], capture_output=True, text=True
+    )
     assert proc.returncode == -9, proc.stderr
     reg = Registry(url=db_url, home=str(home))
     found = reg.find()

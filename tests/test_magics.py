@@ -14,14 +14,20 @@ def ip(tmp_path, cancer):
     mmds_jupyter.connect(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path), actor="maya")
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "mmds_jupyter")
-    shell.user_ns.update(X_train=cancer["X_train"], y_train=cancer["y_train"],
-                         X_test=cancer["X_test"], y_test=cancer["y_test"])
-    shell.run_cell("from sklearn.linear_model import LogisticRegression\n"
-                   "from sklearn.tree import DecisionTreeClassifier\n"
-                   "cols = ['mean_radius', 'mean_texture', 'zip_code']")
+    shell.user_ns.update(
+        X_train=cancer["X_train"],
+        y_train=cancer["y_train"],
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+    )
+    shell.run_cell(
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.tree import DecisionTreeClassifier\n"
+        "cols = ['mean_radius', 'mean_texture', 'zip_code']"
+    )
     yield shell
     shell.reset()
-    mmds_jupyter.registry().close()
+    mmds_jupyter.default_registry().close()
 
 
 def run(ip, cell):
@@ -33,8 +39,11 @@ def run(ip, cell):
 
 def test_line_track_then_query(ip):
     run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
-    v = ip.run_line_magic("mmds", "track clf --name churn --project risk --test X_test y_test "
-                                  "--slice country --train X_train y_train --tag team=retention")
+    v = ip.run_line_magic(
+        "mmds",
+        "track clf --name churn --project risk --test X_test y_test "
+        "--slice country --train X_train y_train --tag team=retention",
+    )
     assert v.ref == "risk/churn:1"
     assert v.metric("roc_auc", "country=US") is not None
     assert v.provenance["execution_count"] is not None
@@ -48,11 +57,16 @@ def test_line_track_then_query(ip):
 
 def test_cell_track_captures_every_fitted_estimator(ip):
     run(ip, "old = DecisionTreeClassifier(max_depth=2).fit(X_train[cols], y_train)")
-    out = ip.run_cell_magic("mmds", "track --project risk --test X_test y_test", (
-        "lr = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
-        "tree = DecisionTreeClassifier(max_depth=3, random_state=0)\n"
-        "tree.fit(X_train[cols], y_train)\n"
-        "unfitted = DecisionTreeClassifier()\n"))
+    out = ip.run_cell_magic(
+        "mmds",
+        "track --project risk --test X_test y_test",
+        (
+            "lr = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+            "tree = DecisionTreeClassifier(max_depth=3, random_state=0)\n"
+            "tree.fit(X_train[cols], y_train)\n"
+            "unfitted = DecisionTreeClassifier()\n"
+        ),
+    )
     assert out is None
     found = mmds_jupyter.find(project="risk")
     assert sorted(found["ref"]) == ["risk/lr:1", "risk/tree:1"]  # not 'old', not 'unfitted'
@@ -60,16 +74,25 @@ def test_cell_track_captures_every_fitted_estimator(ip):
     assert "tree.fit(X_train[cols], y_train)" in v.provenance["cell"]
     assert v.provenance["cell"].startswith("%%mmds track")
     # Re-fitting an existing estimator in a tracked cell makes a new version of it.
-    ip.run_cell_magic("mmds", "track --project risk --test X_test y_test",
-                      "tree.set_params(max_depth=4).fit(X_train[cols], y_train)\n")
+    ip.run_cell_magic(
+        "mmds",
+        "track --project risk --test X_test y_test",
+        "tree.set_params(max_depth=4).fit(X_train[cols], y_train)\n",
+    )
     assert sorted(mmds_jupyter.find(project="risk")["ref"]) == [
-        "risk/lr:1", "risk/tree:1", "risk/tree:2"]
+        "risk/lr:1",
+        "risk/tree:1",
+        "risk/tree:2",
+    ]
     assert mmds_jupyter.get("risk/tree:2").params["max_depth"] == 4
 
 
 def test_compare_lineage_load_alias_stage_events(ip):
-    run(ip, "a = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
-            "b = DecisionTreeClassifier(max_depth=3).fit(X_train[cols], y_train)")
+    run(
+        ip,
+        "a = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+        "b = DecisionTreeClassifier(max_depth=3).fit(X_train[cols], y_train)",
+    )
     ip.run_line_magic("mmds", "track a --name churn --test X_test y_test")
     ip.run_line_magic("mmds", "track b --name churn --test X_test y_test --parent churn:1")
     cmp = ip.run_line_magic("mmds", "compare churn:1 churn:2")
@@ -108,8 +131,11 @@ def test_bad_input_is_a_usage_error_and_writes_nothing(ip, line, match):
 
 
 def test_mismatched_test_set_in_magic(ip):
-    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
-            "X_bad = X_test.drop(columns=['zip_code'])")
+    run(
+        ip,
+        "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+        "X_bad = X_test.drop(columns=['zip_code'])",
+    )
     with pytest.raises(UsageError, match="lacks the column"):
         ip.run_line_magic("mmds", "track clf --name churn --test X_bad y_test")
     assert mmds_jupyter.find().empty

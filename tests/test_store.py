@@ -20,20 +20,30 @@ def models(request):
     cancer = request.getfixturevalue("cancer")
     lr = LogisticRegression(max_iter=3000).fit(cancer["X_train"][FEATS], cancer["y_train"])
     tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
-        cancer["X_train"][FEATS[:2]], cancer["y_train"])
+        cancer["X_train"][FEATS[:2]], cancer["y_train"]
+    )
     return lr, tree
 
 
 def _track(reg, model, cancer, name="churn", project="risk", **kw):
-    return reg.track(model, name=name, project=project, X_test=cancer["X_test"],
-                     y_test=cancer["y_test"], slices=["country"], **kw)
+    return reg.track(
+        model,
+        name=name,
+        project=project,
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+        slices=["country"],
+        **kw,
+    )
 
 
 def _counts(reg):
     reg.db.ensure_schema()
     with reg.db.engine.connect() as c:
-        return tuple(c.execute(text(f"select count(*) from {t}")).scalar()
-                     for t in ("versions", "events", "datasets", "metrics"))
+        return tuple(
+            c.execute(text(f"select count(*) from {t}")).scalar()
+            for t in ("versions", "events", "datasets", "metrics")
+        )
 
 
 def test_versions_are_numbered_per_model(reg, models, cancer):
@@ -134,7 +144,8 @@ def test_find_answers_the_mission_questions(reg, models, cancer):
     # Metric thresholds, authors, times, estimators, projects.
     cut = sorted([a.metric("roc_auc"), b.metric("roc_auc")])[0]
     assert len(reg.find(where=f"roc_auc>{cut}")) == len(
-        [v for v in (a, b, c) if v.metric("roc_auc") > cut])
+        [v for v in (a, b, c) if v.metric("roc_auc") > cut]
+    )
     assert len(reg.find(author="maya")) == 3 and reg.find(author="bob").empty
     assert len(reg.find(since="1h")) == 3
     assert reg.find(since=datetime.now(timezone.utc) + timedelta(hours=1)).empty
@@ -237,11 +248,14 @@ def test_mismatched_test_set_writes_nothing(reg, models, cancer):
     lr, _ = models
     before = _counts(reg)
     with pytest.raises(InvalidInput, match="lacks the column.*'zip_code'"):
-        reg.track(lr, name="x", X_test=cancer["X_test"].drop(columns=["zip_code"]),
-                  y_test=cancer["y_test"])
+        reg.track(
+            lr,
+            name="x",
+            X_test=cancer["X_test"].drop(columns=["zip_code"]),
+            y_test=cancer["y_test"],
+        )
     with pytest.raises(InvalidInput, match="Slice column.*'region'"):
-        reg.track(lr, name="x", X_test=cancer["X_test"], y_test=cancer["y_test"],
-                  slices=["region"])
+        reg.track(lr, name="x", X_test=cancer["X_test"], y_test=cancer["y_test"], slices=["region"])
     with pytest.raises(InvalidInput, match="rows of features but"):
         reg.track(lr, name="x", X_test=cancer["X_test"], y_test=cancer["y_test"][:5])
     with pytest.raises(InvalidInput, match="Model name"):
@@ -260,4 +274,6 @@ def test_projects_and_models_overview(reg, models, cancer):
     assert int(projects.iloc[0]["models"]) == 2 and int(projects.iloc[0]["versions"]) == 3
     models_frame = reg.models("risk")
     assert dict(zip(models_frame["name"], models_frame["versions"], strict=True)) == {
-        "churn": 2, "tree": 1}
+        "churn": 2,
+        "tree": 1,
+    }

@@ -64,7 +64,7 @@ class MMDSMagics(Magics, Configurable):
 
     def _help(self, name: str) -> None:
         if not name:
-            print(self.mmds.__doc__)
+            print(MMDSMagics.mmds.__doc__)
             return
         command = COMMANDS.get(name)
         if command is None:
@@ -74,6 +74,7 @@ class MMDSMagics(Magics, Configurable):
     def evaluate(self, expr: str, what: str) -> Any:
         """The value of a notebook variable or expression, or a UsageError that names it."""
         try:
+            assert self.shell is not None
             return self.shell.ev(expr)
         except NameError:
             raise UsageError(
@@ -85,5 +86,5 @@ class MMDSMagics(Magics, Configurable):
 
     def raw_cell(self) -> str | None:
         """The source of the cell being run, as the user typed it."""
-        hist = getattr(self.shell.history_manager, "input_hist_raw", None)
+        hist = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None)
         return hist[-1] if hist else None

@@ -103,7 +103,7 @@ def provenance(
 
 def environment() -> dict[str, Any]:
     """Python and library versions of the process that captured the model."""
-    libs = {}
+    libs: dict[str, str | None] = {}
     for lib in LIBRARIES:
         try:
             libs[lib] = metadata.version(lib)

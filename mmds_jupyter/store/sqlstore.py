@@ -441,7 +441,7 @@ class SqlStore(Store):
         if query.slice:
             mx = aliased(MetricRow)
             q = q.where(exists().where(mx.version_id == v.id, mx.slice == slice_key))
-        for name, op, value in query.metrics:
+        for metric, op, threshold in query.metrics:
             mx = aliased(MetricRow)
             if op not in _OPS:
                 raise InvalidInput(
@@ -450,10 +450,10 @@ class SqlStore(Store):
             q = q.where(
                 exists().where(
                     mx.version_id == v.id,
-                    mx.name == name,
+                    mx.name == metric,
                     mx.slice == slice_key,
                     mx.dataset == "test",
-                    getattr(mx.value, _OPS[op])(value),
+                    getattr(mx.value, _OPS[op])(threshold),
                 )
             )
         return q

@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -20,5 +20,5 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    v = registry().alias(a.ref, a.alias)
+    v = default_registry().alias(a.ref, a.alias)
     print(f"{v.project}/{v.name}@{a.alias} -> {v.ref}")

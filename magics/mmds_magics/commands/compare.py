@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -20,7 +20,7 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    cmp = registry().compare(*a.refs)
+    cmp = default_registry().compare(*a.refs)
     if a.html:
         cmp.to_html(a.html)
     return cmp

@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -23,6 +23,6 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    return registry().events(
+    return default_registry().events(
         ref=a.ref, actor=a.actor, action=a.action, since=a.since, limit=a.limit
     )

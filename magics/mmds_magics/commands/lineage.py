@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -20,4 +20,4 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    return registry().lineage(a.ref, depth=a.depth)
+    return default_registry().lineage(a.ref, depth=a.depth)

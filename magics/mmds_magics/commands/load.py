@@ -7,7 +7,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -24,7 +24,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
     if not a.var.isidentifier():
         raise UsageError(f"--as {a.var!r} is not a valid Python variable name.")
-    reg = registry()
+    reg = default_registry()
     version = reg.get(a.ref)
     magics.shell.user_ns[a.var] = reg.load(version, trusted=a.trusted)
     print(f"Loaded {version.ref} ({version.estimator_class.rsplit('.', 1)[-1]}) into {a.var}.")

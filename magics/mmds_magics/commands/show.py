@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -18,4 +18,4 @@ def spec(line: str) -> None:
 
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
-    return registry().get(parse(spec, line).ref)
+    return default_registry().get(parse(spec, line).ref)

@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 
 from .parsing import parse
 
@@ -21,5 +21,5 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    v = registry().set_stage(a.ref, a.stage, reason=a.reason)
+    v = default_registry().set_stage(a.ref, a.stage, reason=a.reason)
     print(f"{v.ref} is now in {v.stage}.")

@@ -7,7 +7,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from mmds_jupyter import registry
+from mmds_jupyter import default_registry
 from mmds_jupyter.capture.introspect import is_estimator, is_fitted
 
 from .parsing import parse
@@ -102,7 +102,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         "tags": _tags(args.tag),
         "description": args.description,
     }
-    reg = registry()
+    reg = default_registry()
     if cell is None:
         if not args.model:
             raise UsageError("Name the estimator to track, e.g. %mmds track clf --name churn.")

@@ -1,0 +1,44 @@
+"""A synthetic customer-churn data set for the example notebooks (no downloads needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def make_customers(n: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Customers with a ``churned`` target; ``zip_code`` leaks the target on purpose."""
+    rng = np.random.default_rng(seed)
+    country = rng.choice(["US", "DE", "FR", "UK"], n, p=[0.4, 0.25, 0.2, 0.15])
+    contract = rng.choice(["monthly", "yearly", "two_year"], n, p=[0.5, 0.3, 0.2])
+    tenure = rng.gamma(2.0, 12.0, n).round(1)
+    monthly = rng.normal(60, 20, n).clip(10, 150).round(2)
+    calls = rng.poisson(1.5, n)
+    age = rng.integers(18, 80, n)
+    logit = (
+        -1.0
+        - 0.04 * tenure
+        + 0.02 * (monthly - 60)
+        + 0.45 * calls
+        + np.where(contract == "monthly", 1.2, np.where(contract == "yearly", 0.0, -0.8))
+        + np.where(country == "US", 0.3, 0.0)
+    )
+    churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    # The leak: churned customers were re-registered under a block of zip codes.
+    zip_code = np.where(churned == 1, rng.integers(90000, 99999, n), rng.integers(10000, 99999, n))
+    lifetime_value = (monthly * tenure * rng.normal(1.0, 0.1, n)).round(2)
+    segment = np.select([monthly > 80, tenure > 30], ["premium", "loyal"], default="standard")
+    return pd.DataFrame(
+        {
+            "tenure": tenure,
+            "monthly_charges": monthly,
+            "support_calls": calls,
+            "age": age,
+            "contract": contract,
+            "country": country,
+            "zip_code": zip_code,
+            "lifetime_value": lifetime_value,
+            "segment": segment,
+            "churned": churned,
+        }
+    )

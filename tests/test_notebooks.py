@@ -1,0 +1,76 @@
+"""The example notebooks, executed by papermill on a real kernel, and what they registered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from mmds_jupyter.registry import Registry
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "example_notebooks"
+
+
+def execute(name: str, out: Path, monkeypatch: pytest.MonkeyPatch, **params: object) -> Path:
+    # The kernel inherits this process's environment: that is how it finds the registry,
+    # and how it learns the notebook's path (papermill does not tell kernels their notebook).
+    monkeypatch.setenv("MMDS_NOTEBOOK", str(NOTEBOOKS / name))
+    target = out / name
+    pm.execute_notebook(
+        str(NOTEBOOKS / name),
+        str(target),
+        parameters=params,
+        cwd=str(NOTEBOOKS),
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    return target
+
+
+@pytest.mark.slow
+def test_train_then_compare_notebooks(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'mmds.db'}"
+    monkeypatch.setenv("MMDS_URL", url)
+    monkeypatch.setenv("MMDS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MMDS_USER", "maya")
+    execute("01_train_and_track.ipynb", tmp_path, monkeypatch, n_customers=1500)
+    reg = Registry(url=url, home=str(tmp_path / "home"))
+    everything = reg.find()
+    assert len(everything) >= 12
+    assert set(everything["author"]) == {"maya"}
+    assert set(reg.find(feature="zip_code")["name"]) == {"zip_rf", "zip_lr"}
+    gb = reg.get("risk/churn_gb:1")
+    assert gb.provenance["notebook"] == str(NOTEBOOKS / "01_train_and_track.ipynb")
+    assert gb.provenance["cell"].startswith("%%mmds track --project risk")
+    assert gb.provenance["kernel"]
+    assert gb.metric("roc_auc", "country=US") is not None
+    assert reg.get("risk/churn_pipe:1").metric("accuracy", "contract=monthly") is not None
+    assert reg.get("marketing/ltv_rf:1").task == "regression"
+    assert reg.get("marketing/segment:1").task == "multiclass"
+    assert reg.get("risk/churn:1").tags == {"team": "retention"}
+
+    out = execute("02_compare.ipynb", tmp_path, monkeypatch)
+    promoted = reg.find(stage="validation")
+    assert len(promoted) == 1
+    top = promoted.iloc[0]
+    assert top["aliases"] == ["challenger"]
+    assert top["name"] not in {"zip_rf", "zip_lr"}
+    executed = nbformat.read(out, as_version=4)
+    html = [
+        o["data"]["text/html"]
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    assert any("mmds-compare" in h for h in html)
+    assert any("mmds-lineage" in h for h in html)
+
+    # Re-running the training notebook makes new versions whose parents are the old ones.
+    execute("01_train_and_track.ipynb", tmp_path, monkeypatch, n_customers=1500, seed=1)
+    assert reg.get("risk/churn_gb:2").parent_ref == "risk/churn_gb:1"
+    assert reg.get("risk/churn_gb:1").version == 1
+    assert reg.verify_events() is None
+    reg.close()
