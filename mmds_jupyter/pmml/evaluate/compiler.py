@@ -58,7 +58,9 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
         (d.get("name", ""), compile_derived_field(d, root_scope))
         for d in doc.root.findall("TransformationDictionary/DerivedField")
     ]
-    context = Context(data_fields=data_fields, root_scope=root_scope, compile_model=compile_model)
+    context = Context(
+        data_fields=data_fields, root_scope=root_scope, compile_model=compile_model, derived=derived
+    )
     model = compile_model(doc.model, root_scope, context, {})
     outputs = compile_outputs(doc.model, model.scope, model.classes, model.function)
     if outputs is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -275,12 +276,13 @@ _COMPARISON: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "greaterThan": lambda a, b: a > b,
     "greaterOrEqual": lambda a, b: a >= b,
 }
+# Aggregates skip missing arguments (pmml4s: max(missing, 2) is 2); all missing gives missing.
 _NARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "min": lambda s: np.min(s, axis=0),
-    "max": lambda s: np.max(s, axis=0),
-    "sum": lambda s: np.sum(s, axis=0),
-    "avg": lambda s: np.mean(s, axis=0),
-    "product": lambda s: np.prod(s, axis=0),
+    "min": lambda s: np.nanmin(s, axis=0),
+    "max": lambda s: np.nanmax(s, axis=0),
+    "sum": lambda s: np.nansum(s, axis=0),
+    "avg": lambda s: np.nanmean(s, axis=0),
+    "product": lambda s: np.nanprod(s, axis=0),
 }
 
 
@@ -298,7 +300,7 @@ def _apply(element: ET.Element, scope: Scope) -> Expr:
     inner = body.fn
     default_value = None if default is None else parse_value(default, kind)
     replacement_value = None if replacement is None else parse_value(replacement, kind)
-    propagates = function not in ("isMissing", "isNotMissing", "if")
+    propagates = function not in ("isMissing", "isNotMissing")
 
     def with_defaults(frame: Frame) -> np.ndarray:
         out = inner(frame).copy()
@@ -344,18 +346,28 @@ def _apply_body(function: str, args: list[Expr]) -> Expr:
     if function in _NARY and args:
         _numeric_args(function, args)
         reduce = _NARY[function]
-        return Expr("num", lambda frame: reduce(np.vstack([f(frame) for f in fns])))
+
+        def aggregate(frame: Frame) -> np.ndarray:
+            stacked = np.vstack([f(frame) for f in fns])
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+                out = reduce(stacked)
+            out[np.isnan(stacked).all(axis=0)] = np.nan
+            return out
+
+        return Expr("num", aggregate)
     if function in _COMPARISON and len(args) == 2:
         if args[0].kind != args[1].kind:
             raise Unsupported(f"Apply {function!r} comparing a number with a string")
         compare = _COMPARISON[function]
 
         def comparison(frame: Frame) -> np.ndarray:
+            # A missing operand compares like NaN: only notEqual holds (pmml4s does the same).
             a, b = fns[0](frame), fns[1](frame)
             missing = is_missing(a) | is_missing(b)
             with np.errstate(invalid="ignore"):
                 out = compare(a, b).astype(float)
-            out[missing] = np.nan
+            out[missing] = 1.0 if function == "notEqual" else 0.0
             return out
 
         return Expr("num", comparison)
@@ -389,9 +401,8 @@ def _apply_body(function: str, args: list[Expr]) -> Expr:
             hit = np.zeros(frame.n, dtype=bool)
             for f in fns[1:]:
                 hit |= x == f(frame)
-            out = (hit == inside).astype(float)
-            out[is_missing(x)] = np.nan
-            return out
+            hit[is_missing(x)] = False
+            return (hit == inside).astype(float)
 
         return Expr("num", membership)
     if function == "if" and len(args) in (2, 3):

@@ -21,7 +21,7 @@ class Context:
     data_fields: dict[str, ET.Element]
     root_scope: Scope
     compile_model: Callable[[ET.Element, Scope, Context, dict[str, ET.Element]], CompiledModel]
-    declared_outputs: set[str] = field(default_factory=set)
+    derived: list[tuple[str, Expr]] = field(default_factory=list)
 
 
 class CompiledModel(ABC):
@@ -89,6 +89,10 @@ class CompiledModel(ABC):
         local = frame.child()
         for treatment in self._treatments:
             treatment(frame, local, invalid)
+        if self._treatments:
+            # Document-level derived fields must see the treated inputs, so recompute them here.
+            for name, expr in self.context.derived:
+                local.lazy[name] = expr.fn
         for name, expr in self._local:
             local.lazy[name] = expr.fn
         return local, invalid

@@ -66,7 +66,7 @@ class RegressionTable:
             contribution = np.zeros(frame.n)
             for value, coefficient in pairs:
                 contribution[x == value] += coefficient
-            contribution[is_missing(x)] = np.nan
+            # A missing category matches no predictor and adds nothing (as in pmml4s).
             y = y + contribution
         for names, coefficient in self.terms:
             product = np.full(frame.n, coefficient)

@@ -115,14 +115,14 @@ class TreeModel(CompiledModel):
                 continue
             total = sum(count for _, count, _, _ in node.distribution)
             self.probability[node.index] = 0.0
-            self.confidence[node.index] = 0.0
             for value, count, probability, confidence in node.distribution:
                 if value not in position:
                     continue
                 i = position[value]
                 p = probability if probability is not None else (count / total if total else np.nan)
                 self.probability[node.index, i] = p
-                self.confidence[node.index, i] = confidence if confidence is not None else p
+                # pmml4s reports no confidence unless the document states one.
+                self.confidence[node.index, i] = confidence if confidence is not None else np.nan
                 self.counts[node.index, i] = count
 
     def score(self, frame: Frame) -> Prediction:

@@ -196,14 +196,16 @@ def _predicate_element(element: ET.Element) -> ET.Element:
 
 
 def _missing_target(node: Node, tree: TreeModel) -> int | None:
-    """Where a row goes when both children are UNKNOWN: a Node.index, STOP, NULL or None."""
+    """Where a row goes when both children are UNKNOWN: a Node.index, STOP, NULL or None.
+
+    Like pmml4s, a row left without a child or a prediction (nullPrediction included) then
+    follows noTrueChildStrategy.
+    """
     strategy = tree.strategy
     if strategy == "defaultChild" and node.default_child is not None:
         return node.default_child.index
     if strategy == "lastPrediction":
         return STOP
-    if strategy == "nullPrediction":
-        return NULL
     if strategy in ("weightedConfidence", "aggregateNodes") and tree.function == "classification":
         return None
     return STOP if tree.no_true_child == "returnLastPrediction" else NULL
@@ -277,8 +279,6 @@ def _on_unknown(
     target = rows[undecided]
     if strategy == "lastPrediction":
         state.final[target] = node.index
-    elif strategy == "nullPrediction":
-        return
     elif strategy == "defaultChild" and node.default_child is not None:
         state.penalties[target] += 1
         stack.append((node.default_child, target))
@@ -287,7 +287,7 @@ def _on_unknown(
         confidence = np.zeros((target.size, k))
         for child, mask in child_unknown:
             weight = child.record_count / node.record_count
-            conf = np.nan_to_num(tree.confidence[child.index])
+            conf = tree.confidence[child.index]
             confidence += np.outer(mask[undecided], conf * weight)
         _override(tree, node, target, confidence, False, state)
     elif strategy == "aggregateNodes" and tree.function == "classification":
@@ -306,8 +306,10 @@ def _override(
     normalize: bool,
     state: WalkState,
 ) -> None:
-    best = np.argmax(scores, axis=1)
-    top = scores[np.arange(target.size), best] if target.size else np.zeros(0)
+    # A class whose score is unknown (NaN) can never win, as in pmml4s's `conf > max` loop.
+    usable = np.where(np.isnan(scores), -np.inf, scores)
+    best = np.argmax(usable, axis=1)
+    top = usable[np.arange(target.size), best] if target.size else np.zeros(0)
     # pmml4s only picks a class whose score is strictly above zero.
     chosen = top > 0
     state.override[target[chosen]] = best[chosen]

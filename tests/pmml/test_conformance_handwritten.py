@@ -1,0 +1,65 @@
+"""Hand-written PMML files: the MMDS evaluator agrees with pypmml on every row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pmml_helpers import assert_same_scores, random_inputs, score_pypmml
+
+from mmds_jupyter.pmml import PMMLEvaluator, load_pmml
+
+FILES = Path(__file__).parent / "files"
+STRATEGIES = ["none", "lastPrediction", "nullPrediction", "defaultChild", "weightedConfidence", "aggregateNodes"]
+NO_TRUE_CHILD = ["returnNullPrediction", "returnLastPrediction"]
+
+
+def _agree(text: str) -> None:
+    df = random_inputs()
+    evaluator = PMMLEvaluator(load_pmml(text))
+    assert evaluator.engine == "mmds"
+    assert_same_scores(evaluator.predict(df), score_pypmml(text, df))
+
+
+@pytest.mark.parametrize("no_true_child", NO_TRUE_CHILD)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_tree_classification_strategies(strategy: str, no_true_child: str, pypmml_available: None) -> None:
+    template = (FILES / "tree_classification.pmml").read_text()
+    _agree(template.replace("{strategy}", strategy).replace("{no_true_child}", no_true_child))
+
+
+@pytest.mark.parametrize("no_true_child", NO_TRUE_CHILD)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_tree_regression_strategies(strategy: str, no_true_child: str, pypmml_available: None) -> None:
+    template = (FILES / "tree_regression.pmml").read_text()
+    _agree(template.replace("{strategy}", strategy).replace("{no_true_child}", no_true_child))
+
+
+def test_transformations(pypmml_available: None) -> None:
+    _agree((FILES / "transformations.pmml").read_text())
+
+
+@pytest.mark.parametrize("method", ["softmax", "simplemax", "none"])
+def test_multinomial_regression_normalizations(method: str, pypmml_available: None) -> None:
+    _agree((FILES / "regression_classification.pmml").read_text().replace("{method}", method))
+
+
+@pytest.mark.parametrize("method", ["logit", "probit", "cloglog", "loglog", "cauchit", "softmax", "none"])
+def test_binary_regression_links(method: str, pypmml_available: None) -> None:
+    _agree((FILES / "regression_binary.pmml").read_text().replace("{method}", method))
+
+
+@pytest.mark.parametrize(
+    "method", ["average", "weightedAverage", "majorityVote", "weightedMajorityVote", "selectFirst"]
+)
+def test_classification_segmentation(method: str, pypmml_available: None) -> None:
+    _agree((FILES / "mining_classification.pmml").read_text().replace("{method}", method))
+
+
+@pytest.mark.parametrize("method", ["sum", "average", "weightedAverage", "median", "selectFirst"])
+def test_regression_segmentation(method: str, pypmml_available: None) -> None:
+    _agree((FILES / "mining_regression.pmml").read_text().replace("{method}", method))
+
+
+def test_model_chain(pypmml_available: None) -> None:
+    _agree((FILES / "model_chain.pmml").read_text())
