@@ -55,6 +55,19 @@ def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
     }
 
 
+def _predicts_argmax(model: Any) -> bool:
+    """True when ``predict`` is by definition the argmax of ``predict_proba``.
+
+    For forests and trees, predicting twice walks every tree twice; their ``predict`` is
+    documented as the class of highest mean probability, so one pass serves both.
+    """
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    return isinstance(final, (RandomForestClassifier, ExtraTreesClassifier, DecisionTreeClassifier))
+
+
 def evaluate(
     model: Any,
     task: str,
@@ -64,13 +77,16 @@ def evaluate(
 ) -> list[dict[str, Any]]:
     """Score ``model`` on (X, y) once, then compute metrics overall and for each slice value."""
     y_arr = np.asarray(y)
-    pred = np.asarray(model.predict(X))
     proba = None
     classes = None
     if task in ("binary", "multiclass"):
         classes = np.asarray(model.classes_)
         if hasattr(model, "predict_proba"):
             proba = np.asarray(model.predict_proba(X))
+    if proba is not None and _predicts_argmax(model):
+        pred = classes.take(np.argmax(proba, axis=1))  # type: ignore[union-attr]
+    else:
+        pred = np.asarray(model.predict(X))
 
     def compute(mask: np.ndarray | None) -> dict[str, float | None]:
         yy, pp = (y_arr, pred) if mask is None else (y_arr[mask], pred[mask])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import platform
 import socket
@@ -101,8 +103,8 @@ def provenance(
     }
 
 
-def environment() -> dict[str, Any]:
-    """Python and library versions of the process that captured the model."""
+@functools.cache
+def _environment() -> dict[str, Any]:
     libs: dict[str, str | None] = {}
     for lib in LIBRARIES:
         try:
@@ -115,3 +117,9 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "libraries": libs,
     }
+
+
+def environment() -> dict[str, Any]:
+    """Python and library versions of the process that captured the model."""
+    # Read once per process: the modules a kernel has imported do not change under it.
+    return copy.deepcopy(_environment())

@@ -15,12 +15,40 @@ TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "collections.", "builtins.")
 def dump(model: Any, fmt: str = "skops") -> bytes:
     """Serialize ``model`` as ``skops`` or, on request, ``pickle`` bytes."""
     if fmt == "skops":
-        import skops.io as sio
-
-        return sio.dumps(model)
+        return _skops_dumps(model)
     if fmt == "pickle":
         return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     raise InvalidInput(f"Unknown artifact format {fmt!r}; use 'skops' (default) or 'pickle'.")
+
+
+def _skops_dumps(model: Any) -> bytes:
+    """A standard skops file, with its schema written as compact JSON.
+
+    ``skops.io.dumps`` indents the schema, which makes Python's json module fall back to its
+    pure-Python encoder: for a 100-tree forest that is most of the time tracking takes. The
+    file is the same format (the loader reads any JSON); if skops' internals move, the public
+    ``dumps`` is used instead.
+    """
+    import io
+    import json
+    from zipfile import ZIP_STORED, ZipFile
+
+    import skops
+    import skops.io as sio
+
+    try:
+        from skops.io._utils import SaveContext, get_state
+    except ImportError:  # pragma: no cover - depends on the installed skops
+        return bytes(sio.dumps(model))
+    buffer = io.BytesIO()
+    with ZipFile(buffer, "w", compression=ZIP_STORED) as zf:
+        ctx = SaveContext(zip_file=zf)
+        state = get_state(model, ctx)
+        ctx.clear_memo()
+        state["protocol"] = ctx.protocol
+        state["_skops_version"] = skops.__version__
+        zf.writestr("schema.json", json.dumps(state))
+    return buffer.getvalue()
 
 
 def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifact") -> Any:
