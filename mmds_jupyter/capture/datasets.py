@@ -102,11 +102,7 @@ def column_stats(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
         for c in frame.columns
         if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
     ]
-    stats = _numeric_stats(
-        frame[numeric].astype("float64", copy=False)
-        if any(pd.api.types.is_bool_dtype(frame[c]) for c in numeric)
-        else frame[numeric]
-    )
+    stats = _numeric_stats(frame[numeric])
     for c in numeric:  # keep the original dtype name (bool stays bool)
         stats[str(c)]["dtype"] = str(frame[c].dtype)
     numeric_set = set(numeric)
