@@ -97,6 +97,55 @@ def events(**kwargs: Any) -> Any:
     return default_registry().events(**kwargs)
 
 
+def contract(ref: str, update: dict[str, Any] | None = None, policy: str | None = None) -> Any:
+    """A version's score contract; pass ``update`` or ``policy`` to edit it."""
+    return default_registry().contract(ref, update=update, policy=policy)
+
+
+def score(ref: str, data: Any, mode: str = "test", key: Any = None, **kwargs: Any) -> Any:
+    """Check data against the contract and score it; see :meth:`Registry.score`."""
+    return default_registry().score(ref, data, mode=mode, key=key, **kwargs)
+
+
+class _Scores:
+    """``mmds.scores(ref)`` lists score sets; ``mmds.scores.load(id)`` reads one."""
+
+    def __call__(self, ref: str | None = None, **kwargs: Any) -> Any:
+        return default_registry().scores(ref, **kwargs)
+
+    def load(self, score_set_id: int) -> Any:
+        return default_registry().load_scores(score_set_id)
+
+
+scores = _Scores()
+
+
+def actuals(model: str, data: Any, key: str, target: str) -> int:
+    """Attach observed outcomes to a model's production scores, matched by ``key``."""
+    return default_registry().add_actuals(model, data, key=key, target=target)
+
+
+def performance(model: str) -> Any:
+    """A model's metrics over time, from production score sets joined with actuals."""
+    return default_registry().performance(model)
+
+
+class _ScoringTests:
+    """``mmds.scoring_test.create(...)``, ``.run(ref)`` and ``.results(ref)``."""
+
+    def create(self, ref: str, inputs: Any, expected: Any, **kwargs: Any) -> Any:
+        return default_registry().create_scoring_test(ref, inputs, expected, **kwargs)
+
+    def run(self, ref: str, name: str | None = None) -> Any:
+        return default_registry().run_scoring_tests(ref, name=name)
+
+    def results(self, ref: str, limit: int = 20) -> Any:
+        return default_registry().scoring_test_results(ref, limit=limit)
+
+
+scoring_test = _ScoringTests()
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mmds_jupyter`` registers the ``%mmds`` magics."""
     from mmds_magics import load_ipython_extension as _load
@@ -114,8 +163,10 @@ __all__ = [
     "Registry",
     "UntrustedArtifact",
     "Version",
+    "actuals",
     "alias",
     "compare",
+    "contract",
     "connect",
     "events",
     "find",
@@ -123,6 +174,10 @@ __all__ = [
     "lineage",
     "load",
     "default_registry",
+    "performance",
+    "score",
+    "scores",
+    "scoring_test",
     "set_stage",
     "track",
 ]

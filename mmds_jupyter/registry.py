@@ -14,8 +14,9 @@ from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
 from .refs import Ref, check_name, parse_ref
 from .store.artifacts import ArtifactStore
-from .store.base import NewVersion, Query, Store
+from .store.base import NewVersion, Query
 from .store.db import Database
+from .store.scoring import ScoringStore
 from .store.sqlstore import SqlStore
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
@@ -42,9 +43,16 @@ class Registry:
         self.home = home or cfg.home
         self.actor = actor or cfg.actor
         self.db = Database(self.url)
-        self.store: Store = SqlStore(self.db)
+        self.store: SqlStore = SqlStore(self.db)
         self.artifacts = ArtifactStore(self.home)
         self.stage_guard = stage_guard
+        self.scoring = ScoringStore(self.store)
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self.db.dispose()
@@ -108,6 +116,14 @@ class Registry:
             frame = datasets.as_frame(X_train, y_train, feature_names)
             spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
 
+        from .scoring.contract import derive
+
+        basis = X_train if isinstance(X_train, pd.DataFrame) else X_test
+        contract = derive(
+            features,
+            introspect.outputs_of(model, task),
+            basis if isinstance(basis, pd.DataFrame) else None,
+        )
         prov = provenance.provenance(self.actor, cell_source=cell_source, notebook=notebook)
         blob = serialize.dump(model, serializer)
         # The file is written (and fsynced) before the version row commits: a crash in between
@@ -134,6 +150,7 @@ class Registry:
             tags=dict(tags or {}),
             description=description,
             datasets=spec_datasets,
+            contract=contract.to_dict(),
         )
         version = self.store.create_version(spec)
         version._registry = self
@@ -381,6 +398,131 @@ class Registry:
         version = self.store.set_stage(self._ref(current), stage, self.actor, reason)
         version._registry = self
         return version
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def contract(
+        self, ref: str | Version, update: dict[str, Any] | None = None, policy: str | None = None
+    ) -> Any:
+        """The score contract of a version; ``update``/``policy`` edit it (an audited change)."""
+        from .scoring.contract import derive, from_dict
+
+        version = ref if isinstance(ref, Version) else self.get(ref)
+        stored = self.scoring.contract(version.id)
+        if stored is None:  # versions tracked without data: types from the features only
+            stored = derive([vars(f) for f in version.features], version.outputs, None).to_dict()
+        contract = from_dict(stored, version.ref)
+        if update is None and policy is None:
+            return contract
+        data = contract.to_dict()
+        if update:
+            unknown = set(update) - {"inputs", "outputs", "policy"}
+            if unknown:
+                raise InvalidInput(
+                    f"A contract has inputs, outputs and policy; not {', '.join(sorted(unknown))}."
+                )
+            data.update(update)
+        if policy is not None:
+            data["policy"] = policy
+        new = from_dict(data, version.ref)
+        names = {i.name for i in new.inputs}
+        missing = [f.name for f in version.features if f.name not in names]
+        if missing:
+            raise InvalidInput(
+                f"The contract must keep every input the model needs; it lacks "
+                f"{', '.join(missing)}."
+            )
+        self.scoring.put_contract(
+            version.id,
+            version.ref,
+            {k: v for k, v in new.to_dict().items() if k != "version"},
+            self.actor,
+        )
+        return new
+
+    def score(
+        self,
+        ref: str | Version,
+        data: Any,
+        mode: str = "test",
+        key: str | list[str] | None = None,
+        passthrough: list[str] | None = None,
+        run_id: int | None = None,
+    ) -> Any:
+        """Check data against the contract and score it; production mode stores a score set."""
+        from .scoring.score import score
+
+        return score(self, ref, data, mode=mode, key=key, passthrough=passthrough, run_id=run_id)
+
+    def scores(
+        self, ref: str | Version | None = None, run_id: int | None = None, limit: int | None = 100
+    ) -> pd.DataFrame:
+        """Stored score sets of a model (every version) or of one version, newest first."""
+        ids = None
+        if ref is not None:
+            r = self._ref(ref)
+            ids = (
+                [self.get(r).id]
+                if r.version is not None or r.alias not in (None,)
+                else self.scoring.model_version_ids(r)
+            )
+        return pd.DataFrame(self.scoring.score_sets(ids, run_id=run_id, limit=limit))
+
+    def load_scores(self, score_set_id: int) -> pd.DataFrame:
+        """The outputs of one stored score set (verified against its hash)."""
+        from .scoring.frames import from_parquet_bytes
+
+        return from_parquet_bytes(
+            self.artifacts.get(self.scoring.score_set(int(score_set_id))["artifact_sha256"])
+        )
+
+    def add_actuals(self, model: str, data: Any, key: str, target: str) -> int:
+        """Attach observed outcomes to a model's production score sets, by key."""
+        from .scoring.performance import add_actuals
+
+        return add_actuals(self, model, data, key, target)
+
+    def performance(self, model: str) -> pd.DataFrame:
+        """Metrics of each production score set that has actuals, oldest first."""
+        from .scoring.performance import performance
+
+        return performance(self, model)
+
+    def create_scoring_test(
+        self,
+        ref: str | Version,
+        inputs: Any,
+        expected: Any,
+        tolerance: float = 1e-6,
+        name: str = "default",
+        key: str | None = None,
+        whole_model: bool = False,
+    ) -> dict[str, Any]:
+        """Store inputs, expected outputs and a tolerance with a version (or its model)."""
+        from .scoring.scoring_tests import create
+
+        return create(
+            self,
+            ref,
+            inputs,
+            expected,
+            tolerance=tolerance,
+            name=name,
+            key=key,
+            whole_model=whole_model,
+        )
+
+    def run_scoring_tests(
+        self, ref: str | Version, name: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a version's scoring tests and record each result."""
+        from .scoring.scoring_tests import run
+
+        return run(self, ref, name=name)
+
+    def scoring_test_results(self, ref: str | Version, limit: int = 20) -> pd.DataFrame:
+        version = ref if isinstance(ref, Version) else self.get(ref)
+        return pd.DataFrame(self.scoring.results(version.id, limit=limit))
 
 
 def events_frame(rows: list[Event]) -> pd.DataFrame:

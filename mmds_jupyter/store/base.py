@@ -35,6 +35,7 @@ class NewVersion:
     notebook_path: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     description: str | None = None
+    contract: dict[str, Any] | None = None
     # (relation, fingerprint dict with content_hash/n_rows/..., optional name)
     datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
 

@@ -18,6 +18,7 @@ from .db import Database
 from .events import append_event, first_broken, utc
 from .tables import (
     AliasRow,
+    ContractRow,
     DatasetRow,
     EdgeRow,
     EventRow,
@@ -292,6 +293,17 @@ class SqlStore(Store):
                 )
                 for m in spec.metrics
             )
+            if spec.contract is not None:
+                s.add(
+                    ContractRow(
+                        version_id=vid,
+                        inputs=spec.contract["inputs"],
+                        outputs=spec.contract["outputs"],
+                        policy=spec.contract["policy"],
+                        updated_at=now,
+                        updated_by=spec.author,
+                    )
+                )
             s.add_all(TagRow(version_id=vid, key=k, value=str(v)) for k, v in spec.tags.items())
             for relation, fp, ds_name in spec.datasets:
                 self._insert_ignore(

@@ -150,3 +150,74 @@ class EventRow(Base):
     # Unique: two writers that read the same chain head cannot both append after it.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ContractRow(Base):
+    __tablename__ = "contracts"
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    inputs: Mapped[list[Any]] = mapped_column(JSON)
+    outputs: Mapped[list[Any]] = mapped_column(JSON)
+    # What scoring does with out-of-domain values: "reject" the batch, or "flag" the rows.
+    policy: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class ScoreSetRow(Base):
+    __tablename__ = "score_sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    # The scheduler run that produced it, if any (runs live in the scheduler's tables).
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str | None] = mapped_column(String(300))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    n_flagged: Mapped[int] = mapped_column(Integer)
+    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    input_dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"))
+    output_stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+class ActualsRow(Base):
+    __tablename__ = "actuals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    key: Mapped[str] = mapped_column(String(300))
+    target: Mapped[str] = mapped_column(String(300))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+class ScoringTestRow(Base):
+    __tablename__ = "scoring_tests"
+    __table_args__ = (UniqueConstraint("model_id", "name", name="uq_scoring_tests_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    # Set when the test belongs to one version; NULL means it applies to every version.
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(300))
+    inputs_sha256: Mapped[str] = mapped_column(String(64))
+    expected_sha256: Mapped[str] = mapped_column(String(64))
+    tolerance: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+class ScoringTestResultRow(Base):
+    __tablename__ = "scoring_test_results"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("scoring_tests.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    n_rows: Mapped[int] = mapped_column(Integer)
+    n_mismatched: Mapped[int] = mapped_column(Integer)
+    max_abs_diff: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    duration_s: Mapped[float] = mapped_column(Float)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,1 @@
+"""Score contracts, test and production scoring, the score repository, scoring tests."""

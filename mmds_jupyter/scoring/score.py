@@ -1,0 +1,167 @@
+"""Test and production scoring: contract check, predict, and (in production) the score set."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..capture.datasets import fingerprint
+from ..errors import InvalidInput
+from .contract import Contract
+from .frames import read_input, to_parquet_bytes
+from .validate import Problem, check
+
+if TYPE_CHECKING:
+    from ..entities import Version
+    from ..registry import Registry
+
+MODES = ("test", "production")
+FLAG_COLUMN = "mmds_flags"
+
+
+@dataclass
+class ScoreResult:
+    """The outputs of one scoring call and, in production mode, the stored score set's id."""
+
+    ref: str
+    mode: str
+    outputs: pd.DataFrame
+    problems: list[Problem]
+    score_set_id: int | None = None
+
+    @property
+    def n_flagged(self) -> int:
+        return int((self.outputs[FLAG_COLUMN] != "").sum()) if FLAG_COLUMN in self.outputs else 0
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<b>{self.ref}</b> scored {len(self.outputs)} rows ({self.mode})"
+            + (f", score set {self.score_set_id}" if self.score_set_id else "")
+            + (f", {self.n_flagged} flagged" if self.n_flagged else "")
+        )
+        return f"<div>{head}</div>{self.outputs.head(10).to_html()}"
+
+
+def predict_frame(model: Any, version: Version, inputs: pd.DataFrame) -> pd.DataFrame:
+    """The version's outputs for ``inputs``: prediction and, for classifiers, probabilities."""
+    out = pd.DataFrame(index=inputs.index)
+    proba_cols = [o for o in version.outputs if o.get("kind") == "probability"]
+    if proba_cols and hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(inputs))
+        classes = np.asarray(model.classes_)
+        out["prediction"] = (
+            classes.take(np.argmax(proba, axis=1))
+            if _argmax_predict(model)
+            else model.predict(inputs)
+        )
+        for i, c in enumerate(classes):
+            out[f"probability({c})"] = proba[:, i]
+    else:
+        out["prediction"] = model.predict(inputs)
+    return out
+
+
+def _predict(model: Any, version: Version, checked: Any) -> pd.DataFrame:
+    """Predict every row; when flagged rows break the model, predict the rest and leave those
+    rows' outputs empty (their flags say why). Any other failure is an error, with no output."""
+    try:
+        return predict_frame(model, version, checked.frame)
+    except (ValueError, TypeError, KeyError) as exc:
+        flagged = checked.flags != ""
+        if not flagged.any():
+            raise InvalidInput(
+                f"{version.ref} could not score the data: {exc}. Nothing was "
+                "written; check the inputs against mmds.contract(ref)."
+            ) from exc
+        try:
+            part = predict_frame(model, version, checked.frame[~flagged])
+        except (ValueError, TypeError, KeyError) as inner:
+            raise InvalidInput(
+                f"{version.ref} could not score the data: {inner}. Nothing was written."
+            ) from inner
+        return part.reindex(checked.frame.index)
+
+
+def _argmax_predict(model: Any) -> bool:
+    from ..capture.metrics import _predicts_argmax
+
+    return _predicts_argmax(model)
+
+
+def output_stats(frame: pd.DataFrame) -> dict[str, Any]:
+    """Summary of each output column, kept with the score set for drift checks."""
+    stats: dict[str, Any] = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            v = s.to_numpy(dtype="float64")
+            stats[col] = {
+                "mean": float(np.nanmean(v)) if len(v) else None,
+                "std": float(np.nanstd(v)) if len(v) else None,
+                "min": float(np.nanmin(v)) if len(v) else None,
+                "max": float(np.nanmax(v)) if len(v) else None,
+            }
+        else:
+            counts = s.astype("string").value_counts().head(20)
+            stats[col] = {"counts": {str(k): int(v) for k, v in counts.items()}}
+    return stats
+
+
+def score(
+    reg: Registry,
+    ref: str | Version,
+    data: Any,
+    mode: str = "test",
+    key: str | list[str] | None = None,
+    passthrough: list[str] | None = None,
+    run_id: int | None = None,
+) -> ScoreResult:
+    """Check ``data`` against the contract, score it, and store it in production mode."""
+    if mode not in MODES:
+        raise InvalidInput(f"mode must be 'test' or 'production', not {mode!r}.")
+    version = reg.get(ref)
+    frame = read_input(data)
+    keys = [key] if isinstance(key, str) else list(key or [])
+    missing_keys = [k for k in keys if k not in frame.columns]
+    if missing_keys:
+        raise InvalidInput(
+            f"The key column(s) {', '.join(missing_keys)} are not in the data; "
+            f"its columns are {', '.join(map(str, frame.columns[:20]))}."
+        )
+    if mode == "production" and keys and frame[keys].duplicated().any():
+        dup = frame[keys][frame[keys].duplicated()].iloc[0].tolist()
+        raise InvalidInput(
+            f"The key {', '.join(keys)} is not unique (e.g. {dup}); production "
+            "score sets are joined with actuals by key, so each row needs its own."
+        )
+    carried = keys + [c for c in (passthrough or []) if c not in keys]
+    contract: Contract = reg.contract(version)
+    checked = check(contract, frame, carried)
+    model = reg.load(version)
+    outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
+    if contract.policy == "flag" or (checked.flags != "").any():
+        outputs[FLAG_COLUMN] = checked.flags
+    outputs = outputs.reset_index(drop=True)
+    result = ScoreResult(ref=version.ref, mode=mode, outputs=outputs, problems=checked.problems)
+    if mode == "production":
+        if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
+            run_id = int(os.environ["MMDS_RUN_ID"])
+        sha = reg.artifacts.put(to_parquet_bytes(outputs))
+        result.score_set_id = reg.scoring.create_score_set(
+            version_id=version.id,
+            ref=version.ref,
+            run_id=run_id,
+            mode=mode,
+            key=",".join(keys) or None,
+            n_rows=len(outputs),
+            n_flagged=result.n_flagged,
+            artifact_sha256=sha,
+            input_fingerprint=fingerprint(frame),
+            output_stats=output_stats(outputs.drop(columns=carried)),
+            actor=reg.actor,
+        )
+    return result
