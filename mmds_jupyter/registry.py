@@ -118,7 +118,9 @@ class Registry:
 
         from .scoring.contract import derive
 
-        basis = X_train if isinstance(X_train, pd.DataFrame) else X_test
+        # The observed domain is what the model was trained and evaluated on.
+        seen = [d for d in (X_train, X_test) if isinstance(d, pd.DataFrame)]
+        basis = pd.concat(seen, ignore_index=True, join="inner") if seen else None
         contract = derive(
             features,
             introspect.outputs_of(model, task),

@@ -66,24 +66,31 @@ def predict_frame(model: Any, version: Version, inputs: pd.DataFrame) -> pd.Data
 
 
 def _predict(model: Any, version: Version, checked: Any) -> pd.DataFrame:
-    """Predict every row; when flagged rows break the model, predict the rest and leave those
-    rows' outputs empty (their flags say why). Any other failure is an error, with no output."""
+    """Predict every row. When flagged rows break the model, the other rows are still scored
+    and each flagged row is tried on its own; rows the model cannot take keep empty outputs
+    (their flags say why). Any other failure is an error, and nothing is written."""
+    errors = (ValueError, TypeError, KeyError)
     try:
         return predict_frame(model, version, checked.frame)
-    except (ValueError, TypeError, KeyError) as exc:
+    except errors as exc:
         flagged = checked.flags != ""
         if not flagged.any():
             raise InvalidInput(
                 f"{version.ref} could not score the data: {exc}. Nothing was "
                 "written; check the inputs against mmds.contract(ref)."
             ) from exc
+    try:
+        parts = [predict_frame(model, version, checked.frame[~flagged])]
+    except errors as exc:
+        raise InvalidInput(
+            f"{version.ref} could not score the data: {exc}. Nothing was written."
+        ) from exc
+    for i in np.flatnonzero(flagged.to_numpy()):
         try:
-            part = predict_frame(model, version, checked.frame[~flagged])
-        except (ValueError, TypeError, KeyError) as inner:
-            raise InvalidInput(
-                f"{version.ref} could not score the data: {inner}. Nothing was written."
-            ) from inner
-        return part.reindex(checked.frame.index)
+            parts.append(predict_frame(model, version, checked.frame.iloc[[i]]))
+        except errors:
+            continue
+    return pd.concat(parts).reindex(checked.frame.index)
 
 
 def _argmax_predict(model: Any) -> bool:

@@ -104,7 +104,7 @@ def _compare(
     for i in np.flatnonzero(bad)[:MAX_DETAIL_ROWS]:
         row: dict[str, Any] = {"row": int(i)}
         if key is not None:
-            row[key] = merged.iloc[i][key]
+            row[key] = _plain(merged.iloc[i][key])
         for col in diffs:
             row[col] = {
                 "expected": _plain(merged.iloc[i][f"{col}_expected"]),

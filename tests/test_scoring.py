@@ -1,0 +1,283 @@
+"""Score contracts, test and production scoring, score sets, actuals and scoring tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sqlalchemy import text
+
+from mmds_jupyter.errors import InvalidInput, NotFound
+from mmds_jupyter.registry import Registry
+from mmds_jupyter.scoring.validate import ContractViolation
+
+NUM = ["mean_radius", "mean_texture", "zip_code"]
+
+
+def _pipeline():
+    pre = ColumnTransformer([("num", StandardScaler(), NUM), ("cat", OneHotEncoder(), ["country"])])
+    return Pipeline([("pre", pre), ("clf", RandomForestClassifier(15, random_state=0))])
+
+
+@pytest.fixture
+def tracked(reg, cancer):
+    cols = [*NUM, "country"]
+    model = _pipeline().fit(cancer["X_train"][cols], cancer["y_train"])
+    v = reg.track(
+        model,
+        name="churn",
+        project="risk",
+        X_train=cancer["X_train"][cols],
+        y_train=cancer["y_train"],
+        X_test=cancer["X_test"],
+        y_test=cancer["y_test"],
+    )
+    new = cancer["X_test"][cols].reset_index(drop=True).copy()
+    new.insert(0, "customer_id", np.arange(1000, 1000 + len(new)))
+    return reg, v, model, new
+
+
+def _rows(reg, table):
+    with reg.db.engine.connect() as c:
+        return c.execute(text(f"select count(*) from {table}")).scalar()
+
+
+def test_contract_is_derived_at_capture(tracked, cancer):
+    reg, v, _, _ = tracked
+    c = reg.contract(v.ref)
+    by = {i.name: i for i in c.inputs}
+    assert [i.name for i in c.inputs] == [*NUM, "country"]
+    assert by["mean_radius"].type == "float" and not by["mean_radius"].nullable
+    seen = pd.concat([cancer["X_train"], cancer["X_test"]])  # trained and evaluated on
+    assert by["mean_radius"].min == pytest.approx(seen["mean_radius"].min())
+    assert by["mean_radius"].max == pytest.approx(seen["mean_radius"].max())
+    assert by["zip_code"].type == "integer"
+    assert by["country"].categories == ["DE", "FR", "US"]
+    assert [o["name"] for o in c.outputs] == ["prediction", "probability(0)", "probability(1)"]
+    assert c.policy == "reject"
+    assert "mmds-contract" in c._repr_html_()
+
+
+def test_test_mode_scores_without_storing(tracked):
+    reg, v, model, new = tracked
+    r = reg.score(v.ref, new, key="customer_id")
+    expected = model.predict_proba(new[[*NUM, "country"]])
+    np.testing.assert_allclose(r.outputs["probability(1)"], expected[:, 1])
+    assert list(r.outputs.columns) == [
+        "customer_id",
+        "prediction",
+        "probability(0)",
+        "probability(1)",
+    ]
+    assert r.score_set_id is None and reg.scores(v.ref).empty
+
+
+def test_production_mode_stores_a_score_set(tracked, tmp_path):
+    reg, v, model, new = tracked
+    path = tmp_path / "new.parquet"
+    new.to_parquet(path)
+    r = reg.score("risk/churn@latest", str(path), mode="production", key="customer_id")
+    sets = reg.scores("risk/churn")
+    assert list(sets["id"]) == [r.score_set_id]
+    row = sets.iloc[0]
+    assert row["n_rows"] == len(new) and row["key"] == "customer_id" and row["ref"] == v.ref
+    assert row["output_stats"]["probability(1)"]["max"] <= 1.0
+    stored = reg.load_scores(r.score_set_id)
+    pd.testing.assert_frame_equal(stored, r.outputs)
+    lineage = reg.lineage(v.ref)
+    assert any(e.relation == "scored" and e.dst_kind == "score_set" for e in lineage.edges)
+    assert reg.events(action="scoreset.create").iloc[0]["after"]["rows"] == len(new)
+    with pytest.raises(NotFound, match="no score set 999"):
+        reg.load_scores(999)
+
+
+def test_every_contract_problem_reported_at_once_and_nothing_written(tracked):
+    reg, v, _, new = tracked
+    bad = new.drop(columns=["zip_code"]).assign(extra=1).astype({"mean_texture": object})
+    bad.loc[3, "country"] = "XX"
+    bad.loc[5, "mean_radius"] = -10.0
+    bad.loc[6, "mean_texture"] = "soft"
+    before = (_rows(reg, "score_sets"), _rows(reg, "events"))
+    with pytest.raises(ContractViolation) as err:
+        reg.score(v.ref, bad, mode="production", key="customer_id")
+    msg = str(err.value)
+    assert "missing column 'zip_code'" in msg
+    assert "unexpected column 'extra'" in msg
+    assert "'mean_texture': 1 row(s) with values that are not float, e.g. 'soft'" in msg
+    assert "'country': 1 row(s) with unknown categories, e.g. 'XX' (known: DE, FR, US)" in msg
+    assert "'mean_radius': 1 row(s) with values out of range, e.g. -10.0" in msg
+    assert (_rows(reg, "score_sets"), _rows(reg, "events")) == before
+
+
+def test_safe_conversions_are_made(tracked):
+    reg, v, model, new = tracked
+    as_text = new.astype({"mean_radius": str, "zip_code": str})
+    r = reg.score(v.ref, as_text, key="customer_id")
+    np.testing.assert_allclose(
+        r.outputs["probability(1)"], model.predict_proba(new[[*NUM, "country"]])[:, 1]
+    )
+
+
+def test_flag_policy_scores_and_flags_out_of_domain_rows(tracked):
+    reg, v, model, new = tracked
+    reg.contract(v.ref, policy="flag")
+    bad = new.copy()
+    bad.loc[3, "country"] = "XX"  # the one-hot encoder cannot take it: scored as empty
+    bad.loc[4, "mean_radius"] = 1e6  # the model can score it: scored and flagged
+    r = reg.score(v.ref, bad, mode="production", key="customer_id")
+    flags = r.outputs.set_index("customer_id")["mmds_flags"]
+    assert flags.loc[1003] == "country" and flags.loc[1004] == "mean_radius"
+    assert (flags.drop([1003, 1004]) == "").all()
+    assert np.isnan(r.outputs.loc[3, "probability(1)"])
+    assert not np.isnan(r.outputs.loc[4, "probability(1)"])
+    assert r.n_flagged == 2
+    assert reg.scores(v.ref).iloc[0]["n_flagged"] == 2
+    ev = reg.events(action="contract.update").iloc[0]
+    assert ev["before"]["policy"] == "reject" and ev["after"]["policy"] == "flag"
+
+
+def test_contract_edits_are_checked(tracked):
+    reg, v, _, new = tracked
+    c = reg.contract(v.ref).to_dict()
+    for spec in c["inputs"]:
+        if spec["name"] == "country":
+            spec["categories"].append("UK")
+    reg.contract(v.ref, update={"inputs": c["inputs"]})
+    assert "UK" in reg.contract(v.ref).input("country").categories
+    with pytest.raises(InvalidInput, match="lacks zip_code"):
+        reg.contract(v.ref, update={"inputs": [i for i in c["inputs"] if i["name"] != "zip_code"]})
+    with pytest.raises(InvalidInput, match="policy 'maybe'"):
+        reg.contract(v.ref, policy="maybe")
+
+
+def test_duplicate_keys_are_refused_in_production(tracked):
+    reg, v, _, new = tracked
+    dup = pd.concat([new, new.iloc[:1]])
+    with pytest.raises(InvalidInput, match="not unique"):
+        reg.score(v.ref, dup, mode="production", key="customer_id")
+    with pytest.raises(InvalidInput, match="key column"):
+        reg.score(v.ref, new, key="nope")
+
+
+def test_actuals_give_performance_over_time(tracked):
+    reg, v, model, new = tracked
+    first = reg.score(v.ref, new.iloc[:80], mode="production", key="customer_id")
+    second = reg.score(v.ref, new.iloc[80:], mode="production", key="customer_id")
+    truth = (model.predict_proba(new[[*NUM, "country"]])[:, 1] > 0.5).astype(int)
+    truth[:10] = 1 - truth[:10]  # the first batch has ten misses, the second none
+    reg.add_actuals(
+        "risk/churn",
+        pd.DataFrame({"customer_id": new["customer_id"], "churned": truth}),
+        key="customer_id",
+        target="churned",
+    )
+    perf = reg.performance("risk/churn")
+    assert list(perf["score_set"]) == [first.score_set_id, second.score_set_id]
+    assert perf.iloc[0]["accuracy"] == pytest.approx(70 / 80)
+    assert perf.iloc[1]["accuracy"] == pytest.approx(1.0)
+    assert list(perf["matched"]) == [80, len(new) - 80]
+    with pytest.raises(InvalidInput, match="no column 'outcome'"):
+        reg.add_actuals("risk/churn", new, key="customer_id", target="outcome")
+
+
+def test_scoring_tests_pass_fail_and_are_recorded(tracked):
+    reg, v, model, new = tracked
+    inputs = new.iloc[:40]
+    expected = reg.score(v.ref, inputs, key="customer_id").outputs
+    reg.create_scoring_test(
+        v.ref, inputs, expected, tolerance=1e-9, name="holdout", key="customer_id"
+    )
+    wrong = expected.copy()
+    wrong.loc[7, "probability(1)"] += 0.05
+    reg.create_scoring_test(
+        "risk/churn",
+        inputs,
+        wrong,
+        tolerance=1e-3,
+        name="wrong",
+        key="customer_id",
+        whole_model=True,
+    )
+    results = {r["test_id"]: r for r in reg.run_scoring_tests(v.ref)}
+    passed, failed = sorted(results.values(), key=lambda r: r["test_id"])
+    assert passed["passed"] and passed["n_mismatched"] == 0
+    assert not failed["passed"] and failed["n_mismatched"] == 1
+    assert failed["max_abs_diff"] == pytest.approx(0.05)
+    detail = failed["details"]["rows"][0]
+    assert detail["customer_id"] == int(inputs["customer_id"].iloc[7])
+    assert detail["probability(1)"]["diff"] == pytest.approx(0.05)
+    history = reg.scoring_test_results(v.ref)
+    assert list(history["test"]) == ["wrong", "holdout"]
+    assert list(reg.events(action="scoring_test.run")["after"].map(lambda a: a["passed"])) == [
+        False,
+        True,
+    ]
+    with pytest.raises(InvalidInput, match="no scoring test named 'nope'"):
+        reg.run_scoring_tests(v.ref, name="nope")
+    with pytest.raises(InvalidInput, match="not outputs"):
+        reg.create_scoring_test(
+            v.ref, inputs, expected.assign(score=1), name="x", key="customer_id"
+        )
+
+
+# -- hypothesis: any frame gets a clear error or correct output, never a crash or a write ----
+
+COLUMNS = [*NUM, "country", "customer_id", "junk"]
+cell = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.integers(-(10**6), 10**6),
+    st.sampled_from(["US", "DE", "FR", "XX", "", "1.5"]),
+    st.booleans(),
+)
+
+
+@st.composite
+def frames(draw):
+    cols = draw(st.lists(st.sampled_from(COLUMNS), unique=True, min_size=0, max_size=6))
+    n = draw(st.integers(0, 6))
+    return pd.DataFrame({c: pd.Series([draw(cell) for _ in range(n)], dtype=object) for c in cols})
+
+
+@pytest.fixture(scope="module")
+def hyp_registry(tmp_path_factory, cancer):
+    home = tmp_path_factory.mktemp("hyp")
+    reg = Registry(url=f"sqlite:///{home / 'mmds.db'}", home=str(home))
+    cols = [*NUM, "country"]
+    model = _pipeline().fit(cancer["X_train"][cols], cancer["y_train"])
+    v = reg.track(model, name="churn", X_train=cancer["X_train"][cols], y_train=cancer["y_train"])
+    yield reg, v, model
+    reg.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=frames(), policy=st.sampled_from(["reject", "flag"]))
+def test_hypothesis_bad_frames(hyp_registry, frame, policy):
+    reg, v, model = hyp_registry
+    if reg.contract(v.ref).policy != policy:
+        reg.contract(v.ref, policy=policy)
+    before = (_rows(reg, "score_sets"), len(list((reg.artifacts.root).rglob("*"))))
+    key = "customer_id" if "customer_id" in frame.columns else None
+    try:
+        result = reg.score(v.ref, frame, mode="production", key=key)
+    except InvalidInput as exc:
+        assert str(exc).strip()
+        assert (_rows(reg, "score_sets"), len(list(reg.artifacts.root.rglob("*")))) == before
+        return
+    # Accepted: every row is either scored exactly as the model scores it, or flagged.
+    out = result.outputs
+    assert len(out) == len(frame)
+    ok = out["mmds_flags"] == "" if "mmds_flags" in out else pd.Series(True, index=out.index)
+    clean = frame[[*NUM, "country"]][ok.to_numpy()]
+    if len(clean):
+        expected = model.predict_proba(
+            clean.astype({c: "float64" for c in NUM}).astype({"country": object})
+        )[:, 1]
+        np.testing.assert_allclose(out.loc[ok, "probability(1)"].to_numpy(dtype=float), expected)
+    assert _rows(reg, "score_sets") == before[0] + 1
