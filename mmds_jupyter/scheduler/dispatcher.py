@@ -1,0 +1,188 @@
+"""The ``mmds scheduler`` loop: reap orphans, claim due occurrences, start and watch runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import update
+
+from ..errors import MMDSError
+from ..registry import Registry
+from . import claims
+from .config import MMDSScheduler
+from .executors import Execution, Executor, make_executor
+from .outcomes import Outcome, finish_attempt, now_utc
+from .tables import RunRow
+
+log = logging.getLogger("mmds.scheduler")
+# Extra time a local runner gets past the job's timeout before the dispatcher kills it itself
+# (the runner's own watchdog normally stops the kernel first).
+_KILL_GRACE_S = 30.0
+
+
+@dataclass
+class Live:
+    """An attempt this scheduler started and is watching."""
+
+    started: claims.Started
+    execution: Execution
+    since: float
+
+
+class Dispatcher:
+    """One scheduler process; several may run against one database at once."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        config: MMDSScheduler | None = None,
+        executor: Executor | None = None,
+    ):
+        self.registry = registry
+        self.db = registry.db
+        self.config = config or MMDSScheduler()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.executor = executor or make_executor(
+            self.config.executor, str(Path(registry.home) / "runs" / "_logs")
+        )
+        self.live: dict[int, Live] = {}
+        self.stopping = threading.Event()
+
+    @property
+    def heartbeat_s(self) -> float:
+        return max(min(self.config.lease / 4, 10.0), 0.2)
+
+    def tick(self) -> None:
+        """One pass; each step stands alone so a failing step does not starve the others."""
+        for step in (self._reap, self._claim, self._start, self._watch):
+            try:
+                step()
+            except MMDSError as exc:
+                log.warning("%s: %s", step.__name__.strip("_"), exc)
+
+    def serve(self) -> None:
+        """Tick every poll interval until :meth:`stop` is called, then release running runs."""
+        log.info(
+            "scheduler %s polling every %gs (%s)",
+            self.owner,
+            self.config.poll_interval,
+            self.executor.name,
+        )
+        try:
+            while not self.stopping.is_set():
+                self.tick()
+                self.stopping.wait(self.config.poll_interval)
+        finally:
+            self.shutdown()
+
+    def drain(self) -> None:
+        """Watch the attempts started here until all have ended (for one-shot use)."""
+        try:
+            while self.live:
+                self.stopping.wait(min(self.config.poll_interval, 1.0))
+                self._watch()
+        finally:
+            self.executor.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def shutdown(self) -> None:
+        """Stop the attempts still running here and record them, so none waits for the lease."""
+        for run_id, live in list(self.live.items()):
+            live.execution.kill()
+            self._finish_lost(live, "SchedulerStopped", "The scheduler running it was stopped.")
+            self.live.pop(run_id, None)
+        self.executor.close()
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _reap(self) -> None:
+        for run_id in claims.reap_orphans(self.db, self.config.lease, self.registry.actor):
+            log.warning("run %s was orphaned (no heartbeat for %gs)", run_id, self.config.lease)
+
+    def _claim(self) -> None:
+        for run_id in claims.claim_due(self.db, self.config.misfire_grace, self.registry.actor):
+            log.info("claimed run %s", run_id)
+
+    def _start(self) -> None:
+        free = self.config.max_workers - len(self.live)
+        if free <= 0 or self.stopping.is_set():
+            return
+        # Look at more than the free slots: a run held back by its job's limit must not block
+        # runs of other jobs behind it.
+        for run_id in claims.queued_runs(self.db, limit=free * 4):
+            if free <= 0:
+                break
+            started = claims.start_run(
+                self.db, run_id, self.owner, self.executor.name, self.registry.actor
+            )
+            if started is None:
+                continue
+            env = {
+                "MMDS_URL": self.registry.url,
+                "MMDS_HOME": str(self.registry.home),
+                "MMDS_USER": self.registry.actor,
+            }
+            try:
+                execution = self.executor.submit(
+                    run_id, started.attempt, env, self.heartbeat_s, self.config.kernel_name
+                )
+            except Exception as exc:  # noqa: BLE001 - a run that cannot start is failed, not lost
+                error = {"ename": type(exc).__name__, "evalue": f"Could not start: {exc}"}
+                finish_attempt(
+                    self.db, run_id, started.attempt, Outcome("failed", error), self.registry.actor
+                )
+                continue
+            self.live[run_id] = Live(started, execution, time.monotonic())
+            free -= 1
+            log.info("started run %s attempt %s", run_id, started.attempt)
+
+    def _watch(self) -> None:
+        beating = []
+        for run_id, live in list(self.live.items()):
+            code = live.execution.poll()
+            if code is None:
+                limit = live.started.timeout_s
+                if limit is not None and time.monotonic() - live.since > limit + _KILL_GRACE_S:
+                    live.execution.kill()
+                    self._finish_lost(
+                        live, "Timeout", f"The run exceeded its timeout of {limit:g}s."
+                    )
+                    del self.live[run_id]
+                else:
+                    beating.append(run_id)
+                continue
+            del self.live[run_id]
+            # A runner records its own outcome; if the run is still running at this attempt it
+            # died before it could (killed, out of memory, a crash in papermill).
+            self._finish_lost(live, "RunnerExited", f"The runner process ended with code {code}.")
+        if beating:
+            # Covers the runner's start-up, before its own heartbeat thread is going.
+            with self.db.session(write=True) as s:
+                for run_id in beating:
+                    attempt = self.live[run_id].started.attempt
+                    s.execute(
+                        update(RunRow)
+                        .where(
+                            RunRow.id == run_id,
+                            RunRow.attempt == attempt,
+                            RunRow.status == "running",
+                        )
+                        .values(heartbeat_at=now_utc())
+                    )
+
+    def _finish_lost(self, live: Live, ename: str, evalue: str) -> None:
+        outcome = Outcome("failed", {"ename": ename, "evalue": evalue})
+        status = finish_attempt(
+            self.db, live.started.run_id, live.started.attempt, outcome, self.registry.actor
+        )
+        if status is not None:
+            log.warning("run %s: %s (%s)", live.started.run_id, evalue, status)

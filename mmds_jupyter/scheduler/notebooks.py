@@ -1,0 +1,116 @@
+"""Checks on a job's notebook: under the allowed root, and the parameters its cell declares."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .errors import NotebookRefused
+
+_NO_DEFAULT = object()
+
+
+def resolve_notebook(path: str, root_dir: str) -> Path:
+    """The notebook's real path, refused unless it is an existing .ipynb under ``root_dir``."""
+    root = Path(root_dir).expanduser().resolve()
+    raw = Path(path).expanduser()
+    # Symlinks and '..' are resolved before the check, so neither can point outside the root.
+    real = (raw if raw.is_absolute() else root / raw).resolve()
+    if not real.is_relative_to(root):
+        raise NotebookRefused(
+            f"The notebook {path!r} resolves to {real}, which is outside the allowed folder "
+            f"{root}. Move the notebook under that folder, or start MMDS with another root "
+            "(c.MMDSScheduler.root_dir or $MMDS_ROOT_DIR)."
+        )
+    if real.suffix != ".ipynb" or not real.is_file():
+        raise NotebookRefused(
+            f"There is no notebook at {real}. Give the path of an existing .ipynb file "
+            f"relative to {root}."
+        )
+    return real
+
+
+def parameters_cell(nb: Any) -> Any | None:
+    """The first code cell tagged ``parameters`` (papermill's convention), or None."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell
+    return None
+
+
+def declared_parameters(source: str) -> dict[str, Any]:
+    """Names assigned at top level of a parameters cell, with their literal defaults if any."""
+    # IPython magics and shell escapes are not Python; papermill ignores them as well.
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError as exc:
+        raise NotebookRefused(
+            f"The parameters cell is not valid Python (line {exc.lineno}: {exc.msg}); fix it so "
+            "its assignments can be read."
+        ) from None
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = _literal(value)
+    return found
+
+
+def _literal(node: ast.expr | None) -> Any:
+    if node is None:
+        return _NO_DEFAULT
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _NO_DEFAULT
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The parameters a notebook declares; refused if it has no ``parameters`` cell."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for a damaged file
+        raise NotebookRefused(
+            f"{path} could not be read as a notebook ({exc}); open and save it in Jupyter."
+        ) from None
+    cell = parameters_cell(nb)
+    if cell is None:
+        raise NotebookRefused(
+            f"{path.name} has no cell tagged 'parameters', so a job cannot set its inputs. In "
+            "JupyterLab open the notebook, select the cell that assigns the inputs (e.g. "
+            "model_ref = 'churn@champion'), and add the tag 'parameters' in the property "
+            "inspector."
+        )
+    return declared_parameters(cell.source)
+
+
+def has_default(value: Any) -> bool:
+    """Whether a declared parameter had a literal default."""
+    return value is not _NO_DEFAULT
+
+
+def coerce_text(value: str, default: Any) -> Any:
+    """A ``-p key=value`` string from a command line, typed like the notebook's default."""
+    if isinstance(default, str) or not has_default(default):
+        return value
+    if isinstance(default, bool):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        return value
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value

@@ -1,0 +1,214 @@
+"""Jobs and run bookkeeping against SQLite and PostgreSQL: refusals, claims, leases, retention."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from mmds_jupyter.registry import Registry
+from mmds_jupyter.scheduler import (
+    JobExists,
+    NotebookRefused,
+    ParameterRefused,
+    RunStateError,
+    ScheduleInvalid,
+    Scheduler,
+    claims,
+)
+from mmds_jupyter.scheduler.outcomes import Outcome, finish_attempt, now_utc
+from mmds_jupyter.scheduler.tables import JobRow, RunRow
+
+PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
+
+
+def job_events(reg: Registry) -> list[str]:
+    frame = reg.events(limit=None)  # newest first
+    return [a for a in reversed(list(frame["action"])) if a.startswith(("job.", "run."))]
+
+
+def test_create_stores_a_checked_job(sched: Scheduler, champion_reg: Registry) -> None:
+    job = sched.create(
+        "nightly-churn",
+        "score.ipynb",
+        cron="0 2 * * *",
+        parameters={"model_ref": "churn@champion", "sleep_s": "1.5", "fail": "false"},
+        parameters_as_text=True,
+        timeout=600,
+        retries=2,
+    )
+    assert job.notebook == str(Path(sched.config.root_dir) / "score.ipynb")
+    # Text from -p is typed like the notebook's defaults.
+    assert job.parameters == {"model_ref": "churn@champion", "sleep_s": 1.5, "fail": False}
+    assert job.next_run_at is not None and job.next_run_at > now_utc()
+    assert (job.next_run_at.hour, job.next_run_at.minute) == (2, 0)
+    assert [j.name for j in sched.list()] == ["nightly-churn"]
+    assert job_events(champion_reg) == ["job.create"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"notebook": "/etc/passwd.ipynb"}, NotebookRefused, "outside the allowed folder"),
+        ({"notebook": "../outside.ipynb"}, NotebookRefused, "outside the allowed folder"),
+        ({"notebook": "link.ipynb"}, NotebookRefused, "outside the allowed folder"),
+        ({"notebook": "missing.ipynb"}, NotebookRefused, "no notebook"),
+        ({"notebook": "no_parameters.ipynb"}, NotebookRefused, "tagged 'parameters'"),
+        ({"cron": "61 * * * *"}, ScheduleInvalid, "not a valid cron"),
+        ({"cron": "every day"}, ScheduleInvalid, "not a valid cron"),
+        ({"cron": None, "every": "5 parsecs"}, ScheduleInvalid, "not an interval"),
+        ({"every": "5s"}, ScheduleInvalid, "not both"),
+        ({"timezone": "Mars/Olympus"}, ScheduleInvalid, "time zone"),
+        ({"parameters": {"modle_ref": "churn"}}, ParameterRefused, "modle_ref"),
+        ({"parameters": {"model_ref": "nope@champion"}}, ParameterRefused, "no model named"),
+        ({"parameters": {"model_ref": "churn@prod"}}, ParameterRefused, "no alias 'prod'"),
+        ({"parameters": {"model_ref": "churn:7"}}, ParameterRefused, "no version 7"),
+        ({"catchup": "all"}, Exception, "catchup"),
+        ({"max_concurrent": 0}, Exception, "max_concurrent"),
+    ],
+)
+def test_create_refuses_bad_jobs(sched, champion_reg, root, kwargs, error, match) -> None:
+    (root.parent / "outside.ipynb").write_bytes((root / "score.ipynb").read_bytes())
+    os.symlink(root.parent / "outside.ipynb", root / "link.ipynb")
+    args = {"notebook": "score.ipynb", "cron": "*/5 * * * *", "parameters": PARAMS, **kwargs}
+    with pytest.raises(error, match=match):
+        sched.create("bad", **args)
+    assert sched.list() == [] and job_events(champion_reg) == []
+
+
+def test_duplicate_name_is_refused(sched: Scheduler) -> None:
+    sched.create("a", "score.ipynb", every="1h")
+    with pytest.raises(JobExists, match="already exists"):
+        sched.create("a", "score.ipynb", every="1h")
+
+
+def _backdate(reg: Registry, name: str, seconds: float) -> None:
+    """Pretend the job was created (and last scheduled) ``seconds`` ago."""
+    then = now_utc() - timedelta(seconds=seconds)
+    with reg.db.session(write=True) as s:
+        s.execute(
+            update(JobRow).where(JobRow.name == name).values(created_at=then, scheduled_until=then)
+        )
+
+
+def test_two_schedulers_claim_an_occurrence_once(sched, champion_reg, db_url, tmp_path) -> None:
+    sched.create("often", "score.ipynb", every="10s", parameters=PARAMS)
+    _backdate(champion_reg, "often", 15)
+    other = Registry(url=db_url, home=str(tmp_path / "home"), actor="other")
+    try:
+        now = now_utc()
+        first = claims.claim_due(champion_reg.db, 60, "a", now)
+        second = claims.claim_due(other.db, 60, "b", now)
+    finally:
+        other.close()
+    assert len(first) == 1 and second == []
+    run = sched.get_run(first[0])
+    assert run.status == "queued" and run.trigger == "schedule" and run.covers_missed == 0
+    # The occurrence is 10 s after creation, not the time of the look.
+    assert abs((now - run.scheduled_for).total_seconds() - 5) < 2
+
+
+@pytest.mark.parametrize("catchup, runs, missed", [("once", 1, 4), ("skip", 0, 4)])
+def test_missed_occurrences_follow_the_catchup_policy(sched, champion_reg, catchup, runs, missed):
+    sched.create("hourly", "score.ipynb", every="1h", catchup=catchup, parameters=PARAMS)
+    _backdate(champion_reg, "hourly", 4.5 * 3600)  # four occurrences passed with no scheduler
+    claimed = claims.claim_due(champion_reg.db, 60, "a")
+    assert len(claimed) == runs
+    if runs:
+        assert sched.get_run(claimed[0]).covers_missed == missed
+    missed_events = champion_reg.events(action="job.missed")
+    assert list(missed_events["after"].map(lambda a: a["missed"])) == [missed]
+    assert claims.claim_due(champion_reg.db, 60, "a") == []  # nothing is claimed twice
+
+
+def test_paused_job_is_not_claimed_and_resume_skips_the_pause(sched, champion_reg) -> None:
+    sched.create("p", "score.ipynb", every="1h", parameters=PARAMS)
+    _backdate(champion_reg, "p", 2.5 * 3600)
+    sched.pause("p")
+    assert claims.claim_due(champion_reg.db, 60, "a") == []
+    sched.resume("p")
+    assert claims.claim_due(champion_reg.db, 60, "a") == []
+    assert sched.get("p").next_run_at is not None
+    assert job_events(champion_reg) == ["job.create", "job.pause", "job.resume"]
+
+
+def test_concurrency_limit_holds_runs_back(sched, champion_reg) -> None:
+    sched.create("solo", "score.ipynb", parameters=PARAMS)
+    r1, r2 = sched.run_now("solo"), sched.run_now("solo")
+    db = champion_reg.db
+    assert claims.start_run(db, r1.id, "me", "local", "sam") is not None
+    assert claims.start_run(db, r2.id, "me", "local", "sam") is None
+    assert claims.start_run(db, r1.id, "other", "local", "sam") is None  # already running
+    assert sched.get_run(r2.id).status == "queued"
+
+
+def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
+    sched.create("flaky", "score.ipynb", parameters=PARAMS, retries=1, retry_delay=0)
+    run = sched.run_now("flaky")
+    db = champion_reg.db
+    started = claims.start_run(db, run.id, "dead-host:1", "local", "sam")
+    assert started is not None
+    stale = now_utc() - timedelta(seconds=120)
+    with db.session(write=True) as s:
+        s.execute(update(RunRow).where(RunRow.id == run.id).values(heartbeat_at=stale))
+    assert claims.reap_orphans(db, 60, "sam") == [run.id]
+    again = sched.get_run(run.id)
+    assert (again.status, again.attempt) == ("queued", 2)
+    assert again.history[0]["ename"] == "SchedulerLost"
+    # A runner of the first attempt that wakes up late cannot overwrite anything.
+    assert finish_attempt(db, run.id, 1, Outcome("succeeded"), "sam") is None
+    assert claims.start_run(db, run.id, "me", "local", "sam") is not None
+    with db.session(write=True) as s:
+        s.execute(update(RunRow).where(RunRow.id == run.id).values(heartbeat_at=stale))
+    assert claims.reap_orphans(db, 60, "sam") == [run.id]
+    final = sched.get_run(run.id)
+    assert (final.status, final.attempt, final.error["ename"]) == ("failed", 2, "SchedulerLost")
+    assert job_events(champion_reg)[-3:] == ["run.retrying", "run.started", "run.failed"]
+
+
+def test_retry_back_off_doubles(sched, champion_reg) -> None:
+    sched.create("b", "score.ipynb", parameters=PARAMS, retries=3, retry_delay=10)
+    run = sched.run_now("b")
+    db = champion_reg.db
+    delays = []
+    for attempt in (1, 2):
+        with db.session(write=True) as s:
+            s.execute(update(RunRow).where(RunRow.id == run.id).values(not_before=now_utc()))
+        assert claims.start_run(db, run.id, "me", "local", "sam") is not None
+        before = now_utc()
+        error = {"ename": "ValueError", "evalue": "x"}
+        assert finish_attempt(db, run.id, attempt, Outcome("failed", error), "sam") == "queued"
+        delays.append((sched.get_run(run.id).not_before - before).total_seconds())
+    assert 9 < delays[0] < 11 and 19 < delays[1] < 21
+
+
+def test_cancel(sched, champion_reg) -> None:
+    sched.create("c", "score.ipynb", parameters=PARAMS)
+    queued = sched.run_now("c")
+    assert sched.cancel_run(queued.id).status == "cancelled"
+    with pytest.raises(RunStateError, match="already cancelled"):
+        sched.cancel_run(queued.id)
+    running = sched.run_now("c")
+    claims.start_run(champion_reg.db, running.id, "me", "local", "sam")
+    assert sched.cancel_run(running.id).cancel_requested
+    assert claims.heartbeat(champion_reg.db, running.id, 1) == (True, True)
+
+
+def test_retention_keeps_the_newest_outputs(sched, champion_reg, tmp_path) -> None:
+    sched.create("r", "score.ipynb", parameters=PARAMS, keep_outputs=2)
+    db = champion_reg.db
+    files = []
+    for i in range(3):
+        run = sched.run_now("r")
+        claims.start_run(db, run.id, "me", "local", "sam")
+        out = tmp_path / f"{i}.ipynb"
+        out.write_text("{}")
+        files.append(out)
+        finish_attempt(db, run.id, 1, Outcome("succeeded", output_path=str(out)), "sam")
+    assert [f.exists() for f in files] == [False, True, True]
+    with db.session() as s:
+        paths = s.execute(select(RunRow.output_path).order_by(RunRow.id)).scalars().all()
+    assert paths == [None, str(files[1]), str(files[2])]
