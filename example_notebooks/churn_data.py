@@ -42,3 +42,16 @@ def make_customers(n: int = 4000, seed: int = 0) -> pd.DataFrame:
             "churned": churned,
         }
     )
+
+
+def write_new_customers(path: str, n: int = 1000, seed: int = 7) -> None:
+    """Write a batch of new customers to score (features and a customer_id, no target)."""
+    frame = make_customers(n, seed).drop(columns=["churned", "lifetime_value", "segment"])
+    frame.insert(0, "customer_id", range(100_000, 100_000 + n))
+    frame.to_parquet(path, index=False)
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_new_customers(sys.argv[1] if len(sys.argv) > 1 else "new_customers.parquet")

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -92,7 +93,8 @@ def version_dict(v: Any) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace) -> None:
-    v = _registry(args).get(args.ref)
+    reg = _registry(args)
+    v = reg.get(args.ref)
     if args.json:
         _print_json(version_dict(v))
         return
@@ -114,9 +116,85 @@ def cmd_show(args: argparse.Namespace) -> None:
     print(f"  features ({len(used)} used): {', '.join(used)}")
     if unused:
         print(f"  unused: {', '.join(unused)}")
+    results = reg.scoring_test_results(v, limit=5)
+    if not results.empty:
+        print("  scoring tests:")
+        for _, r in results.iterrows():
+            print(
+                f"    {r['test']:<16} {'pass' if r['passed'] else 'FAIL'}  "
+                f"{r['n_mismatched']}/{r['n_rows']} rows differ  {r['ran_at']:%Y-%m-%d %H:%M}"
+            )
     print(f"  params: {len(v.params)}")
     for k, val in v.params.items():
         print(f"    {k} = {val!r}")
+
+
+def cmd_contract(args: argparse.Namespace) -> None:
+    c = _registry(args).contract(args.ref, policy=args.policy)
+    if args.json:
+        _print_json(c.to_dict())
+        return
+    print(f"Score contract of {c.version_ref} (out-of-domain policy: {c.policy})")
+    _print_frame(c.to_frame())
+    print("outputs: " + ", ".join(o["name"] for o in c.outputs))
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    from .store.artifacts import atomic_write
+
+    mode = "production" if args.production else "test"
+    result = _registry(args).score(
+        args.ref, args.data, mode=mode, key=args.key, passthrough=args.passthrough
+    )
+    if args.out:
+        data = (
+            result.outputs.to_csv(index=False).encode()
+            if args.out.endswith(".csv")
+            else _parquet(result.outputs)
+        )
+        atomic_write(Path(args.out), data)
+    summary = {
+        "ref": result.ref,
+        "mode": mode,
+        "rows": len(result.outputs),
+        "flagged": result.n_flagged,
+        "score_set": result.score_set_id,
+        "out": args.out,
+    }
+    if args.json:
+        _print_json(summary)
+    else:
+        print(", ".join(f"{k} {v}" for k, v in summary.items() if v is not None))
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    from .scoring.frames import to_parquet_bytes
+
+    return to_parquet_bytes(frame)
+
+
+def cmd_scores(args: argparse.Namespace) -> None:
+    frame = _registry(args).scores(args.ref, limit=args.limit)
+    if args.json:
+        _print_json(_records(frame))
+    else:
+        cols = ["id", "ref", "mode", "n_rows", "n_flagged", "key", "run_id", "created_at"]
+        _print_frame(frame[cols] if not frame.empty else frame)
+
+
+def cmd_test(args: argparse.Namespace) -> None:
+    results = _registry(args).run_scoring_tests(args.ref, name=args.name)
+    if args.json:
+        _print_json(results)
+    else:
+        for r in results:
+            verdict = "PASS" if r["passed"] else "FAIL"
+            print(
+                f"{verdict} test {r['test_id']}: {r['n_mismatched']} of {r['n_rows']} rows "
+                f"differ, max diff {r['max_abs_diff']}, {r['duration_s']:.2f}s"
+            )
+    if not all(r["passed"] for r in results):
+        raise SystemExit(3)
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
@@ -250,6 +328,34 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("stage")
     st.add_argument("--reason")
     st.set_defaults(func=cmd_stage)
+
+    ct = sub.add_parser("contract", help="Show a version's score contract.")
+    ct.add_argument("ref")
+    ct.add_argument("--policy", choices=["reject", "flag"], help="Change the policy.")
+    ct.add_argument("--json", action="store_true")
+    ct.set_defaults(func=cmd_contract)
+
+    sc = sub.add_parser("score", help="Check data against the contract and score it.")
+    sc.add_argument("ref")
+    sc.add_argument("--data", required=True, help="A .parquet or .csv file.")
+    sc.add_argument("--key")
+    sc.add_argument("--passthrough", nargs="+")
+    sc.add_argument("--production", action="store_true", help="Store a score set.")
+    sc.add_argument("--out", help="Write the outputs to this .parquet or .csv file.")
+    sc.add_argument("--json", action="store_true")
+    sc.set_defaults(func=cmd_score)
+
+    ss = sub.add_parser("scores", help="Stored score sets of a model or version.")
+    ss.add_argument("ref", nargs="?")
+    ss.add_argument("--limit", type=int, default=50)
+    ss.add_argument("--json", action="store_true")
+    ss.set_defaults(func=cmd_scores)
+
+    te = sub.add_parser("test", help="Run a version's scoring tests (exit 3 when one fails).")
+    te.add_argument("ref")
+    te.add_argument("--name")
+    te.add_argument("--json", action="store_true")
+    te.set_defaults(func=cmd_test)
 
     db = sub.add_parser("db", help="Database maintenance.")
     dbsub = db.add_subparsers(dest="db_command", required=True)

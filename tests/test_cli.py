@@ -111,3 +111,44 @@ def test_db_upgrade_on_empty_database(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "empty -> 0001" in proc.stdout
+
+
+def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
+    data = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=range(len(cancer["X_test"])))
+    path = tmp_path / "batch.parquet"
+    data.to_parquet(path)
+    contract = json.loads(mmds(populated, "contract", "risk/churn:1", "--json").stdout)
+    assert [i["name"] for i in contract["inputs"]] == COLS
+    out = tmp_path / "scores.csv"
+    summary = json.loads(
+        mmds(
+            populated,
+            "score",
+            "risk/churn:1",
+            "--data",
+            str(path),
+            "--key",
+            "cid",
+            "--production",
+            "--out",
+            str(out),
+            "--json",
+        ).stdout
+    )
+    assert summary["rows"] == len(data) and summary["score_set"] == 1
+    assert out.read_text().startswith("cid,prediction,probability(0),probability(1)")
+    listed = json.loads(mmds(populated, "scores", "risk/churn", "--json").stdout)
+    assert [s["id"] for s in listed] == [1]
+    bad = data.assign(junk=1)
+    bad.to_parquet(path)
+    proc = mmds(populated, "score", "risk/churn:1", "--data", str(path), "--key", "cid", ok=False)
+    assert proc.returncode == 1 and "unexpected column 'junk'" in proc.stderr
+    url, home = populated
+    reg = Registry(url=url, home=home)
+    expected = reg.load_scores(1)
+    expected.loc[0, "probability(1)"] += 0.5
+    reg.create_scoring_test("risk/churn:1", data, expected, key="cid", name="drifted")
+    reg.close()
+    proc = mmds(populated, "test", "risk/churn:1", ok=False)
+    assert proc.returncode == 3 and proc.stdout.startswith("FAIL test 1: 1 of")
+    assert "drifted" in mmds(populated, "show", "risk/churn:1").stdout

@@ -146,3 +146,29 @@ def test_help_lists_subcommands(ip, capsys):
     assert "track MODEL" in capsys.readouterr().out
     ip.run_line_magic("mmds", "help track")
     assert "--slice" in capsys.readouterr().out
+
+
+def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
+    run(
+        ip,
+        "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+        "new = X_test[cols].reset_index(drop=True).assign(cid=range(len(X_test)))",
+    )
+    ip.run_line_magic("mmds", "track clf --name churn --test X_test y_test --train X_train y_train")
+    contract = ip.run_line_magic("mmds", "contract churn:1")
+    assert [i.name for i in contract.inputs] == ["mean_radius", "mean_texture", "zip_code"]
+    result = ip.run_line_magic("mmds", "score churn:1 --data new --key cid --production --as out")
+    assert result.score_set_id == 1 and len(ip.user_ns["out"]) == len(ip.user_ns["new"])
+    path = tmp_path / "new.parquet"
+    ip.user_ns["new"].to_parquet(path)
+    assert ip.run_line_magic("mmds", f"score churn:1 --data {path} --key cid").score_set_id is None
+    mmds_jupyter.scoring_test.create(
+        "churn:1", ip.user_ns["new"], ip.user_ns["out"], key="cid", name="holdout"
+    )
+    table = ip.run_line_magic("mmds", "test churn:1")
+    assert table["passed"].tolist() == [True]
+    with pytest.raises(UsageError, match="unexpected column 'junk'"):
+        run(ip, "bad = new.assign(junk=1)")
+        ip.run_line_magic("mmds", "score churn:1 --data bad --key cid")
+    ip.run_line_magic("mmds", "contract churn:1 --policy flag")
+    assert mmds_jupyter.contract("churn:1").policy == "flag"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,7 @@ import pytest
 from mmds_jupyter.registry import Registry
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "example_notebooks"
+sys.path.insert(0, str(NOTEBOOKS))
 
 
 def execute(name: str, out: Path, monkeypatch: pytest.MonkeyPatch, **params: object) -> Path:
@@ -52,11 +54,13 @@ def test_train_then_compare_notebooks(tmp_path, monkeypatch):
     assert reg.get("risk/churn:1").tags == {"team": "retention"}
 
     out = execute("02_compare.ipynb", tmp_path, monkeypatch)
-    promoted = reg.find(stage="validation")
-    assert len(promoted) == 1
-    top = promoted.iloc[0]
-    assert top["aliases"] == ["challenger"]
+    challengers = reg.find(project="risk")
+    challengers = challengers[challengers["aliases"].map(lambda a: "challenger" in a)]
+    assert len(challengers) == 1
+    top = challengers.iloc[0]
     assert top["name"] not in {"zip_rf", "zip_lr"}
+    assert top["stage"] == ("production" if top["name"] == "churn" else "validation")
+    assert reg.get("risk/churn@champion").stage == "production"
     executed = nbformat.read(out, as_version=4)
     html = [
         o["data"]["text/html"]
@@ -67,6 +71,18 @@ def test_train_then_compare_notebooks(tmp_path, monkeypatch):
     ]
     assert any("mmds-compare" in h for h in html)
     assert any("mmds-lineage" in h for h in html)
+
+    # The scoring notebook, as the scheduler runs it: parameters in, a score set out.
+    from churn_data import write_new_customers
+
+    batch = tmp_path / "batch.parquet"
+    write_new_customers(str(batch), n=300)
+    execute("03_score.ipynb", tmp_path, monkeypatch, input_path=str(batch))
+    sets = reg.scores("risk/churn")
+    assert len(sets) == 1 and sets.iloc[0]["n_rows"] == 300
+    assert sets.iloc[0]["ref"] == reg.get("risk/churn@champion").ref
+    assert list(reg.load_scores(int(sets.iloc[0]["id"]))["customer_id"]) == list(
+        range(100_000, 100_300))
 
     # Re-running the training notebook makes new versions whose parents are the old ones.
     execute("01_train_and_track.ipynb", tmp_path, monkeypatch, n_customers=1500, seed=1)

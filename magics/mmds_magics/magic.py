@@ -39,6 +39,10 @@ class MMDSMagics(Magics, Configurable):
           alias REF NAME      point an alias (e.g. champion) at a version
           stage REF STAGE     move a version to development/validation/production/...
           events [--ref REF] [--limit N]   the audit log
+          contract REF [--policy reject|flag]   required inputs and outputs
+          score REF --data VAR [--key COL] [--production] [--as VAR]
+                              check data against the contract and score it
+          test REF [--name N] run the version's scoring tests
         """
         words = line.strip().split(None, 1)
         if not words:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import alias, compare, events, lineage, listing, load, show, stage, track
+from . import (
+    alias,
+    compare,
+    contract,
+    events,
+    lineage,
+    listing,
+    load,
+    score,
+    show,
+    stage,
+    test,
+    track,
+)
 
 COMMANDS: dict[str, ModuleType] = {
     "track": track,
@@ -16,4 +29,7 @@ COMMANDS: dict[str, ModuleType] = {
     "alias": alias,
     "stage": stage,
     "events": events,
+    "score": score,
+    "contract": contract,
+    "test": test,
 }

@@ -18,4 +18,18 @@ def spec(line: str) -> None:
 
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
-    return default_registry().get(parse(spec, line).ref)
+    from IPython.display import HTML, display
+
+    reg = default_registry()
+    version = reg.get(parse(spec, line).ref)
+    results = reg.scoring_test_results(version, limit=5)
+    if not results.empty:
+        display(
+            HTML(
+                "<b>Scoring tests</b>"
+                + results[
+                    ["test", "passed", "n_rows", "n_mismatched", "max_abs_diff", "ran_at"]
+                ].to_html(index=False)
+            )
+        )
+    return version

@@ -1,0 +1,43 @@
+"""``%mmds score REF --data VAR``: check data against the contract and score it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from mmds_jupyter import default_registry
+
+from .parsing import parse
+
+
+@magic_arguments()
+@argument("ref", help="[project/]name[:version|@alias]")
+@argument("--data", required=True, help="Variable holding a DataFrame, or a .parquet/.csv path.")
+@argument("--key", help="Column that identifies rows (kept in the outputs).")
+@argument("--passthrough", nargs="+", default=[], help="Other columns to carry along.")
+@argument(
+    "--production",
+    action="store_true",
+    help="Store the outputs as a score set in the score repository (default: test mode).",
+)
+@argument("--as", dest="var", help="Also put the outputs DataFrame in this variable.")
+def spec(line: str) -> None:
+    """Score data with a version after checking it against the score contract."""
+
+
+def run(magics: Any, line: str, cell: str | None) -> Any:
+    a = parse(spec, line)
+    data = a.data
+    if data in magics.shell.user_ns or not any(data.endswith(s) for s in (".parquet", ".csv")):
+        data = magics.evaluate(a.data, "The data")
+    result = default_registry().score(
+        a.ref,
+        data,
+        mode="production" if a.production else "test",
+        key=a.key,
+        passthrough=a.passthrough,
+    )
+    if a.var:
+        magics.shell.user_ns[a.var] = result.outputs
+    return result
