@@ -93,28 +93,19 @@ export function lineageGraph(
   defs.appendChild(marker);
   root.appendChild(defs);
   for (const link of layout.links) {
-    const line = svg('line', {
-      x1: link.x1,
-      y1: link.y1,
-      x2: link.x2,
-      y2: link.y2,
-      class: 'mmds-edge',
+    // Edges that skip a column arc over the boxes between; the others are a gentle S.
+    const bend = Math.max(30, (link.x2 - link.x1) / 2);
+    const d = link.long
+      ? `M${link.x1},${link.y1} C${link.x1 + 60},4 ${link.x2 - 60},4 ${link.x2},${link.y2}`
+      : `M${link.x1},${link.y1} C${link.x1 + bend},${link.y1} ${link.x2 - bend},${link.y2} ${link.x2},${link.y2}`;
+    const line = svg('path', {
+      d,
+      class: `mmds-edge mmds-edge-${link.relation}`,
+      fill: 'none',
       'marker-end': 'url(#mmds-arrow)'
     });
     line.appendChild(svg('title', {}, link.relation));
     root.appendChild(line);
-    root.appendChild(
-      svg(
-        'text',
-        {
-          x: (link.x1 + link.x2) / 2,
-          y: (link.y1 + link.y2) / 2 - 4,
-          class: 'mmds-edge-label',
-          'text-anchor': 'middle'
-        },
-        link.relation
-      )
-    );
   }
   for (const box of layout.boxes) {
     const node = box.node;
@@ -124,16 +115,10 @@ export function lineageGraph(
     }
     const group = svg('g', { class: classes.join(' '), 'data-key': node.key });
     group.appendChild(
-      svg('rect', {
-        x: box.x,
-        y: box.y,
-        width: NODE_W,
-        height: NODE_H,
-        rx: 6
-      })
+      svg('rect', { x: box.x, y: box.y, width: NODE_W, height: NODE_H, rx: 6 })
     );
     const label =
-      node.label.length > 30 ? `${node.label.slice(0, 29)}…` : node.label;
+      node.label.length > 32 ? `${node.label.slice(0, 31)}…` : node.label;
     group.appendChild(
       svg(
         'text',
@@ -141,10 +126,12 @@ export function lineageGraph(
         label
       )
     );
-    const detail =
+    const fullDetail =
       node.kind === 'version'
         ? `${node.detail['estimator'] ?? ''} · ${node.detail['stage'] ?? ''}`
         : `${node.detail['rows'] ?? '?'} rows × ${node.detail['columns'] ?? '?'} cols`;
+    const detail =
+      fullDetail.length > 36 ? `${fullDetail.slice(0, 35)}…` : fullDetail;
     group.appendChild(
       svg(
         'text',
@@ -165,5 +152,31 @@ export function lineageGraph(
     }
     root.appendChild(group);
   }
+  return root;
+}
+
+/**
+ * What the edge styles of the lineage graph mean.
+ */
+export function lineageLegend(): SVGElement {
+  const items: [string, string][] = [
+    ['trained_on', 'trained on'],
+    ['evaluated_on', 'evaluated on'],
+    ['derived_from', 'derived from (parent → child)']
+  ];
+  const root = svg('svg', { class: 'mmds-legend', width: 520, height: 20 });
+  items.forEach(([relation, text], i) => {
+    const x = i * 150;
+    root.appendChild(
+      svg('line', {
+        x1: x,
+        y1: 10,
+        x2: x + 28,
+        y2: 10,
+        class: `mmds-edge mmds-edge-${relation}`
+      })
+    );
+    root.appendChild(svg('text', { x: x + 34, y: 14 }, text));
+  });
   return root;
 }

@@ -5,7 +5,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
-import { lineageGraph } from './charts';
+import { lineageGraph, lineageLegend } from './charts';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, grid, h, keyValueTable } from './dom';
@@ -88,11 +88,12 @@ export class VersionView extends Widget {
       this.title.label = v.ref;
       this.render(v);
       const graph = h('div', { class: 'mmds-graph' });
-      graph.appendChild(
+      graph.append(
         lineageGraph(
           lin,
           ref => void this.commands.execute(CommandIDs.openVersion, { ref })
-        )
+        ),
+        lineageLegend()
       );
       this.body.insertBefore(
         section('Lineage', graph),

@@ -1,0 +1,160 @@
+"""A person's walk through the MMDS panel in real JupyterLab, with screenshots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import nbformat
+import pytest
+
+from .conftest import SCREENSHOTS, XSS, Lab, which_jupyter_execute
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_panel(page: Any) -> Any:
+    tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
+    tab.wait_for(timeout=60_000)
+    panel = page.locator("#mmds-panel")
+    # JupyterLab restores the last layout, so the panel may already be open.
+    if not panel.is_visible():
+        tab.click()
+    panel.locator(".mmds-result").first.wait_for(timeout=30_000)
+    return panel
+
+
+def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
+    panel = open_panel(page)
+    rows = panel.locator(".mmds-result")
+    assert rows.count() == 3
+    # Newest first: the odd model, then churn 2 and churn 1.
+    refs = [r.get_attribute("data-ref") for r in rows.all()]
+    assert refs == ["risk/odd:1", "risk/churn:2", "risk/churn:1"]
+    first = panel.locator(".mmds-result[data-ref='risk/churn:2']")
+    assert "validation" in first.inner_text()
+    assert "roc_auc" in first.inner_text()
+    shot(page, "01-panel")
+
+    panel.locator("input[name='feature']").fill("mean_perimeter")
+    panel.locator("input[name='where']").fill("roc_auc>0.5")
+    panel.locator("button.mmds-search").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mmds-panel .mmds-result').length === 2"
+    )
+    assert "1–2 of 2" in panel.locator(".mmds-page-label").inner_text()
+    shot(page, "02-search-by-feature")
+
+    bad = panel.locator("input[name='where']")
+    bad.fill("roc_auc>>1")
+    panel.locator("button.mmds-search").click()
+    panel.locator(".mmds-error").filter(has_text="roc_auc>>1").wait_for()
+    bad.fill("roc_auc>0.5")
+    panel.locator("button.mmds-search").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mmds-panel .mmds-error').textContent === ''"
+    )
+
+    # Open a version: details, lineage graph; a click on the parent node opens it.
+    panel.locator(".mmds-result[data-ref='risk/churn:2'] .mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    view.locator("svg.mmds-lineage").wait_for(timeout=30_000)
+    text = view.inner_text()
+    for expected in (
+        "RandomForestClassifier",
+        "n_estimators",
+        "country=US",
+        "trained_on",
+        "Provenance",
+        "scikit-learn",
+        "version.stage",
+    ):
+        assert expected in text, expected
+    # The markup in the description and tag is shown as text, not parsed.
+    assert XSS in text
+    assert view.locator("img").count() == 0
+    nodes = view.locator("svg.mmds-lineage g.mmds-node")
+    assert nodes.count() >= 3
+    shot(page, "03-version-with-lineage")
+    view.locator("g.mmds-node[data-key^='version']").filter(has_text="risk/churn:1").click()
+    page.locator(".lm-TabBar-tab.lm-mod-current").filter(has_text="risk/churn:1").wait_for()
+    shot(page, "04-lineage-click-opened-parent")
+
+    # Tick two versions and compare them.
+    panel.locator("button.mmds-clear").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mmds-panel .mmds-result').length === 3"
+    )
+    for ref in ("risk/churn:1", "risk/churn:2"):
+        panel.locator(f".mmds-result[data-ref='{ref}'] input.mmds-check").check()
+    compare = panel.locator("button.mmds-compare")
+    assert compare.inner_text() == "Compare 2 versions"
+    compare.click()
+    table = page.locator(".mmds-compare-table:visible")
+    table.wait_for(timeout=30_000)
+    assert table.locator("tr.mmds-diff").count() > 0
+    assert table.locator("td.mmds-best").count() > 0
+    charts = page.locator(".mmds-charts:visible svg.mmds-bars")
+    assert charts.count() >= 3
+    shot(page, "05-compare")
+
+
+def test_markup_in_a_feature_name_stays_text(page: Any, lab: Lab) -> None:
+    panel = open_panel(page)
+    panel.locator(".mmds-result[data-ref='risk/odd:1'] .mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    view.locator(".mmds-section").first.wait_for(timeout=30_000)
+    assert XSS in view.inner_text()
+    assert page.locator("img[src='x']").count() == 0
+    shot(page, "06-markup-as-text")
+
+
+def test_a_newly_tracked_version_appears_without_reload(page: Any, lab: Lab) -> None:
+    panel = open_panel(page)
+    before = panel.locator(".mmds-result").count()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from sklearn.datasets import load_iris\n"
+            "from sklearn.tree import DecisionTreeClassifier\n"
+            "import mmds_jupyter as mmds\n"
+            "X, y = load_iris(return_X_y=True, as_frame=True)\n"
+            "clf = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)\n"
+            "v = mmds.track(clf, name='iris_tree', project='flowers', X_test=X, y_test=y)\n"
+            "print(v.ref)"
+        )
+    ]
+    path = lab.root / "train_iris.ipynb"
+    nbformat.write(nb, path)
+    env = {**lab.env, "MMDS_NOTEBOOK": str(path)}
+    done = subprocess.run(
+        [which_jupyter_execute(), "--inplace", str(path)],
+        env=env,
+        cwd=lab.root,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(lab.api("/mmds/api/changes"))["latest_event_id"] > 0
+    row = panel.locator(".mmds-result[data-ref='flowers/iris_tree:1']")
+    row.wait_for(timeout=20_000)  # the panel polls every few seconds, no reload
+    assert panel.locator(".mmds-result").count() == before + 1
+    shot(page, "07-live-refresh")
+    # Its provenance links back to the notebook, which opens in JupyterLab.
+    row.locator(".mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    link = view.locator("button.mmds-notebook")
+    link.wait_for(timeout=30_000)
+    assert link.inner_text() == "train_iris.ipynb"
+    link.click()
+    page.locator(".lm-TabBar-tab.lm-mod-current").filter(has_text="train_iris.ipynb").wait_for(
+        timeout=30_000
+    )
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
+    shot(page, "08-notebook-opened-from-provenance")
