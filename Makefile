@@ -56,6 +56,7 @@ test: $(BIN)/.installed postgres lint pytest
 bench: .venv-bench/.installed
 	.venv-bench/bin/python bench/track.py
 	.venv-bench/bin/python bench/query.py
+	.venv-bench/bin/python bench/scoring.py
 
 clean:
 	rm -rf $(DEMO_HOME) build dist

@@ -47,6 +47,7 @@ class Registry:
         self.artifacts = ArtifactStore(self.home)
         self.stage_guard = stage_guard
         self.scoring = ScoringStore(self.store)
+        self._scoring_models: dict[str, Any] = {}
 
     def __enter__(self) -> Registry:
         return self
@@ -220,6 +221,21 @@ class Registry:
         return serialize.load(
             data, version.artifact_format, trusted=trusted, label=f"The model file of {version.ref}"
         )
+
+    def scoring_model(self, version: Version) -> Any:
+        """The estimator scoring uses, loaded once per model file and process.
+
+        Model files are immutable and verified on first load; keeping the object saves the
+        deserialisation on every batch. Only scoring uses it, so no caller can mutate it.
+        """
+        key = version.artifact_sha256 or ""
+        model = self._scoring_models.get(key)
+        if model is None:
+            model = self.load(version)
+            if len(self._scoring_models) >= 8:
+                self._scoring_models.pop(next(iter(self._scoring_models)))
+            self._scoring_models[key] = model
+        return model
 
     def find(
         self,

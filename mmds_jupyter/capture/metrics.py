@@ -56,16 +56,30 @@ def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
 
 
 def _predicts_argmax(model: Any) -> bool:
-    """True when ``predict`` is by definition the argmax of ``predict_proba``.
+    """True when ``predict`` is by definition the class of highest ``predict_proba``.
 
-    For forests and trees, predicting twice walks every tree twice; their ``predict`` is
-    documented as the class of highest mean probability, so one pass serves both.
+    Forests and trees average class probabilities; logistic regression and gradient boosting
+    threshold a decision function whose order the probabilities keep. For these one pass
+    serves both, instead of running the whole model twice.
     """
-    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
+    from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
     final = model.steps[-1][1] if hasattr(model, "steps") else model
-    return isinstance(final, (RandomForestClassifier, ExtraTreesClassifier, DecisionTreeClassifier))
+    return type(final) in (
+        RandomForestClassifier,
+        ExtraTreesClassifier,
+        DecisionTreeClassifier,
+        LogisticRegression,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+    )
 
 
 def evaluate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -148,8 +149,16 @@ def score(
     carried = keys + [c for c in (passthrough or []) if c not in keys]
     contract: Contract = reg.contract(version)
     checked = check(contract, frame, carried)
-    model = reg.load(version)
-    outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
+    # The input's fingerprint (hash and statistics) is computed beside the model: both are
+    # mostly numpy and pyarrow work that releases the GIL.
+    pool = ThreadPoolExecutor(max_workers=1) if mode == "production" else None
+    pending = pool.submit(fingerprint, frame) if pool else None
+    try:
+        model = reg.scoring_model(version)
+        outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False)
     if contract.policy == "flag" or (checked.flags != "").any():
         outputs[FLAG_COLUMN] = checked.flags
     outputs = outputs.reset_index(drop=True)
@@ -167,7 +176,7 @@ def score(
             n_rows=len(outputs),
             n_flagged=result.n_flagged,
             artifact_sha256=sha,
-            input_fingerprint=fingerprint(frame),
+            input_fingerprint=pending.result() if pending else None,
             output_stats=output_stats(outputs.drop(columns=carried)),
             actor=reg.actor,
         )

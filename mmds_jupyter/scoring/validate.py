@@ -107,7 +107,9 @@ def _convert(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, Problem | None
                 spec.name, "values that are not dates", int(bad.sum()), _example(col[bad])
             )
         return conv, None
-    # string: numbers that were categories at training time compare as their text
+    if pd.api.types.is_string_dtype(col) or pd.api.types.is_object_dtype(col):
+        return col, None
+    # numbers where the model saw text categories compare as their text
     return col.where(~present, col.astype("string")).astype(object), None
 
 
@@ -132,7 +134,7 @@ def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Che
                     detail=" (pass it as key= or passthrough= to carry it along)",
                 )
             )
-    flags = pd.Series([""] * len(data), index=data.index, dtype=object)
+    flagged: dict[str, pd.Series] = {}
     out: dict[str, pd.Series] = {}
     for spec in contract.inputs:
         if spec.name not in data.columns:
@@ -182,9 +184,17 @@ def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Che
                     )
                 )
         if domain is not None and domain.any():
-            flags[domain] = flags[domain] + f"{spec.name};"
+            flagged[spec.name] = domain
     fatal = [p for p in problems if p.kind in STRUCTURAL or p.kind.startswith("values that")]
     if fatal or (problems and contract.policy == "reject"):
         raise ContractViolation(ref, problems)
     frame = pd.DataFrame(out, index=data.index)[names]
-    return Checked(frame=frame, problems=problems, flags=flags.str.rstrip(";"))
+    return Checked(frame=frame, problems=problems, flags=_flags(flagged, data.index))
+
+
+def _flags(flagged: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """Per row, the names of the inputs out of domain, joined by ';' ('' when none)."""
+    flags = pd.Series("", index=index, dtype=object)
+    for name, mask in flagged.items():
+        flags[mask] = flags[mask].map(lambda f, n=name: f"{f};{n}" if f else n)
+    return flags
