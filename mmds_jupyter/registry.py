@@ -466,11 +466,27 @@ class Registry:
         key: str | list[str] | None = None,
         passthrough: list[str] | None = None,
         run_id: int | None = None,
+        engine: str = "local",
+        scheduler: str | None = None,
     ) -> Any:
-        """Check data against the contract and score it; production mode stores a score set."""
+        """Check data against the contract and score it; production mode stores a score set.
+
+        ``engine="dask"`` scores partitions in parallel on the Dask cluster at ``scheduler``
+        (or $MMDS_DASK_SCHEDULER).
+        """
         from .scoring.score import score
 
-        return score(self, ref, data, mode=mode, key=key, passthrough=passthrough, run_id=run_id)
+        return score(
+            self,
+            ref,
+            data,
+            mode=mode,
+            key=key,
+            passthrough=passthrough,
+            run_id=run_id,
+            engine=engine,
+            scheduler=scheduler,
+        )
 
     def scores(
         self, ref: str | Version | None = None, run_id: int | None = None, limit: int | None = 100

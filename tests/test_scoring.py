@@ -281,3 +281,54 @@ def test_hypothesis_bad_frames(hyp_registry, frame, policy):
         )[:, 1]
         np.testing.assert_allclose(out.loc[ok, "probability(1)"].to_numpy(dtype=float), expected)
     assert _rows(reg, "score_sets") == before[0] + 1
+
+
+@pytest.mark.slow
+def test_dask_engine_scores_partitions_on_a_real_cluster(tracked):
+    from distributed import LocalCluster
+
+    from mmds_jupyter.scoring import distributed as dist
+
+    reg, v, model, new = tracked
+    big = pd.concat([new] * 4, ignore_index=True).assign(customer_id=lambda f: range(len(f)))
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        local = reg.score(v.ref, big, key="customer_id")
+        original = dist.DEFAULT_PARTITION_ROWS
+        dist.DEFAULT_PARTITION_ROWS = 100  # several partitions per worker
+        try:
+            result = reg.score(
+                v.ref,
+                big,
+                mode="production",
+                key="customer_id",
+                engine="dask",
+                scheduler=cluster.scheduler_address,
+            )
+            pd.testing.assert_frame_equal(result.outputs, local.outputs)
+            with cluster.get_client() as client:  # both worker processes scored partitions
+                loaded = client.run(
+                    lambda: len(
+                        __import__("mmds_jupyter.scoring.distributed", fromlist=["_models"])._models
+                    )
+                )
+            assert sorted(loaded.values()) == [1, 1]
+            assert reg.scores(v.ref).iloc[0]["n_rows"] == len(big)
+            # A violation in any partition refuses the whole batch, counted over all of them.
+            bad = big.copy()
+            bad.loc[[5, 250, 500], "country"] = "XX"
+            with pytest.raises(ContractViolation, match="3 row\\(s\\) with unknown categories"):
+                reg.score(
+                    v.ref,
+                    bad,
+                    mode="production",
+                    key="customer_id",
+                    engine="dask",
+                    scheduler=cluster.scheduler_address,
+                )
+        finally:
+            dist.DEFAULT_PARTITION_ROWS = original
+    assert len(reg.scores(v.ref)) == 1
+    with pytest.raises(InvalidInput, match="needs a cluster"):
+        reg.score(v.ref, big, engine="dask")

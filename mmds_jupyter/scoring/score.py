@@ -127,6 +127,8 @@ def score(
     key: str | list[str] | None = None,
     passthrough: list[str] | None = None,
     run_id: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> ScoreResult:
     """Check ``data`` against the contract, score it, and store it in production mode."""
     if mode not in MODES:
@@ -148,21 +150,31 @@ def score(
         )
     carried = keys + [c for c in (passthrough or []) if c not in keys]
     contract: Contract = reg.contract(version)
-    checked = check(contract, frame, carried)
     # The input's fingerprint (hash and statistics) is computed beside the model: both are
     # mostly numpy and pyarrow work that releases the GIL.
     pool = ThreadPoolExecutor(max_workers=1) if mode == "production" else None
     pending = pool.submit(fingerprint, frame) if pool else None
     try:
-        model = reg.scoring_model(version)
-        outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
+        if engine == "dask":
+            from .distributed import score_on_dask
+
+            outputs, problems, flags = score_on_dask(
+                reg, version, contract, frame, carried, scheduler
+            )
+        elif engine == "local":
+            checked = check(contract, frame, carried)
+            model = reg.scoring_model(version)
+            outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
+            problems, flags = checked.problems, checked.flags
+        else:
+            raise InvalidInput(f"engine must be 'local' or 'dask', not {engine!r}.")
     finally:
         if pool is not None:
             pool.shutdown(wait=False)
-    if contract.policy == "flag" or (checked.flags != "").any():
-        outputs[FLAG_COLUMN] = checked.flags
+    if contract.policy == "flag" or (flags != "").any():
+        outputs[FLAG_COLUMN] = flags
     outputs = outputs.reset_index(drop=True)
-    result = ScoreResult(ref=version.ref, mode=mode, outputs=outputs, problems=checked.problems)
+    result = ScoreResult(ref=version.ref, mode=mode, outputs=outputs, problems=problems)
     if mode == "production":
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
             run_id = int(os.environ["MMDS_RUN_ID"])
