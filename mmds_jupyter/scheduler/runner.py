@@ -18,14 +18,16 @@ from typing import Any
 
 from ..registry import Registry
 from .config import MMDSScheduler
+from .entities import Job
 from .errors import NotebookRefused
 from .outcomes import Outcome, finish_attempt
-from .tables import JobRow, RunRow
+from .tables import JobRow, RunRow, job_entity
 from .watchdog import Watchdog
 
 log = logging.getLogger("mmds.runner")
 # papermill marks the cells it adds; they are not the user's cells.
-_ADDED_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+_INJECTED_TAG = "injected-parameters"
+_ERROR_TAG = "papermill-error-cell-tag"
 
 
 class LeaseLost(Exception):
@@ -55,7 +57,7 @@ class RunExecution:
         self.config = config or MMDSScheduler()
         self.heartbeat_s, self.watch_parent = heartbeat_s, watch_parent
         self.watchdog: Watchdog | None = None
-        self.job: JobRow | None = None
+        self.job: Job | None = None
         self.parameters: dict[str, Any] = {}
         self.output = self.partial = Path()
 
@@ -83,9 +85,9 @@ class RunExecution:
             run = s.get(RunRow, self.run_id)
             if run is None or run.status != "running" or run.attempt != self.attempt:
                 raise LeaseLost()
-            job = s.get(JobRow, run.job_id)
-            assert job is not None
-            self.job = job
+            row = s.get(JobRow, run.job_id)
+            assert row is not None
+            job = self.job = job_entity(row)
         self.watchdog = Watchdog(
             self.db, self.run_id, self.attempt, self.heartbeat_s, job.timeout_s, self.watch_parent
         )
@@ -208,8 +210,11 @@ def _source_index(output: Path, executed_index: int) -> int:
         cells = nbformat.read(output, as_version=4).cells
     except Exception:  # noqa: BLE001 - the index from papermill is still worth recording
         return executed_index
-    added = [i for i, c in enumerate(cells) if _ADDED_TAGS & set(c.metadata.get("tags", []))]
-    return executed_index - sum(1 for i in added if i < executed_index)
+    # papermill's index counts its injected-parameters cell but not the error-marker cells it
+    # adds to the published file afterwards.
+    executed = [c for c in cells if _ERROR_TAG not in c.metadata.get("tags", [])]
+    injected = [i for i, c in enumerate(executed) if _INJECTED_TAG in c.metadata.get("tags", [])]
+    return executed_index - sum(1 for i in injected if i < executed_index)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

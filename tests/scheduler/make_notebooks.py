@@ -28,7 +28,6 @@ import pandas as pd
 import mmds_jupyter as mmds
 
 version = mmds.get(model_ref)
-model = mmds.load(version)
 """
 
 MAYBE_FAIL = """\
@@ -46,10 +45,10 @@ if first:
 """
 
 SCORE = """\
-data = pd.DataFrame({"a": [0.1, 0.5, 0.9], "b": [1.0, 0.0, 1.0]})
-predictions = model.predict(data)
-line = {"run_id": int(os.environ["MMDS_RUN_ID"]), "model": version.ref, "param": model_ref,
-        "n": int(len(predictions))}
+data = pd.DataFrame({"id": [1, 2, 3], "a": [0.1, 0.5, 0.9], "b": [1.0, 0.0, 1.0]})
+# A production score set; the registry tags it with this run (MMDS_RUN_ID).
+scored = mmds.score(model_ref, data, mode="production", key="id")
+line = {"run_id": int(os.environ["MMDS_RUN_ID"]), "model": version.ref, "param": model_ref}
 with open(Path(out_dir) / "scored.jsonl", "a") as fh:
     fh.write(json.dumps(line) + "\\n")
 """
