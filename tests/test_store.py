@@ -277,3 +277,21 @@ def test_projects_and_models_overview(reg, models, cancer):
         "churn": 2,
         "tree": 1,
     }
+
+
+def test_versions_without_the_sort_metric_come_last(reg, models, cancer, diabetes):
+    from sklearn.linear_model import Ridge
+
+    lr, tree = models
+    a = _track(reg, lr, cancer, name="a")
+    b = _track(reg, tree, cancer, name="b")
+    ridge = Ridge().fit(diabetes["X_train"], diabetes["y_train"])
+    r = reg.track(
+        ridge, name="r", project="risk", X_test=diabetes["X_test"], y_test=diabetes["y_test"]
+    )
+    best_first = sorted([a, b], key=lambda v: v.metric("roc_auc"), reverse=True)
+    assert list(reg.find(order_by="-roc_auc")["ref"]) == [v.ref for v in best_first] + [r.ref]
+    assert list(reg.find(order_by="roc_auc")["ref"]) == [v.ref for v in best_first[::-1]] + [r.ref]
+    assert list(reg.find(order_by="-roc_auc", where="roc_auc>0")["ref"]) == [
+        v.ref for v in best_first
+    ]

@@ -188,11 +188,15 @@ class SqlStore(Store):
         return [out[i] for i in ids if i in out]
 
     def _aliases(self, s: Session, ids: list[int]) -> dict[int, list[str]]:
+        q = select(AliasRow.version_id, AliasRow.alias)
+        # Aliases are few; for long pages reading them all beats a huge IN list.
+        wanted = set(ids)
+        if len(ids) <= 500:
+            q = q.where(AliasRow.version_id.in_(ids))
         out: dict[int, list[str]] = {}
-        for vid, alias in s.execute(
-            select(AliasRow.version_id, AliasRow.alias).where(AliasRow.version_id.in_(ids))
-        ):
-            out.setdefault(vid, []).append(alias)
+        for vid, alias in s.execute(q):
+            if vid in wanted:
+                out.setdefault(vid, []).append(alias)
         return {k: sorted(v) for k, v in out.items()}
 
     def _refs(self, s: Session, ids: list[int]) -> dict[int, str]:
@@ -498,19 +502,20 @@ class SqlStore(Store):
             q = q.order_by(col.desc() if desc else col.asc(), v.id.desc() if desc else v.id.asc())
         else:
             m = MetricRow
-            q = q.outerjoin(
-                m,
-                and_(
-                    m.version_id == v.id,
-                    m.name == key,
-                    m.slice == (query.slice or ""),
-                    m.dataset == "test",
-                ),
+            on = and_(
+                m.version_id == v.id,
+                m.name == key,
+                m.slice == (query.slice or ""),
+                m.dataset == "test",
             )
-            # Versions without the metric sort last in either direction.
-            q = q.order_by(
-                m.value.is_(None), m.value.desc() if desc else m.value.asc(), v.id.desc()
-            )
+            order = m.value.desc() if desc else m.value.asc()
+            if any(name == key for name, _, _ in query.metrics):
+                # A condition on the sort metric already drops versions without it: an inner
+                # join lets the database walk the (name, slice, value) index and stop at limit.
+                q = q.join(m, on).order_by(order, v.id.desc())
+            else:
+                # Versions without the metric sort last in either direction.
+                q = q.outerjoin(m, on).order_by(order.nulls_last(), v.id.desc())
         limit = min(query.limit, MAX_PAGE) if query.limit else None
         if limit:
             q = q.limit(limit)
