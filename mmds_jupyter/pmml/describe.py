@@ -26,9 +26,7 @@ def describe(doc: PMMLDocument) -> dict[str, Any]:
     mining = model.find("MiningSchema")
     mining_fields = list(mining.iter("MiningField")) if mining is not None else []
     targets = [
-        mf.get("name")
-        for mf in mining_fields
-        if mf.get("usageType") in ("target", "predicted")
+        mf.get("name") for mf in mining_fields if mf.get("usageType") in ("target", "predicted")
     ]
     target = targets[0] if targets else None
     inputs = [
@@ -61,7 +59,9 @@ def describe(doc: PMMLDocument) -> dict[str, Any]:
 
 
 def _values(field: ET.Element) -> list[str]:
-    return [v.get("value", "") for v in field.findall("Value") if v.get("property", "valid") == "valid"]
+    return [
+        v.get("value", "") for v in field.findall("Value") if v.get("property", "valid") == "valid"
+    ]
 
 
 def _describe_input(field: ET.Element, mining_field: ET.Element) -> dict[str, Any]:

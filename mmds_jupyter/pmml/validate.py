@@ -60,7 +60,7 @@ def validate_document(root: ET.Element) -> None:
 def _check_fields_declared(root: ET.Element) -> None:
     declared = {el.get("name") for tag in _DECLARATIONS for el in root.iter(tag)}
     for element in root.iter():
-        attribute = _FIELD_REFERENCES.get(element.tag)  # type: ignore[arg-type]
+        attribute = _FIELD_REFERENCES.get(element.tag)
         if attribute is None:
             continue
         name = element.get(attribute)

@@ -14,11 +14,10 @@ fi
 tmp="$dest.building.$$"
 rm -rf "$tmp"
 "$python" -m venv "$tmp"
-"$tmp/bin/pip" install --quiet --disable-pip-version-check \
+"$tmp/bin/python" -m pip install --quiet --disable-pip-version-check \
     "scikit-learn==1.9.0" "sklearn2pmml" "pandas" "numpy" >&2
-# venv scripts hard-code their folder; recreate in place after the rename to keep pip usable.
 rm -rf "$dest"
 mv "$tmp" "$dest"
-"$python" -m venv --upgrade "$dest" >&2
+# (Scripts in bin/ keep the temporary path in their #! line; always call "$dest/bin/python -m".)
 "$dest/bin/python" -c "import sklearn2pmml" >&2
 echo "$dest/bin/python"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from io import StringIO
 
@@ -12,13 +13,16 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_
 # MMDS evaluates with the same double arithmetic as scikit-learn.
 MMDS_TOLERANCE = 1e-9
 # pypmml ships a DataFrame to the JVM as JSON; its own Model.predict(df) writes doubles with 10
-# significant digits (pandas' default), which alone moves diabetes predictions by 1e-7.
-# score_pypmml() writes 15 digits and reads the answer back exactly, leaving differences of a
-# few ulps (inputs rounded at the 15th digit, JVM summation order).
+# significant digits (pandas' default), which alone moves diabetes predictions by 1e-7 and sends
+# values sitting on a split threshold down the wrong branch. score_pypmml() writes every double
+# exactly (17 digits) and reads the answer back exactly, leaving differences of a few ulps from
+# the JVM's order of summation.
 PYPMML_TOLERANCE = 1e-9
 
 
-def dataset(name: str, *, categorical: bool = False, missing: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+def dataset(
+    name: str, *, categorical: bool = False, missing: bool = False
+) -> tuple[pd.DataFrame, np.ndarray]:
     """A scikit-learn data set as a DataFrame, optionally with a categorical column and NaNs."""
     loader = {
         "iris": load_iris,
@@ -32,7 +36,11 @@ def dataset(name: str, *, categorical: bool = False, missing: bool = False) -> t
     if categorical:
         # Informative: the band of the first feature, as strings.
         first = X.iloc[:, 0]
-        X["band"] = np.where(first < first.quantile(0.33), "low", np.where(first < first.quantile(0.66), "mid", "high"))
+        X["band"] = np.where(
+            first < first.quantile(0.33),
+            "low",
+            np.where(first < first.quantile(0.66), "mid", "high"),
+        )
         X["band"] = X["band"].astype(object)
     if missing:
         rng = np.random.default_rng(0)
@@ -52,9 +60,18 @@ def score_pypmml(xml: bytes | str, df: pd.DataFrame) -> pd.DataFrame:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", ResourceWarning)
         model = Model.fromString(text)
-        payload = df.reset_index(drop=True).to_json(orient="split", index=False, double_precision=15)
+        payload = _exact_json(df)
         result = model.call("predict", payload)
         return pd.read_json(StringIO(result), orient="split", precise_float=True, dtype=False)
+
+
+def _exact_json(df: pd.DataFrame) -> str:
+    """The 'split' JSON pypmml expects, with doubles written to round-trip exactly."""
+    rows = [
+        [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in row]
+        for row in df.astype(object).itertuples(index=False, name=None)
+    ]
+    return json.dumps({"columns": [str(c) for c in df.columns], "data": rows})
 
 
 def random_inputs(n: int = 400, seed: int = 1) -> pd.DataFrame:
@@ -83,7 +100,9 @@ def assert_same_scores(ours: pd.DataFrame, reference: pd.DataFrame) -> None:
     if probability_columns:
         unknown = reference[probability_columns].isna().all(axis=1).to_numpy()
     for column in ours.columns:
-        assert column in reference.columns, f"pypmml has no column {column!r}: {list(reference.columns)}"
+        assert column in reference.columns, (
+            f"pypmml has no column {column!r}: {list(reference.columns)}"
+        )
         mine = ours[column].to_numpy()
         theirs = reference[column].to_numpy()
         if theirs.dtype.kind == "i":

@@ -10,7 +10,14 @@ from pmml_helpers import assert_same_scores, random_inputs, score_pypmml
 from mmds_jupyter.pmml import PMMLEvaluator, load_pmml
 
 FILES = Path(__file__).parent / "files"
-STRATEGIES = ["none", "lastPrediction", "nullPrediction", "defaultChild", "weightedConfidence", "aggregateNodes"]
+STRATEGIES = [
+    "none",
+    "lastPrediction",
+    "nullPrediction",
+    "defaultChild",
+    "weightedConfidence",
+    "aggregateNodes",
+]
 NO_TRUE_CHILD = ["returnNullPrediction", "returnLastPrediction"]
 
 
@@ -23,14 +30,18 @@ def _agree(text: str) -> None:
 
 @pytest.mark.parametrize("no_true_child", NO_TRUE_CHILD)
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_tree_classification_strategies(strategy: str, no_true_child: str, pypmml_available: None) -> None:
+def test_tree_classification_strategies(
+    strategy: str, no_true_child: str, pypmml_available: None
+) -> None:
     template = (FILES / "tree_classification.pmml").read_text()
     _agree(template.replace("{strategy}", strategy).replace("{no_true_child}", no_true_child))
 
 
 @pytest.mark.parametrize("no_true_child", NO_TRUE_CHILD)
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_tree_regression_strategies(strategy: str, no_true_child: str, pypmml_available: None) -> None:
+def test_tree_regression_strategies(
+    strategy: str, no_true_child: str, pypmml_available: None
+) -> None:
     template = (FILES / "tree_regression.pmml").read_text()
     _agree(template.replace("{strategy}", strategy).replace("{no_true_child}", no_true_child))
 
@@ -44,7 +55,9 @@ def test_multinomial_regression_normalizations(method: str, pypmml_available: No
     _agree((FILES / "regression_classification.pmml").read_text().replace("{method}", method))
 
 
-@pytest.mark.parametrize("method", ["logit", "probit", "cloglog", "loglog", "cauchit", "softmax", "none"])
+@pytest.mark.parametrize(
+    "method", ["logit", "probit", "cloglog", "loglog", "cauchit", "softmax", "none"]
+)
 def test_binary_regression_links(method: str, pypmml_available: None) -> None:
     _agree((FILES / "regression_binary.pmml").read_text().replace("{method}", method))
 

@@ -61,7 +61,11 @@ def test_describe_names_inputs_outputs_and_producer() -> None:
         "missing_allowed": True,
     }
     assert size["values"] is None and size["optype"] == "continuous"
-    assert [o["name"] for o in info["outputs"]] == ["predicted_label", "probability(yes)", "probability(no)"]
+    assert [o["name"] for o in info["outputs"]] == [
+        "predicted_label",
+        "probability(yes)",
+        "probability(no)",
+    ]
     assert info["outputs"][1] == {
         "name": "probability(yes)",
         "feature": "probability",

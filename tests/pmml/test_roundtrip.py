@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from pmml_helpers import MMDS_TOLERANCE, PYPMML_TOLERANCE, dataset, score_pypmml
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -24,8 +25,6 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from mmds_jupyter.pmml import PMMLEvaluator, describe, load_pmml, to_pmml
 
-from pmml_helpers import MMDS_TOLERANCE, PYPMML_TOLERANCE, dataset, score_pypmml
-
 # (id, estimator factory, data set); data sets pick binary, multiclass or regression targets.
 CASES: list[tuple[str, Any, str]] = [
     ("linear", lambda: LinearRegression(), "diabetes"),
@@ -37,12 +36,36 @@ CASES: list[tuple[str, Any, str]] = [
     ("tree-classifier", lambda: DecisionTreeClassifier(max_depth=6, random_state=0), "iris"),
     ("tree-regressor", lambda: DecisionTreeRegressor(max_depth=6, random_state=0), "diabetes"),
     ("forest-classifier", lambda: RandomForestClassifier(n_estimators=10, random_state=0), "wine"),
-    ("forest-regressor", lambda: RandomForestRegressor(n_estimators=10, max_depth=8, random_state=0), "diabetes"),
-    ("extra-classifier", lambda: ExtraTreesClassifier(n_estimators=10, random_state=0), "breast_cancer"),
-    ("extra-regressor", lambda: ExtraTreesRegressor(n_estimators=10, max_depth=8, random_state=0), "diabetes"),
-    ("boosting-binary", lambda: GradientBoostingClassifier(n_estimators=10, random_state=0), "breast_cancer"),
-    ("boosting-multiclass", lambda: GradientBoostingClassifier(n_estimators=10, random_state=0), "iris"),
-    ("boosting-regressor", lambda: GradientBoostingRegressor(n_estimators=10, random_state=0), "diabetes"),
+    (
+        "forest-regressor",
+        lambda: RandomForestRegressor(n_estimators=10, max_depth=8, random_state=0),
+        "diabetes",
+    ),
+    (
+        "extra-classifier",
+        lambda: ExtraTreesClassifier(n_estimators=10, random_state=0),
+        "breast_cancer",
+    ),
+    (
+        "extra-regressor",
+        lambda: ExtraTreesRegressor(n_estimators=10, max_depth=8, random_state=0),
+        "diabetes",
+    ),
+    (
+        "boosting-binary",
+        lambda: GradientBoostingClassifier(n_estimators=10, random_state=0),
+        "breast_cancer",
+    ),
+    (
+        "boosting-multiclass",
+        lambda: GradientBoostingClassifier(n_estimators=10, random_state=0),
+        "iris",
+    ),
+    (
+        "boosting-regressor",
+        lambda: GradientBoostingRegressor(n_estimators=10, random_state=0),
+        "diabetes",
+    ),
 ]
 
 
@@ -54,8 +77,18 @@ def _preprocessor(numeric: list[str], linear: bool, variant: int) -> ColumnTrans
         encoder = OrdinalEncoder() if variant % 2 == 0 else OneHotEncoder(handle_unknown="ignore")
     return ColumnTransformer(
         [
-            ("num", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", scaler)]), numeric),
-            ("cat", Pipeline([("impute", SimpleImputer(strategy="most_frequent")), ("encode", encoder)]), ["band"]),
+            (
+                "num",
+                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", scaler)]),
+                numeric,
+            ),
+            (
+                "cat",
+                Pipeline(
+                    [("impute", SimpleImputer(strategy="most_frequent")), ("encode", encoder)]
+                ),
+                ["band"],
+            ),
         ]
     )
 
@@ -75,13 +108,19 @@ def _check(model: Any, X: pd.DataFrame, xml: bytes, classification: bool) -> Non
             reference[columns].to_numpy(dtype=float), expected, rtol=0, atol=PYPMML_TOLERANCE
         )
         np.testing.assert_array_equal(
-            reference["predicted_target"].to_numpy().astype(type(model.classes_[0])), model.predict(X)
+            reference["predicted_target"].to_numpy().astype(type(model.classes_[0])),
+            model.predict(X),
         )
     else:
         expected = model.predict(X)
-        np.testing.assert_allclose(ours["predicted_target"].to_numpy(), expected, rtol=0, atol=MMDS_TOLERANCE)
         np.testing.assert_allclose(
-            reference["predicted_target"].to_numpy(dtype=float), expected, rtol=0, atol=PYPMML_TOLERANCE
+            ours["predicted_target"].to_numpy(), expected, rtol=0, atol=MMDS_TOLERANCE
+        )
+        np.testing.assert_allclose(
+            reference["predicted_target"].to_numpy(dtype=float),
+            expected,
+            rtol=0,
+            atol=PYPMML_TOLERANCE,
         )
     info = describe(doc)
     assert info["target"] == "target"
@@ -100,9 +139,17 @@ def test_standalone_round_trip(name: str, factory: Any, data: str, pypmml_availa
 def test_pipeline_round_trip(name: str, factory: Any, data: str, pypmml_available: None) -> None:
     X, y = dataset(data, categorical=True, missing=True)
     numeric = [c for c in X.columns if c != "band"]
-    linear = "linear" in name or "ridge" in name or "lasso" in name or "elastic" in name or "logistic" in name
+    linear = (
+        "linear" in name
+        or "ridge" in name
+        or "lasso" in name
+        or "elastic" in name
+        or "logistic" in name
+    )
     variant = sum(map(ord, name))
-    model = Pipeline([("prep", _preprocessor(numeric, linear, variant)), ("model", factory())]).fit(X, y)
+    model = Pipeline([("prep", _preprocessor(numeric, linear, variant)), ("model", factory())]).fit(
+        X, y
+    )
     xml = to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes))
     doc = load_pmml(xml)
     band = next(i for i in describe(doc)["inputs"] if i["name"] == "band")

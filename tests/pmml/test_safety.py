@@ -34,7 +34,9 @@ def test_valid_document_loads_from_bytes_text_and_path(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("version", ["4_1", "4_2", "4_3", "4_4"])
 def test_every_pmml_4_namespace_is_accepted(version: str) -> None:
-    text = VALID.replace("PMML-4_4", f"PMML-{version}").replace('version="4.4"', f'version="{version.replace("_", ".")}"')
+    text = VALID.replace("PMML-4_4", f"PMML-{version}").replace(
+        'version="4.4"', f'version="{version.replace("_", ".")}"'
+    )
     assert load_pmml(text).namespace.endswith(version)
 
 
@@ -59,7 +61,8 @@ def test_external_entity_is_refused() -> None:
 
 def test_billion_laughs_is_refused() -> None:
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
     )
     bomb = f'<?xml version="1.0"?><!DOCTYPE PMML [{entities}]>' + VALID.replace(
         "<Header/>", "<Header description='&lol9;'/>"

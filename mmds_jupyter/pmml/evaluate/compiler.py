@@ -37,7 +37,7 @@ def compile_model(
 ) -> CompiledModel:
     """Compile one model element (also used for the models inside segments)."""
     if element.get("isScorable", "true") == "false":
-        raise Unsupported(f"<{element.tag} isScorable=\"false\">")
+        raise Unsupported(f'<{element.tag} isScorable="false">')
     cls = _MODELS.get(element.tag)
     if cls is None:
         raise Unsupported(f"model type <{element.tag}>")
@@ -50,7 +50,9 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
     data_fields = {f.get("name", ""): f for f in doc.data_dictionary.findall("DataField")}
     for name, data_field in data_fields.items():
         root_scope.declare(
-            name, kind_of(data_field.get("dataType"), f"DataField {name!r}"), data_field.get("optype")
+            name,
+            kind_of(data_field.get("dataType"), f"DataField {name!r}"),
+            data_field.get("optype"),
         )
     if doc.root.find("TransformationDictionary/DefineFunction") is not None:
         raise Unsupported("DefineFunction in the TransformationDictionary")
@@ -63,15 +65,14 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
     )
     model = compile_model(doc.model, root_scope, context, {})
     outputs = compile_outputs(doc.model, model.scope, model.classes, model.function)
+    if outputs is None and isinstance(model, MiningModel) and model.method == "modelChain":
+        # A chain without its own Output answers with its last model's Output (as pmml4s does).
+        outputs = model.segments[-1].outputs
     if outputs is None:
         outputs = default_outputs(model.target, model.classes, model.function)
     target = data_fields.get(model.target or "")
     return CompiledDocument(
-        inputs={
-            name: f
-            for name, f in data_fields.items()
-            if name != model.target
-        },
+        inputs={name: f for name, f in data_fields.items() if name != model.target},
         derived=derived,
         model=model,
         outputs=outputs,

@@ -12,7 +12,7 @@ from ..document import PMMLDocument
 from ..errors import PMMLFallbackWarning
 from .compiler import CompiledDocument, compile_document
 from .frame import Frame, Unsupported, full, kind_of, to_number_column, to_string_column
-from .outputs import OutputColumn, evaluate_outputs
+from .outputs import OutputColumn, evaluate_outputs, labels_to_numbers
 
 
 class PMMLEvaluator:
@@ -77,13 +77,12 @@ def _typed(values: np.ndarray, column: OutputColumn, target_type: str | None) ->
     if column.feature in ("predictedValue", "predictedDisplayValue") and data_type is None:
         data_type = target_type
     if column.kind == "str" and data_type in ("integer", "double", "float"):
-        numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+        numbers = labels_to_numbers(values)
         if data_type == "integer" and not np.isnan(numbers).any():
             return numbers.astype(np.int64)
         return numbers
-    if column.kind == "num" and data_type == "integer":
-        if not np.isnan(values).any():
-            return values.astype(np.int64)
+    if column.kind == "num" and data_type == "integer" and not np.isnan(values).any():
+        return values.astype(np.int64)
     if column.kind == "num" and data_type == "string":
         return values
     return values

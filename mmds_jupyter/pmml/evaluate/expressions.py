@@ -23,6 +23,7 @@ class Expr:
 
     kind: Kind
     fn: Callable[[Frame], np.ndarray]
+    constant: float | None = None  # set for numeric Constants, so arithmetic can use a scalar
 
 
 def compile_derived_field(element: ET.Element, scope: Scope) -> Expr:
@@ -108,7 +109,8 @@ def _constant(element: ET.Element, scope: Scope) -> Expr:
     kind = kind_of(data_type, "Constant")
     missing = element.get("missing") == "true"
     value = None if missing else parse_value(text, kind)
-    return Expr(kind, lambda frame: full(frame.n, value, kind))
+    scalar = value if kind == "num" and isinstance(value, float) else None
+    return Expr(kind, lambda frame: full(frame.n, value, kind), scalar)
 
 
 def _field_ref(element: ET.Element, scope: Scope) -> Expr:
@@ -122,7 +124,10 @@ def _norm_continuous(element: ET.Element, scope: Scope) -> Expr:
     name = element.get("field", "")
     if scope.kind(name) != "num":
         raise Unsupported(f"NormContinuous on string field {name!r}")
-    points = [(float(p.get("orig", "nan")), float(p.get("norm", "nan"))) for p in element.iter("LinearNorm")]
+    points = [
+        (float(p.get("orig", "nan")), float(p.get("norm", "nan")))
+        for p in element.iter("LinearNorm")
+    ]
     points.sort()
     if len(points) < 2:
         raise Unsupported("NormContinuous with fewer than two LinearNorm points")
@@ -156,8 +161,14 @@ def _norm_discrete(element: ET.Element, scope: Scope) -> Expr:
 
     def indicator(frame: Frame) -> np.ndarray:
         x = frame.get(name)
-        out = (x == value).astype(float)
-        out[is_missing(x)] = np.nan
+        if kind == "num":
+            out = (x == value).astype(float)
+            out[np.isnan(x)] = np.nan
+            return out
+        codes, uniques = frame.factorize(x)
+        match = np.flatnonzero(uniques == value)
+        out = (codes == match[0]).astype(float) if match.size else np.zeros(frame.n)
+        out[codes < 0] = np.nan
         return out
 
     return _with_missing_map(Expr("num", indicator), [name], element, scope)
@@ -236,7 +247,7 @@ def _map_values(element: ET.Element, scope: Scope) -> Expr:
     def lookup(frame: Frame) -> np.ndarray:
         columns = [frame.get(f) for f in fields]
         if len(columns) == 1:
-            positions = index.get_indexer(columns[0])
+            positions = index.get_indexer(columns[0])  # type: ignore[arg-type]
         else:
             positions = index.get_indexer(pd.MultiIndex.from_arrays(columns))
         out = full(frame.n, default_value, kind)
@@ -328,10 +339,14 @@ def _apply_body(function: str, args: list[Expr]) -> Expr:
     if function in _ARITHMETIC and len(args) == 2:
         _numeric_args(function, args)
         op = _ARITHMETIC[function]
+        left, right = args
 
         def arithmetic(frame: Frame) -> np.ndarray:
+            a = left.constant if left.constant is not None else left.fn(frame)
+            b = right.constant if right.constant is not None else right.fn(frame)
             with np.errstate(all="ignore"):
-                return op(fns[0](frame), fns[1](frame))
+                result = op(a, b)
+            return np.full(frame.n, result) if np.ndim(result) == 0 else result
 
         return Expr("num", arithmetic)
     if function in _UNARY and len(args) == 1:

@@ -12,6 +12,9 @@ from .prediction import Prediction, argmax_classes
 from .tree import TreeModel
 from .tree_paths import BLOCK_ELEMENTS, stack_block
 
+# Depth from which finished (row, tree) pairs are dropped; shallower levels rarely end a path.
+COMPACT_FROM = 6
+
 if TYPE_CHECKING:
     from .mining import MiningModel
 
@@ -29,6 +32,32 @@ class Forest:
     leaf_probability: np.ndarray  # classification: (global node, class)
     weights: np.ndarray
     depth: int
+    is_leaf: np.ndarray
+
+    def _walk(self, flat: np.ndarray, rows: int, width: int) -> np.ndarray:
+        """Final node of every (row, tree) pair of a block, as a (rows, trees) matrix."""
+        trees = len(self.roots)
+        out = np.empty(rows * trees, dtype=np.intp)
+        node = np.tile(self.roots, rows)
+        base = np.repeat(np.arange(rows, dtype=np.intp) * width, trees)
+        position = np.arange(rows * trees, dtype=np.intp)
+        feature, threshold, first, leaf = self.feature, self.threshold, self.first, self.is_leaf
+        for level in range(self.depth):
+            x = flat[base + feature[node]]
+            node = first[node] + (x > threshold[node])
+            # Most pairs reach a leaf long before the deepest one: drop them every other level
+            # so that later levels only touch pairs still descending.
+            if level >= COMPACT_FROM and level % 2 == 0:
+                done = leaf[node]
+                finished = np.flatnonzero(done)
+                if finished.size:
+                    out[position[finished]] = node[finished]
+                    active = np.flatnonzero(~done)
+                    node, base, position = node[active], base[active], position[active]
+                    if node.size == 0:
+                        break
+        out[position] = node
+        return out.reshape(rows, trees)
 
     def run(self, frame: Frame, model: MiningModel) -> Prediction | None:
         """The combined prediction, or None when inputs have missing values (general path)."""
@@ -44,11 +73,7 @@ class Forest:
         for start in range(0, n, block):
             stop = min(n, start + block)
             flat = stack_block(columns, start, stop).ravel()
-            node = np.repeat(self.roots[None, :], stop - start, axis=0)
-            base = (np.arange(stop - start, dtype=np.intp) * width)[:, None]
-            for _ in range(self.depth):
-                x = flat[base + self.feature[node]]
-                node = self.first[node] + (x > self.threshold[node])
+            node = self._walk(flat, stop - start, width)
             if model.function == "regression":
                 values = self.leaf_value[node]
                 if model.method == "sum":
@@ -109,14 +134,16 @@ def compile_forest(model: MiningModel) -> Forest | None:
             probabilities.append(p)
         offset += len(splits.first)
     k = len(model.classes)
+    first = np.concatenate(firsts)
     return Forest(
         fields=fields,
         roots=np.array(roots, dtype=np.intp),
         feature=np.concatenate(features),
         threshold=np.concatenate(thresholds),
-        first=np.concatenate(firsts),
+        first=first,
         leaf_value=np.concatenate(values) if values else np.zeros(0),
         leaf_probability=np.concatenate(probabilities) if probabilities else np.zeros((0, k)),
         weights=np.array([s.weight for s in model.segments]),
         depth=max(t.binary.depth for t in trees),  # type: ignore[union-attr]
+        is_leaf=first == np.arange(len(first)),
     )

@@ -54,7 +54,7 @@ def missing_value(kind: Kind) -> float | None:
 def full(n: int, value: float | str | None, kind: Kind) -> np.ndarray:
     """A column of n copies of one value."""
     if kind == "num":
-        return np.full(n, np.nan if value is None else float(value))  # type: ignore[arg-type]
+        return np.full(n, np.nan if value is None else float(value))
     out = np.empty(n, dtype=object)
     out[:] = value
     return out
@@ -62,6 +62,10 @@ def full(n: int, value: float | str | None, kind: Kind) -> np.ndarray:
 
 def to_string_column(series: pd.Series) -> np.ndarray:
     """Convert an input column to PMML strings, keeping missing entries as None."""
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return values
     missing = series.isna().to_numpy()
     out = series.astype(str).to_numpy(dtype=object)
     if pd.api.types.is_float_dtype(series.dtype):
@@ -75,11 +79,15 @@ def to_string_column(series: pd.Series) -> np.ndarray:
 
 def to_number_column(series: pd.Series) -> np.ndarray:
     """Convert an input column to float64 with NaN for missing or non-numeric entries."""
+    if series.dtype == np.float64:
+        return series.to_numpy()
     if series.dtype == bool:
         return series.to_numpy(dtype=float)
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.to_numpy(dtype=float, na_value=np.nan)
-    lowered = series.map(lambda v: {"true": 1.0, "false": 0.0}.get(v, v) if isinstance(v, str) else v)
+    lowered = series.map(
+        lambda v: {"true": 1.0, "false": 0.0}.get(v, v) if isinstance(v, str) else v
+    )
     return pd.to_numeric(lowered, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -91,6 +99,7 @@ class Frame:
         self.parent = parent
         self.values: dict[str, np.ndarray] = {}
         self.lazy: dict[str, Callable[[Frame], np.ndarray]] = {}
+        self.codes: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def get(self, name: str) -> np.ndarray:
         """The column of a field, computing it if it is a derived field not yet computed."""
@@ -109,6 +118,23 @@ class Frame:
     def child(self) -> Frame:
         """A nested scope whose new fields do not leak into this one."""
         return Frame(self.n, self)
+
+    def factorize(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, uniques) of a string column, -1 for missing; cached for the whole frame tree.
+
+        Comparing small integer codes is far cheaper than comparing Python strings row by row,
+        and a categorical column is usually compared many times (one-hot fields, predicates).
+        """
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        hit = root.codes.get(id(values))
+        if hit is not None and hit[0] is values:
+            return hit[1], hit[2]
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+        root.codes[id(values)] = (values, codes, uniques)
+        return codes, uniques
 
 
 class Scope:

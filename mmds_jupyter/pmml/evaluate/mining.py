@@ -42,7 +42,11 @@ class Segment:
         self.weight = float(element.get("weight", "1"))
         self.predicate: Predicate = compile_predicate(find_predicate(element), scope)
         self.is_true = find_predicate(element).tag == "True"
-        models = [child for child in element if child.tag.endswith("Model") or child.tag == "NeuralNetwork"]
+        models = [
+            child
+            for child in element
+            if child.tag.endswith("Model") or child.tag == "NeuralNetwork"
+        ]
         if len(models) != 1:
             raise Unsupported("Segment without exactly one model")
         self.model = context.compile_model(models[0], scope, context, parent_fields)
@@ -174,7 +178,9 @@ class MiningModel(CompiledModel):
                 else:
                     per_segment = np.vstack(
                         [
-                            p.probabilities.get(cls, np.full(n, np.nan)) if p is not None else np.zeros(n)
+                            p.probabilities.get(cls, np.full(n, np.nan))
+                            if p is not None
+                            else np.zeros(n)
                             for p in predictions
                         ]
                     )
@@ -182,14 +188,15 @@ class MiningModel(CompiledModel):
                     if self.method == "average":
                         probabilities[cls] = per_segment.sum(axis=0) / count
                     else:
-                        probabilities[cls] = (per_segment * weights).sum(axis=0) / weights.sum(axis=0)
+                        probabilities[cls] = (per_segment * weights).sum(axis=0) / weights.sum(
+                            axis=0
+                        )
                 probabilities[cls][count == 0] = np.nan
         return Prediction(argmax_classes(probabilities, self.classes, n), probabilities)
 
     def _chain(self, frame: Frame) -> Prediction:
         scope = frame
         last: Prediction | None = None
-        n = frame.n
         for segment in self.segments:
             scope = scope.child()
             mask = segment.fires(scope)
@@ -197,10 +204,7 @@ class MiningModel(CompiledModel):
             prediction = prediction.masked(~mask)
             if segment.outputs is not None:
                 scope.values.update(evaluate_outputs(segment.outputs, prediction, seen))
-            if last is None:
-                last = prediction
-            else:
-                last = _overlay(last, prediction, mask)
+            last = prediction if last is None else _overlay(last, prediction, mask)
         assert last is not None
         return last
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .expressions import Expr, compile_derived_field
-from .frame import Frame, Kind, Scope, Unsupported, full, is_missing, parse_value
+from .frame import Frame, Kind, Scope, Unsupported, full, parse_value
 from .prediction import Prediction
 
 
@@ -61,7 +61,9 @@ class CompiledModel(ABC):
         ]
         self._local: list[tuple[str, Expr]] = []
         for derived in element.findall("LocalTransformations/DerivedField"):
-            self._local.append((derived.get("name", ""), compile_derived_field(derived, self.scope)))
+            self._local.append(
+                (derived.get("name", ""), compile_derived_field(derived, self.scope))
+            )
         self.classes = self._target_classes()
         self._targets = _compile_targets(element, self.function)
 
@@ -148,31 +150,43 @@ def _compile_treatment(
         return None
 
     def treat(frame: Frame, local: Frame, invalid: np.ndarray) -> None:
-        x = frame.get(name).copy()
+        original = frame.get(name)
+        x = original
+        missing = _missing(frame, x, kind)
         if missing_values:
-            x[np.isin(x, np.array(missing_values, dtype=x.dtype))] = (
-                np.nan if kind == "num" else None
-            )
-        missing = is_missing(x)
+            declared = np.isin(x, np.array(missing_values, dtype=x.dtype))
+            if declared.any():
+                x = x.copy()
+                x[declared] = np.nan if kind == "num" else None
+                missing = missing | declared
         if validity is not None and invalid_treatment != "asIs":
-            bad = ~missing & ~validity(x)
-            if invalid_treatment == "returnInvalid":
-                invalid |= bad
-            elif invalid_treatment == "asMissing":
-                x[bad] = np.nan if kind == "num" else None
-                missing |= bad
-            else:
-                x[bad] = invalid_value
+            bad = ~missing & ~validity(frame, x)
+            if bad.any():
+                if invalid_treatment == "returnInvalid":
+                    invalid |= bad
+                else:
+                    x = x.copy() if x is original else x
+                    x[bad] = (
+                        invalid_value
+                        if invalid_treatment == "asValue"
+                        else (np.nan if kind == "num" else None)
+                    )
+                    if invalid_treatment == "asMissing":
+                        missing = missing | bad
         if outliers != "asIs" and kind == "num":
             with np.errstate(invalid="ignore"):
                 below, above = x < low, x > high
-            if outliers == "asMissingValues":
-                x[below | above] = np.nan
-                missing |= below | above
-            else:
-                x[below], x[above] = low, high
-        if replacement is not None:
+            if below.any() or above.any():
+                x = x.copy() if x is original else x
+                if outliers == "asMissingValues":
+                    x[below | above] = np.nan
+                    missing = missing | below | above
+                else:
+                    x[below], x[above] = low, high
+        if replacement is not None and missing.any():
+            x = x.copy() if x is original else x
             x[missing] = replacement
+        # Unchanged columns stay the same object, so cached factorizations still apply.
         local.values[name] = x
 
     return treat
@@ -188,12 +202,30 @@ def _declared_values(data_field: ET.Element | None, prop: str, kind: Kind) -> li
     ]
 
 
-def _validity_test(data_field: ET.Element, kind: Kind) -> Callable[[np.ndarray], np.ndarray] | None:
+def _missing(frame: Frame, x: np.ndarray, kind: Kind) -> np.ndarray:
+    if kind == "num":
+        return np.isnan(x)
+    return frame.factorize(x)[0] < 0
+
+
+Validity = Callable[[Frame, np.ndarray], np.ndarray]
+
+
+def _validity_test(data_field: ET.Element, kind: Kind) -> Validity | None:
     valid = _declared_values(data_field, "valid", kind)
     optype = data_field.get("optype", "continuous")
     if valid and optype != "continuous":
-        members = np.array(valid, dtype=float if kind == "num" else object)
-        return lambda x: np.isin(x, members)
+        if kind == "num":
+            numbers = np.array(valid, dtype=float)
+            return lambda frame, x: np.isin(x, numbers)
+        members = np.array(valid, dtype=object)
+
+        def known(frame: Frame, x: np.ndarray) -> np.ndarray:
+            codes, uniques = frame.factorize(x)
+            ok = np.append(np.isin(uniques, members), False)
+            return ok[codes]  # code -1 (missing) reads the appended False
+
+        return known
     intervals = data_field.findall("Interval")
     if intervals and kind == "num":
         tests = []
@@ -203,11 +235,13 @@ def _validity_test(data_field: ET.Element, kind: Kind) -> Callable[[np.ndarray],
             hi = float(interval.get("rightMargin", "inf"))
             tests.append((lo, hi, closure.startswith("closed"), closure.endswith("Closed")))
 
-        def inside(x: np.ndarray) -> np.ndarray:
+        def inside(frame: Frame, x: np.ndarray) -> np.ndarray:
             ok = np.zeros(len(x), dtype=bool)
             with np.errstate(invalid="ignore"):
                 for lo, hi, left_closed, right_closed in tests:
-                    ok |= (x >= lo if left_closed else x > lo) & (x <= hi if right_closed else x < hi)
+                    ok |= (x >= lo if left_closed else x > lo) & (
+                        x <= hi if right_closed else x < hi
+                    )
             return ok
 
         return inside

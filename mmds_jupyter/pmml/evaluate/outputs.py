@@ -50,7 +50,9 @@ def default_outputs(target: str | None, classes: list[str], function: str) -> li
     columns = [OutputColumn(name, "predictedValue", None, None, kind, _predicted)]
     for cls in classes:
         columns.append(
-            OutputColumn(f"probability({cls})", "probability", cls, "double", "num", _probability(cls))
+            OutputColumn(
+                f"probability({cls})", "probability", cls, "double", "num", _probability(cls)
+            )
         )
     return columns
 
@@ -103,7 +105,14 @@ def _class_as_number(prediction: Prediction, frame: Frame) -> np.ndarray:
     values = prediction.value
     if values.dtype.kind == "f":
         return values
-    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return labels_to_numbers(values)
+
+
+def labels_to_numbers(values: np.ndarray) -> np.ndarray:
+    """Class labels (strings) as float64, NaN for missing; parses each distinct label once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    return np.append(numbers, np.nan)[codes]
 
 
 def _probability_of_predicted(prediction: Prediction, frame: Frame) -> np.ndarray:

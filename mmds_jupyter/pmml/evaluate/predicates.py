@@ -86,6 +86,20 @@ def _simple(element: ET.Element, scope: Scope) -> Predicate:
         raise Unsupported(f"SimplePredicate {operator!r} on string field {name!r}")
     value = parse_value(element.get("value", ""), kind)
 
+    if kind == "str" and operator in ("equal", "notEqual"):
+        equal = operator == "equal"
+
+        def simple_category(frame: Frame, rows: Rows) -> Truth:
+            codes, uniques = frame.factorize(frame.get(name))
+            if rows is not None:
+                codes = codes[rows]
+            match = np.flatnonzero(uniques == value)
+            hit = codes == match[0] if match.size else np.zeros(len(codes), dtype=bool)
+            unknown = codes < 0
+            return (hit if equal else ~hit) & ~unknown, unknown
+
+        return simple_category
+
     def simple(frame: Frame, rows: Rows) -> Truth:
         x = _column(frame, name, rows)
         unknown = is_missing(x)
@@ -107,6 +121,13 @@ def _simple_set(element: ET.Element, scope: Scope) -> Predicate:
     members = np.array(values, dtype=float if kind == "num" else object)
 
     def member(frame: Frame, rows: Rows) -> Truth:
+        if kind == "str":
+            codes, uniques = frame.factorize(frame.get(name))
+            inside_codes = np.flatnonzero(np.isin(uniques, members))
+            if rows is not None:
+                codes = codes[rows]
+            unknown = codes < 0
+            return (np.isin(codes, inside_codes) == inside) & ~unknown, unknown
         x = _column(frame, name, rows)
         unknown = is_missing(x)
         hit = np.isin(x, members)

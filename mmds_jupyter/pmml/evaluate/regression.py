@@ -9,7 +9,7 @@ from math import pi
 import numpy as np
 from scipy.special import ndtr
 
-from .frame import Frame, Scope, Unsupported, is_missing, parse_value
+from .frame import Frame, Scope, Unsupported, parse_value
 from .model import CompiledModel, Context
 from .prediction import Prediction, argmax_classes
 
@@ -38,7 +38,9 @@ class RegressionTable:
             name = p.get("name", "")
             if scope.kind(name) != "num":
                 raise Unsupported(f"NumericPredictor on string field {name!r}")
-            self.numeric.append((name, float(p.get("exponent", "1")), float(p.get("coefficient", "0"))))
+            self.numeric.append(
+                (name, float(p.get("exponent", "1")), float(p.get("coefficient", "0")))
+            )
         self.categorical: dict[str, list[tuple[float | str, float]]] = {}
         for p in element.findall("CategoricalPredictor"):
             name = p.get("name", "")
@@ -56,16 +58,23 @@ class RegressionTable:
     def evaluate(self, frame: Frame) -> np.ndarray:
         """y for every row; NaN where an input is missing."""
         y = np.full(frame.n, self.intercept)
-        if self.linear:
-            matrix = np.column_stack([frame.get(n) for n, _ in self.linear])
-            y = y + matrix @ np.array([c for _, c in self.linear])
+        scratch = np.empty(frame.n)
+        for name, coefficient in self.linear:
+            np.multiply(frame.get(name), coefficient, out=scratch)
+            y += scratch
         for name, exponent, coefficient in self.powers:
             y = y + coefficient * np.power(frame.get(name), exponent)
         for name, pairs in self.categorical.items():
             x = frame.get(name)
             contribution = np.zeros(frame.n)
             for value, coefficient in pairs:
-                contribution[x == value] += coefficient
+                if x.dtype.kind == "f":
+                    contribution[x == value] += coefficient
+                else:
+                    codes, uniques = frame.factorize(x)
+                    match = np.flatnonzero(uniques == value)
+                    if match.size:
+                        contribution[codes == match[0]] += coefficient
             # A missing category matches no predictor and adds nothing (as in pmml4s).
             y = y + contribution
         for names, coefficient in self.terms:

@@ -13,7 +13,14 @@ from .prediction import Prediction
 from .tree_paths import BinarySplits, compile_binary_splits, walk_general
 
 STRATEGIES = frozenset(
-    {"none", "lastPrediction", "nullPrediction", "defaultChild", "weightedConfidence", "aggregateNodes"}
+    {
+        "none",
+        "lastPrediction",
+        "nullPrediction",
+        "defaultChild",
+        "weightedConfidence",
+        "aggregateNodes",
+    }
 )
 
 
@@ -82,9 +89,13 @@ class TreeModel(CompiledModel):
 
     def _flatten(self, element: ET.Element) -> Node:
         for child in element:
-            if child.tag in ("Partition", "Regression", "DecisionTree") or child.tag.endswith("Model"):
+            if child.tag in ("Partition", "Regression", "DecisionTree") or child.tag.endswith(
+                "Model"
+            ):
                 raise Unsupported(f"<{child.tag}> inside a tree Node")
-        node = Node(len(self.nodes), element, compile_predicate(find_predicate(element), self.scope))
+        node = Node(
+            len(self.nodes), element, compile_predicate(find_predicate(element), self.scope)
+        )
         self.nodes.append(node)
         node.children = [self._flatten(child) for child in element.findall("Node")]
         if node.default_child_id is not None:

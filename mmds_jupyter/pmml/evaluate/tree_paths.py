@@ -100,7 +100,7 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
     while i < len(order):
         node = order[i]
         if node.children:
-            field, threshold, swap, _ = splits[node.index]
+            _, _, swap, _ = splits[node.index]
             pair = [node.children[1], node.children[0]] if swap else node.children[:2]
             first_child[node.index] = len(order)
             for child in pair:
@@ -184,7 +184,9 @@ def _binary_split(node: Node, tree: TreeModel) -> tuple[str, float, bool, bool] 
     else:
         return None
     # x < v is x <= (the double just below v); both then compare with <=.
-    threshold = np.nextafter(value, -np.inf) if operator in ("lessThan", "greaterOrEqual") else value
+    threshold = (
+        np.nextafter(value, -np.inf) if operator in ("lessThan", "greaterOrEqual") else value
+    )
     swap = operator in ("greaterThan", "greaterOrEqual")
     return field, float(threshold), swap, second_is_true
 

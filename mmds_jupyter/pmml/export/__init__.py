@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PMMLExportError
-from .builder import PMML_NAMESPACE, Builder, Feature, InputField, sub
+from .builder import PMML_NAMESPACE, Builder, Feature, InputField, category, sub
 from .pipeline import export_model, export_transformer, split_pipeline
 from .target import Target, make_target
 
@@ -37,8 +37,6 @@ def to_pmml(
     features = []
     for name in names:
         categorical = name in categories or dtypes[name] == "string"
-        from .builder import category
-
         values = [category(v) for v in categories[name]] if name in categories else None
         builder.inputs[name] = InputField(name, dtypes[name], categorical, values)
         features.append(Feature(name, categorical, dtypes[name], values, source=name))
@@ -46,11 +44,9 @@ def to_pmml(
     for step_name, step in head:
         features = export_transformer(step, features, builder, step_name)
     # An explicit categories argument wins over what encoders learned.
-    for name, values in categories.items():
+    for name, declared in categories.items():
         if name in builder.inputs:
-            from .builder import category
-
-            builder.inputs[name].values = [category(v) for v in values]
+            builder.inputs[name].values = [category(v) for v in declared]
     known_classes = classes if classes is not None else getattr(final, "classes_", None)
     if known_classes is None and _is_classifier(final):
         raise PMMLExportError(f"{type(final).__name__} has no classes_; pass classes=")
@@ -84,7 +80,9 @@ def _feature_names(estimator: Any, feature_names: Sequence[str] | None) -> list[
     return names
 
 
-def _data_types(names: list[str], dtypes: Mapping[str, Any] | Sequence[Any] | None) -> dict[str, str]:
+def _data_types(
+    names: list[str], dtypes: Mapping[str, Any] | Sequence[Any] | None
+) -> dict[str, str]:
     if dtypes is None:
         return {n: "double" for n in names}
     if isinstance(dtypes, Mapping):

@@ -94,7 +94,7 @@ def sub(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
 
 def field_ref(name: str, **attributes: str) -> ET.Element:
     """<FieldRef field=name/>."""
-    return ET.Element("FieldRef", field=name, **attributes)
+    return ET.Element("FieldRef", {"field": name, **attributes})
 
 
 def constant(value: float) -> ET.Element:

@@ -12,7 +12,9 @@ from .builder import Builder, Feature, mining_schema, number, sub
 from .target import Target
 
 
-def _table(parent: ET.Element, intercept: float, coefs: np.ndarray, features: list[Feature], **attrs: str) -> None:
+def _table(
+    parent: ET.Element, intercept: float, coefs: np.ndarray, features: list[Feature], **attrs: str
+) -> None:
     table = sub(parent, "RegressionTable", intercept=number(intercept), **attrs)
     for feature, coef in zip(features, coefs, strict=True):
         if coef != 0.0:
@@ -36,9 +38,16 @@ def linear_regression(
     coef = np.asarray(est.coef_, dtype=float)
     if coef.ndim > 1 and coef.shape[0] != 1:
         raise PMMLExportError(f"step {step!r} ({type(est).__name__}) has several targets")
-    model = ET.Element("RegressionModel", functionName="regression", algorithmName=type(est).__name__)
+    model = ET.Element(
+        "RegressionModel", functionName="regression", algorithmName=type(est).__name__
+    )
     model.append(mining_schema(builder, target.top_level_name))
-    _table(model, float(np.ravel(est.intercept_)[0]) if np.ndim(est.intercept_) else float(est.intercept_), coef.ravel(), features)
+    _table(
+        model,
+        float(np.ravel(est.intercept_)[0]) if np.ndim(est.intercept_) else float(est.intercept_),
+        coef.ravel(),
+        features,
+    )
     return model
 
 

@@ -39,7 +39,9 @@ def unsupported(est: Any, step: str | None) -> PMMLExportError:
     return PMMLExportError(f"{where} cannot be exported to PMML; supported: {SUPPORTED}")
 
 
-def export_transformer(est: Any, features: list[Feature], builder: Builder, step: str) -> list[Feature]:
+def export_transformer(
+    est: Any, features: list[Feature], builder: Builder, step: str
+) -> list[Feature]:
     """Export a transformer (or a Pipeline of transformers) and return its output features."""
     if type(est).__name__ == "Pipeline":
         for name, inner in est.steps:
@@ -64,7 +66,9 @@ def split_pipeline(est: Any) -> tuple[list[tuple[str, Any]], str | None, Any]:
     return head, last_name, last
 
 
-def export_model(est: Any, features: list[Feature], builder: Builder, target: Target, step: str | None) -> ET.Element:
+def export_model(
+    est: Any, features: list[Feature], builder: Builder, target: Target, step: str | None
+) -> ET.Element:
     """Export the final estimator of a pipeline."""
     exporter = MODELS.get(type(est).__name__)
     if exporter is None:

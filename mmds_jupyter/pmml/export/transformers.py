@@ -23,7 +23,9 @@ def _numeric(features: list[Feature], step: str, estimator: Any) -> None:
             )
 
 
-def standard_scaler(est: Any, features: list[Feature], builder: Builder, step: str) -> list[Feature]:
+def standard_scaler(
+    est: Any, features: list[Feature], builder: Builder, step: str
+) -> list[Feature]:
     """(x - mean) / scale, as sklearn computes it."""
     _numeric(features, step, est)
     out = []
@@ -45,7 +47,9 @@ def min_max_scaler(est: Any, features: list[Feature], builder: Builder, step: st
     out = []
     for i, feature in enumerate(features):
         expression = apply(
-            "+", apply("*", field_ref(feature.field), constant(est.scale_[i])), constant(est.min_[i])
+            "+",
+            apply("*", field_ref(feature.field), constant(est.scale_[i])),
+            constant(est.min_[i]),
         )
         if est.clip:
             expression = apply("min", apply("max", expression, constant(low)), constant(high))
@@ -77,7 +81,9 @@ def simple_imputer(est: Any, features: list[Feature], builder: Builder, step: st
             "categorical" if feature.categorical else "continuous",
             field_ref(feature.field, mapMissingTo=text),
         )
-        out.append(Feature(name, feature.categorical, feature.data_type, feature.values, feature.source))
+        out.append(
+            Feature(name, feature.categorical, feature.data_type, feature.values, feature.source)
+        )
     return out
 
 
@@ -102,7 +108,9 @@ def _categorical_feature(feature: Feature, est: Any, step: str) -> None:
         raise PMMLExportError(f"step {step!r} ({type(est).__name__}): unsupported column type")
 
 
-def one_hot_encoder(est: Any, features: list[Feature], builder: Builder, step: str) -> list[Feature]:
+def one_hot_encoder(
+    est: Any, features: list[Feature], builder: Builder, step: str
+) -> list[Feature]:
     """One 0/1 NormDiscrete field per kept category."""
     _encoder_categories(est, features, builder, step)
     tolerant = est.handle_unknown != "error"
@@ -118,12 +126,16 @@ def one_hot_encoder(est: Any, features: list[Feature], builder: Builder, step: s
                 continue
             text = category(value)
             expression = ET.Element("NormDiscrete", field=feature.field, value=text)
-            name = builder.derive(f"{step}({feature.field}={text})", "double", "continuous", expression)
+            name = builder.derive(
+                f"{step}({feature.field}={text})", "double", "continuous", expression
+            )
             out.append(Feature(name, False, "double", source=feature.source))
     return out
 
 
-def ordinal_encoder(est: Any, features: list[Feature], builder: Builder, step: str) -> list[Feature]:
+def ordinal_encoder(
+    est: Any, features: list[Feature], builder: Builder, step: str
+) -> list[Feature]:
     """A MapValues table from category to its index."""
     _encoder_categories(est, features, builder, step)
     tolerant = est.handle_unknown == "use_encoded_value"
@@ -151,7 +163,9 @@ def ordinal_encoder(est: Any, features: list[Feature], builder: Builder, step: s
     return out
 
 
-def column_transformer(est: Any, features: list[Feature], builder: Builder, step: str) -> list[Feature]:
+def column_transformer(
+    est: Any, features: list[Feature], builder: Builder, step: str
+) -> list[Feature]:
     """Each transformer on its columns, outputs concatenated in sklearn's order."""
     from .pipeline import export_transformer
 
@@ -191,7 +205,20 @@ def _column_indices(
     return indices
 
 
+def function_transformer(
+    est: Any, features: list[Feature], builder: Builder, step: str
+) -> list[Feature]:
+    """Only the identity (func=None), which is how a fitted ColumnTransformer keeps passthrough."""
+    if est.func is not None:
+        raise PMMLExportError(
+            f"step {step!r} (FunctionTransformer) applies {est.func!r}; only the identity "
+            "(func=None, as used for 'passthrough') can be exported to PMML"
+        )
+    return features
+
+
 TRANSFORMERS: dict[str, Exporter] = {
+    "FunctionTransformer": function_transformer,
     "StandardScaler": standard_scaler,
     "MinMaxScaler": min_max_scaler,
     "SimpleImputer": simple_imputer,

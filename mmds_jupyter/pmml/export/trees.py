@@ -53,8 +53,16 @@ def tree_model(
         field = features[feature_of[index]].field
         value = number(float32_threshold(float(threshold[index])))
         element.set("defaultChild", str(left[index] if missing_left[index] else right[index]))
-        node(left[index], element, ET.Element("SimplePredicate", field=field, operator="lessOrEqual", value=value))
-        node(right[index], element, ET.Element("SimplePredicate", field=field, operator="greaterThan", value=value))
+        node(
+            left[index],
+            element,
+            ET.Element("SimplePredicate", field=field, operator="lessOrEqual", value=value),
+        )
+        node(
+            right[index],
+            element,
+            ET.Element("SimplePredicate", field=field, operator="greaterThan", value=value),
+        )
 
     node(0, model, ET.Element("True"))
     return model
@@ -78,7 +86,9 @@ def float32_threshold(threshold: float) -> float:
     return boundary if low_is_even else float(np.nextafter(boundary, -np.inf))
 
 
-def _leaf(element: ET.Element, value: np.ndarray, samples: float, classes: list[str], classification: bool) -> None:
+def _leaf(
+    element: ET.Element, value: np.ndarray, samples: float, classes: list[str], classification: bool
+) -> None:
     if not classification:
         element.set("score", number(value[0]))
         return
@@ -96,7 +106,9 @@ def _leaf(element: ET.Element, value: np.ndarray, samples: float, classes: list[
         )
 
 
-def decision_tree(est: Any, features: list[Feature], builder: Builder, target: Target, step: str) -> ET.Element:
+def decision_tree(
+    est: Any, features: list[Feature], builder: Builder, target: Target, step: str
+) -> ET.Element:
     """DecisionTreeClassifier or DecisionTreeRegressor."""
     _check_numeric(est, features, step)
     _single_output(est, step)
@@ -108,7 +120,9 @@ def _single_output(est: Any, step: str) -> None:
         raise PMMLExportError(f"step {step!r} ({type(est).__name__}) has several targets")
 
 
-def forest(est: Any, features: list[Feature], builder: Builder, target: Target, step: str) -> ET.Element:
+def forest(
+    est: Any, features: list[Feature], builder: Builder, target: Target, step: str
+) -> ET.Element:
     """RandomForest / ExtraTrees: the average of the trees' predictions or probabilities."""
     _check_numeric(est, features, step)
     _single_output(est, step)
@@ -141,7 +155,15 @@ def _tree_sum(
     model.append(mining_schema(builder, target.top_level_name))
     if output is not None:
         outputs = sub(model, "Output")
-        sub(outputs, "OutputField", name=output, optype="continuous", dataType="double", feature="predictedValue", isFinalResult="false")
+        sub(
+            outputs,
+            "OutputField",
+            name=output,
+            optype="continuous",
+            dataType="double",
+            feature="predictedValue",
+            isFinalResult="false",
+        )
     targets = sub(model, "Targets")
     rescale = {"rescaleFactor": number(learning_rate), "rescaleConstant": number(init)}
     if target.top_level_name is not None:
@@ -155,7 +177,9 @@ def _tree_sum(
     return model
 
 
-def gradient_boosting(est: Any, features: list[Feature], builder: Builder, target: Target, step: str) -> ET.Element:
+def gradient_boosting(
+    est: Any, features: list[Feature], builder: Builder, target: Target, step: str
+) -> ET.Element:
     """GradientBoosting: tree sums, then logit (binary) or softmax (multiclass) for classifiers."""
     _check_numeric(est, features, step)
     if est.init_ != "zero" and not _is_dummy(est.init_):
@@ -166,18 +190,30 @@ def gradient_boosting(est: Any, features: list[Feature], builder: Builder, targe
     if not target.classes:
         return _tree_sum(list(stages[:, 0]), features, builder, target, rate, float(init[0]), None)
     classes = target.classes
-    model = ET.Element("MiningModel", functionName="classification", algorithmName=type(est).__name__)
+    model = ET.Element(
+        "MiningModel", functionName="classification", algorithmName=type(est).__name__
+    )
     model.append(mining_schema(builder, target.top_level_name))
     chain = sub(model, "Segmentation", multipleModelMethod="modelChain")
     k = stages.shape[1]
     names = []
     for column in range(k):
-        name = builder.unique("decisionFunction" if k == 1 else f"decisionFunction({classes[column]})")
+        name = builder.unique(
+            "decisionFunction" if k == 1 else f"decisionFunction({classes[column]})"
+        )
         names.append(name)
         segment = sub(chain, "Segment", id=str(column + 1))
         sub(segment, "True")
         segment.append(
-            _tree_sum(list(stages[:, column]), features, builder, target.nested(), rate, float(init[column]), name)
+            _tree_sum(
+                list(stages[:, column]),
+                features,
+                builder,
+                target.nested(),
+                rate,
+                float(init[column]),
+                name,
+            )
         )
     segment = sub(chain, "Segment", id=str(k + 1))
     sub(segment, "True")
