@@ -1,0 +1,74 @@
+import { bestIndexes, formatValue, groupRows, metricName } from '../diff';
+import { ICompareRow } from '../types';
+
+const row = (
+  section: string,
+  key: string,
+  values: unknown[],
+  differs = true
+): ICompareRow => ({ section, key, values, differs });
+
+describe('bestIndexes', () => {
+  it('picks the highest value of a metric where higher is better', () => {
+    expect(bestIndexes(row('metrics', 'roc_auc', [0.8, 0.93, 0.9]))).toEqual([
+      1
+    ]);
+  });
+
+  it('picks the lowest value for losses and errors', () => {
+    expect(bestIndexes(row('metrics', 'log_loss', [0.3, 0.2, 0.25]))).toEqual([
+      1
+    ]);
+    expect(
+      bestIndexes(row('slice metrics', 'country=US rmse', [4, 3, 5]))
+    ).toEqual([1]);
+  });
+
+  it('marks ties, skips missing values, ignores non-metric rows and equal rows', () => {
+    expect(bestIndexes(row('metrics', 'f1', [0.9, null, 0.9, 0.5]))).toEqual([
+      0, 2
+    ]);
+    expect(bestIndexes(row('params', 'C', [1, 2]))).toEqual([]);
+    expect(bestIndexes(row('metrics', 'f1', [0.9, 0.9], false))).toEqual([]);
+    expect(bestIndexes(row('metrics', 'f1', [null, null]))).toEqual([]);
+  });
+});
+
+describe('metricName', () => {
+  it('reads the metric of a slice row', () => {
+    expect(metricName(row('slice metrics', 'country=US roc_auc', []))).toBe(
+      'roc_auc'
+    );
+  });
+});
+
+describe('formatValue', () => {
+  it('prints numbers, objects and missing values', () => {
+    expect(formatValue(0.123456)).toBe('0.1235');
+    expect(formatValue(12)).toBe('12');
+    expect(formatValue(null)).toBe('—');
+    expect(formatValue('—')).toBe('—');
+    expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue('<b>')).toBe('<b>');
+  });
+});
+
+describe('groupRows', () => {
+  const rows = [
+    row('metrics', 'f1', [1, 2]),
+    row('metrics', 'roc_auc', [1, 1], false),
+    row('params', 'C', [1, 2])
+  ];
+  it('groups consecutive rows by section', () => {
+    expect(groupRows(rows).map(([s, r]) => [s, r.length])).toEqual([
+      ['metrics', 2],
+      ['params', 1]
+    ]);
+  });
+  it('can keep only the rows that differ', () => {
+    expect(groupRows(rows, true).map(([s, r]) => [s, r.length])).toEqual([
+      ['metrics', 1],
+      ['params', 1]
+    ]);
+  });
+});

@@ -1,0 +1,98 @@
+import {
+  age,
+  compareQuery,
+  EMPTY_SEARCH,
+  pageInfo,
+  splitConditions,
+  versionsQuery
+} from '../query';
+
+describe('versionsQuery', () => {
+  it('sends only the limit for an empty search', () => {
+    expect(versionsQuery(EMPTY_SEARCH)).toBe('limit=25');
+  });
+
+  it('encodes every filter and repeats where for each condition', () => {
+    const query = versionsQuery({
+      ...EMPTY_SEARCH,
+      project: 'risk',
+      name: 'churn',
+      feature: 'income',
+      where: 'roc_auc>0.8, accuracy >= 0.9',
+      stage: 'production',
+      tag: 'team=credit',
+      orderBy: '-roc_auc',
+      offset: 50
+    });
+    const params = new URLSearchParams(query);
+    expect(params.get('project')).toBe('risk');
+    expect(params.get('name')).toBe('churn');
+    expect(params.get('feature')).toBe('income');
+    expect(params.getAll('where')).toEqual(['roc_auc>0.8', 'accuracy>=0.9']);
+    expect(params.get('tag')).toBe('team=credit');
+    expect(params.get('order_by')).toBe('-roc_auc');
+    expect(params.get('offset')).toBe('50');
+    expect(query).toContain('where=roc_auc%3E0.8');
+  });
+
+  it('trims blanks and leaves out empty fields', () => {
+    const params = new URLSearchParams(
+      versionsQuery({ ...EMPTY_SEARCH, feature: '  ', author: ' maya ' })
+    );
+    expect(params.has('feature')).toBe(false);
+    expect(params.get('author')).toBe('maya');
+  });
+
+  it('encodes markup and separators as data', () => {
+    const params = new URLSearchParams(
+      versionsQuery({ ...EMPTY_SEARCH, feature: '<img src=x>&a=b' })
+    );
+    expect(params.get('feature')).toBe('<img src=x>&a=b');
+    expect(params.has('a')).toBe(false);
+  });
+});
+
+describe('splitConditions', () => {
+  it('splits on commas, semicolons and "and"', () => {
+    expect(splitConditions('roc_auc > 0.8 and rmse<3; f1>=0.5,')).toEqual([
+      'roc_auc>0.8',
+      'rmse<3',
+      'f1>=0.5'
+    ]);
+  });
+});
+
+describe('compareQuery', () => {
+  it('repeats refs and encodes the slash and colon', () => {
+    expect(compareQuery(['risk/churn:1', 'churn@champion'])).toBe(
+      'refs=risk%2Fchurn%3A1&refs=churn%40champion'
+    );
+  });
+});
+
+describe('pageInfo', () => {
+  it('labels pages and knows its neighbours', () => {
+    expect(pageInfo(0, 25, 60)).toEqual({
+      label: '1–25 of 60',
+      hasPrev: false,
+      hasNext: true
+    });
+    expect(pageInfo(50, 10, 60)).toEqual({
+      label: '51–60 of 60',
+      hasPrev: true,
+      hasNext: false
+    });
+    expect(pageInfo(0, 0, 0).label).toBe('0–0 of 0');
+  });
+});
+
+describe('age', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+  it('says how long ago in the largest unit', () => {
+    expect(age('2026-03-10T11:59:30Z', now)).toBe('just now');
+    expect(age('2026-03-10T11:55:00Z', now)).toBe('5 min ago');
+    expect(age('2026-03-10T09:00:00Z', now)).toBe('3 h ago');
+    expect(age('2026-03-07T12:00:00Z', now)).toBe('3 d ago');
+    expect(age('2025-01-01T00:00:00Z', now)).toBe('1 y ago');
+  });
+});
