@@ -11,6 +11,7 @@ import pandas as pd
 from ..document import PMMLDocument
 from ..errors import PMMLFallbackWarning
 from .compiler import CompiledDocument, compile_document
+from .fallback import PypmmlScorer
 from .frame import Frame, Unsupported, full, kind_of, to_number_column, to_string_column
 from .outputs import OutputColumn, evaluate_outputs, labels_to_numbers
 
@@ -23,7 +24,7 @@ class PMMLEvaluator:
     def __init__(self, doc: PMMLDocument) -> None:
         self.doc = doc
         self._compiled: CompiledDocument | None = None
-        self._fallback: Any = None
+        self._fallback: PypmmlScorer | None = None
         try:
             self._compiled = compile_document(doc)
             self.engine = "mmds"
@@ -34,9 +35,7 @@ class PMMLEvaluator:
                 PMMLFallbackWarning,
                 stacklevel=2,
             )
-            from pypmml import Model
-
-            self._fallback = Model.fromString(doc.to_string())
+            self._fallback = PypmmlScorer(doc.to_string())
             self.engine = "pypmml"
 
     @property
@@ -44,14 +43,14 @@ class PMMLEvaluator:
         """Names of the columns predict() returns."""
         if self._compiled is not None:
             return [c.name for c in self._compiled.outputs]
-        return list(self._fallback.outputNames)
+        assert self._fallback is not None
+        return self._fallback.output_names
 
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Score every row of df; one column per output field."""
         if self._compiled is None:
-            result = self._fallback.predict(df.reset_index(drop=True))
-            result.index = df.index
-            return result
+            assert self._fallback is not None
+            return self._fallback.predict(df)
         compiled = self._compiled
         frame = Frame(len(df))
         for name, data_field in compiled.inputs.items():

@@ -58,11 +58,10 @@ def _cast(expr: Expr, kind: Kind) -> Expr:
         return Expr("num", to_num)
 
     def to_str(frame: Frame) -> np.ndarray:
-        values = inner(frame)
-        missing = np.isnan(values)
-        out = np.array([_format_number(v) for v in values.tolist()], dtype=object)
-        out[missing] = None
-        return out
+        # Format each distinct number once.
+        codes, uniques = pd.factorize(inner(frame), use_na_sentinel=True)
+        texts = np.array([_format_number(float(u)) for u in uniques] + [None], dtype=object)
+        return texts[codes]
 
     return Expr("str", to_str)
 
