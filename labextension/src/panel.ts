@@ -290,7 +290,8 @@ export class MMDSPanel extends Widget {
       const page = await api.searchVersions(this.search);
       this.showError(null);
       this.renderPage(page);
-      this.status.textContent = `${page.total} version${page.total === 1 ? '' : 's'}`;
+      const more = page.total_exact ? '' : '+';
+      this.status.textContent = `${page.total.toLocaleString('en-US')}${more} version${page.total === 1 ? '' : 's'}`;
     } catch (error) {
       this.showError(error);
       this.status.textContent = '';
@@ -313,7 +314,12 @@ export class MMDSPanel extends Widget {
     for (const row of page.items) {
       this.list.appendChild(this.renderRow(row));
     }
-    const info = pageInfo(page.offset, page.items.length, page.total);
+    const info = pageInfo(
+      page.offset,
+      page.items.length,
+      page.total,
+      page.total_exact
+    );
     this.pager.textContent = info.label;
     this.prevButton.disabled = !info.hasPrev;
     this.nextButton.disabled = !info.hasNext;

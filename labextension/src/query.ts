@@ -91,14 +91,18 @@ export function compareQuery(refs: string[]): string {
 export function pageInfo(
   offset: number,
   count: number,
-  total: number
+  total: number,
+  exact = true
 ): { label: string; hasPrev: boolean; hasNext: boolean } {
   const first = total === 0 ? 0 : offset + 1;
   const last = offset + count;
+  const of = exact
+    ? total.toLocaleString('en-US')
+    : `${total.toLocaleString('en-US')}+`;
   return {
-    label: `${first}–${last} of ${total}`,
+    label: `${first}–${last} of ${of}`,
     hasPrev: offset > 0,
-    hasNext: last < total
+    hasNext: last < total || !exact
   };
 }
 

@@ -54,6 +54,7 @@ export interface IVersionRow {
 export interface IVersionPage {
   items: IVersionRow[];
   total: number;
+  total_exact: boolean;
   limit: number;
   offset: number;
 }

@@ -21,6 +21,9 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_COMPARE = 20
 MAX_DEPTH = 10
+# Counting every match of a filtered search scans the whole table; past this many the panel
+# shows "1,000+" instead (the page itself is always exact).
+COUNT_CAP = 1_000
 # The metric shown next to a version in lists, by preference.
 HEADLINE = ("roc_auc", "accuracy", "f1", "r2", "rmse", "mae", "log_loss")
 ROW_KEYS = (
@@ -108,8 +111,25 @@ def list_versions(
         offset=offset,
     )
     items = [version_row(r) for r in registry.store.find(query)]
-    total = registry.store.count(query)
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    if len(items) < limit and (items or offset == 0):
+        total, exact = offset + len(items), True  # the last page: no count needed
+    else:
+        total, exact = capped_count(registry, query, max(COUNT_CAP, offset + limit + 1))
+    return {"items": items, "total": total, "total_exact": exact, "limit": limit, "offset": offset}
+
+
+def capped_count(registry: Registry, query: Any, cap: int) -> tuple[int, bool]:
+    """(matches, exact): counting stops at ``cap`` matches when the store allows it."""
+    filtered = getattr(registry.store, "_filtered", None)
+    db = getattr(registry.store, "db", None)
+    if filtered is None or db is None:
+        return registry.store.count(query), True
+    from sqlalchemy import func, select
+
+    sub = filtered(query).limit(cap + 1).subquery()
+    with db.session() as s:
+        n = int(s.execute(select(func.count()).select_from(sub)).scalar_one())
+    return (cap, False) if n > cap else (n, True)
 
 
 def notebook_link(notebook: str | None, root_dir: str | None) -> str | None:

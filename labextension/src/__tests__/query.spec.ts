@@ -83,6 +83,11 @@ describe('pageInfo', () => {
       hasNext: false
     });
     expect(pageInfo(0, 0, 0).label).toBe('0–0 of 0');
+    expect(pageInfo(0, 25, 1000, false)).toEqual({
+      label: '1–25 of 1,000+',
+      hasPrev: false,
+      hasNext: true
+    });
   });
 });
 
