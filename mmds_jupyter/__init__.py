@@ -21,6 +21,7 @@ from .errors import (
     UntrustedArtifact,
 )
 from .registry import Registry
+from .scheduler.default import DefaultJobs
 
 try:
     __version__ = _pkg_version("mmds-jupyter")
@@ -145,6 +146,18 @@ class _ScoringTests:
 
 scoring_test = _ScoringTests()
 
+jobs = DefaultJobs()
+
+
+def export_pmml(ref: str, path: str | None = None) -> bytes:
+    """Write a version's model as PMML 4.4; see :meth:`Registry.export_pmml`."""
+    return default_registry().export_pmml(ref, path)
+
+
+def import_pmml(source: Any, name: str, project: str = "default", **kwargs: Any) -> Version:
+    """Register a PMML file as a version; see :meth:`Registry.import_pmml`."""
+    return default_registry().import_pmml(source, name, project, **kwargs)
+
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mmds_jupyter`` registers the ``%mmds`` magics."""
@@ -169,8 +182,11 @@ __all__ = [
     "contract",
     "connect",
     "events",
+    "export_pmml",
     "find",
     "get",
+    "jobs",
+    "import_pmml",
     "lineage",
     "load",
     "default_registry",

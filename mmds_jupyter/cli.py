@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import cli_jobs
 from .errors import MMDSError
 from .search import glue_descending
 
@@ -197,6 +198,19 @@ def cmd_test(args: argparse.Namespace) -> None:
         raise SystemExit(3)
 
 
+def cmd_pmml_export(args: argparse.Namespace) -> None:
+    data = _registry(args).export_pmml(args.ref, args.output)
+    print(f"Wrote {args.output} ({len(data):,} bytes of PMML 4.4).")
+
+
+def cmd_pmml_import(args: argparse.Namespace) -> None:
+    v = _registry(args).import_pmml(args.file, args.name, args.project)
+    if args.json:
+        _print_json(version_dict(v))
+    else:
+        print(f"Imported {args.file} as {v.ref} ({v.estimator_class}, task {v.task}).")
+
+
 def cmd_compare(args: argparse.Namespace) -> None:
     cmp = _registry(args).compare(*args.refs)
     if args.html:
@@ -357,10 +371,24 @@ def parser() -> argparse.ArgumentParser:
     te.add_argument("--json", action="store_true")
     te.set_defaults(func=cmd_test)
 
+    pm = sub.add_parser("pmml", help="PMML export and import.")
+    pmsub = pm.add_subparsers(dest="pmml_command", required=True)
+    pe = pmsub.add_parser("export", help="Write a version's model as PMML 4.4.")
+    pe.add_argument("ref")
+    pe.add_argument("-o", "--output", required=True)
+    pe.set_defaults(func=cmd_pmml_export)
+    pi = pmsub.add_parser("import", help="Register a PMML file as a version.")
+    pi.add_argument("file")
+    pi.add_argument("--name", required=True)
+    pi.add_argument("--project", default="default")
+    pi.add_argument("--json", action="store_true")
+    pi.set_defaults(func=cmd_pmml_import)
+
     db = sub.add_parser("db", help="Database maintenance.")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", help="Create or upgrade the schema.")
     up.set_defaults(func=cmd_db_upgrade)
+    cli_jobs.add_commands(sub)
     return p
 
 

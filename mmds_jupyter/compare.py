@@ -14,13 +14,16 @@ SECTIONS = ("metrics", "slice metrics", "params", "features", "model")
 
 
 def _same(values: list[Any]) -> bool:
-    def norm(v: Any) -> Any:
-        if isinstance(v, float) and math.isnan(v):
-            return "nan"
-        return v
+    """Equal, with floats compared to 1e-9 relative (the same model via two paths agrees)."""
 
-    first = norm(values[0])
-    return all(norm(v) == first for v in values[1:])
+    def close(a: Any, b: Any) -> bool:
+        if isinstance(a, float) and isinstance(b, float):
+            return (math.isnan(a) and math.isnan(b)) or math.isclose(
+                a, b, rel_tol=1e-9, abs_tol=1e-12
+            )
+        return bool(a == b)
+
+    return all(close(values[0], v) for v in values[1:])
 
 
 class Comparison:

@@ -554,6 +554,20 @@ class Registry:
 
         return run(self, ref, name=name)
 
+    def export_pmml(self, ref: str | Version, path: str | None = None) -> bytes:
+        """Write a version's model as PMML 4.4 (recorded as a file of the version)."""
+        from .pmml.registry_io import export_pmml
+
+        return export_pmml(self, ref, path)
+
+    def import_pmml(
+        self, source: Any, name: str, project: str = "default", **kwargs: Any
+    ) -> Version:
+        """Register a PMML file from any producer as a version (framework ``pmml``)."""
+        from .pmml.registry_io import import_pmml
+
+        return import_pmml(self, source, name, project, **kwargs)
+
     def scoring_test_results(self, ref: str | Version, limit: int = 20) -> pd.DataFrame:
         version = ref if isinstance(ref, Version) else self.get(ref)
         return pd.DataFrame(self.scoring.results(version.id, limit=limit))

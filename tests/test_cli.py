@@ -89,8 +89,11 @@ def test_show_compare_lineage_events(populated, tmp_path):
 def test_alias_stage_and_db_upgrade(populated):
     assert "risk/churn@best -> risk/churn:1" in mmds(populated, "alias", "churn:1", "best").stdout
     assert "production" in mmds(populated, "stage", "churn:1", "production").stdout
+    from mmds_jupyter.store.db import Database
+
+    head = Database(populated[0]).head()
     out = mmds(populated, "db", "upgrade").stdout
-    assert "0001 -> 0001" in out
+    assert f"{head} -> {head}" in out
 
 
 def test_errors_are_one_clear_line(populated):
@@ -110,7 +113,9 @@ def test_db_upgrade_on_empty_database(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "empty -> 0001" in proc.stdout
+    from mmds_jupyter.store.db import Database
+
+    assert f"empty -> {Database(url).head()}" in proc.stdout
 
 
 def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):

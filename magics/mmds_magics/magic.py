@@ -43,6 +43,8 @@ class MMDSMagics(Magics, Configurable):
           score REF --data VAR [--key COL] [--production] [--as VAR]
                               check data against the contract and score it
           test REF [--name N] run the version's scoring tests
+          export-pmml REF PATH                 write the model as PMML 4.4
+          import-pmml PATH --name N [--project P] [--test X y]   register a PMML file
         """
         words = line.strip().split(None, 1)
         if not words:

@@ -60,6 +60,11 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
                 "trusted=True (or --trusted) only if you trust whoever wrote it."
             )
         return pickle.loads(data)  # noqa: S301 - guarded by the explicit trust flag above
+    if fmt == "pmml":
+        # Parsed with defusedxml and evaluated by MMDS: nothing in the file runs as code.
+        from ..pmml.adapter import PMMLModel
+
+        return PMMLModel(data)
     if fmt != "skops":
         raise InvalidInput(f"{label} has unknown format {fmt!r}.")
     import skops.io as sio

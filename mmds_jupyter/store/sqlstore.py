@@ -27,6 +27,7 @@ from .tables import (
     ModelRow,
     ProjectRow,
     TagRow,
+    VersionFileRow,
     VersionRow,
 )
 
@@ -396,6 +397,53 @@ class SqlStore(Store):
                 {"stage": stage, "reason": reason},
             )
             return self._load_versions(s, [vid])[0]
+
+    def add_version_file(
+        self,
+        version_id: int,
+        kind: str,
+        sha256: str,
+        actor: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a file made from a version (e.g. its PMML export) with an event."""
+        with self.db.session(write=True) as s:
+            s.add(
+                VersionFileRow(
+                    version_id=version_id,
+                    kind=kind,
+                    artifact_sha256=sha256,
+                    created_at=_now(),
+                    actor=actor,
+                )
+            )
+            s.flush()
+            append_event(
+                s,
+                actor,
+                f"version.export_{kind}",
+                "version",
+                self._refs(s, [version_id])[version_id],
+                None,
+                {"artifact_sha256": sha256, **(detail or {})},
+            )
+
+    def version_files(self, version_id: int) -> list[dict[str, Any]]:
+        with self.db.session() as s:
+            rows = s.execute(
+                select(VersionFileRow)
+                .where(VersionFileRow.version_id == version_id)
+                .order_by(VersionFileRow.id)
+            ).scalars()
+            return [
+                {
+                    "kind": r.kind,
+                    "artifact_sha256": r.artifact_sha256,
+                    "created_at": utc(r.created_at),
+                    "actor": r.actor,
+                }
+                for r in rows
+            ]
 
     # -- reads ---------------------------------------------------------------------------------
 

@@ -221,3 +221,13 @@ class ScoringTestResultRow(Base):
     duration_s: Mapped[float] = mapped_column(Float)
     ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(200))
+
+
+class VersionFileRow(Base):
+    __tablename__ = "version_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any
 
 from . import (
     alias,
@@ -12,6 +12,8 @@ from . import (
     lineage,
     listing,
     load,
+    pmml,
+    schedule,
     score,
     show,
     stage,
@@ -19,7 +21,7 @@ from . import (
     track,
 )
 
-COMMANDS: dict[str, ModuleType] = {
+COMMANDS: dict[str, Any] = {
     "track": track,
     "list": listing,
     "show": show,
@@ -32,4 +34,7 @@ COMMANDS: dict[str, ModuleType] = {
     "score": score,
     "contract": contract,
     "test": test,
+    "export-pmml": pmml.Export,
+    "import-pmml": pmml.Import,
+    "schedule": schedule,
 }

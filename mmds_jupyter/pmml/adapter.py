@@ -1,0 +1,109 @@
+"""A PMML document dressed as a scikit-learn estimator, so imported versions score like any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .describe import describe
+from .evaluate import PMMLEvaluator
+from .loader import load_pmml
+
+NUMERIC_TYPES = {"double", "float", "integer"}
+PANDAS_DTYPES = {
+    "double": "float64",
+    "float": "float64",
+    "integer": "int64",
+    "boolean": "bool",
+    "string": "object",
+}
+
+
+def _typed(values: list[str], data_type: str | None) -> list[Any]:
+    """PMML values are text; give classes the target's type (``1``, not ``"1"``)."""
+    if data_type == "integer":
+        return [int(float(v)) for v in values]
+    if data_type in ("double", "float"):
+        return [float(v) for v in values]
+    return list(values)
+
+
+class PMMLModel:
+    """``predict``/``predict_proba`` over MMDS's vectorised PMML evaluator."""
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+        self.document = load_pmml(raw)
+        self.info = describe(self.document)
+        self.evaluator = PMMLEvaluator(self.document)
+        self.feature_names_in_ = np.asarray([i["name"] for i in self.info["inputs"]], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        target_type = None
+        fields = {f.get("name"): f for f in self.document.data_dictionary.iter("DataField")}
+        if self.info["target"] in fields:
+            target_type = fields[self.info["target"]].get("dataType")
+        self.is_classifier = self.info["function_name"] == "classification"
+        self.classes_ = (
+            np.asarray(_typed(self.info["classes"] or [], target_type))
+            if self.is_classifier
+            else None
+        )
+        self._target_type = target_type
+
+    @property
+    def task(self) -> str:
+        if not self.is_classifier:
+            return "regression"
+        return (
+            "binary"
+            if len(self.classes_ if self.classes_ is not None else []) == 2
+            else "multiclass"
+        )
+
+    def _outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        return self.evaluator.predict(pd.DataFrame(X, columns=list(self.feature_names_in_)))
+
+    def _column(self, out: pd.DataFrame, feature: str, value: str | None = None) -> str | None:
+        for o in self.info["outputs"]:
+            if o["feature"] == feature and (value is None or o["value"] == value):
+                return o["name"] if o["name"] in out.columns else None
+        if feature == "probability" and f"probability({value})" in out.columns:
+            return f"probability({value})"
+        if feature == "predictedValue":
+            guess = f"predicted_{self.info['target']}"
+            return guess if guess in out.columns else None
+        return None
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Class probabilities in the order of ``classes_``."""
+        out = self._outputs(X)
+        cols = []
+        for raw in self.info["classes"] or []:
+            col = self._column(out, "probability", raw)
+            if col is None:
+                raise ValueError(f"The PMML model has no probability output for class {raw!r}.")
+            cols.append(col)
+        return out[cols].to_numpy(dtype="float64")
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The predicted value (class or number)."""
+        out = self._outputs(X)
+        col = self._column(out, "predictedValue")
+        if col is not None:
+            values = out[col].to_numpy()
+            if self.is_classifier:
+                return np.asarray(
+                    _typed([str(v) for v in values], self._target_type)
+                    if self._target_type in NUMERIC_TYPES
+                    else values
+                )
+            return values.astype("float64")
+        if self.is_classifier:
+            assert self.classes_ is not None
+            return self.classes_.take(np.argmax(self.predict_proba(X), axis=1))
+        raise ValueError("The PMML model has no predicted-value output.")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return dict(self.info["params"])
