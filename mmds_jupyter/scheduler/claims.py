@@ -61,20 +61,27 @@ def claim_due(db: Database, grace_s: float, actor: str, now: datetime | None = N
     been scheduled, inserts the run and moves the mark on. The UNIQUE (job_id, scheduled_for)
     key makes a second insert of the same occurrence fail even if the lock were bypassed.
     """
+    now = now or now_utc()
     with db.session() as s:
-        job_ids = (
-            s.execute(
-                select(JobRow.id).where(JobRow.paused.is_(False), JobRow.schedule.is_not(None))
-            )
+        jobs = (
+            s.execute(select(JobRow).where(JobRow.paused.is_(False), JobRow.schedule.is_not(None)))
             .scalars()
             .all()
         )
+        # A lock-free first look, so that a tick with nothing due takes no write lock.
+        due = [j.id for j in jobs if _has_due(j, now)]
     claimed = []
-    for job_id in job_ids:
-        run_id = _claim_job(db, job_id, grace_s, actor, now or now_utc())
+    for job_id in due:
+        run_id = _claim_job(db, job_id, grace_s, actor, now)
         if run_id is not None:
             claimed.append(run_id)
     return claimed
+
+
+def _has_due(job: JobRow, now: datetime) -> bool:
+    schedule = schedule_of(job)
+    latest = schedule.latest_at_or_before(now) if schedule else None
+    return latest is not None and latest > utc(job.scheduled_until)
 
 
 def _claim_job(db: Database, job_id: int, grace_s: float, actor: str, now: datetime) -> int | None:

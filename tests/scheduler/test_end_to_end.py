@@ -149,8 +149,9 @@ def test_killed_scheduler_run_is_retried_once(setup, tmp_path):
     assert done.attempt == 2 and done.history[0]["ename"] == "SchedulerLost"
     assert len(runs_of(sched, "sleepy")) == 1
     assert [line["run_id"] for line in read_lines(out / "scored.jsonl")] == [run.id]
-    actions = list(reg.events(limit=None)["action"])[::-1]
-    assert actions[-4:] == ["run.started", "run.retrying", "run.started", "run.succeeded"]
+    events = reg.events(limit=None)[::-1]
+    actions = list(events[events["object_ref"] == f"run:{run.id}"]["action"])
+    assert actions == ["run.started", "run.retrying", "run.started", "run.succeeded"], events
 
 
 def _alive(pid: int) -> bool:

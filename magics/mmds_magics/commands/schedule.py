@@ -39,6 +39,8 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     from mmds_jupyter.scheduler import Scheduler
 
     a = parse(spec, line)
+    # IPython's splitter keeps the quotes that a cron expression with spaces needs.
+    cron = a.cron.strip("'\"") if a.cron else None
     params: dict[str, str] = {}
     for pair in a.param or []:
         key, sep, value = pair.partition("=")
@@ -48,7 +50,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     job = Scheduler(default_registry()).create(
         a.name,
         a.notebook,
-        cron=a.cron,
+        cron=cron,
         every=a.every,
         parameters=params,
         timezone=a.tz,

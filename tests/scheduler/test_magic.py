@@ -1,0 +1,52 @@
+"""``%mmds schedule`` and ``mmds.jobs`` in a real IPython shell, as a notebook user types them."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+import mmds_jupyter
+
+from .conftest import fit_model
+
+
+@pytest.fixture
+def ip(tmp_path, root, monkeypatch):
+    monkeypatch.setenv("MMDS_ROOT_DIR", str(root))
+    mmds_jupyter.connect(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path), actor="sam")
+    mmds_jupyter.track(fit_model(0), name="churn")
+    mmds_jupyter.alias("churn:1", "champion")
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "mmds_jupyter")
+    yield shell
+    shell.reset()
+    mmds_jupyter.default_registry().close()
+
+
+def test_schedule_magic_creates_a_job(ip, capsys):
+    job = ip.run_line_magic(
+        "mmds", "schedule nightly score.ipynb --cron '0 2 * * *' -p model_ref=churn@champion "
+        "-p sleep_s=2 --retries 1"
+    )  # fmt: skip
+    assert "Scheduled nightly" in capsys.readouterr().out
+    assert job.parameters == {"model_ref": "churn@champion", "sleep_s": 2.0}
+    assert [j.name for j in mmds_jupyter.jobs.list()] == ["nightly"]
+    run = mmds_jupyter.jobs.run_now("nightly")
+    assert [r.id for r in mmds_jupyter.jobs.runs(job="nightly")] == [run.id]
+
+
+@pytest.mark.parametrize(
+    "line, match",
+    [
+        ("schedule x score.ipynb --cron 'every day'", "not a valid cron"),
+        ("schedule x score.ipynb --every 1h -p nope=1", "does not declare"),
+        ("schedule x score.ipynb --every 1h -p model_ref=churn@gold", "no alias 'gold'"),
+        ("schedule x ../elsewhere.ipynb --every 1h", "outside the allowed folder"),
+        ("schedule x no_parameters.ipynb --every 1h", "tagged 'parameters'"),
+    ],
+)
+def test_schedule_magic_refusals_are_usage_errors(ip, line, match):
+    with pytest.raises(UsageError, match=match):
+        ip.run_line_magic("mmds", line)
+    assert mmds_jupyter.jobs.list() == []
