@@ -355,8 +355,15 @@ class Client:
     def __call__(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body)
         headers = {**self.headers, "Content-Type": "application/json"}
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server dropped an idle keep-alive connection (uvicorn does after 5 s).
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
         payload = resp.read()
         if resp.status != 200:
             raise RuntimeError(f"{method} {path} -> {resp.status}: {payload[:300]!r}")
@@ -561,7 +568,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             for r in runs
         ]
         assert want == got, "MMDS and MLflow disagree on the search result"
-        print(f"search matches {page['total']:,} versions; both return the same newest {PAGE}")
+        print(
+            f"search matches {page['total']:,}{'' if page['total_exact'] else '+'} versions; "
+            f"both return the same newest {PAGE}"
+        )
         for name, (mmds_fn, mlflow_fn) in calls.items():
             results[name] = {
                 "mmds": latency(mmds_fn, args.requests),
