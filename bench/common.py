@@ -24,16 +24,18 @@ from typing import Any
 
 def offline_mlflow_env(tracking_uri: str) -> None:
     """Point MLflow at a local SQLite store and switch off everything that could go online."""
-    os.environ.update({
-        "MLFLOW_TRACKING_URI": tracking_uri,
-        "MLFLOW_REGISTRY_URI": tracking_uri,
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "DO_NOT_TRACK": "true",
-        "MLFLOW_ENABLE_ASYNC_LOGGING": "false",
-        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
-        "MLFLOW_CONFIGURE_LOGGING": "false",
-        "GIT_PYTHON_REFRESH": "quiet",
-    })
+    os.environ.update(
+        {
+            "MLFLOW_TRACKING_URI": tracking_uri,
+            "MLFLOW_REGISTRY_URI": tracking_uri,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            "MLFLOW_ENABLE_ASYNC_LOGGING": "false",
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+            "MLFLOW_CONFIGURE_LOGGING": "false",
+            "GIT_PYTHON_REFRESH": "quiet",
+        }
+    )
 
 
 def quiet() -> None:
@@ -47,8 +49,7 @@ def memory_tmpdir(min_free_bytes: int = 2 << 30) -> str | None:
     """/dev/shm when it is a roomy RAM disk, else None (the system's temporary directory)."""
     shm = Path("/dev/shm")
     try:
-        return str(shm) if shm.is_dir() and shutil.disk_usage(shm).free >= min_free_bytes \
-            else None
+        return str(shm) if shm.is_dir() and shutil.disk_usage(shm).free >= min_free_bytes else None
     except OSError:
         return None
 
@@ -84,8 +85,12 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(samples), "p90": percentile(samples, 90),
-            "min": min(samples), "n": len(samples)}
+    return {
+        "median": statistics.median(samples),
+        "p90": percentile(samples, 90),
+        "min": min(samples),
+        "n": len(samples),
+    }
 
 
 def fmt_s(seconds: float) -> str:
@@ -101,8 +106,10 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), sep, *(line(r) for r in rows)])
@@ -113,12 +120,15 @@ def machine_line() -> str:
     import sklearn
     import sqlalchemy
 
-    return (f"Python {sys.version.split()[0]} on {platform.platform()}, {os.cpu_count()} CPUs; "
-            f"scikit-learn {sklearn.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-            f"MLflow {mlflow.__version__}")
+    return (
+        f"Python {sys.version.split()[0]} on {platform.platform()}, {os.cpu_count()} CPUs; "
+        f"scikit-learn {sklearn.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
+        f"MLflow {mlflow.__version__}"
+    )
 
 
 def verdict(ratio: float, target: float, what: str) -> str:
     status = "MET" if ratio >= target else "MISSED"
-    return f"Target: MMDS at least {target:g}x faster than MLflow on {what}: " \
-           f"{ratio:.1f}x -> {status}"
+    return (
+        f"Target: MMDS at least {target:g}x faster than MLflow on {what}: {ratio:.1f}x -> {status}"
+    )

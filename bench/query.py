@@ -51,10 +51,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reps", type=int, default=15, help="repetitions of the top-50 queries (15)")
     p.add_argument("--reps-all", type=int, default=5, help="repetitions of the full list (5)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tmpdir", default=None,
-                   help="where to put both stores (default: /dev/shm when it has room, else the "
-                   "system temporary directory); only the loading, which is not what is "
-                   "compared, depends much on it")
+    p.add_argument(
+        "--tmpdir",
+        default=None,
+        help="where to put both stores (default: /dev/shm when it has room, else the "
+        "system temporary directory); only the loading, which is not what is "
+        "compared, depends much on it",
+    )
     return p.parse_args(argv)
 
 
@@ -95,8 +98,15 @@ def fake_versions(args: argparse.Namespace) -> list[dict[str, Any]]:
             "precision": rng.uniform(0.5, 0.99),
         }
         sliced = {k: min(1.0, max(0.0, v + rng.uniform(-0.1, 0.1))) for k, v in overall.items()}
-        out.append({"project": project, "model": model, "params": params,
-                    "metrics": overall, "slice_metrics": sliced})
+        out.append(
+            {
+                "project": project,
+                "model": model,
+                "params": params,
+                "metrics": overall,
+                "slice_metrics": sliced,
+            }
+        )
     return out
 
 
@@ -107,38 +117,56 @@ def load_mmds(registry: Any, versions: list[dict[str, Any]]) -> float:
 
     env = provenance.environment()
     cls = "sklearn.ensemble.RandomForestClassifier"
-    features = [{"name": f, "dtype": "float64", "used": True, "importance": 0.1}
-                for f in FEATURES]
+    features = [{"name": f, "dtype": "float64", "used": True, "importance": 0.1} for f in FEATURES]
     outputs = [{"name": "prediction", "kind": "label", "dtype": "int64", "values": [0, 1]}]
     t0 = time.perf_counter()
     for i, v in enumerate(versions):
-        metrics = [{"name": k, "value": x, "slice": None, "dataset": "test"}
-                   for k, x in v["metrics"].items()]
-        metrics += [{"name": k, "value": x, "slice": SLICE, "dataset": "test"}
-                    for k, x in v["slice_metrics"].items()]
-        registry.store.create_version(NewVersion(
-            project=v["project"], name=v["model"], framework="sklearn", estimator_class=cls,
-            task="binary", author="bench", params=v["params"],
-            steps={"name": "model", "class": cls}, features=features, outputs=outputs,
-            metrics=metrics, provenance={"notebook": None, "user": "bench", "n": i},
-            environment=env, artifact_sha256=None, artifact_format=None,
-        ))
+        metrics = [
+            {"name": k, "value": x, "slice": None, "dataset": "test"}
+            for k, x in v["metrics"].items()
+        ]
+        metrics += [
+            {"name": k, "value": x, "slice": SLICE, "dataset": "test"}
+            for k, x in v["slice_metrics"].items()
+        ]
+        registry.store.create_version(
+            NewVersion(
+                project=v["project"],
+                name=v["model"],
+                framework="sklearn",
+                estimator_class=cls,
+                task="binary",
+                author="bench",
+                params=v["params"],
+                steps={"name": "model", "class": cls},
+                features=features,
+                outputs=outputs,
+                metrics=metrics,
+                provenance={"notebook": None, "user": "bench", "n": i},
+                environment=env,
+                artifact_sha256=None,
+                artifact_format=None,
+            )
+        )
     return time.perf_counter() - t0
 
 
-def load_mlflow(client: Any, experiment_ids: dict[str, str],
-                versions: list[dict[str, Any]]) -> float:
+def load_mlflow(
+    client: Any, experiment_ids: dict[str, str], versions: list[dict[str, Any]]
+) -> float:
     """Create one run per version and log its params and metrics in one log_batch call."""
     from mlflow.entities import Metric, Param
 
     t0 = time.perf_counter()
     for v in versions:
-        run = client.create_run(experiment_ids[v["project"]], run_name=v["model"],
-                                tags={"model": v["model"]})
+        run = client.create_run(
+            experiment_ids[v["project"]], run_name=v["model"], tags={"model": v["model"]}
+        )
         ts = int(time.time() * 1000)
         metrics = [Metric(k, x, ts, 0) for k, x in v["metrics"].items()]
-        metrics += [Metric(MLFLOW_SLICE_PREFIX + k, x, ts, 0)
-                    for k, x in v["slice_metrics"].items()]
+        metrics += [
+            Metric(MLFLOW_SLICE_PREFIX + k, x, ts, 0) for k, x in v["slice_metrics"].items()
+        ]
         params = [Param(k, str(x)) for k, x in v["params"].items()]
         client.log_batch(run.info.run_id, metrics=metrics, params=params)
     return time.perf_counter() - t0
@@ -164,35 +192,46 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     print(common.machine_line())
     print(f"Stores under {tmp}")
     versions = fake_versions(args)
-    registry = Registry(url=f"sqlite:///{tmp / 'mmds' / 'mmds.db'}", home=str(tmp / "mmds"),
-                        actor="bench")
+    registry = Registry(
+        url=f"sqlite:///{tmp / 'mmds' / 'mmds.db'}", home=str(tmp / "mmds"), actor="bench"
+    )
     client = MlflowClient()
     projects = sorted({v["project"] for v in versions})
     experiment_ids = {
         p: client.create_experiment(p, artifact_location=(tmp / "mlflow" / "art" / p).as_uri())
         for p in projects
     }
-    print(f"Loading {len(versions):,} versions ({len(projects)} projects x {args.models} models; "
-          f"20 params, {len(METRICS)} metrics + {len(METRICS)} on slice {SLICE} each)...",
-          flush=True)
+    print(
+        f"Loading {len(versions):,} versions ({len(projects)} projects x {args.models} models; "
+        f"20 params, {len(METRICS)} metrics + {len(METRICS)} on slice {SLICE} each)...",
+        flush=True,
+    )
     t_mmds = load_mmds(registry, versions)
-    print(f"  MMDS   create_version:        {t_mmds:7.1f} s "
-          f"({len(versions) / t_mmds:,.0f} versions/s)", flush=True)
+    print(
+        f"  MMDS   create_version:        {t_mmds:7.1f} s "
+        f"({len(versions) / t_mmds:,.0f} versions/s)",
+        flush=True,
+    )
     t_mlf = load_mlflow(client, experiment_ids, versions)
-    print(f"  MLflow create_run+log_batch:  {t_mlf:7.1f} s "
-          f"({len(versions) / t_mlf:,.0f} runs/s)", flush=True)
+    print(
+        f"  MLflow create_run+log_batch:  {t_mlf:7.1f} s ({len(versions) / t_mlf:,.0f} runs/s)",
+        flush=True,
+    )
 
     project = projects[0]
     exp = experiment_ids[project]
     page = SEARCH_MAX_RESULTS_THRESHOLD
 
     def mmds_top() -> Any:
-        return registry.find(project=project, where="roc_auc>0.7", order_by="-roc_auc",
-                             limit=50)
+        return registry.find(project=project, where="roc_auc>0.7", order_by="-roc_auc", limit=50)
 
     def mlflow_top() -> Any:
-        return client.search_runs(experiment_ids=[exp], filter_string="metrics.roc_auc > 0.7",
-                                  order_by=["metrics.roc_auc DESC"], max_results=50)
+        return client.search_runs(
+            experiment_ids=[exp],
+            filter_string="metrics.roc_auc > 0.7",
+            order_by=["metrics.roc_auc DESC"],
+            max_results=50,
+        )
 
     def mmds_all() -> Any:
         return registry.find()
@@ -201,8 +240,9 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         runs: list[Any] = []
         token = None
         while True:
-            got = client.search_runs(experiment_ids=list(experiment_ids.values()),
-                                     max_results=page, page_token=token)
+            got = client.search_runs(
+                experiment_ids=list(experiment_ids.values()), max_results=page, page_token=token
+            )
             runs.extend(got)
             token = got.token
             if not token:
@@ -211,36 +251,54 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     slice_col = f"metrics.`{MLFLOW_SLICE_PREFIX}roc_auc`"
 
     def mmds_slice() -> Any:
-        return registry.find(project=project, slice=SLICE, where="roc_auc>0.7",
-                             order_by="-roc_auc", limit=50)
+        return registry.find(
+            project=project, slice=SLICE, where="roc_auc>0.7", order_by="-roc_auc", limit=50
+        )
 
     def mlflow_slice() -> Any:
-        return client.search_runs(experiment_ids=[exp], filter_string=f"{slice_col} > 0.7",
-                                  order_by=[f"{slice_col} DESC"], max_results=50)
+        return client.search_runs(
+            experiment_ids=[exp],
+            filter_string=f"{slice_col} > 0.7",
+            order_by=[f"{slice_col} DESC"],
+            max_results=50,
+        )
 
     # The same data went into both, so the answers must agree before timing them.
-    expected = sorted((v["metrics"]["roc_auc"] for v in versions
-                       if v["project"] == project and v["metrics"]["roc_auc"] > 0.7),
-                      reverse=True)[:50]
+    expected = sorted(
+        (
+            v["metrics"]["roc_auc"]
+            for v in versions
+            if v["project"] == project and v["metrics"]["roc_auc"] > 0.7
+        ),
+        reverse=True,
+    )[:50]
     assert [round(x, 9) for x in mmds_top()["roc_auc"]] == [round(x, 9) for x in expected]
-    assert [round(r.data.metrics["roc_auc"], 9) for r in mlflow_top()] == \
-        [round(x, 9) for x in expected]
-    expected_slice = sorted((v["slice_metrics"]["roc_auc"] for v in versions
-                             if v["project"] == project and v["slice_metrics"]["roc_auc"] > 0.7),
-                            reverse=True)[:50]
+    assert [round(r.data.metrics["roc_auc"], 9) for r in mlflow_top()] == [
+        round(x, 9) for x in expected
+    ]
+    expected_slice = sorted(
+        (
+            v["slice_metrics"]["roc_auc"]
+            for v in versions
+            if v["project"] == project and v["slice_metrics"]["roc_auc"] > 0.7
+        ),
+        reverse=True,
+    )[:50]
     assert [round(x, 9) for x in mmds_slice()["roc_auc"]] == [round(x, 9) for x in expected_slice]
-    assert [round(r.data.metrics[MLFLOW_SLICE_PREFIX + "roc_auc"], 9) for r in mlflow_slice()] \
-        == [round(x, 9) for x in expected_slice]
+    assert [round(r.data.metrics[MLFLOW_SLICE_PREFIX + "roc_auc"], 9) for r in mlflow_slice()] == [
+        round(x, 9) for x in expected_slice
+    ]
     assert len(mmds_all()) == len(versions) and len(mlflow_all()) == len(versions)
 
     cases = [
         ("(a) top-50, roc_auc>0.7, by -roc_auc", mmds_top, mlflow_top, args.reps, "(a) top-50"),
-        (f"(b) list all {len(versions):,}", mmds_all, mlflow_all, args.reps_all,
-         "(b) list all"),
+        (f"(b) list all {len(versions):,}", mmds_all, mlflow_all, args.reps_all, "(b) list all"),
         ("(c) (a) on slice country=US [info]", mmds_slice, mlflow_slice, args.reps, None),
     ]
-    print(f"Timing (median of repetitions, interleaved; MLflow pages of up to {page:,} runs):",
-          flush=True)
+    print(
+        f"Timing (median of repetitions, interleaved; MLflow pages of up to {page:,} runs):",
+        flush=True,
+    )
     results = []
     for label, f_mmds, f_mlf, reps, _ in cases:
         f_mmds(), f_mlf()  # warm-up
@@ -248,20 +306,35 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         tl: list[float] = []
         for i in range(reps):
             pair = [(f_mmds, tm), (f_mlf, tl)]
-            for fn, acc in (pair if i % 2 == 0 else pair[::-1]):
+            for fn, acc in pair if i % 2 == 0 else pair[::-1]:
                 acc.append(common.timed(fn)[0])
         sm, sl = common.summary(tm), common.summary(tl)
         results.append((label, sm, sl))
-        print(f"  {label}: MMDS {common.fmt_s(sm['median'])} s, "
-              f"MLflow {common.fmt_s(sl['median'])} s ({reps} reps)", flush=True)
+        print(
+            f"  {label}: MMDS {common.fmt_s(sm['median'])} s, "
+            f"MLflow {common.fmt_s(sl['median'])} s ({reps} reps)",
+            flush=True,
+        )
     registry.close()
 
-    rows = [[label, common.fmt_s(sm["median"]), common.fmt_s(sm["p90"]),
-             common.fmt_s(sl["median"]), common.fmt_s(sl["p90"]),
-             f"{sl['median'] / sm['median']:.1f}x"] for label, sm, sl in results]
+    rows = [
+        [
+            label,
+            common.fmt_s(sm["median"]),
+            common.fmt_s(sm["p90"]),
+            common.fmt_s(sl["median"]),
+            common.fmt_s(sl["p90"]),
+            f"{sl['median'] / sm['median']:.1f}x",
+        ]
+        for label, sm, sl in results
+    ]
     print()
-    print(common.table(["query", "MMDS med s", "MMDS p90 s", "MLflow med s", "MLflow p90 s",
-                        "MLflow/MMDS"], rows))
+    print(
+        common.table(
+            ["query", "MMDS med s", "MMDS p90 s", "MLflow med s", "MLflow p90 s", "MLflow/MMDS"],
+            rows,
+        )
+    )
     for (_label, sm, sl), case in zip(results, cases, strict=True):
         if case[4]:
             print(common.verdict(sl["median"] / sm["median"], TARGET, case[4]))

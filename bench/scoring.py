@@ -37,15 +37,19 @@ NUMERIC = ["tenure", "monthly_charges", "support_calls", "age"]
 
 def models() -> dict[str, Pipeline]:
     def pipe(model: object) -> Pipeline:
-        pre = ColumnTransformer([("num", StandardScaler(), NUMERIC),
-                                 ("cat", OneHotEncoder(handle_unknown="ignore"),
-                                  ["contract", "country"])])
+        pre = ColumnTransformer(
+            [
+                ("num", StandardScaler(), NUMERIC),
+                ("cat", OneHotEncoder(handle_unknown="ignore"), ["contract", "country"]),
+            ]
+        )
         return Pipeline([("pre", pre), ("model", model)])
 
     return {
         "logistic-regression pipeline": pipe(LogisticRegression(max_iter=2000)),
         "random forest (100 trees, depth 10)": pipe(
-            RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=1)),
+            RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=1)
+        ),
     }
 
 
@@ -67,16 +71,24 @@ def main(argv: list[str] | None = None) -> int:
         for label, model in models().items():
             model.fit(train[features], y)
             # The contract's observed domain covers the batch, so nothing is rejected.
-            v = reg.track(model, name=label.split()[0].replace("-", "_"),
-                          X_train=batch[features], y_train=np.zeros(len(batch), dtype=int))
+            v = reg.track(
+                model,
+                name=label.split()[0].replace("-", "_"),
+                X_train=batch[features],
+                y_train=np.zeros(len(batch), dtype=int),
+            )
             peer, ours = [], []
             for rep in range(args.reps + 1):
                 t0 = time.perf_counter()
                 proba = model.predict_proba(batch[features])
-                out = pd.DataFrame({"customer_id": batch["customer_id"],
-                                    "prediction": model.classes_.take(proba.argmax(axis=1)),
-                                    "probability(0)": proba[:, 0],
-                                    "probability(1)": proba[:, 1]})
+                out = pd.DataFrame(
+                    {
+                        "customer_id": batch["customer_id"],
+                        "prediction": model.classes_.take(proba.argmax(axis=1)),
+                        "probability(0)": proba[:, 0],
+                        "probability(1)": proba[:, 1],
+                    }
+                )
                 out.to_parquet(Path(tmp) / "peer.parquet", index=False)
                 t1 = time.perf_counter()
                 reg.score(v.ref, batch, mode="production", key="customer_id")
@@ -87,12 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             p50, m50 = statistics.median(peer), statistics.median(ours)
             overhead = m50 / p50 - 1
             worst = max(worst, overhead)
-            print(f"{label:<38}{args.rows / p50:>14,.0f}{args.rows / m50:>14,.0f}"
-                  f"{overhead:>9.0%}")
+            print(f"{label:<38}{args.rows / p50:>14,.0f}{args.rows / m50:>14,.0f}{overhead:>9.0%}")
         reg.close()
     verdict = "met" if worst <= TARGET_OVERHEAD else "MISSED"
-    print(f"\nTarget: MMDS overhead at most {TARGET_OVERHEAD:.0%} — {verdict} "
-          f"(worst {worst:.0%}).")
+    print(f"\nTarget: MMDS overhead at most {TARGET_OVERHEAD:.0%} — {verdict} (worst {worst:.0%}).")
     return 0
 
 

@@ -33,8 +33,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reps", type=int, default=15, help="timed repetitions per tool (15)")
     p.add_argument("--warmup", type=int, default=1, help="untimed warm-up runs per tool (1)")
     p.add_argument("--trees", type=int, default=100, help="trees in the forest (100)")
-    p.add_argument("--no-lean", action="store_true",
-                   help="skip the extra MLflow row that passes pip_requirements explicitly")
+    p.add_argument(
+        "--no-lean",
+        action="store_true",
+        help="skip the extra MLflow row that passes pip_requirements explicitly",
+    )
     return p.parse_args(argv)
 
 
@@ -61,17 +64,20 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from mmds_jupyter.registry import Registry
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0,
-                                                        stratify=y)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=0, stratify=y
+    )
     model = RandomForestClassifier(n_estimators=args.trees, random_state=0, n_jobs=1)
     model.fit(X_train, y_train)
 
-    registry = Registry(url=f"sqlite:///{tmp / 'mmds' / 'mmds.db'}", home=str(tmp / "mmds"),
-                        actor="bench")
+    registry = Registry(
+        url=f"sqlite:///{tmp / 'mmds' / 'mmds.db'}", home=str(tmp / "mmds"), actor="bench"
+    )
     registry.store.find(registry.query(limit=1))  # create the schema outside the timings
 
     experiment_id = mlflow.create_experiment(
-        "bench-track", artifact_location=(tmp / "mlflow" / "artifacts").as_uri())
+        "bench-track", artifact_location=(tmp / "mlflow" / "artifacts").as_uri()
+    )
     mlflow.set_experiment(experiment_id=experiment_id)
     # MLflow 3 names the logged model with ``name=``; MLflow 2 with ``artifact_path=``.
     import inspect
@@ -84,20 +90,29 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         log_kwargs["skops_trusted_types"] = ["sklearn.tree._tree.Tree"]
 
     def mmds_track() -> None:
-        registry.track(model, name="cancer_rf", project="bench", X_test=X_test, y_test=y_test,
-                       X_train=X_train, y_train=y_train)
+        registry.track(
+            model,
+            name="cancer_rf",
+            project="bench",
+            X_test=X_test,
+            y_test=y_test,
+            X_train=X_train,
+            y_train=y_train,
+        )
 
     def mlflow_run(**extra: object) -> None:
         with mlflow.start_run():
             mlflow.log_params(model.get_params())
             pred = model.predict(X_test)
             proba = model.predict_proba(X_test)
-            mlflow.log_metrics({
-                "accuracy": skm.accuracy_score(y_test, pred),
-                "f1": skm.f1_score(y_test, pred),
-                "roc_auc": skm.roc_auc_score(y_test, proba[:, 1]),
-                "log_loss": skm.log_loss(y_test, proba),
-            })
+            mlflow.log_metrics(
+                {
+                    "accuracy": skm.accuracy_score(y_test, pred),
+                    "f1": skm.f1_score(y_test, pred),
+                    "roc_auc": skm.roc_auc_score(y_test, proba[:, 1]),
+                    "log_loss": skm.log_loss(y_test, proba),
+                }
+            )
             mlflow.sklearn.log_model(model, **log_kwargs, **extra)
 
     # MLflow's default log_model infers the pip requirements by loading the model in a child
@@ -118,9 +133,12 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         del tools["MLflow-lean"]
     times: dict[str, list[float]] = {t: [] for t in tools}
     print(common.machine_line())
-    print(f"Tracking a {args.trees}-tree RandomForestClassifier (breast cancer, "
-          f"{len(X_train)} train / {len(X_test)} test rows): {args.warmup} warm-up + "
-          f"{args.reps} timed runs per tool, interleaved.", flush=True)
+    print(
+        f"Tracking a {args.trees}-tree RandomForestClassifier (breast cancer, "
+        f"{len(X_train)} train / {len(X_test)} test rows): {args.warmup} warm-up + "
+        f"{args.reps} timed runs per tool, interleaved.",
+        flush=True,
+    )
     for _ in range(args.warmup):
         for fn in tools.values():
             fn()
@@ -129,8 +147,11 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         for tool in order:
             seconds, _ = common.timed(tools[tool])
             times[tool].append(seconds)
-        print(f"  rep {i + 1:2d}/{args.reps}: "
-              + ", ".join(f"{t} {common.fmt_s(times[t][-1])} s" for t in tools), flush=True)
+        print(
+            f"  rep {i + 1:2d}/{args.reps}: "
+            + ", ".join(f"{t} {common.fmt_s(times[t][-1])} s" for t in tools),
+            flush=True,
+        )
 
     # Sanity checks: every call really wrote a version / a run with its metrics.
     n_versions = len(registry.find(project="bench"))
@@ -143,18 +164,28 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
 
     stats = {t: common.summary(xs) for t, xs in times.items()}
     base = stats["MMDS"]
-    rows = [[labels[t], common.fmt_s(st["median"]), common.fmt_s(st["p90"]),
-             f"{st['median'] / base['median']:.1f}x", f"{st['p90'] / base['p90']:.1f}x"]
-            for t, st in stats.items()]
+    rows = [
+        [
+            labels[t],
+            common.fmt_s(st["median"]),
+            common.fmt_s(st["p90"]),
+            f"{st['median'] / base['median']:.1f}x",
+            f"{st['p90'] / base['p90']:.1f}x",
+        ]
+        for t, st in stats.items()
+    ]
     print()
-    print(common.table(["tool", "median s", "p90 s", "ratio/MMDS (median)", "ratio/MMDS (p90)"],
-                       rows))
+    print(
+        common.table(["tool", "median s", "p90 s", "ratio/MMDS (median)", "ratio/MMDS (p90)"], rows)
+    )
     ratio = stats["MLflow"]["median"] / base["median"]
     print(common.verdict(ratio, TARGET, "track, MLflow with its defaults (median)"))
     if "MLflow-lean" in stats:
         lean = stats["MLflow-lean"]["median"] / base["median"]
-        print(f"Without MLflow's pip-requirements inference the ratio is {lean:.1f}x "
-              f"({'meets' if lean >= TARGET else 'below'} the {TARGET:g}x target).")
+        print(
+            f"Without MLflow's pip-requirements inference the ratio is {lean:.1f}x "
+            f"({'meets' if lean >= TARGET else 'below'} the {TARGET:g}x target)."
+        )
     return 0
 
 

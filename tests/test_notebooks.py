@@ -82,7 +82,8 @@ def test_train_then_compare_notebooks(tmp_path, monkeypatch):
     assert len(sets) == 1 and sets.iloc[0]["n_rows"] == 300
     assert sets.iloc[0]["ref"] == reg.get("risk/churn@champion").ref
     assert list(reg.load_scores(int(sets.iloc[0]["id"]))["customer_id"]) == list(
-        range(100_000, 100_300))
+        range(100_000, 100_300)
+    )
 
     # Re-running the training notebook makes new versions whose parents are the old ones.
     execute("01_train_and_track.ipynb", tmp_path, monkeypatch, n_customers=1500, seed=1)

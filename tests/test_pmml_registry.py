@@ -148,8 +148,9 @@ def test_cli_and_magics(tracked, tmp_path, cancer):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["framework"] == "pmml"
 
-    import mmds_jupyter
     from IPython.core.interactiveshell import InteractiveShell
+
+    import mmds_jupyter
 
     mmds_jupyter.connect(url=reg.url, home=reg.home)
     ip = InteractiveShell.instance()

@@ -45,8 +45,7 @@ def export_pmml(
                 feature_names=[f.name for f in version.features],
                 # Tracked without data, dtypes are unknown: estimators take numbers.
                 feature_dtypes={
-                    f.name: "float64" if f.dtype == "unknown" else f.dtype
-                    for f in version.features
+                    f.name: "float64" if f.dtype == "unknown" else f.dtype for f in version.features
                 },
                 categories=categories or None,
             )
