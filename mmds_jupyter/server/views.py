@@ -59,7 +59,7 @@ _ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
 
 def whole_number(text: str | None, name: str, default: int, low: int, high: int) -> int:
     """``text`` as an int within [low, high]; values above ``high`` are capped."""
-    if text is None or text == "":
+    if text is None:
         return default
     try:
         value = int(text)
