@@ -159,6 +159,11 @@ def import_pmml(source: Any, name: str, project: str = "default", **kwargs: Any)
     return default_registry().import_pmml(source, name, project, **kwargs)
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the built JupyterLab extension lives (for ``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "mmds-jupyter"}]
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext mmds_jupyter`` registers the ``%mmds`` magics."""
     from mmds_magics import load_ipython_extension as _load

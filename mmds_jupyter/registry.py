@@ -340,7 +340,7 @@ class Registry:
 
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side: params, features, metrics and slice metrics."""
-        from .compare import Comparison
+        from .comparison import Comparison
 
         if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
             refs = tuple(refs[0])
@@ -352,7 +352,7 @@ class Registry:
 
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:
         """Data sets and parent versions upstream, child versions downstream."""
-        from .lineage import build_lineage
+        from .lineage_graph import build_lineage
 
         return build_lineage(self, self.get(ref), depth)
 

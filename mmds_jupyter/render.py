@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .compare import Comparison
+    from .comparison import Comparison
     from .entities import Version
-    from .lineage import Lineage
+    from .lineage_graph import Lineage
 
 STYLE = """
 <style>
@@ -152,3 +153,36 @@ def lineage_html(lin: Lineage) -> str:
         )
     svg.append("</svg>")
     return "".join(svg)
+
+
+def widget_frontend() -> bool:
+    """True in a kernel that a person drives (JupyterLab, Notebook), where widgets render.
+
+    Headless runs (papermill, nbclient, ``nbconvert --execute``) start the kernel with an
+    in-memory history; their saved notebooks keep no live widgets, so they get plain HTML.
+    ``MMDS_WIDGETS=0`` or ``1`` overrides the guess.
+    """
+    forced = os.environ.get("MMDS_WIDGETS")
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return False
+    history = getattr(shell, "history_manager", None)
+    return str(getattr(history, "hist_file", "")) != ":memory:"
+
+
+def mimebundle(html: str, make_widget: Any) -> dict[str, Any]:
+    """A widget view plus its HTML: live in JupyterLab; nbconvert and papermill keep the HTML."""
+    if widget_frontend():
+        try:
+            data = dict(make_widget()._repr_mimebundle_() or {})
+        except ImportError:
+            data = {}
+        data["text/html"] = html
+        return data
+    return {"text/html": html}

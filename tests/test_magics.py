@@ -172,3 +172,13 @@ def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
         ip.run_line_magic("mmds", "score churn:1 --data bad --key cid")
     ip.run_line_magic("mmds", "contract churn:1 --policy flag")
     assert mmds_jupyter.contract("churn:1").policy == "flag"
+
+
+def test_public_functions_are_not_shadowed_by_modules():
+    """mmds.compare and mmds.lineage stay functions after their machinery is imported."""
+    import importlib
+
+    for name in ("render", "widgets", "registry", "comparison", "lineage_graph"):
+        importlib.import_module(f"mmds_jupyter.{name}")
+    for name in mmds_jupyter.__all__:
+        assert not isinstance(getattr(mmds_jupyter, name), type(importlib)), name

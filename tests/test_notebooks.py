@@ -71,6 +71,12 @@ def test_train_then_compare_notebooks(tmp_path, monkeypatch):
     ]
     assert any("mmds-compare" in h for h in html)
     assert any("mmds-lineage" in h for h in html)
+    # Headless runs keep plain HTML, not widget views that nbconvert could not show.
+    assert not any(
+        "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+        for c in executed.cells
+        for o in c.get("outputs", [])
+    )
 
     # The scoring notebook, as the scheduler runs it: parameters in, a score set out.
     from churn_data import write_new_customers

@@ -295,3 +295,20 @@ def test_versions_without_the_sort_metric_come_last(reg, models, cancer, diabete
     assert list(reg.find(order_by="-roc_auc", where="roc_auc>0")["ref"]) == [
         v.ref for v in best_first
     ]
+
+
+def test_compare_and_lineage_render_as_widgets_in_jupyterlab(reg, models, cancer, monkeypatch):
+    lr, tree = models
+    a, b = _track(reg, lr, cancer), _track(reg, tree, cancer)
+    view = "application/vnd.jupyter.widget-view+json"
+    for obj in (reg.compare(a.ref, b.ref), reg.lineage(b.ref)):
+        monkeypatch.setenv("MMDS_WIDGETS", "1")
+        live = obj._repr_mimebundle_()
+        assert view in live and live["text/html"] == obj._repr_html_()
+        monkeypatch.setenv("MMDS_WIDGETS", "0")
+        assert set(obj._repr_mimebundle_()) == {"text/html"}
+    monkeypatch.delenv("MMDS_WIDGETS")
+    assert set(reg.compare(a.ref, b.ref)._repr_mimebundle_()) == {"text/html"}  # no kernel
+    widget = reg.compare(a.ref, b.ref).widget()
+    widget.picker.value = ("accuracy", "country=US")
+    assert "country=US accuracy" in widget.chart.value

@@ -119,16 +119,8 @@ def list_versions(
 
 
 def capped_count(registry: Registry, query: Any, cap: int) -> tuple[int, bool]:
-    """(matches, exact): counting stops at ``cap`` matches when the store allows it."""
-    filtered = getattr(registry.store, "_filtered", None)
-    db = getattr(registry.store, "db", None)
-    if filtered is None or db is None:
-        return registry.store.count(query), True
-    from sqlalchemy import func, select
-
-    sub = filtered(query).limit(cap + 1).subquery()
-    with db.session() as s:
-        n = int(s.execute(select(func.count()).select_from(sub)).scalar_one())
+    """(matches, exact): counting stops at ``cap`` matches."""
+    n = registry.store.count(query, cap=cap + 1)
     return (cap, False) if n > cap else (n, True)
 
 

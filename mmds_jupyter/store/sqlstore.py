@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -488,23 +488,25 @@ class SqlStore(Store):
                 )
             )
         if query.feature:
+            # IN (subquery) rather than a correlated EXISTS: the database starts from the
+            # feature index instead of testing every version.
             q = q.where(
-                exists().where(
-                    FeatureRow.version_id == v.id,
-                    FeatureRow.name == query.feature,
-                    FeatureRow.used.is_(True),
+                v.id.in_(
+                    select(FeatureRow.version_id).where(
+                        FeatureRow.name == query.feature, FeatureRow.used.is_(True)
+                    )
                 )
             )
         if query.tag:
             key, value = query.tag
-            cond = [TagRow.version_id == v.id, TagRow.key == key]
+            cond = [TagRow.key == key]
             if value is not None:
                 cond.append(TagRow.value == value)
-            q = q.where(exists().where(*cond))
+            q = q.where(v.id.in_(select(TagRow.version_id).where(*cond)))
         slice_key = query.slice or ""
         if query.slice:
             mx = aliased(MetricRow)
-            q = q.where(exists().where(mx.version_id == v.id, mx.slice == slice_key))
+            q = q.where(v.id.in_(select(mx.version_id).where(mx.slice == slice_key)))
         for metric, op, threshold in query.metrics:
             mx = aliased(MetricRow)
             if op not in _OPS:
@@ -512,19 +514,22 @@ class SqlStore(Store):
                     f"Unknown comparison {op!r} in a metric filter; use one of {', '.join(_OPS)}."
                 )
             q = q.where(
-                exists().where(
-                    mx.version_id == v.id,
-                    mx.name == metric,
-                    mx.slice == slice_key,
-                    mx.dataset == "test",
-                    getattr(mx.value, _OPS[op])(threshold),
+                v.id.in_(
+                    select(mx.version_id).where(
+                        mx.name == metric,
+                        mx.slice == slice_key,
+                        mx.dataset == "test",
+                        getattr(mx.value, _OPS[op])(threshold),
+                    )
                 )
             )
         return q
 
-    def count(self, query: Query) -> int:
+    def count(self, query: Query, cap: int | None = None) -> int:
+        """How many versions match; with ``cap``, counting stops there (for "1,000+")."""
         with self.db.session() as s:
-            sub = self._filtered(query).subquery()
+            filtered = self._filtered(query)
+            sub = (filtered.limit(cap) if cap else filtered).subquery()
             return int(s.execute(select(func.count()).select_from(sub)).scalar_one())
 
     def find(self, query: Query) -> list[dict[str, Any]]:
@@ -663,13 +668,15 @@ class SqlStore(Store):
     ) -> list[Event]:
         q = select(EventRow).order_by(EventRow.id.desc())
         if object_ref:
-            q = q.where(
-                or_(
-                    EventRow.object_ref == object_ref,
-                    EventRow.object_ref.startswith(object_ref + ":"),
-                    EventRow.object_ref.startswith(object_ref + "@"),
+            # The object and everything under it (ref:N, ref@alias, ref#scores/N), as index
+            # ranges: each separator's successor character bounds its range.
+            ranges = [
+                and_(
+                    EventRow.object_ref >= object_ref + sep, EventRow.object_ref < object_ref + nxt
                 )
-            )
+                for sep, nxt in ((":", ";"), ("@", "A"), ("#", "$"))
+            ]
+            q = q.where(or_(EventRow.object_ref == object_ref, *ranges))
         if actor:
             q = q.where(EventRow.actor == actor)
         if action:

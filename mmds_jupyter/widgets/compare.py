@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..compare import Comparison
+from ..comparison import Comparison
 from ..render import comparison_html
 from .bars import bar_chart_svg
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..lineage import Lineage
+from ..lineage_graph import Lineage
 from ..render import STYLE, lineage_html
 
 

@@ -8,9 +8,6 @@ from typing import Any
 
 import pytest
 
-# pytest-jupyter's fixtures (jp_fetch, jp_serverapp, ...); a non-root conftest may not use
-# pytest_plugins, so they are imported into this module's namespace.
-from pytest_jupyter.jupyter_server import *  # noqa: F403
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline

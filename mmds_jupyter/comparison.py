@@ -94,6 +94,17 @@ class Comparison:
 
         return comparison_html(self)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .render import mimebundle
+
+        return mimebundle(self._repr_html_(), self.widget)
+
+    def widget(self) -> Any:
+        """An interactive view: the table, a metric picker and a bar chart per version."""
+        from .widgets import compare_widget
+
+        return compare_widget(self)
+
     def to_html(self, path: str | Path | None = None) -> str:
         """A standalone HTML report; written atomically to ``path`` when given."""
         from .render import comparison_html, page

@@ -78,6 +78,17 @@ class Lineage:
 
         return lineage_html(self)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .render import mimebundle
+
+        return mimebundle(self._repr_html_(), self.widget)
+
+    def widget(self) -> Any:
+        """An interactive graph: click a node to see its details."""
+        from .widgets import lineage_widget
+
+        return lineage_widget(self)
+
     def __repr__(self) -> str:
         return f"Lineage({self.nodes[self.root].label}: {len(self.nodes)} nodes)"
 
