@@ -7,9 +7,14 @@ import {
   IChanges,
   IComparison,
   IItems,
+  IJob,
+  IJobDetail,
   ILineage,
   IModel,
+  INotebook,
   IProject,
+  IRun,
+  IRunDetail,
   IServerInfo,
   IVersion,
   IVersionPage
@@ -50,4 +55,33 @@ export function compare(refs: string[]): Promise<IComparison> {
 
 export function changes(): Promise<IChanges> {
   return requestAPI<IChanges>('changes');
+}
+
+export function jobs(): Promise<IItems<IJob>> {
+  return requestAPI<IItems<IJob>>('jobs');
+}
+
+export function job(name: string, limit = 5): Promise<IJobDetail> {
+  return requestAPI<IJobDetail>(
+    `jobs/${encodeURIComponent(name)}?limit=${limit}`
+  );
+}
+
+export function runs(jobName = '', limit = 20): Promise<IItems<IRun>> {
+  const query = jobName ? `job=${encodeURIComponent(jobName)}&` : '';
+  return requestAPI<IItems<IRun>>(`runs?${query}limit=${limit}`);
+}
+
+export function run(id: number): Promise<IRunDetail> {
+  return requestAPI<IRunDetail>(`runs/${id}`);
+}
+
+export function runNotebook(id: number): Promise<INotebook> {
+  return requestAPI<INotebook>(`runs/${id}/notebook`);
+}
+
+export function runNow(name: string): Promise<IRun> {
+  return requestAPI<IRun>(`jobs/${encodeURIComponent(name)}/run`, {
+    method: 'POST'
+  });
 }

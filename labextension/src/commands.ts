@@ -6,4 +6,5 @@ export namespace CommandIDs {
   export const openVersion = 'mmds:open-version';
   export const compare = 'mmds:compare';
   export const refresh = 'mmds:refresh';
+  export const openRunNotebook = 'mmds:open-run-notebook';
 }

@@ -9,6 +9,7 @@ import { CommandIDs } from './commands';
 import { CompareView } from './compareView';
 import { mmdsIcon } from './icon';
 import { MMDSPanel } from './panel';
+import { RunNotebookView } from './runNotebookView';
 import { VersionView } from './versionView';
 
 /**
@@ -56,6 +57,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
           versions.set(ref, view);
         }
         show(view);
+      }
+    });
+    commands.addCommand(CommandIDs.openRunNotebook, {
+      label: args =>
+        `MMDS: Open the executed notebook of run ${(args['id'] as number) ?? ''}`,
+      execute: args => {
+        const id = Number(args['id']);
+        const existing = Array.from(shell.widgets('main')).find(
+          w => w.id === `mmds-run-${id}` && !w.isDisposed
+        );
+        show(existing ?? new RunNotebookView(id));
       }
     });
     commands.addCommand(CommandIDs.compare, {

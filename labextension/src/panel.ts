@@ -8,6 +8,7 @@ import * as api from './api';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, h } from './dom';
+import { JobsSection } from './jobsSection';
 import { age, EMPTY_SEARCH, ISearch, pageInfo } from './query';
 import { IModel, IProject, IVersionPage, IVersionRow } from './types';
 
@@ -107,8 +108,24 @@ export class MMDSPanel extends Widget {
     'Compare'
   );
 
+  private readonly jobs: JobsSection;
+  private readonly modelsTab = h('div', { class: 'mmds-tab-models' });
+  private readonly tabs = {
+    models: h(
+      'button',
+      { class: 'mmds-tab', role: 'tab', 'data-tab': 'models' },
+      'Models'
+    ),
+    jobs: h(
+      'button',
+      { class: 'mmds-tab', role: 'tab', 'data-tab': 'jobs' },
+      'Jobs'
+    )
+  };
+
   constructor(private readonly commands: CommandRegistry) {
     super();
+    this.jobs = new JobsSection(commands);
     this.id = 'mmds-panel';
     this.addClass('mmds-panel');
     this.title.caption = 'MMDS model registry';
@@ -159,14 +176,10 @@ export class MMDSPanel extends Widget {
         refs: [...this.checked]
       });
     });
+    this.tabs.models.addEventListener('click', () => this.showTab('models'));
+    this.tabs.jobs.addEventListener('click', () => this.showTab('jobs'));
     append(
-      this.node,
-      h(
-        'header',
-        { class: 'mmds-header' },
-        h('h2', {}, 'Model registry'),
-        this.status
-      ),
+      this.modelsTab,
       form,
       this.errorBox,
       h(
@@ -179,7 +192,39 @@ export class MMDSPanel extends Widget {
       this.list,
       h('footer', { class: 'mmds-footer' }, this.compareButton)
     );
+    append(
+      this.node,
+      h(
+        'header',
+        { class: 'mmds-header' },
+        h('h2', {}, 'Model registry'),
+        this.status
+      ),
+      h(
+        'div',
+        { class: 'mmds-tabs', role: 'tablist' },
+        this.tabs.models,
+        this.tabs.jobs
+      ),
+      this.modelsTab,
+      this.jobs.node
+    );
+    this.showTab('models');
     this.updateCompareButton();
+  }
+
+  /**
+   * Show the model search ("models") or the scheduled jobs ("jobs").
+   */
+  showTab(tab: 'models' | 'jobs'): void {
+    const jobs = tab === 'jobs';
+    this.modelsTab.hidden = jobs;
+    this.jobs.node.hidden = !jobs;
+    this.tabs.models.setAttribute('aria-selected', String(!jobs));
+    this.tabs.jobs.setAttribute('aria-selected', String(jobs));
+    if (jobs) {
+      void this.jobs.refresh();
+    }
   }
 
   /**
@@ -194,6 +239,9 @@ export class MMDSPanel extends Widget {
     await this.loadProjects();
     await this.loadModels();
     await this.loadPage();
+    if (!this.jobs.node.hidden) {
+      await this.jobs.refresh();
+    }
   }
 
   private formSearch(): ISearch {

@@ -14,15 +14,18 @@ export class MMDSRequestError extends Error {
 }
 
 /**
- * GET `<base_url>/mmds/api/<endpoint>` with Jupyter's credentials; the only fetch in the
- * extension.
+ * GET (or, with `init`, POST) `<base_url>/mmds/api/<endpoint>` with Jupyter's credentials;
+ * the only fetch in the extension.
  */
-export async function requestAPI<T>(endpoint = ''): Promise<T> {
+export async function requestAPI<T>(
+  endpoint = '',
+  init: RequestInit = {}
+): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'mmds', 'api', endpoint);
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, {}, settings);
+    response = await ServerConnection.makeRequest(url, init, settings);
   } catch (error) {
     throw new ServerConnection.NetworkError(error as TypeError);
   }

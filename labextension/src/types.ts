@@ -175,3 +175,85 @@ export interface IError {
   error: string;
   message: string;
 }
+
+export interface IJob {
+  id: number;
+  name: string;
+  notebook: string;
+  schedule: string | null;
+  timezone: string;
+  parameters: { [name: string]: unknown };
+  paused: boolean;
+  state: 'active' | 'paused';
+  next_run_at: string | null;
+  last_status: string | null;
+  description: string | null;
+  created_at: string;
+  created_by: string;
+}
+
+export interface IRunError {
+  ename?: string;
+  evalue?: string;
+  cell_index?: number;
+  cell_source?: string;
+  traceback?: string[];
+}
+
+export interface IRun {
+  id: number;
+  job: string;
+  status: string;
+  trigger: string;
+  attempt: number;
+  scheduled_for: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_s: number | null;
+  parameters: { [name: string]: unknown } | null;
+  output_path: string | null;
+  error: IRunError | null;
+}
+
+export interface IJobDetail extends IJob {
+  runs: IRun[];
+}
+
+export interface IScoreSet {
+  id: number;
+  version: string;
+  mode: string;
+  n_rows: number;
+  n_flagged: number | null;
+  created_at: string;
+  actor: string;
+}
+
+export interface IRunDetail extends IRun {
+  score_sets: IScoreSet[];
+}
+
+/**
+ * The parts of an nbformat 4 notebook that the run view reads.
+ */
+export interface INotebookOutput {
+  output_type: string;
+  text?: string | string[];
+  data?: { [mime: string]: string | string[] | unknown };
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+}
+
+export interface INotebookCell {
+  cell_type: string;
+  source: string | string[];
+  execution_count?: number | null;
+  outputs?: INotebookOutput[];
+  metadata?: { tags?: string[] };
+}
+
+export interface INotebook {
+  nbformat: number;
+  cells: INotebookCell[];
+}

@@ -9,6 +9,7 @@ from traitlets import Int, Type
 
 from ..config import MMDS
 from ..registry import Registry
+from ..scheduler import MMDSScheduler, Scheduler
 from .routes import handlers
 
 
@@ -38,7 +39,14 @@ class MMDSExtension(ExtensionApp):
         settings = MMDS(parent=self)
         self.registry: Registry = self.registry_class(config=settings)
         self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mmds-api")
-        self.settings.update({"mmds_registry": self.registry, "mmds_executor": self.executor})
+        scheduler = Scheduler(self.registry, MMDSScheduler(parent=self))
+        self.settings.update(
+            {
+                "mmds_registry": self.registry,
+                "mmds_scheduler": scheduler,
+                "mmds_executor": self.executor,
+            }
+        )
         self.log.info("MMDS registry at %s", self.registry.db.engine.url.render_as_string())
 
     def initialize_handlers(self) -> None:

@@ -14,7 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from ..errors import MMDSError
-from . import views
+from . import jobs, views
 from .encode import dumps
 
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -45,6 +45,10 @@ class MMDSHandler(ExtensionHandlerMixin, APIHandler):
             self.set_status(status)
             self.finish(dumps({"error": type(exc).__name__, "message": str(exc)}))
             raise tornado.web.Finish() from None
+
+    @property
+    def scheduler(self) -> Any:
+        return self.settings["mmds_scheduler"]
 
     def args(self, *names: str) -> dict[str, str | None]:
         return {n: self.get_query_argument(n, None) for n in names}
@@ -130,6 +134,46 @@ class ChangesHandler(MMDSHandler):
         self.reply(await self.run(views.changes, self.registry))
 
 
+class JobsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.run(jobs.list_jobs, self.scheduler))
+
+
+class JobHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, name: str) -> None:
+        limit = self.get_query_argument("limit", None)
+        self.reply(await self.run(jobs.job_detail, self.scheduler, name, limit))
+
+
+class JobRunNowHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, name: str) -> None:
+        run = await self.run(jobs.run_now, self.scheduler, name)
+        self.set_status(201)
+        self.reply(run)
+
+
+class RunsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        args = self.args("job", "limit")
+        self.reply(await self.run(jobs.list_runs, self.scheduler, args["job"], args["limit"]))
+
+
+class RunHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.reply(await self.run(jobs.run_detail, self.scheduler, run_id))
+
+
+class RunNotebookHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.reply(await self.run(jobs.run_notebook, self.scheduler, run_id))
+
+
 class OpenAPIHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -160,6 +204,12 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     ("compare", CompareHandler),
     ("events", EventsHandler),
     ("changes", ChangesHandler),
+    ("jobs", JobsHandler),
+    (r"jobs/(?P<name>[^/]+)/run", JobRunNowHandler),
+    (r"jobs/(?P<name>[^/]+)", JobHandler),
+    ("runs", RunsHandler),
+    (r"runs/(?P<run_id>[0-9]+)/notebook", RunNotebookHandler),
+    (r"runs/(?P<run_id>[0-9]+)", RunHandler),
     (r"(?P<path>.+)", NotFoundHandler),
 ]
 API_PREFIX = "mmds/api"

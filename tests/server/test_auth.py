@@ -10,7 +10,7 @@ from tornado.routing import PathMatches, Rule
 
 from mmds_jupyter.server.routes import MMDSHandler
 
-SAMPLES = {"ref": "risk%2Fchurn%3A1", "path": "anything"}
+SAMPLES = {"ref": "risk%2Fchurn%3A1", "path": "anything", "name": "nightly", "run_id": "1"}
 
 
 def _fill(pattern: str) -> str:

@@ -110,7 +110,7 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     # check runs, not_a_server_error among them.
     excluded = [positive_data_acceptance]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11
+    assert len(operations) == 17
     from schemathesis.generation.modes import GenerationMode
 
     for operation, mode in [(op, m) for op in operations for m in GenerationMode]:

@@ -1,0 +1,101 @@
+"""The blocking work behind the jobs and runs routes: call the scheduler, shape plain JSON.
+
+Like :mod:`.views`, nothing here knows about HTTP: problems raise :class:`MMDSError` subclasses
+whose ``http_status`` the one handler base class turns into a JSON error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import MMDSError, NotFound
+from ..scheduler import Scheduler
+from ..scheduler.errors import RunNotFound
+from .views import whole_number
+
+DEFAULT_RUNS = 20
+MAX_RUNS = 500
+# SQLite and PostgreSQL ids are 64-bit; a longer number names no run (rather than overflowing).
+MAX_ID = 2**63 - 1
+
+
+class OutputRefused(MMDSError):
+    """A run's output path lies outside MMDS_HOME, so the server will not read it."""
+
+    http_status = 403
+
+
+class OutputMissing(NotFound):
+    """The run has no executed notebook (yet, or any more)."""
+
+
+def job_dict(job: Any) -> dict[str, Any]:
+    data: dict[str, Any] = job.to_dict()
+    data["state"] = "paused" if job.paused else "active"
+    return data
+
+
+def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
+    return {"items": [job_dict(j) for j in scheduler.list()]}
+
+
+def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, Any]:
+    """One job with its newest runs."""
+    data = job_dict(scheduler.get(name))
+    n = whole_number(limit, "limit", 5, 1, MAX_RUNS)
+    data["runs"] = [r.to_dict() for r in scheduler.runs(job=name, limit=n)]
+    return data
+
+
+def list_runs(scheduler: Scheduler, job: str | None, limit: str | None) -> dict[str, Any]:
+    n = whole_number(limit, "limit", DEFAULT_RUNS, 1, MAX_RUNS)
+    return {"items": [r.to_dict() for r in scheduler.runs(job=job or None, limit=n)]}
+
+
+def _run_id(text: str) -> int:
+    value = int(text)
+    if value > MAX_ID:
+        raise RunNotFound(f"There is no run {text}; `mmds runs list` shows the runs.")
+    return value
+
+
+def run_detail(scheduler: Scheduler, run_id: str) -> dict[str, Any]:
+    """A run with its parameters, error (failing cell included) and the score sets it wrote."""
+    rid = _run_id(run_id)
+    data: dict[str, Any] = scheduler.get_run(rid).to_dict()
+    data["score_sets"] = scheduler.score_sets(rid)
+    return data
+
+
+def run_now(scheduler: Scheduler, name: str) -> dict[str, Any]:
+    run: dict[str, Any] = scheduler.run_now(name).to_dict()
+    return run
+
+
+def run_notebook(scheduler: Scheduler, run_id: str) -> Any:
+    """The executed notebook of a run, read only from the path its record holds under MMDS_HOME."""
+    rid = _run_id(run_id)
+    run = scheduler.get_run(rid)
+    if not run.output_path:
+        raise OutputMissing(
+            f"Run {rid} has no executed notebook ({run.status}); runs that were cancelled "
+            "before starting, or are still queued, have none."
+        )
+    home = Path(scheduler.registry.home).resolve()
+    path = Path(run.output_path).resolve()
+    if not path.is_relative_to(home):
+        raise OutputRefused(
+            f"Run {rid}'s output {run.output_path} is outside MMDS_HOME ({home}); the server "
+            "only serves notebooks that the scheduler wrote there."
+        )
+    if not path.is_file():
+        raise OutputMissing(
+            f"Run {rid}'s executed notebook {path.name} is gone (a job's keep_outputs may have "
+            "removed it)."
+        )
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise OutputMissing(f"Run {rid}'s executed notebook cannot be read as JSON.") from None
