@@ -45,7 +45,10 @@ def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, 
     """One job with its newest runs."""
     data = job_dict(scheduler.get(name))
     n = whole_number(limit, "limit", 5, 1, MAX_RUNS)
-    data["runs"] = [r.to_dict() for r in scheduler.runs(job=name, limit=n)]
+    runs = scheduler.runs(job=name, limit=n)
+    data["runs"] = [r.to_dict() for r in runs]
+    # Scheduler.get leaves last_status empty (only list() computes it); the newest run has it.
+    data["last_status"] = runs[0].status if runs else None
     return data
 
 
