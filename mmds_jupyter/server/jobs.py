@@ -86,12 +86,14 @@ def run_notebook(scheduler: Scheduler, run_id: str) -> Any:
             f"Run {rid} has no executed notebook ({run.status}); runs that were cancelled "
             "before starting, or are still queued, have none."
         )
-    home = Path(scheduler.registry.home).resolve()
+    # The runner writes outputs to MMDS_HOME/runs/<job>/; nothing else is served, even if a
+    # run record (or a link on disk) points elsewhere.
+    runs = (Path(scheduler.registry.home) / "runs").resolve()
     path = Path(run.output_path).resolve()
-    if not path.is_relative_to(home):
+    if not path.is_relative_to(runs):
         raise OutputRefused(
-            f"Run {rid}'s output {run.output_path} is outside MMDS_HOME ({home}); the server "
-            "only serves notebooks that the scheduler wrote there."
+            f"Run {rid}'s output {run.output_path} is outside MMDS_HOME/runs ({runs}); the "
+            "server only serves notebooks that the scheduler wrote there."
         )
     if not path.is_file():
         raise OutputMissing(

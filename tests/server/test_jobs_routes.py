@@ -72,6 +72,7 @@ def jobs_registry(tmp_path: Path) -> Iterator[dict[str, Any]]:
         "failed": failed,
         "stray": stray,
         "out": out,
+        "outside": outside,
     }
 
 
@@ -155,6 +156,11 @@ async def test_run_notebook_is_the_executed_notebook(jp_fetch: Any, jobs_registr
 async def test_run_notebook_refuses_paths_outside_home(jp_fetch: Any, jobs_registry: Any) -> None:
     code, body = await error(jp_fetch, "runs", str(jobs_registry["stray"]), "notebook")
     assert code == 403 and "outside MMDS_HOME" in body["message"]
+    # A link inside MMDS_HOME/runs that points out of it is refused too.
+    jobs_registry["out"].unlink()
+    jobs_registry["out"].symlink_to(jobs_registry["outside"])
+    code, body = await error(jp_fetch, "runs", str(jobs_registry["ok"]), "notebook")
+    assert code == 403
 
 
 async def test_run_notebook_missing(jp_fetch: Any, jobs_registry: Any) -> None:
