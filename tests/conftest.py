@@ -23,6 +23,21 @@ PG_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """IPython's shell installs its own ``__main__``; put the real one back after each test.
+
+    multiprocessing's spawn start method (used by Dask's worker processes) reads
+    ``__main__.__spec__``, which IPython's stand-in module lacks.
+    """
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
 def _pg_admin():  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
