@@ -217,6 +217,9 @@ def version_detail(
     out["children"] = children
     out["events"] = [event_dict(e) for e in store.events(object_ref=v.ref, limit=event_limit)]
     out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
+    keys = ("test", "passed", "n_rows", "n_mismatched", "max_abs_diff", "duration_s", "ran_at",
+            "actor")
+    out["scoring_tests"] = [{k: r[k] for k in keys} for r in registry.scoring.results(v.id)]
     return out
 
 

@@ -217,3 +217,19 @@ async def test_registry_comes_from_mmds_config(jp_serverapp: Any, mmds_registry:
     app = next(iter(ext))
     assert app.registry.url == mmds_registry["url"]
     assert app.registry.actor == "server"
+
+
+async def test_version_detail_shows_scoring_test_results(jp_fetch: Any, writer: Any) -> None:
+    version = writer.get("health/progress:1")
+    import pandas as pd
+
+    contract = writer.contract(version)
+    row = {i.name: (i.min if i.min is not None else 0.0) for i in contract.inputs}
+    frame = pd.DataFrame([row] * 3)
+    expected = writer.score(version, frame).outputs
+    writer.create_scoring_test(version, frame, expected, name="api_check")
+    writer.run_scoring_tests(version, name="api_check")
+    v = await get(jp_fetch, "versions", "health/progress:1")
+    newest = v["scoring_tests"][0]
+    assert newest["test"] == "api_check" and newest["passed"] is True
+    assert newest["n_rows"] == 3 and newest["n_mismatched"] == 0
