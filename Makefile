@@ -57,6 +57,8 @@ bench: .venv-bench/.installed
 	.venv-bench/bin/python bench/track.py
 	.venv-bench/bin/python bench/query.py
 	.venv-bench/bin/python bench/scoring.py
+	.venv-bench/bin/python bench/pmml.py
+	.venv-bench/bin/python bench/api.py
 
 clean:
 	rm -rf $(DEMO_HOME) build dist
