@@ -211,14 +211,23 @@ def version_detail(
     child_ids = [
         e.dst_id for e in store.edges("version", [v.id], "down") if e.dst_kind == "version"
     ]
-    children = [c.ref for c in store.versions_by_ids(sorted(set(child_ids)))]
+    child_refs = store.refs(sorted(set(child_ids)))
+    children = [child_refs[i] for i in sorted(child_refs)]
     out = version_dict(v)
     out["datasets"] = datasets
     out["children"] = children
     out["events"] = [event_dict(e) for e in store.events(object_ref=v.ref, limit=event_limit)]
     out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
-    keys = ("test", "passed", "n_rows", "n_mismatched", "max_abs_diff", "duration_s", "ran_at",
-            "actor")
+    keys = (
+        "test",
+        "passed",
+        "n_rows",
+        "n_mismatched",
+        "max_abs_diff",
+        "duration_s",
+        "ran_at",
+        "actor",
+    )
     out["scoring_tests"] = [{k: r[k] for k in keys} for r in registry.scoring.results(v.id)]
     return out
 

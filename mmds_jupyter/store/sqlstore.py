@@ -451,6 +451,11 @@ class SqlStore(Store):
         with self.db.session() as s:
             return self._load_versions(s, [self._version_id(s, ref)])[0]
 
+    def refs(self, ids: list[int]) -> dict[int, str]:
+        """``project/name:version`` of each version id (without loading the versions)."""
+        with self.db.session() as s:
+            return self._refs(s, ids)
+
     def version_by_id(self, version_id: int) -> Version:
         found = self.versions_by_ids([version_id])
         if not found:
