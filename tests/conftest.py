@@ -15,8 +15,6 @@ from sklearn.model_selection import train_test_split
 
 from mmds_jupyter.registry import Registry
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
 PG_URL = os.environ.get(
     "MMDS_TEST_PG_URL", "postgresql+psycopg://root@/root?host=/var/run/postgresql"
 )

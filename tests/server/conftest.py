@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# pytest-jupyter's fixtures (jp_fetch, jp_serverapp, ...), for these tests only: loaded as a
+# plugin for the whole suite, its event-loop fixtures clash with Playwright's in tests/ui.
+from pytest_jupyter.jupyter_server import *  # noqa: F403
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
