@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOME := $(CURDIR)/.demo
 PORT ?= 8888
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: install demo demo-models test lint pytest postgres bench clean
 
@@ -30,7 +32,7 @@ demo-models: $(DEMO_HOME)/mmds.db
 demo: demo-models
 	@echo "MMDS registry: $(DEMO_HOME)/mmds.db ($$(MMDS_HOME=$(DEMO_HOME) $(BIN)/mmds list --json | $(BIN)/python -c 'import json,sys; print(len(json.load(sys.stdin)))') versions)"
 	@echo "Try: MMDS_HOME=$(DEMO_HOME) $(BIN)/mmds list"
-	MMDS_HOME=$(DEMO_HOME) $(BIN)/jupyter lab --no-browser --port=$(PORT) \
+	MMDS_HOME=$(DEMO_HOME) $(BIN)/jupyter lab --no-browser --port=$(PORT) $(ALLOW_ROOT) \
 	  --ServerApp.root_dir=$(CURDIR)/example_notebooks
 
 # Starts the local PostgreSQL cluster when none answers, so the store tests run against it too.
