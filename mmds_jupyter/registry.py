@@ -495,11 +495,9 @@ class Registry:
         ids = None
         if ref is not None:
             r = self._ref(ref)
-            ids = (
-                [self.get(r).id]
-                if r.version is not None or r.alias not in (None,)
-                else self.scoring.model_version_ids(r)
-            )
+            # "churn" means every version of the model; "churn:3" or "churn@champion" one.
+            one = r.version is not None or r.alias is not None
+            ids = [self.get(r).id] if one else self.scoring.model_version_ids(r)
         return pd.DataFrame(self.scoring.score_sets(ids, run_id=run_id, limit=limit))
 
     def load_scores(self, score_set_id: int) -> pd.DataFrame:
