@@ -17,7 +17,7 @@ from .store.artifacts import ArtifactStore
 from .store.base import NewVersion, Query
 from .store.db import Database
 from .store.scoring import ScoringStore
-from .store.sqlstore import SqlStore
+from .store.sqlstore import FIND_COLUMNS, SqlStore
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
@@ -277,19 +277,7 @@ class Registry:
         )
         frame = pd.DataFrame(self.store.find(query))
         if frame.empty:
-            frame = pd.DataFrame(
-                columns=[
-                    "ref",
-                    "project",
-                    "name",
-                    "version",
-                    "stage",
-                    "author",
-                    "created_at",
-                    "estimator",
-                    "task",
-                ]
-            )
+            frame = pd.DataFrame(columns=list(FIND_COLUMNS))
         return frame
 
     def query(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..errors import NotFound
 from ..refs import Ref
 from .events import append_event, utc
-from .sqlstore import SqlStore
+from .sqlstore import SqlStore, _now
 from .tables import (
     ActualsRow,
     ContractRow,
@@ -21,10 +21,6 @@ from .tables import (
     ScoringTestRow,
     VersionRow,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _row_dict(row: Any) -> dict[str, Any]:

@@ -32,6 +32,18 @@ from .tables import (
 )
 
 MAX_PAGE = 100_000
+# The leading columns of every search result row (metrics follow).
+FIND_COLUMNS = (
+    "ref",
+    "project",
+    "name",
+    "version",
+    "stage",
+    "author",
+    "created_at",
+    "estimator",
+    "task",
+)
 _OPS = {
     ">": "__gt__",
     ">=": "__ge__",
