@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -32,6 +32,8 @@ from .tables import (
 )
 
 MAX_PAGE = 100_000
+# A related-table filter matching fewer versions than this leads the search (see _filtered).
+SMALL_SET = 2_000
 # The leading columns of every search result row (metrics follow).
 FIND_COLUMNS = (
     "ref",
@@ -478,13 +480,78 @@ class SqlStore(Store):
         with self.db.session() as s:
             return self._load_versions(s, ids)
 
-    def _filtered(self, query: Query) -> Any:
+    def _id_sets(self, query: Query) -> list[tuple[Any, list[Any], bool]]:
+        """Each filter on a related table as (table alias, its conditions, can lead).
+
+        "Uses feature f_7", "tag team=risk" and "roc_auc > 0.8" each name a set of version ids
+        that one index lists. A set that cannot lead has no index to read it from (a slice on
+        its own) and is only ever checked version by version.
+        """
+        sets: list[tuple[Any, list[Any], bool]] = []
+        if query.feature:
+            f = aliased(FeatureRow)
+            sets.append((f, [f.name == query.feature, f.used.is_(True)], True))
+        if query.tag:
+            key, value = query.tag
+            t = aliased(TagRow)
+            sets.append((t, [t.key == key] + ([] if value is None else [t.value == value]), True))
+        slice_key = query.slice or ""
+        for metric, op, threshold in query.metrics:
+            if op not in _OPS:
+                raise InvalidInput(
+                    f"Unknown comparison {op!r} in a metric filter; use one of {', '.join(_OPS)}."
+                )
+            m = aliased(MetricRow)
+            conds = [
+                m.name == metric,
+                m.slice == slice_key,
+                m.dataset == "test",
+                getattr(m.value, _OPS[op])(threshold),
+            ]
+            sets.append((m, conds, True))
+        if query.slice and not query.metrics:
+            m = aliased(MetricRow)
+            sets.append((m, [m.slice == slice_key], False))
+        return sets
+
+    def _filtered(self, s: Session, query: Query, ordered: bool = False) -> Any:
+        """``SELECT versions.id`` with every filter of ``query``.
+
+        How the related-table filters are written decides where the database starts, and
+        neither SQLite nor a guess at the statistics gets it right for both kinds of search:
+        a rare feature is best read from its index and the few versions sorted, while a
+        common one read that way costs a lookup per member before the newest 25 are known.
+        So the sets' sizes are counted first, up to ``SMALL_SET``: the smallest set leads
+        (``id IN (...)``) and the others are checked per version (``EXISTS``, one index
+        seek each). When every set is large and the result is ordered, none leads: the
+        database walks the order's index (newest first) and stops at the page's end.
+        """
         v = VersionRow
-        q = (
-            select(v.id)
-            .join(ModelRow, v.model_id == ModelRow.id)
-            .join(ProjectRow, ModelRow.project_id == ProjectRow.id)
-        )
+        sets = self._id_sets(query)
+        lead = self._lead_set(s, sets, ordered)
+        on_versions = [
+            query.project,
+            query.name,
+            query.stage,
+            query.author,
+            query.since,
+            query.until,
+            query.estimator,
+        ]
+        if not ordered and lead >= 0 and not any(on_versions):
+            # Nothing to read from the versions themselves (a count): the lead set's index
+            # alone answers, each of its rows being one version.
+            t, conds, _ = sets[lead]
+            q = select(t.version_id).where(*conds)
+            for i, (u, others, _) in enumerate(sets):
+                if i != lead:
+                    q = q.where(exists().where(u.version_id == t.version_id, *others))
+            return q
+        q = select(v.id)
+        if ordered or query.project or query.name:
+            q = q.join(ModelRow, v.model_id == ModelRow.id).join(
+                ProjectRow, ModelRow.project_id == ProjectRow.id
+            )
         if query.project:
             q = q.where(ProjectRow.name == query.project)
         if query.name:
@@ -504,95 +571,101 @@ class SqlStore(Store):
                     v.estimator_class.endswith("." + query.estimator),
                 )
             )
-        if query.feature:
-            # IN (subquery) rather than a correlated EXISTS: the database starts from the
-            # feature index instead of testing every version.
-            q = q.where(
-                v.id.in_(
-                    select(FeatureRow.version_id).where(
-                        FeatureRow.name == query.feature, FeatureRow.used.is_(True)
-                    )
-                )
-            )
-        if query.tag:
-            key, value = query.tag
-            cond = [TagRow.key == key]
-            if value is not None:
-                cond.append(TagRow.value == value)
-            q = q.where(v.id.in_(select(TagRow.version_id).where(*cond)))
-        slice_key = query.slice or ""
-        if query.slice:
-            mx = aliased(MetricRow)
-            q = q.where(v.id.in_(select(mx.version_id).where(mx.slice == slice_key)))
-        for metric, op, threshold in query.metrics:
-            mx = aliased(MetricRow)
-            if op not in _OPS:
-                raise InvalidInput(
-                    f"Unknown comparison {op!r} in a metric filter; use one of {', '.join(_OPS)}."
-                )
-            q = q.where(
-                v.id.in_(
-                    select(mx.version_id).where(
-                        mx.name == metric,
-                        mx.slice == slice_key,
-                        mx.dataset == "test",
-                        getattr(mx.value, _OPS[op])(threshold),
-                    )
-                )
-            )
+        for i, (t, conds, _) in enumerate(sets):
+            if i == lead:
+                q = q.where(v.id.in_(select(t.version_id).where(*conds)))
+            else:
+                q = q.where(exists().where(t.version_id == v.id, *conds))
         return q
+
+    def _lead_set(self, s: Session, sets: list[tuple[Any, list[Any], bool]], ordered: bool) -> int:
+        """Index of the set the search starts from, or -1 to walk the versions instead."""
+        candidates = [i for i, (_, _, can_lead) in enumerate(sets) if can_lead]
+        if not candidates:
+            return -1
+        if len(candidates) == 1 and not ordered:
+            return candidates[0]
+        sizes = s.execute(
+            select(
+                *[
+                    select(func.count())
+                    .select_from(
+                        select(literal(1))
+                        .select_from(sets[i][0])
+                        .where(*sets[i][1])
+                        # bounded: only "small or not" matters
+                        .limit(SMALL_SET)
+                        .subquery()
+                    )
+                    .scalar_subquery()
+                    for i in candidates
+                ]
+            )
+        ).one()
+        size, lead = min(zip(sizes, candidates, strict=True))
+        return lead if size < SMALL_SET or not ordered else -1
 
     def count(self, query: Query, cap: int | None = None) -> int:
         """How many versions match; with ``cap``, counting stops there (for "1,000+")."""
         with self.db.session() as s:
-            filtered = self._filtered(query)
+            filtered = self._filtered(s, query)
             sub = (filtered.limit(cap) if cap else filtered).subquery()
             return int(s.execute(select(func.count()).select_from(sub)).scalar_one())
 
     def find(self, query: Query) -> list[dict[str, Any]]:
         """Rows of the versions that match, in the query's order, one page at a time."""
-        v = VersionRow
-        q = self._filtered(query).add_columns(
-            ProjectRow.name,
-            ModelRow.name,
-            v.number,
-            v.stage,
-            v.author,
-            v.created_at,
-            v.estimator_class,
-            v.task,
-            v.framework,
-            v.summary,
-            v.parent_id,
-        )
-        desc = query.order_by.startswith("-")
-        key = query.order_by.lstrip("-+")
-        if key in ORDER_FIELDS:
-            col = ORDER_FIELDS[key]
-            q = q.order_by(col.desc() if desc else col.asc(), v.id.desc() if desc else v.id.asc())
-        else:
-            m = MetricRow
-            on = and_(
-                m.version_id == v.id,
-                m.name == key,
-                m.slice == (query.slice or ""),
-                m.dataset == "test",
-            )
-            order = m.value.desc() if desc else m.value.asc()
-            if any(name == key for name, _, _ in query.metrics):
-                # A condition on the sort metric already drops versions without it: an inner
-                # join lets the database walk the (name, slice, value) index and stop at limit.
-                q = q.join(m, on).order_by(order, v.id.desc())
-            else:
-                # Versions without the metric sort last in either direction.
-                q = q.outerjoin(m, on).order_by(order.nulls_last(), v.id.desc())
-        limit = min(query.limit, MAX_PAGE) if query.limit else None
-        if limit:
-            q = q.limit(limit)
-        if query.offset:
-            q = q.offset(query.offset)
         with self.db.session() as s:
-            rows = s.execute(q).all()
+            v = VersionRow
+            q = self._filtered(s, query, ordered=True).add_columns(
+                ProjectRow.name,
+                ModelRow.name,
+                v.number,
+                v.stage,
+                v.author,
+                v.created_at,
+                v.estimator_class,
+                v.task,
+                v.framework,
+                v.summary,
+                v.parent_id,
+            )
+            desc = query.order_by.startswith("-")
+            key = query.order_by.lstrip("-+")
+            limit = min(query.limit, MAX_PAGE) if query.limit else None
+            offset = query.offset or 0
+            if key in ORDER_FIELDS:
+                col = ORDER_FIELDS[key]
+                q = q.order_by(
+                    col.desc() if desc else col.asc(), v.id.desc() if desc else v.id.asc()
+                )
+                rows = list(s.execute(q.limit(limit).offset(offset or None)).all())
+            else:
+                m = aliased(MetricRow)
+                on = and_(
+                    m.version_id == v.id,
+                    m.name == key,
+                    m.slice == (query.slice or ""),
+                    m.dataset == "test",
+                    m.value.is_not(None),
+                )
+                order = m.value.desc() if desc else m.value.asc()
+                # Versions with the metric, best first: the database walks the (name, slice,
+                # dataset, value) index and stops at the page's end.
+                ranked = q.join(m, on).order_by(order, v.id.desc())
+                rows = list(s.execute(ranked.limit(limit).offset(offset or None)).all())
+                if not any(name == key for name, _, _ in query.metrics) and (
+                    limit is None or len(rows) < limit
+                ):
+                    # Then, in either direction, the versions without it, newest first.
+                    if rows or not offset:
+                        n_ranked = offset + len(rows)
+                    else:
+                        n_ranked = s.execute(
+                            select(func.count()).select_from(ranked.subquery())
+                        ).scalar_one()
+                    rest = q.where(~exists().where(on)).order_by(v.id.desc())
+                    rest = rest.limit(None if limit is None else limit - len(rows))
+                    rows += s.execute(rest.offset(max(0, offset - n_ranked) or None)).all()
             ids = [r[0] for r in rows]
             aliases = self._aliases(s, ids) if ids else {}
             slice_metrics: dict[int, dict[str, float | None]] = {}
@@ -694,6 +767,10 @@ class SqlStore(Store):
                 for sep, nxt in ((":", ";"), ("@", "A"), ("#", "$"))
             ]
             q = q.where(or_(EventRow.object_ref == object_ref, *ranges))
+            # Sorting by an expression, not the primary key, keeps SQLite from scanning every
+            # event newest first (its guess when the limit is a bound parameter): it reads the
+            # few index ranges above and sorts what they hold.
+            q = q.order_by(None).order_by((EventRow.id + 0).desc())
         if actor:
             q = q.where(EventRow.actor == actor)
         if action:

@@ -87,7 +87,7 @@ class FeatureRow(Base):
 
 class MetricRow(Base):
     __tablename__ = "metrics"
-    __table_args__ = (Index("ix_metrics_lookup", "name", "slice", "value"),)
+    __table_args__ = (Index("ix_metrics_lookup", "name", "slice", "dataset", "value", "version_id"),)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     # '' is the whole test set; 'country=US' a slice. Not NULL so it can sit in the key.
@@ -98,7 +98,7 @@ class MetricRow(Base):
 
 class TagRow(Base):
     __tablename__ = "tags"
-    __table_args__ = (Index("ix_tags_key_value", "key", "value"),)
+    __table_args__ = (Index("ix_tags_key_value", "key", "value", "version_id"),)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(String(1000))
