@@ -326,7 +326,7 @@ def free_port() -> int:
 @contextmanager
 def process(
     cmd: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool], timeout: float = 120
-) -> Iterator[None]:
+) -> Iterator[int]:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -335,7 +335,7 @@ def process(
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{cmd[2]} did not start:\n{log.read_text()[-3000:]}")
                 time.sleep(0.3)
-            yield
+            yield proc.pid
         finally:
             proc.terminate()
             try:
@@ -379,23 +379,71 @@ class Client:
             return False
 
 
-def latency(fn: Callable[[int], Any], n: int, warmup: int = 10) -> dict[str, float]:
-    """p50/p95/mean in milliseconds of ``fn(i)`` over ``n`` calls after a warm-up."""
+def latencies(
+    fns: dict[str, Callable[[int], Any]], n: int, warmup: int = 10
+) -> dict[str, dict[str, float]]:
+    """p50/p95/mean in milliseconds of each ``fn(i)`` over ``n`` calls after a warm-up.
+
+    The calls alternate (MMDS, MLflow, MMDS, ...), so a burst of load on the machine falls on
+    both sides alike instead of on whichever happened to be measured at the time.
+    """
     for i in range(warmup):
-        fn(i)
-    samples = []
+        for fn in fns.values():
+            fn(i)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for i in range(n):
-        t0 = time.perf_counter()
-        fn(i)
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn(i)
+            samples[name].append((time.perf_counter() - t0) * 1000)
 
-    def pct(q: float) -> float:
-        pos = (len(samples) - 1) * q
-        lo, hi = int(pos), min(int(pos) + 1, len(samples) - 1)
-        return samples[lo] + (samples[hi] - samples[lo]) * (pos - lo)
+    def pct(values: list[float], q: float) -> float:
+        pos = (len(values) - 1) * q
+        lo, hi = int(pos), min(int(pos) + 1, len(values) - 1)
+        return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
-    return {"p50": pct(0.5), "p95": pct(0.95), "mean": sum(samples) / len(samples)}
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = {
+            "p50": pct(values, 0.5),
+            "p95": pct(values, 0.95),
+            "mean": sum(values) / len(values),
+        }
+    return out
+
+
+def settle(pids: list[int], quiet: float = 0.05, timeout: float = 180) -> float:
+    """Wait until the servers (and their children) use under ``quiet`` CPUs; seconds waited.
+
+    ``mlflow server`` answers HTTP before its background job consumers (several Python
+    processes) have finished starting; timing anything then measures their start-up.
+    """
+    import psutil
+
+    def cpu_seconds() -> float:
+        total = 0.0
+        for pid in pids:
+            try:
+                procs = [psutil.Process(pid)]
+                procs += procs[0].children(recursive=True)
+            except psutil.NoSuchProcess:
+                continue
+            for p in procs:
+                try:
+                    t = p.cpu_times()
+                    total += t.user + t.system
+                except psutil.NoSuchProcess:
+                    pass
+        return total
+
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        before = cpu_seconds()
+        time.sleep(1.0)
+        if cpu_seconds() - before < quiet:
+            break
+    return time.monotonic() - start
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -539,14 +587,16 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     }
     results: dict[str, dict[str, dict[str, float]]] = {}
     with (
-        process(jupyter, env, tmp / "jupyter.log", lambda: mm.up("/mmds/api/changes")),
+        process(jupyter, env, tmp / "jupyter.log", lambda: mm.up("/mmds/api/changes")) as jpid,
         process(
             mlflow,
             env,
             tmp / "mlflow.log",
             lambda: ml.up("/api/2.0/mlflow/experiments/search?max_results=1"),
-        ),
+        ) as mpid,
     ):
+        waited = settle([jpid, mpid])
+        print(f"servers idle after {waited:.0f} s")
         # Both sides answer the same question before anything is timed.
         page = mm("GET", f"/mmds/api/versions?{search_q}")
         runs = ml(
@@ -573,10 +623,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             f"both return the same newest {PAGE}"
         )
         for name, (mmds_fn, mlflow_fn) in calls.items():
-            results[name] = {
-                "mmds": latency(mmds_fn, args.requests),
-                "mlflow": latency(mlflow_fn, args.requests),
-            }
+            results[name] = latencies({"mmds": mmds_fn, "mlflow": mlflow_fn}, args.requests)
 
     print(f"\nlatency over HTTP, ms ({args.requests} requests each, after warm-up)")
     print(
