@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn import metrics as skm
 from sklearn.compose import ColumnTransformer
@@ -213,3 +214,35 @@ def test_changed_data_gets_a_new_fingerprint(sqlite_reg, cancer):
         )
         == h1
     )
+
+
+def test_column_statistics_match_numpy_and_pandas():
+    from mmds_jupyter.capture.datasets import QUANTILE_SAMPLE, column_stats, quantiles
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 4, 7, 1000):
+        values = rng.normal(size=n)
+        assert quantiles(values) == pytest.approx(np.quantile(values, [0.25, 0.5, 0.75]), rel=1e-15)
+    frame = pd.DataFrame(
+        {
+            "x": [1.5, np.nan, 3.0, -2.0, np.inf],
+            "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+            "flag": [True, False, True, True, False],
+            "empty": [np.nan] * 5,
+            "mixed": [1, "1", "a", None, "a"],  # 1 and "1" print alike: one category
+        }
+    )
+    stats = column_stats(frame)
+    finite = frame["n"].dropna().astype(float)
+    assert stats["n"]["nulls"] == 1 and stats["n"]["p50"] == finite.median()
+    assert stats["n"]["std"] == pytest.approx(finite.std(ddof=0))
+    assert stats["x"]["nulls"] == 1 and stats["x"]["max"] is None  # inf is not a number to keep
+    assert stats["flag"]["mean"] == pytest.approx(0.6)
+    assert stats["empty"] == {"dtype": "float64", "nulls": 5, "kind": "numeric"}
+    assert stats["mixed"]["top"] == {"1": 2, "a": 2} and stats["mixed"]["n_unique"] == 2
+    # Past twice the sample size, quartiles come from a fixed sample: close, and repeatable.
+    big = pd.DataFrame({"v": rng.uniform(0, 1, 3 * QUANTILE_SAMPLE)})
+    first, again = column_stats(big)["v"], column_stats(big)["v"]
+    assert first == again
+    assert first["p50"] == pytest.approx(big["v"].median(), abs=0.01)
+    assert first["min"] == big["v"].min() and first["max"] == big["v"].max()

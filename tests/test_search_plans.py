@@ -59,7 +59,9 @@ def _fill(reg, specs):  # type: ignore[no-untyped-def]
                 author="maya",
                 params={},
                 steps={},
-                features=[{"name": f, "dtype": "float64", "used": f in sp["used"]} for f in FEATURES],
+                features=[
+                    {"name": f, "dtype": "float64", "used": f in sp["used"]} for f in FEATURES
+                ],
                 outputs=[],
                 metrics=[
                     {"name": name, "slice": slc, "value": value}

@@ -100,18 +100,28 @@ def _argmax_predict(model: Any) -> bool:
     return _predicts_argmax(model)
 
 
+def _unique(frame: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the key columns identify each row; ids that only grow are checked in one pass."""
+    if len(keys) == 1 and pd.api.types.is_integer_dtype(frame[keys[0]]):
+        v = frame[keys[0]].to_numpy()
+        if bool((v[1:] > v[:-1]).all()):
+            return True
+    return not frame[keys].duplicated().any()
+
+
 def output_stats(frame: pd.DataFrame) -> dict[str, Any]:
     """Summary of each output column, kept with the score set for drift checks."""
     stats: dict[str, Any] = {}
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            v = s.to_numpy(dtype="float64")
+            v = s.to_numpy(dtype="float64", na_value=np.nan)
+            v = v[~np.isnan(v)]  # rows the model could not take have no output
             stats[col] = {
-                "mean": float(np.nanmean(v)) if len(v) else None,
-                "std": float(np.nanstd(v)) if len(v) else None,
-                "min": float(np.nanmin(v)) if len(v) else None,
-                "max": float(np.nanmax(v)) if len(v) else None,
+                "mean": float(v.mean()) if len(v) else None,
+                "std": float(v.std()) if len(v) else None,
+                "min": float(v.min()) if len(v) else None,
+                "max": float(v.max()) if len(v) else None,
             }
         else:
             counts = s.astype("string").value_counts().head(20)
@@ -142,7 +152,7 @@ def score(
             f"The key column(s) {', '.join(missing_keys)} are not in the data; "
             f"its columns are {', '.join(map(str, frame.columns[:20]))}."
         )
-    if mode == "production" and keys and frame[keys].duplicated().any():
+    if mode == "production" and keys and not _unique(frame, keys):
         dup = frame[keys][frame[keys].duplicated()].iloc[0].tolist()
         raise InvalidInput(
             f"The key {', '.join(keys)} is not unique (e.g. {dup}); production "
@@ -150,11 +160,12 @@ def score(
         )
     carried = keys + [c for c in (passthrough or []) if c not in keys]
     contract: Contract = reg.contract(version)
-    # The input's fingerprint (hash and statistics) is computed beside the model: both are
-    # mostly numpy and pyarrow work that releases the GIL.
+    # The input's fingerprint (hash and statistics) is computed beside the model, and the
+    # outputs' statistics beside their Parquet file: mostly numpy, pyarrow and hashlib work
+    # that releases the GIL.
     pool = ThreadPoolExecutor(max_workers=1) if mode == "production" else None
-    pending = pool.submit(fingerprint, frame) if pool else None
     try:
+        pending = pool.submit(fingerprint, frame) if pool else None
         if engine == "dask":
             from .distributed import score_on_dask
 
@@ -168,14 +179,13 @@ def score(
             problems, flags = checked.problems, checked.flags
         else:
             raise InvalidInput(f"engine must be 'local' or 'dask', not {engine!r}.")
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False)
-    if contract.policy == "flag" or (flags != "").any():
-        outputs[FLAG_COLUMN] = flags
-    outputs = outputs.reset_index(drop=True)
-    result = ScoreResult(ref=version.ref, mode=mode, outputs=outputs, problems=problems)
-    if mode == "production":
+        if contract.policy == "flag" or problems:  # only rows with problems are flagged
+            outputs[FLAG_COLUMN] = flags
+        outputs = outputs.reset_index(drop=True)
+        result = ScoreResult(ref=version.ref, mode=mode, outputs=outputs, problems=problems)
+        if pool is None or pending is None:
+            return result
+        stats = pool.submit(output_stats, outputs.drop(columns=carried))
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
             run_id = int(os.environ["MMDS_RUN_ID"])
         sha = reg.artifacts.put(to_parquet_bytes(outputs))
@@ -188,8 +198,11 @@ def score(
             n_rows=len(outputs),
             n_flagged=result.n_flagged,
             artifact_sha256=sha,
-            input_fingerprint=pending.result() if pending else None,
-            output_stats=output_stats(outputs.drop(columns=carried)),
+            input_fingerprint=pending.result(),
+            output_stats=stats.result(),
             actor=reg.actor,
         )
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
     return result

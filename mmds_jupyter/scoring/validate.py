@@ -69,14 +69,31 @@ def _as_bool(value: Any) -> Any:
     return _BOOLS.get(value.lower() if isinstance(value, str) else value)
 
 
+def _plain_number(col: pd.Series) -> bool:
+    """Numbers (not booleans) that convert to float64 without asking anything of the values."""
+    return pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+
+
 def _convert(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, Problem | None]:
     """Convert ``col`` to the contract type when that is safe, else report a wrong type."""
+    if spec.type in ("float", "integer") and _plain_number(col):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        if spec.type == "integer":
+            with np.errstate(invalid="ignore"):
+                fraction = ~np.isnan(values) & (values != np.floor(values))
+            if fraction.any():
+                return col, Problem(
+                    spec.name,
+                    "values that are not integer",
+                    int(fraction.sum()),
+                    _example(col[fraction]),
+                    "",
+                )
+        return pd.Series(values, index=col.index, name=col.name), None
     present = col.notna()
     if spec.type in ("float", "integer"):
-        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
-            num = pd.to_numeric(col.astype("string").str.strip(), errors="coerce")
-        else:
-            num = col.astype("float64")
+        # text or booleans: only what reads as a number is one
+        num = pd.to_numeric(col.astype("string").str.strip(), errors="coerce")
         bad = present & num.isna()
         if spec.type == "integer":
             bad |= present & num.notna() & (num != np.floor(num))
@@ -157,8 +174,11 @@ def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Che
         domain = None
         if spec.categories is not None and spec.type in ("string", "boolean"):
             known = set(spec.categories)
-            domain = col.notna() & ~col.isin(known)
-            if domain.any():
+            # the few distinct values first: the row mask only when one is unknown
+            seen = col.dropna().unique()
+            if any(value not in known for value in seen):
+                domain = col.notna() & ~col.isin(known)
+            if domain is not None:
                 shown = ", ".join(map(str, sorted(known, key=str)[:10]))
                 problems.append(
                     Problem(
@@ -172,8 +192,10 @@ def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Che
         elif spec.type in ("float", "integer") and (spec.min is not None or spec.max is not None):
             lo = -np.inf if spec.min is None else spec.min
             hi = np.inf if spec.max is None else spec.max
-            domain = col.notna() & ((col < lo) | (col > hi))
-            if domain.any():
+            v = col.to_numpy(dtype="float64", na_value=np.nan)  # NaN is in no range
+            outside = (v < lo) | (v > hi)
+            domain = pd.Series(outside, index=col.index) if outside.any() else None
+            if domain is not None:
                 problems.append(
                     Problem(
                         spec.name,

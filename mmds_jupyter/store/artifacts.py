@@ -45,7 +45,7 @@ class ArtifactStore:
         """Store ``data`` and return its sha256; storing the same bytes twice is a no-op."""
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha)
-        if not (path.exists() and self._hash_file(path) == sha):
+        if not (path.exists() and self._holds(path, data)):
             atomic_write(path, data)
         return sha
 
@@ -72,9 +72,9 @@ class ArtifactStore:
         return self.path_for(sha256).exists()
 
     @staticmethod
-    def _hash_file(path: Path) -> str:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+    def _holds(path: Path, data: bytes) -> bool:
+        """Whether the file already holds exactly ``data`` (a damaged copy is rewritten)."""
+        try:
+            return path.stat().st_size == len(data) and path.read_bytes() == data
+        except OSError:
+            return False

@@ -87,7 +87,9 @@ class FeatureRow(Base):
 
 class MetricRow(Base):
     __tablename__ = "metrics"
-    __table_args__ = (Index("ix_metrics_lookup", "name", "slice", "dataset", "value", "version_id"),)
+    __table_args__ = (
+        Index("ix_metrics_lookup", "name", "slice", "dataset", "value", "version_id"),
+    )
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     # '' is the whole test set; 'country=US' a slice. Not NULL so it can sit in the key.
