@@ -156,3 +156,39 @@ def test_pipeline_round_trip(name: str, factory: Any, data: str, pypmml_availabl
     assert band["optype"] == "categorical"
     assert sorted(band["values"]) == ["high", "low", "mid"]
     _check(model, X, xml, hasattr(model, "classes_"))
+
+
+@pytest.mark.parametrize(
+    ("factory", "data"),
+    [
+        (lambda: RandomForestClassifier(n_estimators=7, random_state=0), "wine"),
+        (lambda: GradientBoostingRegressor(n_estimators=9, random_state=0), "diabetes"),
+    ],
+    ids=["forest-classifier", "boosting-regressor"],
+)
+def test_ensembles_scored_in_parallel_blocks_match_sklearn(
+    factory: Any, data: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large inputs are cut into blocks that threads walk at once; the answer must not change."""
+    from mmds_jupyter.pmml.evaluate import forest
+
+    X, y = dataset(data)
+    model = factory().fit(X, y)
+    evaluator = PMMLEvaluator(
+        load_pmml(to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes)))
+    )
+    whole = evaluator.predict(X)
+    monkeypatch.setattr(forest, "BLOCK_ELEMENTS", 7 * 10)  # 256-row minimum blocks: several
+    big = pd.concat([X] * 4, ignore_index=True)
+    for threads in ("1", "3"):
+        monkeypatch.setenv("MMDS_PMML_THREADS", threads)
+        blocks = evaluator.predict(big)
+        pd.testing.assert_frame_equal(blocks, pd.concat([whole] * 4, ignore_index=True))
+    if hasattr(model, "classes_"):
+        columns = [f"probability({c})" for c in model.classes_]
+        expected = model.predict_proba(big)
+        np.testing.assert_allclose(blocks[columns].to_numpy(), expected, atol=MMDS_TOLERANCE)
+    else:
+        np.testing.assert_allclose(
+            blocks["predicted_target"].to_numpy(), model.predict(big), atol=MMDS_TOLERANCE
+        )
