@@ -65,6 +65,7 @@ def cmd_list(args: argparse.Namespace) -> None:
     query = reg.query(
         project=args.project,
         name=args.name,
+        name_contains=args.name_contains,
         feature=args.feature,
         stage=args.stage,
         author=args.author,
@@ -300,6 +301,7 @@ def parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="Search versions.")
     for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
         ls.add_argument(f"--{flag}")
+    ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
     ls.add_argument("--where", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'.")
     ls.add_argument("--order-by", default="-created")
     ls.add_argument("--limit", type=int)

@@ -253,15 +253,18 @@ class Registry:
         order_by: str = "-created",
         limit: int | None = None,
         offset: int = 0,
+        name_contains: str | None = None,
     ) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version).
 
         ``where`` takes metric conditions such as ``"roc_auc>0.8"``; with ``slice`` the metric
-        columns and conditions are those of that slice (``country=US``).
+        columns and conditions are those of that slice (``country=US``). ``name_contains``
+        matches part of the model's or the project's name, in any case.
         """
         query = self.query(
             project=project,
             name=name,
+            name_contains=name_contains,
             feature=feature,
             stage=stage,
             author=author,
@@ -287,6 +290,7 @@ class Registry:
         name: str | None = None,
         feature: str | None = None,
         stage: str | None = None,
+        name_contains: str | None = None,
         author: str | None = None,
         since: datetime | str | None = None,
         until: datetime | str | None = None,
@@ -312,6 +316,7 @@ class Registry:
         return Query(
             project=project,
             name=name,
+            name_contains=(name_contains or "").strip() or None,
             feature=feature,
             stage=stage,
             author=author,

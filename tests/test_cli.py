@@ -65,6 +65,9 @@ def test_list_json_and_filters(populated):
     assert rows[0]["roc_auc"] >= rows[1]["roc_auc"]
     text = mmds(populated, "list").stdout
     assert "risk/churn:2" in text and "DecisionTreeClassifier" in text
+    rows = json.loads(mmds(populated, "list", "--name-contains", "HUR", "--json").stdout)
+    assert len(rows) == 2
+    assert json.loads(mmds(populated, "list", "--name-contains", "fraud", "--json").stdout) == []
 
 
 def test_show_compare_lineage_events(populated, tmp_path):

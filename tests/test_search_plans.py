@@ -36,7 +36,7 @@ def _specs(n: int, seed: int = 7) -> list[dict[str, Any]]:
         out.append(
             {
                 "project": rng.choice(["risk", "growth"]),
-                "name": f"m{i % 4}",
+                "name": ["churn", "Churn_v2", "risk%score", "churn-v3", "kits"][i % 5],
                 "stage": rng.choice(["development", "validation"]),
                 "used": used,
                 "metrics": metrics,
@@ -86,6 +86,10 @@ def _expected(specs, refs, q: Query) -> list[str]:  # type: ignore[no-untyped-de
     for i, sp in enumerate(specs):
         if q.project and sp["project"] != q.project:
             continue
+        if q.name_contains and not any(
+            q.name_contains.lower() in n.lower() for n in (sp["name"], sp["project"])
+        ):
+            continue
         if q.stage and sp["stage"] != q.stage:
             continue
         if q.feature and q.feature not in sp["used"]:
@@ -126,6 +130,10 @@ QUERIES = [
     Query(order_by="-roc_auc", metrics=[("roc_auc", ">=", 0.4)]),
     Query(order_by="-roc_auc", slice=SLICE),
     Query(feature="nowhere"),
+    Query(name_contains="CHURN", feature="f2"),
+    Query(name_contains="k%s"),  # % and _ are literal, not wildcards
+    Query(name_contains="n_v", order_by="-roc_auc"),
+    Query(name_contains="row"),  # a project name ("growth")
 ]
 
 

@@ -45,6 +45,7 @@ ROW_KEYS = (
 VERSION_FILTERS = (
     "project",
     "name",
+    "name_contains",
     "feature",
     "stage",
     "author",

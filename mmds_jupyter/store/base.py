@@ -46,6 +46,7 @@ class Query:
 
     project: str | None = None
     name: str | None = None
+    name_contains: str | None = None  # part of the model's or project's name, any case
     feature: str | None = None
     stage: str | None = None
     author: str | None = None

@@ -64,6 +64,11 @@ ORDER_FIELDS = {
 }
 
 
+def _like_escape(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (its % and _ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -532,6 +537,7 @@ class SqlStore(Store):
         on_versions = [
             query.project,
             query.name,
+            query.name_contains,
             query.stage,
             query.author,
             query.since,
@@ -548,7 +554,7 @@ class SqlStore(Store):
                     q = q.where(exists().where(u.version_id == t.version_id, *others))
             return q
         q = select(v.id)
-        if ordered or query.project or query.name:
+        if ordered or query.project or query.name or query.name_contains:
             q = q.join(ModelRow, v.model_id == ModelRow.id).join(
                 ProjectRow, ModelRow.project_id == ProjectRow.id
             )
@@ -556,6 +562,14 @@ class SqlStore(Store):
             q = q.where(ProjectRow.name == query.project)
         if query.name:
             q = q.where(ModelRow.name == query.name)
+        if query.name_contains:
+            pattern = "%" + _like_escape(query.name_contains) + "%"
+            q = q.where(
+                or_(
+                    ModelRow.name.ilike(pattern, escape="\\"),
+                    ProjectRow.name.ilike(pattern, escape="\\"),
+                )
+            )
         if query.stage:
             q = q.where(v.stage == query.stage)
         if query.author:

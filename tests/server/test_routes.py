@@ -89,6 +89,15 @@ async def test_versions_filters_and_paging(jp_fetch: Any) -> None:
     assert capped["limit"] == 500
     ordered = await get(jp_fetch, "versions", project="risk", name="churn", order_by="-version")
     assert [v["version"] for v in ordered["items"]] == [2, 1]
+    typed = await get(jp_fetch, "versions", name_contains="CHURN")
+    assert {v["ref"] for v in typed["items"]} == {
+        "risk/churn:1",
+        "risk/churn:2",
+        "risk/churn_small:1",
+    }
+    by_project = await get(jp_fetch, "versions", name_contains="heal")
+    assert [v["ref"] for v in by_project["items"]] == ["health/progress:1"]
+    assert (await get(jp_fetch, "versions", name_contains="n%s"))["total"] == 0
 
 
 async def test_repeated_where_arguments(raw: Any) -> None:

@@ -14,6 +14,7 @@ from .parsing import parse
 @magic_arguments()
 @argument("--project", help="Only this project.")
 @argument("--name", help="Only this model.")
+@argument("--name-contains", help="Part of the model's or project's name, in any case.")
 @argument("--feature", help="Only versions that used this input feature.")
 @argument("--stage", help="Only versions in this stage.")
 @argument("--author", help="Only versions by this author.")
@@ -36,6 +37,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     return default_registry().find(
         project=a.project,
         name=a.name,
+        name_contains=a.name_contains,
         feature=a.feature,
         stage=a.stage,
         author=a.author,
