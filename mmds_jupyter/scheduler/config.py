@@ -13,7 +13,8 @@ class MMDSScheduler(Configurable):
 
     root_dir = Unicode(
         help="Job notebooks must lie under this folder (symlinks resolved, no '..' escapes). "
-        "Defaults to $MMDS_ROOT_DIR, then the current directory.",
+        "Defaults to $MMDS_ROOT_DIR, then (in the Jupyter server) the server's root_dir, then "
+        "the current directory.",
     ).tag(config=True)
 
     poll_interval = Float(

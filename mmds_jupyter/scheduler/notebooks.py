@@ -16,16 +16,24 @@ _NO_DEFAULT = object()
 def resolve_notebook(path: str, root_dir: str) -> Path:
     """The notebook's real path, refused unless it is an existing .ipynb under ``root_dir``."""
     root = Path(root_dir).expanduser().resolve()
-    raw = Path(path).expanduser()
-    # Symlinks and '..' are resolved before the check, so neither can point outside the root.
-    real = (raw if raw.is_absolute() else root / raw).resolve()
-    if not real.is_relative_to(root):
+    try:
+        raw = Path(path).expanduser()
+        # Symlinks and '..' are resolved before the check, so neither can point outside the root.
+        real = (raw if raw.is_absolute() else root / raw).resolve()
+        if not real.is_relative_to(root):
+            raise NotebookRefused(
+                f"The notebook {path!r} resolves to {real}, which is outside the allowed folder "
+                f"{root}. Move the notebook under that folder, or start MMDS with another root "
+                "(c.MMDSScheduler.root_dir or $MMDS_ROOT_DIR)."
+            )
+        exists = real.suffix == ".ipynb" and real.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:
+        # A NUL byte, a name too long for the file system, a symlink loop, an unknown "~user".
         raise NotebookRefused(
-            f"The notebook {path!r} resolves to {real}, which is outside the allowed folder "
-            f"{root}. Move the notebook under that folder, or start MMDS with another root "
-            "(c.MMDSScheduler.root_dir or $MMDS_ROOT_DIR)."
-        )
-    if real.suffix != ".ipynb" or not real.is_file():
+            f"The notebook path {path!r} cannot be used ({exc}). Give the path of an existing "
+            f".ipynb file relative to {root}."
+        ) from None
+    if not exists:
         raise NotebookRefused(
             f"There is no notebook at {real}. Give the path of an existing .ipynb file "
             f"relative to {root}."

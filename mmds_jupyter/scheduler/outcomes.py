@@ -23,9 +23,13 @@ def iso(dt: datetime) -> str:
     return utc(dt).isoformat()
 
 
+# The longest wait before a retry, so that doubling never overflows a timedelta.
+MAX_BACKOFF_S = 366 * 86400.0
+
+
 def backoff_s(base_s: float, attempt: int) -> float:
     """Delay before attempt ``attempt + 1``: the base delay doubled after each failure."""
-    return base_s * 2 ** (attempt - 1)
+    return min(base_s * 2.0 ** min(attempt - 1, 64), MAX_BACKOFF_S)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from .errors import (
     RunStateError,
 )
 from .notebooks import coerce_text, notebook_parameters, resolve_notebook
-from .outcomes import iso, now_utc
+from .outcomes import MAX_BACKOFF_S, iso, now_utc
 from .score_sets import score_sets_of_run
 from .tables import JobRow, RunRow, job_entity, run_entity
 from .timing import normalise, parse_zone
@@ -34,6 +35,15 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ..registry import Registry
+
+# The job table's integer columns are 32-bit in PostgreSQL.
+MAX_WHOLE = 2**31 - 1
+# Deeper values overflow the JSON encoders' recursion (the parameters object is level 1).
+MAX_NESTING = 32
+# The widths of the job table's text columns.
+_LENGTHS = {"name": 200, "notebook": 2000, "schedule": 200}
+# Timeouts and retry delays become timedeltas (which overflow); a year is plenty for either.
+MAX_SECONDS = MAX_BACKOFF_S
 
 
 class Scheduler:
@@ -74,6 +84,7 @@ class Scheduler:
         path = resolve_notebook(notebook, self.config.root_dir)
         declared = notebook_parameters(path)
         schedule = normalise(cron, every)
+        _check_lengths(name=name, notebook=str(path), schedule=schedule)
         parse_zone(timezone)
         self._check_numbers(max_concurrent, timeout, retries, retry_delay, keep_outputs)
         if catchup not in CATCHUP:
@@ -120,20 +131,29 @@ class Scheduler:
         retry_delay: float,
         keep_outputs: int | None,
     ) -> None:
-        if not isinstance(max_concurrent, int) or max_concurrent < 1:
+        if not _whole(max_concurrent, 1):
             raise JobRefused(
-                f"max_concurrent must be a whole number of at least 1, not {max_concurrent!r}."
+                f"max_concurrent must be a whole number from 1 to {MAX_WHOLE}, "
+                f"not {max_concurrent!r}."
             )
-        if timeout is not None and timeout <= 0:
-            raise JobRefused(f"timeout is in seconds and must be positive, not {timeout!r}.")
-        if not isinstance(retries, int) or retries < 0:
-            raise JobRefused(f"retries must be zero or a positive whole number, not {retries!r}.")
-        if retry_delay < 0:
-            raise JobRefused(f"retry_delay is in seconds and cannot be negative ({retry_delay!r}).")
-        if keep_outputs is not None and (not isinstance(keep_outputs, int) or keep_outputs < 1):
+        if timeout is not None and not (_seconds(timeout) and timeout > 0):
             raise JobRefused(
-                f"keep_outputs must be a whole number of at least 1 (or None to keep all), "
-                f"not {keep_outputs!r}."
+                f"timeout is in seconds, more than 0 and at most {MAX_SECONDS:g} (366 days), "
+                f"not {timeout!r}."
+            )
+        if not _whole(retries, 0):
+            raise JobRefused(
+                f"retries must be a whole number from 0 to {MAX_WHOLE}, not {retries!r}."
+            )
+        if not (_seconds(retry_delay) and retry_delay >= 0):
+            raise JobRefused(
+                f"retry_delay is in seconds, from 0 to {MAX_SECONDS:g} (366 days), "
+                f"not {retry_delay!r}."
+            )
+        if keep_outputs is not None and not _whole(keep_outputs, 1):
+            raise JobRefused(
+                f"keep_outputs must be a whole number from 1 to {MAX_WHOLE} (or None to keep "
+                f"all), not {keep_outputs!r}."
             )
 
     def _check_parameters(
@@ -159,6 +179,10 @@ class Scheduler:
                     f"The parameter {key}={params[key]!r} does not name a model version in the "
                     f"registry: {exc}"
                 ) from None
+        if _nesting(params) > MAX_NESTING:
+            raise ParameterRefused(
+                f"Job parameters may nest lists and dicts at most {MAX_NESTING} levels deep."
+            )
         try:
             json.dumps(params)
         except (TypeError, ValueError):
@@ -323,6 +347,39 @@ class Scheduler:
         """The score sets that a run's notebook wrote."""
         self.get_run(run_id)
         return score_sets_of_run(self.db, run_id)
+
+
+def _check_lengths(**texts: str | None) -> None:
+    for field, text in texts.items():
+        limit = _LENGTHS[field]
+        if text is not None and len(text) > limit:
+            raise JobRefused(f"The job's {field} is {len(text)} characters; at most {limit} fit.")
+
+
+def _nesting(value: Any) -> int:
+    """How deeply lists and dicts nest in ``value`` (without recursion, whatever the depth)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _whole(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= MAX_WHOLE
+
+
+def _seconds(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value <= MAX_SECONDS
+    )
 
 
 def _job_payload(job: Job) -> dict[str, Any]:

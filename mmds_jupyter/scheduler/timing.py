@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 from .errors import ScheduleInvalid
 
@@ -15,6 +15,8 @@ _EVERY = re.compile(r"^\s*(?:every\s+)?(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$", re.IGNO
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Counting missed occurrences stops here; the plan only needs "how many, roughly".
 _MAX_COUNT = 10_000
+# Longer intervals overflow date arithmetic long before they are useful; cron covers yearly.
+_MAX_EVERY_S = 366 * 86400
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -43,6 +45,11 @@ def normalise(cron: str | None, every: str | None) -> str | None:
         seconds = float(match.group(1)) * _UNIT_S[match.group(2).lower()]
         if seconds < 1:
             raise ScheduleInvalid("An interval must be at least one second (e.g. --every 5s).")
+        if seconds > _MAX_EVERY_S:
+            raise ScheduleInvalid(
+                f"{every!r} is longer than a year; use a cron expression for yearly schedules "
+                "(e.g. '0 2 1 1 *')."
+            )
         return f"every {seconds:g}s"
     if cron is None:
         return None
@@ -53,6 +60,15 @@ def normalise(cron: str | None, every: str | None) -> str | None:
             "day-of-month month day-of-week (e.g. '0 2 * * *' for 02:00 every day), or add a "
             "sixth field for seconds (e.g. '* * * * * */10' for every ten seconds)."
         )
+    try:
+        now = datetime.now(timezone.utc)
+        croniter(expr, now).get_next(datetime)
+        croniter(expr, now).get_prev(datetime)
+    except (CroniterError, ValueError, OverflowError):
+        # Valid fields that name no real date, such as '0 0 31 2 *' (31 February).
+        raise ScheduleInvalid(
+            f"{cron!r} never falls on a real date; check the day-of-month and month fields."
+        ) from None
     return expr
 
 

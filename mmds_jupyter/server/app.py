@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from jupyter_server.extension.application import ExtensionApp
@@ -39,7 +40,7 @@ class MMDSExtension(ExtensionApp):
         settings = MMDS(parent=self)
         self.registry: Registry = self.registry_class(config=settings)
         self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mmds-api")
-        scheduler = Scheduler(self.registry, MMDSScheduler(parent=self))
+        scheduler = Scheduler(self.registry, self._scheduler_config())
         self.settings.update(
             {
                 "mmds_registry": self.registry,
@@ -48,6 +49,15 @@ class MMDSExtension(ExtensionApp):
             }
         )
         self.log.info("MMDS registry at %s", self.registry.db.engine.url.render_as_string())
+
+    def _scheduler_config(self) -> MMDSScheduler:
+        config = MMDSScheduler(parent=self)
+        # Jobs created from JupyterLab name their notebook as the file browser shows it, so
+        # notebooks must lie under the server's root unless the operator chose another folder.
+        chosen = "root_dir" in self.config.MMDSScheduler or os.environ.get("MMDS_ROOT_DIR")
+        if not chosen and self.serverapp is not None:
+            config.root_dir = self.serverapp.root_dir
+        return config
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(handlers())

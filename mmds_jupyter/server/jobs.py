@@ -7,10 +7,12 @@ whose ``http_status`` the one handler base class turns into a JSON error.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import MMDSError, NotFound
+from ..errors import InvalidInput, MMDSError, NotFound
 from ..scheduler import Scheduler
 from ..scheduler.errors import RunNotFound
 from .views import whole_number
@@ -31,10 +33,104 @@ class OutputMissing(NotFound):
     """The run has no executed notebook (yet, or any more)."""
 
 
+class BodyRefused(InvalidInput):
+    """A request body that is not the JSON object the route reads (names the bad field)."""
+
+
+def _text(value: Any) -> bool:
+    # A NUL cannot go into a path, and PostgreSQL refuses it in text columns.
+    return isinstance(value, str) and "\x00" not in value
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# The body of POST jobs: Scheduler.create's keywords (the long options of `mmds jobs create`),
+# each with the JSON type it takes and whether null is allowed. Values are checked further by
+# Scheduler.create, the one place that decides what a valid job is.
+_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "text": ("text", _text),
+    "whole": ("a whole number", _whole),
+    "number": ("a number", _number),
+    "boolean": ("true or false", lambda v: isinstance(v, bool)),
+    "object": ("an object of parameter names and values", lambda v: isinstance(v, dict)),
+}
+JOB_FIELDS: dict[str, tuple[str, bool]] = {
+    "name": ("text", False),
+    "notebook": ("text", False),
+    "cron": ("text", True),
+    "every": ("text", True),
+    "parameters": ("object", True),
+    "timezone": ("text", False),
+    "max_concurrent": ("whole", False),
+    "timeout": ("number", True),
+    "retries": ("whole", False),
+    "retry_delay": ("number", False),
+    "catchup": ("text", False),
+    "keep_outputs": ("whole", True),
+    "description": ("text", True),
+    "paused": ("boolean", False),
+}
+REQUIRED = ("name", "notebook")
+
+
 def job_dict(job: Any) -> dict[str, Any]:
     data: dict[str, Any] = job.to_dict()
     data["state"] = "paused" if job.paused else "active"
     return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def job_spec(body: bytes) -> dict[str, Any]:
+    """The keyword arguments of :meth:`Scheduler.create` read from a POST jobs body."""
+    try:
+        data = json.loads(body or b"null", parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise BodyRefused(f"The body must be a JSON object describing the job ({exc}).") from None
+    if not isinstance(data, dict):
+        raise BodyRefused(
+            'The body must be a JSON object such as {"name": "nightly", "notebook": '
+            '"score.ipynb", "cron": "0 2 * * *"}.'
+        )
+    unknown = sorted(set(data) - set(JOB_FIELDS))
+    if unknown:
+        raise BodyRefused(
+            f"Unknown field(s) {', '.join(map(repr, unknown))}; a job takes "
+            f"{', '.join(JOB_FIELDS)}."
+        )
+    missing = [f for f in REQUIRED if f not in data]
+    if missing:
+        raise BodyRefused(f"The field(s) {', '.join(missing)} are required to create a job.")
+    for field, value in data.items():
+        kind, nullable = JOB_FIELDS[field]
+        what, valid = _KINDS[kind]
+        if value is None and nullable:
+            continue
+        if not valid(value):
+            also = " or null" if nullable else ""
+            raise BodyRefused(f"The field {field!r} must be {what}{also}, not {value!r:.80}.")
+    return data
+
+
+def create_job(scheduler: Scheduler, body: bytes) -> dict[str, Any]:
+    """A new job from a POST body; Scheduler.create refuses what it could not run."""
+    return job_dict(scheduler.create(**job_spec(body)))
+
+
+def pause_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
+    return job_dict(scheduler.pause(name))
+
+
+def resume_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
+    return job_dict(scheduler.resume(name))
 
 
 def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
@@ -74,6 +170,12 @@ def run_detail(scheduler: Scheduler, run_id: str) -> dict[str, Any]:
 
 def run_now(scheduler: Scheduler, name: str) -> dict[str, Any]:
     run: dict[str, Any] = scheduler.run_now(name).to_dict()
+    return run
+
+
+def cancel_run(scheduler: Scheduler, run_id: str) -> dict[str, Any]:
+    """Cancel a queued run at once; a running run is stopped by its scheduler within seconds."""
+    run: dict[str, Any] = scheduler.cancel_run(_run_id(run_id)).to_dict()
     return run
 
 

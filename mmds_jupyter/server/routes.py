@@ -139,6 +139,12 @@ class JobsHandler(MMDSHandler):
     async def get(self) -> None:
         self.reply(await self.run(jobs.list_jobs, self.scheduler))
 
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        job = await self.run(jobs.create_job, self.scheduler, self.request.body)
+        self.set_status(201)
+        self.reply(job)
+
 
 class JobHandler(MMDSHandler):
     @tornado.web.authenticated
@@ -155,6 +161,18 @@ class JobRunNowHandler(MMDSHandler):
         self.reply(run)
 
 
+class JobPauseHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, name: str) -> None:
+        self.reply(await self.run(jobs.pause_job, self.scheduler, name))
+
+
+class JobResumeHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, name: str) -> None:
+        self.reply(await self.run(jobs.resume_job, self.scheduler, name))
+
+
 class RunsHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -166,6 +184,15 @@ class RunHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
         self.reply(await self.run(jobs.run_detail, self.scheduler, run_id))
+
+
+class RunCancelHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, run_id: str) -> None:
+        run = await self.run(jobs.cancel_run, self.scheduler, run_id)
+        # 202: a running run is only asked to stop; its scheduler ends it within seconds.
+        self.set_status(200 if run["status"] == "cancelled" else 202)
+        self.reply(run)
 
 
 class RunNotebookHandler(MMDSHandler):
@@ -188,6 +215,10 @@ class NotFoundHandler(MMDSHandler):
     async def get(self, path: str) -> None:
         raise tornado.web.HTTPError(404, f"There is no MMDS API route {path!r}.")
 
+    @tornado.web.authenticated
+    async def post(self, path: str) -> None:
+        raise tornado.web.HTTPError(404, f"There is no MMDS API route {path!r}.")
+
 
 # A reference holds a '/' between project and model; clients URL-encode it (%2F), but a raw
 # slash works too. Sub-resource routes come first so that '.../lineage' is not read as a ref.
@@ -206,9 +237,12 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     ("changes", ChangesHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<name>[^/]+)/run", JobRunNowHandler),
+    (r"jobs/(?P<name>[^/]+)/pause", JobPauseHandler),
+    (r"jobs/(?P<name>[^/]+)/resume", JobResumeHandler),
     (r"jobs/(?P<name>[^/]+)", JobHandler),
     ("runs", RunsHandler),
     (r"runs/(?P<run_id>[0-9]+)/notebook", RunNotebookHandler),
+    (r"runs/(?P<run_id>[0-9]+)/cancel", RunCancelHandler),
     (r"runs/(?P<run_id>[0-9]+)", RunHandler),
     (r"(?P<path>.+)", NotFoundHandler),
 ]

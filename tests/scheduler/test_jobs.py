@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import select, update
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.scheduler import (
     JobExists,
+    JobRefused,
     NotebookRefused,
     ParameterRefused,
     RunStateError,
@@ -19,7 +21,7 @@ from mmds_jupyter.scheduler import (
     Scheduler,
     claims,
 )
-from mmds_jupyter.scheduler.outcomes import Outcome, finish_attempt, now_utc
+from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, now_utc
 from mmds_jupyter.scheduler.tables import JobRow, RunRow
 
 PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
@@ -68,14 +70,29 @@ def test_create_stores_a_checked_job(sched: Scheduler, champion_reg: Registry) -
         ({"parameters": {"model_ref": "churn:7"}}, ParameterRefused, "no version 7"),
         ({"catchup": "all"}, Exception, "catchup"),
         ({"max_concurrent": 0}, Exception, "max_concurrent"),
+        # Past the widths and ranges the tables and date arithmetic hold (PostgreSQL included).
+        ({"cron": "0 0 31 2 *"}, ScheduleInvalid, "never falls on a real date"),
+        ({"cron": None, "every": "400d"}, ScheduleInvalid, "longer than a year"),
+        ({"notebook": "score\x00.ipynb"}, NotebookRefused, "cannot be used"),
+        ({"notebook": "n" * 300 + ".ipynb"}, NotebookRefused, "cannot be used"),
+        ({"name": "j" * 201}, JobRefused, "201 characters; at most 200"),
+        ({"max_concurrent": 2**31}, JobRefused, "max_concurrent"),
+        ({"retries": 2**31}, JobRefused, "retries"),
+        ({"keep_outputs": 2**40}, JobRefused, "keep_outputs"),
+        ({"timeout": float("nan")}, JobRefused, "timeout"),
+        ({"timeout": 1e300}, JobRefused, "timeout"),
+        ({"retry_delay": float("inf")}, JobRefused, "retry_delay"),
+        ({"retries": True}, JobRefused, "retries"),
+        ({"parameters": {"out_dir": json.loads("[" * 40 + "]" * 40)}}, ParameterRefused, "nest"),
     ],
 )
 def test_create_refuses_bad_jobs(sched, champion_reg, root, kwargs, error, match) -> None:
     (root.parent / "outside.ipynb").write_bytes((root / "score.ipynb").read_bytes())
     os.symlink(root.parent / "outside.ipynb", root / "link.ipynb")
     args = {"notebook": "score.ipynb", "cron": "*/5 * * * *", "parameters": PARAMS, **kwargs}
+    args.setdefault("name", "bad")
     with pytest.raises(error, match=match):
-        sched.create("bad", **args)
+        sched.create(**args)
     assert sched.list() == [] and job_events(champion_reg) == []
 
 
@@ -180,9 +197,18 @@ def test_retry_back_off_doubles(sched, champion_reg) -> None:
         assert claims.start_run(db, run.id, "me", "local", "sam") is not None
         before = now_utc()
         error = {"ename": "ValueError", "evalue": "x"}
-        assert finish_attempt(db, run.id, attempt, Outcome("failed", error), "sam") == "queued"
+        outcome = Outcome("failed", error)
+        assert finish_attempt(db, run.id, attempt, outcome, "sam") == "queued"
         delays.append((sched.get_run(run.id).not_before - before).total_seconds())
     assert 9 < delays[0] < 11 and 19 < delays[1] < 21
+
+
+def test_retry_back_off_stops_growing_at_a_year() -> None:
+    year = 366 * 86400
+    assert [backoff_s(60, n) for n in (1, 2, 3)] == [60, 120, 240]
+    # Doubling 60 s a thousand times would overflow a timedelta and crash the scheduler.
+    assert backoff_s(60, 1000) == backoff_s(60, 10**9) == year
+    assert now_utc() + timedelta(seconds=backoff_s(60, 1000)) > now_utc()
 
 
 def test_cancel(sched, champion_reg) -> None:
@@ -207,7 +233,8 @@ def test_retention_keeps_the_newest_outputs(sched, champion_reg, tmp_path) -> No
         out = tmp_path / f"{i}.ipynb"
         out.write_text("{}")
         files.append(out)
-        finish_attempt(db, run.id, 1, Outcome("succeeded", output_path=str(out)), "sam")
+        outcome = Outcome("succeeded", output_path=str(out))
+        finish_attempt(db, run.id, 1, outcome, "sam")
     assert [f.exists() for f in files] == [False, True, True]
     with db.session() as s:
         paths = s.execute(select(RunRow.output_path).order_by(RunRow.id)).scalars().all()

@@ -7,8 +7,18 @@ from typing import Any
 
 import pytest
 from tornado.routing import PathMatches, Rule
+from tornado.web import RequestHandler
 
-from mmds_jupyter.server.routes import MMDSHandler
+from mmds_jupyter.server.routes import (
+    JobPauseHandler,
+    JobResumeHandler,
+    JobRunNowHandler,
+    JobsHandler,
+    MMDSHandler,
+    RunCancelHandler,
+)
+
+METHODS = ("GET", "POST", "PUT", "DELETE")
 
 SAMPLES = {"ref": "risk%2Fchurn%3A1", "path": "anything", "name": "nightly", "run_id": "1"}
 
@@ -30,6 +40,11 @@ def _fill(pattern: str) -> str:
         i += 1
     path = "".join(out).rstrip("$")
     return path.replace("/?", "/").replace("\\", "")
+
+
+def _methods(cls: type) -> list[str]:
+    """The HTTP methods a handler implements (tornado's base class answers 405 to the rest)."""
+    return [m for m in METHODS if getattr(cls, m.lower()) is not getattr(RequestHandler, m.lower())]
 
 
 def _mmds_rules(rules: list[Rule]) -> list[tuple[str, type]]:
@@ -54,15 +69,31 @@ async def test_every_route_needs_a_token(
     from mmds_jupyter.server.routes import ROUTES
 
     assert {cls for _, cls in routes} == {cls for _, cls in ROUTES}
+    checked: set[tuple[type, str]] = set()
     for pattern, cls in routes:
         path = _fill(pattern)
-        for method in ("GET", "POST", "PUT", "DELETE"):
+        for method in METHODS:
             body = b"{}" if method in ("POST", "PUT") else None
             resp = await http_server_client.fetch(path, method=method, body=body, raise_error=False)
             assert resp.code in (401, 403, 405), f"{method} {path} ({cls.__name__}) -> {resp.code}"
             assert b"risk" not in resp.body, f"{method} {path} leaked data without a token"
-        ok = await http_server_client.fetch(path, headers=jp_auth_header, raise_error=False)
-        assert ok.code not in (401, 403), f"GET {path} refused a valid token: {ok.code}"
+        served = _methods(cls)
+        assert served, f"{cls.__name__} serves no method"
+        for method in served:
+            body = b"{}" if method in ("POST", "PUT") else None
+            ok = await http_server_client.fetch(
+                path, method=method, body=body, headers=jp_auth_header, raise_error=False
+            )
+            assert ok.code not in (401, 403, 405), f"{method} {path} with a token: {ok.code}"
+            checked.add((cls, method))
+    # The writing routes are among those walked (a new verb cannot slip past this test).
+    assert {
+        (JobsHandler, "POST"),
+        (JobPauseHandler, "POST"),
+        (JobResumeHandler, "POST"),
+        (JobRunNowHandler, "POST"),
+        (RunCancelHandler, "POST"),
+    } <= checked
 
 
 @pytest.mark.parametrize("token", ["wrong", ""])

@@ -193,3 +193,252 @@ async def test_runs_of_an_unknown_job_or_bad_limit(jp_fetch: Any) -> None:
     assert code == 404 and "no job named 'nope'" in body["message"]
     code, body = await error(jp_fetch, "runs", limit="x")
     assert code == 400
+
+
+# -- writing: create, pause, resume, cancel -------------------------------------------------------
+
+
+async def send(jp_fetch: Any, *path: str, body: Any = None) -> tuple[int, Any]:
+    """POST as the JupyterLab client does (JSON body, or none); returns the status and JSON."""
+    data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+    resp = await jp_fetch("mmds", "api", *path, method="POST", body=data, raise_error=False)
+    assert resp.headers["Content-Type"].startswith("application/json")
+    return resp.code, json.loads(resp.body)
+
+
+@pytest.fixture
+def score_notebook(jp_root_dir: Path) -> str:
+    """A notebook under the server's root declaring region, rows and a model reference."""
+    folder = jp_root_dir / "reports"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('region = "north"\nrows = 10\nmodel_ref = "churn@champion"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print(region, rows, model_ref)")]
+    path = folder / "score.ipynb"
+    nbformat.write(nb, path)
+    return "reports/score.ipynb"
+
+
+async def test_a_client_creates_pauses_resumes_runs_and_cancels_a_job(
+    jp_fetch: Any, jp_root_dir: Path, score_notebook: str, jobs_registry: Any
+) -> None:
+    body = {
+        "name": "hourly-north",
+        "notebook": score_notebook,
+        "cron": "0 * * * *",
+        "parameters": {"region": "south", "rows": 3},
+        "timezone": "Europe/Berlin",
+        "max_concurrent": 2,
+        "timeout": 600,
+        "retries": 1,
+        "retry_delay": 5.5,
+        "catchup": "skip",
+        "keep_outputs": 3,
+        "description": "north, every hour",
+    }
+    code, job = await send(jp_fetch, "jobs", body=body)
+    assert code == 201, job
+    assert (job["name"], job["state"], job["schedule"], job["timezone"]) == (
+        "hourly-north",
+        "active",
+        "0 * * * *",
+        "Europe/Berlin",
+    )
+    # The notebook is stored as its real path under the server's root.
+    assert job["notebook"] == str((jp_root_dir / score_notebook).resolve())
+    assert job["parameters"] == {"region": "south", "rows": 3}
+    assert (job["max_concurrent"], job["timeout_s"], job["max_retries"]) == (2, 600, 1)
+    assert (job["retry_delay_s"], job["catchup"], job["keep_outputs"]) == (5.5, "skip", 3)
+    assert job["next_run_at"] is not None and job["created_by"] == "server"
+    listed = {j["name"]: j for j in (await get(jp_fetch, "jobs"))["items"]}
+    assert listed["hourly-north"]["id"] == job["id"]
+
+    code, paused = await send(jp_fetch, "jobs", "hourly-north", "pause")
+    assert code == 200
+    assert (paused["state"], paused["paused"], paused["next_run_at"]) == ("paused", True, None)
+    assert (await get(jp_fetch, "jobs", "hourly-north"))["state"] == "paused"
+
+    code, resumed = await send(jp_fetch, "jobs", "hourly-north", "resume")
+    assert code == 200
+    assert (resumed["state"], resumed["paused"]) == ("active", False)
+    assert resumed["next_run_at"] is not None
+
+    code, queued = await send(jp_fetch, "jobs", "hourly-north", "run")
+    assert code == 201 and queued["status"] == "queued"
+    code, cancelled = await send(jp_fetch, "runs", str(queued["id"]), "cancel")
+    assert code == 200 and cancelled["status"] == "cancelled" and cancelled["finished_at"]
+
+    # A running run is asked to stop: the scheduler that runs it sees the request at its next
+    # heartbeat and stops the kernel.
+    code, second = await send(jp_fetch, "jobs", "hourly-north", "run")
+    reg = Registry(url=jobs_registry["url"], home=jobs_registry["home"], actor="sam")
+    try:
+        started = claims.start_run(reg.db, second["id"], "test:1", "local", "sam")
+        assert started is not None
+        assert claims.heartbeat(reg.db, second["id"], started.attempt) == (True, False)
+        code, asked = await send(jp_fetch, "runs", str(second["id"]), "cancel")
+        assert code == 202
+        assert (asked["status"], asked["cancel_requested"]) == ("running", True)
+        assert claims.heartbeat(reg.db, second["id"], started.attempt) == (True, True)
+        log = reg.events(actor="server", limit=None)
+    finally:
+        reg.close()
+    # Each write is audited under the server's actor.
+    assert list(log["action"])[::-1] == [
+        "job.create",
+        "job.pause",
+        "job.resume",
+        "job.run_now",
+        "run.cancelled",
+        "job.run_now",
+        "run.cancel_requested",
+    ]
+    runs = (await get(jp_fetch, "runs", job="hourly-north"))["items"]
+    assert [(r["id"], r["status"]) for r in runs] == [
+        (second["id"], "running"),
+        (queued["id"], "cancelled"),
+    ]
+    # A finished run cannot be cancelled again.
+    code, body = await send(jp_fetch, "runs", str(queued["id"]), "cancel")
+    assert code == 409 and "already cancelled" in body["message"]
+
+
+async def test_pausing_twice_and_resuming_an_active_job_are_harmless(jp_fetch: Any) -> None:
+    for _ in range(2):
+        code, job = await send(jp_fetch, "jobs", "nightly", "pause")
+        assert code == 200 and job["state"] == "paused"
+    code, job = await send(jp_fetch, "jobs", "weekly", "resume")
+    assert code == 200 and job["state"] == "active"
+    code, job = await send(jp_fetch, "jobs", "weekly", "resume")
+    assert code == 200 and job["state"] == "active"
+
+
+async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
+    jp_fetch: Any, score_notebook: str
+) -> None:
+    code, job = await send(jp_fetch, "jobs", body={"name": "adhoc", "notebook": score_notebook})
+    assert code == 201
+    assert (job["schedule"], job["next_run_at"], job["timezone"]) == (None, None, "UTC")
+    assert (job["max_concurrent"], job["max_retries"], job["keep_outputs"]) == (1, 0, None)
+    code, paused = await send(
+        jp_fetch, "jobs", body={"name": "later", "notebook": score_notebook, "paused": True}
+    )
+    assert code == 201 and paused["state"] == "paused"
+
+
+@pytest.mark.parametrize(
+    "change, status, words",
+    [
+        ({"notebook": "../notebooks/score.ipynb"}, 400, "outside the allowed folder"),
+        ({"notebook": "/etc/passwd"}, 400, "outside the allowed folder"),
+        ({"notebook": "reports/missing.ipynb"}, 400, "There is no notebook"),
+        ({"notebook": "plain.ipynb"}, 400, "no cell tagged 'parameters'"),
+        ({"notebook": "x" * 5000 + ".ipynb"}, 400, "cannot be used"),
+        ({"cron": "61 * * * *"}, 400, "not a valid cron expression"),
+        ({"cron": "0 2 * * *", "every": "1h"}, 400, "not both"),
+        ({"every": "soon"}, 400, "is not an interval"),
+        ({"timezone": "Mars/Olympus"}, 400, "Unknown time zone"),
+        ({"parameters": {"regoin": "x"}}, 400, "does not declare the parameter(s) regoin"),
+        ({"parameters": {"model_ref": "nope:1"}}, 400, "does not name a model version"),
+        ({"catchup": "all"}, 400, "catchup must be one of"),
+        ({"max_concurrent": 0}, 400, "max_concurrent"),
+        ({"max_concurrent": 2**40}, 400, "max_concurrent"),
+        ({"retries": -1}, 400, "retries"),
+        ({"timeout": 0}, 400, "timeout"),
+        ({"retry_delay": 1e300}, 400, "retry_delay"),
+        ({"keep_outputs": 0}, 400, "keep_outputs"),
+        ({"name": "no spaces"}, 400, "Job name 'no spaces' is not valid"),
+        ({"name": "n" * 201}, 400, "name is 201 characters; at most 200 fit"),
+        ({"name": "nightly"}, 409, "already exists"),
+    ],
+)
+async def test_create_refusals_name_the_problem(
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    score_notebook: str,
+    change: dict[str, Any],
+    status: int,
+    words: str,
+) -> None:
+    plain = nbformat.v4.new_notebook()
+    plain.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(plain, jp_root_dir / "plain.ipynb")
+    # The jobs_registry's own notebooks lie next to the server root, not under it.
+    assert (jp_root_dir.parent / "notebooks" / "score.ipynb").is_file()
+    body = {"name": "fresh", "notebook": score_notebook, **change}
+    code, answer = await send(jp_fetch, "jobs", body=body)
+    assert code == status, answer
+    assert words in answer["message"], answer
+    names = [j["name"] for j in (await get(jp_fetch, "jobs"))["items"]]
+    assert names == ["nightly", "weekly"], "a refused job must not be stored"
+
+
+async def test_deeply_nested_parameters_are_refused_not_a_crash(
+    jp_fetch: Any, score_notebook: str
+) -> None:
+    deep = b"[" * 900 + b"]" * 900
+    body = b'{"name": "deep", "notebook": "%s", "parameters": {"region": %s}}' % (
+        score_notebook.encode(),
+        deep,
+    )
+    code, answer = await send(jp_fetch, "jobs", body=body)
+    assert code == 400 and "nest lists and dicts at most 32 levels" in answer["message"]
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"", "must be a JSON object"),
+        (b"not json", "must be a JSON object"),
+        (b"\xff\xfe", "must be a JSON object"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'{"name": "a", "notebook": "b.ipynb", "timeout": NaN}', "NaN is not a JSON number"),
+        (b"[" * 100_000 + b"]" * 100_000, "must be a JSON object"),
+        ({"notebook": "x.ipynb"}, "name are required"),
+        (
+            {"name": "a", "notebook": "b.ipynb", "schedule": "0 2 * * *"},
+            "Unknown field(s) 'schedule'",
+        ),
+        ({"name": 7, "notebook": "b.ipynb"}, "'name' must be text"),
+        ({"name": "a", "notebook": "b\x00.ipynb"}, "'notebook' must be text"),
+        ({"name": "a", "notebook": "b.ipynb", "parameters": [1]}, "'parameters' must be an object"),
+        ({"name": "a", "notebook": "b.ipynb", "retries": 1.5}, "'retries' must be a whole number"),
+        ({"name": "a", "notebook": "b.ipynb", "retries": True}, "'retries' must be a whole number"),
+        (
+            {"name": "a", "notebook": "b.ipynb", "timeout": "10"},
+            "'timeout' must be a number or null",
+        ),
+        ({"name": "a", "notebook": "b.ipynb", "paused": "yes"}, "'paused' must be true or false"),
+        ({"name": "a", "notebook": "b.ipynb", "timezone": None}, "'timezone' must be text,"),
+    ],
+)
+async def test_a_malformed_body_is_a_400_naming_the_field(
+    jp_fetch: Any, body: Any, words: str
+) -> None:
+    code, answer = await send(jp_fetch, "jobs", body=body)
+    assert code == 400, answer
+    assert answer["error"] == "BodyRefused" and words in answer["message"], answer
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        (("jobs", "nope", "pause"), 404),
+        (("jobs", "nope", "resume"), 404),
+        (("runs", "999", "cancel"), 404),
+        (("runs", "99999999999999999999999", "cancel"), 404),
+        (("runs", "abc", "cancel"), 404),
+        (("runs", "1", "cancel", "now"), 404),
+    ],
+)
+async def test_writes_to_unknown_jobs_and_runs(jp_fetch: Any, path: Any, status: int) -> None:
+    code, body = await send(jp_fetch, *path)
+    assert code == status and body["message"]
+
+
+async def test_server_root_is_the_default_notebook_folder(jp_serverapp: Any) -> None:
+    ext = jp_serverapp.extension_manager.extension_apps["mmds_jupyter.server"]
+    app = next(iter(ext))
+    sched = app.settings["mmds_scheduler"]
+    assert Path(sched.config.root_dir) == Path(jp_serverapp.root_dir)
