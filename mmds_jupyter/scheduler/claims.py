@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -183,7 +184,9 @@ def heartbeat(db: Database, run_id: int, attempt: int) -> tuple[bool, bool]:
         return True, bool(cancel)
 
 
-def reap_orphans(db: Database, lease_s: float, actor: str) -> list[int]:
+def reap_orphans(
+    db: Database, lease_s: float, actor: str, *, home: str | os.PathLike[str]
+) -> list[int]:
     """Fail (or retry, per the job) running runs whose heartbeat is older than the lease."""
     cutoff = now_utc() - timedelta(seconds=lease_s)
     with db.session() as s:
@@ -199,6 +202,7 @@ def reap_orphans(db: Database, lease_s: float, actor: str) -> list[int]:
             "evalue": f"No heartbeat since {iso(beat) if beat else 'the start'} from {owner}: "
             f"its scheduler or machine stopped while the run was executing (lease {lease_s:g}s).",
         }
-        if finish_attempt(db, run_id, attempt, Outcome("failed", error), actor) is not None:
+        outcome = Outcome("failed", error)
+        if finish_attempt(db, run_id, attempt, outcome, actor, home=home) is not None:
             reaped.append(run_id)
     return reaped

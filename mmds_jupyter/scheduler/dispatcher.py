@@ -9,7 +9,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import update
 
@@ -19,6 +18,7 @@ from . import claims
 from .config import MMDSScheduler
 from .executors import Execution, Executor, make_executor
 from .outcomes import Outcome, finish_attempt, now_utc
+from .paths import log_dir
 from .tables import RunRow
 
 log = logging.getLogger("mmds.scheduler")
@@ -49,9 +49,7 @@ class Dispatcher:
         self.db = registry.db
         self.config = config or MMDSScheduler()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.executor = executor or make_executor(
-            self.config.executor, str(Path(registry.home) / "runs" / "_logs")
-        )
+        self.executor = executor or make_executor(self.config.executor, str(log_dir(registry.home)))
         self.live: dict[int, Live] = {}
         self.stopping = threading.Event()
 
@@ -105,7 +103,8 @@ class Dispatcher:
     # -- steps ---------------------------------------------------------------------------------
 
     def _reap(self) -> None:
-        for run_id in claims.reap_orphans(self.db, self.config.lease, self.registry.actor):
+        lease, actor, home = self.config.lease, self.registry.actor, self.registry.home
+        for run_id in claims.reap_orphans(self.db, lease, actor, home=home):
             log.warning("run %s was orphaned (no heartbeat for %gs)", run_id, self.config.lease)
 
     def _claim(self) -> None:
@@ -138,7 +137,12 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - a run that cannot start is failed, not lost
                 error = {"ename": type(exc).__name__, "evalue": f"Could not start: {exc}"}
                 finish_attempt(
-                    self.db, run_id, started.attempt, Outcome("failed", error), self.registry.actor
+                    self.db,
+                    run_id,
+                    started.attempt,
+                    Outcome("failed", error),
+                    self.registry.actor,
+                    home=self.registry.home,
                 )
                 continue
             self.live[run_id] = Live(started, execution, time.monotonic())
@@ -182,7 +186,12 @@ class Dispatcher:
     def _finish_lost(self, live: Live, ename: str, evalue: str) -> None:
         outcome = Outcome("failed", {"ename": ename, "evalue": evalue})
         status = finish_attempt(
-            self.db, live.started.run_id, live.started.attempt, outcome, self.registry.actor
+            self.db,
+            live.started.run_id,
+            live.started.attempt,
+            outcome,
+            self.registry.actor,
+            home=self.registry.home,
         )
         if status is not None:
             log.warning("run %s: %s (%s)", live.started.run_id, evalue, status)

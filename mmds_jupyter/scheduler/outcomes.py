@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from ..store.db import Database
 from ..store.events import append_event, utc
+from .paths import log_dir
 from .retention import prune_outputs
 from .tables import JobRow, RunRow
 
@@ -43,9 +45,18 @@ class Outcome:
 
 
 def finish_attempt(
-    db: Database, run_id: int, attempt: int, outcome: Outcome, actor: str
+    db: Database,
+    run_id: int,
+    attempt: int,
+    outcome: Outcome,
+    actor: str,
+    *,
+    home: str | os.PathLike[str],
 ) -> str | None:
     """Record the end of one attempt; returns the run's new status, or None if it was not ours.
+
+    When the run is over, the job's retention rule prunes the files of older runs under
+    ``home`` (MMDS_HOME).
 
     The update only applies while the run is still ``running`` at this attempt, so a runner that
     lost its lease (its run was reaped and retried elsewhere) cannot overwrite the newer result.
@@ -84,5 +95,5 @@ def finish_attempt(
         append_event(s, actor, action, "run", ref, {"status": "running"}, after)
         status, job_id = run.status, job.id
     if status != "queued":
-        prune_outputs(db, job_id)
+        prune_outputs(db, job_id, log_dir(home))
     return status

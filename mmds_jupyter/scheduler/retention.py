@@ -1,4 +1,8 @@
-"""The retention rule: keep the output notebooks of a job's newest N finished runs."""
+"""The retention rule: keep the files of a job's newest N finished runs that wrote a notebook.
+
+A pruned run loses its output notebook and its runner log; its row (status, parameters, error)
+stays, so the history of a job is never shortened.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,17 @@ from sqlalchemy import select
 
 from ..store.db import Database
 from .entities import FINISHED
+from .paths import log_file
 from .tables import JobRow, RunRow
 
 log = logging.getLogger(__name__)
 
 
-def prune_outputs(db: Database, job_id: int) -> list[str]:
-    """Delete output notebooks beyond the job's ``keep_outputs``; returns the paths removed."""
+def prune_outputs(db: Database, job_id: int, logs: Path) -> list[str]:
+    """Delete the files of runs beyond the job's ``keep_outputs``; returns the paths removed.
+
+    ``logs`` is the folder of runner logs (``log_dir(MMDS_HOME)``).
+    """
     with db.session(write=True) as s:
         keep = s.execute(select(JobRow.keep_outputs).where(JobRow.id == job_id)).scalar()
         if keep is None:
@@ -34,14 +42,19 @@ def prune_outputs(db: Database, job_id: int) -> list[str]:
             .scalars()
             .all()
         )
-        paths = [r.output_path for r in old if r.output_path]
+        paths = [Path(p) for r in old for p in (r.output_path, log_file(logs, r.id)) if p]
         for r in old:
             r.output_path = None
     # Files go after the rows commit: a crash in between leaves a stray file, never a run that
     # points at a deleted one.
+    removed = []
     for path in paths:
         try:
-            Path(path).unlink(missing_ok=True)
+            path.unlink()
+        except FileNotFoundError:
+            continue
         except OSError as exc:
-            log.warning("could not delete old output %s: %s", path, exc)
-    return paths
+            log.warning("could not delete old run file %s: %s", path, exc)
+            continue
+        removed.append(str(path))
+    return removed

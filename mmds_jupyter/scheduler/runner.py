@@ -21,6 +21,7 @@ from .config import MMDSScheduler
 from .entities import Job
 from .errors import NotebookRefused
 from .outcomes import Outcome, finish_attempt
+from .paths import output_dir
 from .tables import JobRow, RunRow, job_entity
 from .watchdog import Watchdog
 
@@ -107,7 +108,7 @@ class RunExecution:
                 resolved[key] = {"requested": params[key], "resolved": version.ref}
                 params[key] = version.ref
         self.parameters = params
-        folder = Path(self.registry.home) / "runs" / job.name
+        folder = output_dir(self.registry.home, job.name)
         folder.mkdir(parents=True, exist_ok=True)
         self.output = folder / f"{self.run_id}.ipynb"
         self.partial = folder / f".{self.run_id}.{self.attempt}.ipynb.partial"
@@ -144,7 +145,7 @@ class RunExecution:
         """Publish the executed notebook and record success."""
         self._publish()
         outcome = Outcome("succeeded", output_path=str(self.output))
-        finish_attempt(self.db, self.run_id, self.attempt, outcome, self.registry.actor)
+        self._finish(outcome)
 
     def on_failure(self, exc: BaseException) -> None:
         """Publish what ran, and record the failing cell and error (or the cancel / timeout)."""
@@ -166,7 +167,17 @@ class RunExecution:
             outcome = Outcome("failed", error, output)
         else:
             outcome = Outcome("failed", error_of(exc, self.output if published else None), output)
-        finish_attempt(self.db, self.run_id, self.attempt, outcome, self.registry.actor)
+        self._finish(outcome)
+
+    def _finish(self, outcome: Outcome) -> None:
+        finish_attempt(
+            self.db,
+            self.run_id,
+            self.attempt,
+            outcome,
+            self.registry.actor,
+            home=self.registry.home,
+        )
 
     def _publish(self) -> bool:
         """Move the executed notebook into place atomically (fsync, then rename)."""

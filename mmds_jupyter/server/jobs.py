@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import InvalidInput, MMDSError, NotFound
 from ..scheduler import Scheduler
 from ..scheduler.errors import RunNotFound
+from ..scheduler.paths import runs_dir
 from .views import whole_number
 
 DEFAULT_RUNS = 20
@@ -190,7 +191,7 @@ def run_notebook(scheduler: Scheduler, run_id: str) -> Any:
         )
     # The runner writes outputs to MMDS_HOME/runs/<job>/; nothing else is served, even if a
     # run record (or a link on disk) points elsewhere.
-    runs = (Path(scheduler.registry.home) / "runs").resolve()
+    runs = runs_dir(scheduler.registry.home).resolve()
     path = Path(run.output_path).resolve()
     if not path.is_relative_to(runs):
         raise OutputRefused(

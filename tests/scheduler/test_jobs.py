@@ -171,16 +171,17 @@ def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
     stale = now_utc() - timedelta(seconds=120)
     with db.session(write=True) as s:
         s.execute(update(RunRow).where(RunRow.id == run.id).values(heartbeat_at=stale))
-    assert claims.reap_orphans(db, 60, "sam") == [run.id]
+    home = champion_reg.home
+    assert claims.reap_orphans(db, 60, "sam", home=home) == [run.id]
     again = sched.get_run(run.id)
     assert (again.status, again.attempt) == ("queued", 2)
     assert again.history[0]["ename"] == "SchedulerLost"
     # A runner of the first attempt that wakes up late cannot overwrite anything.
-    assert finish_attempt(db, run.id, 1, Outcome("succeeded"), "sam") is None
+    assert finish_attempt(db, run.id, 1, Outcome("succeeded"), "sam", home=home) is None
     assert claims.start_run(db, run.id, "me", "local", "sam") is not None
     with db.session(write=True) as s:
         s.execute(update(RunRow).where(RunRow.id == run.id).values(heartbeat_at=stale))
-    assert claims.reap_orphans(db, 60, "sam") == [run.id]
+    assert claims.reap_orphans(db, 60, "sam", home=home) == [run.id]
     final = sched.get_run(run.id)
     assert (final.status, final.attempt, final.error["ename"]) == ("failed", 2, "SchedulerLost")
     assert job_events(champion_reg)[-3:] == ["run.retrying", "run.started", "run.failed"]
@@ -189,7 +190,7 @@ def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
 def test_retry_back_off_doubles(sched, champion_reg) -> None:
     sched.create("b", "score.ipynb", parameters=PARAMS, retries=3, retry_delay=10)
     run = sched.run_now("b")
-    db = champion_reg.db
+    db, home = champion_reg.db, champion_reg.home
     delays = []
     for attempt in (1, 2):
         with db.session(write=True) as s:
@@ -198,7 +199,7 @@ def test_retry_back_off_doubles(sched, champion_reg) -> None:
         before = now_utc()
         error = {"ename": "ValueError", "evalue": "x"}
         outcome = Outcome("failed", error)
-        assert finish_attempt(db, run.id, attempt, outcome, "sam") == "queued"
+        assert finish_attempt(db, run.id, attempt, outcome, "sam", home=home) == "queued"
         delays.append((sched.get_run(run.id).not_before - before).total_seconds())
     assert 9 < delays[0] < 11 and 19 < delays[1] < 21
 
@@ -234,7 +235,7 @@ def test_retention_keeps_the_newest_outputs(sched, champion_reg, tmp_path) -> No
         out.write_text("{}")
         files.append(out)
         outcome = Outcome("succeeded", output_path=str(out))
-        finish_attempt(db, run.id, 1, outcome, "sam")
+        finish_attempt(db, run.id, 1, outcome, "sam", home=champion_reg.home)
     assert [f.exists() for f in files] == [False, True, True]
     with db.session() as s:
         paths = s.execute(select(RunRow.output_path).order_by(RunRow.id)).scalars().all()

@@ -41,7 +41,8 @@ def _finish(sched: Scheduler, name: str, outcome: Outcome) -> int:
     run = sched.run_now(name)
     started = claims.start_run(sched.db, run.id, "test:1", "local", "sam")
     assert started is not None
-    assert finish_attempt(sched.db, run.id, started.attempt, outcome, "sam") is not None
+    home = sched.registry.home
+    assert finish_attempt(sched.db, run.id, started.attempt, outcome, "sam", home=home) is not None
     return run.id
 
 

@@ -46,7 +46,7 @@ def _jobs(lab: Lab) -> None:
         run = sched.run_now("nightly-score")
         started = claims.start_run(reg.db, run.id, "ui:1", "local", "maya")
         assert started is not None
-        finish_attempt(reg.db, run.id, started.attempt, outcome, "maya")
+        finish_attempt(reg.db, run.id, started.attempt, outcome, "maya", home=home)
     reg.close()
 
 

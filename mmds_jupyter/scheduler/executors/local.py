@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from ..paths import log_file
 from ..watchdog import kill_tree
 from .base import Execution, Executor, runner_command
 
@@ -34,8 +35,7 @@ class LocalExecutor(Executor):
         self, run_id: int, attempt: int, env: dict[str, str], heartbeat_s: float, kernel: str
     ) -> Execution:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_dir / f"run-{run_id}.log"
-        with open(log_path, "ab") as log:
+        with open(log_file(self.log_dir, run_id), "ab") as log:
             proc = subprocess.Popen(
                 runner_command(run_id, attempt, heartbeat_s, kernel, watch_parent=True),
                 env={**os.environ, **env},
