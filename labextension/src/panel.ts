@@ -60,6 +60,11 @@ export class MMDSPanel extends Widget {
   private readonly modelSelect = select('Model', [['', 'All models']], {
     class: 'mmds-model'
   });
+  private readonly nameInput = input(
+    'Name contains',
+    'name contains, e.g. churn',
+    'name_contains'
+  );
   private readonly featureInput = input(
     'Feature',
     'feature used, e.g. income',
@@ -146,6 +151,7 @@ export class MMDSPanel extends Widget {
     const form = h(
       'form',
       { class: 'mmds-form', role: 'search' },
+      h('div', { class: 'mmds-row' }, this.nameInput),
       h('div', { class: 'mmds-row' }, this.projectSelect, this.modelSelect),
       h('div', { class: 'mmds-row' }, this.featureInput, this.whereInput),
       h('div', { class: 'mmds-row' }, this.stageSelect, this.authorInput),
@@ -257,6 +263,7 @@ export class MMDSPanel extends Widget {
       ...this.search,
       project,
       name,
+      nameContains: this.nameInput.value,
       feature: this.featureInput.value,
       where: this.whereInput.value,
       stage: this.stageSelect.value,

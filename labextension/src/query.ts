@@ -5,6 +5,7 @@
 export interface ISearch {
   project: string;
   name: string;
+  nameContains: string;
   feature: string;
   where: string;
   stage: string;
@@ -19,6 +20,7 @@ export interface ISearch {
 export const EMPTY_SEARCH: ISearch = {
   project: '',
   name: '',
+  nameContains: '',
   feature: '',
   where: '',
   stage: '',
@@ -33,6 +35,7 @@ export const EMPTY_SEARCH: ISearch = {
 const FIELDS: [keyof ISearch, string][] = [
   ['project', 'project'],
   ['name', 'name'],
+  ['nameContains', 'name_contains'],
   ['feature', 'feature'],
   ['stage', 'stage'],
   ['author', 'author'],

@@ -60,6 +60,22 @@ def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
         "() => document.querySelector('#mmds-panel .mmds-error').textContent === ''"
     )
 
+    # Part of a name, in any case, alone.
+    panel.locator("input[name='feature']").fill("")
+    panel.locator("input[name='where']").fill("")
+    panel.locator("input[name='name_contains']").fill("ODD")
+    panel.locator("button.mmds-search").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#mmds-panel .mmds-result')]"
+        ".map(r => r.dataset.ref).join() === 'risk/odd:1'"
+    )
+    shot(page, "02b-search-by-name")
+    panel.locator("input[name='name_contains']").fill("")
+    panel.locator("button.mmds-search").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mmds-panel .mmds-result').length === 3"
+    )
+
     # Open a version: details, lineage graph; a click on the parent node opens it.
     panel.locator(".mmds-result[data-ref='risk/churn:2'] .mmds-ref").click()
     view = page.locator(".mmds-view:visible").last

@@ -17,6 +17,7 @@ describe('versionsQuery', () => {
       ...EMPTY_SEARCH,
       project: 'risk',
       name: 'churn',
+      nameContains: 'Chu rn%',
       feature: 'income',
       where: 'roc_auc>0.8, accuracy >= 0.9',
       stage: 'production',
@@ -27,6 +28,7 @@ describe('versionsQuery', () => {
     const params = new URLSearchParams(query);
     expect(params.get('project')).toBe('risk');
     expect(params.get('name')).toBe('churn');
+    expect(params.get('name_contains')).toBe('Chu rn%');
     expect(params.get('feature')).toBe('income');
     expect(params.getAll('where')).toEqual(['roc_auc>0.8', 'accuracy>=0.9']);
     expect(params.get('tag')).toBe('team=credit');
