@@ -1,6 +1,7 @@
 /**
  * Typed calls of the MMDS REST API; everything goes through requestAPI.
  */
+import { JobVerb } from './jobActions';
 import { compareQuery, ISearch, versionsQuery } from './query';
 import { requestAPI } from './request';
 import {
@@ -84,4 +85,20 @@ export function runNow(name: string): Promise<IRun> {
   return requestAPI<IRun>(`jobs/${encodeURIComponent(name)}/run`, {
     method: 'POST'
   });
+}
+
+/**
+ * Pause or resume a job; the server answers with the job in its new state.
+ */
+export function setJobState(name: string, verb: JobVerb): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(name)}/${verb}`, {
+    method: 'POST'
+  });
+}
+
+/**
+ * Cancel a queued run, or ask the scheduler running it to stop (cancel_requested).
+ */
+export function cancelRun(id: number): Promise<IRun> {
+  return requestAPI<IRun>(`runs/${id}/cancel`, { method: 'POST' });
 }

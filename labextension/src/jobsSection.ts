@@ -6,6 +6,14 @@ import { CommandRegistry } from '@lumino/commands';
 import * as api from './api';
 import { CommandIDs } from './commands';
 import { clear, h } from './dom';
+import {
+  cancellable,
+  cancelMessage,
+  Refusals,
+  send,
+  stopping,
+  toggleFor
+} from './jobActions';
 import { errorLine, jobMeta, runMeta, utcTime } from './runs';
 import { IJobDetail, IRun } from './types';
 
@@ -28,6 +36,7 @@ export class JobsSection {
   });
   private readonly errorBox = h('div', { class: 'mmds-error', role: 'alert' });
   private readonly list = h('ul', { class: 'mmds-job-list' });
+  private readonly refusals = new Refusals();
 
   constructor(private readonly commands: CommandRegistry) {
     const reload = h(
@@ -35,7 +44,10 @@ export class JobsSection {
       { class: 'mmds-jobs-refresh jp-mod-styled', title: 'Reload jobs' },
       'Reload'
     );
-    reload.addEventListener('click', () => void this.refresh());
+    reload.addEventListener('click', () => {
+      this.refusals.clear();
+      void this.refresh();
+    });
     this.node.append(
       h('div', { class: 'mmds-row mmds-jobs-bar' }, this.status, reload),
       this.errorBox,
@@ -65,6 +77,7 @@ export class JobsSection {
 
   private render(jobs: IJobDetail[]): void {
     clear(this.list);
+    this.refusals.detachAll();
     if (jobs.length === 0) {
       this.list.appendChild(
         h(
@@ -88,18 +101,34 @@ export class JobsSection {
       },
       'Run now'
     );
+    const toggle = toggleFor(job);
+    const stateButton = h(
+      'button',
+      {
+        class: 'mmds-job-toggle jp-mod-styled',
+        'data-verb': toggle.verb,
+        title: toggle.title
+      },
+      toggle.label
+    );
+    const refusal = h('div', { class: 'mmds-job-error', role: 'alert' });
+    const key = `job:${job.name}`;
+    this.refusals.attach(key, refusal);
+    // Both buttons wait for either request: a pause and a run now never cross.
+    const controls = [stateButton, runNow];
     runNow.addEventListener('click', async () => {
-      runNow.disabled = true;
-      try {
+      await send(controls, this.refusals.lineFor(key), async () => {
         const run = await api.runNow(job.name);
-        this.status.textContent = `Queued run #${run.id} of ${job.name}`;
         await this.refresh();
-      } catch (error) {
-        this.errorBox.textContent =
-          error instanceof Error ? error.message : String(error);
-      } finally {
-        runNow.disabled = false;
-      }
+        this.status.textContent = `Queued run #${run.id} of ${job.name}`;
+      });
+    });
+    stateButton.addEventListener('click', async () => {
+      await send(controls, this.refusals.lineFor(key), async () => {
+        const changed = await api.setJobState(job.name, toggle.verb);
+        await this.refresh();
+        this.status.textContent = `${changed.name} is ${changed.state}`;
+      });
     });
     const last = job.runs[0];
     const lastText = last
@@ -114,10 +143,11 @@ export class JobsSection {
         h('strong', { class: 'mmds-job-name', title: job.notebook }, job.name),
         h('span', { class: `mmds-badge mmds-job-${job.state}` }, job.state),
         badge(job.last_status),
-        runNow
+        h('span', { class: 'mmds-job-actions' }, stateButton, runNow)
       ),
       h('div', { class: 'mmds-result-meta' }, jobMeta(job)),
       h('div', { class: 'mmds-result-meta' }, lastText),
+      refusal,
       h(
         'ul',
         { class: 'mmds-run-list' },
@@ -147,12 +177,50 @@ export class JobsSection {
       });
     }
     const error = errorLine(run.error);
+    const refused = h('div', { class: 'mmds-run-error', role: 'alert' });
+    this.refusals.attach(`run:${run.id}`, refused);
     return h(
       'li',
       { class: 'mmds-run', 'data-run': String(run.id) },
       h('span', { class: `mmds-badge mmds-run-${run.status}` }, run.status),
       title,
-      error ? h('div', { class: 'mmds-run-error' }, error) : null
+      cancellable(run) ? this.cancelButton(run) : null,
+      error ? h('div', { class: 'mmds-run-error' }, error) : null,
+      refused
     );
+  }
+
+  private cancelButton(run: IRun): HTMLButtonElement {
+    if (stopping(run)) {
+      const waiting = h(
+        'button',
+        {
+          class: 'mmds-run-cancel jp-mod-styled',
+          title: `Run #${run.id} stops when its scheduler next checks in`
+        },
+        'Stopping…'
+      );
+      waiting.disabled = true;
+      return waiting;
+    }
+    const cancel = h(
+      'button',
+      {
+        class: 'mmds-run-cancel jp-mod-styled',
+        title:
+          run.status === 'queued'
+            ? `Cancel run #${run.id} before it starts`
+            : `Stop run #${run.id}: its scheduler stops the kernel within seconds`
+      },
+      'Cancel'
+    );
+    cancel.addEventListener('click', async () => {
+      await send([cancel], this.refusals.lineFor(`run:${run.id}`), async () => {
+        const answer = await api.cancelRun(run.id);
+        await this.refresh();
+        this.status.textContent = cancelMessage(answer);
+      });
+    });
+    return cancel;
   }
 }

@@ -213,6 +213,7 @@ export interface IRun {
   parameters: { [name: string]: unknown } | null;
   output_path: string | null;
   error: IRunError | null;
+  cancel_requested: boolean;
 }
 
 export interface IJobDetail extends IJob {

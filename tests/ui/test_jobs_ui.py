@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
@@ -80,3 +85,101 @@ def test_jobs_tab_lists_jobs_and_opens_an_executed_notebook(page: Any, lab: Lab)
     assert view.locator("img").count() == 0
     assert "succeeded" in view.locator(".mmds-version-header").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "09-jobs.png"))
+
+
+@contextmanager
+def _held(page: Any, path: str) -> Iterator[list[Any]]:
+    """Hold the browser's requests to ``path`` (any query) in a list until continued."""
+    held: list[Any] = []
+
+    def matches(url: str) -> bool:
+        return urlsplit(url).path == path
+
+    page.route(matches, lambda route: held.append(route))
+    try:
+        yield held
+    finally:
+        page.unroute(matches)
+
+
+def _wait_until(page: Any, condition: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(50)
+
+
+def _job_state(lab: Lab, name: str) -> str:
+    return str(json.loads(lab.api(f"/mmds/api/jobs/{name}"))["state"])
+
+
+def test_jobs_tab_pauses_resumes_and_cancels(page: Any, lab: Lab) -> None:
+    """A person pauses and resumes a job and cancels its runs from the panel."""
+    from mmds_jupyter.registry import Registry
+    from mmds_jupyter.scheduler import MMDSScheduler, Scheduler, claims
+
+    _notebook(lab.root / "hourly.ipynb")
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
+    sched = Scheduler(reg, MMDSScheduler(root_dir=str(lab.root)))
+    sched.create("hourly-north", "hourly.ipynb", cron="0 * * * *", max_concurrent=2)
+    running = sched.run_now("hourly-north")
+    assert claims.start_run(reg.db, running.id, "ui:2", "local", "maya") is not None
+    queued = sched.run_now("hourly-north")
+    late = sched.run_now("hourly-north")
+
+    tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
+    tab.wait_for(timeout=60_000)
+    panel = page.locator("#mmds-panel")
+    if not panel.is_visible():
+        tab.click()
+    panel.locator("button.mmds-tab[data-tab='jobs']").click()
+    job = panel.locator(".mmds-job[data-job='hourly-north']")
+    job.wait_for(timeout=30_000)
+    state = job.locator(".mmds-result-title .mmds-badge").first
+    toggle = job.locator("button.mmds-job-toggle")
+    assert (state.inner_text(), toggle.inner_text()) == ("active", "Pause")
+
+    # The buttons wait for the server: the request is held here until the test lets it go.
+    clicked, run_now = toggle.element_handle(), job.locator("button.mmds-run-now").element_handle()
+    with _held(page, "/mmds/api/jobs/hourly-north/pause") as held:
+        toggle.click()
+        _wait_until(page, lambda: bool(held))
+        # (A reload of the list meanwhile draws new buttons; the ones pressed stay disabled.)
+        assert clicked.evaluate("b => b.disabled") and run_now.evaluate("b => b.disabled")
+        held[0].continue_()
+    job.locator("button.mmds-job-toggle[data-verb='resume']").wait_for(timeout=15_000)
+    assert job.locator(".mmds-result-title .mmds-badge").first.inner_text() == "paused"
+    assert "paused: no new runs" in job.inner_text()
+    assert _job_state(lab, "hourly-north") == "paused"
+
+    # A queued run is cancelled at once; a running one waits for its scheduler to stop it.
+    job.locator(f".mmds-run[data-run='{queued.id}'] button.mmds-run-cancel").click()
+    job.locator(f".mmds-run[data-run='{queued.id}'] .mmds-run-cancelled").wait_for()
+    assert job.locator(f".mmds-run[data-run='{queued.id}'] button").count() == 0
+    job.locator(f".mmds-run[data-run='{running.id}'] button.mmds-run-cancel").click()
+    stopping = job.locator(f".mmds-run[data-run='{running.id}'] button.mmds-run-cancel")
+    stopping.filter(has_text="Stopping…").wait_for()
+    assert stopping.is_disabled()
+    assert sched.get_run(running.id).cancel_requested
+
+    # The run is cancelled elsewhere while this Cancel is on its way: the server refuses, and
+    # the refusal stays on screen through the reload that the change sets off.
+    with _held(page, f"/mmds/api/runs/{late.id}/cancel") as held:
+        job.locator(f".mmds-run[data-run='{late.id}'] button.mmds-run-cancel").click()
+        _wait_until(page, lambda: bool(held))
+        sched.cancel_run(late.id)
+        held[0].continue_()
+    late_run = job.locator(f".mmds-run[data-run='{late.id}']")
+    late_run.locator(".mmds-run-error[role='alert']").filter(
+        has_text="already cancelled"
+    ).wait_for()
+    late_run.locator(".mmds-run-cancelled").wait_for(timeout=15_000)
+    assert "already cancelled" in late_run.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "10-job-paused.png"))
+
+    job.locator("button.mmds-job-toggle").click()
+    job.locator("button.mmds-job-toggle[data-verb='pause']").wait_for(timeout=15_000)
+    assert job.locator(".mmds-result-title .mmds-badge").first.inner_text() == "active"
+    assert "next" in job.locator(".mmds-result-meta").first.inner_text()
+    assert _job_state(lab, "hourly-north") == "active"
+    reg.close()

@@ -36,7 +36,8 @@ const RUN: IRun = {
   duration_s: 4.25,
   parameters: {},
   output_path: null,
-  error: { ename: 'ValueError', evalue: 'no rows', cell_index: 3 }
+  error: { ename: 'ValueError', evalue: 'no rows', cell_index: 3 },
+  cancel_requested: false
 };
 
 describe('jobs and runs as text', () => {
