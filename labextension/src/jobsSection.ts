@@ -83,7 +83,7 @@ export class JobsSection {
         h(
           'li',
           { class: 'mmds-empty' },
-          'No jobs yet. Schedule a notebook with `mmds jobs create NAME NOTEBOOK --cron ...`.'
+          'No jobs yet. Schedule a notebook with `mmds jobs create --name NAME --notebook NOTEBOOK --cron ...`, `%mmds schedule` or POST /mmds/api/jobs.'
         )
       );
     }
