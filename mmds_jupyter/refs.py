@@ -10,9 +10,9 @@ from .errors import InvalidInput
 _NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
 _REF = re.compile(
     rf"^(?:(?P<project>{_NAME})/)?(?P<name>{_NAME})"
-    rf"(?:(?::(?P<version>\d+|latest))|(?:@(?P<alias>{_NAME})))?$"
+    rf"(?:(?::(?P<version>\d+|latest))|(?:@(?P<alias>{_NAME})))?\Z"
 )
-NAME_RE = re.compile(rf"^{_NAME}$")
+NAME_RE = re.compile(rf"^{_NAME}\Z")  # \Z: "$" would let a final newline through
 
 
 @dataclass(frozen=True)

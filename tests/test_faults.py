@@ -172,3 +172,13 @@ def test_default_location_follows_mmds_home(tmp_path, monkeypatch):
     c.MMDS.url = "sqlite:////tmp/from-config.db"
     assert MMDS(config=c).url == "sqlite:////tmp/from-config.db"
     assert os.path.expanduser("~") in Registry(url="sqlite:///~/x.db", home=str(tmp_path)).db.url
+
+
+def test_names_with_a_trailing_newline_are_refused():
+    from mmds_jupyter.errors import InvalidInput
+    from mmds_jupyter.refs import check_name
+
+    assert check_name("model", "churn_v2.1") == "churn_v2.1"
+    for bad in ("churn\n", "churn\nx", "-churn", ""):
+        with pytest.raises(InvalidInput, match="not valid"):
+            check_name("model", bad)

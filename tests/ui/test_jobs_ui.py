@@ -55,14 +55,20 @@ def _jobs(lab: Lab) -> None:
     reg.close()
 
 
-def test_jobs_tab_lists_jobs_and_opens_an_executed_notebook(page: Any, lab: Lab) -> None:
-    _jobs(lab)
+def _open_jobs_tab(page: Any) -> Any:
+    """The MMDS sidebar, opened on its Jobs tab."""
     tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
     tab.wait_for(timeout=60_000)
     panel = page.locator("#mmds-panel")
     if not panel.is_visible():
         tab.click()
     panel.locator("button.mmds-tab[data-tab='jobs']").click()
+    return panel
+
+
+def test_jobs_tab_lists_jobs_and_opens_an_executed_notebook(page: Any, lab: Lab) -> None:
+    _jobs(lab)
+    panel = _open_jobs_tab(page)
     nightly = panel.locator(".mmds-job[data-job='nightly-score']")
     nightly.wait_for(timeout=30_000)
     assert panel.locator(".mmds-job").count() == 2
@@ -127,12 +133,7 @@ def test_jobs_tab_pauses_resumes_and_cancels(page: Any, lab: Lab) -> None:
     queued = sched.run_now("hourly-north")
     late = sched.run_now("hourly-north")
 
-    tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
-    tab.wait_for(timeout=60_000)
-    panel = page.locator("#mmds-panel")
-    if not panel.is_visible():
-        tab.click()
-    panel.locator("button.mmds-tab[data-tab='jobs']").click()
+    panel = _open_jobs_tab(page)
     job = panel.locator(".mmds-job[data-job='hourly-north']")
     job.wait_for(timeout=30_000)
     state = job.locator(".mmds-result-title .mmds-badge").first

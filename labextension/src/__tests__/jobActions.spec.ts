@@ -8,23 +8,8 @@ import {
   stopping,
   toggleFor
 } from '../jobActions';
-import { IJob, IRun } from '../types';
-
-const JOB: IJob = {
-  id: 1,
-  name: 'nightly',
-  notebook: '/nb/score.ipynb',
-  schedule: '0 2 * * *',
-  timezone: 'UTC',
-  parameters: {},
-  paused: false,
-  state: 'active',
-  next_run_at: '2026-11-27T02:00:00+00:00',
-  last_status: 'succeeded',
-  description: null,
-  created_at: '2026-11-01T00:00:00+00:00',
-  created_by: 'sam'
-};
+import { IRun } from '../types';
+import { JOB } from './fixtures';
 
 const RUN: IRun = {
   id: 7,

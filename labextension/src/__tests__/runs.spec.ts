@@ -6,23 +6,8 @@ import {
   runMeta,
   utcTime
 } from '../runs';
-import { IJob, INotebook, IRun } from '../types';
-
-const JOB: IJob = {
-  id: 1,
-  name: 'nightly',
-  notebook: '/nb/score.ipynb',
-  schedule: '0 2 * * *',
-  timezone: 'UTC',
-  parameters: {},
-  paused: false,
-  state: 'active',
-  next_run_at: '2026-11-27T02:00:00+00:00',
-  last_status: 'succeeded',
-  description: null,
-  created_at: '2026-11-01T00:00:00+00:00',
-  created_by: 'sam'
-};
+import { INotebook, IRun } from '../types';
+import { JOB } from './fixtures';
 
 const RUN: IRun = {
   id: 7,
