@@ -321,8 +321,8 @@ class Scheduler:
             assert job is not None
             if run.status in FINISHED:
                 raise RunStateError(
-                    f"Run {run_id} has already finished ({run.status}); only queued or running "
-                    "runs can be cancelled."
+                    f"Run {run_id} is already {run.status}; only queued or running runs can be "
+                    "cancelled."
                 )
             before = {"status": run.status}
             if run.status == "queued":
