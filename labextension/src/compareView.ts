@@ -8,7 +8,7 @@ import * as api from './api';
 import { barChart } from './charts';
 import { CommandIDs } from './commands';
 import { bestIndexes, formatValue, groupRows } from './diff';
-import { clear, h } from './dom';
+import { clear, h, showError } from './dom';
 import { IComparison } from './types';
 
 export class CompareView extends Widget {
@@ -35,14 +35,7 @@ export class CompareView extends Widget {
       this.data = await api.compare(this.refs);
       this.render();
     } catch (error) {
-      clear(this.body);
-      this.body.appendChild(
-        h(
-          'p',
-          { class: 'mmds-error' },
-          error instanceof Error ? error.message : String(error)
-        )
-      );
+      showError(this.body, error);
     }
   }
 

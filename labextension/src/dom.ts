@@ -77,3 +77,18 @@ export function clear(element: Element): void {
     element.removeChild(element.firstChild);
   }
 }
+
+/**
+ * What a failed request says, whatever was thrown.
+ */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Replace a view's body with the error that stopped it loading.
+ */
+export function showError(body: HTMLElement, error: unknown): void {
+  clear(body);
+  body.appendChild(h('p', { class: 'mmds-error' }, errorText(error)));
+}

@@ -2,6 +2,7 @@
  * What the Jobs section lets a person do to a job or a run, and how a button sends it:
  * kept free of the DOM so that the rules can be tested on their own.
  */
+import { errorText } from './dom';
 import { IJob, IRun } from './types';
 
 export type JobVerb = 'pause' | 'resume';
@@ -82,8 +83,7 @@ export async function send<T>(
   try {
     return await request();
   } catch (error) {
-    errorLine.textContent =
-      error instanceof Error ? error.message : String(error);
+    errorLine.textContent = errorText(error);
     return undefined;
   } finally {
     for (const control of controls) {

@@ -5,7 +5,7 @@ import { CommandRegistry } from '@lumino/commands';
 
 import * as api from './api';
 import { CommandIDs } from './commands';
-import { clear, h } from './dom';
+import { clear, errorText, h } from './dom';
 import {
   cancellable,
   cancelMessage,
@@ -69,8 +69,7 @@ export class JobsSection {
       this.render(details);
       this.status.textContent = `${jobs.length} job${jobs.length === 1 ? '' : 's'}`;
     } catch (error) {
-      this.errorBox.textContent =
-        error instanceof Error ? error.message : String(error);
+      this.errorBox.textContent = errorText(error);
       this.status.textContent = '';
     }
   }

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 import * as api from './api';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
-import { append, clear, h } from './dom';
+import { append, clear, errorText, h } from './dom';
 import { JobsSection } from './jobsSection';
 import { age, EMPTY_SEARCH, ISearch, pageInfo } from './query';
 import { IModel, IProject, IVersionPage, IVersionRow } from './types';
@@ -439,11 +439,7 @@ export class MMDSPanel extends Widget {
   }
 
   private showError(error: unknown): void {
-    this.errorBox.textContent = error
-      ? error instanceof Error
-        ? error.message
-        : String(error)
-      : '';
+    this.errorBox.textContent = error ? errorText(error) : '';
   }
 
   /**

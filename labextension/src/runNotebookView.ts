@@ -4,7 +4,7 @@
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
-import { clear, h, keyValueTable } from './dom';
+import { clear, h, keyValueTable, showError } from './dom';
 import { errorLine, notebookBlocks, utcTime } from './runs';
 import { IRunDetail } from './types';
 
@@ -52,14 +52,7 @@ export class RunNotebookView extends Widget {
         );
       }
     } catch (error) {
-      clear(this.body);
-      this.body.appendChild(
-        h(
-          'p',
-          { class: 'mmds-error' },
-          error instanceof Error ? error.message : String(error)
-        )
-      );
+      showError(this.body, error);
     }
   }
 

@@ -8,7 +8,7 @@ import * as api from './api';
 import { lineageGraph, lineageLegend } from './charts';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
-import { append, clear, grid, h, keyValueTable } from './dom';
+import { append, clear, grid, h, keyValueTable, showError } from './dom';
 import { age } from './query';
 import { IMetric, IVersion } from './types';
 
@@ -100,14 +100,7 @@ export class VersionView extends Widget {
         this.body.children[2] ?? null
       );
     } catch (error) {
-      clear(this.body);
-      this.body.appendChild(
-        h(
-          'p',
-          { class: 'mmds-error' },
-          error instanceof Error ? error.message : String(error)
-        )
-      );
+      showError(this.body, error);
     }
   }
 

@@ -16,6 +16,7 @@ from ..entities import Event, Version
 from ..errors import InvalidInput
 from ..registry import Registry
 from ..render import LOWER_IS_BETTER
+from ..store.sqlstore import FIND_COLUMNS
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -27,15 +28,7 @@ COUNT_CAP = 1_000
 # The metric shown next to a version in lists, by preference.
 HEADLINE = ("roc_auc", "accuracy", "f1", "r2", "rmse", "mae", "log_loss")
 ROW_KEYS = (
-    "ref",
-    "project",
-    "name",
-    "version",
-    "stage",
-    "author",
-    "created_at",
-    "estimator",
-    "task",
+    *FIND_COLUMNS,
     "framework",
     "aliases",
     "id",

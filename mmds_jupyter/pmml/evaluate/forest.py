@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .mining import MiningModel
 
 _POOL: ThreadPoolExecutor | None = None
+_POOL_SIZE = 0
 
 
 def workers() -> int:
@@ -32,10 +33,13 @@ def workers() -> int:
 
 
 def _pool(n: int) -> ThreadPoolExecutor:
-    """One shared pool; numpy's gathers and comparisons release the GIL, so blocks overlap."""
-    global _POOL
-    if _POOL is None or _POOL._max_workers != n:  # noqa: SLF001 - resized with the setting
-        _POOL = ThreadPoolExecutor(max_workers=n, thread_name_prefix="mmds-pmml")
+    """One shared pool of ``workers()`` threads (a new one only when that setting changes);
+    numpy's gathers and comparisons release the GIL, so blocks overlap."""
+    global _POOL, _POOL_SIZE
+    if _POOL is None or n != _POOL_SIZE:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False)
+        _POOL, _POOL_SIZE = ThreadPoolExecutor(n, thread_name_prefix="mmds-pmml"), n
     return _POOL
 
 
@@ -126,8 +130,8 @@ class Forest:
                 out[start:stop, c] = total / scale
 
         starts = range(0, n, block)
-        threads = min(workers(), len(starts))
-        if threads > 1:
+        threads = workers()
+        if threads > 1 and len(starts) > 1:
             # Each block writes its own rows of `out`; list() re-raises a block's error.
             list(_pool(threads).map(score_block, starts))
         else:
