@@ -158,19 +158,33 @@ def test_pipeline_round_trip(name: str, factory: Any, data: str, pypmml_availabl
     _check(model, X, xml, hasattr(model, "classes_"))
 
 
+ENGINES = {
+    # Each engine is forced on through its size thresholds; blocks are small so that a few
+    # hundred rows make several of them (and a last one shorter than the rest).
+    "numpy-walk": {"MMDS_PMML_JIT": "0", "TOP_MIN_ROWS": 1 << 30, "BLOCK_ELEMENTS": 7 * 10},
+    "numpy-top-levels": {"MMDS_PMML_JIT": "0", "TOP_MIN_ROWS": 1, "TOP_BLOCK": 97},
+    "compiled": {"JIT_FIRST_PAIRS": 0, "JIT_MIN_PAIRS": 0, "JIT_BLOCK": 90},
+}
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
 @pytest.mark.parametrize(
     ("factory", "data"),
     [
         (lambda: RandomForestClassifier(n_estimators=7, random_state=0), "wine"),
+        (lambda: ExtraTreesRegressor(n_estimators=5, random_state=0), "diabetes"),
         (lambda: GradientBoostingRegressor(n_estimators=9, random_state=0), "diabetes"),
+        (lambda: GradientBoostingClassifier(n_estimators=6, random_state=0), "iris"),
     ],
-    ids=["forest-classifier", "boosting-regressor"],
+    ids=["forest-classifier", "extra-trees-regressor", "boosting-regressor", "boosting-3-class"],
 )
-def test_ensembles_scored_in_parallel_blocks_match_sklearn(
-    factory: Any, data: str, monkeypatch: pytest.MonkeyPatch
+def test_ensembles_scored_by_each_engine_in_parallel_blocks_match_sklearn(
+    factory: Any, data: str, engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Large inputs are cut into blocks that threads walk at once; the answer must not change."""
-    from mmds_jupyter.pmml.evaluate import forest
+    """Large inputs are cut into blocks that threads score at once, by numpy (walking every
+    level, or deciding the top levels by column comparisons first) or by the compiled kernel;
+    each engine must run and give scikit-learn's answer."""
+    from mmds_jupyter.pmml.evaluate import forest, forest_jit
 
     X, y = dataset(data)
     model = factory().fit(X, y)
@@ -178,12 +192,34 @@ def test_ensembles_scored_in_parallel_blocks_match_sklearn(
         load_pmml(to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes)))
     )
     whole = evaluator.predict(X)
-    monkeypatch.setattr(forest, "BLOCK_ELEMENTS", 7 * 10)  # 256-row minimum blocks: several
+    used: list[str] = []
+    top, kernel = forest.Forest._top, forest_jit.kernel
+
+    def spy_top(self: Any, *args: Any) -> Any:
+        used.append("numpy-top-levels")
+        return top(self, *args)
+
+    def spy_kernel(pairs: int) -> Any:
+        compiled = kernel(pairs)
+        if compiled is not None:
+            used.append("compiled")
+        return compiled
+
+    monkeypatch.setattr(forest.Forest, "_top", spy_top)
+    monkeypatch.setattr(forest_jit, "kernel", spy_kernel)
+    for name, value in ENGINES[engine].items():
+        if name.startswith("MMDS_"):
+            monkeypatch.setenv(name, str(value))
+        else:
+            monkeypatch.setattr(forest_jit if name.startswith("JIT_") else forest, name, value)
     big = pd.concat([X] * 4, ignore_index=True)
     for threads in ("1", "3"):
         monkeypatch.setenv("MMDS_PMML_THREADS", threads)
         blocks = evaluator.predict(big)
-        pd.testing.assert_frame_equal(blocks, pd.concat([whole] * 4, ignore_index=True))
+        pd.testing.assert_frame_equal(
+            blocks, pd.concat([whole] * 4, ignore_index=True), check_exact=False, atol=1e-12
+        )
+    assert set(used) == ({engine} - {"numpy-walk"})
     if hasattr(model, "classes_"):
         columns = [f"probability({c})" for c in model.classes_]
         expected = model.predict_proba(big)
@@ -192,3 +228,34 @@ def test_ensembles_scored_in_parallel_blocks_match_sklearn(
         np.testing.assert_allclose(
             blocks["predicted_target"].to_numpy(), model.predict(big), atol=MMDS_TOLERANCE
         )
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_inputs_on_split_thresholds_go_left_in_every_engine(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PMML's `x <= threshold` sends a value equal to the threshold left; every engine must do
+    what pypmml does for rows whose every value sits on one of the forest's split points."""
+    from mmds_jupyter.pmml.evaluate import forest, forest_jit
+
+    X, y = dataset("wine")
+    model = RandomForestClassifier(n_estimators=6, random_state=0).fit(X, y)
+    xml = to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes))
+    rng = np.random.default_rng(0)
+    on_splits = pd.DataFrame(index=range(300))
+    for i, column in enumerate(X.columns):
+        points = np.unique(
+            np.concatenate([t.tree_.threshold[t.tree_.feature == i] for t in model.estimators_])
+        )
+        on_splits[column] = rng.choice(points, 300) if points.size else X[column].iloc[0]
+    for name, value in ENGINES[engine].items():
+        if name.startswith("MMDS_"):
+            monkeypatch.setenv(name, str(value))
+        else:
+            monkeypatch.setattr(forest_jit if name.startswith("JIT_") else forest, name, value)
+    ours = PMMLEvaluator(load_pmml(xml)).predict(on_splits)
+    theirs = score_pypmml(xml, on_splits)
+    columns = [f"probability({c})" for c in model.classes_]
+    np.testing.assert_allclose(
+        ours[columns].to_numpy(), theirs[columns].to_numpy(), atol=PYPMML_TOLERANCE
+    )
