@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import warnings
 from io import StringIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 # MMDS evaluates with the same double arithmetic as scikit-learn.
@@ -48,6 +50,43 @@ def dataset(
         if categorical:
             X.loc[X.index[rng.choice(len(X), size=len(X) // 20, replace=False)], "band"] = np.nan
     return X, y
+
+
+# How tree ensembles are scored, each forced on through its size thresholds; blocks are small so
+# that a few hundred rows make several of them (and a last one shorter than the rest).
+ENGINES = {
+    "numpy-walk": {"MMDS_PMML_JIT": "0", "TOP_MIN_ROWS": 1 << 30, "BLOCK_ELEMENTS": 7 * 10},
+    "numpy-top-levels": {"MMDS_PMML_JIT": "0", "TOP_MIN_ROWS": 1, "TOP_BLOCK": 97},
+    "compiled": {"JIT_FIRST_PAIRS": 0, "JIT_MIN_PAIRS": 0, "JIT_BLOCK": 90},
+}
+
+
+def force_engine(monkeypatch: pytest.MonkeyPatch, engine: str) -> list[str]:
+    """Force one of ENGINES; the returned list fills with the engines that then score
+    ("numpy-walk" runs inside the others too, so it is never listed)."""
+    from mmds_jupyter.pmml.evaluate import forest, forest_jit
+
+    used: list[str] = []
+    top, kernel = forest.Forest._top, forest_jit.kernel
+
+    def spy_top(self: Any, *args: Any) -> Any:
+        used.append("numpy-top-levels")
+        return top(self, *args)
+
+    def spy_kernel(pairs: int) -> Any:
+        compiled = kernel(pairs)
+        if compiled is not None:
+            used.append("compiled")
+        return compiled
+
+    monkeypatch.setattr(forest.Forest, "_top", spy_top)
+    monkeypatch.setattr(forest_jit, "kernel", spy_kernel)
+    for name, value in ENGINES[engine].items():
+        if name.startswith("MMDS_"):
+            monkeypatch.setenv(name, str(value))
+        else:
+            monkeypatch.setattr(forest_jit if name.startswith("JIT_") else forest, name, value)
+    return used
 
 
 def score_pypmml(xml: bytes | str, df: pd.DataFrame) -> pd.DataFrame:

@@ -46,6 +46,22 @@ def test_tree_regression_strategies(
     _agree(template.replace("{strategy}", strategy).replace("{no_true_child}", no_true_child))
 
 
+@pytest.mark.parametrize("no_true_child", NO_TRUE_CHILD)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_tree_chained_tests_strategies(
+    strategy: str, no_true_child: str, pypmml_available: None
+) -> None:
+    """Nodes whose children test in turn, closed by True or open (no true child at the end),
+    compile to binary splits; rows with and without missing values agree with pypmml."""
+    template = (FILES / "tree_chains.pmml").read_text()
+    text = template.replace("{strategy}", strategy).replace("{no_true_child}", no_true_child)
+    _agree(text)
+    evaluator = PMMLEvaluator(load_pmml(text))
+    assert evaluator._compiled.model.binary is not None
+    complete = random_inputs(2000, seed=3).dropna().reset_index(drop=True)
+    assert_same_scores(evaluator.predict(complete), score_pypmml(text, complete))
+
+
 def test_transformations(pypmml_available: None) -> None:
     _agree((FILES / "transformations.pmml").read_text())
 

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from pmml_helpers import assert_same_scores, dataset, score_pypmml
+from pmml_helpers import ENGINES, assert_same_scores, dataset, force_engine, score_pypmml
 
 from mmds_jupyter.pmml import PMMLEvaluator, PMMLFallbackWarning, describe, load_pmml
 
@@ -75,6 +75,31 @@ def test_sklearn2pmml_file_agrees_with_pypmml(
         evaluator = PMMLEvaluator(doc)
     assert evaluator.engine == "mmds", [str(w.message) for w in caught]
     assert_same_scores(evaluator.predict(X), score_pypmml(path.read_bytes(), X))
+
+
+# JPMML writes "if A, else if B, ..." nodes, chained into binary splits. (pipeline-forest also
+# splits on a category, which only the general walk evaluates.)
+ENSEMBLES = ["forest", "boosting-binary", "boosting-multiclass", "forest-regressor"]
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("name", ENSEMBLES)
+def test_sklearn2pmml_ensembles_agree_with_pypmml_in_every_engine(
+    name: str,
+    engine: str,
+    sklearn2pmml_corpus: Path,
+    pypmml_available: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each way of scoring a tree ensemble (numpy walk, numpy top levels, compiled) runs on
+    JPMML's trees and gives pypmml's answer."""
+    data, categorical = CASES[name]
+    X, _ = dataset(data, categorical=categorical)
+    path = sklearn2pmml_corpus / f"{name}.pmml"
+    evaluator = PMMLEvaluator(load_pmml(path))
+    used = force_engine(monkeypatch, engine)
+    assert_same_scores(evaluator.predict(X), score_pypmml(path.read_bytes(), X))
+    assert set(used) == ({engine} - {"numpy-walk"})
 
 
 def test_side_env_uses_its_own_python() -> None:

@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from pmml_helpers import MMDS_TOLERANCE, PYPMML_TOLERANCE, dataset, score_pypmml
+from pmml_helpers import (
+    ENGINES,
+    MMDS_TOLERANCE,
+    PYPMML_TOLERANCE,
+    dataset,
+    force_engine,
+    score_pypmml,
+)
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -158,15 +165,6 @@ def test_pipeline_round_trip(name: str, factory: Any, data: str, pypmml_availabl
     _check(model, X, xml, hasattr(model, "classes_"))
 
 
-ENGINES = {
-    # Each engine is forced on through its size thresholds; blocks are small so that a few
-    # hundred rows make several of them (and a last one shorter than the rest).
-    "numpy-walk": {"MMDS_PMML_JIT": "0", "TOP_MIN_ROWS": 1 << 30, "BLOCK_ELEMENTS": 7 * 10},
-    "numpy-top-levels": {"MMDS_PMML_JIT": "0", "TOP_MIN_ROWS": 1, "TOP_BLOCK": 97},
-    "compiled": {"JIT_FIRST_PAIRS": 0, "JIT_MIN_PAIRS": 0, "JIT_BLOCK": 90},
-}
-
-
 @pytest.mark.parametrize("engine", list(ENGINES))
 @pytest.mark.parametrize(
     ("factory", "data"),
@@ -184,34 +182,13 @@ def test_ensembles_scored_by_each_engine_in_parallel_blocks_match_sklearn(
     """Large inputs are cut into blocks that threads score at once, by numpy (walking every
     level, or deciding the top levels by column comparisons first) or by the compiled kernel;
     each engine must run and give scikit-learn's answer."""
-    from mmds_jupyter.pmml.evaluate import forest, forest_jit
-
     X, y = dataset(data)
     model = factory().fit(X, y)
     evaluator = PMMLEvaluator(
         load_pmml(to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes)))
     )
     whole = evaluator.predict(X)
-    used: list[str] = []
-    top, kernel = forest.Forest._top, forest_jit.kernel
-
-    def spy_top(self: Any, *args: Any) -> Any:
-        used.append("numpy-top-levels")
-        return top(self, *args)
-
-    def spy_kernel(pairs: int) -> Any:
-        compiled = kernel(pairs)
-        if compiled is not None:
-            used.append("compiled")
-        return compiled
-
-    monkeypatch.setattr(forest.Forest, "_top", spy_top)
-    monkeypatch.setattr(forest_jit, "kernel", spy_kernel)
-    for name, value in ENGINES[engine].items():
-        if name.startswith("MMDS_"):
-            monkeypatch.setenv(name, str(value))
-        else:
-            monkeypatch.setattr(forest_jit if name.startswith("JIT_") else forest, name, value)
+    used = force_engine(monkeypatch, engine)
     big = pd.concat([X] * 4, ignore_index=True)
     for threads in ("1", "3"):
         monkeypatch.setenv("MMDS_PMML_THREADS", threads)
@@ -236,8 +213,6 @@ def test_inputs_on_split_thresholds_go_left_in_every_engine(
 ) -> None:
     """PMML's `x <= threshold` sends a value equal to the threshold left; every engine must do
     what pypmml does for rows whose every value sits on one of the forest's split points."""
-    from mmds_jupyter.pmml.evaluate import forest, forest_jit
-
     X, y = dataset("wine")
     model = RandomForestClassifier(n_estimators=6, random_state=0).fit(X, y)
     xml = to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes))
@@ -248,13 +223,10 @@ def test_inputs_on_split_thresholds_go_left_in_every_engine(
             np.concatenate([t.tree_.threshold[t.tree_.feature == i] for t in model.estimators_])
         )
         on_splits[column] = rng.choice(points, 300) if points.size else X[column].iloc[0]
-    for name, value in ENGINES[engine].items():
-        if name.startswith("MMDS_"):
-            monkeypatch.setenv(name, str(value))
-        else:
-            monkeypatch.setattr(forest_jit if name.startswith("JIT_") else forest, name, value)
+    used = force_engine(monkeypatch, engine)
     ours = PMMLEvaluator(load_pmml(xml)).predict(on_splits)
     theirs = score_pypmml(xml, on_splits)
+    assert set(used) == ({engine} - {"numpy-walk"})
     columns = [f"probability({c})" for c in model.classes_]
     np.testing.assert_allclose(
         ours[columns].to_numpy(), theirs[columns].to_numpy(), atol=PYPMML_TOLERANCE

@@ -1,12 +1,13 @@
 """All trees of an ensemble scored together, over blocks of rows.
 
-Two stages per block. The top levels of every tree are decided by whole-column comparisons:
-each split near the root compares one contiguous input column with its threshold, and the
-outcomes are combined as bit masks over the tree's top leaves (the QuickScorer idea: a split
-that sends a row right rules out the leaves of its left subtree, and the row ends in the
-leftmost leaf not ruled out). Trees of gradient boosting (depth 3 by default) end there.
-Deeper trees go on from those nodes with a gather walk: one (trees x rows) node matrix,
-advanced one depth step at a time, finished pairs dropped as they reach leaves.
+Large inputs go to a compiled walk of every tree (`forest_jit`, numba) when it is available.
+Otherwise numpy scores each block in two stages. The top levels of every tree are decided by
+whole-column comparisons: each split near the root compares one contiguous input column with
+its threshold, and the outcomes are combined as bit masks over the tree's top leaves (the
+QuickScorer idea: a split that sends a row right rules out the leaves of its left subtree,
+and the row ends in the leftmost leaf not ruled out). Trees of gradient boosting (depth 3 by
+default) end there. Deeper trees go on from those nodes with a gather walk: one (trees x rows)
+node matrix, advanced one depth step at a time, finished pairs dropped as they reach leaves.
 """
 
 from __future__ import annotations
@@ -260,6 +261,7 @@ def compile_forest(model: MiningModel) -> Forest | None:
             segment.is_true
             and isinstance(tree, TreeModel)
             and tree.binary is not None
+            and not tree.binary.ends_without_prediction
             and tree.function == model.function
             and tree.classes == model.classes
             and not tree.has_preparation()

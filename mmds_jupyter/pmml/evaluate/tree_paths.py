@@ -43,6 +43,7 @@ class BinarySplits:
     original: np.ndarray  # fast index -> Node.index (-1 for the null sink)
     depth: int
     missing_needs_general: bool
+    ends_without_prediction: bool  # some path ends in no child and returnNullPrediction
 
     def run(self, frame: Frame, tree: TreeModel) -> tuple[np.ndarray, np.ndarray] | None:
         """Final Node.index per row (-1 for none) and defaultChild counts; None to go general."""
@@ -81,32 +82,47 @@ def stack_block(columns: list[np.ndarray], start: int, stop: int) -> np.ndarray:
 
 
 def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
-    """Compile a tree to BinarySplits, or None when any split has another shape."""
-    splits: dict[int, tuple[str, float, bool, bool]] = {}
+    """Compile a tree to BinarySplits, or None when any split has another shape.
+
+    A node whose children test `x <op> v` in turn (JPMML writes these: "if A, else if B, ...")
+    becomes a chain of binary splits through extra fast nodes, one per test after the first;
+    they stand for their node when a walk stops there. When no True child ends the chain, a
+    row that passes every test ends in a last fast node: its node's own prediction under
+    returnLastPrediction, none under returnNullPrediction.
+    """
+    shapes: dict[int, tuple[list[tuple[str, float, bool]], str]] = {}
     for node in tree.nodes:
         if not node.children:
             continue
-        split = _binary_split(node, tree)
-        if split is None:
+        shape = _binary_split(node, tree)
+        if shape is None:
             return None
-        splits[node.index] = split
-    fields = sorted({s[0] for s in splits.values()})
+        shapes[node.index] = shape
+    fields = sorted({test[0] for tests, _ in shapes.values() for test in tests})
     field_index = {f: i for i, f in enumerate(fields)}
-    # Renumber breadth-first so that each node's two children sit side by side.
-    order: list[Node] = [tree.root]
-    fast_of: dict[int, int] = {tree.root.index: 0}
+    # Renumber breadth-first so that each split's two children sit side by side. A fast node
+    # is (node, step): step 0 is the node itself, step j > 0 the chain link testing child j,
+    # and step len(tests) (without a closing child) where a row that passed every test ends.
+    order: list[tuple[Node, int]] = [(tree.root, 0)]
+    level = [0]
     first_child: dict[int, int] = {}
+    last_prediction = tree.no_true_child == "returnLastPrediction"
     i = 0
     while i < len(order):
-        node = order[i]
-        if node.children:
-            _, _, swap, _ = splits[node.index]
-            pair = [node.children[1], node.children[0]] if swap else node.children[:2]
-            first_child[node.index] = len(order)
-            for child in pair:
-                fast_of[child.index] = len(order)
-                order.append(child)
+        node, step = order[i]
+        tests, closing = shapes.get(node.index, ([], "open"))
+        if step < len(tests):
+            _, _, swap = tests[step]
+            taken = (node.children[step], 0)
+            if step + 1 < len(tests):
+                rest = (node, step + 1)
+            else:
+                rest = (node, len(tests)) if closing == "open" else (node.children[-1], 0)
+            first_child[i] = len(order)
+            order += [rest, taken] if swap else [taken, rest]
+            level += [level[i] + 1] * 2
         i += 1
+    fast_of = {node.index: k for k, (node, step) in enumerate(order) if step == 0}
     count = len(order)
     null_sink = count
     feature = np.zeros(count + 1, dtype=np.intp)
@@ -114,18 +130,32 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
     first = np.arange(count + 1, dtype=np.intp)
     on_missing = np.arange(count + 1, dtype=np.intp)
     by_default = np.zeros(count + 1, dtype=bool)
-    original = np.array([node.index for node in order] + [-1], dtype=np.intp)
+    ended = [bool(node.children) and step == len(shapes[node.index][0]) for node, step in order]
+    original = np.array(
+        [
+            -1 if end and not last_prediction else node.index
+            for (node, _), end in zip(order, ended, strict=True)
+        ]
+        + [-1],
+        dtype=np.intp,
+    )
     needs_general = False
-    for node in order:
-        k = fast_of[node.index]
-        if not node.children:
+    for k, (node, step) in enumerate(order):
+        if k not in first_child:
             continue
-        field, value, swap, second_is_true = splits[node.index]
+        tests, closing = shapes[node.index]
+        field, value, swap = tests[step]
         feature[k] = field_index[field]
         threshold[k] = value
-        first[k] = first_child[node.index]
-        if second_is_true:
-            on_missing[k] = fast_of[node.children[1].index]
+        first[k] = first_child[k]
+        if closing == "open" and len(tests) > 1:
+            # Whether an UNKNOWN test stops the walk or reads as false depends on the
+            # strategy and on the tests after it: the general walk knows.
+            needs_general = True
+            continue
+        if closing == "true":
+            # An UNKNOWN test is not true: the row goes on to the next test or the True child.
+            on_missing[k] = first_child[k] + (0 if swap else 1)
             continue
         target = _missing_target(node, tree)
         if target is None:
@@ -145,50 +175,64 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
         on_missing=on_missing,
         by_default=by_default,
         original=original,
-        depth=_depth(tree.root),
+        depth=max(level),
         missing_needs_general=needs_general,
+        ends_without_prediction=any(ended) and not last_prediction,
     )
 
 
-def _depth(node: Node) -> int:
-    depth, frontier = 0, [node]
-    while True:
-        frontier = [c for n in frontier for c in n.children]
-        if not frontier:
-            return depth
-        depth += 1
+def _binary_split(node: Node, tree: TreeModel) -> tuple[list[tuple[str, float, bool]], str] | None:
+    """The node's tests as (field, threshold in `x <= t` form, predicate child goes right?),
+    and what closes them: a True child ("true"), the complement of the single test
+    ("complement") or nothing ("open"); None for any other shape.
+
+    `x <op> v` then its complement; one or more `x <op> v` tests then True; or `x <op> v`
+    tests alone, after which a row has no true child.
+    """
+    predicates = [_predicate_element(child.element) for child in node.children]
+    tests = []
+    for predicate in predicates[:-1]:
+        test = _simple_test(predicate, tree)
+        if test is None:
+            return None
+        tests.append(test)
+    last = predicates[-1]
+    if last.tag == "True":
+        return ([_as_split(*test) for test in tests], "true") if tests else None
+    final = _simple_test(last, tree)
+    if final is None:
+        return None
+    field, operator, value = tests[0] if tests else final
+    if (
+        len(tests) == 1
+        and last.tag == "SimplePredicate"
+        and last.get("field") == field
+        and last.get("operator") == _COMPLEMENT[operator]
+        and float(last.get("value", "nan")) == value
+    ):
+        return [_as_split(field, operator, value)], "complement"
+    # Tests only: a row that passes them all has no true child.
+    return [_as_split(*test) for test in [*tests, final]], "open"
 
 
-def _binary_split(node: Node, tree: TreeModel) -> tuple[str, float, bool, bool] | None:
-    """(field, threshold in `x <= t` form, swap children?, second child is True) or None."""
-    if len(node.children) != 2:
+def _simple_test(predicate: ET.Element, tree: TreeModel) -> tuple[str, str, float] | None:
+    """(field, operator, value) of a numeric comparison SimplePredicate; else None."""
+    if predicate.tag != "SimplePredicate":
         return None
-    first = _predicate_element(node.children[0].element)
-    second = _predicate_element(node.children[1].element)
-    if first.tag != "SimplePredicate":
-        return None
-    field = first.get("field", "")
-    operator = first.get("operator", "")
+    field = predicate.get("field", "")
+    operator = predicate.get("operator", "")
     if operator not in _COMPLEMENT or tree.scope.kind(field) != "num":
         return None
-    value = float(first.get("value", "nan"))
-    if second.tag == "True":
-        second_is_true = True
-    elif (
-        second.tag == "SimplePredicate"
-        and second.get("field") == field
-        and second.get("operator") == _COMPLEMENT[operator]
-        and float(second.get("value", "nan")) == value
-    ):
-        second_is_true = False
-    else:
-        return None
+    return field, operator, float(predicate.get("value", "nan"))
+
+
+def _as_split(field: str, operator: str, value: float) -> tuple[str, float, bool]:
+    """`x <op> v` as (field, t, predicate child goes right?) for the `x <= t` test."""
     # x < v is x <= (the double just below v); both then compare with <=.
     threshold = (
         np.nextafter(value, -np.inf) if operator in ("lessThan", "greaterOrEqual") else value
     )
-    swap = operator in ("greaterThan", "greaterOrEqual")
-    return field, float(threshold), swap, second_is_true
+    return field, float(threshold), operator in ("greaterThan", "greaterOrEqual")
 
 
 def _predicate_element(element: ET.Element) -> ET.Element:
