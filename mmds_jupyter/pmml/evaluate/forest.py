@@ -60,7 +60,7 @@ def workers() -> int:
 
 def _pool(n: int) -> ThreadPoolExecutor:
     """One shared pool of ``workers()`` threads (a new one only when that setting changes);
-    numpy's gathers and comparisons release the GIL, so blocks overlap."""
+    numpy's gathers and comparisons and the compiled kernel release the GIL, so blocks overlap."""
     global _POOL, _POOL_SIZE
     if _POOL is None or n != _POOL_SIZE:
         if _POOL is not None:
