@@ -6,8 +6,6 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from .errors import NotebookRefused
 
 _NO_DEFAULT = object()
@@ -85,6 +83,10 @@ def _literal(node: ast.expr | None) -> Any:
 
 def notebook_parameters(path: Path) -> dict[str, Any]:
     """The parameters a notebook declares; refused if it has no ``parameters`` cell."""
+    # Imported here: nbformat's schema validator takes seconds to import (jsonschema builds
+    # a URI grammar), which `import mmds_jupyter`, the magics and the CLI need not pay.
+    import nbformat
+
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for a damaged file
