@@ -1,12 +1,14 @@
 """The retention rule: keep the files of a job's newest N finished runs that wrote a notebook.
 
 A pruned run loses its output notebook and its runner log; its row (status, parameters, error)
-stays, so the history of a job is never shortened.
+stays, so the history of a job is never shortened. A run that wrote no notebook (it failed
+first) keeps its runner log until N newer runs of the job have finished.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from sqlalchemy import select
@@ -45,6 +47,27 @@ def prune_outputs(db: Database, job_id: int, logs: Path) -> list[str]:
         paths = [Path(p) for r in old for p in (r.output_path, log_file(logs, r.id)) if p]
         for r in old:
             r.output_path = None
+        s.flush()
+        # Logs of runs without a notebook beyond the newest N finished runs. Only logs still
+        # on disk are looked at, so a long history does not mean as many deletions to try.
+        beyond = select(RunRow.id).where(
+            RunRow.job_id == job_id,
+            RunRow.status.in_(FINISHED),
+            RunRow.output_path.is_(None),
+            RunRow.id.in_(
+                select(RunRow.id)
+                .where(RunRow.job_id == job_id, RunRow.status.in_(FINISHED))
+                .order_by(RunRow.id.desc())
+                .offset(keep)
+                .scalar_subquery()
+            ),
+        )
+        present = set(os.listdir(logs)) if os.path.isdir(logs) else set()
+        listed = set(paths)
+        for run_id in s.execute(beyond).scalars():
+            path = log_file(logs, run_id)
+            if path.name in present and path not in listed:
+                paths.append(path)
     # Files go after the rows commit: a crash in between leaves a stray file, never a run that
     # points at a deleted one.
     removed = []

@@ -53,8 +53,9 @@ def test_old_runs_lose_their_notebook_and_log(sched: Scheduler, champion_reg: Re
     sched.create("other", "score.ipynb", parameters=PARAMS)  # keeps everything
     other = _run(sched, "other", "succeeded")
     ids = [_run(sched, "r", "succeeded"), _run(sched, "r", "failed")]
-    # A run that wrote no notebook does not count towards keep_outputs and keeps its log.
-    bare = _run(sched, "r", "failed", with_output=False)
+    # A run that wrote no notebook does not count towards keep_outputs; it keeps its log until
+    # two newer runs have finished.
+    old_bare = _run(sched, "r", "failed", with_output=False)
     ids += [_run(sched, "r", "succeeded"), _run(sched, "r", "succeeded")]
     # A run still going keeps its log whatever its age among the runs.
     live = sched.run_now("r")
@@ -62,6 +63,7 @@ def test_old_runs_lose_their_notebook_and_log(sched: Scheduler, champion_reg: Re
     live_log = _files(home, "r", live.id)[1]
     live_log.write_text("running\n")
     ids.append(_run(sched, "r", "succeeded"))
+    bare = _run(sched, "r", "failed", with_output=False)
 
     kept, pruned = ids[-2:], ids[:-2]
     for run_id in pruned:
@@ -71,6 +73,7 @@ def test_old_runs_lose_their_notebook_and_log(sched: Scheduler, champion_reg: Re
         out, log = _files(home, "r", run_id)
         assert out.is_file() and log.read_text() == f"run {run_id} starting\n"
     assert _files(home, "r", bare)[1].is_file()
+    assert not _files(home, "r", old_bare)[1].exists()
     assert live_log.is_file()
     assert all(p.is_file() for p in _files(home, "other", other))
     paths = _output_paths(champion_reg)
