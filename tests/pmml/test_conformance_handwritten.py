@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pmml_helpers import assert_same_scores, random_inputs, score_pypmml
+from pmml_helpers import ENGINES, assert_same_scores, force_engine, random_inputs, score_pypmml
 
 from mmds_jupyter.pmml import PMMLEvaluator, load_pmml
 
@@ -88,6 +88,24 @@ def test_classification_segmentation(method: str, pypmml_available: None) -> Non
 @pytest.mark.parametrize("method", ["sum", "average", "weightedAverage", "median", "selectFirst"])
 def test_regression_segmentation(method: str, pypmml_available: None) -> None:
     _agree((FILES / "mining_regression.pmml").read_text().replace("{method}", method))
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("method", ["sum", "average", "weightedAverage"])
+def test_forest_splitting_on_categories_in_every_engine(
+    method: str, engine: str, pypmml_available: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trees that test a string field for (in)equality join the fast ensemble walks; with and
+    without missing values, each engine agrees with pypmml."""
+    text = (FILES / "forest_categories.pmml").read_text().replace("{method}", method)
+    _agree(text)
+    complete = random_inputs(3000, seed=4).dropna()
+    complete = complete[complete["c"] != "z"].reset_index(drop=True)
+    used = force_engine(monkeypatch, engine)
+    evaluator = PMMLEvaluator(load_pmml(text))
+    assert evaluator._compiled.model.forest is not None
+    assert_same_scores(evaluator.predict(complete), score_pypmml(text, complete))
+    assert set(used) == ({engine} - {"numpy-walk"})
 
 
 def test_model_chain(pypmml_available: None) -> None:

@@ -77,8 +77,9 @@ def test_sklearn2pmml_file_agrees_with_pypmml(
     assert_same_scores(evaluator.predict(X), score_pypmml(path.read_bytes(), X))
 
 
-# JPMML writes "if A, else if B, ..." nodes, chained into binary splits. (pipeline-forest also
-# splits on a category, which only the general walk evaluates.)
+# JPMML writes "if A, else if B, ..." nodes, chained into binary splits. (pipeline-forest's
+# trees compile too, splits on `band` included, but two of them derive a field of their own,
+# which keeps the ensemble on the per-tree path.)
 ENSEMBLES = ["forest", "boosting-binary", "boosting-multiclass", "forest-regressor"]
 
 

@@ -24,7 +24,7 @@ from . import forest_jit
 from .frame import Frame
 from .prediction import Prediction, argmax_classes
 from .tree import TreeModel
-from .tree_paths import BLOCK_ELEMENTS, stack_block
+from .tree_paths import BLOCK_ELEMENTS, split_columns, stack_block
 
 # Levels decided by column comparisons; their 2**3 top leaves fit a uint8 bit mask.
 TOP_LEVELS = 3
@@ -160,7 +160,7 @@ class Forest:
 
     def run(self, frame: Frame, model: MiningModel) -> Prediction | None:
         """The combined prediction, or None when inputs have missing values (general path)."""
-        columns = [frame.get(f) for f in self.fields]
+        columns = split_columns(frame, self.fields)
         for column in columns:
             if np.isnan(column).any():
                 return None

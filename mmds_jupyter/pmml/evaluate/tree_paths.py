@@ -47,7 +47,7 @@ class BinarySplits:
 
     def run(self, frame: Frame, tree: TreeModel) -> tuple[np.ndarray, np.ndarray] | None:
         """Final Node.index per row (-1 for none) and defaultChild counts; None to go general."""
-        columns = [frame.get(f) for f in self.fields]
+        columns = split_columns(frame, self.fields)
         n = frame.n
         final = np.empty(n, dtype=np.intp)
         penalties = np.zeros(n)
@@ -72,6 +72,25 @@ class BinarySplits:
                 node = step
             final[start:stop] = self.original[node]
         return final, penalties
+
+
+# Joins a string field and a category into the name of its 0/1 indicator column ("field is
+# category"); XML forbids this character in names, so no field can carry it.
+INDICATOR = "\x1f"
+
+
+def split_columns(frame: Frame, fields: list[str]) -> list[np.ndarray]:
+    """The float columns that splits compare: input fields, and indicators of categories (1.0
+    where the string field has the category, 0.0 where another, NaN where missing)."""
+    columns = []
+    for name in fields:
+        field, _, category = name.partition(INDICATOR)
+        values = frame.get(field)
+        if field != name:
+            missing = np.array([v is None for v in values], dtype=bool)
+            values = np.where(missing, np.nan, (values == category).astype(float))
+        columns.append(values)
+    return columns
 
 
 def stack_block(columns: list[np.ndarray], start: int, stop: int) -> np.ndarray:
@@ -203,27 +222,26 @@ def _binary_split(node: Node, tree: TreeModel) -> tuple[list[tuple[str, float, b
     if final is None:
         return None
     field, operator, value = tests[0] if tests else final
-    if (
-        len(tests) == 1
-        and last.tag == "SimplePredicate"
-        and last.get("field") == field
-        and last.get("operator") == _COMPLEMENT[operator]
-        and float(last.get("value", "nan")) == value
-    ):
+    if len(tests) == 1 and final == (field, _COMPLEMENT[operator], value):
         return [_as_split(field, operator, value)], "complement"
     # Tests only: a row that passes them all has no true child.
     return [_as_split(*test) for test in [*tests, final]], "open"
 
 
 def _simple_test(predicate: ET.Element, tree: TreeModel) -> tuple[str, str, float] | None:
-    """(field, operator, value) of a numeric comparison SimplePredicate; else None."""
+    """(column, operator, value) of a SimplePredicate that compares a number, or tests a
+    string for (in)equality (as its category's indicator column against 0.5); else None."""
     if predicate.tag != "SimplePredicate":
         return None
     field = predicate.get("field", "")
     operator = predicate.get("operator", "")
-    if operator not in _COMPLEMENT or tree.scope.kind(field) != "num":
-        return None
-    return field, operator, float(predicate.get("value", "nan"))
+    kind = tree.scope.kind(field)
+    if kind == "num" and operator in _COMPLEMENT:
+        return field, operator, float(predicate.get("value", "nan"))
+    if kind == "str" and operator in ("equal", "notEqual") and "value" in predicate.attrib:
+        indicator = f"{field}{INDICATOR}{predicate.get('value')}"
+        return indicator, "greaterThan" if operator == "equal" else "lessOrEqual", 0.5
+    return None
 
 
 def _as_split(field: str, operator: str, value: float) -> tuple[str, float, bool]:
