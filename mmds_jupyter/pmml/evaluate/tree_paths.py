@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from .frame import Frame
 
@@ -87,8 +88,7 @@ def split_columns(frame: Frame, fields: list[str]) -> list[np.ndarray]:
         field, _, category = name.partition(INDICATOR)
         values = frame.get(field)
         if field != name:
-            missing = np.array([v is None for v in values], dtype=bool)
-            values = np.where(missing, np.nan, (values == category).astype(float))
+            values = np.where(pd.isna(values), np.nan, (values == category).astype(float))
         columns.append(values)
     return columns
 
