@@ -97,8 +97,7 @@ class Forest:
     feature: np.ndarray
     threshold: np.ndarray
     first: np.ndarray
-    leaf_value: np.ndarray  # regression: score per global node
-    leaf_probability: np.ndarray  # classification: (global node, class)
+    leaves: np.ndarray  # (global node, output): the score, or each class's probability
     weights: np.ndarray
     depth: int
     is_leaf: np.ndarray
@@ -127,8 +126,6 @@ class Forest:
         by construction, and skipping numpy's bounds check makes each level about a fifth
         faster than fancy indexing.
         """
-        if level >= self.depth:
-            return
         take = np.take
         out = node.reshape(-1)
         pairs = out.copy()
@@ -171,12 +168,6 @@ class Forest:
         step = max(256, BLOCK_ELEMENTS // trees)
         width = max(1, len(columns))
         regression = model.function == "regression"
-        # One contiguous leaf-value array per output, gathered with a (trees, rows) node matrix.
-        leaves = (
-            [self.leaf_value]
-            if regression
-            else [np.ascontiguousarray(self.leaf_probability[:, c]) for c in range(k)]
-        )
         # sum and average add the trees (average then divides); anything else here is a
         # weighted average (for classification, only average is unweighted).
         plain = model.method == "average" or (regression and model.method == "sum")
@@ -185,19 +176,19 @@ class Forest:
 
         compiled = forest_jit.kernel(n * trees)
         if compiled is not None:
-            table = self.leaf_value[:, None] if regression else self.leaf_probability
-            table = np.ascontiguousarray(table, dtype=np.float64)
             per_tree = self.weights if weighted else np.ones(trees)
 
             def compiled_block(start: int) -> None:
                 stop = min(n, start + forest_jit.JIT_BLOCK)
-                x = np.ascontiguousarray(stack_block(columns, start, stop), dtype=np.float64)
+                x = stack_block(columns, start, stop)
                 arrays = (self.roots, self.feature, self.threshold, self.first, self.is_leaf)
-                compiled(x, *arrays, table, per_tree, out[start:stop])
+                compiled(x, *arrays, self.leaves, per_tree, out[start:stop])
                 out[start:stop] /= scale
 
             _in_blocks(compiled_block, range(0, n, forest_jit.JIT_BLOCK))
         else:
+            # One contiguous leaf-value array per output, gathered with a (trees, rows) matrix.
+            by_output = list(np.ascontiguousarray(self.leaves.T))
 
             def numpy_block(start: int) -> None:
                 stop = min(n, start + TOP_BLOCK)
@@ -213,7 +204,7 @@ class Forest:
                     if level < self.depth:
                         flat = stack_block(block, first, last).ravel()
                         self._walk(flat, part, last - first, width, level)
-                    for c, values in enumerate(leaves):
+                    for c, values in enumerate(by_output):
                         chosen = np.take(values, part, mode="clip")
                         total = self.weights @ chosen if weighted else chosen.sum(axis=0)
                         out[start + first : start + last, c] = total / scale
@@ -270,7 +261,7 @@ def compile_forest(model: MiningModel) -> Forest | None:
         trees.append(tree)
     fields = sorted({f for t in trees for f in t.binary.fields})  # type: ignore[union-attr]
     index = {f: i for i, f in enumerate(fields)}
-    roots, features, thresholds, firsts, values, probabilities = [], [], [], [], [], []
+    roots, features, thresholds, firsts, leaves = [], [], [], [], []
     offset = 0
     for tree in trees:
         splits = tree.binary
@@ -281,16 +272,11 @@ def compile_forest(model: MiningModel) -> Forest | None:
         thresholds.append(splits.threshold)
         firsts.append(splits.first + offset)
         original = splits.original
-        if tree.function == "regression":
-            v = tree.score_values[np.maximum(original, 0)].copy()
-            v[original < 0] = np.nan
-            values.append(v)
-        else:
-            p = tree.probability[np.maximum(original, 0)].copy()
-            p[original < 0] = np.nan
-            probabilities.append(p)
+        table = tree.score_values[:, None] if tree.function == "regression" else tree.probability
+        leaf = table[np.maximum(original, 0)].astype(np.float64)
+        leaf[original < 0] = np.nan
+        leaves.append(leaf)
         offset += len(splits.first)
-    k = len(model.classes)
     first = np.concatenate(firsts)
     forest = Forest(
         fields=fields,
@@ -298,8 +284,7 @@ def compile_forest(model: MiningModel) -> Forest | None:
         feature=np.concatenate(features),
         threshold=np.concatenate(thresholds),
         first=first,
-        leaf_value=np.concatenate(values) if values else np.zeros(0),
-        leaf_probability=np.concatenate(probabilities) if probabilities else np.zeros((0, k)),
+        leaves=np.ascontiguousarray(np.concatenate(leaves)),
         weights=np.array([s.weight for s in model.segments]),
         depth=max(t.binary.depth for t in trees),  # type: ignore[union-attr]
         is_leaf=first == np.arange(len(first)),
