@@ -166,3 +166,47 @@ def test_cli_and_magics(tracked, tmp_path, cancer):
         ip.run_line_magic("mmds", f"import-pmml {tmp_path / 'missing.pmml'} --name m")
     ip.reset()
     mmds_jupyter.default_registry().close()
+
+
+BROKEN = (
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">&e;</PMML>'
+)
+
+
+def test_pmml_refusals_are_mmds_errors_in_every_front_end(reg, tmp_path, capsys):
+    """A refused PMML file is one clear message: an MMDSError in Python, a UsageError in the
+    magic, one line on the CLI's stderr (400 over REST: tests/server/test_pmml_errors.py)."""
+    from mmds_jupyter.cli import main
+    from mmds_jupyter.errors import MMDSError
+
+    bad = tmp_path / "xxe.pmml"
+    bad.write_text(BROKEN)
+    with pytest.raises(MMDSError, match="DTD or entities") as info:
+        reg.import_pmml(str(bad), "evil")
+    assert isinstance(info.value, PMMLError) and info.value.http_status == 400
+
+    os.environ["MMDS_URL"], os.environ["MMDS_HOME"] = reg.url, reg.home
+    try:
+        code = main(["pmml", "import", str(bad), "--name", "evil"])
+    finally:
+        del os.environ["MMDS_URL"], os.environ["MMDS_HOME"]
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("mmds: error: The PMML document declares a DTD")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import mmds_jupyter
+
+    mmds_jupyter.connect(url=reg.url, home=reg.home)
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "mmds_jupyter")
+    try:
+        with pytest.raises(UsageError, match="DTD or entities"):
+            ip.run_line_magic("mmds", f"import-pmml {bad} --name evil")
+    finally:
+        ip.reset()
+        mmds_jupyter.default_registry().close()
+    assert reg.find().empty

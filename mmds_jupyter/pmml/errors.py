@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from ..errors import InvalidInput
 
-class PMMLError(ValueError):
-    """A PMML document was refused: unsafe, too large, malformed or inconsistent."""
+
+class PMMLError(InvalidInput, ValueError):
+    """A PMML document was refused: unsafe, too large, malformed or inconsistent.
+
+    An MMDSError like any other bad input (a UsageError in the magic, one line on the CLI,
+    a 400 over REST); still a ValueError for callers that caught it as one.
+    """
 
 
 class PMMLExportError(PMMLError):
