@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -15,18 +20,57 @@ from .errors import PMMLError
 from .validate import validate_document
 
 MAX_PMML_BYTES = 100 * 1024 * 1024
-"""Largest PMML file load_pmml accepts, in bytes; checked before anything is parsed."""
+"""Default size limit of a PMML file, in bytes; MMDS_PMML_MAX_MB overrides it."""
+SIZE_SETTING = "MMDS_PMML_MAX_MB"
+MAX_TREE_DEPTH = 1000
+"""Deepest tree (Node inside Node) a document may hold; trees are compiled without recursion."""
+MAX_NESTING = 100
+"""Deepest nesting of the other elements (predicates, expressions, segments' models), which
+are compiled and evaluated recursively; real documents stay far below it."""
 
+# Attributes that hold names or keywords, whose few distinct values repeat across elements.
+_NAMING_ATTRIBUTES = frozenset(
+    {"field", "name", "operator", "booleanOperator", "dataType", "optype", "usageType"}
+)
 _NAMESPACE = re.compile(r"^http://www\.dmg\.org/PMML-4_([0-4])$")
 
 
-def load_pmml(
-    source: bytes | str | os.PathLike[str], *, max_bytes: int = MAX_PMML_BYTES
-) -> PMMLDocument:
-    """Parse PMML from bytes, XML text or a file path, refusing unsafe or malformed input."""
-    raw = _read_capped(source, max_bytes)
+def max_pmml_bytes() -> int:
+    """The largest PMML file MMDS reads: MMDS_PMML_MAX_MB megabytes, 100 unless set."""
+    text = os.environ.get(SIZE_SETTING, "").strip()
+    if not text:
+        return MAX_PMML_BYTES
     try:
-        root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        megabytes = float(text)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 < megabytes < 2**40:
+        raise PMMLError(
+            f"{SIZE_SETTING}={text!r} is not a size in megabytes. Set it to a positive number "
+            f"such as {SIZE_SETTING}=200, or unset it for the default of 100."
+        )
+    return int(megabytes * 2**20)
+
+
+def load_pmml(
+    source: bytes | str | os.PathLike[str], *, max_bytes: int | None = None
+) -> PMMLDocument:
+    """Parse PMML from bytes, XML text or a file path, refusing unsafe or malformed input.
+
+    Files over ``max_bytes`` (default: the MMDS_PMML_MAX_MB setting) are refused unread.
+    """
+    raw = read_pmml_bytes(source, max_bytes)
+    target = _TreeTarget()
+    # defusedxml's parser keeps its DTD and entity guards; the target takes expat's element
+    # and text events straight from it (see _TreeTarget.attach).
+    parser = SafeET.XMLParser(
+        target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    target.attach(parser.parser)
+    try:
+        with collector_paused():
+            parser.feed(raw)
+            root = parser.close()
     except defusedxml.DefusedXmlException as exc:
         raise PMMLError(
             f"The PMML document declares a DTD or entities ({type(exc).__name__}: {exc}), which "
@@ -38,12 +82,112 @@ def load_pmml(
             f"The PMML document is not well-formed XML ({exc}). Check that the file is complete "
             "and was written by a PMML exporter."
         ) from exc
-    namespace, version = _strip_namespaces(root)
+    version = _check_root(root, target.namespace)
     validate_document(root)
-    return PMMLDocument(root=root, version=version, namespace=namespace, raw=raw)
+    return PMMLDocument(root=root, version=version, namespace=target.namespace, raw=raw)
 
 
-def _read_capped(source: bytes | str | os.PathLike[str], max_bytes: int) -> bytes:
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a document's objects are made.
+
+    A large PMML file becomes millions of objects and none of them can be garbage yet; each
+    collection would scan all of them again (most of the time spent loading a 90 MB file).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _TreeTarget:
+    """Parser target that builds compact C elements named without their namespace.
+
+    It refuses nesting deeper than MAX_TREE_DEPTH / MAX_NESTING as the elements open, before
+    anything recursive sees them, and drops the whitespace between elements (indentation),
+    which PMML never reads; a leaf's text is kept exactly.
+    """
+
+    def __init__(self) -> None:
+        self._builder = ET.TreeBuilder()
+        self._local: dict[str, str] = {}
+        self._shared: dict[str, str] = {}
+        self._open: list[bool] = []  # per open element: is it a tree Node?
+        self._nodes = 0
+        self._text: list[str] = []
+        self._leaf = False  # no child has opened since the innermost open element did
+        self.namespace = ""
+
+    def attach(self, expat: Any) -> None:
+        """Receive expat's events directly (names arrive as ``namespace}local``, attributes as
+        a dict): ElementTree's pure-Python parser would spend more time per element than
+        everything else."""
+        expat.ordered_attributes = False
+        expat.StartElementHandler = self.start
+        expat.EndElementHandler = self.end
+        expat.CharacterDataHandler = self.data
+
+    def start(self, tag: str, attrib: dict[str, str]) -> ET.Element:
+        local = self._local.get(tag)
+        if local is None:
+            if not self._local and "}" in tag:
+                self.namespace = tag.rsplit("}", 1)[0]
+            local = self._local[tag] = sys.intern(tag.rsplit("}", 1)[-1])
+        shared = self._shared
+        for key in attrib:
+            if "}" in key:
+                attrib = {("{" + k if "}" in k else k): v for k, v in attrib.items()}
+                break
+            if key in _NAMING_ATTRIBUTES:
+                # Field names and operators repeat on every node: one string object for each.
+                attrib[key] = shared.setdefault(attrib[key], attrib[key])
+        is_node = local == "Node"
+        self._open.append(is_node)
+        self._nodes += is_node
+        if self._nodes > MAX_TREE_DEPTH:
+            raise PMMLError(
+                f"A tree in the PMML document is more than {MAX_TREE_DEPTH:,} Nodes deep "
+                "(MAX_TREE_DEPTH), so it was not loaded. Export the model with a max_depth "
+                "below that; no real tree needs more."
+            )
+        if len(self._open) - self._nodes > MAX_NESTING:
+            raise PMMLError(
+                f"The PMML document nests <{local}> more than {MAX_NESTING} elements deep, "
+                "not counting tree Nodes (MAX_NESTING), so it was not loaded. Predicates, "
+                "expressions and nested models that deep are a sign of a broken or hostile "
+                "file; export the model again with flatter predicates and expressions."
+            )
+        self._flush(keep=False)
+        self._leaf = True
+        return self._builder.start(local, attrib)
+
+    def end(self, tag: str) -> ET.Element:
+        self._nodes -= self._open.pop()
+        self._flush(keep=self._leaf)
+        self._leaf = False
+        return self._builder.end(self._local[tag])
+
+    def data(self, text: str) -> None:
+        self._text.append(text)
+
+    def close(self) -> ET.Element:
+        return self._builder.close()
+
+    def _flush(self, keep: bool) -> None:
+        if self._text:
+            text = "".join(self._text)
+            self._text.clear()
+            if keep or not text.isspace():
+                self._builder.data(text)
+
+
+def read_pmml_bytes(source: bytes | str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+    """The document's bytes, refused with a PMMLError over the size limit (a file unread)."""
+    if max_bytes is None:
+        max_bytes = max_pmml_bytes()
     if isinstance(source, bytes | bytearray):
         _check_size(len(source), max_bytes, "The PMML bytes")
         return bytes(source)
@@ -66,21 +210,20 @@ def _read_capped(source: bytes | str | os.PathLike[str], max_bytes: int) -> byte
 
 def _check_size(size: int, max_bytes: int, what: str) -> None:
     if size > max_bytes:
+        needed = -(-size // 2**20)
         raise PMMLError(
-            f"{what} is {size:,} bytes, over the {max_bytes:,}-byte limit (MAX_PMML_BYTES), so it "
-            "was not parsed. Pass a larger max_bytes to load_pmml if you trust the file, or "
-            "export a smaller model (fewer trees or shallower ones)."
+            f"{what} is {size:,} bytes, over the {max_bytes:,}-byte limit "
+            f"({max_bytes / 2**20:g} MB), so it was not parsed. If you trust the file, raise the "
+            f"limit with the environment variable {SIZE_SETTING} (e.g. {SIZE_SETTING}="
+            f"{max(needed, 1)}, or max_bytes= of load_pmml); or export a smaller model (fewer "
+            "or shallower trees)."
         )
 
 
-def _strip_namespaces(root: ET.Element) -> tuple[str, str]:
-    namespace = ""
-    if root.tag.startswith("{"):
-        namespace = root.tag[1:].split("}", 1)[0]
-    local_root = root.tag.rsplit("}", 1)[-1]
-    if local_root != "PMML":
+def _check_root(root: ET.Element, namespace: str) -> str:
+    if root.tag != "PMML":
         raise PMMLError(
-            f"The document's root element is <{local_root}>, not <PMML>. Pass a PMML file."
+            f"The document's root element is <{root.tag}>, not <PMML>. Pass a PMML file."
         )
     match = _NAMESPACE.match(namespace)
     if match is None:
@@ -88,8 +231,4 @@ def _strip_namespaces(root: ET.Element) -> tuple[str, str]:
             f"The document's namespace {namespace!r} is not a PMML 4.x namespace "
             "(http://www.dmg.org/PMML-4_1 ... PMML-4_4). Convert it to PMML 4.x first."
         )
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.startswith("{"):
-            element.tag = element.tag.rsplit("}", 1)[1]
-    version = root.get("version") or f"4.{match.group(1)}"
-    return namespace, version
+    return root.get("version") or f"4.{match.group(1)}"

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..document import PMMLDocument
 from ..errors import PMMLFallbackWarning
+from ..loader import collector_paused
 from .compiler import CompiledDocument, compile_document
 from .fallback import PypmmlScorer
 from .frame import Frame, Unsupported, full, kind_of, to_number_column, to_string_column
@@ -26,7 +27,8 @@ class PMMLEvaluator:
         self._compiled: CompiledDocument | None = None
         self._fallback: PypmmlScorer | None = None
         try:
-            self._compiled = compile_document(doc)
+            with collector_paused():
+                self._compiled = compile_document(doc)
             self.engine = "mmds"
         except Unsupported as exc:
             warnings.warn(

@@ -25,12 +25,32 @@ STRATEGIES = frozenset(
 
 
 class Node:
-    """One flattened tree node."""
+    """One flattened tree node; its predicate is compiled when first needed.
 
-    def __init__(self, index: int, element: ET.Element, predicate: Predicate) -> None:
+    Binary-split trees (every exported forest) are walked from arrays and never call it, and
+    a large forest has hundreds of thousands of nodes.
+    """
+
+    __slots__ = (
+        "index",
+        "element",
+        "children",
+        "id",
+        "score",
+        "record_count",
+        "default_child_id",
+        "default_child",
+        "_predicate_element",
+        "_scope",
+        "_predicate",
+    )
+
+    def __init__(self, index: int, element: ET.Element, scope: Scope) -> None:
         self.index = index
         self.element = element
-        self.predicate = predicate
+        self._predicate_element = find_predicate(element)
+        self._scope = scope
+        self._predicate: Predicate | None = None
         self.children: list[Node] = []
         self.id = element.get("id")
         self.score = element.get("score")
@@ -38,14 +58,24 @@ class Node:
         self.record_count = float(count) if count is not None else np.nan
         self.default_child_id = element.get("defaultChild")
         self.default_child: Node | None = None
-        self.distribution: list[tuple[str, float, float | None, float | None]] = [
+
+    @property
+    def predicate(self) -> Predicate:
+        """The compiled predicate (raises Unsupported for one the evaluator cannot do)."""
+        if self._predicate is None:
+            self._predicate = compile_predicate(self._predicate_element, self._scope)
+        return self._predicate
+
+    def distribution(self) -> list[tuple[str, float, float | None, float | None]]:
+        """(value, recordCount, probability, confidence) of each ScoreDistribution."""
+        return [
             (
                 sd.get("value", ""),
                 float(sd.get("recordCount", "0")),
                 _optional_float(sd.get("probability")),
                 _optional_float(sd.get("confidence")),
             )
-            for sd in element.findall("ScoreDistribution")
+            for sd in self.element.findall("ScoreDistribution")
         ]
 
 
@@ -79,29 +109,43 @@ class TreeModel(CompiledModel):
         if self.function == "classification" and not self.classes:
             seen: dict[str, None] = {}
             for node in self.nodes:
-                for value, *_ in node.distribution:
+                distribution = node.distribution()
+                for value, *_ in distribution:
                     seen.setdefault(value, None)
-                if node.score is not None and not node.distribution:
+                if node.score is not None and not distribution:
                     seen.setdefault(node.score, None)
             self.classes = list(seen)
         self._build_tables()
         self.binary: BinarySplits | None = compile_binary_splits(self)
+        if self.binary is None:
+            # The general walk needs every predicate: find the unsupported ones now.
+            for node in self.nodes:
+                node.predicate  # noqa: B018
 
-    def _flatten(self, element: ET.Element) -> Node:
-        for child in element:
-            if child.tag in ("Partition", "Regression", "DecisionTree") or child.tag.endswith(
-                "Model"
-            ):
-                raise Unsupported(f"<{child.tag}> inside a tree Node")
-        node = Node(
-            len(self.nodes), element, compile_predicate(find_predicate(element), self.scope)
-        )
-        self.nodes.append(node)
-        node.children = [self._flatten(child) for child in element.findall("Node")]
-        if node.default_child_id is not None:
-            matches = [c for c in node.children if c.id == node.default_child_id]
-            node.default_child = matches[0] if matches else None
-        return node
+    def _flatten(self, root: ET.Element) -> Node:
+        """Number the nodes depth first (parents before children, children in order).
+
+        With an explicit stack, not recursion: a tree may be MAX_TREE_DEPTH Nodes deep.
+        """
+        top: list[Node] = []
+        stack: list[tuple[ET.Element, list[Node]]] = [(root, top)]
+        while stack:
+            element, siblings = stack.pop()
+            for child in element:
+                if child.tag in ("Partition", "Regression", "DecisionTree") or child.tag.endswith(
+                    "Model"
+                ):
+                    raise Unsupported(f"<{child.tag}> inside a tree Node")
+            node = Node(len(self.nodes), element, self.scope)
+            self.nodes.append(node)
+            siblings.append(node)
+            # Pushed last to first, so the first child (and its subtree) is numbered next.
+            stack.extend((child, node.children) for child in reversed(element.findall("Node")))
+        for node in self.nodes:
+            if node.default_child_id is not None:
+                matches = [c for c in node.children if c.id == node.default_child_id]
+                node.default_child = matches[0] if matches else None
+        return top[0]
 
     def _build_tables(self) -> None:
         """Per-node score, probability, confidence and record-count arrays."""
@@ -122,11 +166,12 @@ class TreeModel(CompiledModel):
             [position.get(node.score, -1) if node.score is not None else -1 for node in self.nodes]
         )
         for node in self.nodes:
-            if not node.distribution:
+            distribution = node.distribution()
+            if not distribution:
                 continue
-            total = sum(count for _, count, _, _ in node.distribution)
+            total = sum(count for _, count, _, _ in distribution)
             self.probability[node.index] = 0.0
-            for value, count, probability, confidence in node.distribution:
+            for value, count, probability, confidence in distribution:
                 if value not in position:
                     continue
                 i = position[value]

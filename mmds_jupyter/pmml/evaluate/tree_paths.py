@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .frame import Frame
+from .predicates import find_predicate
 
 if TYPE_CHECKING:
     from .tree import Node, TreeModel
@@ -254,8 +255,6 @@ def _as_split(field: str, operator: str, value: float) -> tuple[str, float, bool
 
 
 def _predicate_element(element: ET.Element) -> ET.Element:
-    from .predicates import find_predicate
-
     return find_predicate(element)
 
 
@@ -392,18 +391,25 @@ def _aggregate(
     frame: Frame,
     tree: TreeModel,
 ) -> None:
-    """Add the record counts of every leaf a row can reach when UNKNOWN means 'maybe'."""
-    if slots.size == 0:
-        return
-    if not node.children:
-        counts[slots] += tree.counts[node.index]
-        return
-    pending = np.ones(slots.size, dtype=bool)
-    for child in node.children:
-        at = np.flatnonzero(pending)
-        if at.size == 0:
-            break
-        true, unk = child.predicate(frame, rows[slots[at]])
-        follow = at[true | unk]
-        _aggregate(child, slots[follow], rows, counts, frame, tree)
-        pending[at[true]] = False
+    """Add the record counts of every leaf a row can reach when UNKNOWN means 'maybe'.
+
+    Depth first with an explicit stack (leaves in document order), as trees may be deep.
+    """
+    stack: list[tuple[Node, np.ndarray]] = [(node, slots)]
+    while stack:
+        node, slots = stack.pop()
+        if slots.size == 0:
+            continue
+        if not node.children:
+            counts[slots] += tree.counts[node.index]
+            continue
+        pending = np.ones(slots.size, dtype=bool)
+        visits = []
+        for child in node.children:
+            at = np.flatnonzero(pending)
+            if at.size == 0:
+                break
+            true, unk = child.predicate(frame, rows[slots[at]])
+            visits.append((child, slots[at[true | unk]]))
+            pending[at[true]] = False
+        stack.extend(reversed(visits))
