@@ -5,7 +5,7 @@ from .document import PMMLDocument
 from .errors import PMMLError, PMMLExportError, PMMLFallbackWarning
 from .evaluate import PMMLEvaluator
 from .export import to_pmml
-from .loader import MAX_PMML_BYTES, load_pmml
+from .loader import MAX_PMML_BYTES, load_pmml, max_pmml_bytes
 
 __all__ = [
     "MAX_PMML_BYTES",
@@ -16,5 +16,6 @@ __all__ = [
     "PMMLFallbackWarning",
     "describe",
     "load_pmml",
+    "max_pmml_bytes",
     "to_pmml",
 ]

@@ -16,7 +16,7 @@ from ..store.base import NewVersion
 from .adapter import PANDAS_DTYPES, PMMLModel
 from .errors import PMMLExportError
 from .export import to_pmml
-from .loader import MAX_PMML_BYTES
+from .loader import read_pmml_bytes
 
 if TYPE_CHECKING:
     from ..entities import Version
@@ -112,12 +112,7 @@ def import_pmml(
         path = Path(source).expanduser()
         if not path.is_file():
             raise InvalidInput(f"The PMML file {path} does not exist.")
-        if path.stat().st_size > MAX_PMML_BYTES:
-            raise InvalidInput(
-                f"{path} is larger than {MAX_PMML_BYTES // 2**20} MB; MMDS "
-                "refuses PMML files that large."
-            )
-        raw = path.read_bytes()
+        raw = read_pmml_bytes(path)
     model = PMMLModel(raw)  # parses safely and refuses malformed files with a clear error
     info = model.info
     task = model.task

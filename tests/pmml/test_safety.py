@@ -95,7 +95,7 @@ def test_file_over_the_cap_is_refused_without_reading_it(tmp_path: Path) -> None
 
 
 def test_bytes_over_a_custom_cap_are_refused() -> None:
-    with pytest.raises(PMMLError, match="MAX_PMML_BYTES"):
+    with pytest.raises(PMMLError, match="MMDS_PMML_MAX_MB"):
         load_pmml(VALID.encode(), max_bytes=100)
 
 

@@ -184,5 +184,7 @@ def _document(builder: Builder, target: Target, model: ET.Element) -> bytes:
         transformations = sub(root, "TransformationDictionary")
         transformations.extend(builder.derived)
     root.append(model)
-    ET.indent(root, space=" ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    # No indentation: in a deep forest it was most of the file (PMML readers ignore it).
+    # ElementTree writes empty elements as `<a />`; ">" is escaped everywhere else, so this
+    # only removes that space.
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True).replace(b" />", b"/>")

@@ -23,6 +23,8 @@ def number(value: Any) -> str:
     x = float(value)
     if not math.isfinite(x):
         raise PMMLExportError(f"cannot write the non-finite number {x!r} to PMML")
+    if x.is_integer() and abs(x) < 1e16:
+        return str(int(x))  # "93", not "93.0"
     return repr(x)
 
 

@@ -95,7 +95,7 @@ def _leaf(
     total = value.sum()
     fractions = value / total if total > 0 else value
     element.set("score", classes[int(np.argmax(fractions))])
-    element.set("recordCount", number(float(samples)))
+    # The node's own recordCount would repeat the sum of its ScoreDistributions' counts.
     for cls, fraction in zip(classes, fractions, strict=True):
         sub(
             element,
