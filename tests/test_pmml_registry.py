@@ -210,3 +210,27 @@ def test_pmml_refusals_are_mmds_errors_in_every_front_end(reg, tmp_path, capsys)
         ip.reset()
         mmds_jupyter.default_registry().close()
     assert reg.find().empty
+
+
+def test_scoring_an_imported_classifier_evaluates_the_document_once(tracked, cancer, monkeypatch):
+    from mmds_jupyter.pmml import PMMLEvaluator
+
+    reg, v, pipe = tracked
+    imported = reg.import_pmml(reg.export_pmml(v.ref), "churn_pmml", "risk")
+    calls = []
+    evaluate = PMMLEvaluator.predict
+
+    def counted(self, df):
+        calls.append(len(df))
+        return evaluate(self, df)
+
+    monkeypatch.setattr(PMMLEvaluator, "predict", counted)
+    X = cancer["X_test"][COLS]
+    result = reg.score(imported.ref, X)
+    assert calls == [len(X)]
+    np.testing.assert_array_equal(result.outputs["prediction"].to_numpy(), pipe.predict(X))
+    np.testing.assert_allclose(
+        result.outputs[["probability(0)", "probability(1)"]].to_numpy(),
+        pipe.predict_proba(X),
+        atol=1e-9,
+    )

@@ -33,9 +33,9 @@ def _typed(values: list[str], data_type: str | None) -> list[Any]:
 class PMMLModel:
     """``predict``/``predict_proba`` over MMDS's vectorised PMML evaluator."""
 
-    def __init__(self, raw: bytes):
+    def __init__(self, raw: bytes, max_bytes: int | None = None):
         self.raw = raw
-        self.document = load_pmml(raw)
+        self.document = load_pmml(raw, max_bytes=max_bytes)
         self.info = describe(self.document)
         self.evaluator = PMMLEvaluator(self.document)
         self.feature_names_in_ = np.asarray([i["name"] for i in self.info["inputs"]], dtype=object)
@@ -78,7 +78,19 @@ class PMMLModel:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities in the order of ``classes_``."""
+        return self._probabilities(self._outputs(X))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The predicted value (class or number)."""
+        return self._prediction(self._outputs(X))
+
+    def predict_with_proba(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The prediction and the class probabilities from one evaluation of the document
+        (scoring asks for both; evaluating twice doubled its cost)."""
         out = self._outputs(X)
+        return self._prediction(out), self._probabilities(out)
+
+    def _probabilities(self, out: pd.DataFrame) -> np.ndarray:
         cols = []
         for raw in self.info["classes"] or []:
             col = self._column(out, "probability", raw)
@@ -87,9 +99,7 @@ class PMMLModel:
             cols.append(col)
         return out[cols].to_numpy(dtype="float64")
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """The predicted value (class or number)."""
-        out = self._outputs(X)
+    def _prediction(self, out: pd.DataFrame) -> np.ndarray:
         col = self._column(out, "predictedValue")
         if col is not None:
             values = out[col].to_numpy()
@@ -102,7 +112,7 @@ class PMMLModel:
             return values.astype("float64")
         if self.is_classifier:
             assert self.classes_ is not None
-            return self.classes_.take(np.argmax(self.predict_proba(X), axis=1))
+            return self.classes_.take(np.argmax(self._probabilities(out), axis=1))
         raise ValueError("The PMML model has no predicted-value output.")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
