@@ -318,16 +318,9 @@ class SqlStore(Store):
                 for m in spec.metrics
             )
             if spec.contract is not None:
-                s.add(
-                    ContractRow(
-                        version_id=vid,
-                        inputs=spec.contract["inputs"],
-                        outputs=spec.contract["outputs"],
-                        policy=spec.contract["policy"],
-                        updated_at=now,
-                        updated_by=spec.author,
-                    )
-                )
+                contract_row = ContractRow(version_id=vid, updated_at=now, updated_by=spec.author)
+                contract_row.fill(spec.contract)
+                s.add(contract_row)
             s.add_all(TagRow(version_id=vid, key=k, value=str(v)) for k, v in spec.tags.items())
             for relation, fp, ds_name in spec.datasets:
                 self._insert_ignore(
