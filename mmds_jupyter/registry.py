@@ -117,7 +117,7 @@ class Registry:
             frame = datasets.as_frame(X_train, y_train, feature_names)
             spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
 
-        from .scoring.contract import derive
+        from .scoring.contract import derive, inheritor
 
         # The observed domain is what the model was trained and evaluated on.
         seen = [d for d in (X_train, X_test) if isinstance(d, pd.DataFrame)]
@@ -154,10 +154,28 @@ class Registry:
             description=description,
             datasets=spec_datasets,
             contract=contract.to_dict(),
+            inherit_contract=inheritor(contract),
         )
         version = self.store.create_version(spec)
         version._registry = self
+        self._warn_not_carried(version)
         return version
+
+    def _warn_not_carried(self, version: Version) -> None:
+        """Say which contract edits of the version's predecessor did not fit its inputs."""
+        import warnings
+
+        from .scoring.contract import ContractEditsNotCarried
+
+        contract = self.contract(version)
+        if contract.not_carried:
+            warnings.warn(
+                f"{version.ref} did not inherit every contract edit of "
+                f"{contract.inherited_from}: {'; '.join(contract.not_carried)}. Review them "
+                f"with mmds.contract('{version.ref}').",
+                ContractEditsNotCarried,
+                stacklevel=3,
+            )
 
     @staticmethod
     def _test_inputs(

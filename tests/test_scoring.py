@@ -18,6 +18,7 @@ from sqlalchemy import text
 from mmds_jupyter.errors import InvalidInput, NotFound
 from mmds_jupyter.pmml import load_pmml
 from mmds_jupyter.registry import Registry
+from mmds_jupyter.scoring.contract import ContractEditsNotCarried
 from mmds_jupyter.scoring.validate import ContractViolation
 
 NUM = ["mean_radius", "mean_texture", "zip_code"]
@@ -371,9 +372,12 @@ def test_extra_columns_are_ignored_and_listed_unless_strict(tracked):
         "extra",
         "note",
     ]
-    assert reg.score(v.ref, wide, key="customer_id", passthrough=["extra", "note"]).outputs[
-        "note"
-    ].eq("x").all()
+    assert (
+        reg.score(v.ref, wide, key="customer_id", passthrough=["extra", "note"])
+        .outputs["note"]
+        .eq("x")
+        .all()
+    )
     with pytest.raises(InvalidInput, match="strict must be True or False"):
         reg.score(v.ref, wide, strict="yes")
 
@@ -434,6 +438,83 @@ def test_schema_problems_are_refused_whatever_the_policy(tracked):
     with pytest.raises(ContractViolation, match="values that are not float, e.g. 'soft'"):
         reg.score(v.ref, text, mode="production", key="customer_id")
     assert _rows(reg, "score_sets") == before
+
+
+# -- contract edits carried to the next version (item 13) -------------------------------------
+
+
+def _track_from_notebook(reg, X, y, numeric, categorical):
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), numeric), ("cat", OneHotEncoder(), categorical)]
+    )
+    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=3000))]).fit(X, y)
+    return reg.track(
+        model, name="churn", project="risk", X_train=X, y_train=y, notebook="train.ipynb"
+    )
+
+
+def test_a_new_version_inherits_its_predecessors_contract_edits(reg, cancer):
+    X, y = (
+        cancer["X_train"][["mean_radius", "mean_texture", "country", "zip_code"]],
+        cancer["y_train"],
+    )
+    v1 = _track_from_notebook(reg, X, y, ["mean_radius", "mean_texture"], ["country"])
+    inputs = reg.contract(v1.ref).to_dict()["inputs"]
+    for spec in inputs:
+        if spec["name"] == "country":
+            spec["categories"] = ["DE", "US", "UK"]  # FR removed, UK added
+        if spec["name"] == "mean_radius":
+            spec["max"] = 100.0
+        if spec["name"] == "mean_texture":
+            spec["nullable"] = True
+    edited = [i for i in inputs if i["name"] != "zip_code"]  # unused by :1
+    reg.contract(v1.ref, update={"inputs": edited}, policy="reject", strict=True)
+
+    # :2 codes the country as numbers and uses zip_code: those two edits cannot be carried.
+    X2 = X.assign(country=X["country"].map({"DE": 0, "FR": 1, "US": 2}))
+    with pytest.warns(ContractEditsNotCarried, match="risk/churn:2 did not inherit") as w:
+        v2 = _track_from_notebook(reg, X2, y, ["mean_radius", "mean_texture", "zip_code"], [])
+    assert v2.parent_ref == v1.ref
+    c2 = reg.contract(v2.ref)
+    assert c2.inherited_from == v1.ref and c2.policy == "reject" and c2.strict
+    assert c2.input("mean_radius").max == 100.0 and c2.input("mean_texture").nullable
+    assert c2.input("mean_radius").min == pytest.approx(X["mean_radius"].min())  # its own
+    assert c2.input("country").type == "integer" and c2.input("country").categories is None
+    assert c2.input("zip_code").required
+    assert c2.not_carried == [
+        "country: categories (its type changed from string to integer)",
+        "zip_code: removed (this version uses it)",
+    ]
+    message = str(w[0].message)
+    assert "of risk/churn:1: country: categories" in message and "zip_code: removed" in message
+    with pytest.raises(ContractViolation, match="values out of range"):  # reject was carried
+        reg.score(v2.ref, X2.assign(mean_radius=1e3))
+
+    # :3 inherits from :2 what :2 carried, and is back to a string country with Italy in it.
+    X3 = X.assign(country=X["country"].where(X["zip_code"] % 7 != 0, "IT"))
+    v3 = _track_from_notebook(reg, X3, y, ["mean_radius", "mean_texture"], ["country"])
+    c3 = reg.contract(v3.ref)
+    assert c3.inherited_from == v2.ref and c3.policy == "reject" and c3.strict
+    assert c3.input("country").categories == ["DE", "FR", "IT", "US"]  # :1's edit was lost
+    assert c3.not_carried == [] and c3.input("zip_code") is not None
+
+
+def test_category_edits_carry_as_additions_and_removals(reg, cancer):
+    X, y = cancer["X_train"][["mean_radius", "country"]], cancer["y_train"]
+    v1 = _track_from_notebook(reg, X, y, ["mean_radius"], ["country"])
+    inputs = reg.contract(v1.ref).to_dict()["inputs"]
+    inputs[1]["categories"] = ["DE", "US", "UK"]
+    reg.contract(v1.ref, update={"inputs": inputs})
+    assert reg.contract(v1.ref).edits == {
+        "inputs": {"country": {"categories": {"added": ["UK"], "removed": ["FR"]}}}
+    }
+    X2 = X.assign(country=X["country"].where(X.index % 5 != 0, "IT"))
+    v2 = _track_from_notebook(reg, X2, y, ["mean_radius"], ["country"])
+    c2 = reg.contract(v2.ref)
+    assert c2.input("country").categories == ["DE", "IT", "US", "UK"]
+    assert c2.policy == "flag" and c2.not_carried == []
+    r = reg.score(v2.ref, X2.assign(country="FR").iloc[:3])
+    assert (r.outputs["mmds_flags"] == "country").all()
 
 
 # -- hypothesis: any frame gets a clear error or correct output, never a crash or a write ----

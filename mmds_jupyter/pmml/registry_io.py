@@ -11,7 +11,7 @@ import pandas as pd
 from ..capture import datasets, metrics, provenance
 from ..errors import InvalidInput
 from ..refs import check_name
-from ..scoring.contract import DEFAULT_POLICY
+from ..scoring.contract import DEFAULT_POLICY, from_dict, inheritor
 from ..store.artifacts import atomic_write
 from ..store.base import NewVersion
 from .adapter import PANDAS_DTYPES, PMMLModel
@@ -192,7 +192,9 @@ def import_pmml(
         description=description,
         datasets=spec_datasets,
         contract=_contract(info, outputs),
+        inherit_contract=inheritor(from_dict(_contract(info, outputs))),
     )
     version = reg.store.create_version(spec)
     version._registry = reg
+    reg._warn_not_carried(version)
     return version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -199,6 +200,22 @@ def from_dict(data: dict[str, Any], version_ref: str | None = None) -> Contract:
 
 
 # -- people's edits, carried from one version of a model to the next ----------------------------
+
+
+class ContractEditsNotCarried(UserWarning):
+    """Some contract edits of the previous version did not fit the new version's inputs."""
+
+
+def inheritor(new: Contract) -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    """What the store calls with the previous version's stored contract: ``new`` with its
+    edits carried (see ``inherit``), as a dict to store."""
+
+    def carry(stored: dict[str, Any], source_ref: str) -> dict[str, Any]:
+        fresh = from_dict(new.to_dict(), new.version_ref)
+        return inherit(from_dict(stored, source_ref), fresh).to_dict()
+
+    return carry
+
 
 _EDITABLE = ("required", "nullable", "min", "max")
 

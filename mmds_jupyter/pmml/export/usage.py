@@ -34,5 +34,8 @@ def mark_unused_inputs(
     unused = set(inputs) - reached
     for mining_field in model.iter("MiningField"):
         if mining_field.get("name") in unused:
-            mining_field.attrib = {"name": mining_field.get("name", ""), "usageType": "supplementary"}
+            mining_field.attrib = {
+                "name": mining_field.get("name", ""),
+                "usageType": "supplementary",
+            }
     return unused
