@@ -98,9 +98,14 @@ def events(**kwargs: Any) -> Any:
     return default_registry().events(**kwargs)
 
 
-def contract(ref: str, update: dict[str, Any] | None = None, policy: str | None = None) -> Any:
-    """A version's score contract; pass ``update`` or ``policy`` to edit it."""
-    return default_registry().contract(ref, update=update, policy=policy)
+def contract(
+    ref: str,
+    update: dict[str, Any] | None = None,
+    policy: str | None = None,
+    strict: bool | None = None,
+) -> Any:
+    """A version's score contract; pass ``update``, ``policy`` or ``strict`` to edit it."""
+    return default_registry().contract(ref, update=update, policy=policy, strict=strict)
 
 
 def score(ref: str, data: Any, mode: str = "test", key: Any = None, **kwargs: Any) -> Any:

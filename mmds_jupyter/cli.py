@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import cli_jobs
 from .errors import MMDSError
+from .scoring.contract import POLICIES
 from .search import glue_descending
 
 LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "created_at", "aliases"]
@@ -132,13 +133,20 @@ def cmd_show(args: argparse.Namespace) -> None:
 
 
 def cmd_contract(args: argparse.Namespace) -> None:
-    c = _registry(args).contract(args.ref, policy=args.policy)
+    c = _registry(args).contract(args.ref, policy=args.policy, strict=args.strict)
     if args.json:
         _print_json(c.to_dict())
         return
-    print(f"Score contract of {c.version_ref} (out-of-domain policy: {c.policy})")
+    print(
+        f"Score contract of {c.version_ref} (out-of-domain policy: {c.policy}; extra "
+        f"columns: {'refused' if c.strict else 'ignored'})"
+    )
     _print_frame(c.to_frame())
     print("outputs: " + ", ".join(o["name"] for o in c.outputs))
+    if c.inherited_from:
+        print(f"edits carried from {c.inherited_from}")
+    for note in c.not_carried:
+        print(f"not carried: {note}")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
@@ -146,7 +154,13 @@ def cmd_score(args: argparse.Namespace) -> None:
 
     mode = "production" if args.production else "test"
     result = _registry(args).score(
-        args.ref, args.data, mode=mode, key=args.key, passthrough=args.passthrough
+        args.ref,
+        args.data,
+        mode=mode,
+        key=args.key,
+        passthrough=args.passthrough,
+        policy=args.policy,
+        strict=args.strict,
     )
     if args.out:
         data = (
@@ -161,6 +175,7 @@ def cmd_score(args: argparse.Namespace) -> None:
         "rows": len(result.outputs),
         "flagged": result.n_flagged,
         "score_set": result.score_set_id,
+        "ignored": result.ignored_columns or None,
         "out": args.out,
     }
     if args.json:
@@ -347,7 +362,16 @@ def parser() -> argparse.ArgumentParser:
 
     ct = sub.add_parser("contract", help="Show a version's score contract.")
     ct.add_argument("ref")
-    ct.add_argument("--policy", choices=["reject", "flag"], help="Change the policy.")
+    ct.add_argument(
+        "--policy",
+        choices=POLICIES,
+        help="Change the policy: flag (score out-of-domain rows and flag them) or reject.",
+    )
+    ct.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        help="Refuse (--strict) or ignore (--no-strict) columns the contract does not name.",
+    )
     ct.add_argument("--json", action="store_true")
     ct.set_defaults(func=cmd_contract)
 
@@ -357,6 +381,14 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--key")
     sc.add_argument("--passthrough", nargs="+")
     sc.add_argument("--production", action="store_true", help="Store a score set.")
+    sc.add_argument(
+        "--policy", choices=POLICIES, help="Override the contract's out-of-domain policy."
+    )
+    sc.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        help="Refuse (--strict) or ignore (--no-strict) columns the contract does not name.",
+    )
     sc.add_argument("--out", help="Write the outputs to this .parquet or .csv file.")
     sc.add_argument("--json", action="store_true")
     sc.set_defaults(func=cmd_score)

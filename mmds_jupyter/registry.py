@@ -117,7 +117,7 @@ class Registry:
             frame = datasets.as_frame(X_train, y_train, feature_names)
             spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
 
-        from .scoring.contract import derive
+        from .scoring.contract import derive, inheritor
 
         # The observed domain is what the model was trained and evaluated on.
         seen = [d for d in (X_train, X_test) if isinstance(d, pd.DataFrame)]
@@ -154,10 +154,28 @@ class Registry:
             description=description,
             datasets=spec_datasets,
             contract=contract.to_dict(),
+            inherit_contract=inheritor(contract),
         )
         version = self.store.create_version(spec)
         version._registry = self
+        self._warn_not_carried(version)
         return version
+
+    def _warn_not_carried(self, version: Version) -> None:
+        """Say which contract edits of the version's predecessor did not fit its inputs."""
+        import warnings
+
+        from .scoring.contract import ContractEditsNotCarried
+
+        contract = self.contract(version)
+        if contract.not_carried:
+            warnings.warn(
+                f"{version.ref} did not inherit every contract edit of "
+                f"{contract.inherited_from}: {'; '.join(contract.not_carried)}. Review them "
+                f"with mmds.contract('{version.ref}').",
+                ContractEditsNotCarried,
+                stacklevel=3,
+            )
 
     @staticmethod
     def _test_inputs(
@@ -413,36 +431,36 @@ class Registry:
     # -- scoring -------------------------------------------------------------------------------
 
     def contract(
-        self, ref: str | Version, update: dict[str, Any] | None = None, policy: str | None = None
+        self,
+        ref: str | Version,
+        update: dict[str, Any] | None = None,
+        policy: str | None = None,
+        strict: bool | None = None,
     ) -> Any:
-        """The score contract of a version; ``update``/``policy`` edit it (an audited change)."""
-        from .scoring.contract import derive, from_dict
+        """The score contract of a version; ``update``/``policy``/``strict`` edit it (an audited
+        change, carried to the model's next versions)."""
+        from .scoring.contract import from_dict, record_edits
 
         version = ref if isinstance(ref, Version) else self.get(ref)
-        stored = self.scoring.contract(version.id)
-        if stored is None:  # versions tracked without data: types from the features only
-            stored = derive([vars(f) for f in version.features], version.outputs, None).to_dict()
-        contract = from_dict(stored, version.ref)
-        if update is None and policy is None:
+        contract = from_dict(self._stored_contract(version), version.ref)
+        if update is None and policy is None and strict is None:
             return contract
         data = contract.to_dict()
         if update:
-            unknown = set(update) - {"inputs", "outputs", "policy"}
+            unknown = set(update) - {"inputs", "outputs", "policy", "strict"}
             if unknown:
                 raise InvalidInput(
-                    f"A contract has inputs, outputs and policy; not {', '.join(sorted(unknown))}."
+                    "A contract has inputs, outputs, policy and strict; not "
+                    f"{', '.join(sorted(unknown))}."
                 )
             data.update(update)
         if policy is not None:
             data["policy"] = policy
+        if strict is not None:
+            data["strict"] = strict
         new = from_dict(data, version.ref)
-        names = {i.name for i in new.inputs}
-        missing = [f.name for f in version.features if f.name not in names]
-        if missing:
-            raise InvalidInput(
-                f"The contract must keep every input the model needs; it lacks "
-                f"{', '.join(missing)}."
-            )
+        _check_contract_inputs(version, new)
+        new.edits = record_edits(contract, new)
         self.scoring.put_contract(
             version.id,
             version.ref,
@@ -450,6 +468,17 @@ class Registry:
             self.actor,
         )
         return new
+
+    def _stored_contract(self, version: Version) -> dict[str, Any]:
+        from .scoring.contract import derive
+
+        stored = self.scoring.contract(version.id)
+        if stored is None:  # versions tracked without data: types from the features only
+            stored = derive([vars(f) for f in version.features], version.outputs, None).to_dict()
+        used = {f.name: f.used for f in version.features}
+        for spec in stored["inputs"]:  # contracts stored before inputs could be optional
+            spec.setdefault("required", used.get(spec["name"], True))
+        return stored
 
     def score(
         self,
@@ -461,11 +490,14 @@ class Registry:
         run_id: int | None = None,
         engine: str = "local",
         scheduler: str | None = None,
+        policy: str | None = None,
+        strict: bool | None = None,
     ) -> Any:
         """Check data against the contract and score it; production mode stores a score set.
 
         ``engine="dask"`` scores partitions in parallel on the Dask cluster at ``scheduler``
-        (or $MMDS_DASK_SCHEDULER).
+        (or $MMDS_DASK_SCHEDULER). ``policy`` ("flag" or "reject" out-of-domain rows) and
+        ``strict`` (refuse columns the contract does not name) override the contract's.
         """
         from .scoring.score import score
 
@@ -479,6 +511,8 @@ class Registry:
             run_id=run_id,
             engine=engine,
             scheduler=scheduler,
+            policy=policy,
+            strict=strict,
         )
 
     def scores(
@@ -568,3 +602,26 @@ def events_frame(rows: list[Event]) -> pd.DataFrame:
     """Events as a DataFrame with one row per event."""
     cols = ["id", "time", "actor", "action", "object_kind", "object_ref", "before", "after", "hash"]
     return pd.DataFrame([{c: getattr(e, c) for c in cols} for e in rows], columns=cols)
+
+
+def _check_contract_inputs(version: Version, contract: Any) -> None:
+    """An edited contract keeps every input the model uses, and names only the model's inputs."""
+    features = {f.name: f for f in version.features}
+    names = {i.name for i in contract.inputs}
+    missing = [f.name for f in version.features if f.used and f.name not in names]
+    if missing:
+        raise InvalidInput(
+            f"The contract must keep every input the model uses; it lacks {', '.join(missing)}. "
+            "(Inputs the model does not use may be removed.)"
+        )
+    strangers = [n for n in names if n not in features]
+    if strangers:
+        raise InvalidInput(
+            f"{', '.join(sorted(strangers))} {'is' if len(strangers) == 1 else 'are'} not an "
+            f"input of {version.ref}; its inputs are {', '.join(features)}."
+        )
+    optional = [i.name for i in contract.inputs if not i.required and features[i.name].used]
+    if optional:
+        raise InvalidInput(
+            f"{', '.join(optional)} cannot be optional (required: false): the model uses it."
+        )

@@ -149,8 +149,20 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     assert [s["id"] for s in listed] == [1]
     bad = data.assign(junk=1)
     bad.to_parquet(path)
-    proc = mmds(populated, "score", "risk/churn:1", "--data", str(path), "--key", "cid", ok=False)
+    args = ["score", "risk/churn:1", "--data", str(path), "--key", "cid"]
+    assert json.loads(mmds(populated, *args, "--json").stdout)["ignored"] == ["junk"]
+    proc = mmds(populated, *args, "--strict", ok=False)
     assert proc.returncode == 1 and "unexpected column 'junk'" in proc.stderr
+    far = data.copy()
+    far.loc[0, "mean_radius"] = 1e4
+    far.to_parquet(path)
+    assert json.loads(mmds(populated, *args, "--json").stdout)["flagged"] == 1
+    proc = mmds(populated, *args, "--policy", "reject", ok=False)
+    assert proc.returncode == 1 and "1 row(s) with values out of range" in proc.stderr
+    shown = mmds(populated, "contract", "risk/churn:1", "--policy", "reject", "--strict").stdout
+    assert "out-of-domain policy: reject; extra columns: refused" in shown
+    proc = mmds(populated, *args, ok=False)
+    assert proc.returncode == 1 and "values out of range" in proc.stderr
     url, home = populated
     reg = Registry(url=url, home=home)
     expected = reg.load_scores(1)

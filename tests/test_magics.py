@@ -167,11 +167,26 @@ def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
     )
     table = ip.run_line_magic("mmds", "test churn:1")
     assert table["passed"].tolist() == [True]
+    run(ip, "bad = new.assign(junk=1)")
+    assert ip.run_line_magic("mmds", "score churn:1 --data bad --key cid").ignored_columns == [
+        "junk"
+    ]
     with pytest.raises(UsageError, match="unexpected column 'junk'"):
-        run(ip, "bad = new.assign(junk=1)")
-        ip.run_line_magic("mmds", "score churn:1 --data bad --key cid")
-    ip.run_line_magic("mmds", "contract churn:1 --policy flag")
-    assert mmds_jupyter.contract("churn:1").policy == "flag"
+        ip.run_line_magic("mmds", "score churn:1 --data bad --key cid --strict")
+    # A value outside the training range: flagged by default, refused with --policy reject.
+    run(ip, "far = new.copy(); far.loc[0, 'mean_radius'] = 1e4")
+    flagged = ip.run_line_magic("mmds", "score churn:1 --data far --key cid")
+    assert flagged.outputs["mmds_flags"].tolist()[:2] == ["mean_radius", ""]
+    with pytest.raises(UsageError, match="1 row\\(s\\) with values out of range"):
+        ip.run_line_magic("mmds", "score churn:1 --data far --key cid --policy reject")
+    ip.run_line_magic("mmds", "contract churn:1 --policy reject --strict")
+    contract = mmds_jupyter.contract("churn:1")
+    assert contract.policy == "reject" and contract.strict
+    with pytest.raises(UsageError, match="values out of range"):
+        ip.run_line_magic("mmds", "score churn:1 --data far --key cid")
+    assert ip.run_line_magic(
+        "mmds", "score churn:1 --data bad --key cid --policy flag --no-strict"
+    ).ignored_columns == ["junk"]
 
 
 def test_public_functions_are_not_shadowed_by_modules():

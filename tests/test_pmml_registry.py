@@ -94,7 +94,8 @@ def test_import_scores_compares_and_tests_like_any_version(tracked, tmp_path, ca
     assert [r["passed"] for r in reg.run_scoring_tests(imported.ref)] == [True]
     bad = batch.assign(country="XX")
     with pytest.raises(InvalidInput, match="unknown categories"):
-        reg.score(imported.ref, bad, key="cid")
+        reg.score(imported.ref, bad, key="cid", policy="reject")
+    assert (reg.score(imported.ref, bad, key="cid").outputs["mmds_flags"] == "country").all()
 
 
 def test_import_refuses_bad_files_and_export_names_the_step(reg, cancer, tmp_path):

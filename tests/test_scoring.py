@@ -9,12 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import text
 
 from mmds_jupyter.errors import InvalidInput, NotFound
+from mmds_jupyter.pmml import load_pmml
 from mmds_jupyter.registry import Registry
+from mmds_jupyter.scoring.contract import ContractEditsNotCarried
 from mmds_jupyter.scoring.validate import ContractViolation
 
 NUM = ["mean_radius", "mean_texture", "zip_code"]
@@ -60,7 +64,8 @@ def test_contract_is_derived_at_capture(tracked, cancer):
     assert by["zip_code"].type == "integer"
     assert by["country"].categories == ["DE", "FR", "US"]
     assert [o["name"] for o in c.outputs] == ["prediction", "probability(0)", "probability(1)"]
-    assert c.policy == "reject"
+    assert c.policy == "flag" and not c.strict
+    assert all(i.required for i in c.inputs)
     assert "mmds-contract" in c._repr_html_()
 
 
@@ -74,7 +79,9 @@ def test_test_mode_scores_without_storing(tracked):
         "prediction",
         "probability(0)",
         "probability(1)",
+        "mmds_flags",
     ]
+    assert (r.outputs["mmds_flags"] == "").all() and r.ignored_columns == []
     assert r.score_set_id is None and reg.scores(v.ref).empty
 
 
@@ -105,7 +112,7 @@ def test_every_contract_problem_reported_at_once_and_nothing_written(tracked):
     bad.loc[6, "mean_texture"] = "soft"
     before = (_rows(reg, "score_sets"), _rows(reg, "events"))
     with pytest.raises(ContractViolation) as err:
-        reg.score(v.ref, bad, mode="production", key="customer_id")
+        reg.score(v.ref, bad, mode="production", key="customer_id", policy="reject", strict=True)
     msg = str(err.value)
     assert "missing column 'zip_code'" in msg
     assert "unexpected column 'extra'" in msg
@@ -126,7 +133,7 @@ def test_safe_conversions_are_made(tracked):
 
 def test_flag_policy_scores_and_flags_out_of_domain_rows(tracked):
     reg, v, model, new = tracked
-    reg.contract(v.ref, policy="flag")
+    assert reg.contract(v.ref).policy == "flag"  # the default: no edit needed
     bad = new.copy()
     bad.loc[3, "country"] = "XX"  # the one-hot encoder cannot take it: scored as empty
     bad.loc[4, "mean_radius"] = 1e6  # the model can score it: scored and flagged
@@ -138,8 +145,11 @@ def test_flag_policy_scores_and_flags_out_of_domain_rows(tracked):
     assert not np.isnan(r.outputs.loc[4, "probability(1)"])
     assert r.n_flagged == 2
     assert reg.scores(v.ref).iloc[0]["n_flagged"] == 2
+    reg.contract(v.ref, policy="reject")
     ev = reg.events(action="contract.update").iloc[0]
-    assert ev["before"]["policy"] == "reject" and ev["after"]["policy"] == "flag"
+    assert ev["before"]["policy"] == "flag" and ev["after"]["policy"] == "reject"
+    with pytest.raises(ContractViolation, match="unknown categories"):
+        reg.score(v.ref, bad, key="customer_id")
 
 
 def test_contract_edits_are_checked(tracked):
@@ -224,6 +234,287 @@ def test_scoring_tests_pass_fail_and_are_recorded(tracked):
         reg.create_scoring_test(
             v.ref, inputs, expected.assign(score=1), name="x", key="customer_id"
         )
+
+
+# -- inputs the model does not use (issue 10, item 10) --------------------------------------
+
+
+@pytest.fixture
+def unused(reg, cancer):
+    """A model whose ColumnTransformer drops collections_flag, though it is given to it."""
+    cols = ["mean_radius", "mean_texture", "country", "collections_flag"]
+
+    def frame(X):
+        return X.assign(collections_flag=X["zip_code"] % 2)[cols]
+
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), cols[:2]), ("cat", OneHotEncoder(), ["country"])]
+    )
+    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=3000))])
+    model.fit(frame(cancer["X_train"]), cancer["y_train"])
+    v = reg.track(
+        model,
+        name="collections",
+        project="risk",
+        X_train=frame(cancer["X_train"]),
+        y_train=cancer["y_train"],
+        X_test=frame(cancer["X_test"]),
+        y_test=cancer["y_test"],
+    )
+    return reg, v, model, frame(cancer["X_test"]).reset_index(drop=True)
+
+
+def test_only_the_inputs_the_model_uses_are_required(unused):
+    reg, v, model, new = unused
+    c = reg.contract(v.ref)
+    assert {i.name: i.required for i in c.inputs} == {
+        "mean_radius": True,
+        "mean_texture": True,
+        "country": True,
+        "collections_flag": False,
+    }
+    assert c.required == ["mean_radius", "mean_texture", "country"]
+    expected = model.predict_proba(new)[:, 1]
+    r = reg.score(v.ref, new.drop(columns="collections_flag"))
+    np.testing.assert_allclose(r.outputs["probability(1)"], expected)
+    # Present, it is not read (even text where the model saw numbers) nor flagged.
+    r = reg.score(v.ref, new.assign(collections_flag="n/a"), policy="reject", strict=True)
+    np.testing.assert_allclose(r.outputs["probability(1)"], expected)
+    assert r.ignored_columns == [] and r.problems == []
+
+
+def test_the_contract_may_drop_an_unused_input_but_not_a_used_one(unused):
+    reg, v, model, new = unused
+    inputs = reg.contract(v.ref).to_dict()["inputs"]
+    kept = [i for i in inputs if i["name"] != "collections_flag"]
+    assert reg.contract(v.ref, update={"inputs": kept}).input("collections_flag") is None
+    r = reg.score(v.ref, new)  # now a column the contract does not name: ignored
+    assert r.ignored_columns == ["collections_flag"]
+    np.testing.assert_allclose(r.outputs["probability(1)"], model.predict_proba(new)[:, 1])
+    with pytest.raises(InvalidInput, match="every input the model uses; it lacks country"):
+        reg.contract(v.ref, update={"inputs": [i for i in kept if i["name"] != "country"]})
+    optional = [{**i, "required": i["name"] != "country"} for i in kept]
+    with pytest.raises(InvalidInput, match="country cannot be optional"):
+        reg.contract(v.ref, update={"inputs": optional})
+    with pytest.raises(InvalidInput, match="income is not an input of risk/collections:1"):
+        reg.contract(v.ref, update={"inputs": [*kept, {"name": "income", "type": "float"}]})
+    assert reg.contract(v.ref).input("collections_flag") is None  # refused edits change nothing
+
+
+def test_exported_pmml_requires_only_the_inputs_the_model_uses(unused, tmp_path):
+    reg, v, model, new = unused
+    path = tmp_path / "collections.pmml"
+    reg.export_pmml(v.ref, str(path))
+    usage = {
+        mf.get("name"): mf.get("usageType", "active")
+        for mf in load_pmml(path.read_bytes()).model.iter("MiningField")
+    }
+    assert usage == {
+        "target": "target",
+        "mean_radius": "active",
+        "mean_texture": "active",
+        "country": "active",
+        "collections_flag": "supplementary",
+    }
+    imported = reg.import_pmml(str(path), "collections_pmml", "risk")
+    assert [i.name for i in reg.contract(imported.ref).inputs] == [
+        "mean_radius",
+        "mean_texture",
+        "country",
+    ]
+    r = reg.score(imported.ref, new.drop(columns="collections_flag"))
+    np.testing.assert_allclose(r.outputs["probability(1)"], model.predict_proba(new)[:, 1])
+
+
+def test_bare_models_require_the_columns_they_read_even_with_zero_importance(reg):
+    # XOR: the root split gains nothing, so its column has importance 0, yet every row is
+    # routed by it; the constant column is never split on.
+    X = pd.DataFrame({"x0": [0, 0, 1, 1] * 25, "x1": [0, 1, 0, 1] * 25, "const": 7.0})
+    y = X["x0"] ^ X["x1"]
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert 0.0 in tree.feature_importances_[:2]
+    v = reg.track(tree, name="xor", X_train=X, y_train=y)
+    assert {f.name: f.used for f in v.features} == {"x0": True, "x1": True, "const": False}
+    assert reg.contract(v.ref).required == ["x0", "x1"]
+    r = reg.score(v.ref, X[["x0", "x1"]])
+    assert (r.outputs["prediction"] == y).all()
+    sparse = LogisticRegression(l1_ratio=1, solver="liblinear", C=0.05, random_state=0)
+    noise = X.assign(noise=np.random.RandomState(0).normal(size=len(X)), signal=X["x0"] * 3.0)
+    sparse.fit(noise[["noise", "signal"]], X["x0"])
+    assert sparse.coef_[0, 0] == 0.0 and sparse.coef_[0, 1] != 0.0
+    v = reg.track(sparse, name="sparse", X_train=noise[["noise", "signal"]], y_train=X["x0"])
+    assert reg.contract(v.ref).required == ["signal"]
+    r = reg.score(v.ref, noise[["signal"]])
+    np.testing.assert_allclose(
+        r.outputs["probability(1)"], sparse.predict_proba(noise[["noise", "signal"]])[:, 1]
+    )
+
+
+# -- extra columns (item 11) and the out-of-domain policy (item 12) ---------------------------
+
+
+def test_extra_columns_are_ignored_and_listed_unless_strict(tracked):
+    reg, v, model, new = tracked
+    wide = new.assign(extra=1, note="x")
+    r = reg.score(v.ref, wide, key="customer_id")
+    assert r.ignored_columns == ["extra", "note"]
+    assert "ignored extra, note" in r._repr_html_()
+    assert "extra" not in r.outputs.columns
+    np.testing.assert_allclose(
+        r.outputs["probability(1)"], model.predict_proba(new[[*NUM, "country"]])[:, 1]
+    )
+    with pytest.raises(ContractViolation, match="unexpected column 'extra'"):
+        reg.score(v.ref, wide, key="customer_id", strict=True)
+    assert reg.contract(v.ref, strict=True).strict
+    with pytest.raises(ContractViolation, match="unexpected column 'note'"):
+        reg.score(v.ref, wide, key="customer_id")
+    assert reg.score(v.ref, wide, key="customer_id", strict=False).ignored_columns == [
+        "extra",
+        "note",
+    ]
+    assert (
+        reg.score(v.ref, wide, key="customer_id", passthrough=["extra", "note"])
+        .outputs["note"]
+        .eq("x")
+        .all()
+    )
+    with pytest.raises(InvalidInput, match="strict must be True or False"):
+        reg.score(v.ref, wide, strict="yes")
+
+
+def test_pmml_from_another_producer_ignores_fields_it_does_not_use(reg):
+    xml = (
+        '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header>'
+        '<Application name="Other" version="1"/></Header>'
+        '<DataDictionary><DataField name="x" optype="continuous" dataType="double"/>'
+        '<DataField name="memo" optype="categorical" dataType="string"/>'
+        '<DataField name="y" optype="continuous" dataType="double"/></DataDictionary>'
+        '<RegressionModel functionName="regression"><MiningSchema><MiningField name="x"/>'
+        '<MiningField name="memo" usageType="supplementary"/>'
+        '<MiningField name="y" usageType="target"/></MiningSchema>'
+        '<RegressionTable intercept="1"><NumericPredictor name="x" coefficient="2"/>'
+        "</RegressionTable></RegressionModel></PMML>"
+    )
+    v = reg.import_pmml(xml.encode(), "other")
+    batch = pd.DataFrame({"id": [1, 2], "x": [1.0, 2.0], "memo": ["a", "b"], "y": [0.0, 0.0]})
+    r = reg.score(v.ref, batch, key="id")
+    assert r.outputs["prediction"].tolist() == [3.0, 5.0]
+    assert r.ignored_columns == ["memo", "y"]
+    with pytest.raises(ContractViolation, match="unexpected column 'memo'"):
+        reg.score(v.ref, batch, key="id", strict=True)
+
+
+def test_default_policy_scores_and_flags_a_few_out_of_domain_rows(tracked):
+    reg, v, model, new = tracked
+    batch = pd.concat([new] * 11, ignore_index=True).iloc[:1500]
+    batch = batch.assign(customer_id=range(len(batch)))
+    batch.loc[[10, 700, 1400], "mean_radius"] = 1e4  # 3 rows outside the training range
+    batch.loc[20, "mean_texture"] = np.nan  # the data had no nulls
+    r = reg.score(v.ref, batch, mode="production", key="customer_id")
+    flags = r.outputs["mmds_flags"]
+    assert flags[[10, 700, 1400]].eq("mean_radius").all() and flags[20] == "mean_texture"
+    assert r.n_flagged == 4 and (flags.drop([10, 20, 700, 1400]) == "").all()
+    expected = model.predict_proba(batch[[*NUM, "country"]])[:, 1]
+    np.testing.assert_allclose(r.outputs["probability(1)"], expected)
+    assert {(p.column, p.kind, p.rows) for p in r.problems} == {
+        ("mean_radius", "values out of range", 3),
+        ("mean_texture", "null values", 1),
+    }
+    assert reg.scores(v.ref).iloc[0]["n_flagged"] == 4
+    with pytest.raises(ContractViolation, match="3 row\\(s\\) with values out of range"):
+        reg.score(v.ref, batch, key="customer_id", policy="reject")
+    with pytest.raises(InvalidInput, match="policy 'drop' is not one of flag, reject"):
+        reg.score(v.ref, batch, key="customer_id", policy="drop")
+
+
+def test_schema_problems_are_refused_whatever_the_policy(tracked):
+    reg, v, _, new = tracked
+    before = _rows(reg, "score_sets")
+    with pytest.raises(ContractViolation, match="missing column 'zip_code'") as err:
+        reg.score(v.ref, new.drop(columns="zip_code"), mode="production", policy="flag")
+    assert "policy='flag'" not in str(err.value)  # no domain problem: the hint would mislead
+    text = new.astype({"mean_texture": object})
+    text.loc[6, "mean_texture"] = "soft"
+    with pytest.raises(ContractViolation, match="values that are not float, e.g. 'soft'"):
+        reg.score(v.ref, text, mode="production", key="customer_id")
+    assert _rows(reg, "score_sets") == before
+
+
+# -- contract edits carried to the next version (item 13) -------------------------------------
+
+
+def _track_from_notebook(reg, X, y, numeric, categorical):
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), numeric), ("cat", OneHotEncoder(), categorical)]
+    )
+    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=3000))]).fit(X, y)
+    return reg.track(
+        model, name="churn", project="risk", X_train=X, y_train=y, notebook="train.ipynb"
+    )
+
+
+def test_a_new_version_inherits_its_predecessors_contract_edits(reg, cancer):
+    X, y = (
+        cancer["X_train"][["mean_radius", "mean_texture", "country", "zip_code"]],
+        cancer["y_train"],
+    )
+    v1 = _track_from_notebook(reg, X, y, ["mean_radius", "mean_texture"], ["country"])
+    inputs = reg.contract(v1.ref).to_dict()["inputs"]
+    for spec in inputs:
+        if spec["name"] == "country":
+            spec["categories"] = ["DE", "US", "UK"]  # FR removed, UK added
+        if spec["name"] == "mean_radius":
+            spec["max"] = 100.0
+        if spec["name"] == "mean_texture":
+            spec["nullable"] = True
+    edited = [i for i in inputs if i["name"] != "zip_code"]  # unused by :1
+    reg.contract(v1.ref, update={"inputs": edited}, policy="reject", strict=True)
+
+    # :2 codes the country as numbers and uses zip_code: those two edits cannot be carried.
+    X2 = X.assign(country=X["country"].map({"DE": 0, "FR": 1, "US": 2}))
+    with pytest.warns(ContractEditsNotCarried, match="risk/churn:2 did not inherit") as w:
+        v2 = _track_from_notebook(reg, X2, y, ["mean_radius", "mean_texture", "zip_code"], [])
+    assert v2.parent_ref == v1.ref
+    c2 = reg.contract(v2.ref)
+    assert c2.inherited_from == v1.ref and c2.policy == "reject" and c2.strict
+    assert c2.input("mean_radius").max == 100.0 and c2.input("mean_texture").nullable
+    assert c2.input("mean_radius").min == pytest.approx(X["mean_radius"].min())  # its own
+    assert c2.input("country").type == "integer" and c2.input("country").categories is None
+    assert c2.input("zip_code").required
+    assert c2.not_carried == [
+        "country: categories (its type changed from string to integer)",
+        "zip_code: removed (this version uses it)",
+    ]
+    message = str(w[0].message)
+    assert "of risk/churn:1: country: categories" in message and "zip_code: removed" in message
+    with pytest.raises(ContractViolation, match="values out of range"):  # reject was carried
+        reg.score(v2.ref, X2.assign(mean_radius=1e3))
+
+    # :3 inherits from :2 what :2 carried, and is back to a string country with Italy in it.
+    X3 = X.assign(country=X["country"].where(X["zip_code"] % 7 != 0, "IT"))
+    v3 = _track_from_notebook(reg, X3, y, ["mean_radius", "mean_texture"], ["country"])
+    c3 = reg.contract(v3.ref)
+    assert c3.inherited_from == v2.ref and c3.policy == "reject" and c3.strict
+    assert c3.input("country").categories == ["DE", "FR", "IT", "US"]  # :1's edit was lost
+    assert c3.not_carried == [] and c3.input("zip_code") is not None
+
+
+def test_category_edits_carry_as_additions_and_removals(reg, cancer):
+    X, y = cancer["X_train"][["mean_radius", "country"]], cancer["y_train"]
+    v1 = _track_from_notebook(reg, X, y, ["mean_radius"], ["country"])
+    inputs = reg.contract(v1.ref).to_dict()["inputs"]
+    inputs[1]["categories"] = ["DE", "US", "UK"]
+    reg.contract(v1.ref, update={"inputs": inputs})
+    assert reg.contract(v1.ref).edits == {
+        "inputs": {"country": {"categories": {"added": ["UK"], "removed": ["FR"]}}}
+    }
+    X2 = X.assign(country=X["country"].where(X.index % 5 != 0, "IT"))
+    v2 = _track_from_notebook(reg, X2, y, ["mean_radius"], ["country"])
+    c2 = reg.contract(v2.ref)
+    assert c2.input("country").categories == ["DE", "IT", "US", "UK"]
+    assert c2.policy == "flag" and c2.not_carried == []
+    r = reg.score(v2.ref, X2.assign(country="FR").iloc[:3])
+    assert (r.outputs["mmds_flags"] == "country").all()
 
 
 # -- hypothesis: any frame gets a clear error or correct output, never a crash or a write ----
@@ -326,6 +617,7 @@ def test_dask_engine_scores_partitions_on_a_real_cluster(tracked):
                     key="customer_id",
                     engine="dask",
                     scheduler=cluster.scheduler_address,
+                    policy="reject",
                 )
         finally:
             dist.DEFAULT_PARTITION_ROWS = original

@@ -181,16 +181,49 @@ def _importances(obj: Any, n: int) -> np.ndarray | None:
     return imp if imp.shape[0] == n else None
 
 
+def _trees(obj: Any) -> list[Any] | None:
+    """The fitted trees of a bare tree or tree ensemble that sees every input column."""
+    if hasattr(obj, "tree_"):
+        return [obj]
+    members = getattr(obj, "estimators_", None)
+    if members is None or hasattr(obj, "estimators_features_"):  # bagging subsets columns
+        return None
+    trees = list(np.asarray(members, dtype=object).ravel())
+    return trees if trees and all(hasattr(t, "tree_") for t in trees) else None
+
+
+def _unread_columns(obj: Any, n: int) -> set[int]:
+    """Columns a bare model never reads: no tree splits on them, or every coefficient is 0.
+
+    A zero importance is not enough: a split that gains nothing (the first split of an XOR)
+    still routes rows by its column."""
+    trees = _trees(obj)
+    if trees is not None:
+        split = {int(f) for t in trees for f in t.tree_.feature if f >= 0}
+        return set(range(n)) - split
+    coef = getattr(obj, "coef_", None)
+    if coef is not None and not hasattr(obj, "steps"):
+        coef = np.atleast_2d(np.asarray(coef, dtype=float))
+        if coef.shape[1] == n:
+            return {int(i) for i in np.flatnonzero((coef == 0.0).all(axis=0))}
+    return set()
+
+
 def input_features(obj: Any, X: Any | None) -> list[dict[str, Any]]:
-    """Input features with dtype, whether the model uses them and (for bare models) importance."""
+    """Input features with dtype, whether the model uses them and (for bare models) importance.
+
+    A feature is unused when the model's output cannot depend on it: a ColumnTransformer at
+    the head drops it, or a bare model never reads it. Scoring does not require it."""
     names = feature_names(obj, X)
     dtypes = _dtypes(names, X)
     dropped = _dropped_columns(obj, names)
-    imp = None if hasattr(obj, "steps") else _importances(obj, len(names))
+    bare = not hasattr(obj, "steps")
+    imp = _importances(obj, len(names)) if bare else None
+    unread = _unread_columns(obj, len(names)) if bare else set()
     out = []
     for i, n in enumerate(names):
         importance = float(imp[i]) if imp is not None else None
-        used = n not in dropped and (importance is None or importance != 0.0)
+        used = n not in dropped and i not in unread
         out.append(
             {"name": n, "dtype": dtypes.get(n, "unknown"), "used": used, "importance": importance}
         )

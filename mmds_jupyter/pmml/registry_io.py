@@ -11,6 +11,7 @@ import pandas as pd
 from ..capture import datasets, metrics, provenance
 from ..errors import InvalidInput
 from ..refs import check_name
+from ..scoring.contract import DEFAULT_POLICY, from_dict, inheritor
 from ..store.artifacts import atomic_write
 from ..store.base import NewVersion
 from .adapter import PANDAS_DTYPES, PMMLModel
@@ -88,7 +89,7 @@ def _contract(info: dict[str, Any], outputs: list[dict[str, Any]]) -> dict[str, 
             spec["min"] = min(lows) if lows else None
             spec["max"] = max(highs) if highs else None
         inputs.append(spec)
-    return {"inputs": inputs, "outputs": outputs, "policy": "reject"}
+    return {"inputs": inputs, "outputs": outputs, "policy": DEFAULT_POLICY}
 
 
 def import_pmml(
@@ -186,7 +187,9 @@ def import_pmml(
         description=description,
         datasets=spec_datasets,
         contract=_contract(info, outputs),
+        inherit_contract=inheritor(from_dict(_contract(info, outputs))),
     )
     version = reg.store.create_version(spec)
     version._registry = reg
+    reg._warn_not_carried(version)
     return version

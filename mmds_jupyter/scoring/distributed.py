@@ -32,10 +32,10 @@ def _score_part(
     part: pd.DataFrame, contract: Contract, version: Version, blob: bytes, carried: list[str]
 ) -> tuple[pd.DataFrame | None, list[Problem], pd.Series | None]:
     """Check and score one partition on a worker; a violation comes back as its problems."""
-    from .score import _predict
+    from .score import _predict, model_features
 
     try:
-        checked = check(contract, part, carried)
+        checked = check(contract, part, carried, model_features(version))
     except ContractViolation as exc:
         return None, exc.problems, None
     assert version.artifact_sha256 and version.artifact_format

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,9 +13,9 @@ import pandas as pd
 
 from ..capture.datasets import fingerprint
 from ..errors import InvalidInput
-from .contract import Contract
+from .contract import Contract, check_policy
 from .frames import read_input, to_parquet_bytes
-from .validate import Problem, check
+from .validate import Problem, check, ignored_columns
 
 if TYPE_CHECKING:
     from ..entities import Version
@@ -33,6 +34,8 @@ class ScoreResult:
     outputs: pd.DataFrame
     problems: list[Problem]
     score_set_id: int | None = None
+    # Columns of the data that are not inputs of the contract nor carried (key/passthrough).
+    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def n_flagged(self) -> int:
@@ -43,8 +46,14 @@ class ScoreResult:
             f"<b>{self.ref}</b> scored {len(self.outputs)} rows ({self.mode})"
             + (f", score set {self.score_set_id}" if self.score_set_id else "")
             + (f", {self.n_flagged} flagged" if self.n_flagged else "")
+            + (f", ignored {', '.join(self.ignored_columns)}" if self.ignored_columns else "")
         )
         return f"<div>{head}</div>{self.outputs.head(10).to_html()}"
+
+
+def model_features(version: Version) -> list[tuple[str, str]]:
+    """The model's input columns (name, dtype), in the order it takes them."""
+    return [(f.name, f.dtype) for f in version.features]
 
 
 def predict_frame(model: Any, version: Version, inputs: pd.DataFrame) -> pd.DataFrame:
@@ -145,8 +154,12 @@ def score(
     run_id: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    policy: str | None = None,
+    strict: bool | None = None,
 ) -> ScoreResult:
-    """Check ``data`` against the contract, score it, and store it in production mode."""
+    """Check ``data`` against the contract, score it, and store it in production mode.
+
+    ``policy`` and ``strict`` override the contract's for this call."""
     if mode not in MODES:
         raise InvalidInput(f"mode must be 'test' or 'production', not {mode!r}.")
     version = reg.get(ref)
@@ -166,6 +179,14 @@ def score(
         )
     carried = keys + [c for c in (passthrough or []) if c not in keys]
     contract: Contract = reg.contract(version)
+    if policy is not None or strict is not None:
+        if strict is not None and not isinstance(strict, bool):
+            raise InvalidInput(f"strict must be True or False, not {strict!r}.")
+        contract = dataclasses.replace(
+            contract,
+            policy=contract.policy if policy is None else check_policy(policy),
+            strict=contract.strict if strict is None else strict,
+        )
     # The input's fingerprint (hash and statistics) is computed beside the model, and the
     # outputs' statistics beside their Parquet file: mostly numpy, pyarrow and hashlib work
     # that releases the GIL.
@@ -179,7 +200,7 @@ def score(
                 reg, version, contract, frame, carried, scheduler
             )
         elif engine == "local":
-            checked = check(contract, frame, carried)
+            checked = check(contract, frame, carried, model_features(version))
             model = reg.scoring_model(version)
             outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
             problems, flags = checked.problems, checked.flags
@@ -188,7 +209,13 @@ def score(
         if contract.policy == "flag" or problems:  # only rows with problems are flagged
             outputs[FLAG_COLUMN] = flags
         outputs = outputs.reset_index(drop=True)
-        result = ScoreResult(ref=version.ref, mode=mode, outputs=outputs, problems=problems)
+        result = ScoreResult(
+            ref=version.ref,
+            mode=mode,
+            outputs=outputs,
+            problems=problems,
+            ignored_columns=ignored_columns(contract, frame.columns, carried),
+        )
         if pool is None or pending is None:
             return result
         stats = pool.submit(output_stats, outputs.drop(columns=carried))

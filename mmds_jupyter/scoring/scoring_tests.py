@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import InvalidInput
 from ..refs import check_name
 from .frames import from_parquet_bytes, read_input, to_parquet_bytes
-from .score import score
+from .score import FLAG_COLUMN, score
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -44,7 +44,7 @@ def create(
             f"The key column {key!r} must be in both the inputs and the expected outputs."
         )
     version = reg.get(ref)
-    outputs = {o["name"] for o in version.outputs}
+    outputs = {o["name"] for o in version.outputs} | {FLAG_COLUMN}
     unknown = [c for c in exp.columns if c != key and c not in outputs]
     if unknown:
         raise InvalidInput(
@@ -148,6 +148,8 @@ def run(reg: Registry, ref: Any, name: str | None = None) -> list[dict[str, Any]
         expected = from_parquet_bytes(reg.artifacts.get(test["expected_sha256"]))
         try:
             outputs = score(reg, version, inputs, mode="test", key=test["key"]).outputs
+            if FLAG_COLUMN in expected and FLAG_COLUMN not in outputs:  # scored with 'reject'
+                outputs[FLAG_COLUMN] = ""
             outcome = _compare(outputs, expected, test["key"], test["tolerance"])
         except InvalidInput as exc:
             outcome = {

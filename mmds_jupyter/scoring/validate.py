@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInput
-from .contract import Contract, InputSpec
+from .contract import Contract, InputSpec, kind_from_name
 
-# Problems that make scoring impossible whatever the policy; the rest are "out of domain".
-STRUCTURAL = ("missing column", "unexpected column", "wrong type", "null values")
+# Schema problems make scoring impossible whatever the policy (so do values that cannot be
+# converted to the input's type: "values that are not ..."). The rest are domain problems:
+# the policy flags the rows ("flag") or refuses the batch ("reject").
+SCHEMA = ("missing column", "unexpected column")
+DOMAIN = ("null values", "unknown categories", "values out of range")
 
 
 @dataclass
@@ -38,21 +41,42 @@ class ContractViolation(InvalidInput):
     def __init__(self, ref: str, problems: list[Problem]):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
+        hint = (
+            " Out-of-domain rows can be scored and flagged with policy='flag'."
+            if any(p.kind in DOMAIN for p in problems)
+            else ""
+        )
         super().__init__(
             f"The data does not satisfy the score contract of {ref} ({len(problems)} "
             f"problem(s); nothing was scored or written):\n{lines}\n"
-            "Fix the data, or review the contract with mmds.contract(ref) — out-of-domain rows "
-            "can be scored and flagged with policy='flag'."
+            f"Fix the data, or review the contract with mmds.contract(ref).{hint}"
         )
 
 
 @dataclass
 class Checked:
-    """The inputs converted to the contract's types, in contract order, and per-row flags."""
+    """The model's inputs (converted to the contract's types, in the model's order), the
+    problems found, per-row flags and the columns of the data that were ignored."""
 
     frame: pd.DataFrame
     problems: list[Problem]
     flags: pd.Series  # one string per row, '' when the row is in domain
+    ignored: list[str]
+
+
+def ignored_columns(contract: Contract, columns: Any, carried: list[str]) -> list[str]:
+    """Columns of the data that are neither inputs of the contract nor carried along."""
+    known = {i.name for i in contract.inputs} | set(carried)
+    return [str(c) for c in columns if c not in known]
+
+
+def placeholder(kind: str, spec: InputSpec | None) -> Any:
+    """A value for an input the model does not read (its output cannot depend on it)."""
+    if spec is not None and spec.categories:
+        return spec.categories[0]
+    if kind in ("float", "integer"):
+        return spec.min if spec is not None and spec.min is not None else 0.0
+    return {"boolean": False, "datetime": pd.Timestamp(0)}.get(kind, "")
 
 
 def _example(values: pd.Series) -> Any:
@@ -130,30 +154,39 @@ def _convert(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, Problem | None
     return col.where(~present, col.astype("string")).astype(object), None
 
 
-def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Checked:
-    """Validate ``data``; raise ContractViolation per the contract's policy, else return it."""
+def check(
+    contract: Contract,
+    data: pd.DataFrame,
+    passthrough: list[str],
+    features: list[tuple[str, str]] | None = None,
+) -> Checked:
+    """Validate ``data``; raise ContractViolation per the contract's policy, else return it.
+
+    ``features`` are the model's input columns (name, dtype) in its order: inputs it does not
+    use get a placeholder value, whether the data has them or not."""
     ref = contract.version_ref or "this version"
     if not isinstance(data, pd.DataFrame):
         raise InvalidInput("Scoring needs a pandas DataFrame (or a path to a Parquet/CSV file).")
     problems: list[Problem] = []
-    names = [i.name for i in contract.inputs]
-    for name in names:
-        if name not in data.columns:
-            problems.append(Problem(name, "missing column", len(data)))
-    allowed = set(names) | set(passthrough)
-    for name in data.columns:
-        if name not in allowed:
-            problems.append(
-                Problem(
-                    str(name),
-                    "unexpected column",
-                    len(data),
-                    detail=" (pass it as key= or passthrough= to carry it along)",
-                )
+    required = [i for i in contract.inputs if i.required]
+    for spec in required:
+        if spec.name not in data.columns:
+            problems.append(Problem(spec.name, "missing column", len(data)))
+    ignored = ignored_columns(contract, data.columns, passthrough)
+    if contract.strict:
+        problems.extend(
+            Problem(
+                name,
+                "unexpected column",
+                len(data),
+                detail=" (pass it as key= or passthrough= to carry it along, or score with "
+                "strict=False to ignore it)",
             )
+            for name in ignored
+        )
     flagged: dict[str, pd.Series] = {}
-    out: dict[str, pd.Series] = {}
-    for spec in contract.inputs:
+    out: dict[str, Any] = {}
+    for spec in required:
         if spec.name not in data.columns:
             continue
         col, problem = _convert(data[spec.name], spec)
@@ -161,8 +194,10 @@ def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Che
             problems.append(problem)
             continue
         out[spec.name] = col
+        domain = None
         nulls = col.isna()
-        if nulls.any() and not spec.nullable:
+        if not spec.nullable and nulls.any():
+            domain = nulls
             problems.append(
                 Problem(
                     spec.name,
@@ -171,52 +206,58 @@ def check(contract: Contract, data: pd.DataFrame, passthrough: list[str]) -> Che
                     detail=" (the contract says it is never null)",
                 )
             )
-        domain = None
-        if spec.categories is not None and spec.type in ("string", "boolean"):
-            known = set(spec.categories)
-            # the few distinct values first: the row mask only when one is unknown
-            seen = col.dropna().unique()
-            if any(value not in known for value in seen):
-                domain = col.notna() & ~col.isin(known)
-            if domain is not None:
-                shown = ", ".join(map(str, sorted(known, key=str)[:10]))
-                problems.append(
-                    Problem(
-                        spec.name,
-                        "unknown categories",
-                        int(domain.sum()),
-                        _example(col[domain]),
-                        f" (known: {shown})",
-                    )
-                )
-        elif spec.type in ("float", "integer") and (spec.min is not None or spec.max is not None):
-            lo = -np.inf if spec.min is None else spec.min
-            hi = np.inf if spec.max is None else spec.max
-            v = col.to_numpy(dtype="float64", na_value=np.nan)  # NaN is in no range
-            outside = (v < lo) | (v > hi)
-            domain = pd.Series(outside, index=col.index) if outside.any() else None
-            if domain is not None:
-                problems.append(
-                    Problem(
-                        spec.name,
-                        "values out of range",
-                        int(domain.sum()),
-                        _example(col[domain]),
-                        f" (range {lo:.6g} to {hi:.6g})",
-                    )
-                )
-        if domain is not None and domain.any():
+        found = _outside(col, spec)
+        if found is not None:
+            outside, kind, detail = found
+            domain = outside if domain is None else domain | outside
+            problems.append(
+                Problem(spec.name, kind, int(outside.sum()), _example(col[outside]), detail)
+            )
+        if domain is not None:
             flagged[spec.name] = domain
-    fatal = [p for p in problems if p.kind in STRUCTURAL or p.kind.startswith("values that")]
-    if fatal or (problems and contract.policy == "reject"):
+    schema = [p for p in problems if p.kind not in DOMAIN]
+    if schema or (problems and contract.policy == "reject"):
         raise ContractViolation(ref, problems)
-    frame = pd.DataFrame(out, index=data.index)[names]
-    return Checked(frame=frame, problems=problems, flags=_flags(flagged, data.index))
+    if features is None:
+        features = [(i.name, i.type) for i in contract.inputs]
+    model_inputs: dict[str, Any] = {}
+    for name, dtype in features:
+        if name in out:
+            model_inputs[name] = out[name]
+        else:  # an input the model does not use: its value cannot change the outputs
+            known = contract.input(name)
+            kind = known.type if known is not None else kind_from_name(dtype)
+            model_inputs[name] = placeholder(kind, known)
+    frame = pd.DataFrame(model_inputs, index=data.index)
+    return Checked(
+        frame=frame, problems=problems, flags=_flags(flagged, data.index), ignored=ignored
+    )
+
+
+def _outside(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, str, str] | None:
+    """Rows with an unknown category or a value out of range, the problem and its detail."""
+    if spec.categories is not None and spec.type in ("string", "boolean"):
+        known = set(spec.categories)
+        # the few distinct values first: the row mask only when one is unknown
+        if all(value in known for value in col.dropna().unique()):
+            return None
+        shown = ", ".join(map(str, sorted(known, key=str)[:10]))
+        return col.notna() & ~col.isin(known), "unknown categories", f" (known: {shown})"
+    if spec.type in ("float", "integer") and (spec.min is not None or spec.max is not None):
+        lo = -np.inf if spec.min is None else spec.min
+        hi = np.inf if spec.max is None else spec.max
+        v = col.to_numpy(dtype="float64", na_value=np.nan)  # NaN is in no range
+        outside = (v < lo) | (v > hi)
+        if not outside.any():
+            return None
+        mask = pd.Series(outside, index=col.index)
+        return mask, "values out of range", f" (range {lo:.6g} to {hi:.6g})"
+    return None
 
 
 def _flags(flagged: dict[str, pd.Series], index: pd.Index) -> pd.Series:
     """Per row, the names of the inputs out of domain, joined by ';' ('' when none)."""
-    flags = pd.Series("", index=index, dtype=object)
+    flags = pd.Series("", index=index, dtype="str")  # as it reads back from Parquet
     for name, mask in flagged.items():
         flags[mask] = flags[mask].map(lambda f, n=name: f"{f};{n}" if f else n)
     return flags

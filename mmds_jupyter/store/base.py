@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,10 @@ class NewVersion:
     tags: dict[str, str] = field(default_factory=dict)
     description: str | None = None
     contract: dict[str, Any] | None = None
+    # Given the stored contract of the version this one follows (its parent when that is a
+    # version of the same model, else the model's latest) and that version's reference, the
+    # contract to store instead of ``contract``: the edits people made carry forward.
+    inherit_contract: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # (relation, fingerprint dict with content_hash/n_rows/..., optional name)
     datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
 

@@ -43,11 +43,7 @@ class ScoringStore:
     def contract(self, version_id: int) -> dict[str, Any] | None:
         with self.db.session() as s:
             row = s.get(ContractRow, version_id)
-            return (
-                None
-                if row is None
-                else {"inputs": row.inputs, "outputs": row.outputs, "policy": row.policy}
-            )
+            return None if row is None else row.to_dict()
 
     def put_contract(self, version_id: int, ref: str, contract: dict[str, Any], actor: str) -> None:
         with self.db.session(write=True) as s:
@@ -57,9 +53,9 @@ class ScoringStore:
                 row = ContractRow(version_id=version_id)
                 s.add(row)
             else:
-                before = {"inputs": row.inputs, "outputs": row.outputs, "policy": row.policy}
-            row.inputs, row.outputs = contract["inputs"], contract["outputs"]
-            row.policy, row.updated_at, row.updated_by = contract["policy"], _now(), actor
+                before = row.to_dict()
+            row.fill(contract)
+            row.updated_at, row.updated_by = _now(), actor
             s.flush()
             append_event(s, actor, "contract.update", "version", ref, before, contract)
 

@@ -318,16 +318,16 @@ class SqlStore(Store):
                 for m in spec.metrics
             )
             if spec.contract is not None:
-                s.add(
-                    ContractRow(
-                        version_id=vid,
-                        inputs=spec.contract["inputs"],
-                        outputs=spec.contract["outputs"],
-                        policy=spec.contract["policy"],
-                        updated_at=now,
-                        updated_by=spec.author,
+                contract, source = spec.contract, None
+                if spec.inherit_contract is not None:
+                    source = self._contract_source(s, model_id, number, parent_id)
+                if spec.inherit_contract is not None and source is not None:
+                    contract = spec.inherit_contract(
+                        source.to_dict(), self._refs(s, [source.version_id])[source.version_id]
                     )
-                )
+                contract_row = ContractRow(version_id=vid, updated_at=now, updated_by=spec.author)
+                contract_row.fill(contract)
+                s.add(contract_row)
             s.add_all(TagRow(version_id=vid, key=k, value=str(v)) for k, v in spec.tags.items())
             for relation, fp, ds_name in spec.datasets:
                 self._insert_ignore(
@@ -376,6 +376,22 @@ class SqlStore(Store):
             )
             s.flush()
             return self._load_versions(s, [vid])[0]
+
+    @staticmethod
+    def _contract_source(
+        s: Session, model_id: int, number: int, parent_id: int | None
+    ) -> ContractRow | None:
+        """The contract a new version inherits edits from: its parent's when the parent is a
+        version of the same model, else that of the model's latest earlier version."""
+        query = select(VersionRow.id).where(
+            VersionRow.model_id == model_id, VersionRow.number < number
+        )
+        if parent_id is not None:
+            query = query.where(VersionRow.id == parent_id)
+        source_id = s.execute(query.order_by(VersionRow.number.desc()).limit(1)).scalar()
+        if source_id is None and parent_id is not None:  # a parent from another model
+            return SqlStore._contract_source(s, model_id, number, None)
+        return None if source_id is None else s.get(ContractRow, source_id)
 
     def set_alias(self, ref: Ref, alias: str, actor: str) -> Version:
         with self.db.session(write=True) as s:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -161,8 +162,35 @@ class ContractRow(Base):
     outputs: Mapped[list[Any]] = mapped_column(JSON)
     # What scoring does with out-of-domain values: "reject" the batch, or "flag" the rows.
     policy: Mapped[str] = mapped_column(String(20))
+    # Whether columns the contract does not name are refused (else ignored and listed).
+    strict: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # People's edits, the version they were inherited from and those that could not be carried.
+    edits: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(200))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored contract as the dict that scoring.contract.from_dict reads."""
+        edits = dict(self.edits or {})
+        return {
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "policy": self.policy,
+            "strict": bool(self.strict),
+            "edits": edits.get("made") or {},
+            "inherited_from": edits.get("inherited_from"),
+            "not_carried": edits.get("not_carried") or [],
+        }
+
+    def fill(self, contract: dict[str, Any]) -> None:
+        """Set every stored field from a contract dict (as Contract.to_dict gives it)."""
+        self.inputs, self.outputs = contract["inputs"], contract["outputs"]
+        self.policy, self.strict = contract["policy"], bool(contract.get("strict", False))
+        self.edits = {
+            "made": contract.get("edits") or {},
+            "inherited_from": contract.get("inherited_from"),
+            "not_carried": contract.get("not_carried") or [],
+        }
 
 
 class ScoreSetRow(Base):

@@ -104,8 +104,17 @@ def _check(model: Any, X: pd.DataFrame, xml: bytes, classification: bool) -> Non
     doc = load_pmml(xml)
     evaluator = PMMLEvaluator(doc)
     assert evaluator.engine == "mmds"
-    ours = evaluator.predict(X)
-    reference = score_pypmml(xml, X)
+    info = describe(doc)
+    active = [i["name"] for i in info["inputs"]]
+    supplementary = [
+        mf.get("name")
+        for mf in doc.model.iter("MiningField")
+        if mf.get("usageType") == "supplementary"
+    ]
+    assert sorted(active + list(dict.fromkeys(supplementary))) == sorted(X.columns)
+    # Both scorers get only the fields the MiningSchema requires, and match the model on X.
+    ours = evaluator.predict(X[active])
+    reference = score_pypmml(xml, X[active])
     if classification:
         columns = [f"probability({c})" for c in model.classes_]
         expected = model.predict_proba(X)
@@ -129,9 +138,7 @@ def _check(model: Any, X: pd.DataFrame, xml: bytes, classification: bool) -> Non
             rtol=0,
             atol=PYPMML_TOLERANCE,
         )
-    info = describe(doc)
     assert info["target"] == "target"
-    assert {i["name"] for i in info["inputs"]} == set(X.columns)
 
 
 @pytest.mark.parametrize(("name", "factory", "data"), CASES, ids=[c[0] for c in CASES])
@@ -159,9 +166,10 @@ def test_pipeline_round_trip(name: str, factory: Any, data: str, pypmml_availabl
     )
     xml = to_pmml(model, feature_names=list(X.columns), feature_dtypes=dict(X.dtypes))
     doc = load_pmml(xml)
-    band = next(i for i in describe(doc)["inputs"] if i["name"] == "band")
-    assert band["optype"] == "categorical"
-    assert sorted(band["values"]) == ["high", "low", "mid"]
+    # The field is declared even where the model never reads it (then it is supplementary).
+    band = next(f for f in doc.data_dictionary.iter("DataField") if f.get("name") == "band")
+    assert band.get("optype") == "categorical"
+    assert sorted(v.get("value") for v in band.iter("Value")) == ["high", "low", "mid"]
     _check(model, X, xml, hasattr(model, "classes_"))
 
 
@@ -231,3 +239,30 @@ def test_inputs_on_split_thresholds_go_left_in_every_engine(
     np.testing.assert_allclose(
         ours[columns].to_numpy(), theirs[columns].to_numpy(), atol=PYPMML_TOLERANCE
     )
+
+
+def test_inputs_the_model_does_not_read_are_supplementary(pypmml_available: None) -> None:
+    """A column the ColumnTransformer drops, or that no tree splits on, is not required."""
+    X, y = dataset("breast_cancer", categorical=True)
+    X = X.assign(collections_flag=np.arange(len(X)) % 2)
+    numeric = [c for c in X.columns if c not in ("band", "collections_flag")]
+    pipe = Pipeline(
+        [
+            ("prep", _preprocessor(numeric, linear=True, variant=0)),
+            ("model", LogisticRegression(max_iter=5000)),
+        ]
+    ).fit(X, y)
+    xml = to_pmml(pipe, feature_dtypes=dict(X.dtypes))
+    usage = {
+        mf.get("name"): mf.get("usageType", "active")
+        for mf in load_pmml(xml).model.iter("MiningField")
+    }
+    assert usage["collections_flag"] == "supplementary"
+    assert {n for n, u in usage.items() if u == "active"} == set(X.columns) - {"collections_flag"}
+    _check(pipe, X, xml, True)
+    stump = DecisionTreeClassifier(max_depth=1, random_state=0).fit(X[numeric], y)
+    split_on = numeric[stump.tree_.feature[0]]
+    xml = to_pmml(stump, feature_names=numeric)
+    active = [i["name"] for i in describe(load_pmml(xml))["inputs"]]
+    assert active == [split_on]
+    _check(stump, X[numeric], xml, True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from mmds_jupyter import default_registry
+from mmds_jupyter.scoring.contract import POLICIES
 
 from .parsing import parse
 
@@ -20,6 +22,16 @@ from .parsing import parse
     "--production",
     action="store_true",
     help="Store the outputs as a score set in the score repository (default: test mode).",
+)
+@argument(
+    "--policy",
+    choices=POLICIES,
+    help="Override the contract's out-of-domain policy: flag (score and flag rows) or reject.",
+)
+@argument(
+    "--strict",
+    action=argparse.BooleanOptionalAction,
+    help="Refuse (--strict) or ignore (--no-strict) columns the contract does not name.",
 )
 @argument("--as", dest="var", help="Also put the outputs DataFrame in this variable.")
 def spec(line: str) -> None:
@@ -37,6 +49,8 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         mode="production" if a.production else "test",
         key=a.key,
         passthrough=a.passthrough,
+        policy=a.policy,
+        strict=a.strict,
     )
     if a.var:
         magics.shell.user_ns[a.var] = result.outputs

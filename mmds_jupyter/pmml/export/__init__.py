@@ -14,6 +14,7 @@ from ..errors import PMMLExportError
 from .builder import PMML_NAMESPACE, Builder, Feature, InputField, category, sub
 from .pipeline import export_model, export_transformer, split_pipeline
 from .target import Target, make_target
+from .usage import mark_unused_inputs
 
 __all__ = ["to_pmml"]
 
@@ -52,6 +53,7 @@ def to_pmml(
         raise PMMLExportError(f"{type(final).__name__} has no classes_; pass classes=")
     target = make_target(target_name, known_classes)
     model = export_model(final, features, builder, target, last_name)
+    mark_unused_inputs(builder.inputs, builder.derived, model)
     _insert_output(model, target)
     return _document(builder, target, model)
 
