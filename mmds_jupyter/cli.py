@@ -55,9 +55,13 @@ def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
 
 
 def _registry(args: argparse.Namespace) -> Any:
+    """The registry of this command, opened once and closed by :func:`main`."""
     from .registry import Registry
 
-    return Registry(url=args.url, home=args.home)
+    reg = getattr(args, "_registry", None)
+    if reg is None:
+        reg = args._registry = Registry(url=args.url, home=args.home)
+    return reg
 
 
 def cmd_list(args: argparse.Namespace) -> None:
@@ -302,7 +306,9 @@ def parser() -> argparse.ArgumentParser:
     for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
         ls.add_argument(f"--{flag}")
     ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
-    ls.add_argument("--where", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'.")
+    ls.add_argument(
+        "--where", action="extend", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'."
+    )
     ls.add_argument("--order-by", default="-created")
     ls.add_argument("--limit", type=int)
     ls.add_argument("--json", action="store_true", help="Print a JSON list of versions.")
@@ -355,7 +361,7 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("ref")
     sc.add_argument("--data", required=True, help="A .parquet or .csv file.")
     sc.add_argument("--key")
-    sc.add_argument("--passthrough", nargs="+")
+    sc.add_argument("--passthrough", action="extend", nargs="+")
     sc.add_argument("--production", action="store_true", help="Store a score set.")
     sc.add_argument("--out", help="Write the outputs to this .parquet or .csv file.")
     sc.add_argument("--json", action="store_true")
@@ -407,6 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        if getattr(args, "_registry", None) is not None:
+            args._registry.close()
     return 0
 
 

@@ -201,9 +201,10 @@ def add_commands(sub: Any) -> None:
     cr.add_argument(
         "-p",
         "--param",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="KEY=VALUE",
-        help="A notebook parameter; repeat for more.",
+        help="Notebook parameters (-p a=1 b=2, or repeat -p).",
     )
     cr.add_argument("--tz", default="UTC", help="Time zone of the cron expression.")
     cr.add_argument("--max-concurrent", type=int, default=1)

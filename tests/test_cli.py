@@ -160,3 +160,47 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     proc = mmds(populated, "test", "risk/churn:1", ok=False)
     assert proc.returncode == 3 and proc.stdout.startswith("FAIL test 1: 1 of")
     assert "drifted" in mmds(populated, "show", "risk/churn:1").stdout
+
+
+def cli(populated, *args, code=0, capsys=None):
+    """``mmds ...`` in this process through ``main`` (stdout and the exit code, as a user sees)."""
+    from mmds_jupyter.cli import main
+
+    url, home = populated
+    try:
+        rc = main(["--url", url, "--home", home, *args])
+    except SystemExit as exc:
+        rc = exc.code
+    assert rc == code
+    return capsys.readouterr() if capsys is not None else None
+
+
+def test_options_with_several_values_accumulate_over_repeats(populated, tmp_path, cancer, capsys):
+    both = cli(populated, "list", "--where", "roc_auc<0", "--where", "roc_auc>0.5", "--json",
+               capsys=capsys)  # fmt: skip
+    assert json.loads(both.out) == []
+    rows = json.loads(cli(populated, "list", "--where", "roc_auc>0.5", "accuracy>0.1", "--json",
+                          capsys=capsys).out)  # fmt: skip
+    assert len(rows) == 2
+    data = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=1, g=2, h=3)
+    data.to_parquet(tmp_path / "b.parquet")
+    out = tmp_path / "out.csv"
+    cli(populated, "score", "risk/churn:1", "--data", str(tmp_path / "b.parquet"), "--key", "cid",
+        "--passthrough", "g", "--passthrough", "h", "--out", str(out), capsys=capsys)  # fmt: skip
+    assert out.read_text().splitlines()[0].split(",")[:3] == ["cid", "g", "h"]
+
+
+def test_job_parameters_accumulate_in_both_forms(populated, tmp_path, capsys, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    nb = Path(__file__).parent / "scheduler" / "notebooks" / "score.ipynb"
+    shutil.copy(nb, tmp_path / "score.ipynb")
+    monkeypatch.setenv("MMDS_ROOT_DIR", str(tmp_path))
+    for name, params in (
+        ("a", ["-p", "model_ref=churn@champion", "-p", "sleep_s=2"]),
+        ("b", ["-p", "model_ref=churn@champion", "sleep_s=2"]),
+    ):
+        shown = cli(populated, "jobs", "create", "--name", name, "--notebook", "score.ipynb",
+                    *params, "--json", capsys=capsys)  # fmt: skip
+        assert json.loads(shown.out)["parameters"] == {"model_ref": "churn@champion", "sleep_s": 2}

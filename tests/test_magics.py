@@ -182,3 +182,72 @@ def test_public_functions_are_not_shadowed_by_modules():
         importlib.import_module(f"mmds_jupyter.{name}")
     for name in mmds_jupyter.__all__:
         assert not isinstance(getattr(mmds_jupyter, name), type(importlib)), name
+
+
+def test_repeated_slice_and_tag_options_accumulate(ip, capsys):
+    """Both `--slice a b` and `--slice a --slice b` keep every value (also for --tag)."""
+    run(
+        ip,
+        "X_test = X_test.assign("
+        "contract=X_test['mean_radius'].gt(14).map({True: 'a', False: 'b'}))",
+    )
+    ip.run_cell_magic(
+        "mmds",
+        "track --project risk --test X_test y_test --slice country --slice contract "
+        "--tag owner=alice --tag app=pricing",
+        "lr = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n",
+    )
+    v = mmds_jupyter.get("risk/lr:1")
+    slices = {m.slice.split("=")[0] for m in v.metrics if m.slice}
+    assert slices == {"country", "contract"}
+    assert v.tags == {"owner": "alice", "app": "pricing"}
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    v = ip.run_line_magic(
+        "mmds",
+        "track clf --name churn --test X_test y_test --slice country contract "
+        "--tag a=1 b=2 --tag c=3",
+    )
+    assert {m.slice.split("=")[0] for m in v.metrics if m.slice} == {"country", "contract"}
+    assert v.tags == {"a": "1", "b": "2", "c": "3"}
+    run(ip, "new = X_test[cols].reset_index(drop=True).assign(cid=range(len(X_test)), g=1, h=2)")
+    result = ip.run_line_magic(
+        "mmds", "score churn:1 --data new --key cid --passthrough g --passthrough h"
+    )
+    assert {"g", "h"} <= set(result.outputs.columns)
+    low = ip.run_line_magic("mmds", "list --where roc_auc<0.0001 --where roc_auc>0.5")
+    assert low.empty
+    assert len(ip.run_line_magic("mmds", "list --where roc_auc>0.5 --where accuracy>0.1")) == 2
+
+
+def test_magic_lines_split_like_a_shell_line(ip):
+    """Quotes are removed, and $var / {expr} are expanded by IPython, in every sub-command."""
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    ip.run_line_magic("mmds", "track clf --name churn --test X_test y_test")
+    assert len(ip.run_line_magic("mmds", "list --where 'roc_auc<1.01'")) == 1
+    assert ip.run_line_magic("mmds", 'list --where "roc_auc<0.01"').empty
+    ip.run_line_magic("mmds", "stage churn:1 validation --reason 'from the notebook'")
+    events = mmds_jupyter.events(action="version.stage")
+    assert events["after"].iloc[0]["reason"] == "from the notebook"
+    # As typed in a cell: IPython expands $name and {expression} before the magic reads the line.
+    run(
+        ip,
+        "why = 'ready for Victor'\nlimit = 0.5\n"
+        '%mmds stage churn:1 production --reason "$why"\n'
+        "found = %mmds list --where 'roc_auc>{limit / 10}'",
+    )
+    events = mmds_jupyter.events(action="version.stage")
+    assert events["after"].iloc[0]["reason"] == "ready for Victor"
+    assert list(ip.user_ns["found"]["ref"]) == ["default/churn:1"]
+    with pytest.raises(UsageError, match="check the quotes"):
+        ip.run_line_magic("mmds", "stage churn:1 validation --reason 'unbalanced")
+
+
+def test_line_track_prints_the_tracked_line_wherever_it_is(ip, capsys):
+    run(
+        ip,
+        "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+        "%mmds track clf --name churn --test X_test y_test\n"
+        "x = 1",
+    )
+    out = capsys.readouterr().out
+    assert "Tracked default/churn:1 (LogisticRegression, accuracy=" in out

@@ -23,6 +23,7 @@ CELL = True
 @argument("--train", nargs=2, metavar=("X", "Y"), help="Training features and target variables.")
 @argument(
     "--slice",
+    action="extend",
     nargs="+",
     default=[],
     dest="slices",
@@ -30,7 +31,9 @@ CELL = True
     help="Test-set columns to compute metrics per value of (e.g. country).",
 )
 @argument("--parent", help="Reference of the version this one derives from.")
-@argument("--tag", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach.")
+@argument(
+    "--tag", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach."
+)
 @argument("--description", help="A sentence about this version.")
 def spec(line: str) -> None:
     """Capture a fitted estimator (``%mmds track clf --name churn --test X_test y_test``), or,
@@ -108,7 +111,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
             raise UsageError("Name the estimator to track, e.g. %mmds track clf --name churn.")
         model = magics.evaluate(args.model, "The model")
         data = _data(magics, args)
-        return reg.track(
+        version = reg.track(
             model,
             name=args.name or _as_name(args.model),
             label=args.model,
@@ -116,6 +119,9 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
             **common,
             **data,
         )
+        # Printed, not only returned: a magic that is not the cell's last line shows no value.
+        _report(version)
+        return version
     if args.model:
         raise UsageError(
             "%%mmds track tracks what the cell fits; drop the model name, or use "
@@ -147,12 +153,17 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         for k in sorted(changed)
     ]
     for v in versions:
-        print(
-            f"Tracked {v.ref} ({v.estimator_class.rsplit('.', 1)[-1]}"
-            + "".join(f", {m}={val:.4g}" for m, val in v.overall_metrics.items() if val is not None)
-            + ")"
-        )
+        _report(v)
     return None
+
+
+def _report(v: Any) -> None:
+    """The one line that says what was tracked (the same for the line and the cell form)."""
+    print(
+        f"Tracked {v.ref} ({v.estimator_class.rsplit('.', 1)[-1]}"
+        + "".join(f", {m}={val:.4g}" for m, val in v.overall_metrics.items() if val is not None)
+        + ")"
+    )
 
 
 def _as_name(expr: str) -> str:
