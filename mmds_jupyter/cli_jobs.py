@@ -108,7 +108,7 @@ def cmd_jobs_show(args: argparse.Namespace) -> None:
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> None:
-    run = _scheduler(args).run_now(args.name)
+    run = _scheduler(args).run(args.name)
     if args.json:
         _cli()._print_json(run.to_dict())
     else:

@@ -31,9 +31,11 @@ def split(line: str) -> list[str]:
 def parse(func: Callable[..., Any], line: str) -> Any:
     """Parse ``line`` with the ``@argument`` spec on ``func``; ``--help`` prints help."""
     words = split(line)
+    if "-h" in words or "--help" in words:
+        # magic_arguments parsers have no help option of their own.
+        print(func.parser.format_help())  # type: ignore[attr-defined]
+        raise HelpShown()
     try:
         return func.parser.parse_args(glue_descending(words))  # type: ignore[attr-defined]
-    except SystemExit as exc:
-        if not exc.code:  # --help: argparse printed the options and exits with 0
-            raise HelpShown() from None
+    except SystemExit:
         raise UsageError("See the options above.") from None
