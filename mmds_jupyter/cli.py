@@ -281,6 +281,28 @@ def cmd_stage(args: argparse.Namespace) -> None:
     print(f"{v.ref} is now in {v.stage}.")
 
 
+def _annotated(args: argparse.Namespace, v: Any) -> None:
+    if args.json:
+        _print_json({"ref": v.ref, "tags": v.tags, "description": v.description})
+    else:
+        tags = ", ".join(f"{k}={val}" for k, val in sorted(v.tags.items())) or "(none)"
+        print(f"{v.ref}  tags: {tags}" + (f"\n  {v.description}" if v.description else ""))
+
+
+def cmd_tag(args: argparse.Namespace) -> None:
+    from .tagging import tags_from_text
+
+    _annotated(args, _registry(args).tag(args.ref, tags_from_text(args.tags)))
+
+
+def cmd_untag(args: argparse.Namespace) -> None:
+    _annotated(args, _registry(args).untag(args.ref, *args.keys))
+
+
+def cmd_describe(args: argparse.Namespace) -> None:
+    _annotated(args, _registry(args).describe(args.ref, " ".join(args.text) or None))
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from .store.db import Database
 
@@ -350,6 +372,21 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("stage")
     st.add_argument("--reason")
     st.set_defaults(func=cmd_stage)
+
+    tg = sub.add_parser("tag", help="Set tags of a version (KEY=VALUE ...).")
+    tg.add_argument("ref")
+    tg.add_argument("tags", nargs="+", metavar="KEY=VALUE")
+    tg.set_defaults(func=cmd_tag)
+    ut = sub.add_parser("untag", help="Remove tags of a version by key.")
+    ut.add_argument("ref")
+    ut.add_argument("keys", nargs="+", metavar="KEY")
+    ut.set_defaults(func=cmd_untag)
+    de = sub.add_parser("describe", help="Replace a version's description (none clears it).")
+    de.add_argument("ref")
+    de.add_argument("text", nargs="*")
+    de.set_defaults(func=cmd_describe)
+    for annotate in (tg, ut, de):
+        annotate.add_argument("--json", action="store_true")
 
     ct = sub.add_parser("contract", help="Show a version's score contract.")
     ct.add_argument("ref")

@@ -204,3 +204,24 @@ def test_job_parameters_accumulate_in_both_forms(populated, tmp_path, capsys, mo
         shown = cli(populated, "jobs", "create", "--name", name, "--notebook", "score.ipynb",
                     *params, "--json", capsys=capsys)  # fmt: skip
         assert json.loads(shown.out)["parameters"] == {"model_ref": "churn@champion", "sleep_s": 2}
+
+
+def test_tag_untag_describe(populated, capsys):
+    out = cli(populated, "tag", "risk/churn:1", "owner=alice", "app=pricing", capsys=capsys).out
+    assert "owner=alice" in out and "app=pricing" in out
+    cli(populated, "untag", "risk/churn:1", "app", capsys=capsys)
+    shown = cli(populated, "describe", "risk/churn:1", "Retrained", "in", "March", "--json",
+                capsys=capsys)  # fmt: skip
+    assert json.loads(shown.out) == {
+        "ref": "risk/churn:1",
+        "tags": {"owner": "alice"},
+        "description": "Retrained in March",
+    }
+    err = cli(populated, "untag", "risk/churn:1", "ghost", code=1, capsys=capsys).err
+    assert err.startswith("mmds: error: risk/churn:1 has no tag 'ghost'")
+    actions = json.loads(cli(populated, "events", "--json", capsys=capsys).out)
+    assert [e["action"] for e in actions][:3] == [
+        "version.describe",
+        "version.untag",
+        "version.tag",
+    ]

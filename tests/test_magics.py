@@ -142,10 +142,22 @@ def test_mismatched_test_set_in_magic(ip):
 
 
 def test_help_lists_subcommands(ip, capsys):
+    from mmds_magics.commands import COMMANDS
+
     ip.run_line_magic("mmds", "help")
-    assert "track MODEL" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "track [MODEL]" in out and "schedule NAME NOTEBOOK" in out
+    listed = {
+        line.split()[0] for line in out.splitlines() if line.startswith("  ") and line[2] != " "
+    }
+    assert listed == set(COMMANDS)
     ip.run_line_magic("mmds", "help track")
     assert "--slice" in capsys.readouterr().out
+    # --help on any sub-command prints its options and does nothing else.
+    for name in COMMANDS:
+        assert ip.run_line_magic("mmds", f"{name} --help") is None
+        assert f"%mmds {name} " in capsys.readouterr().out
+    assert mmds_jupyter.find().empty
 
 
 def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
@@ -251,3 +263,36 @@ def test_line_track_prints_the_tracked_line_wherever_it_is(ip, capsys):
     )
     out = capsys.readouterr().out
     assert "Tracked default/churn:1 (LogisticRegression, accuracy=" in out
+
+
+def test_tags_and_description_change_after_track_from_python_and_magic(ip, capsys):
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    ip.run_line_magic("mmds", "track clf --name churn --tag team=credit")
+    v = mmds_jupyter.tag("churn:1", owner="alice", team="retention")
+    assert v.tags == {"owner": "alice", "team": "retention"}
+    assert mmds_jupyter.untag("churn:1", "owner").tags == {"team": "retention"}
+    assert mmds_jupyter.describe("churn:1", "Baseline.").description == "Baseline."
+    ip.run_line_magic("mmds", "tag churn:1 app=pricing 'note=from the notebook'")
+    assert "app=pricing" in capsys.readouterr().out
+    ip.run_line_magic("mmds", "untag churn:1 team")
+    ip.run_line_magic("mmds", "describe churn:1 'Retrained on March data.'")
+    v = mmds_jupyter.get("churn:1")
+    assert v.tags == {"app": "pricing", "note": "from the notebook"}
+    assert v.description == "Retrained on March data."
+    assert list(mmds_jupyter.events(ref="churn:1", limit=6)["action"]) == [
+        "version.describe",
+        "version.untag",
+        "version.tag",
+        "version.describe",
+        "version.untag",
+        "version.tag",
+    ]
+    assert list(mmds_jupyter.find(tag="app=pricing")["ref"]) == ["default/churn:1"]
+    for line, match in [
+        ("untag churn:1 ghost", "has no tag 'ghost'"),
+        ("tag churn:1 novalue", "KEY=VALUE"),
+        ("tag ghost:1 a=b", "no model named 'ghost'"),
+    ]:
+        with pytest.raises(UsageError, match=match):
+            ip.run_line_magic("mmds", line)
+    assert len(mmds_jupyter.events(ref="churn:1")) == 7

@@ -9,6 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from mmds_jupyter import default_registry
 from mmds_jupyter.capture.introspect import is_estimator, is_fitted
+from mmds_jupyter.tagging import tags_from_text
 
 from .parsing import parse
 
@@ -36,21 +37,11 @@ CELL = True
 )
 @argument("--description", help="A sentence about this version.")
 def spec(line: str) -> None:
-    """Capture a fitted estimator (``%mmds track clf --name churn --test X_test y_test``), or,
-    as ``%%mmds track --project risk --test X_test y_test``, every estimator that the cell
+    """Capture a fitted estimator, or as %%mmds track every estimator the cell fits.
+
+    ``%mmds track clf --name churn --test X_test y_test`` tracks one;
+    ``%%mmds track --project risk --test X_test y_test`` tracks every estimator that the cell
     fits or re-fits, each under the name of the variable that holds it."""
-
-
-def _tags(items: list[str]) -> dict[str, str]:
-    tags = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise UsageError(
-                f"Tag {item!r} should be written KEY=VALUE, e.g. --tag team=retention."
-            )
-        tags[key] = value
-    return tags
 
 
 def _fit_state(obj: Any, depth: int = 0) -> tuple[Any, ...]:
@@ -102,7 +93,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         "project": project,
         "slices": args.slices,
         "parent": args.parent,
-        "tags": _tags(args.tag),
+        "tags": tags_from_text(args.tag),
         "description": args.description,
     }
     reg = default_registry()
