@@ -178,7 +178,7 @@ def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
         "churn:1", ip.user_ns["new"], ip.user_ns["out"], key="cid", name="holdout"
     )
     table = ip.run_line_magic("mmds", "test churn:1")
-    assert table["passed"].tolist() == [True]
+    assert table["passed"].tolist() == [True] and table["test"].tolist() == ["holdout"]
     with pytest.raises(UsageError, match="unexpected column 'junk'"):
         run(ip, "bad = new.assign(junk=1)")
         ip.run_line_magic("mmds", "score churn:1 --data bad --key cid")

@@ -55,9 +55,9 @@ async def test_tag_untag_and_describe_a_version(jp_fetch: Any, annotated_registr
     assert code == 200 and v["description"] == "Retrained on March data."
     code, v = await send(jp_fetch, "describe", {"description": None})
     assert code == 200 and v["description"] is None
-    events = json.loads(
-        (await jp_fetch("mmds", "api", "versions", "risk/churn:1", "events")).body
-    )["items"]
+    events = json.loads((await jp_fetch("mmds", "api", "versions", "risk/churn:1", "events")).body)[
+        "items"
+    ]
     assert [e["action"] for e in events][:4] == [
         "version.describe",
         "version.describe",
