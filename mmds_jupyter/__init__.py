@@ -93,6 +93,21 @@ def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
     return default_registry().set_stage(ref, stage, reason=reason)
 
 
+def tag(ref: str, tags: dict[str, Any] | None = None, /, **kwargs: Any) -> Version:
+    """Set tags of a version: ``mmds.tag("churn:3", owner="alice")``; see :meth:`Registry.tag`."""
+    return default_registry().tag(ref, {**(tags or {}), **kwargs})
+
+
+def untag(ref: str, *keys: str) -> Version:
+    """Remove tags of a version by key: ``mmds.untag("churn:3", "owner")``."""
+    return default_registry().untag(ref, *keys)
+
+
+def describe(ref: str, text: str | None) -> Version:
+    """Replace a version's description (``None`` clears it); an audited change."""
+    return default_registry().describe(ref, text)
+
+
 def events(**kwargs: Any) -> Any:
     """The audit log; see :meth:`Registry.events`."""
     return default_registry().events(**kwargs)
@@ -200,10 +215,13 @@ __all__ = [
     "lineage",
     "load",
     "default_registry",
+    "describe",
     "performance",
     "score",
     "scores",
     "scoring_test",
     "set_stage",
+    "tag",
     "track",
+    "untag",
 ]

@@ -17,10 +17,14 @@ from .errors import MMDSError
 from .scoring.contract import POLICIES
 from .search import glue_descending
 
-LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "created_at", "aliases"]
+LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "age", "aliases"]
 
 
 def _json_default(value: Any) -> Any:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "item"):
@@ -56,9 +60,13 @@ def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
 
 
 def _registry(args: argparse.Namespace) -> Any:
+    """The registry of this command, opened once and closed by :func:`main`."""
     from .registry import Registry
 
-    return Registry(url=args.url, home=args.home)
+    reg = getattr(args, "_registry", None)
+    if reg is None:
+        reg = args._registry = Registry(url=args.url, home=args.home)
+    return reg
 
 
 def cmd_list(args: argparse.Namespace) -> None:
@@ -80,8 +88,19 @@ def cmd_list(args: argparse.Namespace) -> None:
     rows = reg.store.find(query)
     if args.json:
         _print_json(rows)
-    else:
-        _print_frame(pd.DataFrame(rows), LIST_COLUMNS)
+        return
+    from .render import age
+
+    # The table is for reading: ages and plain alias names (exact values are in --json).
+    table = [
+        {
+            **{k: v for k, v in row.items() if k not in ("created_at", "aliases")},
+            "age": age(row["created_at"]),
+            "aliases": ", ".join(row.get("aliases") or []),
+        }
+        for row in rows
+    ]
+    _print_frame(pd.DataFrame(table), LIST_COLUMNS)
 
 
 def version_dict(v: Any) -> dict[str, Any]:
@@ -207,11 +226,47 @@ def cmd_test(args: argparse.Namespace) -> None:
         for r in results:
             verdict = "PASS" if r["passed"] else "FAIL"
             print(
-                f"{verdict} test {r['test_id']}: {r['n_mismatched']} of {r['n_rows']} rows "
+                f"{verdict} test {r['test']}: {r['n_mismatched']} of {r['n_rows']} rows "
                 f"differ, max diff {r['max_abs_diff']}, {r['duration_s']:.2f}s"
             )
     if not all(r["passed"] for r in results):
         raise SystemExit(3)
+
+
+def cmd_test_create(args: argparse.Namespace) -> None:
+    test = _registry(args).create_scoring_test(
+        args.ref,
+        args.inputs,
+        args.expected,
+        tolerance=args.tolerance,
+        name=args.name,
+        key=args.key,
+        whole_model=args.whole_model,
+    )
+    if args.json:
+        _print_json(test)
+    else:
+        scope = "every version of the model of " if args.whole_model else ""
+        print(
+            f"Created scoring test {test['name']} for {scope}{args.ref}; "
+            f"run it with: mmds test {args.ref}"
+        )
+
+
+def cmd_actuals(args: argparse.Namespace) -> None:
+    result = _registry(args).add_actuals(args.model, args.data, key=args.key, target=args.target)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Actuals for {args.model} stored: {result}")
+
+
+def cmd_performance(args: argparse.Namespace) -> None:
+    frame = _registry(args).performance(args.model)
+    if args.json:
+        _print_json(_records(frame))
+    else:
+        _print_frame(frame)
 
 
 def cmd_pmml_export(args: argparse.Namespace) -> None:
@@ -292,6 +347,28 @@ def cmd_stage(args: argparse.Namespace) -> None:
     print(f"{v.ref} is now in {v.stage}.")
 
 
+def _annotated(args: argparse.Namespace, v: Any) -> None:
+    if args.json:
+        _print_json({"ref": v.ref, "tags": v.tags, "description": v.description})
+    else:
+        tags = ", ".join(f"{k}={val}" for k, val in sorted(v.tags.items())) or "(none)"
+        print(f"{v.ref}  tags: {tags}" + (f"\n  {v.description}" if v.description else ""))
+
+
+def cmd_tag(args: argparse.Namespace) -> None:
+    from .tagging import tags_from_text
+
+    _annotated(args, _registry(args).tag(args.ref, tags_from_text(args.tags)))
+
+
+def cmd_untag(args: argparse.Namespace) -> None:
+    _annotated(args, _registry(args).untag(args.ref, *args.keys))
+
+
+def cmd_describe(args: argparse.Namespace) -> None:
+    _annotated(args, _registry(args).describe(args.ref, " ".join(args.text) or None))
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from .store.db import Database
 
@@ -317,7 +394,9 @@ def parser() -> argparse.ArgumentParser:
     for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
         ls.add_argument(f"--{flag}")
     ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
-    ls.add_argument("--where", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'.")
+    ls.add_argument(
+        "--where", action="extend", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'."
+    )
     ls.add_argument("--order-by", default="-created")
     ls.add_argument("--limit", type=int)
     ls.add_argument("--json", action="store_true", help="Print a JSON list of versions.")
@@ -360,6 +439,21 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--reason")
     st.set_defaults(func=cmd_stage)
 
+    tg = sub.add_parser("tag", help="Set tags of a version (KEY=VALUE ...).")
+    tg.add_argument("ref")
+    tg.add_argument("tags", nargs="+", metavar="KEY=VALUE")
+    tg.set_defaults(func=cmd_tag)
+    ut = sub.add_parser("untag", help="Remove tags of a version by key.")
+    ut.add_argument("ref")
+    ut.add_argument("keys", nargs="+", metavar="KEY")
+    ut.set_defaults(func=cmd_untag)
+    de = sub.add_parser("describe", help="Replace a version's description (none clears it).")
+    de.add_argument("ref")
+    de.add_argument("text", nargs="*")
+    de.set_defaults(func=cmd_describe)
+    for annotate in (tg, ut, de):
+        annotate.add_argument("--json", action="store_true")
+
     ct = sub.add_parser("contract", help="Show a version's score contract.")
     ct.add_argument("ref")
     ct.add_argument(
@@ -379,7 +473,7 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("ref")
     sc.add_argument("--data", required=True, help="A .parquet or .csv file.")
     sc.add_argument("--key")
-    sc.add_argument("--passthrough", nargs="+")
+    sc.add_argument("--passthrough", action="extend", nargs="+")
     sc.add_argument("--production", action="store_true", help="Store a score set.")
     sc.add_argument(
         "--policy", choices=POLICIES, help="Override the contract's out-of-domain policy."
@@ -399,11 +493,35 @@ def parser() -> argparse.ArgumentParser:
     ss.add_argument("--json", action="store_true")
     ss.set_defaults(func=cmd_scores)
 
-    te = sub.add_parser("test", help="Run a version's scoring tests (exit 3 when one fails).")
-    te.add_argument("ref")
-    te.add_argument("--name")
-    te.add_argument("--json", action="store_true")
-    te.set_defaults(func=cmd_test)
+    te = sub.add_parser("test", help="Scoring tests: run (the default) or create.")
+    tesub = te.add_subparsers(dest="test_command", required=True)
+    tr = tesub.add_parser("run", help="Run a version's scoring tests (exit 3 when one fails).")
+    tr.add_argument("ref")
+    tr.add_argument("--name", help="Only the scoring test of this name.")
+    tr.add_argument("--json", action="store_true")
+    tr.set_defaults(func=cmd_test)
+    tc = tesub.add_parser("create", help="Store inputs, expected outputs and a tolerance.")
+    tc.add_argument("ref")
+    tc.add_argument("--inputs", required=True, help="A .parquet or .csv file of inputs.")
+    tc.add_argument("--expected", required=True, help="A .parquet or .csv of expected outputs.")
+    tc.add_argument("--tolerance", type=float, default=1e-6, help="Largest difference (1e-6).")
+    tc.add_argument("--name", default="default", help="The test's name (default 'default').")
+    tc.add_argument("--key", help="Column that matches input rows to expected rows.")
+    tc.add_argument("--whole-model", action="store_true", help="Apply to every version.")
+    tc.add_argument("--json", action="store_true")
+    tc.set_defaults(func=cmd_test_create)
+
+    ac = sub.add_parser("actuals", help="Attach observed outcomes to a model's production scores.")
+    ac.add_argument("model")
+    ac.add_argument("--data", required=True, help="A .parquet or .csv file of outcomes.")
+    ac.add_argument("--key", required=True, help="Column matching the scored rows' key.")
+    ac.add_argument("--target", required=True, help="Column holding the observed outcome.")
+    ac.add_argument("--json", action="store_true")
+    ac.set_defaults(func=cmd_actuals)
+    pf = sub.add_parser("performance", help="Metrics of production score sets over time.")
+    pf.add_argument("model")
+    pf.add_argument("--json", action="store_true")
+    pf.set_defaults(func=cmd_performance)
 
     pm = sub.add_parser("pmml", help="PMML export and import.")
     pmsub = pm.add_subparsers(dest="pmml_command", required=True)
@@ -426,9 +544,24 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _test_runs_by_default(argv: list[str]) -> list[str]:
+    """``mmds test REF`` is short for ``mmds test run REF`` (``mmds test create`` makes one)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 1 if "=" in argv[i] or argv[i] in ("-h", "--help") else 2  # --url URL, --home DIR
+    if (
+        i + 1 < len(argv)
+        and argv[i] == "test"
+        and argv[i + 1] not in ("run", "create", "-h", "--help")
+    ):
+        return [*argv[: i + 1], "run", *argv[i + 1 :]]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mmds`` command."""
-    args = parser().parse_args(glue_descending(sys.argv[1:] if argv is None else argv))
+    words = _test_runs_by_default(list(sys.argv[1:] if argv is None else argv))
+    args = parser().parse_args(glue_descending(words))
     if args.command == "list" and args.limit is not None and args.limit < 1:
         print("mmds: error: --limit must be at least 1", file=sys.stderr)
         return 2
@@ -439,6 +572,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        if getattr(args, "_registry", None) is not None:
+            args._registry.close()
     return 0
 
 

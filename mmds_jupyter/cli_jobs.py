@@ -108,7 +108,7 @@ def cmd_jobs_show(args: argparse.Namespace) -> None:
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> None:
-    run = _scheduler(args).run_now(args.name)
+    run = _scheduler(args).run(args.name)
     if args.json:
         _cli()._print_json(run.to_dict())
     else:
@@ -201,9 +201,10 @@ def add_commands(sub: Any) -> None:
     cr.add_argument(
         "-p",
         "--param",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="KEY=VALUE",
-        help="A notebook parameter; repeat for more.",
+        help="Notebook parameters (-p a=1 b=2, or repeat -p).",
     )
     cr.add_argument("--tz", default="UTC", help="Time zone of the cron expression.")
     cr.add_argument("--max-concurrent", type=int, default=1)

@@ -18,6 +18,7 @@ from .store.base import NewVersion, Query
 from .store.db import Database
 from .store.scoring import ScoringStore
 from .store.sqlstore import FIND_COLUMNS, SqlStore
+from .tagging import check_tags
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
@@ -150,7 +151,7 @@ class Registry:
             artifact_format=serializer,
             parent=parent_ref,
             notebook_path=prov["notebook"],
-            tags=dict(tags or {}),
+            tags=check_tags(tags or {}),
             description=description,
             datasets=spec_datasets,
             contract=contract.to_dict(),
@@ -425,6 +426,36 @@ class Registry:
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
         version = self.store.set_stage(self._ref(current), stage, self.actor, reason)
+        version._registry = self
+        return version
+
+    def tag(self, ref: str | Version, tags: dict[str, Any]) -> Version:
+        """Set tags of a version (``{"owner": "alice"}``), replacing values of existing keys."""
+        clean = check_tags(tags)
+        if not clean:
+            raise InvalidInput("Give at least one tag, e.g. mmds.tag('churn:3', owner='alice').")
+        version = self.store.set_tags(self._ref(ref), clean, [], self.actor)
+        version._registry = self
+        return version
+
+    def untag(self, ref: str | Version, *keys: str) -> Version:
+        """Remove tags of a version by key; a key the version does not have is an error."""
+        if not keys:
+            raise InvalidInput("Name the tag(s) to remove, e.g. mmds.untag('churn:3', 'owner').")
+        check_tags({k: "" for k in keys})
+        version = self.store.set_tags(self._ref(ref), {}, list(dict.fromkeys(keys)), self.actor)
+        version._registry = self
+        return version
+
+    def describe(self, ref: str | Version, text: str | None) -> Version:
+        """Replace a version's description; ``None`` or blank text clears it."""
+        if text is not None and not isinstance(text, str):
+            raise InvalidInput(f"A description is text, not {type(text).__name__}.")
+        if text is not None and "\x00" in text:
+            raise InvalidInput("A description cannot hold a NUL character.")
+        version = self.store.set_description(
+            self._ref(ref), (text or "").strip() or None, self.actor
+        )
         version._registry = self
         return version
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,19 @@ STYLE = """
 </style>
 """
 LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
+
+
+def age(when: datetime, now: datetime | None = None) -> str:
+    """How long ago ``when`` was, as a person says it ("3 h ago"); older than 60 days, the date."""
+    now = now or datetime.now(timezone.utc)
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "just now"
+    for unit, size, upto in (("min", 60, 3600), ("h", 3600, 86400), ("d", 86400, 60 * 86400)):
+        if seconds < upto:
+            return f"{int(seconds // size)} {unit} ago"
+    return f"{when:%Y-%m-%d}"
 
 
 def fmt(value: Any) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
@@ -170,5 +173,196 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     reg.create_scoring_test("risk/churn:1", data, expected, key="cid", name="drifted")
     reg.close()
     proc = mmds(populated, "test", "risk/churn:1", ok=False)
-    assert proc.returncode == 3 and proc.stdout.startswith("FAIL test 1: 1 of")
+    assert proc.returncode == 3 and proc.stdout.startswith("FAIL test drifted: 1 of")
     assert "drifted" in mmds(populated, "show", "risk/churn:1").stdout
+
+
+def cli(populated, *args, code=0, capsys=None):
+    """``mmds ...`` in this process through ``main`` (stdout and the exit code, as a user sees)."""
+    from mmds_jupyter.cli import main
+
+    url, home = populated
+    try:
+        rc = main(["--url", url, "--home", home, *args])
+    except SystemExit as exc:
+        rc = exc.code
+    assert rc == code
+    return capsys.readouterr() if capsys is not None else None
+
+
+def test_options_with_several_values_accumulate_over_repeats(populated, tmp_path, cancer, capsys):
+    both = cli(
+        populated, "list", "--where", "roc_auc<0", "--where", "roc_auc>0.5", "--json", capsys=capsys
+    )
+    assert json.loads(both.out) == []
+    rows = json.loads(
+        cli(
+            populated, "list", "--where", "roc_auc>0.5", "accuracy>0.1", "--json", capsys=capsys
+        ).out
+    )
+    assert len(rows) == 2
+    data = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=1, g=2, h=3)
+    data.to_parquet(tmp_path / "b.parquet")
+    out = tmp_path / "out.csv"
+    cli(
+        populated,
+        "score",
+        "risk/churn:1",
+        "--data",
+        str(tmp_path / "b.parquet"),
+        "--key",
+        "cid",
+        "--passthrough",
+        "g",
+        "--passthrough",
+        "h",
+        "--out",
+        str(out),
+        capsys=capsys,
+    )
+    assert out.read_text().splitlines()[0].split(",")[:3] == ["cid", "g", "h"]
+
+
+def test_job_parameters_accumulate_in_both_forms(populated, tmp_path, capsys, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    nb = Path(__file__).parent / "scheduler" / "notebooks" / "score.ipynb"
+    shutil.copy(nb, tmp_path / "score.ipynb")
+    monkeypatch.setenv("MMDS_ROOT_DIR", str(tmp_path))
+    for name, params in (
+        ("a", ["-p", "model_ref=churn@champion", "-p", "sleep_s=2"]),
+        ("b", ["-p", "model_ref=churn@champion", "sleep_s=2"]),
+    ):
+        shown = cli(
+            populated,
+            "jobs",
+            "create",
+            "--name",
+            name,
+            "--notebook",
+            "score.ipynb",
+            *params,
+            "--json",
+            capsys=capsys,
+        )
+        assert json.loads(shown.out)["parameters"] == {"model_ref": "churn@champion", "sleep_s": 2}
+
+
+def test_tag_untag_describe(populated, capsys):
+    out = cli(populated, "tag", "risk/churn:1", "owner=alice", "app=pricing", capsys=capsys).out
+    assert "owner=alice" in out and "app=pricing" in out
+    cli(populated, "untag", "risk/churn:1", "app", capsys=capsys)
+    shown = cli(
+        populated, "describe", "risk/churn:1", "Retrained", "in", "March", "--json", capsys=capsys
+    )
+    assert json.loads(shown.out) == {
+        "ref": "risk/churn:1",
+        "tags": {"owner": "alice"},
+        "description": "Retrained in March",
+    }
+    err = cli(populated, "untag", "risk/churn:1", "ghost", code=1, capsys=capsys).err
+    assert err.startswith("mmds: error: risk/churn:1 has no tag 'ghost'")
+    actions = json.loads(cli(populated, "events", "--json", capsys=capsys).out)
+    assert [e["action"] for e in actions][:3] == [
+        "version.describe",
+        "version.untag",
+        "version.tag",
+    ]
+
+
+def test_scoring_tests_actuals_and_performance_from_the_cli(populated, tmp_path, cancer, capsys):
+    data = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=range(len(cancer["X_test"])))
+    inputs, scores = tmp_path / "in.parquet", tmp_path / "scores.parquet"
+    data.to_parquet(inputs)
+    cli(
+        populated,
+        "score",
+        "risk/churn:1",
+        "--data",
+        str(inputs),
+        "--key",
+        "cid",
+        "--production",
+        "--out",
+        str(scores),
+        capsys=capsys,
+    )
+    created = cli(
+        populated,
+        "test",
+        "create",
+        "risk/churn:1",
+        "--inputs",
+        str(inputs),
+        "--expected",
+        str(scores),
+        "--key",
+        "cid",
+        "--name",
+        "holdout",
+        capsys=capsys,
+    )
+    out = created.out
+    assert out.startswith("Created scoring test holdout for risk/churn:1")
+    out = cli(populated, "test", "risk/churn:1", "--name", "holdout", capsys=capsys).out
+    assert out.startswith("PASS test holdout: 0 of")
+    assert cli(populated, "test", "run", "risk/churn:1", capsys=capsys).out.startswith(
+        "PASS test holdout"
+    )
+    outcomes = tmp_path / "outcomes.csv"
+    pd.DataFrame({"cid": data["cid"], "churned": cancer["y_test"].to_numpy()}).to_csv(outcomes)
+    cli(
+        populated,
+        "actuals",
+        "risk/churn",
+        "--data",
+        str(outcomes),
+        "--key",
+        "cid",
+        "--target",
+        "churned",
+        capsys=capsys,
+    )
+    rows = json.loads(cli(populated, "performance", "risk/churn", "--json", capsys=capsys).out)
+    assert [(r["ref"], r["matched"]) for r in rows] == [("risk/churn:1", len(data))]
+    assert 0.5 < rows[0]["roc_auc"] <= 1
+    assert "risk/churn:1" in cli(populated, "performance", "risk/churn", capsys=capsys).out
+    err = cli(
+        populated,
+        "actuals",
+        "risk/churn",
+        "--data",
+        str(outcomes),
+        "--key",
+        "nope",
+        "--target",
+        "churned",
+        code=1,
+        capsys=capsys,
+    ).err
+    assert "no column 'nope'" in err
+
+
+def test_list_table_shows_age_and_plain_alias_names(populated, capsys):
+    url, home = populated
+    reg = Registry(url=url, home=home)
+    reg.alias("risk/churn:2", "challenger")
+    reg.close()
+    text = cli(populated, "list", capsys=capsys).out
+    header, first = text.splitlines()[:2]
+    assert "age" in header.split() and "created_at" not in header
+    assert "just now" in first and "challenger, champion" in first
+    assert "[" not in text and not re.search(r"\d\d:\d\d:\d\d", text)
+    rows = json.loads(cli(populated, "list", "--json", capsys=capsys).out)
+    assert rows[0]["aliases"] == ["challenger", "champion"]
+    assert datetime.fromisoformat(rows[0]["created_at"]).tzinfo is not None  # exact, with zone
+
+
+def test_age_reads_like_a_person_says_it():
+    from mmds_jupyter.render import age
+
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+    ago = [timedelta(seconds=5), timedelta(minutes=7), timedelta(hours=3), timedelta(days=12)]
+    assert [age(now - d, now) for d in ago] == ["just now", "7 min ago", "3 h ago", "12 d ago"]
+    assert age(datetime(2025, 11, 2, 8, 30), now) == "2025-11-02"

@@ -142,10 +142,22 @@ def test_mismatched_test_set_in_magic(ip):
 
 
 def test_help_lists_subcommands(ip, capsys):
+    from mmds_magics.commands import COMMANDS
+
     ip.run_line_magic("mmds", "help")
-    assert "track MODEL" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "track [MODEL]" in out and "schedule NAME NOTEBOOK" in out
+    listed = {
+        line.split()[0] for line in out.splitlines() if line.startswith("  ") and line[2] != " "
+    }
+    assert listed == set(COMMANDS)
     ip.run_line_magic("mmds", "help track")
     assert "--slice" in capsys.readouterr().out
+    # --help on any sub-command prints its options and does nothing else.
+    for name in COMMANDS:
+        assert ip.run_line_magic("mmds", f"{name} --help") is None
+        assert f"%mmds {name} " in capsys.readouterr().out
+    assert mmds_jupyter.find().empty
 
 
 def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
@@ -166,7 +178,7 @@ def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
         "churn:1", ip.user_ns["new"], ip.user_ns["out"], key="cid", name="holdout"
     )
     table = ip.run_line_magic("mmds", "test churn:1")
-    assert table["passed"].tolist() == [True]
+    assert table["passed"].tolist() == [True] and table["test"].tolist() == ["holdout"]
     run(ip, "bad = new.assign(junk=1)")
     assert ip.run_line_magic("mmds", "score churn:1 --data bad --key cid").ignored_columns == [
         "junk"
@@ -197,3 +209,105 @@ def test_public_functions_are_not_shadowed_by_modules():
         importlib.import_module(f"mmds_jupyter.{name}")
     for name in mmds_jupyter.__all__:
         assert not isinstance(getattr(mmds_jupyter, name), type(importlib)), name
+
+
+def test_repeated_slice_and_tag_options_accumulate(ip, capsys):
+    """Both `--slice a b` and `--slice a --slice b` keep every value (also for --tag)."""
+    run(
+        ip,
+        "X_test = X_test.assign("
+        "contract=X_test['mean_radius'].gt(14).map({True: 'a', False: 'b'}))",
+    )
+    ip.run_cell_magic(
+        "mmds",
+        "track --project risk --test X_test y_test --slice country --slice contract "
+        "--tag owner=alice --tag app=pricing",
+        "lr = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n",
+    )
+    v = mmds_jupyter.get("risk/lr:1")
+    slices = {m.slice.split("=")[0] for m in v.metrics if m.slice}
+    assert slices == {"country", "contract"}
+    assert v.tags == {"owner": "alice", "app": "pricing"}
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    v = ip.run_line_magic(
+        "mmds",
+        "track clf --name churn --test X_test y_test --slice country contract "
+        "--tag a=1 b=2 --tag c=3",
+    )
+    assert {m.slice.split("=")[0] for m in v.metrics if m.slice} == {"country", "contract"}
+    assert v.tags == {"a": "1", "b": "2", "c": "3"}
+    run(ip, "new = X_test[cols].reset_index(drop=True).assign(cid=range(len(X_test)), g=1, h=2)")
+    result = ip.run_line_magic(
+        "mmds", "score churn:1 --data new --key cid --passthrough g --passthrough h"
+    )
+    assert {"g", "h"} <= set(result.outputs.columns)
+    low = ip.run_line_magic("mmds", "list --where roc_auc<0.0001 --where roc_auc>0.5")
+    assert low.empty
+    assert len(ip.run_line_magic("mmds", "list --where roc_auc>0.5 --where accuracy>0.1")) == 2
+
+
+def test_magic_lines_split_like_a_shell_line(ip):
+    """Quotes are removed, and $var / {expr} are expanded by IPython, in every sub-command."""
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    ip.run_line_magic("mmds", "track clf --name churn --test X_test y_test")
+    assert len(ip.run_line_magic("mmds", "list --where 'roc_auc<1.01'")) == 1
+    assert ip.run_line_magic("mmds", 'list --where "roc_auc<0.01"').empty
+    ip.run_line_magic("mmds", "stage churn:1 validation --reason 'from the notebook'")
+    events = mmds_jupyter.events(action="version.stage")
+    assert events["after"].iloc[0]["reason"] == "from the notebook"
+    # As typed in a cell: IPython expands $name and {expression} before the magic reads the line.
+    run(
+        ip,
+        "why = 'ready for Victor'\nlimit = 0.5\n"
+        '%mmds stage churn:1 production --reason "$why"\n'
+        "found = %mmds list --where 'roc_auc>{limit / 10}'",
+    )
+    events = mmds_jupyter.events(action="version.stage")
+    assert events["after"].iloc[0]["reason"] == "ready for Victor"
+    assert list(ip.user_ns["found"]["ref"]) == ["default/churn:1"]
+    with pytest.raises(UsageError, match="check the quotes"):
+        ip.run_line_magic("mmds", "stage churn:1 validation --reason 'unbalanced")
+
+
+def test_line_track_prints_the_tracked_line_wherever_it_is(ip, capsys):
+    run(
+        ip,
+        "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)\n"
+        "%mmds track clf --name churn --test X_test y_test\n"
+        "x = 1",
+    )
+    out = capsys.readouterr().out
+    assert "Tracked default/churn:1 (LogisticRegression, accuracy=" in out
+
+
+def test_tags_and_description_change_after_track_from_python_and_magic(ip, capsys):
+    run(ip, "clf = LogisticRegression(max_iter=3000).fit(X_train[cols], y_train)")
+    ip.run_line_magic("mmds", "track clf --name churn --tag team=credit")
+    v = mmds_jupyter.tag("churn:1", owner="alice", team="retention")
+    assert v.tags == {"owner": "alice", "team": "retention"}
+    assert mmds_jupyter.untag("churn:1", "owner").tags == {"team": "retention"}
+    assert mmds_jupyter.describe("churn:1", "Baseline.").description == "Baseline."
+    ip.run_line_magic("mmds", "tag churn:1 app=pricing 'note=from the notebook'")
+    assert "app=pricing" in capsys.readouterr().out
+    ip.run_line_magic("mmds", "untag churn:1 team")
+    ip.run_line_magic("mmds", "describe churn:1 'Retrained on March data.'")
+    v = mmds_jupyter.get("churn:1")
+    assert v.tags == {"app": "pricing", "note": "from the notebook"}
+    assert v.description == "Retrained on March data."
+    assert list(mmds_jupyter.events(ref="churn:1", limit=6)["action"]) == [
+        "version.describe",
+        "version.untag",
+        "version.tag",
+        "version.describe",
+        "version.untag",
+        "version.tag",
+    ]
+    assert list(mmds_jupyter.find(tag="app=pricing")["ref"]) == ["default/churn:1"]
+    for line, match in [
+        ("untag churn:1 ghost", "has no tag 'ghost'"),
+        ("tag churn:1 novalue", "KEY=VALUE"),
+        ("tag ghost:1 a=b", "no model named 'ghost'"),
+    ]:
+        with pytest.raises(UsageError, match=match):
+            ip.run_line_magic("mmds", line)
+    assert len(mmds_jupyter.events(ref="churn:1")) == 7

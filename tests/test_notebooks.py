@@ -48,7 +48,10 @@ def test_train_then_compare_notebooks(tmp_path, monkeypatch):
     assert gb.provenance["cell"].startswith("%%mmds track --project risk")
     assert gb.provenance["kernel"]
     assert gb.metric("roc_auc", "country=US") is not None
-    assert reg.get("risk/churn_pipe:1").metric("accuracy", "contract=monthly") is not None
+    # The notebook asks for --slice country --slice contract: both are kept.
+    pipe = reg.get("risk/churn_pipe:1")
+    assert pipe.metric("accuracy", "contract=monthly") is not None
+    assert pipe.metric("roc_auc", "country=US") is not None
     assert reg.get("marketing/ltv_rf:1").task == "regression"
     assert reg.get("marketing/segment:1").task == "multiclass"
     assert reg.get("risk/churn:1").tags == {"team": "retention"}

@@ -11,7 +11,8 @@ from traitlets.config import Configurable
 
 from mmds_jupyter.errors import MMDSError
 
-from .commands import COMMANDS
+from .commands import COMMANDS, help_text, summary
+from .commands.parsing import HelpShown
 
 
 @magics_class
@@ -24,28 +25,7 @@ class MMDSMagics(Magics, Configurable):
 
     @line_cell_magic
     def mmds(self, line: str, cell: str | None = None) -> Any:
-        """Model management from the notebook.
-
-        Sub-commands (``%mmds help COMMAND`` for the options of one):
-          track MODEL [--name N] [--project P] [--test X y] [--train X y] [--slice COL ...]
-                              capture a fitted estimator; as %%mmds track, every estimator
-                              fitted or re-fitted while the cell runs
-          list [--project P] [--feature F] [--where 'roc_auc>0.8'] [--slice country=US]
-               [--order-by -roc_auc] [--limit N] [--stage S] [--author A] [--since 7d]
-          show REF            one version (REF is [project/]name[:version|@alias])
-          compare REF REF ... side by side, differences marked
-          lineage REF         data sets, parents and children
-          load REF --as VAR   put the working estimator into a notebook variable
-          alias REF NAME      point an alias (e.g. champion) at a version
-          stage REF STAGE     move a version to development/validation/production/...
-          events [--ref REF] [--limit N]   the audit log
-          contract REF [--policy reject|flag]   required inputs and outputs
-          score REF --data VAR [--key COL] [--production] [--as VAR]
-                              check data against the contract and score it
-          test REF [--name N] run the version's scoring tests
-          export-pmml REF PATH                 write the model as PMML 4.4
-          import-pmml PATH --name N [--project P] [--test X y]   register a PMML file
-        """
+        """Model management from the notebook; the sub-commands are listed below."""
         words = line.strip().split(None, 1)
         if not words:
             raise UsageError(
@@ -65,6 +45,8 @@ class MMDSMagics(Magics, Configurable):
             raise UsageError(f"%%mmds {name} is not a cell magic; use %mmds {name} on one line.")
         try:
             return command.run(self, rest, cell)
+        except HelpShown:
+            return None
         except MMDSError as exc:
             raise UsageError(str(exc)) from None
 
@@ -72,10 +54,9 @@ class MMDSMagics(Magics, Configurable):
         if not name:
             print(MMDSMagics.mmds.__doc__)
             return
-        command = COMMANDS.get(name)
-        if command is None:
+        if name not in COMMANDS:
             raise UsageError(f"Unknown sub-command {name!r}; use one of {', '.join(COMMANDS)}.")
-        print(command.spec.__doc__ or "")
+        print(help_text(name))
 
     def evaluate(self, expr: str, what: str) -> Any:
         """The value of a notebook variable or expression, or a UsageError that names it."""
@@ -94,3 +75,11 @@ class MMDSMagics(Magics, Configurable):
         """The source of the cell being run, as the user typed it."""
         hist = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None)
         return hist[-1] if hist else None
+
+
+# ``%mmds?`` and ``%mmds help`` show this; the list comes from the COMMANDS table.
+MMDSMagics.mmds.__doc__ = (
+    "Model management from the notebook: %mmds COMMAND ... (as %%mmds track, a cell magic).\n"
+    "%mmds help COMMAND (or %mmds COMMAND --help) gives the options of one.\n"
+    "REF is [project/]name[:version|@alias]. Sub-commands:\n\n" + summary()
+)

@@ -26,16 +26,90 @@ def _shell() -> Any:
 
 
 def notebook_path(shell: Any = None) -> str | None:
-    """The notebook the kernel serves: $MMDS_NOTEBOOK, then what Jupyter tells the kernel."""
+    """The notebook (or script) this code runs from; see :func:`notebook_source`."""
+    return notebook_source(shell)[0]
+
+
+def notebook_source(shell: Any = None) -> tuple[str | None, str | None]:
+    """The notebook or script this code runs from, and how that was learnt.
+
+    In order: ``$MMDS_NOTEBOOK`` (the scheduler sets it; anyone may); what Jupyter tells its
+    kernels (``__session__`` / ``$JPY_SESSION_NAME``); papermill's ``PM_INPUT_PATH`` (with
+    ``--inject-paths``); the notebook on the command line of the papermill or nbconvert process
+    that started this kernel; for a plain Python process, the script it runs (``__file__``).
+    """
     explicit = os.environ.get("MMDS_NOTEBOOK")
     if explicit:
-        return str(Path(explicit).resolve())
+        return str(Path(explicit).resolve()), "MMDS_NOTEBOOK"
     shell = shell or _shell()
-    if shell is not None:
-        session = shell.user_ns.get("__session__")
-        if isinstance(session, str) and session:
-            return session
-    return os.environ.get("JPY_SESSION_NAME") or None
+    if shell is None:
+        script = _script()
+        return script, "script" if script else None
+    session = shell.user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
+    if isinstance(session, str) and session:
+        return session, "jupyter"
+    injected = shell.user_ns.get("PM_INPUT_PATH")
+    if isinstance(injected, str) and injected:
+        return _local(injected, os.getcwd()), "papermill"
+    launched = _launcher(os.getppid())
+    return launched if launched else (None, None)
+
+
+def _local(path: str, cwd: str) -> str:
+    """An absolute path for a local file; URLs (s3://...) as they are."""
+    return path if "://" in path else str((Path(cwd) / path).resolve())
+
+
+def _script() -> str | None:
+    """The file of ``python script.py`` (not of ``python -m module`` or a console script)."""
+    main = sys.modules.get("__main__")
+    file = getattr(main, "__file__", None)
+    if not isinstance(file, str) or getattr(main, "__spec__", None) is not None:
+        return None
+    return str(Path(file).resolve()) if file.endswith(".py") else None
+
+
+@functools.lru_cache(maxsize=4)
+def _launcher(ppid: int) -> tuple[str, str] | None:
+    """The notebook that the parent process (papermill or nbconvert) was told to execute.
+
+    Neither tells the kernel which notebook it runs, but a kernel is their child process, so
+    their command line (and working directory, for a relative path) says it.
+    """
+    try:
+        import psutil
+
+        parent = psutil.Process(ppid)
+        argv, cwd = parent.cmdline(), parent.cwd()
+    except Exception:  # noqa: BLE001 - no psutil, no such process, no permission: unknown
+        return None
+    return launcher_notebook(argv, cwd)
+
+
+def launcher_notebook(argv: list[str], cwd: str) -> tuple[str, str] | None:
+    """``(path, "papermill" | "nbconvert")`` from a papermill / nbconvert command line."""
+    for i, word in enumerate(argv[:4]):
+        name = Path(word).name
+        module = argv[i - 1] == "-m" if i else False
+        args = argv[i + 1 :]
+        try:
+            if name == "papermill":
+                from papermill.cli import papermill
+
+                ctx = papermill.make_context("papermill", list(args), resilient_parsing=True)
+                path = ctx.params.get("notebook_path")
+                return (_local(path, cwd), "papermill") if path and path != "-" else None
+            if name == "jupyter-nbconvert" or (module and name == "nbconvert"):
+                from nbconvert.nbconvertapp import NbConvertApp
+
+                app = NbConvertApp()
+                app.parse_command_line(list(args))
+                if len(app.extra_args) == 1 and "*" not in app.extra_args[0]:
+                    return _local(app.extra_args[0], cwd), "nbconvert"
+                return None  # several notebooks: which one this kernel runs is not known
+        except Exception:  # noqa: BLE001 - a command line we cannot read names no notebook
+            return None
+    return None
 
 
 def kernel_id() -> str | None:
@@ -80,7 +154,8 @@ def provenance(
 ) -> dict[str, Any]:
     """Everything known about where this capture runs; fields that cannot be known are None."""
     shell = shell or _shell()
-    nb = notebook or notebook_path(shell)
+    nb, found_by = (notebook, "argument") if notebook else notebook_source(shell)
+    run_id = os.environ.get("MMDS_RUN_ID", "")
     cell = cell_source
     count = None
     if shell is not None:
@@ -90,6 +165,10 @@ def provenance(
             cell = history[-1] if history else None
     return {
         "notebook": nb,
+        "notebook_from": found_by,
+        # Set by the scheduler in the environment of the notebooks it runs.
+        "run_id": int(run_id) if run_id.isdigit() else None,
+        "job": os.environ.get("MMDS_JOB") if run_id else None,
         "cell": cell,
         "execution_count": count,
         "kernel": kernel_id() if shell is not None else None,

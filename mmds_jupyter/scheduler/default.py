@@ -8,7 +8,7 @@ from .service import Scheduler
 
 
 class DefaultJobs:
-    """``mmds.jobs.create(...)``, ``.list()``, ``.run_now(name)``, ``.runs(job=...)``, ...
+    """``mmds.jobs.create(...)``, ``.list()``, ``.run(name)``, ``.runs(job=...)``, ...
 
     Each call uses :func:`mmds_jupyter.default_registry`, so :func:`mmds_jupyter.connect`
     redirects it too; see :class:`Scheduler` for the methods.

@@ -263,7 +263,7 @@ class Scheduler:
             job = job_entity(row)
         return self._with_next(job)
 
-    def run_now(self, name: str) -> Run:
+    def run(self, name: str) -> Run:
         """Queue a run of the job at once, whatever its schedule or pause."""
         with self.db.session(write=True) as s:
             row = self._job_row(s, name)
@@ -274,7 +274,7 @@ class Scheduler:
             append_event(
                 s,
                 self.registry.actor,
-                "job.run_now",
+                "job.run",
                 "job",
                 f"job:{name}",
                 None,

@@ -169,8 +169,9 @@ def run_detail(scheduler: Scheduler, run_id: str) -> dict[str, Any]:
     return data
 
 
-def run_now(scheduler: Scheduler, name: str) -> dict[str, Any]:
-    run: dict[str, Any] = scheduler.run_now(name).to_dict()
+def run_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
+    """Queue a run of the job at once."""
+    run: dict[str, Any] = scheduler.run(name).to_dict()
     return run
 
 

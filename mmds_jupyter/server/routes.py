@@ -114,6 +114,24 @@ class VersionEventsHandler(MMDSHandler):
         self.reply(await self.run(views.events, self.registry, args))
 
 
+class VersionTagHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(views.tag_version, self.registry, ref, self.request.body))
+
+
+class VersionUntagHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(views.untag_version, self.registry, ref, self.request.body))
+
+
+class VersionDescribeHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(views.describe_version, self.registry, ref, self.request.body))
+
+
 class CompareHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -153,10 +171,10 @@ class JobHandler(MMDSHandler):
         self.reply(await self.run(jobs.job_detail, self.scheduler, name, limit))
 
 
-class JobRunNowHandler(MMDSHandler):
+class JobRunHandler(MMDSHandler):
     @tornado.web.authenticated
     async def post(self, name: str) -> None:
-        run = await self.run(jobs.run_now, self.scheduler, name)
+        run = await self.run(jobs.run_job, self.scheduler, name)
         self.set_status(201)
         self.reply(run)
 
@@ -231,12 +249,15 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     ("versions", VersionsHandler),
     (rf"versions/{_REF}/lineage", LineageHandler),
     (rf"versions/{_REF}/events", VersionEventsHandler),
+    (rf"versions/{_REF}/tag", VersionTagHandler),
+    (rf"versions/{_REF}/untag", VersionUntagHandler),
+    (rf"versions/{_REF}/describe", VersionDescribeHandler),
     (rf"versions/{_REF}", VersionHandler),
     ("compare", CompareHandler),
     ("events", EventsHandler),
     ("changes", ChangesHandler),
     ("jobs", JobsHandler),
-    (r"jobs/(?P<name>[^/]+)/run", JobRunNowHandler),
+    (r"jobs/(?P<name>[^/]+)/run", JobRunHandler),
     (r"jobs/(?P<name>[^/]+)/pause", JobPauseHandler),
     (r"jobs/(?P<name>[^/]+)/resume", JobResumeHandler),
     (r"jobs/(?P<name>[^/]+)", JobHandler),

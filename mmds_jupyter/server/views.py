@@ -308,3 +308,40 @@ def server_info(registry: Registry) -> dict[str, Any]:
         "home": os.fspath(registry.home),
         "max_limit": MAX_LIMIT,
     }
+
+
+def _body_field(body: bytes, field: str, example: str) -> Any:
+    """The one field of a JSON object body, or an error that shows the expected body."""
+    import json
+
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict) or set(data) != {field}:
+        raise InvalidInput(f"The body must be a JSON object such as {example}.")
+    return data[field]
+
+
+def tag_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
+    """Set tags from ``{"tags": {"owner": "alice"}}``; the same rule as mmds.tag."""
+    tags = _body_field(body, "tags", '{"tags": {"owner": "alice"}}')
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise InvalidInput('"tags" must be an object of text values, e.g. {"owner": "alice"}.')
+    return version_dict(registry.tag(ref, tags))
+
+
+def untag_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
+    """Remove tags named in ``{"keys": ["owner"]}``."""
+    keys = _body_field(body, "keys", '{"keys": ["owner"]}')
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise InvalidInput('"keys" must be a list of tag keys, e.g. ["owner"].')
+    return version_dict(registry.untag(ref, *keys))
+
+
+def describe_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
+    """Replace the description from ``{"description": "..."}`` (null clears it)."""
+    text = _body_field(body, "description", '{"description": "Retrained on March data."}')
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput('"description" must be text or null.')
+    return version_dict(registry.describe(ref, text))

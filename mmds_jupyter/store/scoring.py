@@ -301,7 +301,7 @@ class ScoringStore:
                     "result_id": row.id,
                 },
             )
-            return _row_dict(row)
+            return {**_row_dict(row), "test": test["name"]}
 
     def results(self, version_id: int, limit: int = 20) -> list[dict[str, Any]]:
         with self.db.session() as s:

@@ -433,6 +433,61 @@ class SqlStore(Store):
             )
             return self._load_versions(s, [vid])[0]
 
+    def set_tags(self, ref: Ref, add: dict[str, str], remove: list[str], actor: str) -> Version:
+        """Set (``add``) and remove (``remove``) tags of a version, as one audited change."""
+        with self.db.session(write=True) as s:
+            vid = self._version_id(s, ref)
+            rows = {
+                r.key: r
+                for r in s.execute(select(TagRow).where(TagRow.version_id == vid)).scalars()
+            }
+            target = self._refs(s, [vid])[vid]
+            missing = [k for k in remove if k not in rows]
+            if missing:
+                raise InvalidInput(
+                    f"{target} has no tag {', '.join(map(repr, missing))}; its tags are "
+                    f"{', '.join(sorted(rows)) or '(none)'}."
+                )
+            keys = [*add, *remove]
+            before = {k: rows[k].value if k in rows else None for k in keys}
+            for k in remove:
+                s.delete(rows[k])
+            for k, v in add.items():
+                if k in rows:
+                    rows[k].value = v
+                else:
+                    s.add(TagRow(version_id=vid, key=k, value=v))
+            s.flush()
+            append_event(
+                s,
+                actor,
+                "version.tag" if add else "version.untag",
+                "version",
+                target,
+                {"tags": before},
+                {"tags": {k: add.get(k) for k in keys}},
+            )
+            return self._load_versions(s, [vid])[0]
+
+    def set_description(self, ref: Ref, text: str | None, actor: str) -> Version:
+        """Replace a version's description (None clears it), as one audited change."""
+        with self.db.session(write=True) as s:
+            vid = self._version_id(s, ref)
+            row = s.get(VersionRow, vid)
+            assert row is not None
+            before, row.description = row.description, text
+            s.flush()
+            append_event(
+                s,
+                actor,
+                "version.describe",
+                "version",
+                self._refs(s, [vid])[vid],
+                {"description": before},
+                {"description": text},
+            )
+            return self._load_versions(s, [vid])[0]
+
     def add_version_file(
         self,
         version_id: int,

@@ -178,8 +178,8 @@ def test_timeout_and_cancel_stop_the_kernel(setup, tmp_path):
     sched.create("cancel-me", "score.ipynb", parameters={**params, "marker": str(marker)})
     daemon = Daemon(env, tmp_path / "scheduler.log")
     try:
-        slow = sched.run_now("slow")
-        victim = sched.run_now("cancel-me")
+        slow = sched.run("slow")
+        victim = sched.run("cancel-me")
         wait_for("the kernel to reach the sleep", marker.exists, [daemon])
         pid = sched.get_run(victim.id).pid
         assert "Asked the scheduler" in mmds(env, "runs", "cancel", str(victim.id)).stdout
@@ -210,7 +210,7 @@ def test_dask_executor_runs_the_notebook_on_a_worker(setup, tmp_path):
         address = cluster.scheduler_address.replace("tcp://", "dask://")
         daemon = Daemon(env, tmp_path / "scheduler.log", "--executor", address)
         try:
-            run = sched.run_now("on-dask")
+            run = sched.run("on-dask")
             done = wait_for(
                 "the run on Dask",
                 lambda: (r := sched.get_run(run.id)).status not in ("queued", "running") and r,

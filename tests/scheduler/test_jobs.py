@@ -154,7 +154,7 @@ def test_paused_job_is_not_claimed_and_resume_skips_the_pause(sched, champion_re
 
 def test_concurrency_limit_holds_runs_back(sched, champion_reg) -> None:
     sched.create("solo", "score.ipynb", parameters=PARAMS)
-    r1, r2 = sched.run_now("solo"), sched.run_now("solo")
+    r1, r2 = sched.run("solo"), sched.run("solo")
     db = champion_reg.db
     assert claims.start_run(db, r1.id, "me", "local", "sam") is not None
     assert claims.start_run(db, r2.id, "me", "local", "sam") is None
@@ -164,7 +164,7 @@ def test_concurrency_limit_holds_runs_back(sched, champion_reg) -> None:
 
 def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
     sched.create("flaky", "score.ipynb", parameters=PARAMS, retries=1, retry_delay=0)
-    run = sched.run_now("flaky")
+    run = sched.run("flaky")
     db = champion_reg.db
     started = claims.start_run(db, run.id, "dead-host:1", "local", "sam")
     assert started is not None
@@ -189,7 +189,7 @@ def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
 
 def test_retry_back_off_doubles(sched, champion_reg) -> None:
     sched.create("b", "score.ipynb", parameters=PARAMS, retries=3, retry_delay=10)
-    run = sched.run_now("b")
+    run = sched.run("b")
     db, home = champion_reg.db, champion_reg.home
     delays = []
     for attempt in (1, 2):
@@ -214,11 +214,11 @@ def test_retry_back_off_stops_growing_at_a_year() -> None:
 
 def test_cancel(sched, champion_reg) -> None:
     sched.create("c", "score.ipynb", parameters=PARAMS)
-    queued = sched.run_now("c")
+    queued = sched.run("c")
     assert sched.cancel_run(queued.id).status == "cancelled"
     with pytest.raises(RunStateError, match="already cancelled"):
         sched.cancel_run(queued.id)
-    running = sched.run_now("c")
+    running = sched.run("c")
     claims.start_run(champion_reg.db, running.id, "me", "local", "sam")
     assert sched.cancel_run(running.id).cancel_requested
     assert claims.heartbeat(champion_reg.db, running.id, 1) == (True, True)
@@ -229,7 +229,7 @@ def test_retention_keeps_the_newest_outputs(sched, champion_reg, tmp_path) -> No
     db = champion_reg.db
     files = []
     for i in range(3):
-        run = sched.run_now("r")
+        run = sched.run("r")
         claims.start_run(db, run.id, "me", "local", "sam")
         out = tmp_path / f"{i}.ipynb"
         out.write_text("{}")

@@ -32,8 +32,20 @@ def test_schedule_magic_creates_a_job(ip, capsys):
     assert "Scheduled nightly" in capsys.readouterr().out
     assert job.parameters == {"model_ref": "churn@champion", "sleep_s": 2.0}
     assert [j.name for j in mmds_jupyter.jobs.list()] == ["nightly"]
-    run = mmds_jupyter.jobs.run_now("nightly")
+    run = mmds_jupyter.jobs.run("nightly")
     assert [r.id for r in mmds_jupyter.jobs.runs(job="nightly")] == [run.id]
+
+
+def test_schedule_help_and_the_jobs_api_name_the_same_actions(ip, capsys):
+    assert ip.run_line_magic("mmds", "schedule --help") is None
+    assert "%mmds schedule [--cron CRON]" in capsys.readouterr().out
+    ip.run_line_magic("mmds", "help")
+    assert "  schedule NAME NOTEBOOK" in capsys.readouterr().out
+    # mmds jobs run NAME (CLI), POST jobs/NAME/run (REST) and mmds.jobs.run(NAME) (Python).
+    ip.run_line_magic("mmds", "schedule nightly score.ipynb --every 1h")
+    run = mmds_jupyter.jobs.run("nightly")
+    assert run.trigger == "manual"
+    assert mmds_jupyter.events(action="job.run")["object_ref"].tolist() == ["job:nightly"]
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def _files(home: Path, job: str, run_id: int) -> tuple[Path, Path]:
 def _run(sched: Scheduler, job: str, outcome: str, with_output: bool = True) -> int:
     """One run of ``job`` that leaves a real notebook and log behind, ended as ``outcome``."""
     reg = sched.registry
-    run = sched.run_now(job)
+    run = sched.run(job)
     started = claims.start_run(reg.db, run.id, "me", "local", "sam")
     assert started is not None
     out, log = _files(Path(reg.home), job, run.id)
@@ -58,7 +58,7 @@ def test_old_runs_lose_their_notebook_and_log(sched: Scheduler, champion_reg: Re
     old_bare = _run(sched, "r", "failed", with_output=False)
     ids += [_run(sched, "r", "succeeded"), _run(sched, "r", "succeeded")]
     # A run still going keeps its log whatever its age among the runs.
-    live = sched.run_now("r")
+    live = sched.run("r")
     assert claims.start_run(champion_reg.db, live.id, "me", "local", "sam") is not None
     live_log = _files(home, "r", live.id)[1]
     live_log.write_text("running\n")

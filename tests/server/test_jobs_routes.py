@@ -38,7 +38,7 @@ def _notebook(path: Path, outputs: list[Any] | None = None) -> Path:
 
 def _finish(sched: Scheduler, name: str, outcome: Outcome) -> int:
     """Queue a run of ``name`` and record ``outcome`` as its end, as the runner would."""
-    run = sched.run_now(name)
+    run = sched.run(name)
     started = claims.start_run(sched.db, run.id, "test:1", "local", "sam")
     assert started is not None
     home = sched.registry.home
@@ -290,9 +290,9 @@ async def test_a_client_creates_pauses_resumes_runs_and_cancels_a_job(
         "job.create",
         "job.pause",
         "job.resume",
-        "job.run_now",
+        "job.run",
         "run.cancelled",
-        "job.run_now",
+        "job.run",
         "run.cancel_requested",
     ]
     runs = (await get(jp_fetch, "runs", job="hourly-north"))["items"]

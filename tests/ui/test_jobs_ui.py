@@ -48,7 +48,7 @@ def _jobs(lab: Lab) -> None:
         Outcome("succeeded", output_path=str(out)),
         Outcome("failed", error, retry=False),
     ):
-        run = sched.run_now("nightly-score")
+        run = sched.run("nightly-score")
         started = claims.start_run(reg.db, run.id, "ui:1", "local", "maya")
         assert started is not None
         finish_attempt(reg.db, run.id, started.attempt, outcome, "maya", home=home)
@@ -128,10 +128,10 @@ def test_jobs_tab_pauses_resumes_and_cancels(page: Any, lab: Lab) -> None:
     reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
     sched = Scheduler(reg, MMDSScheduler(root_dir=str(lab.root)))
     sched.create("hourly-north", "hourly.ipynb", cron="0 * * * *", max_concurrent=2)
-    running = sched.run_now("hourly-north")
+    running = sched.run("hourly-north")
     assert claims.start_run(reg.db, running.id, "ui:2", "local", "maya") is not None
-    queued = sched.run_now("hourly-north")
-    late = sched.run_now("hourly-north")
+    queued = sched.run("hourly-north")
+    late = sched.run("hourly-north")
 
     panel = _open_jobs_tab(page)
     job = panel.locator(".mmds-job[data-job='hourly-north']")

@@ -6,6 +6,7 @@ from typing import Any
 
 from . import (
     alias,
+    annotate,
     compare,
     contract,
     events,
@@ -30,6 +31,9 @@ COMMANDS: dict[str, Any] = {
     "load": load,
     "alias": alias,
     "stage": stage,
+    "tag": annotate.Tag,
+    "untag": annotate.Untag,
+    "describe": annotate.Describe,
     "events": events,
     "score": score,
     "contract": contract,
@@ -38,3 +42,39 @@ COMMANDS: dict[str, Any] = {
     "import-pmml": pmml.Import,
     "schedule": schedule,
 }
+
+for _name, _command in COMMANDS.items():
+    # Usage and --help name the sub-command as the user types it, not the spec function.
+    _command.spec.parser.prog = f"mmds {_name}"
+
+
+def _signature(parser: Any) -> str:
+    """The positional arguments and required options of a sub-command, as in its usage line."""
+    words = []
+    for action in parser._actions:
+        metavar = action.metavar or action.dest.upper()
+        if isinstance(metavar, tuple):
+            metavar = " ".join(metavar)
+        if not action.option_strings:
+            word = {"?": f"[{metavar}]", "+": f"{metavar} ...", "*": f"[{metavar} ...]"}
+            words.append(word.get(action.nargs, metavar))
+        elif action.required:
+            words.append(f"{action.option_strings[-1]} {metavar}")
+    return " ".join(words)
+
+
+def summary() -> str:
+    """One line per sub-command, made from the COMMANDS table so that the list cannot drift."""
+    lines = []
+    for name, command in COMMANDS.items():
+        parser = command.spec.parser
+        about = " ".join((parser.description or "").split())
+        about = about.split(". ")[0].rstrip(".")
+        lines.append(f"  {name} {_signature(parser)}".rstrip())
+        lines.append(f"      {about}.")
+    return "\n".join(lines)
+
+
+def help_text(name: str) -> str:
+    """The usage and options of one sub-command (what ``%mmds NAME --help`` prints)."""
+    return str(COMMANDS[name].spec.parser.format_help())

@@ -12,7 +12,7 @@ from .parsing import parse
 
 
 @magic_arguments()
-@argument("refs", nargs="+", help="Two or more references.")
+@argument("refs", nargs="+", metavar="REF", help="Two or more references.")
 @argument("--html", help="Also write the comparison as an HTML report to this file.")
 def spec(line: str) -> None:
     """Compare versions: params, features, metrics and slice metrics, differences marked."""

@@ -20,7 +20,13 @@ from .parsing import parse
 @argument("--author", help="Only versions by this author.")
 @argument("--since", help="Tracked since (ISO date or an age such as 7d).")
 @argument("--tag", help="KEY or KEY=VALUE.")
-@argument("--where", nargs="+", default=None, help="Metric conditions such as roc_auc>0.8.")
+@argument(
+    "--where",
+    action="extend",
+    nargs="+",
+    default=None,
+    help="Metric conditions such as roc_auc>0.8.",
+)
 @argument("--slice", help="Metrics of this slice, e.g. country=US.")
 @argument(
     "--order-by",

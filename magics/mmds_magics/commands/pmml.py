@@ -23,7 +23,7 @@ def export_spec(line: str) -> None:
 @argument("--name", required=True, help="Model name to register it under.")
 @argument("--project", help="Project; defaults to c.MMDSMagics.default_project.")
 @argument("--test", nargs=2, metavar=("X", "Y"), help="Test features and target variables.")
-@argument("--slice", nargs="+", default=[], dest="slices", metavar="COLUMN")
+@argument("--slice", action="extend", nargs="+", default=[], dest="slices", metavar="COLUMN")
 def import_spec(line: str) -> None:
     """Register a PMML file as a version: its inputs and outputs become the score contract."""
 

@@ -19,10 +19,11 @@ from .parsing import parse
 @argument(
     "-p",
     "--param",
-    action="append",
+    action="extend",
+    nargs="+",
     default=None,
     metavar="KEY=VALUE",
-    help="A notebook parameter, e.g. -p model_ref=churn@champion; repeat for more.",
+    help="Notebook parameters, e.g. -p model_ref=churn@champion sleep_s=2 (or repeat -p).",
 )
 @argument("--tz", default="UTC", help="Time zone of the cron expression (default UTC).")
 @argument("--timeout", type=float, help="Seconds before the kernel is stopped.")
@@ -39,8 +40,6 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     from mmds_jupyter.scheduler import Scheduler
 
     a = parse(spec, line)
-    # IPython's splitter keeps the quotes that a cron expression with spaces needs.
-    cron = a.cron.strip("'\"") if a.cron else None
     params: dict[str, str] = {}
     for pair in a.param or []:
         key, sep, value = pair.partition("=")
@@ -50,7 +49,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     job = Scheduler(default_registry()).create(
         a.name,
         a.notebook,
-        cron=cron,
+        cron=a.cron,
         every=a.every,
         parameters=params,
         timezone=a.tz,

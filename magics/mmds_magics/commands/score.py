@@ -17,7 +17,9 @@ from .parsing import parse
 @argument("ref", help="[project/]name[:version|@alias]")
 @argument("--data", required=True, help="Variable holding a DataFrame, or a .parquet/.csv path.")
 @argument("--key", help="Column that identifies rows (kept in the outputs).")
-@argument("--passthrough", nargs="+", default=[], help="Other columns to carry along.")
+@argument(
+    "--passthrough", action="extend", nargs="+", default=[], help="Other columns to carry along."
+)
 @argument(
     "--production",
     action="store_true",

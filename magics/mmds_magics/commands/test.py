@@ -22,6 +22,5 @@ def spec(line: str) -> None:
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
     results = default_registry().run_scoring_tests(a.ref, name=a.name)
-    return pd.DataFrame(results)[
-        ["test_id", "passed", "n_rows", "n_mismatched", "max_abs_diff", "duration_s", "ran_at"]
-    ]
+    columns = ["test", "test_id", "passed", "n_rows", "n_mismatched", "max_abs_diff"]
+    return pd.DataFrame(results)[[*columns, "duration_s", "ran_at"]]

@@ -9,6 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from mmds_jupyter import default_registry
 from mmds_jupyter.capture.introspect import is_estimator, is_fitted
+from mmds_jupyter.tagging import tags_from_text
 
 from .parsing import parse
 
@@ -23,6 +24,7 @@ CELL = True
 @argument("--train", nargs=2, metavar=("X", "Y"), help="Training features and target variables.")
 @argument(
     "--slice",
+    action="extend",
     nargs="+",
     default=[],
     dest="slices",
@@ -30,24 +32,16 @@ CELL = True
     help="Test-set columns to compute metrics per value of (e.g. country).",
 )
 @argument("--parent", help="Reference of the version this one derives from.")
-@argument("--tag", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach.")
+@argument(
+    "--tag", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach."
+)
 @argument("--description", help="A sentence about this version.")
 def spec(line: str) -> None:
-    """Capture a fitted estimator (``%mmds track clf --name churn --test X_test y_test``), or,
-    as ``%%mmds track --project risk --test X_test y_test``, every estimator that the cell
+    """Capture a fitted estimator, or as %%mmds track every estimator the cell fits.
+
+    ``%mmds track clf --name churn --test X_test y_test`` tracks one;
+    ``%%mmds track --project risk --test X_test y_test`` tracks every estimator that the cell
     fits or re-fits, each under the name of the variable that holds it."""
-
-
-def _tags(items: list[str]) -> dict[str, str]:
-    tags = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise UsageError(
-                f"Tag {item!r} should be written KEY=VALUE, e.g. --tag team=retention."
-            )
-        tags[key] = value
-    return tags
 
 
 def _fit_state(obj: Any, depth: int = 0) -> tuple[Any, ...]:
@@ -99,7 +93,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         "project": project,
         "slices": args.slices,
         "parent": args.parent,
-        "tags": _tags(args.tag),
+        "tags": tags_from_text(args.tag),
         "description": args.description,
     }
     reg = default_registry()
@@ -108,7 +102,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
             raise UsageError("Name the estimator to track, e.g. %mmds track clf --name churn.")
         model = magics.evaluate(args.model, "The model")
         data = _data(magics, args)
-        return reg.track(
+        version = reg.track(
             model,
             name=args.name or _as_name(args.model),
             label=args.model,
@@ -116,6 +110,9 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
             **common,
             **data,
         )
+        # Printed, not only returned: a magic that is not the cell's last line shows no value.
+        _report(version)
+        return version
     if args.model:
         raise UsageError(
             "%%mmds track tracks what the cell fits; drop the model name, or use "
@@ -147,12 +144,17 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         for k in sorted(changed)
     ]
     for v in versions:
-        print(
-            f"Tracked {v.ref} ({v.estimator_class.rsplit('.', 1)[-1]}"
-            + "".join(f", {m}={val:.4g}" for m, val in v.overall_metrics.items() if val is not None)
-            + ")"
-        )
+        _report(v)
     return None
+
+
+def _report(v: Any) -> None:
+    """The one line that says what was tracked (the same for the line and the cell form)."""
+    print(
+        f"Tracked {v.ref} ({v.estimator_class.rsplit('.', 1)[-1]}"
+        + "".join(f", {m}={val:.4g}" for m, val in v.overall_metrics.items() if val is not None)
+        + ")"
+    )
 
 
 def _as_name(expr: str) -> str:
