@@ -144,7 +144,7 @@ def cmd_contract(args: argparse.Namespace) -> None:
 def cmd_score(args: argparse.Namespace) -> None:
     from .store.artifacts import atomic_write
 
-    mode = "production" if args.production else "test"
+    mode = "production" if args.production else "shadow" if args.shadow else "test"
     result = _registry(args).score(
         args.ref, args.data, mode=mode, key=args.key, passthrough=args.passthrough
     )
@@ -273,7 +273,7 @@ def cmd_alias(args: argparse.Namespace) -> None:
 
 
 def cmd_stage(args: argparse.Namespace) -> None:
-    v = _registry(args).set_stage(args.ref, args.stage, reason=args.reason)
+    v = _registry(args).set_stage(args.ref, args.stage, reason=args.reason, force=args.force)
     print(f"{v.ref} is now in {v.stage}.")
 
 
@@ -343,6 +343,7 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("ref")
     st.add_argument("stage")
     st.add_argument("--reason")
+    st.add_argument("--force", action="store_true", help="Retiring: remove the version's aliases.")
     st.set_defaults(func=cmd_stage)
 
     ct = sub.add_parser("contract", help="Show a version's score contract.")
@@ -356,7 +357,13 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--data", required=True, help="A .parquet or .csv file.")
     sc.add_argument("--key")
     sc.add_argument("--passthrough", nargs="+")
-    sc.add_argument("--production", action="store_true", help="Store a score set.")
+    stored = sc.add_mutually_exclusive_group()
+    stored.add_argument(
+        "--production", action="store_true", help="Store a score set (production versions)."
+    )
+    stored.add_argument(
+        "--shadow", action="store_true", help="Store a shadow score set (validation versions)."
+    )
     sc.add_argument("--out", help="Write the outputs to this .parquet or .csv file.")
     sc.add_argument("--json", action="store_true")
     sc.set_defaults(func=cmd_score)

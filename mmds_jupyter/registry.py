@@ -400,13 +400,21 @@ class Registry:
         version._registry = self
         return version
 
-    def set_stage(self, ref: str | Version, stage: str, reason: str | None = None) -> Version:
-        """Move a version to another life-cycle stage; the only place stages change."""
+    def set_stage(
+        self, ref: str | Version, stage: str, reason: str | None = None, force: bool = False
+    ) -> Version:
+        """Move a version to another life-cycle stage; the only place stages change.
+
+        A version moved to retired or archived must carry no alias: the move is refused with
+        the aliases' names, or with ``force=True`` they are removed (each with an event).
+        """
         if stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
-        version = self.store.set_stage(self._ref(current), stage, self.actor, reason)
+        version = self.store.set_stage(
+            self._ref(current), stage, self.actor, reason, drop_aliases=force
+        )
         version._registry = self
         return version
 

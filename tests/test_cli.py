@@ -92,6 +92,9 @@ def test_show_compare_lineage_events(populated, tmp_path):
 def test_alias_stage_and_db_upgrade(populated):
     assert "risk/churn@best -> risk/churn:1" in mmds(populated, "alias", "churn:1", "best").stdout
     assert "production" in mmds(populated, "stage", "churn:1", "production").stdout
+    proc = mmds(populated, "stage", "churn:2", "archived", ok=False)
+    assert proc.returncode == 1 and "carries the alias(es) champion" in proc.stderr
+    assert "archived" in mmds(populated, "stage", "churn:2", "archived", "--force").stdout
     from mmds_jupyter.store.db import Database
 
     head = Database(populated[0]).head()
@@ -128,6 +131,9 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     contract = json.loads(mmds(populated, "contract", "risk/churn:1", "--json").stdout)
     assert [i["name"] for i in contract["inputs"]] == COLS
     out = tmp_path / "scores.csv"
+    proc = mmds(populated, "score", "risk/churn:1", "--data", str(path), "--production", ok=False)
+    assert proc.returncode == 1 and "in stage 'development'" in proc.stderr
+    mmds(populated, "stage", "risk/churn:1", "production")
     summary = json.loads(
         mmds(
             populated,

@@ -38,6 +38,7 @@ def tracked(reg, cancer):
         X_test=cancer["X_test"],
         y_test=cancer["y_test"],
     )
+    v = reg.set_stage(v.ref, "production")  # production scoring takes production versions only
     new = cancer["X_test"][cols].reset_index(drop=True).copy()
     new.insert(0, "customer_id", np.arange(1000, 1000 + len(new)))
     return reg, v, model, new
@@ -95,6 +96,23 @@ def test_production_mode_stores_a_score_set(tracked, tmp_path):
     assert reg.events(action="scoreset.create").iloc[0]["after"]["rows"] == len(new)
     with pytest.raises(NotFound, match="no score set 999"):
         reg.load_scores(999)
+
+
+def test_stored_scoring_follows_the_life_cycle(tracked):
+    reg, v, _, new = tracked
+    reg.set_stage(v.ref, "validation")
+    with pytest.raises(InvalidInput, match="in stage 'validation'.*mmds.set_stage.*shadow mode"):
+        reg.score(v.ref, new, mode="production", key="customer_id")
+    shadow = reg.score(v.ref, new, mode="shadow", key="customer_id")
+    assert reg.scores(v.ref).iloc[0]["mode"] == "shadow" and shadow.score_set_id
+    reg.set_stage(v.ref, "archived")
+    for mode in ("production", "shadow"):
+        with pytest.raises(InvalidInput, match=f"in stage 'archived'; {mode} scoring"):
+            reg.score(v.ref, new.iloc[:5], mode=mode, key="customer_id")
+    assert len(reg.scores(v.ref)) == 1
+    assert len(reg.score(v.ref, new.iloc[:5], key="customer_id").outputs) == 5  # test mode
+    with pytest.raises(InvalidInput, match="test, production, shadow"):
+        reg.score(v.ref, new, mode="live")
 
 
 def test_every_contract_problem_reported_at_once_and_nothing_written(tracked):
@@ -252,6 +270,7 @@ def hyp_registry(tmp_path_factory, cancer):
     cols = [*NUM, "country"]
     model = _pipeline().fit(cancer["X_train"][cols], cancer["y_train"])
     v = reg.track(model, name="churn", X_train=cancer["X_train"][cols], y_train=cancer["y_train"])
+    v = reg.set_stage(v.ref, "production")
     yield reg, v, model
     reg.close()
 

@@ -40,7 +40,7 @@ class MMDSMagics(Magics, Configurable):
           stage REF STAGE     move a version to development/validation/production/...
           events [--ref REF] [--limit N]   the audit log
           contract REF [--policy reject|flag]   required inputs and outputs
-          score REF --data VAR [--key COL] [--production] [--as VAR]
+          score REF --data VAR [--key COL] [--production|--shadow] [--as VAR]
                               check data against the contract and score it
           test REF [--name N] run the version's scoring tests
           export-pmml REF PATH                 write the model as PMML 4.4

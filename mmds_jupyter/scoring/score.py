@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from ..entities import Version
     from ..registry import Registry
 
-MODES = ("test", "production")
+MODES = ("test", "production", "shadow")
+# The stage a version must be in for each mode that stores a score set: production scores
+# feed decisions, shadow scores run a validated challenger beside them. Test mode stores
+# nothing and takes any stage.
+SCORING_STAGES = {"production": "production", "shadow": "validation"}
 FLAG_COLUMN = "mmds_flags"
 
 
@@ -129,6 +133,20 @@ def output_stats(frame: pd.DataFrame) -> dict[str, Any]:
     return stats
 
 
+def check_stage(version: Version, mode: str) -> None:
+    """Refuse a stored scoring mode that the version's stage does not allow."""
+    needed = SCORING_STAGES.get(mode)
+    if needed is None or version.stage == needed:
+        return
+    others = [m for m, st in SCORING_STAGES.items() if st == version.stage]
+    alternative = f"score it in {others[0]} mode, " if others else ""
+    raise InvalidInput(
+        f"{version.ref} is in stage {version.stage!r}; {mode} scoring uses versions in "
+        f"{needed!r} only. Move it there with mmds.set_stage('{version.ref}', '{needed}'), "
+        f"{alternative}or score it in test mode (nothing is stored)."
+    )
+
+
 def score(
     reg: Registry,
     ref: str | Version,
@@ -142,8 +160,9 @@ def score(
 ) -> ScoreResult:
     """Check ``data`` against the contract, score it, and store it in production mode."""
     if mode not in MODES:
-        raise InvalidInput(f"mode must be 'test' or 'production', not {mode!r}.")
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
     version = reg.get(ref)
+    check_stage(version, mode)
     frame = read_input(data)
     keys = [key] if isinstance(key, str) else list(key or [])
     missing_keys = [k for k in keys if k not in frame.columns]
@@ -152,7 +171,7 @@ def score(
             f"The key column(s) {', '.join(missing_keys)} are not in the data; "
             f"its columns are {', '.join(map(str, frame.columns[:20]))}."
         )
-    if mode == "production" and keys and not _unique(frame, keys):
+    if mode in SCORING_STAGES and keys and not _unique(frame, keys):
         dup = frame[keys][frame[keys].duplicated()].iloc[0].tolist()
         raise InvalidInput(
             f"The key {', '.join(keys)} is not unique (e.g. {dup}); production "
@@ -163,7 +182,7 @@ def score(
     # The input's fingerprint (hash and statistics) is computed beside the model, and the
     # outputs' statistics beside their Parquet file: mostly numpy, pyarrow and hashlib work
     # that releases the GIL.
-    pool = ThreadPoolExecutor(max_workers=1) if mode == "production" else None
+    pool = ThreadPoolExecutor(max_workers=1) if mode in SCORING_STAGES else None
     try:
         pending = pool.submit(fingerprint, frame) if pool else None
         if engine == "dask":
