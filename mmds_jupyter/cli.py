@@ -146,7 +146,12 @@ def cmd_score(args: argparse.Namespace) -> None:
 
     mode = "production" if args.production else "shadow" if args.shadow else "test"
     result = _registry(args).score(
-        args.ref, args.data, mode=mode, key=args.key, passthrough=args.passthrough
+        args.ref,
+        args.data,
+        mode=mode,
+        key=args.key,
+        passthrough=args.passthrough,
+        replace=args.replace,
     )
     if args.out:
         data = (
@@ -268,7 +273,7 @@ def cmd_events(args: argparse.Namespace) -> None:
 
 
 def cmd_alias(args: argparse.Namespace) -> None:
-    v = _registry(args).alias(args.ref, args.alias)
+    v = _registry(args).alias(args.ref, args.alias, force=args.force)
     print(f"{v.project}/{v.name}@{args.alias} -> {v.ref}")
 
 
@@ -337,6 +342,11 @@ def parser() -> argparse.ArgumentParser:
     al = sub.add_parser("alias", help="Point an alias at a version.")
     al.add_argument("ref")
     al.add_argument("alias")
+    al.add_argument(
+        "--force",
+        action="store_true",
+        help="Move it even if the new version's contract refuses the last production input.",
+    )
     al.set_defaults(func=cmd_alias)
 
     st = sub.add_parser("stage", help="Move a version to a life-cycle stage.")
@@ -363,6 +373,11 @@ def parser() -> argparse.ArgumentParser:
     )
     stored.add_argument(
         "--shadow", action="store_true", help="Store a shadow score set (validation versions)."
+    )
+    sc.add_argument(
+        "--replace",
+        action="store_true",
+        help="Replace the score set of this same input stored earlier by this version.",
     )
     sc.add_argument("--out", help="Write the outputs to this .parquet or .csv file.")
     sc.add_argument("--json", action="store_true")

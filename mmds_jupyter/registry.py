@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,6 +18,9 @@ from .store.base import NewVersion, Query
 from .store.db import Database
 from .store.scoring import ScoringStore
 from .store.sqlstore import FIND_COLUMNS, SqlStore
+
+if TYPE_CHECKING:
+    from .scoring.performance import ActualsResult
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
@@ -108,7 +111,7 @@ class Registry:
             X_eval, slice_cols = self._test_inputs(
                 model, X_test, y_test, feature_names, slices, label
             )
-            metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols)
+            metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols, label)
             frame = datasets.as_frame(X_test, y_test, feature_names)
             spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
         elif slices:
@@ -388,15 +391,24 @@ class Registry:
 
     # -- change --------------------------------------------------------------------------------
 
-    def alias(self, ref: str | Version, alias: str) -> Version:
-        """Point ``alias`` of the version's model at this version (moving it if set)."""
+    def alias(self, ref: str | Version, alias: str, force: bool = False) -> Version:
+        """Point ``alias`` of the version's model at this version (moving it if set).
+
+        Moving an alias that is in use is refused when the new version's contract would refuse
+        the inputs its current version last scored in production (the differences are listed);
+        ``force=True`` moves it anyway and records what was overridden.
+        """
+        from .scoring.promotion import check_alias_move
+
         check_name("Alias", alias)
         if alias == "latest":
             raise InvalidInput(
                 "'latest' always means the newest version and cannot be set; "
                 "choose another alias name such as 'champion'."
             )
-        version = self.store.set_alias(self._ref(ref), alias, self.actor)
+        target = self.get(ref)
+        detail = check_alias_move(self, target, alias, force)
+        version = self.store.set_alias(self._ref(target), alias, self.actor, detail)
         version._registry = self
         return version
 
@@ -469,11 +481,13 @@ class Registry:
         run_id: int | None = None,
         engine: str = "local",
         scheduler: str | None = None,
+        replace: bool = False,
     ) -> Any:
         """Check data against the contract and score it; production mode stores a score set.
 
         ``engine="dask"`` scores partitions in parallel on the Dask cluster at ``scheduler``
-        (or $MMDS_DASK_SCHEDULER).
+        (or $MMDS_DASK_SCHEDULER). An input the version already stored is refused
+        (:class:`DuplicateScoreSet`) unless ``replace=True``, which replaces that score set.
         """
         from .scoring.score import score
 
@@ -487,6 +501,7 @@ class Registry:
             run_id=run_id,
             engine=engine,
             scheduler=scheduler,
+            replace=replace,
         )
 
     def scores(
@@ -509,14 +524,16 @@ class Registry:
             self.artifacts.get(self.scoring.score_set(int(score_set_id))["artifact_sha256"])
         )
 
-    def add_actuals(self, model: str, data: Any, key: str, target: str) -> int:
-        """Attach observed outcomes to a model's production score sets, by key."""
+    def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
+        """Attach observed outcomes to a model's stored score sets, by key; returns an
+        ``ActualsResult`` (the actual set's id, rows matched and not matched)."""
         from .scoring.performance import add_actuals
 
         return add_actuals(self, model, data, key, target)
 
     def performance(self, model: str) -> pd.DataFrame:
-        """Metrics of each production score set that has actuals, oldest first."""
+        """Metrics of each stored score set that has actuals, oldest first; ``churn`` means
+        every version, ``churn:3`` or ``churn@champion`` that version only."""
         from .scoring.performance import performance
 
         return performance(self, model)

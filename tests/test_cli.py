@@ -153,11 +153,24 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     assert out.read_text().startswith("cid,prediction,probability(0),probability(1)")
     listed = json.loads(mmds(populated, "scores", "risk/churn", "--json").stdout)
     assert [s["id"] for s in listed] == [1]
+    again = ["score", "risk/churn:1", "--data", str(path), "--key", "cid", "--production"]
+    proc = mmds(populated, *again, ok=False)
+    assert proc.returncode == 1 and "already scored exactly this input" in proc.stderr
+    assert "score_set 2" in mmds(populated, *again, "--replace").stdout
+    # An alias in use moves only to a version whose contract takes its last production input.
+    mmds(populated, "alias", "risk/churn:1", "live")
+    url, home = populated
+    with Registry(url=url, home=home) as reg:
+        narrowed = reg.contract("risk/churn:2").to_dict()
+        narrowed["inputs"][0]["max"] = 10.0  # mean_radius
+        reg.contract("risk/churn:2", update={"inputs": narrowed["inputs"]})
+    proc = mmds(populated, "alias", "risk/churn:2", "live", ok=False)
+    assert proc.returncode == 1 and "'mean_radius': values out of range" in proc.stderr
+    assert "-> risk/churn:2" in mmds(populated, "alias", "risk/churn:2", "live", "--force").stdout
     bad = data.assign(junk=1)
     bad.to_parquet(path)
     proc = mmds(populated, "score", "risk/churn:1", "--data", str(path), "--key", "cid", ok=False)
     assert proc.returncode == 1 and "unexpected column 'junk'" in proc.stderr
-    url, home = populated
     reg = Registry(url=url, home=home)
     expected = reg.load_scores(1)
     expected.loc[0, "probability(1)"] += 0.5

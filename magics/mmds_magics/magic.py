@@ -36,8 +36,8 @@ class MMDSMagics(Magics, Configurable):
           compare REF REF ... side by side, differences marked
           lineage REF         data sets, parents and children
           load REF --as VAR   put the working estimator into a notebook variable
-          alias REF NAME      point an alias (e.g. champion) at a version
-          stage REF STAGE     move a version to development/validation/production/...
+          alias REF NAME [--force]   point an alias (e.g. champion) at a version
+          stage REF STAGE [--force]  move a version to development/validation/production/...
           events [--ref REF] [--limit N]   the audit log
           contract REF [--policy reject|flag]   required inputs and outputs
           score REF --data VAR [--key COL] [--production|--shadow] [--as VAR]

@@ -157,8 +157,13 @@ def score(
     run_id: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    replace: bool = False,
 ) -> ScoreResult:
-    """Check ``data`` against the contract, score it, and store it in production mode."""
+    """Check ``data`` against the contract, score it, and store it in production mode.
+
+    A version stores one score set per input: the same input again is refused, or with
+    ``replace`` replaces the earlier set (performance counts each input once).
+    """
     if mode not in MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
     version = reg.get(ref)
@@ -207,6 +212,10 @@ def score(
         stats = pool.submit(output_stats, outputs.drop(columns=carried))
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
             run_id = int(os.environ["MMDS_RUN_ID"])
+        input_fingerprint = pending.result()
+        reg.scoring.check_new_score_set(
+            version.id, input_fingerprint["content_hash"], run_id, replace, version.ref
+        )
         sha = reg.artifacts.put(to_parquet_bytes(outputs))
         result.score_set_id = reg.scoring.create_score_set(
             version_id=version.id,
@@ -217,9 +226,10 @@ def score(
             n_rows=len(outputs),
             n_flagged=result.n_flagged,
             artifact_sha256=sha,
-            input_fingerprint=pending.result(),
+            input_fingerprint=input_fingerprint,
             output_stats=stats.result(),
             actor=reg.actor,
+            replace=replace,
         )
     finally:
         if pool is not None:

@@ -80,7 +80,9 @@ class Store(ABC):
     def count(self, query: Query, cap: int | None = None) -> int: ...
 
     @abstractmethod
-    def set_alias(self, ref: Ref, alias: str, actor: str) -> Version: ...
+    def set_alias(
+        self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
+    ) -> Version: ...
 
     @abstractmethod
     def set_stage(

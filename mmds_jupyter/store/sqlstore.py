@@ -377,7 +377,10 @@ class SqlStore(Store):
             s.flush()
             return self._load_versions(s, [vid])[0]
 
-    def set_alias(self, ref: Ref, alias: str, actor: str) -> Version:
+    def set_alias(
+        self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
+    ) -> Version:
+        """Point ``alias`` at a version; ``detail`` (e.g. a forced check) joins the event."""
         with self.db.session(write=True) as s:
             vid = self._version_id(s, ref)
             row = s.get(VersionRow, vid)
@@ -401,7 +404,13 @@ class SqlStore(Store):
             target = self._refs(s, [vid])[vid]
             model_ref = target.rsplit(":", 1)[0]
             append_event(
-                s, actor, "alias.set", "alias", f"{model_ref}@{alias}", before, {"version": target}
+                s,
+                actor,
+                "alias.set",
+                "alias",
+                f"{model_ref}@{alias}",
+                before,
+                {"version": target, **(detail or {})},
             )
             return self._load_versions(s, [vid])[0]
 

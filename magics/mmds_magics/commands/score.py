@@ -28,6 +28,11 @@ from .parsing import parse
     action="store_true",
     help="Store a shadow score set from a version in validation, beside production.",
 )
+@argument(
+    "--replace",
+    action="store_true",
+    help="Replace the score set of this same input stored earlier by this version.",
+)
 @argument("--as", dest="var", help="Also put the outputs DataFrame in this variable.")
 def spec(line: str) -> None:
     """Score data with a version after checking it against the score contract."""
@@ -44,6 +49,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         mode=_mode(a),
         key=a.key,
         passthrough=a.passthrough,
+        replace=a.replace,
     )
     if a.var:
         magics.shell.user_ns[a.var] = result.outputs
