@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 X_train=batch[features],
                 y_train=np.zeros(len(batch), dtype=int),
             )
+            reg.set_stage(v.ref, "production")  # production scoring takes production versions
             peer, ours = [], []
             for rep in range(args.reps + 1):
                 t0 = time.perf_counter()
@@ -96,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 out.to_parquet(Path(tmp) / "peer.parquet", index=False)
                 t1 = time.perf_counter()
-                reg.score(v.ref, batch, mode="production", key="customer_id")
+                # The same batch each round: each round's score set replaces the last.
+                reg.score(v.ref, batch, mode="production", key="customer_id", replace=True)
                 t2 = time.perf_counter()
                 if rep:  # the first round warms caches for both
                     peer.append(t1 - t0)

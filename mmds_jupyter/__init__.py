@@ -83,9 +83,9 @@ def lineage(ref: str, depth: int = 3) -> Any:
     return default_registry().lineage(ref, depth=depth)
 
 
-def alias(ref: str, name: str) -> Version:
+def alias(ref: str, name: str, force: bool = False) -> Version:
     """Point an alias at a version; see :meth:`Registry.alias`."""
-    return default_registry().alias(ref, name)
+    return default_registry().alias(ref, name, force=force)
 
 
 def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
@@ -141,13 +141,15 @@ class _Scores:
 scores = _Scores()
 
 
-def actuals(model: str, data: Any, key: str, target: str) -> int:
-    """Attach observed outcomes to a model's production scores, matched by ``key``."""
+def actuals(model: str, data: Any, key: str, target: str) -> Any:
+    """Attach observed outcomes to a model's stored scores, matched by ``key``; returns the
+    actual set's id and how many rows matched a score set and how many did not."""
     return default_registry().add_actuals(model, data, key=key, target=target)
 
 
 def performance(model: str) -> Any:
-    """A model's metrics over time, from production score sets joined with actuals."""
+    """Metrics over time of a model (every version) or one version (``churn:3``), from stored
+    score sets joined with actuals."""
     return default_registry().performance(model)
 
 

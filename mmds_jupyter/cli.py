@@ -171,7 +171,7 @@ def cmd_contract(args: argparse.Namespace) -> None:
 def cmd_score(args: argparse.Namespace) -> None:
     from .store.artifacts import atomic_write
 
-    mode = "production" if args.production else "test"
+    mode = "production" if args.production else "shadow" if args.shadow else "test"
     result = _registry(args).score(
         args.ref,
         args.data,
@@ -180,6 +180,7 @@ def cmd_score(args: argparse.Namespace) -> None:
         passthrough=args.passthrough,
         policy=args.policy,
         strict=args.strict,
+        replace=args.replace,
     )
     if args.out:
         data = (
@@ -338,12 +339,12 @@ def cmd_events(args: argparse.Namespace) -> None:
 
 
 def cmd_alias(args: argparse.Namespace) -> None:
-    v = _registry(args).alias(args.ref, args.alias)
+    v = _registry(args).alias(args.ref, args.alias, force=args.force)
     print(f"{v.project}/{v.name}@{args.alias} -> {v.ref}")
 
 
 def cmd_stage(args: argparse.Namespace) -> None:
-    v = _registry(args).set_stage(args.ref, args.stage, reason=args.reason)
+    v = _registry(args).set_stage(args.ref, args.stage, reason=args.reason, force=args.force)
     print(f"{v.ref} is now in {v.stage}.")
 
 
@@ -431,12 +432,18 @@ def parser() -> argparse.ArgumentParser:
     al = sub.add_parser("alias", help="Point an alias at a version.")
     al.add_argument("ref")
     al.add_argument("alias")
+    al.add_argument(
+        "--force",
+        action="store_true",
+        help="Move it even if the new version's contract refuses the last production input.",
+    )
     al.set_defaults(func=cmd_alias)
 
     st = sub.add_parser("stage", help="Move a version to a life-cycle stage.")
     st.add_argument("ref")
     st.add_argument("stage")
     st.add_argument("--reason")
+    st.add_argument("--force", action="store_true", help="Retiring: remove the version's aliases.")
     st.set_defaults(func=cmd_stage)
 
     tg = sub.add_parser("tag", help="Set tags of a version (KEY=VALUE ...).")
@@ -474,7 +481,18 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--data", required=True, help="A .parquet or .csv file.")
     sc.add_argument("--key")
     sc.add_argument("--passthrough", action="extend", nargs="+")
-    sc.add_argument("--production", action="store_true", help="Store a score set.")
+    stored = sc.add_mutually_exclusive_group()
+    stored.add_argument(
+        "--production", action="store_true", help="Store a score set (production versions)."
+    )
+    stored.add_argument(
+        "--shadow", action="store_true", help="Store a shadow score set (validation versions)."
+    )
+    sc.add_argument(
+        "--replace",
+        action="store_true",
+        help="Replace the score set of this same input stored earlier by this version.",
+    )
     sc.add_argument(
         "--policy", choices=POLICIES, help="Override the contract's out-of-domain policy."
     )

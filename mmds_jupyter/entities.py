@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 STAGES = ("development", "validation", "production", "retired", "archived")
+# Stages a version leaves service in: it scores nothing stored and carries no alias.
+RETIRED_STAGES = ("retired", "archived")
 
 
 @dataclass

@@ -7,10 +7,15 @@ class MMDSError(Exception):
     """Base class of every error MMDS raises on purpose."""
 
     http_status = 400
+    # Whether the same call, unchanged, might succeed later (a lost race, a database that was
+    # unreachable). The scheduler retries a failed run only for such errors.
+    retryable = True
 
 
 class InvalidInput(MMDSError):
     """The caller passed something MMDS cannot use."""
+
+    retryable = False
 
 
 class NotFound(MMDSError):
@@ -23,12 +28,19 @@ class AmbiguousReference(MMDSError):
     """A reference matches more than one model."""
 
     http_status = 409
+    retryable = False
 
 
 class ConflictError(MMDSError):
     """A write lost a race or would break a uniqueness rule."""
 
     http_status = 409
+
+
+class DuplicateScoreSet(ConflictError):
+    """A version already stored a score set of exactly this input."""
+
+    retryable = False
 
 
 class ArtifactIntegrityError(MMDSError):
@@ -39,3 +51,19 @@ class ArtifactIntegrityError(MMDSError):
 
 class UntrustedArtifact(MMDSError):
     """An artifact holds types that skops will not load without the caller's trust."""
+
+    retryable = False
+
+
+def error_named(name: str) -> type[MMDSError] | None:
+    """The MMDS error class called ``name`` among those imported, or None.
+
+    A notebook's kernel reports its error by class name only; this maps it back.
+    """
+    todo: list[type[MMDSError]] = [MMDSError]
+    while todo:
+        cls = todo.pop()
+        if cls.__name__ == name:
+            return cls
+        todo.extend(cls.__subclasses__())
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,6 +19,9 @@ from .store.db import Database
 from .store.scoring import ScoringStore
 from .store.sqlstore import FIND_COLUMNS, SqlStore
 from .tagging import check_tags
+
+if TYPE_CHECKING:
+    from .scoring.performance import ActualsResult
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
@@ -109,7 +112,7 @@ class Registry:
             X_eval, slice_cols = self._test_inputs(
                 model, X_test, y_test, feature_names, slices, label
             )
-            metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols)
+            metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols, label)
             frame = datasets.as_frame(X_test, y_test, feature_names)
             spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
         elif slices:
@@ -407,25 +410,42 @@ class Registry:
 
     # -- change --------------------------------------------------------------------------------
 
-    def alias(self, ref: str | Version, alias: str) -> Version:
-        """Point ``alias`` of the version's model at this version (moving it if set)."""
+    def alias(self, ref: str | Version, alias: str, force: bool = False) -> Version:
+        """Point ``alias`` of the version's model at this version (moving it if set).
+
+        Moving an alias that is in use is refused when the new version's contract would refuse
+        the inputs its current version last scored in production (the differences are listed);
+        ``force=True`` moves it anyway and records what was overridden.
+        """
+        from .scoring.promotion import check_alias_move
+
         check_name("Alias", alias)
         if alias == "latest":
             raise InvalidInput(
                 "'latest' always means the newest version and cannot be set; "
                 "choose another alias name such as 'champion'."
             )
-        version = self.store.set_alias(self._ref(ref), alias, self.actor)
+        target = self.get(ref)
+        detail = check_alias_move(self, target, alias, force)
+        version = self.store.set_alias(self._ref(target), alias, self.actor, detail)
         version._registry = self
         return version
 
-    def set_stage(self, ref: str | Version, stage: str, reason: str | None = None) -> Version:
-        """Move a version to another life-cycle stage; the only place stages change."""
+    def set_stage(
+        self, ref: str | Version, stage: str, reason: str | None = None, force: bool = False
+    ) -> Version:
+        """Move a version to another life-cycle stage; the only place stages change.
+
+        A version moved to retired or archived must carry no alias: the move is refused with
+        the aliases' names, or with ``force=True`` they are removed (each with an event).
+        """
         if stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
-        version = self.store.set_stage(self._ref(current), stage, self.actor, reason)
+        version = self.store.set_stage(
+            self._ref(current), stage, self.actor, reason, drop_aliases=force
+        )
         version._registry = self
         return version
 
@@ -523,12 +543,15 @@ class Registry:
         scheduler: str | None = None,
         policy: str | None = None,
         strict: bool | None = None,
+        replace: bool = False,
     ) -> Any:
         """Check data against the contract and score it; production mode stores a score set.
 
         ``engine="dask"`` scores partitions in parallel on the Dask cluster at ``scheduler``
         (or $MMDS_DASK_SCHEDULER). ``policy`` ("flag" or "reject" out-of-domain rows) and
-        ``strict`` (refuse columns the contract does not name) override the contract's.
+        ``strict`` (refuse columns the contract does not name) override the contract's. An
+        input the version already stored is refused (:class:`DuplicateScoreSet`) unless
+        ``replace=True``, which replaces that score set.
         """
         from .scoring.score import score
 
@@ -544,6 +567,7 @@ class Registry:
             scheduler=scheduler,
             policy=policy,
             strict=strict,
+            replace=replace,
         )
 
     def scores(
@@ -566,14 +590,16 @@ class Registry:
             self.artifacts.get(self.scoring.score_set(int(score_set_id))["artifact_sha256"])
         )
 
-    def add_actuals(self, model: str, data: Any, key: str, target: str) -> int:
-        """Attach observed outcomes to a model's production score sets, by key."""
+    def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
+        """Attach observed outcomes to a model's stored score sets, by key; returns an
+        ``ActualsResult`` (the actual set's id, rows matched and not matched)."""
         from .scoring.performance import add_actuals
 
         return add_actuals(self, model, data, key, target)
 
     def performance(self, model: str) -> pd.DataFrame:
-        """Metrics of each production score set that has actuals, oldest first."""
+        """Metrics of each stored score set that has actuals, oldest first; ``churn`` means
+        every version, ``churn:3`` or ``churn@champion`` that version only."""
         from .scoring.performance import performance
 
         return performance(self, model)

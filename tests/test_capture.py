@@ -152,6 +152,32 @@ def test_multiclass(sqlite_reg, iris):
     assert len([o for o in v.outputs if o["kind"] == "probability"]) == 3
 
 
+def test_test_target_with_gaps_or_unknown_labels_is_refused(sqlite_reg, cancer, diabetes):
+    from mmds_jupyter.errors import InvalidInput
+
+    model = _fit(LogisticRegression(max_iter=2000), cancer, NUMERIC)
+    X, y = cancer["X_test"][NUMERIC], cancer["y_test"]
+    gaps = y.astype("float64").copy()
+    gaps.iloc[[3, 7]] = np.nan
+    with pytest.raises(InvalidInput, match=r"churn has no value in 2 row\(s\) \(positions 3, 7\)"):
+        sqlite_reg.track(model, name="churn", X_test=X, y_test=gaps)
+    words = y.map({0: "no", 1: "yes"})
+    with pytest.raises(InvalidInput, match=r"label\(s\) 'yes', 'no' in .* classes: 0, 1"):
+        sqlite_reg.track(model, name="churn", X_test=X, y_test=words)
+    three = y.copy()
+    three.iloc[0] = 2
+    with pytest.raises(InvalidInput, match=r"label\(s\) 2 in 1 row\(s\) \(positions 0\)"):
+        sqlite_reg.track(model, name="churn", X_test=X, y_test=three)
+    reg_model = RandomForestRegressor(n_estimators=5, random_state=0).fit(
+        diabetes["X_train"], diabetes["y_train"]
+    )
+    target = diabetes["y_test"].astype("float64").copy()
+    target.iloc[1] = np.inf
+    with pytest.raises(InvalidInput, match="progression has no value in 1 row"):
+        sqlite_reg.track(reg_model, name="progression", X_test=diabetes["X_test"], y_test=target)
+    assert sqlite_reg.find().empty  # nothing was written
+
+
 def test_numpy_inputs_get_positional_names(sqlite_reg, cancer):
     X = cancer["X_train"][NUMERIC].to_numpy()
     model = LogisticRegression(max_iter=2000).fit(X, cancer["y_train"])

@@ -95,6 +95,9 @@ def test_show_compare_lineage_events(populated, tmp_path):
 def test_alias_stage_and_db_upgrade(populated):
     assert "risk/churn@best -> risk/churn:1" in mmds(populated, "alias", "churn:1", "best").stdout
     assert "production" in mmds(populated, "stage", "churn:1", "production").stdout
+    proc = mmds(populated, "stage", "churn:2", "archived", ok=False)
+    assert proc.returncode == 1 and "carries the alias(es) champion" in proc.stderr
+    assert "archived" in mmds(populated, "stage", "churn:2", "archived", "--force").stdout
     from mmds_jupyter.store.db import Database
 
     head = Database(populated[0]).head()
@@ -131,6 +134,9 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     contract = json.loads(mmds(populated, "contract", "risk/churn:1", "--json").stdout)
     assert [i["name"] for i in contract["inputs"]] == COLS
     out = tmp_path / "scores.csv"
+    proc = mmds(populated, "score", "risk/churn:1", "--data", str(path), "--production", ok=False)
+    assert proc.returncode == 1 and "in stage 'development'" in proc.stderr
+    mmds(populated, "stage", "risk/churn:1", "production")
     summary = json.loads(
         mmds(
             populated,
@@ -150,6 +156,20 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     assert out.read_text().startswith("cid,prediction,probability(0),probability(1)")
     listed = json.loads(mmds(populated, "scores", "risk/churn", "--json").stdout)
     assert [s["id"] for s in listed] == [1]
+    again = ["score", "risk/churn:1", "--data", str(path), "--key", "cid", "--production"]
+    proc = mmds(populated, *again, ok=False)
+    assert proc.returncode == 1 and "already scored exactly this input" in proc.stderr
+    assert "score_set 2" in mmds(populated, *again, "--replace").stdout
+    # An alias in use moves only to a version whose contract takes its last production input.
+    mmds(populated, "alias", "risk/churn:1", "live")
+    url, home = populated
+    with Registry(url=url, home=home) as reg:
+        narrowed = reg.contract("risk/churn:2").to_dict()
+        narrowed["inputs"][0]["max"] = 10.0  # mean_radius
+        reg.contract("risk/churn:2", update={"inputs": narrowed["inputs"]}, policy="reject")
+    proc = mmds(populated, "alias", "risk/churn:2", "live", ok=False)
+    assert proc.returncode == 1 and "'mean_radius': values out of range" in proc.stderr
+    assert "-> risk/churn:2" in mmds(populated, "alias", "risk/churn:2", "live", "--force").stdout
     bad = data.assign(junk=1)
     bad.to_parquet(path)
     args = ["score", "risk/churn:1", "--data", str(path), "--key", "cid"]
@@ -166,7 +186,6 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     assert "out-of-domain policy: reject; extra columns: refused" in shown
     proc = mmds(populated, *args, ok=False)
     assert proc.returncode == 1 and "values out of range" in proc.stderr
-    url, home = populated
     reg = Registry(url=url, home=home)
     expected = reg.load_scores(1)
     expected.loc[0, "probability(1)"] += 0.5

@@ -169,6 +169,9 @@ def test_contract_score_and_scoring_tests_from_magics(ip, tmp_path):
     ip.run_line_magic("mmds", "track clf --name churn --test X_test y_test --train X_train y_train")
     contract = ip.run_line_magic("mmds", "contract churn:1")
     assert [i.name for i in contract.inputs] == ["mean_radius", "mean_texture", "zip_code"]
+    with pytest.raises(UsageError, match="production scoring uses versions in 'production'"):
+        ip.run_line_magic("mmds", "score churn:1 --data new --key cid --production")
+    ip.run_line_magic("mmds", "stage churn:1 production")
     result = ip.run_line_magic("mmds", "score churn:1 --data new --key cid --production --as out")
     assert result.score_set_id == 1 and len(ip.user_ns["out"]) == len(ip.user_ns["new"])
     path = tmp_path / "new.parquet"

@@ -82,6 +82,7 @@ def test_import_scores_compares_and_tests_like_any_version(tracked, tmp_path, ca
     assert contract.input("country").categories == ["DE", "FR", "US"]
     batch = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=range(len(cancer["X_test"])))
     ours = reg.score(v.ref, batch, key="cid").outputs
+    reg.set_stage(imported.ref, "production")
     theirs = reg.score(imported.ref, batch, mode="production", key="cid").outputs
     np.testing.assert_allclose(theirs["probability(1)"], ours["probability(1)"], atol=1e-9)
     assert (theirs["prediction"] == ours["prediction"]).all()

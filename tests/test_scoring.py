@@ -15,10 +15,11 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import text
 
-from mmds_jupyter.errors import InvalidInput, NotFound
+from mmds_jupyter.errors import DuplicateScoreSet, InvalidInput, NotFound
 from mmds_jupyter.pmml import load_pmml
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.scoring.contract import ContractEditsNotCarried
+from mmds_jupyter.scoring.promotion import AliasRefused
 from mmds_jupyter.scoring.validate import ContractViolation
 
 NUM = ["mean_radius", "mean_texture", "zip_code"]
@@ -42,6 +43,7 @@ def tracked(reg, cancer):
         X_test=cancer["X_test"],
         y_test=cancer["y_test"],
     )
+    v = reg.set_stage(v.ref, "production")  # production scoring takes production versions only
     new = cancer["X_test"][cols].reset_index(drop=True).copy()
     new.insert(0, "customer_id", np.arange(1000, 1000 + len(new)))
     return reg, v, model, new
@@ -102,6 +104,23 @@ def test_production_mode_stores_a_score_set(tracked, tmp_path):
     assert reg.events(action="scoreset.create").iloc[0]["after"]["rows"] == len(new)
     with pytest.raises(NotFound, match="no score set 999"):
         reg.load_scores(999)
+
+
+def test_stored_scoring_follows_the_life_cycle(tracked):
+    reg, v, _, new = tracked
+    reg.set_stage(v.ref, "validation")
+    with pytest.raises(InvalidInput, match="in stage 'validation'.*mmds.set_stage.*shadow mode"):
+        reg.score(v.ref, new, mode="production", key="customer_id")
+    shadow = reg.score(v.ref, new, mode="shadow", key="customer_id")
+    assert reg.scores(v.ref).iloc[0]["mode"] == "shadow" and shadow.score_set_id
+    reg.set_stage(v.ref, "archived")
+    for mode in ("production", "shadow"):
+        with pytest.raises(InvalidInput, match=f"in stage 'archived'; {mode} scoring"):
+            reg.score(v.ref, new.iloc[:5], mode=mode, key="customer_id")
+    assert len(reg.scores(v.ref)) == 1
+    assert len(reg.score(v.ref, new.iloc[:5], key="customer_id").outputs) == 5  # test mode
+    with pytest.raises(InvalidInput, match="test, production, shadow"):
+        reg.score(v.ref, new, mode="live")
 
 
 def test_every_contract_problem_reported_at_once_and_nothing_written(tracked):
@@ -175,23 +194,108 @@ def test_duplicate_keys_are_refused_in_production(tracked):
         reg.score(v.ref, new, key="nope")
 
 
+def test_the_same_input_is_stored_once_and_counted_once(tracked):
+    reg, v, model, new = tracked
+    first = reg.score(v.ref, new, mode="production", key="customer_id")
+    with pytest.raises(DuplicateScoreSet, match=f"production score set {first.score_set_id}, "):
+        reg.score(v.ref, new.copy(), mode="production", key="customer_id")
+    assert list(reg.scores(v.ref)["id"]) == [first.score_set_id]
+    again = reg.score(v.ref, new, mode="production", key="customer_id", replace=True)
+    sets = reg.scores(v.ref).set_index("id")
+    assert sets.loc[first.score_set_id, "replaced_by"] == again.score_set_id
+    assert reg.events(action="scoreset.create").iloc[0]["after"]["replaces"] == [first.score_set_id]
+    # Another attempt of the same scheduler run replaces its own earlier set unasked.
+    part = new.iloc[:50]
+    one = reg.score(v.ref, part, mode="production", key="customer_id", run_id=7)
+    two = reg.score(v.ref, part, mode="production", key="customer_id", run_id=7)
+    with pytest.raises(DuplicateScoreSet):
+        reg.score(v.ref, part, mode="production", key="customer_id", run_id=8)
+    truth = (model.predict_proba(new[[*NUM, "country"]])[:, 1] > 0.5).astype(int)
+    outcomes = pd.DataFrame({"customer_id": new["customer_id"], "churned": truth})
+    reg.add_actuals("risk/churn", outcomes, key="customer_id", target="churned")
+    perf = reg.performance("risk/churn")
+    assert list(perf["score_set"]) == [again.score_set_id, two.score_set_id]
+    assert one.score_set_id not in set(perf["score_set"])
+    # Duplicates stored before they were refused are still counted once (the newest).
+    with reg.db.engine.begin() as c:
+        c.execute(text("update score_sets set replaced_by = null"))
+    assert list(reg.performance("risk/churn")["score_set"]) == list(perf["score_set"])
+
+
+def test_moving_an_alias_in_use_checks_the_last_production_input(tracked, cancer):
+    reg, v, model, new = tracked
+    reg.alias(v.ref, "champion")
+    last = reg.score("risk/churn@champion", new, mode="production", key="customer_id")
+    # A challenger trained on small tumours only, with one more input.
+    cols = [*NUM, "country", "mean_area"]
+    small = cancer["X_train"][cols][cancer["X_train"]["mean_radius"] < 15]
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), [*NUM, "mean_area"]), ("cat", OneHotEncoder(), ["country"])]
+    )
+    challenger = Pipeline([("pre", pre), ("clf", RandomForestClassifier(5, random_state=0))])
+    challenger.fit(small, cancer["y_train"][small.index])
+    v2 = reg.track(
+        challenger,
+        name="churn",
+        project="risk",
+        X_train=small,
+        y_train=cancer["y_train"][small.index],
+    )
+    with pytest.raises(AliasRefused) as err:
+        reg.alias(v2.ref, "champion")
+    msg = str(err.value)
+    assert f"last production input of {v.ref} (score set {last.score_set_id}" in msg
+    assert "  - missing column 'mean_area'" in msg
+    assert "  - column 'mean_radius': values out of range" in msg
+    assert "force=True" in msg
+    assert reg.get("risk/churn@champion").id == v.id
+    reg.alias(v2.ref, "challenger")  # a new alias has no production inputs yet
+    moved = reg.alias(v2.ref, "champion", force=True)
+    assert moved.id == reg.get("risk/churn@champion").id == v2.id
+    after = reg.events(action="alias.set").iloc[0]["after"]
+    assert after["forced"] and after["checked_against"] == last.score_set_id
+    assert "missing column 'mean_area'" in after["differences"]
+    # v2 has scored nothing in production yet: moving the alias back needs no check.
+    assert reg.alias(v.ref, "champion").id == v.id
+
+
 def test_actuals_give_performance_over_time(tracked):
     reg, v, model, new = tracked
     first = reg.score(v.ref, new.iloc[:80], mode="production", key="customer_id")
     second = reg.score(v.ref, new.iloc[80:], mode="production", key="customer_id")
     truth = (model.predict_proba(new[[*NUM, "country"]])[:, 1] > 0.5).astype(int)
     truth[:10] = 1 - truth[:10]  # the first batch has ten misses, the second none
-    reg.add_actuals(
-        "risk/churn",
-        pd.DataFrame({"customer_id": new["customer_id"], "churned": truth}),
-        key="customer_id",
-        target="churned",
+    outcomes = pd.DataFrame({"customer_id": new["customer_id"], "churned": truth})
+    unscored = pd.DataFrame({"customer_id": [1, 2, 3], "churned": [0, 1, 0]})
+    added = reg.add_actuals(
+        "risk/churn", pd.concat([outcomes, unscored]), key="customer_id", target="churned"
     )
+    assert (added.rows, added.matched, added.unmatched) == (len(new) + 3, len(new), 3)
+    assert repr(added) == (
+        f"ActualsResult(actual_set_id={added.actual_set_id}, model='risk/churn', "
+        f"rows={len(new) + 3}, matched={len(new)}, unmatched=3)"
+    )
+    assert reg.events(action="actuals.add").iloc[0]["after"]["id"] == added.actual_set_id
     perf = reg.performance("risk/churn")
     assert list(perf["score_set"]) == [first.score_set_id, second.score_set_id]
     assert perf.iloc[0]["accuracy"] == pytest.approx(70 / 80)
     assert perf.iloc[1]["accuracy"] == pytest.approx(1.0)
     assert list(perf["matched"]) == [80, len(new) - 80]
+    # A reference to one version (or an alias) gives that version's score sets only.
+    v2 = reg.set_stage(reg.track(model, name="churn", project="risk").ref, "production")
+    third = reg.score(v2.ref, new.iloc[:30], mode="production", key="customer_id")
+    assert list(reg.performance("risk/churn")["score_set"]) == [
+        first.score_set_id,
+        second.score_set_id,
+        third.score_set_id,
+    ]
+    assert list(reg.performance("risk/churn:1")["ref"]) == [v.ref, v.ref]
+    assert list(reg.performance("risk/churn:2")["score_set"]) == [third.score_set_id]
+    reg.alias(v.ref, "champion")
+    assert list(reg.performance("churn@champion")["score_set"]) == [
+        first.score_set_id,
+        second.score_set_id,
+    ]
     with pytest.raises(InvalidInput, match="no column 'outcome'"):
         reg.add_actuals("risk/churn", new, key="customer_id", target="outcome")
 
@@ -543,6 +647,7 @@ def hyp_registry(tmp_path_factory, cancer):
     cols = [*NUM, "country"]
     model = _pipeline().fit(cancer["X_train"][cols], cancer["y_train"])
     v = reg.track(model, name="churn", X_train=cancer["X_train"][cols], y_train=cancer["y_train"])
+    v = reg.set_stage(v.ref, "production")
     yield reg, v, model
     reg.close()
 
@@ -557,7 +662,7 @@ def test_hypothesis_bad_frames(hyp_registry, frame, policy):
     key = "customer_id" if "customer_id" in frame.columns else None
     try:
         result = reg.score(v.ref, frame, mode="production", key=key)
-    except InvalidInput as exc:
+    except (InvalidInput, DuplicateScoreSet) as exc:  # an input generated twice is refused
         assert str(exc).strip()
         assert (_rows(reg, "score_sets"), len(list(reg.artifacts.root.rglob("*")))) == before
         return

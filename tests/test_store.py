@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import text
 
-from mmds_jupyter.errors import AmbiguousReference, InvalidInput, NotFound
+from mmds_jupyter.errors import AmbiguousReference, ConflictError, InvalidInput, NotFound
 
 FEATS = ["mean_radius", "mean_texture", "zip_code"]
 
@@ -104,6 +104,25 @@ def test_stages(reg, models, cancer):
     assert ev["after"] == {"stage": "production", "reason": "beat the champion"}
     assert ev["actor"] == "maya"
     assert list(reg.find(stage="production")["ref"]) == ["risk/churn:1"]
+
+
+def test_retiring_a_version_refuses_or_removes_its_aliases(reg, models, cancer):
+    lr, _ = models
+    v = _track(reg, lr, cancer)
+    reg.alias(v.ref, "champion")
+    reg.alias(v.ref, "stable")
+    with pytest.raises(ConflictError, match="carries the alias\\(es\\) champion, stable.*force"):
+        reg.set_stage(v.ref, "archived")
+    assert reg.get(v.ref).stage == "development" and reg.get("churn@champion").id == v.id
+    retired = reg.set_stage(v.ref, "retired", force=True)
+    assert retired.stage == "retired" and retired.aliases == []
+    with pytest.raises(NotFound, match="no alias 'champion'"):
+        reg.get("churn@champion")
+    removed = reg.events(action="alias.remove")
+    assert sorted(removed["object_ref"]) == ["risk/churn@champion", "risk/churn@stable"]
+    assert removed.iloc[0]["before"] == {"version": "risk/churn:1"}
+    with pytest.raises(InvalidInput, match="risk/churn:1 is retired: an alias on it"):
+        reg.alias(v.ref, "champion")
 
 
 def test_stage_guard_can_refuse(reg, models, cancer):

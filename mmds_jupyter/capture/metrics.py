@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InvalidInput
+
 MAX_SLICE_VALUES = 100
 
 
@@ -82,21 +84,64 @@ def _predicts_argmax(model: Any) -> bool:
     )
 
 
+def _rows(mask: np.ndarray) -> str:
+    where = np.flatnonzero(mask)
+    shown = ", ".join(str(i) for i in where[:5]) + (", ..." if len(where) > 5 else "")
+    return f"{len(where)} row(s) (positions {shown})"
+
+
+def _shown(value: Any) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_target(y: np.ndarray, classes: np.ndarray | None, label: str) -> None:
+    """Refuse a test target with missing values or labels the model does not know.
+
+    Metrics are recorded against the test set's fingerprint; computed on part of it they
+    would describe data that was never recorded, so the caller drops those rows knowingly.
+    """
+    missing = np.asarray(pd.isna(y), dtype=bool)
+    if classes is None and missing.sum() == 0 and y.dtype.kind == "f":
+        missing = ~np.isfinite(y)
+    if missing.any():
+        raise InvalidInput(
+            f"The test target of {label} has no value in {_rows(missing)}; metrics on the "
+            "other rows would not describe this test set. Drop those rows from X_test and "
+            "y_test (e.g. keep = y_test.notna(); X_test[keep], y_test[keep]) and track again."
+        )
+    if classes is None:
+        return
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        labels = ", ".join(_shown(v) for v in pd.unique(y[unknown])[:5])
+        known = ", ".join(_shown(c) for c in classes[:10])
+        raise InvalidInput(
+            f"The test target of {label} holds label(s) {labels} in {_rows(unknown)} that the "
+            f"model does not know (its classes: {known}). Pass the test set's labels as "
+            "the model was trained on them (same values and type), or drop those rows."
+        )
+
+
 def evaluate(
     model: Any,
     task: str,
     X: Any,
     y: Any,
     slices: dict[str, pd.Series] | None = None,
+    label: str = "the model",
 ) -> list[dict[str, Any]]:
-    """Score ``model`` on (X, y) once, then compute metrics overall and for each slice value."""
+    """Score ``model`` on (X, y) once, then compute metrics overall and for each slice value.
+
+    A target with missing values or unknown labels is refused before the model runs.
+    """
     y_arr = np.asarray(y)
     proba = None
     classes = None
     if task in ("binary", "multiclass"):
         classes = np.asarray(model.classes_)
-        if hasattr(model, "predict_proba"):
-            proba = np.asarray(model.predict_proba(X))
+    check_target(y_arr, classes, label)
+    if classes is not None and hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(X))
     if proba is not None and _predicts_argmax(model):
         pred = classes.take(np.argmax(proba, axis=1))  # type: ignore[union-attr]
     else:

@@ -152,7 +152,7 @@ def import_pmml(
             )
         slice_cols = {c: X_test[c] for c in slices or []}
         metric_rows = metrics.evaluate(
-            model, task, X_test[[f["name"] for f in features]], y_test, slice_cols
+            model, task, X_test[[f["name"] for f in features]], y_test, slice_cols, name
         )
         spec_datasets.append(
             ("evaluated_on", datasets.fingerprint(datasets.as_frame(X_test, y_test)), "test")

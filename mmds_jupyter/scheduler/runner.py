@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import MMDSError, error_named
 from ..registry import Registry
 from .config import MMDSScheduler
 from .entities import Job
@@ -166,7 +167,8 @@ class RunExecution:
             }
             outcome = Outcome("failed", error, output)
         else:
-            outcome = Outcome("failed", error_of(exc, self.output if published else None), output)
+            error = error_of(exc, self.output if published else None)
+            outcome = Outcome("failed", error, output, retry=retryable(exc))
         self._finish(outcome)
 
     def _finish(self, outcome: Outcome) -> None:
@@ -192,6 +194,21 @@ class RunExecution:
         finally:
             os.close(dir_fd)
         return True
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether a failed attempt is worth another: not when MMDS refused the input (a contract
+    violation, a bad reference or parameter), which fails the same way every time."""
+    from papermill.exceptions import PapermillExecutionError
+
+    # The errors a notebook's MMDS calls raise; their modules are imported so that the
+    # kernel's error, reported by class name, maps back to its class.
+    from ..scoring import promotion, score  # noqa: F401
+
+    if isinstance(exc, PapermillExecutionError):
+        cls = error_named(exc.ename)
+        return cls is None or cls.retryable
+    return not isinstance(exc, MMDSError) or exc.retryable
 
 
 def error_of(exc: BaseException, output: Path | None) -> dict[str, Any]:

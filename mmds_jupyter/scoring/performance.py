@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,8 +16,26 @@ if TYPE_CHECKING:
     from ..registry import Registry
 
 
-def add_actuals(reg: Registry, model: str, data: Any, key: str, target: str) -> int:
-    """Store observed outcomes for a model's scored rows, matched later by ``key``."""
+STORED_MODES = ("production", "shadow")  # the modes whose score sets meet actuals
+
+
+@dataclass(frozen=True)
+class ActualsResult:
+    """What ``mmds.actuals`` stored: the actual set's id and how its rows met the scores.
+
+    ``matched`` rows have a key that a stored score set of the model holds; ``unmatched`` ones
+    (not scored yet, or a key typed differently) wait for a score set with their key.
+    """
+
+    actual_set_id: int
+    model: str
+    rows: int
+    matched: int
+    unmatched: int
+
+
+def add_actuals(reg: Registry, model: str, data: Any, key: str, target: str) -> ActualsResult:
+    """Store observed outcomes for a model's scored rows, matched by ``key``."""
     frame = read_input(data)
     for col in (key, target):
         if col not in frame.columns:
@@ -27,16 +46,51 @@ def add_actuals(reg: Registry, model: str, data: Any, key: str, target: str) -> 
     if frame[key].duplicated().any():
         raise InvalidInput(f"The actuals repeat key values in {key!r}; give one outcome per key.")
     frame = frame[[key, target]]
+    ref = reg._ref(model)
+    scored = [
+        from_parquet_bytes(reg.artifacts.get(ss["artifact_sha256"]))[key]
+        for ss in counted_score_sets(reg.scoring.score_sets(reg.scoring.model_version_ids(ref)))
+        if ss["mode"] in STORED_MODES and ss["key"] == key
+    ]
+    matched = int(frame[key].isin(pd.concat(scored)).sum()) if scored else 0
     sha = reg.artifacts.put(to_parquet_bytes(frame))
-    return reg.scoring.add_actuals(reg._ref(model), key, target, len(frame), sha, reg.actor)
+    actual_id, model_ref = reg.scoring.add_actuals(
+        ref, key, target, len(frame), sha, reg.actor, matched=matched
+    )
+    return ActualsResult(actual_id, model_ref, len(frame), matched, len(frame) - matched)
+
+
+def counted_score_sets(sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Score sets (newest first) that count: each input once per version, the newest set.
+
+    Replaced sets are left out, and so are older sets of one input stored before duplicates
+    were refused, so that no row is counted twice.
+    """
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for ss in sets:
+        if ss.get("replaced_by") is not None:
+            continue
+        if ss["input_dataset_id"] is not None:
+            pair = (ss["version_id"], ss["input_dataset_id"])
+            if pair in seen:
+                continue
+            seen.add(pair)
+        out.append(ss)
+    return out
 
 
 def performance(reg: Registry, model: str) -> pd.DataFrame:
-    """One row per production score set that has actuals: when, which version, the metrics."""
+    """One row per stored score set that has actuals: when, which version, the metrics.
+
+    ``churn`` means every version of the model; ``churn:3`` or ``churn@champion`` one.
+    """
     ref = reg._ref(model)
     actual_sets = reg.scoring.actuals(ref)
+    one = ref.version is not None or ref.alias is not None
+    version_ids = [reg.get(ref).id] if one else reg.scoring.model_version_ids(ref)
     if not actual_sets:
-        return pd.DataFrame(columns=["score_set", "ref", "scored_at", "matched"])
+        return pd.DataFrame(columns=["score_set", "ref", "mode", "scored_at", "matched"])
     actuals = pd.concat(
         [
             from_parquet_bytes(reg.artifacts.get(a["artifact_sha256"])).rename(
@@ -46,9 +100,8 @@ def performance(reg: Registry, model: str) -> pd.DataFrame:
         ]
     ).drop_duplicates("__key", keep="last")
     rows = []
-    version_ids = reg.scoring.model_version_ids(ref)
-    for ss in reversed(reg.scoring.score_sets(version_ids)):
-        if ss["mode"] != "production" or not ss["key"] or "," in ss["key"]:
+    for ss in reversed(counted_score_sets(reg.scoring.score_sets(version_ids))):
+        if ss["mode"] not in STORED_MODES or not ss["key"] or "," in ss["key"]:
             continue
         scores = from_parquet_bytes(reg.artifacts.get(ss["artifact_sha256"]))
         joined = scores.merge(actuals, left_on=ss["key"], right_on="__key", how="inner")
@@ -70,6 +123,7 @@ def performance(reg: Registry, model: str) -> pd.DataFrame:
             {
                 "score_set": ss["id"],
                 "ref": ss["ref"],
+                "mode": ss["mode"],
                 "scored_at": ss["created_at"],
                 "matched": len(joined),
                 **values,

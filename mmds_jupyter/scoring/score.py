@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from ..entities import Version
     from ..registry import Registry
 
-MODES = ("test", "production")
+MODES = ("test", "production", "shadow")
+# The stage a version must be in for each mode that stores a score set: production scores
+# feed decisions, shadow scores run a validated challenger beside them. Test mode stores
+# nothing and takes any stage.
+SCORING_STAGES = {"production": "production", "shadow": "validation"}
 FLAG_COLUMN = "mmds_flags"
 
 
@@ -144,6 +148,20 @@ def output_stats(frame: pd.DataFrame) -> dict[str, Any]:
     return stats
 
 
+def check_stage(version: Version, mode: str) -> None:
+    """Refuse a stored scoring mode that the version's stage does not allow."""
+    needed = SCORING_STAGES.get(mode)
+    if needed is None or version.stage == needed:
+        return
+    others = [m for m, st in SCORING_STAGES.items() if st == version.stage]
+    alternative = f"score it in {others[0]} mode, " if others else ""
+    raise InvalidInput(
+        f"{version.ref} is in stage {version.stage!r}; {mode} scoring uses versions in "
+        f"{needed!r} only. Move it there with mmds.set_stage('{version.ref}', '{needed}'), "
+        f"{alternative}or score it in test mode (nothing is stored)."
+    )
+
+
 def score(
     reg: Registry,
     ref: str | Version,
@@ -156,13 +174,18 @@ def score(
     scheduler: str | None = None,
     policy: str | None = None,
     strict: bool | None = None,
+    replace: bool = False,
 ) -> ScoreResult:
     """Check ``data`` against the contract, score it, and store it in production mode.
 
-    ``policy`` and ``strict`` override the contract's for this call."""
+    ``policy`` and ``strict`` override the contract's for this call. A version stores one score
+    set per input: the same input again is refused, or with ``replace`` replaces the earlier set
+    (performance counts each input once).
+    """
     if mode not in MODES:
-        raise InvalidInput(f"mode must be 'test' or 'production', not {mode!r}.")
+        raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
     version = reg.get(ref)
+    check_stage(version, mode)
     frame = read_input(data)
     keys = [key] if isinstance(key, str) else list(key or [])
     missing_keys = [k for k in keys if k not in frame.columns]
@@ -171,7 +194,7 @@ def score(
             f"The key column(s) {', '.join(missing_keys)} are not in the data; "
             f"its columns are {', '.join(map(str, frame.columns[:20]))}."
         )
-    if mode == "production" and keys and not _unique(frame, keys):
+    if mode in SCORING_STAGES and keys and not _unique(frame, keys):
         dup = frame[keys][frame[keys].duplicated()].iloc[0].tolist()
         raise InvalidInput(
             f"The key {', '.join(keys)} is not unique (e.g. {dup}); production "
@@ -190,7 +213,7 @@ def score(
     # The input's fingerprint (hash and statistics) is computed beside the model, and the
     # outputs' statistics beside their Parquet file: mostly numpy, pyarrow and hashlib work
     # that releases the GIL.
-    pool = ThreadPoolExecutor(max_workers=1) if mode == "production" else None
+    pool = ThreadPoolExecutor(max_workers=1) if mode in SCORING_STAGES else None
     try:
         pending = pool.submit(fingerprint, frame) if pool else None
         if engine == "dask":
@@ -221,6 +244,10 @@ def score(
         stats = pool.submit(output_stats, outputs.drop(columns=carried))
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
             run_id = int(os.environ["MMDS_RUN_ID"])
+        input_fingerprint = pending.result()
+        reg.scoring.check_new_score_set(
+            version.id, input_fingerprint["content_hash"], run_id, replace, version.ref
+        )
         sha = reg.artifacts.put(to_parquet_bytes(outputs))
         result.score_set_id = reg.scoring.create_score_set(
             version_id=version.id,
@@ -231,9 +258,10 @@ def score(
             n_rows=len(outputs),
             n_flagged=result.n_flagged,
             artifact_sha256=sha,
-            input_fingerprint=pending.result(),
+            input_fingerprint=input_fingerprint,
             output_stats=stats.result(),
             actor=reg.actor,
+            replace=replace,
         )
     finally:
         if pool is not None:

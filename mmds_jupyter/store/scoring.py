@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..errors import NotFound
+from ..entities import Dataset
+from ..errors import DuplicateScoreSet, NotFound
 from ..refs import Ref
 from .events import append_event, utc
 from .sqlstore import SqlStore, _now
@@ -61,6 +62,52 @@ class ScoringStore:
 
     # -- score sets ------------------------------------------------------------------------------
 
+    def _earlier_of_input(
+        self,
+        s: Any,
+        version_id: int,
+        content_hash: str,
+        run_id: int | None,
+        replace: bool,
+        ref: str,
+    ) -> list[ScoreSetRow]:
+        """The current score sets of this version and input, which a new one replaces.
+
+        Storing the same input twice would count its rows twice in performance, so it is
+        refused unless ``replace``; another attempt of the same scheduler run replaces its
+        earlier attempt's set without being asked.
+        """
+        earlier = list(
+            s.execute(
+                select(ScoreSetRow)
+                .join(DatasetRow, DatasetRow.id == ScoreSetRow.input_dataset_id)
+                .where(
+                    ScoreSetRow.version_id == version_id,
+                    DatasetRow.content_hash == content_hash,
+                    ScoreSetRow.replaced_by.is_(None),
+                )
+                .order_by(ScoreSetRow.id)
+            ).scalars()
+        )
+        same_run = run_id is not None and all(e.run_id == run_id for e in earlier)
+        if earlier and not (replace or same_run):
+            first = earlier[0]
+            when = utc(first.created_at).strftime("%Y-%m-%d %H:%M UTC")
+            raise DuplicateScoreSet(
+                f"{ref} already scored exactly this input ({first.mode} score set {first.id}, "
+                f"{when} by {first.actor}); storing it again would count these rows twice in "
+                f"mmds.performance. Score new data, or pass replace=True (--replace) to replace "
+                f"score set {first.id}."
+            )
+        return earlier
+
+    def check_new_score_set(
+        self, version_id: int, content_hash: str, run_id: int | None, replace: bool, ref: str
+    ) -> None:
+        """Refuse early (before any file is written) an input this version already stored."""
+        with self.db.session() as s:
+            self._earlier_of_input(s, version_id, content_hash, run_id, replace, ref)
+
     def create_score_set(
         self,
         *,
@@ -75,10 +122,23 @@ class ScoringStore:
         input_fingerprint: dict[str, Any] | None,
         output_stats: dict[str, Any],
         actor: str,
+        replace: bool = False,
     ) -> int:
-        """Record a stored score set with its lineage and event; returns its id."""
+        """Record a stored score set with its lineage and event; returns its id.
+
+        A score set of an input this version already stored is refused, or with ``replace``
+        takes the earlier one's place (see ``_earlier_of_input``).
+        """
         now = _now()
         with self.db.session(write=True) as s:
+            # One writer per version at a time, so two runs of one batch cannot both pass the
+            # duplicate check (SQLite's write transactions are serial already).
+            s.execute(select(VersionRow.id).where(VersionRow.id == version_id).with_for_update())
+            earlier: list[ScoreSetRow] = []
+            if input_fingerprint is not None:
+                earlier = self._earlier_of_input(
+                    s, version_id, input_fingerprint["content_hash"], run_id, replace, ref
+                )
             ds_id = None
             if input_fingerprint is not None:
                 self.sql._insert_ignore(
@@ -107,6 +167,8 @@ class ScoringStore:
             )
             s.add(row)
             s.flush()
+            for e in earlier:
+                e.replaced_by = row.id
             s.add(
                 EdgeRow(
                     src_kind="version",
@@ -138,9 +200,29 @@ class ScoringStore:
                     "flagged": n_flagged,
                     "run_id": run_id,
                     "artifact_sha256": artifact_sha256,
+                    **({"replaces": [e.id for e in earlier]} if earlier else {}),
                 },
             )
             return row.id
+
+    def last_production_input(self, version_id: int) -> tuple[dict[str, Any], Dataset] | None:
+        """The newest current production score set of a version and its input's fingerprint."""
+        with self.db.session() as s:
+            row = s.execute(
+                select(ScoreSetRow)
+                .where(
+                    ScoreSetRow.version_id == version_id,
+                    ScoreSetRow.mode == "production",
+                    ScoreSetRow.replaced_by.is_(None),
+                    ScoreSetRow.input_dataset_id.is_not(None),
+                )
+                .order_by(ScoreSetRow.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if row is None or row.input_dataset_id is None:
+                return None
+            found = _row_dict(row), row.input_dataset_id
+        return found[0], self.sql.datasets([found[1]])[0]
 
     def score_sets(
         self,
@@ -177,8 +259,16 @@ class ScoringStore:
     # -- actuals ---------------------------------------------------------------------------------
 
     def add_actuals(
-        self, ref: Ref, key: str, target: str, n_rows: int, artifact_sha256: str, actor: str
-    ) -> int:
+        self,
+        ref: Ref,
+        key: str,
+        target: str,
+        n_rows: int,
+        artifact_sha256: str,
+        actor: str,
+        matched: int | None = None,
+    ) -> tuple[int, str]:
+        """Record an actual set; returns its id and the model's ``project/name``."""
         with self.db.session(write=True) as s:
             model_id, project, name = self.sql._model_ids(s, ref)
             row = ActualsRow(
@@ -199,9 +289,9 @@ class ScoringStore:
                 "model",
                 f"{project}/{name}",
                 None,
-                {"rows": n_rows, "key": key, "target": target, "id": row.id},
+                {"rows": n_rows, "matched": matched, "key": key, "target": target, "id": row.id},
             )
-            return row.id
+            return row.id, f"{project}/{name}"
 
     def actuals(self, ref: Ref) -> list[dict[str, Any]]:
         with self.db.session() as s:

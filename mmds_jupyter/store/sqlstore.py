@@ -10,8 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from ..entities import Dataset, Event, Feature, LineageEdge, Metric, Version
-from ..errors import AmbiguousReference, InvalidInput, NotFound
+from ..entities import RETIRED_STAGES, Dataset, Event, Feature, LineageEdge, Metric, Version
+from ..errors import AmbiguousReference, ConflictError, InvalidInput, NotFound
 from ..refs import Ref
 from .base import NewVersion, Query, Store
 from .db import Database
@@ -393,12 +393,22 @@ class SqlStore(Store):
             return SqlStore._contract_source(s, model_id, number, None)
         return None if source_id is None else s.get(ContractRow, source_id)
 
-    def set_alias(self, ref: Ref, alias: str, actor: str) -> Version:
+    def set_alias(
+        self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
+    ) -> Version:
+        """Point ``alias`` at a version; ``detail`` (e.g. a forced check) joins the event."""
         with self.db.session(write=True) as s:
             vid = self._version_id(s, ref)
-            model_id = s.execute(
-                select(VersionRow.model_id).where(VersionRow.id == vid)
-            ).scalar_one()
+            row = s.get(VersionRow, vid)
+            assert row is not None
+            model_id = row.model_id
+            if row.stage in RETIRED_STAGES:
+                target = self._refs(s, [vid])[vid]
+                raise InvalidInput(
+                    f"{target} is {row.stage}: an alias on it would send jobs and consumers "
+                    "to a version that is out of service. Point the alias at a live version, "
+                    f"or move {target} back to validation or production first."
+                )
             old = s.get(AliasRow, (model_id, alias))
             before = None
             if old is not None:
@@ -410,16 +420,49 @@ class SqlStore(Store):
             target = self._refs(s, [vid])[vid]
             model_ref = target.rsplit(":", 1)[0]
             append_event(
-                s, actor, "alias.set", "alias", f"{model_ref}@{alias}", before, {"version": target}
+                s,
+                actor,
+                "alias.set",
+                "alias",
+                f"{model_ref}@{alias}",
+                before,
+                {"version": target, **(detail or {})},
             )
             return self._load_versions(s, [vid])[0]
 
-    def set_stage(self, ref: Ref, stage: str, actor: str, reason: str | None) -> Version:
+    def set_stage(
+        self, ref: Ref, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
+    ) -> Version:
+        """Move a version to ``stage``. A version leaving service (retired, archived) keeps no
+        alias: they are refused unless ``drop_aliases``, which removes each with an event."""
         with self.db.session(write=True) as s:
             vid = self._version_id(s, ref)
             row = s.get(VersionRow, vid)
             assert row is not None
+            target = self._refs(s, [vid])[vid]
+            model_ref = target.rsplit(":", 1)[0]
             before = row.stage
+            aliases = list(s.execute(select(AliasRow).where(AliasRow.version_id == vid)).scalars())
+            if stage in RETIRED_STAGES and aliases:
+                names = ", ".join(sorted(a.alias for a in aliases))
+                if not drop_aliases:
+                    raise ConflictError(
+                        f"{target} carries the alias(es) {names}; jobs and consumers bound to "
+                        f"them would go on using a {stage} version. Point them at another "
+                        f"version first (mmds.alias('{model_ref}:N', ALIAS)), or pass "
+                        "force=True (--force) to remove them."
+                    )
+                for a in aliases:
+                    s.delete(a)
+                    append_event(
+                        s,
+                        actor,
+                        "alias.remove",
+                        "alias",
+                        f"{model_ref}@{a.alias}",
+                        {"version": target},
+                        {"reason": f"{target} moved to {stage}"},
+                    )
             row.stage = stage
             s.flush()
             append_event(
@@ -427,7 +470,7 @@ class SqlStore(Store):
                 actor,
                 "version.stage",
                 "version",
-                self._refs(s, [vid])[vid],
+                target,
                 {"stage": before},
                 {"stage": stage, "reason": reason},
             )

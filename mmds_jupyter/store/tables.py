@@ -195,6 +195,8 @@ class ContractRow(Base):
 
 class ScoreSetRow(Base):
     __tablename__ = "score_sets"
+    # The duplicate check: has this version stored a score set of this input before?
+    __table_args__ = (Index("ix_score_sets_version_input", "version_id", "input_dataset_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
     # The scheduler run that produced it, if any (runs live in the scheduler's tables).
@@ -208,6 +210,9 @@ class ScoreSetRow(Base):
     output_stats: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     actor: Mapped[str] = mapped_column(String(200))
+    # The later score set of the same input that took its place (replace=True, or a retry of
+    # the same run); a replaced set stays for the audit but no longer counts.
+    replaced_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class ActualsRow(Base):

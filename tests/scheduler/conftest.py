@@ -35,9 +35,10 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def champion_reg(db_url: str, tmp_path: Path) -> Iterator[Registry]:
-    """A registry (SQLite or PostgreSQL) where default/churn@champion is churn:1."""
+    """A registry (SQLite or PostgreSQL) where default/churn@champion is churn:1, in production."""
     reg = Registry(url=db_url, home=str(tmp_path / "home"), actor="sam")
     reg.track(fit_model(0), name="churn")
+    reg.set_stage("churn:1", "production")  # the notebook scores it in production mode
     reg.alias("churn:1", "champion")
     yield reg
     reg.close()

@@ -45,10 +45,13 @@ if first:
 """
 
 SCORE = """\
-data = pd.DataFrame({"id": [1, 2, 3], "a": [0.1, 0.5, 0.9], "b": [1.0, 0.0, 1.0]})
+run_id = int(os.environ["MMDS_RUN_ID"])
+# Each run scores its own batch (a version stores one score set per input).
+ids = [run_id * 10 + i for i in (1, 2, 3)]
+data = pd.DataFrame({"id": ids, "a": [0.1, 0.5, 0.9], "b": [1.0, 0.0, 1.0]})
 # A production score set; the registry tags it with this run (MMDS_RUN_ID).
 scored = mmds.score(model_ref, data, mode="production", key="id")
-line = {"run_id": int(os.environ["MMDS_RUN_ID"]), "model": version.ref, "param": model_ref}
+line = {"run_id": run_id, "model": version.ref, "param": model_ref}
 with open(Path(out_dir) / "scored.jsonl", "a") as fh:
     fh.write(json.dumps(line) + "\\n")
 """

@@ -60,6 +60,7 @@ def test_two_schedulers_run_each_occurrence_once_and_follow_the_champion(setup, 
 
         wait_for("a run on churn:1", lambda: succeeded("default/churn:1"), daemons)
         reg.track(fit_model(1), name="churn")
+        reg.set_stage("churn:2", "production")
         promoted = reg.alias("churn:2", "champion").created_at
         wait_for("a run on churn:2", lambda: succeeded("default/churn:2"), daemons)
         wait_for(

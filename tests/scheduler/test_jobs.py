@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sqlalchemy import select, update
 
 from mmds_jupyter.registry import Registry
@@ -22,6 +27,7 @@ from mmds_jupyter.scheduler import (
     claims,
 )
 from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, now_utc
+from mmds_jupyter.scheduler.runner import retryable
 from mmds_jupyter.scheduler.tables import JobRow, RunRow
 
 PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
@@ -185,6 +191,56 @@ def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
     final = sched.get_run(run.id)
     assert (final.status, final.attempt, final.error["ename"]) == ("failed", 2, "SchedulerLost")
     assert job_events(champion_reg)[-3:] == ["run.retrying", "run.started", "run.failed"]
+
+
+def test_a_run_refused_by_the_contract_is_not_retried(sched, champion_reg) -> None:
+    # The champion is forced onto a version that needs a column the job's data lacks.
+    rng = np.random.RandomState(1)
+    X = pd.DataFrame({"a": rng.rand(60), "b": rng.rand(60), "c": rng.rand(60)})
+    model = LogisticRegression().fit(X, (X["a"] > 0.5).astype(int))
+    champion_reg.track(model, name="churn", X_train=X, y_train=(X["a"] > 0.5).astype(int))
+    champion_reg.set_stage("churn:2", "production")
+    champion_reg.alias("churn:2", "champion", force=True)
+    sched.create("nightly", "score.ipynb", parameters=PARAMS, retries=2, retry_delay=0)
+    run = sched.run_now("nightly")
+    assert claims.start_run(champion_reg.db, run.id, "me", "local", "sam") is not None
+    # The runner process every executor starts, on a real kernel.
+    env = {**os.environ, "MMDS_URL": champion_reg.url, "MMDS_HOME": str(champion_reg.home)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mmds_jupyter.scheduler.runner", str(run.id), "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    done = sched.get_run(run.id)
+    assert (done.status, done.attempt, done.error["ename"]) == ("failed", 1, "ContractViolation")
+    assert "missing column 'c'" in done.error["evalue"]
+    assert job_events(champion_reg)[-2:] == ["run.started", "run.failed"]
+
+
+@pytest.mark.parametrize(
+    "ename, again",
+    [
+        ("ValueError", True),  # anything MMDS did not refuse may pass next time
+        ("ConnectionError", True),
+        ("ConflictError", True),  # a lost race
+        ("MMDSError", True),
+        ("ContractViolation", False),
+        ("InvalidInput", False),
+        ("ParameterRefused", False),
+        ("DuplicateScoreSet", False),
+        ("UntrustedArtifact", False),
+        ("AliasRefused", False),
+    ],
+)
+def test_only_errors_that_may_pass_next_time_are_retried(ename: str, again: bool) -> None:
+    from papermill.exceptions import PapermillExecutionError
+
+    error = PapermillExecutionError(2, 1, "x = 1", ename, "boom", [])
+    assert retryable(error) is again
+    assert retryable(ParameterRefused("no such alias")) is False
+    assert retryable(OSError("disk full")) is True
 
 
 def test_retry_back_off_doubles(sched, champion_reg) -> None:

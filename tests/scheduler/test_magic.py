@@ -16,6 +16,7 @@ def ip(tmp_path, root, monkeypatch):
     monkeypatch.setenv("MMDS_ROOT_DIR", str(root))
     mmds_jupyter.connect(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path), actor="sam")
     mmds_jupyter.track(fit_model(0), name="churn")
+    mmds_jupyter.set_stage("churn:1", "production")
     mmds_jupyter.alias("churn:1", "champion")
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "mmds_jupyter")

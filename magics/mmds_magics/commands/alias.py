@@ -14,11 +14,16 @@ from .parsing import parse
 @magic_arguments()
 @argument("ref", help="[project/]name[:version|@alias]")
 @argument("alias", help="Alias name, e.g. champion.")
+@argument(
+    "--force",
+    action="store_true",
+    help="Move it even if the new version's contract refuses the last production input.",
+)
 def spec(line: str) -> None:
     """Point an alias of the model at this version, moving it from where it was."""
 
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    v = default_registry().alias(a.ref, a.alias)
+    v = default_registry().alias(a.ref, a.alias, force=a.force)
     print(f"{v.project}/{v.name}@{a.alias} -> {v.ref}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from mmds_jupyter import default_registry
@@ -23,7 +24,18 @@ from .parsing import parse
 @argument(
     "--production",
     action="store_true",
-    help="Store the outputs as a score set in the score repository (default: test mode).",
+    help="Store the outputs as a score set in the score repository (default: test mode); "
+    "the version must be in production.",
+)
+@argument(
+    "--shadow",
+    action="store_true",
+    help="Store a shadow score set from a version in validation, beside production.",
+)
+@argument(
+    "--replace",
+    action="store_true",
+    help="Replace the score set of this same input stored earlier by this version.",
 )
 @argument(
     "--policy",
@@ -48,12 +60,19 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
     result = default_registry().score(
         a.ref,
         data,
-        mode="production" if a.production else "test",
+        mode=_mode(a),
         key=a.key,
         passthrough=a.passthrough,
         policy=a.policy,
         strict=a.strict,
+        replace=a.replace,
     )
     if a.var:
         magics.shell.user_ns[a.var] = result.outputs
     return result
+
+
+def _mode(a: Any) -> str:
+    if a.production and a.shadow:
+        raise UsageError("Give --production or --shadow, not both.")
+    return "production" if a.production else "shadow" if a.shadow else "test"

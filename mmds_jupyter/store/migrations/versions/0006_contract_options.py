@@ -1,13 +1,13 @@
 """score contracts: strict extra-column rule, people's edits and what was inherited
 
-Revision ID: 0006_contract_options
+Revision ID: 0006
 Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_contract_options"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
