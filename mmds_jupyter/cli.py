@@ -55,9 +55,12 @@ def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
 
 
 def _registry(args: argparse.Namespace) -> Any:
+    """The command's one registry (closed by :func:`main` when the command ends)."""
     from .registry import Registry
 
-    return Registry(url=args.url, home=args.home)
+    if getattr(args, "registry", None) is None:
+        args.registry = Registry(url=args.url, home=args.home)
+    return args.registry
 
 
 def cmd_list(args: argparse.Namespace) -> None:
@@ -407,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    finally:
+        if getattr(args, "registry", None) is not None:
+            args.registry.close()
     return 0
 
 

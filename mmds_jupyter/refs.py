@@ -1,7 +1,9 @@
-"""Parse version references written as ``[project/]name[:version|@alias]``."""
+"""Parse version references written as ``[project/]name[:version|@alias]``, and bound the
+numbers users give (versions, limits, offsets, depths): the one place that says what fits."""
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
@@ -10,9 +12,14 @@ from .errors import InvalidInput
 _NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
 _REF = re.compile(
     rf"^(?:(?P<project>{_NAME})/)?(?P<name>{_NAME})"
-    rf"(?:(?::(?P<version>\d+|latest))|(?:@(?P<alias>{_NAME})))?\Z"
+    rf"(?:(?::(?P<version>[0-9]+|latest))|(?:@(?P<alias>{_NAME})))?\Z"
 )
 NAME_RE = re.compile(rf"^{_NAME}\Z")  # \Z: "$" would let a final newline through
+# The largest version number, limit, offset or depth MMDS takes: PostgreSQL's ``integer``
+# (version numbers are stored in one), so no number a user types can overflow a column.
+MAX_INT = 2**31 - 1
+# Row ids (score sets, runs) are 64-bit in SQLite and PostgreSQL.
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -45,12 +52,37 @@ def parse_ref(text: str) -> Ref:
     alias = m.group("alias")
     if version == "latest":
         version, alias = None, "latest"
-    return Ref(
-        name=m.group("name"),
-        project=m.group("project"),
-        version=int(version) if version else None,
-        alias=alias,
-    )
+    number = None
+    if version:
+        # Compare the digits before int(): a 5,000-digit number is refused, not converted.
+        digits = version.lstrip("0")
+        if not digits or len(digits) > len(str(MAX_INT)) or int(digits) > MAX_INT:
+            raise InvalidInput(
+                f"'{text}' names version {version}, but version numbers run from 1 to "
+                f"{MAX_INT}; write e.g. {m.group('name')}:1 or {m.group('name')}@latest."
+            )
+        number = int(digits)
+    return Ref(name=m.group("name"), project=m.group("project"), version=number, alias=alias)
+
+
+def whole_number(name: str, value: object, low: int = 0, high: int = MAX_INT) -> int:
+    """``value`` when it is a whole number from ``low`` to ``high``, else a clear error.
+
+    Every limit, offset and depth a user gives goes through here (Python, CLI, magics, REST),
+    so none reaches the database as a number it cannot hold.
+    """
+    if isinstance(value, bool):
+        raise InvalidInput(f"{name} must be a whole number, not {value!r}.")
+    if not isinstance(value, int):
+        try:
+            value = operator.index(value)  # type: ignore[arg-type]  # numpy integers
+        except TypeError:
+            raise InvalidInput(f"{name} must be a whole number, not {value!r:.40}.") from None
+    if not low <= value <= high:
+        # str() of a number with more than 4,300 digits raises: say its size instead.
+        shown = value if abs(value) < 10**30 else "a number with more than 30 digits"
+        raise InvalidInput(f"{name} must be from {low} to {high}, not {shown}.")
+    return value
 
 
 def check_name(kind: str, value: str) -> str:

@@ -12,7 +12,7 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
-from .refs import Ref, check_name, parse_ref
+from .refs import MAX_ID, Ref, check_name, parse_ref, whole_number
 from .store.artifacts import ArtifactStore
 from .store.base import NewVersion, Query
 from .store.db import Database
@@ -21,6 +21,8 @@ from .store.sqlstore import FIND_COLUMNS, SqlStore
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
+# Lineage walks at most this many steps up and down (each step is one query per direction).
+MAX_DEPTH = 100
 
 
 def allow_any_stage(version: Version, stage: str, actor: str) -> None:
@@ -307,10 +309,9 @@ class Registry:
 
         if stage is not None and stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise InvalidInput(f"limit must be a positive whole number, not {limit!r}.")
-        if not isinstance(offset, int) or offset < 0:
-            raise InvalidInput(f"offset must be zero or a positive whole number, not {offset!r}.")
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
+        offset = whole_number("offset", offset, 0)
         if slice is not None and "=" not in slice:
             raise InvalidInput(f"A slice is written column=value (e.g. country=US), not {slice!r}.")
         return Query(
@@ -347,7 +348,7 @@ class Registry:
         """Data sets and parent versions upstream, child versions downstream."""
         from .lineage_graph import build_lineage
 
-        return build_lineage(self, self.get(ref), depth)
+        return build_lineage(self, self.get(ref), whole_number("depth", depth, 1, MAX_DEPTH))
 
     def events(
         self,
@@ -372,7 +373,7 @@ class Registry:
             actor=actor,
             action=action,
             since=parse_time(since, "since"),
-            limit=limit,
+            limit=None if limit is None else whole_number("limit", limit, 1),
         )
         return events_frame(rows)
 
@@ -491,6 +492,10 @@ class Registry:
             # "churn" means every version of the model; "churn:3" or "churn@champion" one.
             one = r.version is not None or r.alias is not None
             ids = [self.get(r).id] if one else self.scoring.model_version_ids(r)
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
+        if run_id is not None:
+            run_id = whole_number("run_id", run_id, 1, MAX_ID)
         return pd.DataFrame(self.scoring.score_sets(ids, run_id=run_id, limit=limit))
 
     def load_scores(self, score_set_id: int) -> pd.DataFrame:
@@ -498,7 +503,11 @@ class Registry:
         from .scoring.frames import from_parquet_bytes
 
         return from_parquet_bytes(
-            self.artifacts.get(self.scoring.score_set(int(score_set_id))["artifact_sha256"])
+            self.artifacts.get(
+                self.scoring.score_set(whole_number("score set id", score_set_id, 1, MAX_ID))[
+                    "artifact_sha256"
+                ]
+            )
         )
 
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> int:
@@ -561,6 +570,7 @@ class Registry:
 
     def scoring_test_results(self, ref: str | Version, limit: int = 20) -> pd.DataFrame:
         version = ref if isinstance(ref, Version) else self.get(ref)
+        limit = whole_number("limit", limit, 1)
         return pd.DataFrame(self.scoring.results(version.id, limit=limit))
 
 

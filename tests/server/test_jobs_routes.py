@@ -342,6 +342,7 @@ async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
         ({"timezone": "Mars/Olympus"}, 400, "Unknown time zone"),
         ({"parameters": {"regoin": "x"}}, 400, "does not declare the parameter(s) regoin"),
         ({"parameters": {"model_ref": "nope:1"}}, 400, "does not name a model version"),
+        ({"parameters": {"model_ref": "churn:" + "9" * 20}}, 400, "version numbers run from 1"),
         ({"catchup": "all"}, 400, "catchup must be one of"),
         ({"max_concurrent": 0}, 400, "max_concurrent"),
         ({"max_concurrent": 2**40}, 400, "max_concurrent"),
