@@ -1,10 +1,13 @@
-"""Parse version references written as ``[project/]name[:version|@alias]``, and bound the
-numbers users give (versions, limits, offsets, depths): the one place that says what fits."""
+"""Parse version references written as ``[project/]name[:version|@alias]``, and check what users
+give before anything is written: names, tags and free texts (lengths, characters) and numbers
+(versions, limits, offsets, depths). The one place that says what fits, on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import InvalidInput
@@ -20,6 +23,16 @@ NAME_RE = re.compile(rf"^{_NAME}\Z")  # \Z: "$" would let a final newline throug
 MAX_INT = 2**31 - 1
 # Row ids (score sets, runs) are 64-bit in SQLite and PostgreSQL.
 MAX_ID = 2**63 - 1
+# Names (projects, models, aliases, jobs, scoring tests), tag keys and user names. A reference
+# made of three names, "project/model@alias", must fit the event log's object_ref (500).
+MAX_NAME = 150
+MAX_TAG_VALUE = 1000
+# Descriptions (of versions and jobs) and reasons: a few pages of text. Each is returned by every
+# listing and event that shows it, so it stays small.
+MAX_TEXT = 8000
+# NUL and the other control characters (tab, newline and carriage return are fine): PostgreSQL
+# refuses NUL in text, and the others garble terminals, logs and tables.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -87,9 +100,54 @@ def whole_number(name: str, value: object, low: int = 0, high: int = MAX_INT) ->
 
 def check_name(kind: str, value: str) -> str:
     """Return ``value`` when it is a valid project, model or alias name, else raise."""
+    if isinstance(value, str) and len(value) > MAX_NAME:
+        raise InvalidInput(
+            f"The {kind.lower()} name is {len(value)} characters; at most {MAX_NAME} fit "
+            f"({value[:40]!r}...)."
+        )
     if not isinstance(value, str) or not NAME_RE.match(value):
         raise InvalidInput(
             f"{kind} name {value!r} is not valid: use letters, digits, '_', '.' or '-', "
             "starting with a letter, digit or '_'."
         )
     return value
+
+
+def check_text(kind: str, value: str | None, max_len: int = MAX_TEXT) -> str | None:
+    """``value`` (None passes) when it is text of at most ``max_len`` characters without NUL or
+    other control characters (tab, newline and carriage return are fine); else a clear error."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{kind} must be text, not {type(value).__name__}.")
+    if len(value) > max_len:
+        raise InvalidInput(
+            f"{kind} is {len(value)} characters long; at most {max_len} fit. Shorten it (or "
+            "keep long documents in a file and link to them)."
+        )
+    bad = _CONTROL.search(value)
+    if bad:
+        raise InvalidInput(
+            f"{kind} holds the control character {bad.group()!r} at position {bad.start()}; "
+            "remove it (text, tabs and line breaks are fine)."
+        )
+    return value
+
+
+def check_tags(tags: Mapping[str, object] | None) -> dict[str, str]:
+    """Tags as ``{key: text}``: keys are short labels, values text (numbers become text)."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, Mapping):
+        raise InvalidInput(f"Tags are a dict of key to value, not {type(tags).__name__}.")
+    out = {}
+    for key, value in tags.items():
+        check_text("A tag key", key, MAX_NAME)
+        if not key or key != key.strip() or "=" in key:
+            raise InvalidInput(
+                f"The tag key {key!r} is not valid: give a non-empty key without '=' or "
+                "surrounding spaces (tags are searched as key=value)."
+            )
+        text = value if isinstance(value, str) else str(value)
+        out[key] = check_text(f"The value of tag {key!r}", text, MAX_TAG_VALUE) or ""
+    return out

@@ -12,7 +12,7 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
-from .refs import MAX_ID, Ref, check_name, parse_ref, whole_number
+from .refs import MAX_ID, MAX_NAME, Ref, check_name, check_tags, check_text, parse_ref, whole_number
 from .store.artifacts import ArtifactStore
 from .store.base import NewVersion, Query
 from .store.db import Database
@@ -44,6 +44,7 @@ class Registry:
         self.url = url or cfg.url
         self.home = home or cfg.home
         self.actor = actor or cfg.actor
+        check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
         self.store: SqlStore = SqlStore(self.db)
         self.artifacts = ArtifactStore(self.home)
@@ -92,6 +93,8 @@ class Registry:
             raise InvalidInput("Give the model a name, e.g. mmds.track(clf, name='churn').")
         check_name("Model", name)
         check_name("Project", project)
+        tags = check_tags(tags)
+        check_text("The description", description)
         parent_ref = parse_ref(parent) if parent else None
         if parent_ref is not None:
             self.store.resolve(parent_ref)  # a wrong --parent fails before anything is written
@@ -152,7 +155,7 @@ class Registry:
             artifact_format=serializer,
             parent=parent_ref,
             notebook_path=prov["notebook"],
-            tags=dict(tags or {}),
+            tags=tags,
             description=description,
             datasets=spec_datasets,
             contract=contract.to_dict(),
@@ -405,6 +408,7 @@ class Registry:
         """Move a version to another life-cycle stage; the only place stages change."""
         if stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
+        check_text("The reason", reason)
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
         version = self.store.set_stage(self._ref(current), stage, self.actor, reason)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from ..errors import MMDSError
-from ..refs import check_name
+from ..refs import check_name, check_text
 from ..store.events import append_event, utc
 from .claims import new_run, schedule_of
 from .config import MMDSScheduler
@@ -81,6 +81,7 @@ class Scheduler:
         the notebook's parameters cell.
         """
         check_name("Job", name)
+        check_text("The job's description", description)
         path = resolve_notebook(notebook, self.config.root_dir)
         declared = notebook_parameters(path)
         schedule = normalise(cron, every)

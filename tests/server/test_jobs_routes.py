@@ -351,7 +351,8 @@ async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
         ({"retry_delay": 1e300}, 400, "retry_delay"),
         ({"keep_outputs": 0}, 400, "keep_outputs"),
         ({"name": "no spaces"}, 400, "Job name 'no spaces' is not valid"),
-        ({"name": "n" * 201}, 400, "name is 201 characters; at most 200 fit"),
+        ({"name": "n" * 201}, 400, "name is 201 characters; at most 150 fit"),
+        ({"description": "d" * 8001}, 400, "description is 8001 characters long"),
         ({"name": "nightly"}, 409, "already exists"),
     ],
 )
