@@ -115,6 +115,9 @@ CLI_CASES = [
     (["compare", f"churn:{HUGE}", "churn:1"], "version numbers run from 1"),
     (["alias", f"churn:{HUGE}", "champion"], "version numbers run from 1"),
     (["scores", f"churn:{HUGE}"], "version numbers run from 1"),
+    (["runs", "show", HUGE], "run id must be from 0 to 9223372036854775807"),
+    (["runs", "cancel", HUGE], "run id must be from 0"),
+    (["runs", "list", "--limit", HUGE], "limit must be from 1"),
 ]
 
 
