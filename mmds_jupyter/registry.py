@@ -380,6 +380,19 @@ class Registry:
         )
         return events_frame(rows)
 
+    def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
+        """Remove the temporary files that interrupted writes (a crash mid-``track``) left in
+        the artifact store, unchanged for ``older_than`` seconds (an hour); return them."""
+        from .store.artifacts import STALE_AFTER_S
+
+        if older_than is None:
+            older_than = STALE_AFTER_S
+        elif isinstance(older_than, bool) or not isinstance(older_than, (int, float)):
+            raise InvalidInput(f"older_than is a number of seconds, not {older_than!r}.")
+        elif not 0 <= older_than < float("inf"):
+            raise InvalidInput(f"older_than must be 0 or more seconds, not {older_than!r}.")
+        return self.artifacts.remove_stale_temporaries(older_than)
+
     def verify_events(self) -> int | None:
         """The id of the first tampered event, or None when the whole chain checks out."""
         return self.store.verify_events()
