@@ -371,12 +371,31 @@ def cmd_describe(args: argparse.Namespace) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from .config import MMDS
+    from .store.artifacts import ArtifactStore
     from .store.db import Database
 
     db = Database(args.url or _registry_url())
     before = db.current()
     db.upgrade()
     print(f"{db.safe_url}: schema {before or 'empty'} -> {db.current()}")
+    store = ArtifactStore(args.home or MMDS().home, sweep=False)
+    _print_removed(store.remove_stale_temporaries(), json_out=False)
+
+
+def cmd_gc(args: argparse.Namespace) -> None:
+    _print_removed(_registry(args).gc(args.older_than), json_out=args.json)
+
+
+def _print_removed(removed: list[dict[str, Any]], json_out: bool) -> None:
+    """What a sweep of stale temporary files removed, as JSON or one line per file."""
+    if json_out:
+        _print_json(removed)
+        return
+    for r in removed:
+        print(f"removed {r['path']} ({r['bytes']} bytes)")
+    total = sum(r["bytes"] for r in removed)
+    print(f"Removed {len(removed)} stale temporary file(s), {total} bytes.")
 
 
 def _registry_url() -> str:
@@ -556,8 +575,23 @@ def parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="Database maintenance.")
     dbsub = db.add_subparsers(dest="db_command", required=True)
-    up = dbsub.add_parser("upgrade", help="Create or upgrade the schema.")
+    up = dbsub.add_parser(
+        "upgrade", help="Create or upgrade the schema; remove stale temporary files."
+    )
     up.set_defaults(func=cmd_db_upgrade)
+
+    gc = sub.add_parser(
+        "gc", help="Remove temporary files that interrupted writes left in the artifact store."
+    )
+    gc.add_argument(
+        "--older-than",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Only files unchanged this long (default 3600: a write in progress is kept).",
+    )
+    gc.add_argument("--json", action="store_true")
+    gc.set_defaults(func=cmd_gc)
     cli_jobs.add_commands(sub)
     return p
 

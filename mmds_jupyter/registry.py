@@ -12,19 +12,20 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
-from .refs import Ref, check_name, parse_ref
+from .refs import MAX_ID, MAX_NAME, Ref, check_name, check_tags, check_text, parse_ref, whole_number
 from .store.artifacts import ArtifactStore
 from .store.base import NewVersion, Query
 from .store.db import Database
 from .store.scoring import ScoringStore
 from .store.sqlstore import FIND_COLUMNS, SqlStore
-from .tagging import check_tags
 
 if TYPE_CHECKING:
     from .scoring.performance import ActualsResult
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
+# Lineage walks at most this many steps up and down (each step is one query per direction).
+MAX_DEPTH = 100
 
 
 def allow_any_stage(version: Version, stage: str, actor: str) -> None:
@@ -46,6 +47,7 @@ class Registry:
         self.url = url or cfg.url
         self.home = home or cfg.home
         self.actor = actor or cfg.actor
+        check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
         self.store: SqlStore = SqlStore(self.db)
         self.artifacts = ArtifactStore(self.home)
@@ -94,6 +96,8 @@ class Registry:
             raise InvalidInput("Give the model a name, e.g. mmds.track(clf, name='churn').")
         check_name("Model", name)
         check_name("Project", project)
+        tags = check_tags(tags)
+        check_text("The description", description)
         parent_ref = parse_ref(parent) if parent else None
         if parent_ref is not None:
             self.store.resolve(parent_ref)  # a wrong --parent fails before anything is written
@@ -154,7 +158,7 @@ class Registry:
             artifact_format=serializer,
             parent=parent_ref,
             notebook_path=prov["notebook"],
-            tags=check_tags(tags or {}),
+            tags=tags,
             description=description,
             datasets=spec_datasets,
             contract=contract.to_dict(),
@@ -329,10 +333,9 @@ class Registry:
 
         if stage is not None and stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise InvalidInput(f"limit must be a positive whole number, not {limit!r}.")
-        if not isinstance(offset, int) or offset < 0:
-            raise InvalidInput(f"offset must be zero or a positive whole number, not {offset!r}.")
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
+        offset = whole_number("offset", offset, 0)
         if slice is not None and "=" not in slice:
             raise InvalidInput(f"A slice is written column=value (e.g. country=US), not {slice!r}.")
         return Query(
@@ -369,7 +372,7 @@ class Registry:
         """Data sets and parent versions upstream, child versions downstream."""
         from .lineage_graph import build_lineage
 
-        return build_lineage(self, self.get(ref), depth)
+        return build_lineage(self, self.get(ref), whole_number("depth", depth, 1, MAX_DEPTH))
 
     def events(
         self,
@@ -394,9 +397,22 @@ class Registry:
             actor=actor,
             action=action,
             since=parse_time(since, "since"),
-            limit=limit,
+            limit=None if limit is None else whole_number("limit", limit, 1),
         )
         return events_frame(rows)
+
+    def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
+        """Remove the temporary files that interrupted writes (a crash mid-``track``) left in
+        the artifact store, unchanged for ``older_than`` seconds (an hour); return them."""
+        from .store.artifacts import STALE_AFTER_S
+
+        if older_than is None:
+            older_than = STALE_AFTER_S
+        elif isinstance(older_than, bool) or not isinstance(older_than, (int, float)):
+            raise InvalidInput(f"older_than is a number of seconds, not {older_than!r}.")
+        elif not 0 <= older_than < float("inf"):
+            raise InvalidInput(f"older_than must be 0 or more seconds, not {older_than!r}.")
+        return self.artifacts.remove_stale_temporaries(older_than)
 
     def verify_events(self) -> int | None:
         """The id of the first tampered event, or None when the whole chain checks out."""
@@ -441,6 +457,7 @@ class Registry:
         """
         if stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
+        check_text("The reason", reason)
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
         version = self.store.set_stage(
@@ -469,10 +486,7 @@ class Registry:
 
     def describe(self, ref: str | Version, text: str | None) -> Version:
         """Replace a version's description; ``None`` or blank text clears it."""
-        if text is not None and not isinstance(text, str):
-            raise InvalidInput(f"A description is text, not {type(text).__name__}.")
-        if text is not None and "\x00" in text:
-            raise InvalidInput("A description cannot hold a NUL character.")
+        check_text("The description", text)
         version = self.store.set_description(
             self._ref(ref), (text or "").strip() or None, self.actor
         )
@@ -580,6 +594,10 @@ class Registry:
             # "churn" means every version of the model; "churn:3" or "churn@champion" one.
             one = r.version is not None or r.alias is not None
             ids = [self.get(r).id] if one else self.scoring.model_version_ids(r)
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
+        if run_id is not None:
+            run_id = whole_number("run_id", run_id, 1, MAX_ID)
         return pd.DataFrame(self.scoring.score_sets(ids, run_id=run_id, limit=limit))
 
     def load_scores(self, score_set_id: int) -> pd.DataFrame:
@@ -587,7 +605,11 @@ class Registry:
         from .scoring.frames import from_parquet_bytes
 
         return from_parquet_bytes(
-            self.artifacts.get(self.scoring.score_set(int(score_set_id))["artifact_sha256"])
+            self.artifacts.get(
+                self.scoring.score_set(whole_number("score set id", score_set_id, 1, MAX_ID))[
+                    "artifact_sha256"
+                ]
+            )
         )
 
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
@@ -652,6 +674,7 @@ class Registry:
 
     def scoring_test_results(self, ref: str | Version, limit: int = 20) -> pd.DataFrame:
         version = ref if isinstance(ref, Version) else self.get(ref)
+        limit = whole_number("limit", limit, 1)
         return pd.DataFrame(self.scoring.results(version.id, limit=limit))
 
 

@@ -9,8 +9,12 @@ from datetime import datetime, timedelta, timezone
 from .errors import InvalidInput
 
 _COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<|=)\s*(-?[0-9.eE+-]+)\s*$")
-_AGO = re.compile(r"^(\d+)\s*([smhdw])$")
+_AGO = re.compile(r"^([0-9]+)\s*([smhdw])\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+# Ages (``7d``) reach back at most this far: far enough for any registry, short of year 1.
+MAX_AGE_YEARS = 1000
+MAX_AGE_S = MAX_AGE_YEARS * 365 * 86_400
 
 
 def parse_metric_conditions(where: Iterable[str] | str | None) -> list[tuple[str, str, float]]:
@@ -54,7 +58,14 @@ def parse_time(value: datetime | str | None, label: str) -> datetime | None:
     text = str(value).strip()
     m = _AGO.match(text)
     if m:
-        return datetime.now(timezone.utc) - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        amount = m.group(1).lstrip("0") or "0"
+        # Compare before converting: a timedelta (or a date before year 1) overflows.
+        if len(amount) > 12 or int(amount) * _SECONDS[m.group(2)] > MAX_AGE_S:
+            raise InvalidInput(
+                f"{label}={text!r} is too long ago: ages go up to {MAX_AGE_YEARS} years "
+                f"(e.g. {MAX_AGE_YEARS * 365}d); give an ISO date for anything older."
+            )
+        return datetime.now(timezone.utc) - timedelta(**{_UNITS[m.group(2)]: int(amount)})
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:

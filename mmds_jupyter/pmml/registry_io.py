@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..capture import datasets, metrics, provenance
 from ..errors import InvalidInput
-from ..refs import check_name
+from ..refs import check_name, check_tags, check_text
 from ..scoring.contract import DEFAULT_POLICY, from_dict, inheritor
 from ..store.artifacts import atomic_write
 from ..store.base import NewVersion
@@ -107,6 +107,8 @@ def import_pmml(
     """Register a PMML file from any producer as a version with framework ``pmml``."""
     check_name("Model", name)
     check_name("Project", project)
+    tags = check_tags(tags)
+    check_text("The description", description)
     if isinstance(source, bytes):
         raw = source
     else:
@@ -183,7 +185,7 @@ def import_pmml(
         artifact_sha256=sha,
         artifact_format="pmml",
         notebook_path=prov["notebook"],
-        tags=dict(tags or {}),
+        tags=tags,
         description=description,
         datasets=spec_datasets,
         contract=_contract(info, outputs),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from ..errors import MMDSError
-from ..refs import check_name
+from ..refs import MAX_ID, check_name, check_text, whole_number
 from ..store.events import append_event, utc
 from .claims import new_run, schedule_of
 from .config import MMDSScheduler
@@ -81,6 +81,7 @@ class Scheduler:
         the notebook's parameters cell.
         """
         check_name("Job", name)
+        check_text("The job's description", description)
         path = resolve_notebook(notebook, self.config.root_dir)
         declared = notebook_parameters(path)
         schedule = normalise(cron, every)
@@ -288,6 +289,8 @@ class Scheduler:
         self, job: str | None = None, status: str | None = None, limit: int | None = 50
     ) -> builtins.list[Run]:
         """Runs, newest first, optionally of one job and/or in one status."""
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
         with self.db.session() as s:
             q = select(RunRow, JobRow.name).join(JobRow, RunRow.job_id == JobRow.id)
             if job is not None:
@@ -301,6 +304,7 @@ class Scheduler:
 
     def get_run(self, run_id: int) -> Run:
         """One run by id."""
+        run_id = whole_number("run id", run_id, 0, MAX_ID)
         with self.db.session() as s:
             row = s.execute(
                 select(RunRow, JobRow.name)
@@ -313,6 +317,7 @@ class Scheduler:
 
     def cancel_run(self, run_id: int) -> Run:
         """Cancel a queued run at once, or ask the scheduler running it to stop its kernel."""
+        run_id = whole_number("run id", run_id, 0, MAX_ID)
         with self.db.session(write=True) as s:
             run = s.execute(select(RunRow).where(RunRow.id == run_id).with_for_update()).scalar()
             if run is None:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
+import re
+import stat
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 from ..errors import ArtifactIntegrityError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+# A temporary file that atomic_write has not renamed for this long was left by a crash: writes
+# take seconds and keep touching the file, so an hour never hurts a writer still at work.
+STALE_AFTER_S = 3600.0
+# The names atomic_write gives its temporaries next to an artifact: ".<sha256>.<random>.tmp".
+_TEMPORARY = re.compile(r"^\.[0-9a-f]{64}\.[A-Za-z0-9_]+\.tmp\Z")
+# Touched after each sweep: a registry starting within STALE_AFTER_S of the last one skips it.
+_SWEPT = ".swept"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -33,8 +49,60 @@ def atomic_write(path: Path, data: bytes) -> None:
 class ArtifactStore:
     """Files under ``root/artifacts/ab/abcdef...`` named by the sha256 of their content."""
 
-    def __init__(self, root: str | os.PathLike[str]):
+    def __init__(self, root: str | os.PathLike[str], sweep: bool = True):
         self.root = Path(root).expanduser() / "artifacts"
+        # What the sweep on start removed, until a caller's sweep reports it (``mmds gc``).
+        self._unreported: list[dict[str, Any]] = []
+        if sweep:  # on start, at most once per STALE_AFTER_S for the whole artifact root
+            self._unreported = self.remove_stale_temporaries(if_due=True)
+            if self._unreported:
+                log.info(
+                    "MMDS removed %d temporary file(s) that interrupted writes left in %s.",
+                    len(self._unreported),
+                    self.root,
+                )
+
+    def remove_stale_temporaries(
+        self, older_than: float = STALE_AFTER_S, *, if_due: bool = False
+    ) -> list[dict[str, Any]]:
+        """Delete the temporaries that interrupted writes left, unchanged for ``older_than``
+        seconds; return each one removed as ``{"path", "bytes"}``.
+
+        Only files named as :func:`atomic_write` names its temporaries are touched; a newer
+        one may belong to a write in progress and is kept. With ``if_due`` nothing happens when
+        the last sweep of this root is more recent than ``older_than``. What the sweep on start
+        removed is reported by the next call.
+        """
+        removed, self._unreported = self._unreported, []
+        if not self.root.is_dir():
+            return removed
+        marker = self.root / _SWEPT
+        now = time.time()
+        if if_due:
+            try:
+                if now - marker.stat().st_mtime < older_than:
+                    return removed
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return removed
+        for folder in sorted(self.root.iterdir()):
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if not _TEMPORARY.match(path.name):
+                    continue
+                try:
+                    info = path.lstat()
+                    if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < older_than:
+                        continue
+                    path.unlink()
+                except OSError:  # gone meanwhile (another sweep), or not ours to delete
+                    continue
+                removed.append({"path": str(path), "bytes": info.st_size})
+        with contextlib.suppress(OSError):  # a read-only artifact root: sweep again next time
+            marker.touch()
+        return removed
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):

@@ -342,6 +342,7 @@ async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
         ({"timezone": "Mars/Olympus"}, 400, "Unknown time zone"),
         ({"parameters": {"regoin": "x"}}, 400, "does not declare the parameter(s) regoin"),
         ({"parameters": {"model_ref": "nope:1"}}, 400, "does not name a model version"),
+        ({"parameters": {"model_ref": "churn:" + "9" * 20}}, 400, "version numbers run from 1"),
         ({"catchup": "all"}, 400, "catchup must be one of"),
         ({"max_concurrent": 0}, 400, "max_concurrent"),
         ({"max_concurrent": 2**40}, 400, "max_concurrent"),
@@ -350,7 +351,8 @@ async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
         ({"retry_delay": 1e300}, 400, "retry_delay"),
         ({"keep_outputs": 0}, 400, "keep_outputs"),
         ({"name": "no spaces"}, 400, "Job name 'no spaces' is not valid"),
-        ({"name": "n" * 201}, 400, "name is 201 characters; at most 200 fit"),
+        ({"name": "n" * 201}, 400, "name is 201 characters; at most 150 fit"),
+        ({"description": "d" * 8001}, 400, "description is 8001 characters long"),
         ({"name": "nightly"}, 409, "already exists"),
     ],
 )

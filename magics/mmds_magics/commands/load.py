@@ -15,7 +15,11 @@ from .parsing import parse
 @magic_arguments()
 @argument("ref", help="[project/]name[:version|@alias]")
 @argument("--as", dest="var", required=True, help="Variable to put the estimator in.")
-@argument("--trusted", action="store_true", help="Load types outside scikit-learn/numpy/scipy.")
+@argument(
+    "--trusted",
+    action="store_true",
+    help="Load a file that holds functions or types outside MMDS's safe list.",
+)
 def spec(line: str) -> None:
     """Load a version's model file (verified against its hash) into a variable."""
 
