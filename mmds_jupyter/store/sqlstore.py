@@ -582,7 +582,7 @@ class SqlStore(Store):
             q = q.where(
                 or_(
                     v.estimator_class == query.estimator,
-                    v.estimator_class.endswith("." + query.estimator),
+                    v.estimator_class.endswith("." + query.estimator, autoescape=True),
                 )
             )
         for i, (t, conds, _) in enumerate(sets):
