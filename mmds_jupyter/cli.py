@@ -67,6 +67,7 @@ def cmd_list(args: argparse.Namespace) -> None:
         name=args.name,
         name_contains=args.name_contains,
         feature=args.feature,
+        without_feature=args.without_feature,
         stage=args.stage,
         author=args.author,
         since=args.since,
@@ -302,6 +303,7 @@ def parser() -> argparse.ArgumentParser:
     for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
         ls.add_argument(f"--{flag}")
     ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
+    ls.add_argument("--without-feature", help="Only versions that do not use this input feature.")
     ls.add_argument("--where", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'.")
     ls.add_argument("--order-by", default="-created")
     ls.add_argument("--limit", type=int)

@@ -12,12 +12,12 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
-from .refs import Ref, check_name, parse_ref
+from .refs import NAME_RE, Ref, check_name, parse_ref
 from .store.artifacts import ArtifactStore
 from .store.base import NewVersion, Query
 from .store.db import Database
 from .store.scoring import ScoringStore
-from .store.sqlstore import FIND_COLUMNS, SqlStore
+from .store.sqlstore import FIND_COLUMNS, ORDER_FIELDS, SqlStore
 
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
@@ -254,18 +254,21 @@ class Registry:
         limit: int | None = None,
         offset: int = 0,
         name_contains: str | None = None,
+        without_feature: str | None = None,
     ) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version).
 
         ``where`` takes metric conditions such as ``"roc_auc>0.8"``; with ``slice`` the metric
         columns and conditions are those of that slice (``country=US``). ``name_contains``
-        matches part of the model's or the project's name, in any case.
+        matches part of the model's or the project's name, in any case. ``without_feature``
+        keeps the versions that do not use that input.
         """
         query = self.query(
             project=project,
             name=name,
             name_contains=name_contains,
             feature=feature,
+            without_feature=without_feature,
             stage=stage,
             author=author,
             since=since,
@@ -289,6 +292,7 @@ class Registry:
         project: str | None = None,
         name: str | None = None,
         feature: str | None = None,
+        without_feature: str | None = None,
         stage: str | None = None,
         name_contains: str | None = None,
         author: str | None = None,
@@ -303,7 +307,7 @@ class Registry:
         offset: int = 0,
     ) -> Query:
         """Validate search arguments into a store :class:`Query` (shared by Python, CLI, REST)."""
-        from .search import parse_metric_conditions, parse_tag, parse_time
+        from .search import literal_filter, parse_metric_conditions, parse_tag, parse_time
 
         if stage is not None and stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
@@ -313,23 +317,48 @@ class Registry:
             raise InvalidInput(f"offset must be zero or a positive whole number, not {offset!r}.")
         if slice is not None and "=" not in slice:
             raise InvalidInput(f"A slice is written column=value (e.g. country=US), not {slice!r}.")
+        for label, value in (("project", project), ("name", name)):
+            if value and not NAME_RE.match(value):
+                raise InvalidInput(
+                    f"{label}={value!r} cannot be a {label} name: names use letters, digits, "
+                    "'_', '.' or '-'."
+                )
+        conditions = parse_metric_conditions(where)
+        order_by = order_by or "-created"
+        self._check_metric_names(conditions, order_by)
         return Query(
             project=project,
             name=name,
             name_contains=(name_contains or "").strip() or None,
-            feature=feature,
+            feature=literal_filter(feature, "feature", negation="without_feature"),
+            without_feature=literal_filter(without_feature, "without_feature"),
             stage=stage,
-            author=author,
+            author=literal_filter(author, "author"),
             since=parse_time(since, "since"),
             until=parse_time(until, "until"),
-            estimator=estimator,
+            estimator=literal_filter(estimator, "estimator"),
             tag=parse_tag(tag),
             slice=slice,
-            metrics=parse_metric_conditions(where),
-            order_by=order_by or "-created",
+            metrics=conditions,
+            order_by=order_by,
             limit=limit,
             offset=offset,
         )
+
+    def _check_metric_names(self, conditions: list[tuple[str, str, float]], order_by: str) -> None:
+        """A metric no version has recorded is a typo, not an empty answer: name the real ones."""
+        names = {name for name, _, _ in conditions}
+        key = order_by.lstrip("-+")
+        if key not in ORDER_FIELDS:
+            names.add(key)
+        missing, known = self.store.unknown_metrics(names) if names else ([], [])
+        if missing and known:
+            fields = ", ".join(ORDER_FIELDS)
+            raise InvalidInput(
+                f"No version has a metric named {', '.join(map(repr, missing))}; the metrics "
+                f"recorded are {', '.join(known)}"
+                + (f" (order_by also takes {fields})." if key in missing else ".")
+            )
 
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side: params, features, metrics and slice metrics."""

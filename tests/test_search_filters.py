@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from mmds_jupyter.errors import InvalidInput
 from mmds_jupyter.store.base import NewVersion
 
 
@@ -74,3 +76,94 @@ def test_estimator_filter_treats_percent_and_underscore_literally(reg):
     assert refs(reg.find(estimator="My_Model")) == [odd]
     assert refs(reg.find(estimator="LogisticRegression")) == [lr]
     assert refs(reg.find(estimator="sklearn.linear_model.LogisticRegression")) == [lr]
+
+
+# -- 6: versions without a feature; unreadable filters are errors ------------------------------
+
+
+def test_without_feature_is_the_complement_of_feature(reg):
+    uses = add(reg, "uses", used=("income", "age"))
+    drops = add(reg, "drops", used=("age",), unused=("income",))
+    never = add(reg, "never", used=("age",))
+    assert refs(reg.find(feature="income")) == [uses]
+    assert refs(reg.find(without_feature="income")) == [never, drops]
+    assert refs(reg.find(without_feature="income", feature="age", limit=1)) == [never]
+    assert reg.store.count(reg.query(without_feature="income")) == 2
+    assert reg.find(without_feature="age").empty
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"feature": "!income"}, "without_feature='income'"),
+        ({"without_feature": "!income"}, "without_feature='!income'"),
+        ({"tag": "!team"}, "tag='!team'"),
+        ({"tag": "=credit"}, "tag='=credit'"),
+        ({"estimator": "!Ridge"}, "estimator='!Ridge'"),
+        ({"author": "!maya"}, "author='!maya'"),
+        ({"project": "!risk"}, "project='!risk'"),
+        ({"name": "a b"}, "name='a b'"),
+    ],
+)
+def test_a_filter_that_cannot_be_read_is_an_error_naming_it(reg, kwargs, fragment):
+    add(reg, "uses", used=("income",))
+    with pytest.raises(InvalidInput) as info:
+        reg.find(**kwargs)
+    assert fragment in str(info.value)
+
+
+def test_an_unknown_metric_is_an_error_naming_the_known_ones(reg):
+    add(reg, "a", roc_auc=0.8)
+    with pytest.raises(InvalidInput, match="'roc_aux'.*roc_auc"):
+        reg.find(order_by="-roc_aux")
+    with pytest.raises(InvalidInput, match="'rocauc'.*roc_auc"):
+        reg.find(where="rocauc>0.5")
+    assert len(reg.find(order_by="-roc_auc")) == 1
+    assert len(reg.find(order_by="-version")) == 1
+
+
+def test_an_empty_registry_answers_any_metric_with_nothing(reg):
+    assert reg.find(order_by="-roc_auc", where="roc_auc>0.5").empty
+
+
+def test_cli_without_feature_and_bang_feature(sqlite_reg, capsys):
+    from mmds_jupyter.cli import main
+
+    uses = add(sqlite_reg, "uses", used=("collections_flag",))
+    other = add(sqlite_reg, "other", used=("age",))
+    base = ["--url", sqlite_reg.url, "--home", sqlite_reg.home, "list"]
+    assert main([*base, "--without-feature", "collections_flag", "--json"]) == 0
+    assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == [other]
+    assert main([*base, "--feature", "collections_flag", "--json"]) == 0
+    assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == [uses]
+    assert main([*base, "--feature", "!collections_flag"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--without-feature" in captured.err and "collections_flag" in captured.err
+
+
+@pytest.fixture
+def ip(tmp_path):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import mmds_jupyter
+
+    mmds_jupyter.connect(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path), actor="maya")
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "mmds_jupyter")
+    yield shell
+    shell.reset()
+    mmds_jupyter.default_registry().close()
+
+
+def test_magic_without_feature(ip):
+    from IPython.core.error import UsageError
+
+    import mmds_jupyter
+
+    reg = mmds_jupyter.default_registry()
+    add(reg, "uses", used=("collections_flag",))
+    other = add(reg, "other", used=("age",))
+    assert refs(ip.run_line_magic("mmds", "list --without-feature collections_flag")) == [other]
+    with pytest.raises(UsageError, match="without-feature"):
+        ip.run_line_magic("mmds", "list --feature !collections_flag")

@@ -40,6 +40,7 @@ VERSION_FILTERS = (
     "name",
     "name_contains",
     "feature",
+    "without_feature",
     "stage",
     "author",
     "since",

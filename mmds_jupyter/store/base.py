@@ -48,6 +48,7 @@ class Query:
     name: str | None = None
     name_contains: str | None = None  # part of the model's or project's name, any case
     feature: str | None = None
+    without_feature: str | None = None  # versions that do not use this feature
     stage: str | None = None
     author: str | None = None
     since: datetime | None = None

@@ -543,6 +543,7 @@ class SqlStore(Store):
             query.since,
             query.until,
             query.estimator,
+            query.without_feature,  # "not in a set": checked version by version
         ]
         if not ordered and lead >= 0 and not any(on_versions):
             # Nothing to read from the versions themselves (a count): the lead set's index
@@ -585,6 +586,13 @@ class SqlStore(Store):
                     v.estimator_class.endswith("." + query.estimator, autoescape=True),
                 )
             )
+        if query.without_feature:
+            f = aliased(FeatureRow)
+            q = q.where(
+                ~exists().where(
+                    f.version_id == v.id, f.name == query.without_feature, f.used.is_(True)
+                )
+            )
         for i, (t, conds, _) in enumerate(sets):
             if i == lead:
                 q = q.where(v.id.in_(select(t.version_id).where(*conds)))
@@ -618,6 +626,25 @@ class SqlStore(Store):
         ).one()
         size, lead = min(zip(sizes, candidates, strict=True))
         return lead if size < SMALL_SET or not ordered else -1
+
+    def unknown_metrics(self, names: set[str]) -> tuple[list[str], list[str]]:
+        """(names no version has recorded, the metric names that exist) for a search's check.
+
+        One index seek per name; the known names are only read when one is missing.
+        """
+        with self.db.session() as s:
+            missing = sorted(
+                n
+                for n in names
+                if s.execute(select(MetricRow.name).where(MetricRow.name == n).limit(1)).first()
+                is None
+            )
+            if not missing:
+                return [], []
+            known = s.execute(
+                select(MetricRow.name).distinct().order_by(MetricRow.name).limit(100)
+            ).scalars()
+            return missing, list(known)
 
     def count(self, query: Query, cap: int | None = None) -> int:
         """How many versions match; with ``cap``, counting stops there (for "1,000+")."""

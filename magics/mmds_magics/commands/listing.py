@@ -16,6 +16,7 @@ from .parsing import parse
 @argument("--name", help="Only this model.")
 @argument("--name-contains", help="Part of the model's or project's name, in any case.")
 @argument("--feature", help="Only versions that used this input feature.")
+@argument("--without-feature", help="Only versions that do not use this input feature.")
 @argument("--stage", help="Only versions in this stage.")
 @argument("--author", help="Only versions by this author.")
 @argument("--since", help="Tracked since (ISO date or an age such as 7d).")
@@ -39,6 +40,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         name=a.name,
         name_contains=a.name_contains,
         feature=a.feature,
+        without_feature=a.without_feature,
         stage=a.stage,
         author=a.author,
         since=a.since,

@@ -1,0 +1,57 @@
+"""REST search over a registry built for it: negations, archived versions, data sets, test sets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_search_filters import add  # tests/ is on sys.path: its conftest.py is not in a package
+from tornado.httpclient import HTTPClientError
+
+from mmds_jupyter.registry import Registry
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def mmds_registry(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Overrides the shared registry: versions written straight to the store."""
+    root: Path = tmp_path_factory.mktemp("search")
+    url, home = f"sqlite:///{root / 'mmds.db'}", str(root / "home")
+    reg = Registry(url=url, home=home, actor="maya")
+    add(reg, "uses", used=("collections_flag", "age"), roc_auc=0.7, test="aa11", train="bb11")
+    add(reg, "drops", used=("age",), unused=("collections_flag",), roc_auc=0.8, test="aa11")
+    add(reg, "old", used=("age",), roc_auc=0.99, stage="archived", test="cc22", train="bb11")
+    reg.close()
+    return {"url": url, "home": home}
+
+
+async def get(jp_fetch: Any, *parts: str, **params: Any) -> Any:
+    resp = await jp_fetch("mmds", "api", *parts, params=params or None)
+    return json.loads(resp.body)
+
+
+async def error(jp_fetch: Any, *parts: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("mmds", "api", *parts, params=params or None)
+    resp = info.value.response
+    assert resp is not None
+    return info.value.code, json.loads(resp.body)
+
+
+def refs(page: dict[str, Any]) -> list[str]:
+    return [v["ref"] for v in page["items"]]
+
+
+async def test_without_feature(jp_fetch: Any) -> None:
+    page = await get(jp_fetch, "versions", without_feature="collections_flag", stage="development")
+    assert refs(page) == ["risk/drops:1"]
+    code, body = await error(jp_fetch, "versions", feature="!collections_flag")
+    assert code == 400 and "without_feature='collections_flag'" in body["message"]
+
+
+async def test_unknown_metric_is_400_naming_known_ones(jp_fetch: Any) -> None:
+    code, body = await error(jp_fetch, "versions", order_by="-roc_aux")
+    assert code == 400 and "roc_aux" in body["message"] and "roc_auc" in body["message"]
