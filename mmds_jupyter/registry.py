@@ -255,13 +255,15 @@ class Registry:
         offset: int = 0,
         name_contains: str | None = None,
         without_feature: str | None = None,
+        include_archived: bool = False,
     ) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version).
 
         ``where`` takes metric conditions such as ``"roc_auc>0.8"``; with ``slice`` the metric
         columns and conditions are those of that slice (``country=US``). ``name_contains``
         matches part of the model's or the project's name, in any case. ``without_feature``
-        keeps the versions that do not use that input.
+        keeps the versions that do not use that input. Archived versions are left out unless
+        ``include_archived`` (or ``stage="archived"``) asks for them.
         """
         query = self.query(
             project=project,
@@ -270,6 +272,7 @@ class Registry:
             feature=feature,
             without_feature=without_feature,
             stage=stage,
+            include_archived=include_archived,
             author=author,
             since=since,
             until=until,
@@ -294,6 +297,7 @@ class Registry:
         feature: str | None = None,
         without_feature: str | None = None,
         stage: str | None = None,
+        include_archived: bool = False,
         name_contains: str | None = None,
         author: str | None = None,
         since: datetime | str | None = None,
@@ -333,6 +337,7 @@ class Registry:
             feature=literal_filter(feature, "feature", negation="without_feature"),
             without_feature=literal_filter(without_feature, "without_feature"),
             stage=stage,
+            include_archived=bool(include_archived),
             author=literal_filter(author, "author"),
             since=parse_time(since, "since"),
             until=parse_time(until, "until"),

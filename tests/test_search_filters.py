@@ -167,3 +167,40 @@ def test_magic_without_feature(ip):
     assert refs(ip.run_line_magic("mmds", "list --without-feature collections_flag")) == [other]
     with pytest.raises(UsageError, match="without-feature"):
         ip.run_line_magic("mmds", "list --feature !collections_flag")
+
+
+# -- 9: archived versions are left out unless asked ----------------------------------------------
+
+
+def test_searches_leave_out_archived_versions_unless_asked(reg):
+    live = add(reg, "churn", roc_auc=0.7)
+    old = add(reg, "churn", roc_auc=0.99, stage="archived")
+    assert refs(reg.find(order_by="-roc_auc")) == [live]
+    assert refs(reg.find(feature="a")) == [live]
+    assert reg.store.count(reg.query(feature="a")) == 1
+    assert refs(reg.find(order_by="-roc_auc", include_archived=True)) == [old, live]
+    assert reg.store.count(reg.query(feature="a", include_archived=True)) == 2
+    assert refs(reg.find(stage="archived")) == [old]
+
+
+def test_cli_and_magic_leave_out_archived_alike(sqlite_reg, capsys):
+    from mmds_jupyter.cli import main
+
+    live = add(sqlite_reg, "churn", roc_auc=0.7)
+    old = add(sqlite_reg, "churn", roc_auc=0.99, stage="archived")
+    base = ["--url", sqlite_reg.url, "--home", sqlite_reg.home, "list", "--json"]
+    for extra, want in (([], [live]), (["--include-archived"], [old, live])):
+        assert main([*base, "--order-by", "-roc_auc", *extra]) == 0
+        assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == want
+
+
+def test_magic_include_archived(ip):
+    import mmds_jupyter
+
+    reg = mmds_jupyter.default_registry()
+    live = add(reg, "churn", roc_auc=0.7)
+    old = add(reg, "churn", roc_auc=0.99, stage="archived")
+    assert refs(ip.run_line_magic("mmds", "list --order-by -roc_auc")) == [live]
+    shown = ip.run_line_magic("mmds", "list --order-by -roc_auc --include-archived")
+    assert refs(shown) == [old, live]
+    assert refs(ip.run_line_magic("mmds", "list --stage archived")) == [old]

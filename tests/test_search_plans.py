@@ -37,7 +37,7 @@ def _specs(n: int, seed: int = 7) -> list[dict[str, Any]]:
             {
                 "project": rng.choice(["risk", "growth"]),
                 "name": ["churn", "Churn_v2", "risk%score", "churn-v3", "kits"][i % 5],
-                "stage": rng.choice(["development", "validation"]),
+                "stage": rng.choice(["development", "validation", "archived"]),
                 "used": used,
                 "metrics": metrics,
                 "tags": {"team": rng.choice(["a", "b"])} if rng.random() < 0.7 else {},
@@ -92,7 +92,11 @@ def _expected(specs, refs, q: Query) -> list[str]:  # type: ignore[no-untyped-de
             continue
         if q.stage and sp["stage"] != q.stage:
             continue
+        if not q.stage and not q.include_archived and sp["stage"] == "archived":
+            continue
         if q.feature and q.feature not in sp["used"]:
+            continue
+        if q.without_feature and q.without_feature in sp["used"]:
             continue
         if q.tag and sp["tags"].get(q.tag[0]) != q.tag[1]:
             continue
@@ -134,6 +138,12 @@ QUERIES = [
     Query(name_contains="k%s"),  # % and _ are literal, not wildcards
     Query(name_contains="n_v", order_by="-roc_auc"),
     Query(name_contains="row"),  # a project name ("growth")
+    Query(include_archived=True),
+    Query(include_archived=True, feature="f1"),
+    Query(include_archived=True, order_by="-roc_auc", tag=("team", "a")),
+    Query(stage="archived", feature="f2"),
+    Query(without_feature="f1", order_by="-roc_auc"),
+    Query(without_feature="f5", feature="f0"),
 ]
 
 

@@ -65,6 +65,16 @@ def whole_number(text: str | None, name: str, default: int, low: int, high: int)
     return min(value, high)
 
 
+def flag(text: str | None, name: str) -> bool:
+    """A yes/no query argument: true/false, 1/0 or yes/no; absent or empty is false."""
+    value = (text or "").strip().lower()
+    if value in ("", "false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise InvalidInput(f"{name}={text!r} is not true or false.")
+
+
 def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
     """The one metric to show beside a version in a list."""
     for name in HEADLINE:
@@ -100,6 +110,7 @@ def list_versions(
     filters = {k: (args.get(k) or None) for k in VERSION_FILTERS}
     query = registry.query(
         **filters,
+        include_archived=flag(args.get("include_archived"), "include_archived"),
         where=[w for w in where if w.strip()] or None,
         order_by=order_by,
         limit=limit,

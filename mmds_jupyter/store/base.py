@@ -50,6 +50,7 @@ class Query:
     feature: str | None = None
     without_feature: str | None = None  # versions that do not use this feature
     stage: str | None = None
+    include_archived: bool = False  # archived versions only show when asked or filtered by stage
     author: str | None = None
     since: datetime | None = None
     until: datetime | None = None

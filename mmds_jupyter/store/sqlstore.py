@@ -534,6 +534,7 @@ class SqlStore(Store):
         v = VersionRow
         sets = self._id_sets(query)
         lead = self._lead_set(s, sets, ordered)
+        hide_archived = not query.include_archived and not query.stage
         on_versions = [
             query.project,
             query.name,
@@ -553,6 +554,9 @@ class SqlStore(Store):
             for i, (u, others, _) in enumerate(sets):
                 if i != lead:
                     q = q.where(exists().where(u.version_id == t.version_id, *others))
+            if hide_archived:
+                # The archived versions are read once (stage index), not looked up per row.
+                q = q.where(t.version_id.not_in(select(v.id).where(v.stage == "archived")))
             return q
         q = select(v.id)
         if ordered or query.project or query.name or query.name_contains:
@@ -573,6 +577,8 @@ class SqlStore(Store):
             )
         if query.stage:
             q = q.where(v.stage == query.stage)
+        elif hide_archived:
+            q = q.where(v.stage != "archived")
         if query.author:
             q = q.where(v.author == query.author)
         if query.since:

@@ -55,3 +55,13 @@ async def test_without_feature(jp_fetch: Any) -> None:
 async def test_unknown_metric_is_400_naming_known_ones(jp_fetch: Any) -> None:
     code, body = await error(jp_fetch, "versions", order_by="-roc_aux")
     assert code == 400 and "roc_aux" in body["message"] and "roc_auc" in body["message"]
+
+
+async def test_archived_versions_only_when_asked(jp_fetch: Any) -> None:
+    ranked = await get(jp_fetch, "versions", order_by="-roc_auc")
+    assert refs(ranked) == ["risk/drops:1", "risk/uses:1"] and ranked["total"] == 2
+    every = await get(jp_fetch, "versions", order_by="-roc_auc", include_archived="true")
+    assert refs(every) == ["risk/old:1", "risk/drops:1", "risk/uses:1"]
+    assert refs(await get(jp_fetch, "versions", stage="archived")) == ["risk/old:1"]
+    code, body = await error(jp_fetch, "versions", include_archived="maybe")
+    assert code == 400 and "include_archived" in body["message"]

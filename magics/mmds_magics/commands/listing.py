@@ -18,6 +18,7 @@ from .parsing import parse
 @argument("--feature", help="Only versions that used this input feature.")
 @argument("--without-feature", help="Only versions that do not use this input feature.")
 @argument("--stage", help="Only versions in this stage.")
+@argument("--include-archived", action="store_true", help="Show archived versions too.")
 @argument("--author", help="Only versions by this author.")
 @argument("--since", help="Tracked since (ISO date or an age such as 7d).")
 @argument("--tag", help="KEY or KEY=VALUE.")
@@ -42,6 +43,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         feature=a.feature,
         without_feature=a.without_feature,
         stage=a.stage,
+        include_archived=a.include_archived,
         author=a.author,
         since=a.since,
         tag=a.tag,
