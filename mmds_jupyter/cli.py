@@ -70,6 +70,8 @@ def cmd_list(args: argparse.Namespace) -> None:
         without_feature=args.without_feature,
         stage=args.stage,
         include_archived=args.include_archived,
+        dataset=args.dataset,
+        dataset_role=args.dataset_role,
         author=args.author,
         since=args.since,
         tag=args.tag,
@@ -306,6 +308,8 @@ def parser() -> argparse.ArgumentParser:
     ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
     ls.add_argument("--without-feature", help="Only versions that do not use this input feature.")
     ls.add_argument("--include-archived", action="store_true", help="Show archived versions too.")
+    ls.add_argument("--dataset", help="Trained or tested on this data set (hash prefix or name).")
+    ls.add_argument("--dataset-role", choices=["train", "test", "any"], default="any")
     ls.add_argument("--where", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'.")
     ls.add_argument("--order-by", default="-created")
     ls.add_argument("--limit", type=int)

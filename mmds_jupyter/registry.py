@@ -19,6 +19,12 @@ from .store.db import Database
 from .store.scoring import ScoringStore
 from .store.sqlstore import FIND_COLUMNS, ORDER_FIELDS, SqlStore
 
+# How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
+DATASET_ROLES = {
+    "train": ("trained_on",),
+    "test": ("evaluated_on",),
+    "any": ("trained_on", "evaluated_on"),
+}
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
 
@@ -256,6 +262,8 @@ class Registry:
         name_contains: str | None = None,
         without_feature: str | None = None,
         include_archived: bool = False,
+        dataset: str | None = None,
+        dataset_role: str = "any",
     ) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version).
 
@@ -263,7 +271,9 @@ class Registry:
         columns and conditions are those of that slice (``country=US``). ``name_contains``
         matches part of the model's or the project's name, in any case. ``without_feature``
         keeps the versions that do not use that input. Archived versions are left out unless
-        ``include_archived`` (or ``stage="archived"``) asks for them.
+        ``include_archived`` (or ``stage="archived"``) asks for them. ``dataset`` (the start of a
+        data set's hash, or its name) keeps the versions trained or tested on it
+        (``dataset_role`` "train", "test" or "any").
         """
         query = self.query(
             project=project,
@@ -273,6 +283,8 @@ class Registry:
             without_feature=without_feature,
             stage=stage,
             include_archived=include_archived,
+            dataset=dataset,
+            dataset_role=dataset_role,
             author=author,
             since=since,
             until=until,
@@ -298,6 +310,8 @@ class Registry:
         without_feature: str | None = None,
         stage: str | None = None,
         include_archived: bool = False,
+        dataset: str | None = None,
+        dataset_role: str | None = "any",
         name_contains: str | None = None,
         author: str | None = None,
         since: datetime | str | None = None,
@@ -327,6 +341,13 @@ class Registry:
                     f"{label}={value!r} cannot be a {label} name: names use letters, digits, "
                     "'_', '.' or '-'."
                 )
+        role = dataset_role or "any"
+        if role not in DATASET_ROLES:
+            raise InvalidInput(
+                f"dataset_role={role!r}: use {', '.join(DATASET_ROLES)} (trained on, tested on, "
+                "either)."
+            )
+        dataset = (dataset or "").strip() or None
         conditions = parse_metric_conditions(where)
         order_by = order_by or "-created"
         self._check_metric_names(conditions, order_by)
@@ -344,6 +365,8 @@ class Registry:
             estimator=literal_filter(estimator, "estimator"),
             tag=parse_tag(tag),
             slice=slice,
+            dataset_ids=self.store.dataset_ids(dataset) if dataset else None,
+            dataset_relations=DATASET_ROLES[role],
             metrics=conditions,
             order_by=order_by,
             limit=limit,

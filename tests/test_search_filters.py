@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mmds_jupyter.errors import InvalidInput
+from mmds_jupyter.errors import AmbiguousReference, InvalidInput, NotFound
 from mmds_jupyter.store.base import NewVersion
 
 
@@ -204,3 +204,52 @@ def test_magic_include_archived(ip):
     shown = ip.run_line_magic("mmds", "list --order-by -roc_auc --include-archived")
     assert refs(shown) == [old, live]
     assert refs(ip.run_line_magic("mmds", "list --stage archived")) == [old]
+
+
+# -- 8: which versions were trained or tested on a data set ----------------------------------------
+
+
+def test_find_by_dataset_hash_prefix_name_and_role(reg):
+    a = add(reg, "a", train="aa11" + "0" * 60, test="bb22" + "0" * 60)
+    b = add(reg, "b", train="bb22" + "0" * 60, test="cc33" + "0" * 60)
+    c = add(reg, "c", test="bb22" + "0" * 60, stage="archived")
+    add(reg, "d")
+    assert refs(reg.find(dataset="bb22")) == [b, a]
+    assert refs(reg.find(dataset="bb22", dataset_role="test")) == [a]
+    assert refs(reg.find(dataset="bb22", dataset_role="train")) == [b]
+    assert refs(reg.find(dataset="bb22", include_archived=True)) == [c, b, a]
+    assert refs(reg.find(dataset="bb22" + "0" * 60, feature="a", order_by="name")) == [a, b]
+    assert reg.store.count(reg.query(dataset="aa11")) == 1
+    # Every data set tracked as a test set is named "test"; the name works as well.
+    assert refs(reg.find(dataset="test")) == [b, a]
+    rows = reg.find(dataset="aa11")
+    assert list(rows["train_set"]) == ["aa1100000000"] and list(rows["test_set"]) == [
+        "bb2200000000"
+    ]
+
+
+def test_dataset_filter_errors_name_the_value(reg):
+    add(reg, "a", train="abcd1" + "0" * 59, test="abcd2" + "0" * 59)
+    with pytest.raises(AmbiguousReference, match="'abcd'.*abcd10000000.*abcd20000000"):
+        reg.find(dataset="abcd")
+    with pytest.raises(NotFound, match="'ffff'"):
+        reg.find(dataset="ffff")
+    with pytest.raises(NotFound, match="'ab'.*at least 4"):
+        reg.find(dataset="ab")
+    with pytest.raises(InvalidInput, match="dataset_role='trained'"):
+        reg.find(dataset="abcd1", dataset_role="trained")
+
+
+def test_cli_dataset(sqlite_reg, capsys):
+    from mmds_jupyter.cli import main
+
+    a = add(sqlite_reg, "a", train="aa11" + "0" * 60, test="bb22" + "0" * 60)
+    add(sqlite_reg, "b", train="cc33" + "0" * 60)
+    base = ["--url", sqlite_reg.url, "--home", sqlite_reg.home, "list"]
+    assert main([*base, "--dataset", "aa11", "--dataset-role", "train", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["ref"] for r in rows] == [a] and rows[0]["test_set"] == "bb2200000000"
+    assert main([*base, "--dataset", "aa11", "--dataset-role", "test"]) == 0
+    assert "(nothing)" in capsys.readouterr().out
+    assert main([*base, "--dataset", "9999"]) == 1
+    assert "'9999'" in capsys.readouterr().err

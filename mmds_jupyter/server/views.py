@@ -48,6 +48,8 @@ VERSION_FILTERS = (
     "estimator",
     "tag",
     "slice",
+    "dataset",
+    "dataset_role",
 )
 _ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
 

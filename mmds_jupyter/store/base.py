@@ -57,6 +57,9 @@ class Query:
     estimator: str | None = None
     tag: tuple[str, str | None] | None = None
     slice: str | None = None
+    # versions trained or evaluated on these data sets (ids), by these edge relations
+    dataset_ids: tuple[int, ...] | None = None
+    dataset_relations: tuple[str, ...] = ("trained_on", "evaluated_on")
     metrics: list[tuple[str, str, float]] = field(default_factory=list)
     order_by: str = "-created"
     limit: int | None = None

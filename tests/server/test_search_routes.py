@@ -65,3 +65,16 @@ async def test_archived_versions_only_when_asked(jp_fetch: Any) -> None:
     assert refs(await get(jp_fetch, "versions", stage="archived")) == ["risk/old:1"]
     code, body = await error(jp_fetch, "versions", include_archived="maybe")
     assert code == 400 and "include_archived" in body["message"]
+
+
+async def test_versions_by_dataset(jp_fetch: Any) -> None:
+    page = await get(jp_fetch, "versions", dataset="bb11", dataset_role="train")
+    assert refs(page) == ["risk/uses:1"]
+    assert page["items"][0]["train_set"] == "bb11" and page["items"][0]["test_set"] == "aa11"
+    assert "train_set" not in page["items"][0]["metrics"]
+    page = await get(jp_fetch, "versions", dataset="aa11", dataset_role="test")
+    assert refs(page) == ["risk/drops:1", "risk/uses:1"]
+    code, body = await error(jp_fetch, "versions", dataset="dead")
+    assert code == 404 and "'dead'" in body["message"]
+    code, body = await error(jp_fetch, "versions", dataset="aa11", dataset_role="both")
+    assert code == 400 and "dataset_role" in body["message"]

@@ -19,6 +19,8 @@ from .parsing import parse
 @argument("--without-feature", help="Only versions that do not use this input feature.")
 @argument("--stage", help="Only versions in this stage.")
 @argument("--include-archived", action="store_true", help="Show archived versions too.")
+@argument("--dataset", help="Trained or tested on this data set (hash prefix or name).")
+@argument("--dataset-role", choices=["train", "test", "any"], default="any")
 @argument("--author", help="Only versions by this author.")
 @argument("--since", help="Tracked since (ISO date or an age such as 7d).")
 @argument("--tag", help="KEY or KEY=VALUE.")
@@ -44,6 +46,8 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         without_feature=a.without_feature,
         stage=a.stage,
         include_archived=a.include_archived,
+        dataset=a.dataset,
+        dataset_role=a.dataset_role,
         author=a.author,
         since=a.since,
         tag=a.tag,
