@@ -80,11 +80,13 @@ def cmd_list(args: argparse.Namespace) -> None:
         order_by=args.order_by,
         limit=args.limit,
     )
-    rows = reg.store.find(query)
+    rows, warnings = reg.search(query)
     if args.json:
         _print_json(rows)
     else:
         _print_frame(pd.DataFrame(rows), LIST_COLUMNS)
+    for warning in warnings:
+        print(f"mmds: warning: {warning}", file=sys.stderr)
 
 
 def version_dict(v: Any) -> dict[str, Any]:
@@ -218,6 +220,8 @@ def cmd_pmml_import(args: argparse.Namespace) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> None:
     cmp = _registry(args).compare(*args.refs)
+    for warning in cmp.warnings:
+        print(f"mmds: warning: {warning}", file=sys.stderr)
     if args.html:
         cmp.to_html(args.html)
         print(f"Wrote {args.html}")

@@ -296,10 +296,28 @@ class Registry:
             limit=limit,
             offset=offset,
         )
-        frame = pd.DataFrame(self.store.find(query))
+        rows, warnings = self.search(query)
+        frame = pd.DataFrame(rows)
         if frame.empty:
             frame = pd.DataFrame(columns=list(FIND_COLUMNS))
+        frame.attrs["warnings"] = warnings
         return frame
+
+    def search(self, query: Query) -> tuple[list[dict[str, Any]], list[str]]:
+        """One page of search rows, and what the reader must know about them.
+
+        Ranking by a metric over versions evaluated on different test sets is such a thing:
+        the front ends show the warning beside the rows.
+        """
+        from .comparison import mixed_test_sets
+
+        rows = self.store.find(query)
+        key = query.order_by.lstrip("-+")
+        if key in ORDER_FIELDS:
+            return rows, []
+        ranked = {r["ref"]: r.get("test_set") for r in rows if r.get(key) is not None}
+        warning = mixed_test_sets(ranked, f"Ranked by {key}")
+        return rows, [warning] if warning else []
 
     def query(
         self,

@@ -253,3 +253,60 @@ def test_cli_dataset(sqlite_reg, capsys):
     assert "(nothing)" in capsys.readouterr().out
     assert main([*base, "--dataset", "9999"]) == 1
     assert "'9999'" in capsys.readouterr().err
+
+
+# -- 7: every metric carries its data set; rankings and comparisons say when they differ --------
+
+
+def test_metrics_carry_their_test_set_and_rankings_say_when_sets_differ(reg):
+    a = add(reg, "a", roc_auc=0.7, test="aa11" + "0" * 60)
+    b = add(reg, "b", roc_auc=0.9, test="cc22" + "0" * 60)
+    assert reg.get(a).metrics[0].dataset_hash == "aa11" + "0" * 60
+    ranked = reg.find(order_by="-roc_auc")
+    assert refs(ranked) == [b, a] and list(ranked["test_set"]) == ["cc2200000000", "aa1100000000"]
+    (warning,) = ranked.attrs["warnings"]
+    assert "Ranked by roc_auc" in warning and "2 different test sets" in warning
+    assert "aa1100000000: risk/a:1" in warning and "cc2200000000: risk/b:1" in warning
+    # On one test set, or not ranked by a metric, there is nothing to say.
+    same = reg.find(order_by="-roc_auc", dataset="aa11", dataset_role="test")
+    assert refs(same) == [a] and same.attrs["warnings"] == []
+    assert reg.find().attrs["warnings"] == []
+
+
+def test_compare_warns_when_test_sets_differ(reg):
+    a = add(reg, "a", roc_auc=0.7, test="aa11" + "0" * 60)
+    b = add(reg, "b", roc_auc=0.9, test="cc22" + "0" * 60)
+    c = add(reg, "c", roc_auc=0.8, test="aa11" + "0" * 60)
+    cmp = reg.compare(a, b)
+    (warning,) = cmp.warnings
+    assert "Compared over versions evaluated on 2 different test sets" in warning
+    frame = cmp.to_frame()
+    assert list(frame.loc[("model", "test set")][[a, b]]) == ["aa1100000000", "cc2200000000"]
+    assert bool(frame.loc[("model", "test set"), "differs"])
+    assert "mmds-warning" in cmp._repr_html_() and "2 different test sets" in cmp.to_html()
+    assert "2 different test sets" in cmp.widget().table.value
+    assert reg.compare(a, c).warnings == []
+
+
+def test_cli_and_magic_print_the_warnings(sqlite_reg, capsys):
+    from mmds_jupyter.cli import main
+
+    a = add(sqlite_reg, "a", roc_auc=0.7, test="aa11" + "0" * 60)
+    b = add(sqlite_reg, "b", roc_auc=0.9, test="cc22" + "0" * 60)
+    base = ["--url", sqlite_reg.url, "--home", sqlite_reg.home]
+    assert main([*base, "list", "--order-by", "-roc_auc"]) == 0
+    out = capsys.readouterr()
+    assert "cc2200000000" in out.out and "2 different test sets" in out.err
+    assert main([*base, "compare", a, b]) == 0
+    out = capsys.readouterr()
+    assert "test set" in out.out and "warning: Compared" in out.err
+
+
+def test_magic_prints_the_ranking_warning(ip, capsys):
+    import mmds_jupyter
+
+    reg = mmds_jupyter.default_registry()
+    add(reg, "a", roc_auc=0.7, test="aa11" + "0" * 60)
+    add(reg, "b", roc_auc=0.9, test="cc22" + "0" * 60)
+    ip.run_line_magic("mmds", "list --order-by -roc_auc")
+    assert "2 different test sets" in capsys.readouterr().out

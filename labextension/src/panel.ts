@@ -359,6 +359,9 @@ export class MMDSPanel extends Widget {
       this.renderPage(page);
       const more = page.total_exact ? '' : '+';
       this.status.textContent = `${page.total.toLocaleString('en-US')}${more} version${page.total === 1 ? '' : 's'}`;
+      for (const warning of page.warnings ?? []) {
+        this.status.textContent += ` · ⚠ ${warning}`;
+      }
     } catch (error) {
       this.showError(error);
       this.status.textContent = '';

@@ -118,12 +118,20 @@ def list_versions(
         limit=limit,
         offset=offset,
     )
-    items = [version_row(r) for r in registry.store.find(query)]
+    rows, warnings = registry.search(query)
+    items = [version_row(r) for r in rows]
     if len(items) < limit and (items or offset == 0):
         total, exact = offset + len(items), True  # the last page: no count needed
     else:
         total, exact = capped_count(registry, query, max(COUNT_CAP, offset + limit + 1))
-    return {"items": items, "total": total, "total_exact": exact, "limit": limit, "offset": offset}
+    return {
+        "items": items,
+        "total": total,
+        "total_exact": exact,
+        "limit": limit,
+        "offset": offset,
+        "warnings": warnings,
+    }
 
 
 def capped_count(registry: Registry, query: Any, cap: int) -> tuple[int, bool]:
@@ -182,7 +190,13 @@ def version_dict(v: Version) -> dict[str, Any]:
         ],
         "outputs": v.outputs,
         "metrics": [
-            {"name": m.name, "value": m.value, "slice": m.slice, "dataset": m.dataset}
+            {
+                "name": m.name,
+                "value": m.value,
+                "slice": m.slice,
+                "dataset": m.dataset,
+                "dataset_hash": m.dataset_hash,
+            }
             for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
         ],
         "provenance": v.provenance,
@@ -272,7 +286,7 @@ def compare(registry: Registry, refs: Sequence[str]) -> dict[str, Any]:
         }
         for name in shared
     ]
-    return {"refs": cmp.refs, "rows": rows, "charts": charts}
+    return {"refs": cmp.refs, "rows": rows, "charts": charts, "warnings": cmp.warnings}
 
 
 def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]:

@@ -174,8 +174,10 @@ class SqlStore(Store):
         ).scalars():
             feats[f.version_id].append(Feature(f.name, f.dtype, f.used, f.importance))
         mets: dict[int, list[Metric]] = {i: [] for i in ids}
+        test_sets = self._data_sets(s, ids, relation="evaluated_on", short=False)
         for m in s.execute(select(MetricRow).where(MetricRow.version_id.in_(ids))).scalars():
-            mets[m.version_id].append(Metric(m.name, m.value, m.slice or None, m.dataset))
+            data = test_sets.get((m.version_id, "evaluated_on")) if m.dataset == "test" else None
+            mets[m.version_id].append(Metric(m.name, m.value, m.slice or None, m.dataset, data))
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         for t in s.execute(select(TagRow).where(TagRow.version_id.in_(ids))).scalars():
             tags[t.version_id][t.key] = t.value
@@ -224,23 +226,30 @@ class SqlStore(Store):
                 out.setdefault(vid, []).append(alias)
         return {k: sorted(v) for k, v in out.items()}
 
-    def _data_sets(self, s: Session, ids: list[int]) -> dict[tuple[int, str], str]:
-        """(version id, trained_on/evaluated_on) -> the data set's short hash."""
+    def _data_sets(
+        self,
+        s: Session,
+        ids: list[int],
+        relation: str | None = None,
+        short: bool = True,
+    ) -> dict[tuple[int, str], str]:
+        """(version id, trained_on/evaluated_on) -> the data set's (short) content hash."""
         e = EdgeRow
+        relations = (relation,) if relation else ("trained_on", "evaluated_on")
         q = (
             select(e.dst_id, e.relation, DatasetRow.content_hash)
             .join(DatasetRow, DatasetRow.id == e.src_id)
-            .where(
-                e.src_kind == "dataset",
-                e.dst_kind == "version",
-                e.relation.in_(("trained_on", "evaluated_on")),
-            )
+            .where(e.src_kind == "dataset", e.dst_kind == "version", e.relation.in_(relations))
         )
         # As for aliases: for long pages, reading every such edge beats a huge IN list.
         wanted = set(ids)
         if len(ids) <= 500:
             q = q.where(e.dst_id.in_(ids))
-        return {(vid, rel): h[:12] for vid, rel, h in s.execute(q.order_by(e.id)) if vid in wanted}
+        return {
+            (vid, rel): h[:12] if short else h
+            for vid, rel, h in s.execute(q.order_by(e.id))
+            if vid in wanted
+        }
 
     def _refs(self, s: Session, ids: list[int]) -> dict[int, str]:
         if not ids:

@@ -78,3 +78,19 @@ async def test_versions_by_dataset(jp_fetch: Any) -> None:
     assert code == 404 and "'dead'" in body["message"]
     code, body = await error(jp_fetch, "versions", dataset="aa11", dataset_role="both")
     assert code == 400 and "dataset_role" in body["message"]
+
+
+async def test_rankings_and_comparisons_name_their_test_sets(
+    jp_fetch: Any, http_server_client: Any, jp_auth_header: dict[str, str], jp_base_url: str
+) -> None:
+    page = await get(jp_fetch, "versions", order_by="-roc_auc", include_archived="true")
+    assert "3 different test sets" not in " ".join(page["warnings"])
+    assert "2 different test sets" in page["warnings"][0]
+    assert (await get(jp_fetch, "versions", order_by="-roc_auc"))["warnings"] == []
+    resp = await http_server_client.fetch(
+        f"{jp_base_url}mmds/api/compare?refs=risk%2Fuses%3A1&refs=risk%2Fold%3A1",
+        headers=jp_auth_header,
+    )
+    assert "2 different test sets" in json.loads(resp.body)["warnings"][0]
+    detail = await get(jp_fetch, "versions", "risk/uses:1")
+    assert {m["dataset_hash"] for m in detail["metrics"]} == {"aa11"}

@@ -38,7 +38,7 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    return default_registry().find(
+    frame = default_registry().find(
         project=a.project,
         name=a.name,
         name_contains=a.name_contains,
@@ -56,3 +56,6 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         order_by=a.order_by,
         limit=a.limit,
     )
+    for warning in frame.attrs.get("warnings", []):
+        print(f"Warning: {warning}")
+    return frame
