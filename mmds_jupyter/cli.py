@@ -76,7 +76,11 @@ def cmd_list(args: argparse.Namespace) -> None:
         name=args.name,
         name_contains=args.name_contains,
         feature=args.feature,
+        without_feature=args.without_feature,
         stage=args.stage,
+        include_archived=args.include_archived,
+        dataset=args.dataset,
+        dataset_role=args.dataset_role,
         author=args.author,
         since=args.since,
         tag=args.tag,
@@ -85,22 +89,24 @@ def cmd_list(args: argparse.Namespace) -> None:
         order_by=args.order_by,
         limit=args.limit,
     )
-    rows = reg.store.find(query)
+    rows, warnings = reg.search(query)
     if args.json:
         _print_json(rows)
-        return
-    from .render import age
+    else:
+        from .render import age
 
-    # The table is for reading: ages and plain alias names (exact values are in --json).
-    table = [
-        {
-            **{k: v for k, v in row.items() if k not in ("created_at", "aliases")},
-            "age": age(row["created_at"]),
-            "aliases": ", ".join(row.get("aliases") or []),
-        }
-        for row in rows
-    ]
-    _print_frame(pd.DataFrame(table), LIST_COLUMNS)
+        # The table is for reading: ages and plain alias names (exact values are in --json).
+        table = [
+            {
+                **{k: v for k, v in row.items() if k not in ("created_at", "aliases")},
+                "age": age(row["created_at"]),
+                "aliases": ", ".join(row.get("aliases") or []),
+            }
+            for row in rows
+        ]
+        _print_frame(pd.DataFrame(table), LIST_COLUMNS)
+    for warning in warnings:
+        print(f"mmds: warning: {warning}", file=sys.stderr)
 
 
 def version_dict(v: Any) -> dict[str, Any]:
@@ -285,6 +291,8 @@ def cmd_pmml_import(args: argparse.Namespace) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> None:
     cmp = _registry(args).compare(*args.refs)
+    for warning in cmp.warnings:
+        print(f"mmds: warning: {warning}", file=sys.stderr)
     if args.html:
         cmp.to_html(args.html)
         print(f"Wrote {args.html}")
@@ -414,6 +422,10 @@ def parser() -> argparse.ArgumentParser:
     for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
         ls.add_argument(f"--{flag}")
     ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
+    ls.add_argument("--without-feature", help="Only versions that do not use this input feature.")
+    ls.add_argument("--include-archived", action="store_true", help="Show archived versions too.")
+    ls.add_argument("--dataset", help="Trained or tested on this data set (hash prefix or name).")
+    ls.add_argument("--dataset-role", choices=["train", "test", "any"], default="any")
     ls.add_argument(
         "--where", action="extend", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'."
     )

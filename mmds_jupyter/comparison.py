@@ -13,6 +13,32 @@ from .entities import Version
 SECTIONS = ("metrics", "slice metrics", "params", "features", "model")
 
 
+def test_set_of(version: Version) -> str | None:
+    """The content hash of the data set a version's metrics were computed on, if recorded."""
+    return next((m.dataset_hash for m in version.metrics if m.dataset_hash), None)
+
+
+def mixed_test_sets(test_sets: dict[str, str | None], what: str) -> str | None:
+    """A warning when ``test_sets`` (ref -> test set hash) holds more than one data set.
+
+    ``what`` says what was done with the metrics ("Ranked by roc_auc", "Compared").
+    """
+    groups: dict[str, list[str]] = {}
+    for ref, data in test_sets.items():
+        groups.setdefault(data[:12] if data else "not recorded", []).append(ref)
+    if len(groups) < 2:
+        return None
+    shown = "; ".join(
+        f"{data}: {', '.join(refs[:3])}{f' and {len(refs) - 3} more' if len(refs) > 3 else ''}"
+        for data, refs in groups.items()
+    )
+    return (
+        f"{what} over versions evaluated on {len(groups)} different test sets ({shown}): "
+        "their metrics are not directly comparable. Find the versions tested on one data set "
+        "with find(dataset=<hash>, dataset_role='test')."
+    )
+
+
 def _same(values: list[Any]) -> bool:
     """Equal, with floats compared to 1e-9 relative (the same model via two paths agrees)."""
 
@@ -33,6 +59,13 @@ class Comparison:
         self.versions = versions
         self.refs = [v.ref for v in versions]
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the reader must know before trusting the table (different test sets)."""
+        sets = {v.ref: test_set_of(v) for v in self.versions if v.metrics}
+        warning = mixed_test_sets(sets, "Compared")
+        return [warning] if warning else []
+
     def rows(self) -> list[tuple[str, str, list[Any], bool]]:
         """(section, key, one value per version, differs) for everything compared."""
         vs = self.versions
@@ -45,7 +78,7 @@ class Comparison:
 
         add(
             "model",
-            ["estimator", "task", "stage", "author", "created", "parent"],
+            ["estimator", "task", "stage", "author", "created", "parent", "test set"],
             lambda v, k: {
                 "estimator": v.estimator_class,
                 "task": v.task,
@@ -53,6 +86,7 @@ class Comparison:
                 "author": v.author,
                 "created": v.created_at.strftime("%Y-%m-%d %H:%M"),
                 "parent": v.parent_ref,
+                "test set": (test_set_of(v) or "—")[:12],
             }[k],
         )
         overall = sorted({m.name for v in vs for m in v.metrics if m.slice is None})

@@ -23,12 +23,17 @@ class Feature:
 
 @dataclass
 class Metric:
-    """One metric value, overall (``slice`` is None) or on a slice such as ``country=US``."""
+    """One metric value, overall (``slice`` is None) or on a slice such as ``country=US``.
+
+    ``dataset_hash`` is the content hash of the data set it was computed on (the version's
+    test set): values computed on different data sets are not comparable.
+    """
 
     name: str
     value: float | None
     slice: str | None = None
     dataset: str = "test"
+    dataset_hash: str | None = None
 
 
 @dataclass

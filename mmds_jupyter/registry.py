@@ -12,16 +12,32 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
-from .refs import MAX_ID, MAX_NAME, Ref, check_name, check_tags, check_text, parse_ref, whole_number
+from .refs import (
+    MAX_ID,
+    MAX_NAME,
+    NAME_RE,
+    Ref,
+    check_name,
+    check_tags,
+    check_text,
+    parse_ref,
+    whole_number,
+)
 from .store.artifacts import ArtifactStore
 from .store.base import NewVersion, Query
 from .store.db import Database
 from .store.scoring import ScoringStore
-from .store.sqlstore import FIND_COLUMNS, SqlStore
+from .store.sqlstore import FIND_COLUMNS, ORDER_FIELDS, SqlStore
 
 if TYPE_CHECKING:
     from .scoring.performance import ActualsResult
 
+# How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
+DATASET_ROLES = {
+    "train": ("trained_on",),
+    "test": ("evaluated_on",),
+    "any": ("trained_on", "evaluated_on"),
+}
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
 # Lineage walks at most this many steps up and down (each step is one query per direction).
@@ -280,19 +296,31 @@ class Registry:
         limit: int | None = None,
         offset: int = 0,
         name_contains: str | None = None,
+        without_feature: str | None = None,
+        include_archived: bool = False,
+        dataset: str | None = None,
+        dataset_role: str = "any",
     ) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version).
 
         ``where`` takes metric conditions such as ``"roc_auc>0.8"``; with ``slice`` the metric
         columns and conditions are those of that slice (``country=US``). ``name_contains``
-        matches part of the model's or the project's name, in any case.
+        matches part of the model's or the project's name, in any case. ``without_feature``
+        keeps the versions that do not use that input. Archived versions are left out unless
+        ``include_archived`` (or ``stage="archived"``) asks for them. ``dataset`` (the start of a
+        data set's hash, or its name) keeps the versions trained or tested on it
+        (``dataset_role`` "train", "test" or "any").
         """
         query = self.query(
             project=project,
             name=name,
             name_contains=name_contains,
             feature=feature,
+            without_feature=without_feature,
             stage=stage,
+            include_archived=include_archived,
+            dataset=dataset,
+            dataset_role=dataset_role,
             author=author,
             since=since,
             until=until,
@@ -304,10 +332,28 @@ class Registry:
             limit=limit,
             offset=offset,
         )
-        frame = pd.DataFrame(self.store.find(query))
+        rows, warnings = self.search(query)
+        frame = pd.DataFrame(rows)
         if frame.empty:
             frame = pd.DataFrame(columns=list(FIND_COLUMNS))
+        frame.attrs["warnings"] = warnings
         return frame
+
+    def search(self, query: Query) -> tuple[list[dict[str, Any]], list[str]]:
+        """One page of search rows, and what the reader must know about them.
+
+        Ranking by a metric over versions evaluated on different test sets is such a thing:
+        the front ends show the warning beside the rows.
+        """
+        from .comparison import mixed_test_sets
+
+        rows = self.store.find(query)
+        key = query.order_by.lstrip("-+")
+        if key in ORDER_FIELDS:
+            return rows, []
+        ranked = {r["ref"]: r.get("test_set") for r in rows if r.get(key) is not None}
+        warning = mixed_test_sets(ranked, f"Ranked by {key}")
+        return rows, [warning] if warning else []
 
     def query(
         self,
@@ -315,7 +361,11 @@ class Registry:
         project: str | None = None,
         name: str | None = None,
         feature: str | None = None,
+        without_feature: str | None = None,
         stage: str | None = None,
+        include_archived: bool = False,
+        dataset: str | None = None,
+        dataset_role: str | None = "any",
         name_contains: str | None = None,
         author: str | None = None,
         since: datetime | str | None = None,
@@ -329,7 +379,7 @@ class Registry:
         offset: int = 0,
     ) -> Query:
         """Validate search arguments into a store :class:`Query` (shared by Python, CLI, REST)."""
-        from .search import parse_metric_conditions, parse_tag, parse_time
+        from .search import literal_filter, parse_metric_conditions, parse_tag, parse_time
 
         if stage is not None and stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
@@ -338,23 +388,58 @@ class Registry:
         offset = whole_number("offset", offset, 0)
         if slice is not None and "=" not in slice:
             raise InvalidInput(f"A slice is written column=value (e.g. country=US), not {slice!r}.")
+        for label, value in (("project", project), ("name", name)):
+            if value and not NAME_RE.match(value):
+                raise InvalidInput(
+                    f"{label}={value!r} cannot be a {label} name: names use letters, digits, "
+                    "'_', '.' or '-'."
+                )
+        role = dataset_role or "any"
+        if role not in DATASET_ROLES:
+            raise InvalidInput(
+                f"dataset_role={role!r}: use {', '.join(DATASET_ROLES)} (trained on, tested on, "
+                "either)."
+            )
+        dataset = (dataset or "").strip() or None
+        conditions = parse_metric_conditions(where)
+        order_by = order_by or "-created"
+        self._check_metric_names(conditions, order_by)
         return Query(
             project=project,
             name=name,
             name_contains=(name_contains or "").strip() or None,
-            feature=feature,
+            feature=literal_filter(feature, "feature", negation="without_feature"),
+            without_feature=literal_filter(without_feature, "without_feature"),
             stage=stage,
-            author=author,
+            include_archived=bool(include_archived),
+            author=literal_filter(author, "author"),
             since=parse_time(since, "since"),
             until=parse_time(until, "until"),
-            estimator=estimator,
+            estimator=literal_filter(estimator, "estimator"),
             tag=parse_tag(tag),
             slice=slice,
-            metrics=parse_metric_conditions(where),
-            order_by=order_by or "-created",
+            dataset_ids=self.store.dataset_ids(dataset) if dataset else None,
+            dataset_relations=DATASET_ROLES[role],
+            metrics=conditions,
+            order_by=order_by,
             limit=limit,
             offset=offset,
         )
+
+    def _check_metric_names(self, conditions: list[tuple[str, str, float]], order_by: str) -> None:
+        """A metric no version has recorded is a typo, not an empty answer: name the real ones."""
+        names = {name for name, _, _ in conditions}
+        key = order_by.lstrip("-+")
+        if key not in ORDER_FIELDS:
+            names.add(key)
+        missing, known = self.store.unknown_metrics(names) if names else ([], [])
+        if missing and known:
+            fields = ", ".join(ORDER_FIELDS)
+            raise InvalidInput(
+                f"No version has a metric named {', '.join(map(repr, missing))}; the metrics "
+                f"recorded are {', '.join(known)}"
+                + (f" (order_by also takes {fields})." if key in missing else ".")
+            )
 
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side: params, features, metrics and slice metrics."""

@@ -21,6 +21,7 @@ STYLE = """
 .mmds-table tr.mmds-diff td{background:#fff4d6}
 .mmds-table tr.mmds-section td{background:#e8eef7;font-weight:bold}
 .mmds-best{font-weight:bold;color:#0b6e2e}
+.mmds-warning{color:var(--jp-warn-color0,#a05a00);font-size:12px}
 </style>
 """
 LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
@@ -62,6 +63,7 @@ def comparison_html(cmp: Comparison) -> str:
     head = "".join(f"<th>{escape(r)}</th>" for r in cmp.refs)
     parts = [
         STYLE,
+        *(f"<p class='mmds-warning'>⚠ {escape(w)}</p>" for w in cmp.warnings),
         f"<table class='mmds-table mmds-compare'><tr><th>section</th><th>key</th>"
         f"{head}<th>differs</th></tr>",
     ]

@@ -46,7 +46,33 @@ def parse_tag(tag: str | None) -> tuple[str, str | None] | None:
     if not tag:
         return None
     key, _, value = tag.partition("=")
-    return key.strip(), (value.strip() if _ else None)
+    key = key.strip()
+    if not key or key.startswith("!"):
+        raise InvalidInput(
+            f"tag={tag!r} cannot be read: write key or key=value, e.g. team or team=credit "
+            "(a search matches what is there; '!' does not negate)."
+        )
+    return key, (value.strip() if _ else None)
+
+
+def literal_filter(value: str | None, label: str, negation: str | None = None) -> str | None:
+    """A filter matched as written; one that starts with ``!`` is refused, not matched.
+
+    Nothing is named ``!x``: such a filter would answer with nothing, as if no version
+    matched, where the user meant "not x". ``negation`` names the filter that says that.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    if text.startswith("!"):
+        fix = (
+            f"to find versions without {text[1:]!r}, use {negation}={text[1:]!r} "
+            f"(--{negation.replace('_', '-')} in the CLI and %mmds)"
+            if negation
+            else "a search matches what is there; '!' does not negate"
+        )
+        raise InvalidInput(f"{label}={value!r} cannot be read: {fix}.")
+    return text
 
 
 def parse_time(value: datetime | str | None, label: str) -> datetime | None:

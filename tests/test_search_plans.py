@@ -18,6 +18,7 @@ from mmds_jupyter.store.base import NewVersion, Query
 
 FEATURES = [f"f{i}" for i in range(6)]
 SLICE = "country=US"
+HASHES = [c * 64 for c in "abc"]
 
 
 def _specs(n: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -37,10 +38,12 @@ def _specs(n: int, seed: int = 7) -> list[dict[str, Any]]:
             {
                 "project": rng.choice(["risk", "growth"]),
                 "name": ["churn", "Churn_v2", "risk%score", "churn-v3", "kits"][i % 5],
-                "stage": rng.choice(["development", "validation"]),
+                "stage": rng.choice(["development", "validation", "archived"]),
                 "used": used,
                 "metrics": metrics,
                 "tags": {"team": rng.choice(["a", "b"])} if rng.random() < 0.7 else {},
+                "evaluated_on": rng.choice([HASHES[0], HASHES[1], None]),
+                "trained_on": rng.choice([HASHES[0], HASHES[2]]),
             }
         )
     return out
@@ -73,13 +76,22 @@ def _fill(reg, specs):  # type: ignore[no-untyped-def]
                 artifact_format=None,
                 stage=sp["stage"],
                 tags=sp["tags"],
+                datasets=[
+                    (
+                        rel,
+                        {"content_hash": h, "n_rows": 1, "n_cols": 1, "schema": {}, "stats": {}},
+                        None,
+                    )
+                    for rel in ("evaluated_on", "trained_on")
+                    if (h := sp[rel])
+                ],
             )
         )
         refs.append(v.ref)
     return refs
 
 
-def _expected(specs, refs, q: Query) -> list[str]:  # type: ignore[no-untyped-def]
+def _expected(specs, refs, q: Query, dataset: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
     ops = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}
     slc = q.slice
     rows = []
@@ -92,7 +104,13 @@ def _expected(specs, refs, q: Query) -> list[str]:  # type: ignore[no-untyped-de
             continue
         if q.stage and sp["stage"] != q.stage:
             continue
+        if not q.stage and not q.include_archived and sp["stage"] == "archived":
+            continue
         if q.feature and q.feature not in sp["used"]:
+            continue
+        if q.without_feature and q.without_feature in sp["used"]:
+            continue
+        if dataset and not any(sp[rel] == dataset for rel in q.dataset_relations):
             continue
         if q.tag and sp["tags"].get(q.tag[0]) != q.tag[1]:
             continue
@@ -134,6 +152,12 @@ QUERIES = [
     Query(name_contains="k%s"),  # % and _ are literal, not wildcards
     Query(name_contains="n_v", order_by="-roc_auc"),
     Query(name_contains="row"),  # a project name ("growth")
+    Query(include_archived=True),
+    Query(include_archived=True, feature="f1"),
+    Query(include_archived=True, order_by="-roc_auc", tag=("team", "a")),
+    Query(stage="archived", feature="f2"),
+    Query(without_feature="f1", order_by="-roc_auc"),
+    Query(without_feature="f5", feature="f0"),
 ]
 
 
@@ -154,3 +178,24 @@ def test_every_plan_pages_to_the_same_answer(reg, monkeypatch, small_set):  # ty
                 page = Query(**{**q.__dict__, "limit": limit, "offset": offset})
                 pages += [r["ref"] for r in reg.store.find(page)]
             assert pages == want, (q, limit)
+
+
+@pytest.mark.parametrize("small_set", [1, 8, 10_000], ids=["walk", "mixed", "lead"])
+def test_dataset_searches_page_to_the_same_answer(reg, monkeypatch, small_set):  # type: ignore[no-untyped-def]
+    specs = _specs(45)
+    refs = _fill(reg, specs)
+    monkeypatch.setattr(sqlstore, "SMALL_SET", small_set)
+    for h, role, extra in [
+        (HASHES[0], "any", {}),
+        (HASHES[0], "test", {"order_by": "-roc_auc"}),
+        (HASHES[2], "train", {"feature": "f1"}),
+        (HASHES[1], "any", {"include_archived": True, "tag": "team=a"}),
+        (HASHES[0], "train", {"where": "roc_auc>0.5", "stage": "validation"}),
+    ]:
+        q = reg.query(dataset=h[:6], dataset_role=role, **extra)
+        want = _expected(specs, refs, q, dataset=h)
+        assert [r["ref"] for r in reg.store.find(q)] == want, (role, extra)
+        assert reg.store.count(q) == len(want), (role, extra)
+        for offset in range(0, len(want) + 4, 4):
+            page = Query(**{**q.__dict__, "limit": 4, "offset": offset})
+            assert [r["ref"] for r in reg.store.find(page)] == want[offset : offset + 4]

@@ -52,6 +52,9 @@ export class CompareView extends Widget {
       this.render();
     });
     this.body.appendChild(h('h2', {}, data.refs.join(' vs ')));
+    for (const warning of data.warnings ?? []) {
+      this.body.appendChild(h('p', { class: 'mmds-warning' }, `⚠ ${warning}`));
+    }
     this.body.appendChild(
       h('label', { class: 'mmds-toggle' }, toggle, ' Only rows that differ')
     );

@@ -70,6 +70,11 @@ export class MMDSPanel extends Widget {
     'feature used, e.g. income',
     'feature'
   );
+  private readonly withoutFeatureInput = input(
+    'Without feature',
+    'feature not used, e.g. zip_code',
+    'without_feature'
+  );
   private readonly whereInput = input(
     'Metric condition',
     'metric, e.g. roc_auc>0.8',
@@ -153,7 +158,13 @@ export class MMDSPanel extends Widget {
       { class: 'mmds-form', role: 'search' },
       h('div', { class: 'mmds-row' }, this.nameInput),
       h('div', { class: 'mmds-row' }, this.projectSelect, this.modelSelect),
-      h('div', { class: 'mmds-row' }, this.featureInput, this.whereInput),
+      h(
+        'div',
+        { class: 'mmds-row' },
+        this.featureInput,
+        this.withoutFeatureInput
+      ),
+      h('div', { class: 'mmds-row' }, this.whereInput),
       h('div', { class: 'mmds-row' }, this.stageSelect, this.authorInput),
       h('div', { class: 'mmds-row' }, this.tagInput, this.orderSelect),
       h('div', { class: 'mmds-row mmds-actions' }, searchButton, clearButton)
@@ -265,6 +276,7 @@ export class MMDSPanel extends Widget {
       name,
       nameContains: this.nameInput.value,
       feature: this.featureInput.value,
+      withoutFeature: this.withoutFeatureInput.value,
       where: this.whereInput.value,
       stage: this.stageSelect.value,
       author: this.authorInput.value,
@@ -347,6 +359,9 @@ export class MMDSPanel extends Widget {
       this.renderPage(page);
       const more = page.total_exact ? '' : '+';
       this.status.textContent = `${page.total.toLocaleString('en-US')}${more} version${page.total === 1 ? '' : 's'}`;
+      for (const warning of page.warnings ?? []) {
+        this.status.textContent += ` · ⚠ ${warning}`;
+      }
     } catch (error) {
       this.showError(error);
       this.status.textContent = '';

@@ -7,6 +7,7 @@ export interface ISearch {
   name: string;
   nameContains: string;
   feature: string;
+  withoutFeature: string;
   where: string;
   stage: string;
   author: string;
@@ -22,6 +23,7 @@ export const EMPTY_SEARCH: ISearch = {
   name: '',
   nameContains: '',
   feature: '',
+  withoutFeature: '',
   where: '',
   stage: '',
   author: '',
@@ -37,6 +39,7 @@ const FIELDS: [keyof ISearch, string][] = [
   ['name', 'name'],
   ['nameContains', 'name_contains'],
   ['feature', 'feature'],
+  ['withoutFeature', 'without_feature'],
   ['stage', 'stage'],
   ['author', 'author'],
   ['tag', 'tag'],

@@ -57,6 +57,8 @@ export interface IVersionPage {
   total_exact: boolean;
   limit: number;
   offset: number;
+  /** e.g. that the ranked versions were evaluated on different test sets */
+  warnings?: string[];
 }
 
 export interface IFeature {
@@ -164,6 +166,7 @@ export interface IComparison {
   refs: string[];
   rows: ICompareRow[];
   charts: IMetricChart[];
+  warnings?: string[];
 }
 
 export interface IChanges {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pickle
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidInput, UntrustedArtifact
@@ -124,16 +125,20 @@ def dump(model: Any, fmt: str = "skops") -> bytes:
 
 
 def _skops_dumps(model: Any) -> bytes:
-    """A standard skops file, with its schema written as compact JSON.
+    """A standard skops file whose bytes depend only on the model: the same model, same file.
 
-    ``skops.io.dumps`` indents the schema, which makes Python's json module fall back to its
-    pure-Python encoder: for a 100-tree forest that is most of the time tracking takes. The
-    file is the same format (the loader reads any JSON); if skops' internals move, the public
+    Model files are content-addressed, so identical models share one file only if their bytes
+    are identical. ``skops.io.dumps`` is not deterministic: the archive carries the time of
+    writing, arrays are named after ``id()`` of objects in this process (also stored as
+    ``__id__`` in the schema) and ``bytes`` after random UUIDs. Here the entries are collected
+    in memory, each object id and file name is renumbered in the order the schema first meets
+    it, and the archive is written in a fixed order with a fixed timestamp (nested ``.npz``
+    archives too). The schema is compact JSON: ``skops.io.dumps`` indents it, which makes
+    Python's json module fall back to its pure-Python encoder (most of the time tracking a
+    100-tree forest took). The loader reads any JSON; if skops' internals move, the public
     ``dumps`` is used instead.
     """
-    import io
     import json
-    from zipfile import ZIP_STORED, ZipFile
 
     import skops
     import skops.io as sio
@@ -142,15 +147,143 @@ def _skops_dumps(model: Any) -> bytes:
         from skops.io._utils import SaveContext, get_state
     except ImportError:  # pragma: no cover - depends on the installed skops
         return bytes(sio.dumps(model))
+    entries = _Entries()
+    ctx = SaveContext(zip_file=entries)  # namelist and writestr are all it uses
+    state = get_state(model, ctx)
+    ctx.clear_memo()
+    state["protocol"] = ctx.protocol
+    state["_skops_version"] = skops.__version__
+    state, renamed = _canonical_ids(state, set(entries.files))
+    files = {renamed[name]: data for name, data in entries.files.items()}
+    files = {n: _canonical_entry(n, d) for n, d in files.items()}
+    return _zip_bytes([("schema.json", json.dumps(state).encode())] + sorted(files.items()))
+
+
+# Every entry gets this time: the earliest a zip archive can record.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+class _Entries:
+    """What skops' SaveContext needs of a ZipFile, keeping the entries in memory."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def namelist(self) -> Any:
+        return self.files.keys()
+
+    def writestr(self, name: str, data: Any) -> None:
+        self.files[name] = bytes(data)
+
+
+def _canonical_ids(state: Any, file_names: set[str]) -> tuple[Any, dict[str, str]]:
+    """``state`` with ``__id__`` values and entry names numbered in order of first use.
+
+    Each node gets its own number (the loader only checks that numbers are unique and not 0),
+    so the file does not depend on which equal values happened to be one object in memory: a
+    model loaded back and tracked again writes the same bytes. Should a node refer to another
+    by its number (skops' ``CachedNode``), numbers follow object identity instead.
+    """
+    names: dict[str, str] = {}
+    refers = False
+
+    def walk(node: Any, ids: dict[Any, int] | None) -> Any:
+        nonlocal refers
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    count[0] += 1
+                    out[key] = count[0] if ids is None else ids.setdefault(value, len(ids) + 1)
+                elif key == "file" and isinstance(value, str) and value in file_names:
+                    suffix = value[value.rfind(".") :] if "." in value else ""
+                    out[key] = names.setdefault(value, f"{len(names) + 1}{suffix}")
+                else:
+                    refers |= key == "__loader__" and value == "CachedNode"
+                    out[key] = walk(value, ids)
+            return out
+        if isinstance(node, (list, tuple)):  # skops keeps some lists as tuples until json.dumps
+            return [walk(item, ids) for item in node]
+        return node
+
+    count = [0]
+    canonical = walk(state, None)
+    if refers:
+        count = [0]
+        canonical = walk(state, {})
+    for name in sorted(file_names - set(names)):  # written but never referenced: keep apart
+        names[name] = f"unreferenced-{len(names) + 1}-{name}"
+    return canonical, names
+
+
+def _canonical_entry(name: str, data: bytes) -> bytes:
+    """An array file whose bytes depend only on its values."""
+    if name.endswith(".npz"):
+        return _canonical_zip(data)
+    if name.endswith(".npy"):
+        return _zeroed_padding(data)
+    return data
+
+
+def _zeroed_padding(data: bytes) -> bytes:
+    """A ``.npy`` of a structured array (a tree's nodes) with its padding bytes set to zero.
+
+    Padding between a record's fields is whatever the memory held: a tree fitted afresh and
+    the same tree loaded back differ only there.
+    """
+    import io
+
+    import numpy as np
+
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        _, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        _, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:  # 3.0 (non-latin-1 field names): left as written
+        return data
+    if dtype.names is None:
+        return data
+    used = np.zeros(dtype.itemsize, dtype=bool)
+    fields: Mapping[str, Any] = dtype.fields or {}
+    for field, offset, *_ in (fields[n] for n in dtype.names):
+        used[offset : offset + field.itemsize] = True
+    if used.all():
+        return data
+    array = np.load(io.BytesIO(data), allow_pickle=False).copy(order="C")
+    # reshape(-1) is a view of the contiguous array (a 0-d array cannot change its dtype)
+    array.reshape(-1).view(np.uint8).reshape(-1, dtype.itemsize)[:, ~used] = 0
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
+
+
+def _zip_bytes(entries: list[tuple[str, bytes]], compression: int | None = None) -> bytes:
+    """A zip archive of ``entries`` in the given order, every entry dated ``_ZIP_EPOCH``."""
+    import io
+    from zipfile import ZIP_STORED, ZipFile, ZipInfo
+
     buffer = io.BytesIO()
-    with ZipFile(buffer, "w", compression=ZIP_STORED) as zf:
-        ctx = SaveContext(zip_file=zf)
-        state = get_state(model, ctx)
-        ctx.clear_memo()
-        state["protocol"] = ctx.protocol
-        state["_skops_version"] = skops.__version__
-        zf.writestr("schema.json", json.dumps(state))
+    with ZipFile(buffer, "w") as zf:
+        for name, data in entries:
+            info = ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = ZIP_STORED if compression is None else compression
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
     return buffer.getvalue()
+
+
+def _canonical_zip(data: bytes) -> bytes:
+    """A nested archive (scipy's ``.npz``) rewritten with fixed times, same order and method."""
+    import io
+    from zipfile import ZipFile
+
+    with ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        entries = [(i.filename, zf.read(i)) for i in infos]
+        methods = {i.compress_type for i in infos}
+    return _zip_bytes(entries, methods.pop() if len(methods) == 1 else None)
 
 
 def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifact") -> Any:

@@ -88,7 +88,7 @@ class ModelsHandler(MMDSHandler):
 class VersionsHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        args = self.args(*views.VERSION_FILTERS, "order_by", "limit", "offset")
+        args = self.args(*views.VERSION_FILTERS, "include_archived", "order_by", "limit", "offset")
         where = self.get_query_arguments("where")
         self.reply(await self.run(views.list_versions, self.registry, args, where))
 

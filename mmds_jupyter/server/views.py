@@ -40,6 +40,7 @@ VERSION_FILTERS = (
     "name",
     "name_contains",
     "feature",
+    "without_feature",
     "stage",
     "author",
     "since",
@@ -47,6 +48,8 @@ VERSION_FILTERS = (
     "estimator",
     "tag",
     "slice",
+    "dataset",
+    "dataset_role",
 )
 _ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -62,6 +65,16 @@ def whole_number(text: str | None, name: str, default: int, low: int, high: int)
     if value < low:
         raise InvalidInput(f"{name} must be at least {low}, not {value}.")
     return min(value, high)
+
+
+def flag(text: str | None, name: str) -> bool:
+    """A yes/no query argument: true/false, 1/0 or yes/no; absent or empty is false."""
+    value = (text or "").strip().lower()
+    if value in ("", "false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise InvalidInput(f"{name}={text!r} is not true or false.")
 
 
 def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -99,17 +112,26 @@ def list_versions(
     filters = {k: (args.get(k) or None) for k in VERSION_FILTERS}
     query = registry.query(
         **filters,
+        include_archived=flag(args.get("include_archived"), "include_archived"),
         where=[w for w in where if w.strip()] or None,
         order_by=order_by,
         limit=limit,
         offset=offset,
     )
-    items = [version_row(r) for r in registry.store.find(query)]
+    rows, warnings = registry.search(query)
+    items = [version_row(r) for r in rows]
     if len(items) < limit and (items or offset == 0):
         total, exact = offset + len(items), True  # the last page: no count needed
     else:
         total, exact = capped_count(registry, query, max(COUNT_CAP, offset + limit + 1))
-    return {"items": items, "total": total, "total_exact": exact, "limit": limit, "offset": offset}
+    return {
+        "items": items,
+        "total": total,
+        "total_exact": exact,
+        "limit": limit,
+        "offset": offset,
+        "warnings": warnings,
+    }
 
 
 def capped_count(registry: Registry, query: Any, cap: int) -> tuple[int, bool]:
@@ -168,7 +190,13 @@ def version_dict(v: Version) -> dict[str, Any]:
         ],
         "outputs": v.outputs,
         "metrics": [
-            {"name": m.name, "value": m.value, "slice": m.slice, "dataset": m.dataset}
+            {
+                "name": m.name,
+                "value": m.value,
+                "slice": m.slice,
+                "dataset": m.dataset,
+                "dataset_hash": m.dataset_hash,
+            }
             for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
         ],
         "provenance": v.provenance,
@@ -258,7 +286,7 @@ def compare(registry: Registry, refs: Sequence[str]) -> dict[str, Any]:
         }
         for name in shared
     ]
-    return {"refs": cmp.refs, "rows": rows, "charts": charts}
+    return {"refs": cmp.refs, "rows": rows, "charts": charts, "warnings": cmp.warnings}
 
 
 def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]:

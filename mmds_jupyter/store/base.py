@@ -53,13 +53,18 @@ class Query:
     name: str | None = None
     name_contains: str | None = None  # part of the model's or project's name, any case
     feature: str | None = None
+    without_feature: str | None = None  # versions that do not use this feature
     stage: str | None = None
+    include_archived: bool = False  # archived versions only show when asked or filtered by stage
     author: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     estimator: str | None = None
     tag: tuple[str, str | None] | None = None
     slice: str | None = None
+    # versions trained or evaluated on these data sets (ids), by these edge relations
+    dataset_ids: tuple[int, ...] | None = None
+    dataset_relations: tuple[str, ...] = ("trained_on", "evaluated_on")
     metrics: list[tuple[str, str, float]] = field(default_factory=list)
     order_by: str = "-created"
     limit: int | None = None

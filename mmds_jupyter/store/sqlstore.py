@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -32,6 +33,8 @@ from .tables import (
 )
 
 MAX_PAGE = 100_000
+# A data set named by the start of its content hash (at least 4 hex digits, as git allows).
+HASH_PREFIX = re.compile(r"^[0-9a-f]{4,64}\Z")
 # A related-table filter matching fewer versions than this leads the search (see _filtered).
 SMALL_SET = 2_000
 # The leading columns of every search result row (metrics follow).
@@ -45,6 +48,8 @@ FIND_COLUMNS = (
     "created_at",
     "estimator",
     "task",
+    "train_set",  # the first 12 hex digits of the data sets' content hashes
+    "test_set",
 )
 _OPS = {
     ">": "__gt__",
@@ -169,8 +174,10 @@ class SqlStore(Store):
         ).scalars():
             feats[f.version_id].append(Feature(f.name, f.dtype, f.used, f.importance))
         mets: dict[int, list[Metric]] = {i: [] for i in ids}
+        test_sets = self._data_sets(s, ids, relation="evaluated_on", short=False)
         for m in s.execute(select(MetricRow).where(MetricRow.version_id.in_(ids))).scalars():
-            mets[m.version_id].append(Metric(m.name, m.value, m.slice or None, m.dataset))
+            data = test_sets.get((m.version_id, "evaluated_on")) if m.dataset == "test" else None
+            mets[m.version_id].append(Metric(m.name, m.value, m.slice or None, m.dataset, data))
         tags: dict[int, dict[str, str]] = {i: {} for i in ids}
         for t in s.execute(select(TagRow).where(TagRow.version_id.in_(ids))).scalars():
             tags[t.version_id][t.key] = t.value
@@ -218,6 +225,31 @@ class SqlStore(Store):
             if vid in wanted:
                 out.setdefault(vid, []).append(alias)
         return {k: sorted(v) for k, v in out.items()}
+
+    def _data_sets(
+        self,
+        s: Session,
+        ids: list[int],
+        relation: str | None = None,
+        short: bool = True,
+    ) -> dict[tuple[int, str], str]:
+        """(version id, trained_on/evaluated_on) -> the data set's (short) content hash."""
+        e = EdgeRow
+        relations = (relation,) if relation else ("trained_on", "evaluated_on")
+        q = (
+            select(e.dst_id, e.relation, DatasetRow.content_hash)
+            .join(DatasetRow, DatasetRow.id == e.src_id)
+            .where(e.src_kind == "dataset", e.dst_kind == "version", e.relation.in_(relations))
+        )
+        # As for aliases: for long pages, reading every such edge beats a huge IN list.
+        wanted = set(ids)
+        if len(ids) <= 500:
+            q = q.where(e.dst_id.in_(ids))
+        return {
+            (vid, rel): h[:12] if short else h
+            for vid, rel, h in s.execute(q.order_by(e.id))
+            if vid in wanted
+        }
 
     def _refs(self, s: Session, ids: list[int]) -> dict[int, str]:
         if not ids:
@@ -600,7 +632,7 @@ class SqlStore(Store):
             return self._load_versions(s, ids)
 
     def _id_sets(self, query: Query) -> list[tuple[Any, list[Any], bool]]:
-        """Each filter on a related table as (table alias, its conditions, can lead).
+        """Each filter on a related table as (its version id column, its conditions, can lead).
 
         "Uses feature f_7", "tag team=risk" and "roc_auc > 0.8" each name a set of version ids
         that one index lists. A set that cannot lead has no index to read it from (a slice on
@@ -609,11 +641,12 @@ class SqlStore(Store):
         sets: list[tuple[Any, list[Any], bool]] = []
         if query.feature:
             f = aliased(FeatureRow)
-            sets.append((f, [f.name == query.feature, f.used.is_(True)], True))
+            sets.append((f.version_id, [f.name == query.feature, f.used.is_(True)], True))
         if query.tag:
             key, value = query.tag
             t = aliased(TagRow)
-            sets.append((t, [t.key == key] + ([] if value is None else [t.value == value]), True))
+            tag_conds = [t.key == key] + ([] if value is None else [t.value == value])
+            sets.append((t.version_id, tag_conds, True))
         slice_key = query.slice or ""
         for metric, op, threshold in query.metrics:
             if op not in _OPS:
@@ -627,10 +660,21 @@ class SqlStore(Store):
                 m.dataset == "test",
                 getattr(m.value, _OPS[op])(threshold),
             ]
-            sets.append((m, conds, True))
+            sets.append((m.version_id, conds, True))
         if query.slice and not query.metrics:
             m = aliased(MetricRow)
-            sets.append((m, [m.slice == slice_key], False))
+            sets.append((m.version_id, [m.slice == slice_key], False))
+        if query.dataset_ids is not None:
+            e = aliased(EdgeRow)
+            # The versions trained or evaluated on the data sets: the edges' unique index
+            # (src_kind, src_id, relation, ...) lists them.
+            edge_conds = [
+                e.src_kind == "dataset",
+                e.src_id.in_(query.dataset_ids),
+                e.relation.in_(query.dataset_relations),
+                e.dst_kind == "version",
+            ]
+            sets.append((e.dst_id, edge_conds, True))
         return sets
 
     def _filtered(self, s: Session, query: Query, ordered: bool = False) -> Any:
@@ -648,6 +692,7 @@ class SqlStore(Store):
         v = VersionRow
         sets = self._id_sets(query)
         lead = self._lead_set(s, sets, ordered)
+        hide_archived = not query.include_archived and not query.stage
         on_versions = [
             query.project,
             query.name,
@@ -657,15 +702,22 @@ class SqlStore(Store):
             query.since,
             query.until,
             query.estimator,
+            query.without_feature,  # "not in a set": checked version by version
+            # Edges can list a version twice (trained and tested on one data set): an
+            # IN over them counts each version once, their index alone would not.
+            query.dataset_ids,
         ]
         if not ordered and lead >= 0 and not any(on_versions):
             # Nothing to read from the versions themselves (a count): the lead set's index
             # alone answers, each of its rows being one version.
-            t, conds, _ = sets[lead]
-            q = select(t.version_id).where(*conds)
-            for i, (u, others, _) in enumerate(sets):
+            col, conds, _ = sets[lead]
+            q = select(col).where(*conds)
+            for i, (other, others, _) in enumerate(sets):
                 if i != lead:
-                    q = q.where(exists().where(u.version_id == t.version_id, *others))
+                    q = q.where(exists().where(other == col, *others))
+            if hide_archived:
+                # The archived versions are read once (stage index), not looked up per row.
+                q = q.where(col.not_in(select(v.id).where(v.stage == "archived")))
             return q
         q = select(v.id)
         if ordered or query.project or query.name or query.name_contains:
@@ -686,6 +738,8 @@ class SqlStore(Store):
             )
         if query.stage:
             q = q.where(v.stage == query.stage)
+        elif hide_archived:
+            q = q.where(v.stage != "archived")
         if query.author:
             q = q.where(v.author == query.author)
         if query.since:
@@ -696,14 +750,21 @@ class SqlStore(Store):
             q = q.where(
                 or_(
                     v.estimator_class == query.estimator,
-                    v.estimator_class.endswith("." + query.estimator),
+                    v.estimator_class.endswith("." + query.estimator, autoescape=True),
                 )
             )
-        for i, (t, conds, _) in enumerate(sets):
+        if query.without_feature:
+            f = aliased(FeatureRow)
+            q = q.where(
+                ~exists().where(
+                    f.version_id == v.id, f.name == query.without_feature, f.used.is_(True)
+                )
+            )
+        for i, (col, conds, _) in enumerate(sets):
             if i == lead:
-                q = q.where(v.id.in_(select(t.version_id).where(*conds)))
+                q = q.where(v.id.in_(select(col).where(*conds)))
             else:
-                q = q.where(exists().where(t.version_id == v.id, *conds))
+                q = q.where(exists().where(col == v.id, *conds))
         return q
 
     def _lead_set(self, s: Session, sets: list[tuple[Any, list[Any], bool]], ordered: bool) -> int:
@@ -718,8 +779,7 @@ class SqlStore(Store):
                 *[
                     select(func.count())
                     .select_from(
-                        select(literal(1))
-                        .select_from(sets[i][0])
+                        select(sets[i][0])
                         .where(*sets[i][1])
                         # bounded: only "small or not" matters
                         .limit(SMALL_SET)
@@ -732,6 +792,55 @@ class SqlStore(Store):
         ).one()
         size, lead = min(zip(sizes, candidates, strict=True))
         return lead if size < SMALL_SET or not ordered else -1
+
+    def dataset_ids(self, text: str) -> tuple[int, ...]:
+        """The data sets ``text`` names: a content-hash prefix (one data set) or a name (any)."""
+        d = DatasetRow
+        with self.db.session() as s:
+            by_hash: list[Any] = []
+            if HASH_PREFIX.match(text):
+                # A range on the unique index: hashes are lower-case hex, "g" follows "f".
+                by_hash = list(
+                    s.execute(
+                        select(d.id, d.content_hash, d.name)
+                        .where(d.content_hash >= text, d.content_hash < text + "g")
+                        .limit(5)
+                    ).all()
+                )
+            if len(by_hash) > 1:
+                shown = ", ".join(f"{h[:12]} ({n or 'unnamed'})" for _, h, n in by_hash)
+                raise AmbiguousReference(
+                    f"dataset={text!r} starts the hash of more than one data set ({shown}); "
+                    "give more of the hash."
+                )
+            ids = {i for i, _, _ in by_hash}
+            ids.update(s.execute(select(d.id).where(d.name == text)).scalars())
+        if not ids:
+            raise NotFound(
+                f"No data set has a hash starting with or a name equal to {text!r}. Give at "
+                "least 4 hex digits of a data set's hash, as shown by mmds lineage and in "
+                "the train_set and test_set columns of a search."
+            )
+        return tuple(sorted(ids))
+
+    def unknown_metrics(self, names: set[str]) -> tuple[list[str], list[str]]:
+        """(names no version has recorded, the metric names that exist) for a search's check.
+
+        One index seek per name; the known names are only read when one is missing.
+        """
+        with self.db.session() as s:
+            missing = sorted(
+                n
+                for n in names
+                if s.execute(select(MetricRow.name).where(MetricRow.name == n).limit(1)).first()
+                is None
+            )
+            if not missing:
+                return [], []
+            known = s.execute(
+                select(MetricRow.name).distinct().order_by(MetricRow.name).limit(100)
+            ).scalars()
+            return missing, list(known)
 
     def count(self, query: Query, cap: int | None = None) -> int:
         """How many versions match; with ``cap``, counting stops there (for "1,000+")."""
@@ -796,6 +905,7 @@ class SqlStore(Store):
                     rows += s.execute(rest.offset(max(0, offset - n_ranked) or None)).all()
             ids = [r[0] for r in rows]
             aliases = self._aliases(s, ids) if ids else {}
+            data_sets = self._data_sets(s, ids) if ids else {}
             slice_metrics: dict[int, dict[str, float | None]] = {}
             if query.slice and ids:
                 for vid, name, value in s.execute(
@@ -835,6 +945,8 @@ class SqlStore(Store):
                 "aliases": aliases.get(vid, []),
                 "id": vid,
                 "parent_id": parent,
+                "train_set": data_sets.get((vid, "trained_on")),
+                "test_set": data_sets.get((vid, "evaluated_on")),
             }
             if query.slice:
                 row["slice"] = query.slice

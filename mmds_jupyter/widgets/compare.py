@@ -67,6 +67,7 @@ class _DiffOnly:
 
     def __init__(self, cmp: Comparison):
         self.refs = cmp.refs
+        self.warnings = cmp.warnings
         self._rows = [r for r in cmp.rows() if r[3]]
 
     def rows(self) -> list[tuple[str, str, list[Any], bool]]:

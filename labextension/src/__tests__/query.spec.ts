@@ -19,6 +19,7 @@ describe('versionsQuery', () => {
       name: 'churn',
       nameContains: 'Chu rn%',
       feature: 'income',
+      withoutFeature: 'zip_code',
       where: 'roc_auc>0.8, accuracy >= 0.9',
       stage: 'production',
       tag: 'team=credit',
@@ -30,6 +31,7 @@ describe('versionsQuery', () => {
     expect(params.get('name')).toBe('churn');
     expect(params.get('name_contains')).toBe('Chu rn%');
     expect(params.get('feature')).toBe('income');
+    expect(params.get('without_feature')).toBe('zip_code');
     expect(params.getAll('where')).toEqual(['roc_auc>0.8', 'accuracy>=0.9']);
     expect(params.get('tag')).toBe('team=credit');
     expect(params.get('order_by')).toBe('-roc_auc');

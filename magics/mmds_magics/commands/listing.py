@@ -16,7 +16,11 @@ from .parsing import parse
 @argument("--name", help="Only this model.")
 @argument("--name-contains", help="Part of the model's or project's name, in any case.")
 @argument("--feature", help="Only versions that used this input feature.")
+@argument("--without-feature", help="Only versions that do not use this input feature.")
 @argument("--stage", help="Only versions in this stage.")
+@argument("--include-archived", action="store_true", help="Show archived versions too.")
+@argument("--dataset", help="Trained or tested on this data set (hash prefix or name).")
+@argument("--dataset-role", choices=["train", "test", "any"], default="any")
 @argument("--author", help="Only versions by this author.")
 @argument("--since", help="Tracked since (ISO date or an age such as 7d).")
 @argument("--tag", help="KEY or KEY=VALUE.")
@@ -40,12 +44,16 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    return default_registry().find(
+    frame = default_registry().find(
         project=a.project,
         name=a.name,
         name_contains=a.name_contains,
         feature=a.feature,
+        without_feature=a.without_feature,
         stage=a.stage,
+        include_archived=a.include_archived,
+        dataset=a.dataset,
+        dataset_role=a.dataset_role,
         author=a.author,
         since=a.since,
         tag=a.tag,
@@ -54,3 +62,6 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         order_by=a.order_by,
         limit=a.limit,
     )
+    for warning in frame.attrs.get("warnings", []):
+        print(f"Warning: {warning}")
+    return frame
