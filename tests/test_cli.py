@@ -294,6 +294,7 @@ def test_scoring_tests_actuals_and_performance_from_the_cli(populated, tmp_path,
     data = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=range(len(cancer["X_test"])))
     inputs, scores = tmp_path / "in.parquet", tmp_path / "scores.parquet"
     data.to_parquet(inputs)
+    cli(populated, "stage", "risk/churn:1", "production", capsys=capsys)
     cli(
         populated,
         "score",

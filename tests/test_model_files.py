@@ -75,6 +75,7 @@ def test_gadgets_are_refused_by_load_and_score(planted):
         with pytest.raises(UntrustedArtifact) as refused:
             reg.score(ref, FRAME)
         _named_all(refused.value, dangerous)
+        reg.set_stage(ref, "production")
         with pytest.raises(UntrustedArtifact):
             reg.score(ref, FRAME.assign(id=range(len(FRAME))), mode="production", key="id")
     assert not marker.exists()
