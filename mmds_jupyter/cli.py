@@ -187,6 +187,7 @@ def cmd_score(args: argparse.Namespace) -> None:
         policy=args.policy,
         strict=args.strict,
         replace=args.replace,
+        trusted=args.trusted,
     )
     if args.out:
         data = (
@@ -523,6 +524,11 @@ def parser() -> argparse.ArgumentParser:
         "--replace",
         action="store_true",
         help="Replace the score set of this same input stored earlier by this version.",
+    )
+    sc.add_argument(
+        "--trusted",
+        action="store_true",
+        help="Load a model file that holds types MMDS refuses by default (only if you trust it).",
     )
     sc.add_argument(
         "--policy", choices=POLICIES, help="Override the contract's out-of-domain policy."

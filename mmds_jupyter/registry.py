@@ -69,7 +69,7 @@ class Registry:
         self.artifacts = ArtifactStore(self.home)
         self.stage_guard = stage_guard
         self.scoring = ScoringStore(self.store)
-        self._scoring_models: dict[str, Any] = {}
+        self._scoring_models: dict[tuple[str, bool], Any] = {}
 
     def __enter__(self) -> Registry:
         return self
@@ -264,16 +264,17 @@ class Registry:
             data, version.artifact_format, trusted=trusted, label=f"The model file of {version.ref}"
         )
 
-    def scoring_model(self, version: Version) -> Any:
+    def scoring_model(self, version: Version, trusted: bool = False) -> Any:
         """The estimator scoring uses, loaded once per model file and process.
 
         Model files are immutable and verified on first load; keeping the object saves the
-        deserialisation on every batch. Only scoring uses it, so no caller can mutate it.
+        deserialisation on every batch. Only scoring uses it, so no caller can mutate it. A model
+        loaded with ``trusted=True`` is kept apart, so that it never serves an untrusted call.
         """
-        key = version.artifact_sha256 or ""
+        key = (version.artifact_sha256 or "", bool(trusted))
         model = self._scoring_models.get(key)
         if model is None:
-            model = self.load(version)
+            model = self.load(version, trusted=trusted)
             if len(self._scoring_models) >= 8:
                 self._scoring_models.pop(next(iter(self._scoring_models)))
             self._scoring_models[key] = model
@@ -643,6 +644,7 @@ class Registry:
         policy: str | None = None,
         strict: bool | None = None,
         replace: bool = False,
+        trusted: bool = False,
     ) -> Any:
         """Check data against the contract and score it; production mode stores a score set.
 
@@ -650,7 +652,8 @@ class Registry:
         (or $MMDS_DASK_SCHEDULER). ``policy`` ("flag" or "reject" out-of-domain rows) and
         ``strict`` (refuse columns the contract does not name) override the contract's. An
         input the version already stored is refused (:class:`DuplicateScoreSet`) unless
-        ``replace=True``, which replaces that score set.
+        ``replace=True``, which replaces that score set. ``trusted=True`` scores a model whose
+        file holds types MMDS does not load without your say-so (e.g. a function).
         """
         from .scoring.score import score
 
@@ -667,6 +670,7 @@ class Registry:
             policy=policy,
             strict=strict,
             replace=replace,
+            trusted=trusted,
         )
 
     def scores(

@@ -225,3 +225,30 @@ def test_distributed_scoring_worker_refuses_gadgets(planted):
         with pytest.raises(UntrustedArtifact):
             distributed._worker_model(version.artifact_sha256, "skops", blob)
     assert not marker.exists()
+
+
+def test_a_model_holding_a_function_scores_only_when_trusted(sqlite_reg, cancer, tmp_path, capsys):
+    """SelectKBest keeps f_classif: scoring it needs trusted=True, and the trusted load is not
+    reused by a later call that did not vouch for the file."""
+    from mmds_jupyter.cli import main
+    from mmds_jupyter.scoring import distributed
+
+    X, y = cancer["X_train"][NUM], cancer["y_train"]
+    model = make_pipeline(SelectKBest(k=2), LogisticRegression(max_iter=3000)).fit(X, y)
+    version = sqlite_reg.track(model, name="kbest", X_test=X, y_test=y)
+    with pytest.raises(UntrustedArtifact, match="f_classif"):
+        sqlite_reg.score(version, X)
+    scored = sqlite_reg.score(version, X, trusted=True)
+    np.testing.assert_array_equal(scored.outputs["prediction"], model.predict(X))
+    with pytest.raises(UntrustedArtifact, match="f_classif"):
+        sqlite_reg.score(version, X)  # the trusted model stays with trusted calls
+    blob = sqlite_reg.artifacts.get(version.artifact_sha256)
+    distributed._worker_model(version.artifact_sha256, "skops", blob, trusted=True)
+    with pytest.raises(UntrustedArtifact):
+        distributed._worker_model(version.artifact_sha256, "skops", blob)
+    data = tmp_path / "batch.csv"
+    X.to_csv(data, index=False)
+    base = ["--url", sqlite_reg.url, "--home", sqlite_reg.home, "score", "default/kbest:1"]
+    assert main([*base, "--data", str(data)]) == 1
+    assert "f_classif" in capsys.readouterr().err
+    assert main([*base, "--data", str(data), "--trusted"]) == 0

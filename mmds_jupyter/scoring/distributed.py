@@ -17,19 +17,27 @@ if TYPE_CHECKING:
     from ..registry import Registry
 
 DEFAULT_PARTITION_ROWS = 100_000
-_models: dict[str, Any] = {}  # per worker process: model files are immutable, keyed by sha256
+# Per worker process: model files are immutable, keyed by sha256 and whether the caller trusted
+# the file (a model loaded with trust never serves an untrusted call).
+_models: dict[tuple[str, bool], Any] = {}
 
 
-def _worker_model(sha: str, fmt: str, blob: bytes) -> Any:
+def _worker_model(sha: str, fmt: str, blob: bytes, trusted: bool = False) -> Any:
     from ..capture import serialize
 
-    if sha not in _models:
-        _models[sha] = serialize.load(blob, fmt, label=f"model file {sha[:12]}")
-    return _models[sha]
+    key = (sha, trusted)
+    if key not in _models:
+        _models[key] = serialize.load(blob, fmt, trusted=trusted, label=f"model file {sha[:12]}")
+    return _models[key]
 
 
 def _score_part(
-    part: pd.DataFrame, contract: Contract, version: Version, blob: bytes, carried: list[str]
+    part: pd.DataFrame,
+    contract: Contract,
+    version: Version,
+    blob: bytes,
+    carried: list[str],
+    trusted: bool = False,
 ) -> tuple[pd.DataFrame | None, list[Problem], pd.Series | None]:
     """Check and score one partition on a worker; a violation comes back as its problems."""
     from .score import _predict, model_features
@@ -39,7 +47,7 @@ def _score_part(
     except ContractViolation as exc:
         return None, exc.problems, None
     assert version.artifact_sha256 and version.artifact_format
-    model = _worker_model(version.artifact_sha256, version.artifact_format, blob)
+    model = _worker_model(version.artifact_sha256, version.artifact_format, blob, trusted)
     outputs = pd.concat([part[carried], _predict(model, version, checked)], axis=1)
     return outputs, checked.problems, checked.flags
 
@@ -81,6 +89,7 @@ def score_on_dask(
     carried: list[str],
     address: str | None,
     partition_rows: int | None = None,
+    trusted: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     """Score ``frame`` in partitions on the cluster; all partitions pass or nothing is kept."""
     assert version.artifact_sha256
@@ -100,6 +109,7 @@ def score_on_dask(
             version=bare,
             blob=blob_future,
             carried=carried,
+            trusted=trusted,
             pure=False,
         )
         results = client.gather(futures)

@@ -175,6 +175,7 @@ def score(
     policy: str | None = None,
     strict: bool | None = None,
     replace: bool = False,
+    trusted: bool = False,
 ) -> ScoreResult:
     """Check ``data`` against the contract, score it, and store it in production mode.
 
@@ -220,11 +221,11 @@ def score(
             from .distributed import score_on_dask
 
             outputs, problems, flags = score_on_dask(
-                reg, version, contract, frame, carried, scheduler
+                reg, version, contract, frame, carried, scheduler, trusted=trusted
             )
         elif engine == "local":
             checked = check(contract, frame, carried, model_features(version))
-            model = reg.scoring_model(version)
+            model = reg.scoring_model(version, trusted=trusted)
             outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
             problems, flags = checked.problems, checked.flags
         else:

@@ -47,6 +47,11 @@ from .parsing import parse
     action=argparse.BooleanOptionalAction,
     help="Refuse (--strict) or ignore (--no-strict) columns the contract does not name.",
 )
+@argument(
+    "--trusted",
+    action="store_true",
+    help="Load a model file that holds types MMDS refuses by default (only if you trust it).",
+)
 @argument("--as", dest="var", help="Also put the outputs DataFrame in this variable.")
 def spec(line: str) -> None:
     """Score data with a version after checking it against the score contract."""
@@ -66,6 +71,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         policy=a.policy,
         strict=a.strict,
         replace=a.replace,
+        trusted=a.trusted,
     )
     if a.var:
         magics.shell.user_ns[a.var] = result.outputs
