@@ -272,3 +272,34 @@ def test_column_statistics_match_numpy_and_pandas():
     assert first == again
     assert first["p50"] == pytest.approx(big["v"].median(), abs=0.01)
     assert first["min"] == big["v"].min() and first["max"] == big["v"].max()
+
+
+def test_fingerprint_fast_paths_match_pandas():
+    """Text columns are hashed and counted from one factorization and integers are sorted as
+    integers: the hash and the statistics stay those pandas and numpy give."""
+    from mmds_jupyter.capture.datasets import TextCodes, content_hash, fingerprint
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    text = [f"v{i % 25}" for i in range(n)]  # ties in the counts, more values than kept
+    text[::7] = [None] * len(text[::7])
+    frame = pd.DataFrame(
+        {
+            "s": pd.Series(text, dtype="str"),
+            "p": pd.Series(rng.choice(["a", "b", None], n), dtype="string"),
+            "small": rng.integers(-3, 40, n).astype(np.int8),
+            "wide": rng.integers(-(2**62), 2**62, n),
+            "u": rng.integers(0, 250, n).astype(np.uint8),
+        }
+    )
+    fp = fingerprint(frame)
+    assert fp["content_hash"] == content_hash(frame) == content_hash(frame, TextCodes(frame))
+    for name in ("s", "p"):
+        counts = frame[name].value_counts()
+        assert list(fp["stats"][name]["top"].items()) == list(counts.head(20).items())
+        assert fp["stats"][name]["nulls"] == frame[name].isna().sum()
+        assert fp["stats"][name]["n_unique"] == frame[name].nunique()
+    for name in ("small", "wide", "u"):
+        expected = np.quantile(frame[name].to_numpy(dtype=float), [0.25, 0.5, 0.75])
+        stats = fp["stats"][name]
+        assert [stats["p25"], stats["p50"], stats["p75"]] == list(expected)

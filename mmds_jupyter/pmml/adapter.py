@@ -30,6 +30,16 @@ def _typed(values: list[str], data_type: str | None) -> list[Any]:
     return list(values)
 
 
+def _typed_column(values: np.ndarray, data_type: str | None) -> np.ndarray:
+    """``_typed`` of a column of predicted values, converting each distinct value once
+    (a Python conversion per row cost scoring more than the evaluation itself)."""
+    if values.dtype.kind in "iuf" or pd.api.types.infer_dtype(values, skipna=False) == "string":
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if not (codes < 0).any():  # missing predictions keep the per-value path and its errors
+            return np.asarray(_typed([str(v) for v in uniques], data_type))[codes]
+    return np.asarray(_typed([str(v) for v in values], data_type))
+
+
 class PMMLModel:
     """``predict``/``predict_proba`` over MMDS's vectorised PMML evaluator."""
 
@@ -104,10 +114,10 @@ class PMMLModel:
         if col is not None:
             values = out[col].to_numpy()
             if self.is_classifier:
-                return np.asarray(
-                    _typed([str(v) for v in values], self._target_type)
+                return (
+                    _typed_column(values, self._target_type)
                     if self._target_type in NUMERIC_TYPES
-                    else values
+                    else np.asarray(values)
                 )
             return values.astype("float64")
         if self.is_classifier:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..capture.datasets import fingerprint
+from ..capture.datasets import TextCodes, fingerprint
 from ..errors import InvalidInput
 from .contract import Contract, check_policy
 from .frames import read_input, to_parquet_bytes
@@ -215,8 +215,9 @@ def score(
     # outputs' statistics beside their Parquet file: mostly numpy, pyarrow and hashlib work
     # that releases the GIL.
     pool = ThreadPoolExecutor(max_workers=1) if mode in SCORING_STAGES else None
+    codes = TextCodes(frame)  # text columns factorized once, for the check and the fingerprint
     try:
-        pending = pool.submit(fingerprint, frame) if pool else None
+        pending = pool.submit(fingerprint, frame, codes) if pool else None
         if engine == "dask":
             from .distributed import score_on_dask
 
@@ -224,7 +225,7 @@ def score(
                 reg, version, contract, frame, carried, scheduler, trusted=trusted
             )
         elif engine == "local":
-            checked = check(contract, frame, carried, model_features(version))
+            checked = check(contract, frame, carried, model_features(version), codes)
             model = reg.scoring_model(version, trusted=trusted)
             outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
             problems, flags = checked.problems, checked.flags

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..capture.datasets import TextCodes
 from ..errors import InvalidInput
 from .contract import Contract, InputSpec, kind_from_name
 
@@ -101,8 +102,14 @@ def _plain_number(col: pd.Series) -> bool:
 def _convert(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, Problem | None]:
     """Convert ``col`` to the contract type when that is safe, else report a wrong type."""
     if spec.type in ("float", "integer") and _plain_number(col):
-        values = col.to_numpy(dtype="float64", na_value=np.nan)
-        if spec.type == "integer":
+        if col.dtype == np.float64:
+            values = col.to_numpy()  # as it is: no copy
+        else:
+            values = col.to_numpy(dtype="float64", na_value=np.nan)
+        # numpy integers are whole: only other numbers need the check
+        if spec.type == "integer" and not (
+            isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"
+        ):
             with np.errstate(invalid="ignore"):
                 fraction = ~np.isnan(values) & (values != np.floor(values))
             if fraction.any():
@@ -113,7 +120,7 @@ def _convert(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, Problem | None
                     _example(col[fraction]),
                     "",
                 )
-        return pd.Series(values, index=col.index, name=col.name), None
+        return pd.Series(values, index=col.index, name=col.name, copy=False), None
     present = col.notna()
     if spec.type in ("float", "integer"):
         # text or booleans: only what reads as a number is one
@@ -159,11 +166,13 @@ def check(
     data: pd.DataFrame,
     passthrough: list[str],
     features: list[tuple[str, str]] | None = None,
+    codes: TextCodes | None = None,
 ) -> Checked:
     """Validate ``data``; raise ContractViolation per the contract's policy, else return it.
 
     ``features`` are the model's input columns (name, dtype) in its order: inputs it does not
-    use get a placeholder value, whether the data has them or not."""
+    use get a placeholder value, whether the data has them or not. ``codes`` shares the text
+    columns' distinct values with the input's fingerprint, computed in parallel."""
     ref = contract.version_ref or "this version"
     if not isinstance(data, pd.DataFrame):
         raise InvalidInput("Scoring needs a pandas DataFrame (or a path to a Parquet/CSV file).")
@@ -184,18 +193,24 @@ def check(
             )
             for name in ignored
         )
-    flagged: dict[str, pd.Series] = {}
+    flagged: dict[str, np.ndarray] = {}
     out: dict[str, Any] = {}
     for spec in required:
         if spec.name not in data.columns:
             continue
-        col, problem = _convert(data[spec.name], spec)
+        source = data[spec.name]
+        col, problem = _convert(source, spec)
         if problem:
             problems.append(problem)
             continue
         out[spec.name] = col
         domain = None
-        nulls = col.isna()
+        # text columns as given are factorized once (codes -1 where null) for the fingerprint
+        shared = codes.get(spec.name) if codes and col is source and spec.name in codes else None
+        if col.dtype == np.float64:  # numbers are float64 by now
+            nulls = np.isnan(col.to_numpy())
+        else:
+            nulls = shared[0] < 0 if shared else col.isna().to_numpy()
         if not spec.nullable and nulls.any():
             domain = nulls
             problems.append(
@@ -206,7 +221,7 @@ def check(
                     detail=" (the contract says it is never null)",
                 )
             )
-        found = _outside(col, spec)
+        found = _outside(col, spec, shared[1] if shared else None)
         if found is not None:
             outside, kind, detail = found
             domain = outside if domain is None else domain | outside
@@ -228,34 +243,46 @@ def check(
             known = contract.input(name)
             kind = known.type if known is not None else kind_from_name(dtype)
             model_inputs[name] = placeholder(kind, known)
-    frame = pd.DataFrame(model_inputs, index=data.index)
+    frame = pd.DataFrame(model_inputs, index=data.index, copy=False)
     return Checked(
         frame=frame, problems=problems, flags=_flags(flagged, data.index), ignored=ignored
     )
 
 
-def _outside(col: pd.Series, spec: InputSpec) -> tuple[pd.Series, str, str] | None:
-    """Rows with an unknown category or a value out of range, the problem and its detail."""
+def _outside(
+    col: pd.Series, spec: InputSpec, distinct: Any = None
+) -> tuple[np.ndarray, str, str] | None:
+    """Rows with an unknown category or a value out of range, the problem and its detail.
+    ``distinct`` are the column's distinct values when already known."""
     if spec.categories is not None and spec.type in ("string", "boolean"):
         known = set(spec.categories)
         # the few distinct values first: the row mask only when one is unknown
-        if all(value in known for value in col.dropna().unique()):
+        if distinct is None:
+            distinct = col.dropna().unique()
+        if all(value in known for value in distinct):
             return None
         shown = ", ".join(map(str, sorted(known, key=str)[:10]))
-        return col.notna() & ~col.isin(known), "unknown categories", f" (known: {shown})"
+        mask = (col.notna() & ~col.isin(known)).to_numpy()
+        return mask, "unknown categories", f" (known: {shown})"
     if spec.type in ("float", "integer") and (spec.min is not None or spec.max is not None):
         lo = -np.inf if spec.min is None else spec.min
         hi = np.inf if spec.max is None else spec.max
-        v = col.to_numpy(dtype="float64", na_value=np.nan)  # NaN is in no range
+        # NaN is in no range
+        v = col.to_numpy() if col.dtype == np.float64 else col.to_numpy("float64", na_value=np.nan)
+        if v.size == 0:
+            return None
+        # the extremes first (NaN in one means nulls): the row mask only when one is outside
+        low, high = v.min(), v.max()
+        if low >= lo and high <= hi:
+            return None
         outside = (v < lo) | (v > hi)
         if not outside.any():
             return None
-        mask = pd.Series(outside, index=col.index)
-        return mask, "values out of range", f" (range {lo:.6g} to {hi:.6g})"
+        return outside, "values out of range", f" (range {lo:.6g} to {hi:.6g})"
     return None
 
 
-def _flags(flagged: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+def _flags(flagged: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     """Per row, the names of the inputs out of domain, joined by ';' ('' when none)."""
     flags = pd.Series("", index=index, dtype="str")  # as it reads back from Parquet
     for name, mask in flagged.items():
