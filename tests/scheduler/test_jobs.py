@@ -203,7 +203,7 @@ def test_a_run_refused_by_the_contract_is_not_retried(sched, champion_reg) -> No
     champion_reg.set_stage("churn:2", "production")
     champion_reg.alias("churn:2", "champion", force=True)
     sched.create("nightly", "score.ipynb", parameters=PARAMS, retries=2, retry_delay=0)
-    run = sched.run_now("nightly")
+    run = sched.run("nightly")
     assert claims.start_run(champion_reg.db, run.id, "me", "local", "sam") is not None
     # The runner process every executor starts, on a real kernel.
     env = {**os.environ, "MMDS_URL": champion_reg.url, "MMDS_HOME": str(champion_reg.home)}

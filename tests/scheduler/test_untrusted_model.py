@@ -28,7 +28,7 @@ def test_scheduled_scoring_refuses_a_model_that_runs_code(
     sched.create("nightly", "score.ipynb", parameters={"out_dir": str(out)}, retries=0)
     daemon = Daemon(env_for(champion_reg.url, str(champion_reg.home), root), tmp_path / "s.log")
     try:
-        run = sched.run_now("nightly")
+        run = sched.run("nightly")
         done = wait_for(
             "the run to end",
             lambda: (r := sched.get_run(run.id)).status in ("succeeded", "failed") and r,

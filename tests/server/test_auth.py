@@ -12,7 +12,7 @@ from tornado.web import RequestHandler
 from mmds_jupyter.server.routes import (
     JobPauseHandler,
     JobResumeHandler,
-    JobRunNowHandler,
+    JobRunHandler,
     JobsHandler,
     MMDSHandler,
     RunCancelHandler,
@@ -91,7 +91,7 @@ async def test_every_route_needs_a_token(
         (JobsHandler, "POST"),
         (JobPauseHandler, "POST"),
         (JobResumeHandler, "POST"),
-        (JobRunNowHandler, "POST"),
+        (JobRunHandler, "POST"),
         (RunCancelHandler, "POST"),
     } <= checked
 
