@@ -43,6 +43,10 @@ def _typed_column(values: np.ndarray, data_type: str | None) -> np.ndarray:
 class PMMLModel:
     """``predict``/``predict_proba`` over MMDS's vectorised PMML evaluator."""
 
+    # Text given as a categorical scores the same, and the evaluator then reuses its codes
+    # (scoring has them from the contract check) instead of converting and factorizing it.
+    takes_categorical_text = True
+
     def __init__(self, raw: bytes, max_bytes: int | None = None):
         self.raw = raw
         self.document = load_pmml(raw, max_bytes=max_bytes)
