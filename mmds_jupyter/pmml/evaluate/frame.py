@@ -87,7 +87,8 @@ def categorical_strings(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.n
     if pd.api.types.infer_dtype(uniques, skipna=False) not in ("string", "empty"):
         return None
     codes = series.cat.codes.to_numpy().astype(np.intp)
-    return np.append(uniques, None)[codes], codes, uniques  # code -1 reads None
+    with_missing = np.append(uniques, np.array([None], dtype=object))
+    return with_missing[codes], codes, uniques  # code -1 reads the appended None
 
 
 def to_number_column(series: pd.Series) -> np.ndarray:
