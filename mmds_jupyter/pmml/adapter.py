@@ -77,7 +77,10 @@ class PMMLModel:
         )
 
     def _outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        return self.evaluator.predict(pd.DataFrame(X, columns=list(self.feature_names_in_)))
+        names = list(self.feature_names_in_)
+        if isinstance(X, pd.DataFrame) and list(X.columns) == names:
+            return self.evaluator.predict(X)  # scoring's checked inputs: no new frame
+        return self.evaluator.predict(pd.DataFrame(X, columns=names))
 
     def _column(self, out: pd.DataFrame, feature: str, value: str | None = None) -> str | None:
         for o in self.info["outputs"]:
