@@ -236,3 +236,35 @@ def test_scoring_an_imported_classifier_evaluates_the_document_once(tracked, can
         pipe.predict_proba(X),
         atol=1e-9,
     )
+
+
+def test_scoring_an_imported_model_hands_the_checked_text_codes_to_the_evaluator(
+    tracked, cancer, monkeypatch
+):
+    """The contract check factorizes text inputs; the evaluator reuses those codes instead of
+    converting and factorizing the text again, with the same outputs, flagged rows included."""
+    from mmds_jupyter.pmml.evaluate import evaluator, frame
+
+    reg, v, _ = tracked
+    imported = reg.import_pmml(reg.export_pmml(v.ref), "churn_pmml", "risk")
+    X = cancer["X_test"][COLS].reset_index(drop=True)
+    X.loc[0, "country"] = None  # missing
+    X.loc[1, "country"] = "XX"  # unknown category: flagged, still scored
+    expected = reg.scoring_model(imported).evaluator.predict(X)
+    converted = []
+    monkeypatch.setattr(
+        evaluator,
+        "to_string_column",
+        lambda s: converted.append(s.name) or frame.to_string_column(s),
+    )
+    result = reg.score(imported.ref, X, mode="production")
+    assert converted == []
+    assert result.outputs["mmds_flags"].tolist()[1:3] == ["country", ""]
+    np.testing.assert_array_equal(
+        result.outputs[["probability(0)", "probability(1)"]].to_numpy(),
+        expected[["probability(0)", "probability(1)"]].to_numpy(),
+    )
+    np.testing.assert_array_equal(
+        result.outputs["prediction"].to_numpy(dtype=float),
+        expected.iloc[:, 0].to_numpy(dtype=float),
+    )

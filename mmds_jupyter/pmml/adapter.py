@@ -43,6 +43,10 @@ def _typed_column(values: np.ndarray, data_type: str | None) -> np.ndarray:
 class PMMLModel:
     """``predict``/``predict_proba`` over MMDS's vectorised PMML evaluator."""
 
+    # Text given as a categorical scores the same, and the evaluator then reuses its codes
+    # (scoring has them from the contract check) instead of converting and factorizing it.
+    takes_categorical_text = True
+
     def __init__(self, raw: bytes, max_bytes: int | None = None):
         self.raw = raw
         self.document = load_pmml(raw, max_bytes=max_bytes)
@@ -73,7 +77,10 @@ class PMMLModel:
         )
 
     def _outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        return self.evaluator.predict(pd.DataFrame(X, columns=list(self.feature_names_in_)))
+        names = list(self.feature_names_in_)
+        if isinstance(X, pd.DataFrame) and list(X.columns) == names:
+            return self.evaluator.predict(X)  # scoring's checked inputs: no new frame
+        return self.evaluator.predict(pd.DataFrame(X, columns=names))
 
     def _column(self, out: pd.DataFrame, feature: str, value: str | None = None) -> str | None:
         for o in self.info["outputs"]:

@@ -135,7 +135,9 @@ def output_stats(frame: pd.DataFrame) -> dict[str, Any]:
         s = frame[col]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             v = s.to_numpy(dtype="float64", na_value=np.nan)
-            v = v[~np.isnan(v)]  # rows the model could not take have no output
+            missing = np.isnan(v)
+            if missing.any():  # rows the model could not take have no output
+                v = v[~missing]
             stats[col] = {
                 "mean": float(v.mean()) if len(v) else None,
                 "std": float(v.std()) if len(v) else None,
@@ -143,7 +145,8 @@ def output_stats(frame: pd.DataFrame) -> dict[str, Any]:
                 "max": float(v.max()) if len(v) else None,
             }
         else:
-            counts = s.astype("string").value_counts().head(20)
+            text = s if isinstance(s.dtype, pd.StringDtype) else s.astype("string")
+            counts = text.value_counts().head(20)
             stats[col] = {"counts": {str(k): int(v) for k, v in counts.items()}}
     return stats
 
@@ -225,8 +228,15 @@ def score(
                 reg, version, contract, frame, carried, scheduler, trusted=trusted
             )
         elif engine == "local":
-            checked = check(contract, frame, carried, model_features(version), codes)
             model = reg.scoring_model(version, trusted=trusted)
+            checked = check(
+                contract,
+                frame,
+                carried,
+                model_features(version),
+                codes,
+                categorical_text=getattr(model, "takes_categorical_text", False),
+            )
             outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
             problems, flags = checked.problems, checked.flags
         else:

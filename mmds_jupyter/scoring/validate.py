@@ -167,12 +167,15 @@ def check(
     passthrough: list[str],
     features: list[tuple[str, str]] | None = None,
     codes: TextCodes | None = None,
+    categorical_text: bool = False,
 ) -> Checked:
     """Validate ``data``; raise ContractViolation per the contract's policy, else return it.
 
     ``features`` are the model's input columns (name, dtype) in its order: inputs it does not
     use get a placeholder value, whether the data has them or not. ``codes`` shares the text
-    columns' distinct values with the input's fingerprint, computed in parallel."""
+    columns' distinct values with the input's fingerprint, computed in parallel; with
+    ``categorical_text`` the model gets text inputs as categoricals of those codes (for
+    models whose outputs do not depend on the dtype, and that use the codes as they are)."""
     ref = contract.version_ref or "this version"
     if not isinstance(data, pd.DataFrame):
         raise InvalidInput("Scoring needs a pandas DataFrame (or a path to a Parquet/CSV file).")
@@ -195,6 +198,7 @@ def check(
         )
     flagged: dict[str, np.ndarray] = {}
     out: dict[str, Any] = {}
+    factorized: dict[str, tuple[np.ndarray, pd.Index]] = {}
     for spec in required:
         if spec.name not in data.columns:
             continue
@@ -211,6 +215,8 @@ def check(
             nulls = np.isnan(col.to_numpy())
         else:
             nulls = shared[0] < 0 if shared else col.isna().to_numpy()
+        if shared:
+            factorized[spec.name] = shared
         if not spec.nullable and nulls.any():
             domain = nulls
             problems.append(
@@ -237,7 +243,9 @@ def check(
         features = [(i.name, i.type) for i in contract.inputs]
     model_inputs: dict[str, Any] = {}
     for name, dtype in features:
-        if name in out:
+        if name in out and categorical_text and name in factorized:
+            model_inputs[name] = pd.Categorical.from_codes(*factorized[name])
+        elif name in out:
             model_inputs[name] = out[name]
         else:  # an input the model does not use: its value cannot change the outputs
             known = contract.input(name)

@@ -13,7 +13,15 @@ from ..errors import PMMLFallbackWarning
 from ..loader import collector_paused
 from .compiler import CompiledDocument, compile_document
 from .fallback import PypmmlScorer
-from .frame import Frame, Unsupported, full, kind_of, to_number_column, to_string_column
+from .frame import (
+    Frame,
+    Unsupported,
+    categorical_strings,
+    full,
+    kind_of,
+    to_number_column,
+    to_string_column,
+)
 from .outputs import OutputColumn, evaluate_outputs, labels_to_numbers
 
 
@@ -61,6 +69,8 @@ class PMMLEvaluator:
                 frame.values[name] = full(len(df), None, kind)
             elif kind == "num":
                 frame.values[name] = to_number_column(df[name])
+            elif (factorized := categorical_strings(df[name])) is not None:
+                frame.put_factorized(name, *factorized)
             else:
                 frame.values[name] = to_string_column(df[name])
         for name, expr in compiled.derived:

@@ -77,6 +77,20 @@ def to_string_column(series: pd.Series) -> np.ndarray:
     return out
 
 
+def categorical_strings(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(values, codes, distinct values) of a categorical column of text, None for any other
+    column. Its codes are its factorization: scoring, which has factorized the data already,
+    passes text this way so that the evaluator neither converts nor factorizes it again."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return None
+    uniques = np.asarray(series.cat.categories, dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=False) not in ("string", "empty"):
+        return None
+    codes = series.cat.codes.to_numpy().astype(np.intp)
+    with_missing = np.append(uniques, np.array([None], dtype=object))
+    return with_missing[codes], codes, uniques  # code -1 reads the appended None
+
+
 def to_number_column(series: pd.Series) -> np.ndarray:
     """Convert an input column to float64 with NaN for missing or non-numeric entries."""
     if series.dtype == np.float64:
@@ -118,6 +132,13 @@ class Frame:
     def child(self) -> Frame:
         """A nested scope whose new fields do not leak into this one."""
         return Frame(self.n, self)
+
+    def put_factorized(
+        self, name: str, values: np.ndarray, codes: np.ndarray, uniques: np.ndarray
+    ) -> None:
+        """Set a string column whose factorization is known (codes -1 where missing)."""
+        self.values[name] = values
+        self.codes[id(values)] = (values, codes, uniques)
 
     def factorize(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(codes, uniques) of a string column, -1 for missing; cached for the whole frame tree.
