@@ -251,6 +251,7 @@ def test_scoring_an_imported_model_hands_the_checked_text_codes_to_the_evaluator
     X.loc[0, "country"] = None  # missing
     X.loc[1, "country"] = "XX"  # unknown category: flagged, still scored
     expected = reg.scoring_model(imported).evaluator.predict(X)
+    reg.set_stage(imported.ref, "production")
     converted = []
     monkeypatch.setattr(
         evaluator,

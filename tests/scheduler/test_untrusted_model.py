@@ -21,6 +21,7 @@ def test_scheduled_scoring_refuses_a_model_that_runs_code(
     marker = tmp_path / "ran"
     model, dangerous = gadgets(marker)["exec"]
     champion_reg.track(model, name="churn")  # the attacker's churn:2 becomes the champion
+    champion_reg.set_stage("churn:2", "production")
     champion_reg.alias("churn:2", "champion")
     sched = Scheduler(champion_reg, MMDSScheduler(root_dir=str(root)))
     out = tmp_path / "out"
