@@ -16,7 +16,7 @@ from ..errors import InvalidInput, MMDSError, NotFound
 from ..scheduler import Scheduler
 from ..scheduler.errors import RunNotFound
 from ..scheduler.paths import runs_dir
-from .views import whole_number
+from .views import int_argument
 
 DEFAULT_RUNS = 20
 MAX_RUNS = 500
@@ -141,7 +141,7 @@ def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
 def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, Any]:
     """One job with its newest runs."""
     data = job_dict(scheduler.get(name))
-    n = whole_number(limit, "limit", 5, 1, MAX_RUNS)
+    n = int_argument(limit, "limit", 5, 1, MAX_RUNS)
     runs = scheduler.runs(job=name, limit=n)
     data["runs"] = [r.to_dict() for r in runs]
     # Scheduler.get leaves last_status empty (only list() computes it); the newest run has it.
@@ -150,7 +150,7 @@ def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, 
 
 
 def list_runs(scheduler: Scheduler, job: str | None, limit: str | None) -> dict[str, Any]:
-    n = whole_number(limit, "limit", DEFAULT_RUNS, 1, MAX_RUNS)
+    n = int_argument(limit, "limit", DEFAULT_RUNS, 1, MAX_RUNS)
     return {"items": [r.to_dict() for r in scheduler.runs(job=job or None, limit=n)]}
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..entities import Event, Version
 from ..errors import InvalidInput
+from ..refs import whole_number
 from ..registry import Registry
 from ..render import LOWER_IS_BETTER
 from ..store.sqlstore import FIND_COLUMNS
@@ -54,17 +55,16 @@ VERSION_FILTERS = (
 _ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def whole_number(text: str | None, name: str, default: int, low: int, high: int) -> int:
-    """``text`` as an int within [low, high]; values above ``high`` are capped."""
+def int_argument(text: str | None, name: str, default: int, low: int, high: int) -> int:
+    """A query argument as a whole number (refs.whole_number's rule); above ``high`` is capped,
+    so a client asking for a larger page gets the largest one."""
     if text is None:
         return default
     try:
         value = int(text)
     except ValueError:
-        raise InvalidInput(f"{name}={text!r} is not a whole number.") from None
-    if value < low:
-        raise InvalidInput(f"{name} must be at least {low}, not {value}.")
-    return min(value, high)
+        raise InvalidInput(f"{name}={text!r:.40} is not a whole number.") from None
+    return whole_number(name, min(value, high), low, high)
 
 
 def flag(text: str | None, name: str) -> bool:
@@ -101,8 +101,8 @@ def list_versions(
     registry: Registry, args: Mapping[str, str | None], where: Sequence[str]
 ) -> dict[str, Any]:
     """One page of versions matching the filters, with the total count."""
-    limit = whole_number(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = whole_number(args.get("offset"), "offset", 0, 0, 10**9)
+    limit = int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = int_argument(args.get("offset"), "offset", 0, 0, 10**9)
     order_by = args.get("order_by") or "-created"
     if not _ORDER.match(order_by):
         raise InvalidInput(
@@ -256,7 +256,7 @@ def version_detail(
 
 def lineage(registry: Registry, ref: str, depth: str | None) -> dict[str, Any]:
     """The lineage graph around a version."""
-    d = whole_number(depth, "depth", 3, 1, MAX_DEPTH)
+    d = int_argument(depth, "depth", 3, 1, MAX_DEPTH)
     return registry.lineage(ref, depth=d).to_dict()
 
 
@@ -293,7 +293,7 @@ def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]
     """The audit log, newest first."""
     from ..search import parse_time
 
-    limit = whole_number(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    limit = int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     object_ref = None
     if args.get("ref"):
         object_ref = registry.get(str(args["ref"])).ref
