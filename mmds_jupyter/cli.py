@@ -175,7 +175,7 @@ def cmd_contract(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    from .store.artifacts import atomic_write
+    from .files import atomic_write
 
     mode = "production" if args.production else "shadow" if args.shadow else "test"
     result = _registry(args).score(
@@ -380,16 +380,11 @@ def cmd_describe(args: argparse.Namespace) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
-    from .config import MMDS
-    from .store.artifacts import ArtifactStore
-    from .store.db import Database
+    from .registry import upgrade
 
-    db = Database(args.url or _registry_url())
-    before = db.current()
-    db.upgrade()
-    print(f"{db.safe_url}: schema {before or 'empty'} -> {db.current()}")
-    store = ArtifactStore(args.home or MMDS().home, sweep=False)
-    _print_removed(store.remove_stale_temporaries(), json_out=False)
+    location, before, after, removed = upgrade(args.url, args.home)
+    print(f"{location}: schema {before or 'empty'} -> {after}")
+    _print_removed(removed, json_out=False)
 
 
 def cmd_gc(args: argparse.Namespace) -> None:
@@ -405,12 +400,6 @@ def _print_removed(removed: list[dict[str, Any]], json_out: bool) -> None:
         print(f"removed {r['path']} ({r['bytes']} bytes)")
     total = sum(r["bytes"] for r in removed)
     print(f"Removed {len(removed)} stale temporary file(s), {total} bytes.")
-
-
-def _registry_url() -> str:
-    from .config import MMDS
-
-    return MMDS().url
 
 
 def parser() -> argparse.ArgumentParser:

@@ -141,8 +141,8 @@ class Comparison:
 
     def to_html(self, path: str | Path | None = None) -> str:
         """A standalone HTML report; written atomically to ``path`` when given."""
+        from .files import atomic_write
         from .render import comparison_html, page
-        from .store.artifacts import atomic_write
 
         html = page(f"MMDS comparison: {' vs '.join(self.refs)}", comparison_html(self))
         if path is not None:

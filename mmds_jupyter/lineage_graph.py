@@ -108,9 +108,8 @@ def _version_node(v: Version, level: int) -> LineageNode:
     )
 
 
-def build_lineage(registry: Any, root: Version, depth: int = 3) -> Lineage:
-    """Walk the lineage edges ``depth`` steps up and down from ``root``."""
-    store = registry.store
+def build_lineage(store: Any, root: Version, depth: int = 3) -> Lineage:
+    """Walk the lineage edges of ``store`` ``depth`` steps up and down from ``root``."""
     nodes = {f"version:{root.id}": _version_node(root, 0)}
     edges: list[LineageEdge] = []
     seen_edges: set[tuple[Any, ...]] = set()

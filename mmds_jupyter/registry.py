@@ -30,6 +30,7 @@ from .store.scoring import ScoringStore
 from .store.sqlstore import FIND_COLUMNS, ORDER_FIELDS, SqlStore
 
 if TYPE_CHECKING:
+    from .scheduler import Scheduler
     from .scoring.performance import ActualsResult
 
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
@@ -70,6 +71,12 @@ class Registry:
         self.stage_guard = stage_guard
         self.scoring = ScoringStore(self.store)
         self._scoring_models: dict[tuple[str, bool], Any] = {}
+        self._jobs: Scheduler | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the registry lives, safe to show: the database URL without its password."""
+        return f"{self.db.safe_url} (files in {self.home})"
 
     def __enter__(self) -> Registry:
         return self
@@ -257,12 +264,15 @@ class Registry:
     def load(self, ref: str | Ref | Version, trusted: bool = False) -> Any:
         """The working estimator of a version, after checking the file against its hash."""
         version = ref if isinstance(ref, Version) else self.get(ref)
+        data, fmt = self.model_file(version)
+        return serialize.load(data, fmt, trusted=trusted, label=f"The model file of {version.ref}")
+
+    def model_file(self, ref: str | Ref | Version) -> tuple[bytes, str]:
+        """A version's model file as stored (checked against its hash) and its format."""
+        version = ref if isinstance(ref, Version) else self.get(ref)
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
-        data = self.artifacts.get(version.artifact_sha256)
-        return serialize.load(
-            data, version.artifact_format, trusted=trusted, label=f"The model file of {version.ref}"
-        )
+        return self.artifacts.get(version.artifact_sha256), version.artifact_format
 
     def scoring_model(self, version: Version, trusted: bool = False) -> Any:
         """The estimator scoring uses, loaded once per model file and process.
@@ -442,6 +452,12 @@ class Registry:
                 + (f" (order_by also takes {fields})." if key in missing else ".")
             )
 
+    def count(self, query: Query, cap: int | None = None) -> int:
+        """How many versions match the query; with ``cap``, counting stops there."""
+        if cap is not None:
+            cap = whole_number("cap", cap, 1)
+        return self.store.count(query, cap=cap)
+
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side: params, features, metrics and slice metrics."""
         from .comparison import Comparison
@@ -458,7 +474,34 @@ class Registry:
         """Data sets and parent versions upstream, child versions downstream."""
         from .lineage_graph import build_lineage
 
-        return build_lineage(self, self.get(ref), whole_number("depth", depth, 1, MAX_DEPTH))
+        return build_lineage(self.store, self.get(ref), whole_number("depth", depth, 1, MAX_DEPTH))
+
+    def datasets(self, ref: str | Ref | Version) -> list[dict[str, Any]]:
+        """The data sets a version was trained (``trained_on``) or tested (``evaluated_on``) on."""
+        v = ref if isinstance(ref, Version) else self.get(ref)
+        edges = self.store.edges("version", [v.id], "up")
+        relation = {e.src_id: e.relation for e in edges if e.src_kind == "dataset"}
+        return [
+            {
+                "id": d.id,
+                "name": d.name,
+                "relation": relation.get(d.id),
+                "content_hash": d.content_hash,
+                "n_rows": d.n_rows,
+                "n_cols": d.n_cols,
+                "schema": d.schema,
+            }
+            for d in self.store.datasets(sorted(relation))
+        ]
+
+    def children(self, ref: str | Ref | Version) -> list[str]:
+        """References of the versions derived from this one (its children in lineage)."""
+        v = ref if isinstance(ref, Version) else self.get(ref)
+        ids = {
+            e.dst_id for e in self.store.edges("version", [v.id], "down") if e.dst_kind == "version"
+        }
+        refs = self.store.refs(sorted(ids))
+        return [refs[i] for i in sorted(refs)]
 
     def events(
         self,
@@ -499,6 +542,20 @@ class Registry:
         elif not 0 <= older_than < float("inf"):
             raise InvalidInput(f"older_than must be 0 or more seconds, not {older_than!r}.")
         return self.artifacts.remove_stale_temporaries(older_than)
+
+    def latest_event_id(self) -> int:
+        """The newest event's id, 0 when the log is empty: front ends poll it for changes."""
+        latest = self.store.events(limit=1)
+        return latest[0].id if latest else 0
+
+    @property
+    def jobs(self) -> Scheduler:
+        """Scheduled notebook and scoring jobs of this registry, and their runs."""
+        from .scheduler import Scheduler
+
+        if self._jobs is None:
+            self._jobs = Scheduler(self)
+        return self._jobs
 
     def verify_events(self) -> int | None:
         """The id of the first tampered event, or None when the whole chain checks out."""
@@ -765,6 +822,26 @@ class Registry:
         version = ref if isinstance(ref, Version) else self.get(ref)
         limit = whole_number("limit", limit, 1)
         return pd.DataFrame(self.scoring.results(version.id, limit=limit))
+
+
+def upgrade(
+    url: str | None = None, home: str | None = None
+) -> tuple[str, str | None, str | None, list[dict[str, Any]]]:
+    """Bring a registry's database schema up to date and sweep its stale temporary files.
+
+    Returns where the database is (without its password), the schema before and after, and
+    the files removed. The one operation that runs before a registry can be opened.
+    """
+    cfg = MMDS()
+    db = Database(url or cfg.url)
+    try:
+        before = db.current()
+        db.upgrade()
+        after = db.current()
+    finally:
+        db.dispose()
+    store = ArtifactStore(home or cfg.home, sweep=False)
+    return db.safe_url, before, after, store.remove_stale_temporaries()
 
 
 def events_frame(rows: list[Event]) -> pd.DataFrame:

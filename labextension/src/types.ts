@@ -5,7 +5,6 @@
 export interface IServerInfo {
   version: string;
   registry: string;
-  home: string;
   max_limit: number;
 }
 
@@ -171,7 +170,6 @@ export interface IComparison {
 
 export interface IChanges {
   latest_event_id: number;
-  time: string | null;
 }
 
 export interface IError {

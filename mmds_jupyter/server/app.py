@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Int, Type
@@ -11,6 +12,7 @@ from traitlets import Int, Type
 from ..config import MMDS
 from ..registry import Registry
 from ..scheduler import MMDSScheduler, Scheduler
+from ..service import RegistryService
 from .routes import handlers
 
 
@@ -27,8 +29,9 @@ class MMDSExtension(ExtensionApp):
 
     registry_class = Type(
         default_value=Registry,
-        klass=Registry,
-        help="The registry service class; a REST-backed registry can stand in for teams.",
+        klass=object,
+        help="The registry service class (it implements mmds_jupyter.service.RegistryService "
+        "and is built with config=MMDS(...)); a REST-backed registry can stand in for teams.",
     ).tag(config=True)
 
     workers = Int(
@@ -38,9 +41,20 @@ class MMDSExtension(ExtensionApp):
 
     def initialize_settings(self) -> None:
         settings = MMDS(parent=self)
-        self.registry: Registry = self.registry_class(config=settings)
+        registry: Any = self.registry_class(config=settings)  # type: ignore[call-arg]
+        if not isinstance(registry, RegistryService):
+            raise TypeError(
+                f"MMDSExtension.registry_class {self.registry_class.__name__} does not implement "
+                "mmds_jupyter.service.RegistryService; give a class that does."
+            )
+        self.registry: RegistryService = registry
         self.executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mmds-api")
-        scheduler = Scheduler(self.registry, self._scheduler_config())
+        # A local registry's jobs obey this server's notebook folders; a remote one's, its server's.
+        scheduler = (
+            Scheduler(registry, self._scheduler_config())
+            if isinstance(registry, Registry)
+            else registry.jobs
+        )
         self.settings.update(
             {
                 "mmds_registry": self.registry,
@@ -48,7 +62,7 @@ class MMDSExtension(ExtensionApp):
                 "mmds_executor": self.executor,
             }
         )
-        self.log.info("MMDS registry at %s", self.registry.db.engine.url.render_as_string())
+        self.log.info("MMDS registry at %s", self.registry.location)
 
     def _scheduler_config(self) -> MMDSScheduler:
         config = MMDSScheduler(parent=self)

@@ -6,17 +6,18 @@ arguments raise :class:`InvalidInput` (mapped to 400 in one place, ``routes.MMDS
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..entities import Event, Version
 from ..errors import InvalidInput
 from ..refs import whole_number
-from ..registry import Registry
 from ..render import LOWER_IS_BETTER
+from ..service import RegistryService
 from ..store.sqlstore import FIND_COLUMNS
 
 DEFAULT_LIMIT = 50
@@ -98,7 +99,7 @@ def version_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_versions(
-    registry: Registry, args: Mapping[str, str | None], where: Sequence[str]
+    registry: RegistryService, args: Mapping[str, str | None], where: Sequence[str]
 ) -> dict[str, Any]:
     """One page of versions matching the filters, with the total count."""
     limit = int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
@@ -134,9 +135,9 @@ def list_versions(
     }
 
 
-def capped_count(registry: Registry, query: Any, cap: int) -> tuple[int, bool]:
+def capped_count(registry: RegistryService, query: Any, cap: int) -> tuple[int, bool]:
     """(matches, exact): counting stops at ``cap`` matches."""
-    n = registry.store.count(query, cap=cap + 1)
+    n = registry.count(query, cap=cap + 1)
     return (cap, False) if n > cap else (n, True)
 
 
@@ -152,6 +153,18 @@ def notebook_link(notebook: str | None, root_dir: str | None) -> str | None:
     except ValueError:
         return None
     return rel.as_posix() if path.is_file() else None
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a DataFrame the registry returned, as plain dicts (missing values None)."""
+    return [
+        {str(k): (None if _missing(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
 
 
 def event_dict(e: Event) -> dict[str, Any]:
@@ -211,34 +224,14 @@ def version_dict(v: Version) -> dict[str, Any]:
 
 
 def version_detail(
-    registry: Registry, ref: str, root_dir: str | None, event_limit: int = 50
+    registry: RegistryService, ref: str, root_dir: str | None, event_limit: int = 50
 ) -> dict[str, Any]:
     """One version with its data sets, derived versions, recent events and notebook link."""
     v = registry.get(ref)
-    store = registry.store
-    edges = store.edges("version", [v.id], "up")
-    relation = {e.src_id: e.relation for e in edges if e.src_kind == "dataset"}
-    datasets = [
-        {
-            "id": d.id,
-            "name": d.name,
-            "relation": relation.get(d.id),
-            "content_hash": d.content_hash,
-            "n_rows": d.n_rows,
-            "n_cols": d.n_cols,
-            "schema": d.schema,
-        }
-        for d in store.datasets(sorted(relation))
-    ]
-    child_ids = [
-        e.dst_id for e in store.edges("version", [v.id], "down") if e.dst_kind == "version"
-    ]
-    child_refs = store.refs(sorted(set(child_ids)))
-    children = [child_refs[i] for i in sorted(child_refs)]
     out = version_dict(v)
-    out["datasets"] = datasets
-    out["children"] = children
-    out["events"] = [event_dict(e) for e in store.events(object_ref=v.ref, limit=event_limit)]
+    out["datasets"] = registry.datasets(v)
+    out["children"] = registry.children(v)
+    out["events"] = records(registry.events(ref=v.ref, limit=event_limit))
     out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
     keys = (
         "test",
@@ -250,17 +243,18 @@ def version_detail(
         "ran_at",
         "actor",
     )
-    out["scoring_tests"] = [{k: r[k] for k in keys} for r in registry.scoring.results(v.id)]
+    results = registry.scoring_test_results(v)
+    out["scoring_tests"] = [{k: r[k] for k in keys} for r in records(results)]
     return out
 
 
-def lineage(registry: Registry, ref: str, depth: str | None) -> dict[str, Any]:
+def lineage(registry: RegistryService, ref: str, depth: str | None) -> dict[str, Any]:
     """The lineage graph around a version."""
     d = int_argument(depth, "depth", 3, 1, MAX_DEPTH)
     return registry.lineage(ref, depth=d).to_dict()
 
 
-def compare(registry: Registry, refs: Sequence[str]) -> dict[str, Any]:
+def compare(registry: RegistryService, refs: Sequence[str]) -> dict[str, Any]:
     """Versions side by side, plus the overall metrics they share for bar charts."""
     refs = [r for r in refs if r.strip()]
     if len(refs) > MAX_COMPARE:
@@ -289,51 +283,43 @@ def compare(registry: Registry, refs: Sequence[str]) -> dict[str, Any]:
     return {"refs": cmp.refs, "rows": rows, "charts": charts, "warnings": cmp.warnings}
 
 
-def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]:
+def events(registry: RegistryService, args: Mapping[str, str | None]) -> dict[str, Any]:
     """The audit log, newest first."""
-    from ..search import parse_time
 
     limit = int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    object_ref = None
-    if args.get("ref"):
-        object_ref = registry.get(str(args["ref"])).ref
-    rows = registry.store.events(
-        object_ref=object_ref,
+    rows = registry.events(
+        ref=args.get("ref") or None,
         actor=args.get("actor") or None,
         action=args.get("action") or None,
-        since=parse_time(args.get("since"), "since"),
+        since=args.get("since") or None,
         limit=limit,
     )
-    return {"items": [event_dict(e) for e in rows]}
+    return {"items": records(rows)}
 
 
-def changes(registry: Registry) -> dict[str, Any]:
+def changes(registry: RegistryService) -> dict[str, Any]:
     """The newest event: the panel polls this and reloads when the id moves."""
-    latest = registry.store.events(limit=1)
+    latest = registry.latest_event_id()
     if not latest:
         return {"latest_event_id": 0, "time": None}
-    return {"latest_event_id": latest[0].id, "time": latest[0].time}
+    return {"latest_event_id": latest, "time": None}
 
 
-def projects(registry: Registry) -> dict[str, Any]:
-    return {"items": registry.store.projects()}
+def projects(registry: RegistryService) -> dict[str, Any]:
+    return {"items": records(registry.projects())}
 
 
-def models(registry: Registry, project: str | None) -> dict[str, Any]:
-    return {"items": registry.store.models(project or None)}
+def models(registry: RegistryService, project: str | None) -> dict[str, Any]:
+    return {"items": records(registry.models(project or None))}
 
 
-def server_info(registry: Registry) -> dict[str, Any]:
+def server_info(registry: RegistryService) -> dict[str, Any]:
     """What the panel needs to know about this server's registry."""
     from .. import __version__
 
-    url = registry.url
-    # Never send database credentials to the browser.
-    shown = re.sub(r"//[^@/]*@", "//***@", url)
     return {
         "version": __version__,
-        "registry": shown,
-        "home": os.fspath(registry.home),
+        "registry": registry.location,  # never the database password
         "max_limit": MAX_LIMIT,
     }
 
@@ -351,7 +337,7 @@ def _body_field(body: bytes, field: str, example: str) -> Any:
     return data[field]
 
 
-def tag_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
+def tag_version(registry: RegistryService, ref: str, body: bytes) -> dict[str, Any]:
     """Set tags from ``{"tags": {"owner": "alice"}}``; the same rule as mmds.tag."""
     tags = _body_field(body, "tags", '{"tags": {"owner": "alice"}}')
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
@@ -359,7 +345,7 @@ def tag_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
     return version_dict(registry.tag(ref, tags))
 
 
-def untag_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
+def untag_version(registry: RegistryService, ref: str, body: bytes) -> dict[str, Any]:
     """Remove tags named in ``{"keys": ["owner"]}``."""
     keys = _body_field(body, "keys", '{"keys": ["owner"]}')
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
@@ -367,7 +353,7 @@ def untag_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
     return version_dict(registry.untag(ref, *keys))
 
 
-def describe_version(registry: Registry, ref: str, body: bytes) -> dict[str, Any]:
+def describe_version(registry: RegistryService, ref: str, body: bytes) -> dict[str, Any]:
     """Replace the description from ``{"description": "..."}`` (null clears it)."""
     text = _body_field(body, "description", '{"description": "Retrained on March data."}')
     if text is not None and not isinstance(text, str):

@@ -8,12 +8,12 @@ import logging
 import os
 import re
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import ArtifactIntegrityError, InvalidInput
+from ..files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +24,6 @@ STALE_AFTER_S = 3600.0
 _TEMPORARY = re.compile(r"^\.[0-9a-f]{64}\.[A-Za-z0-9_]+\.tmp\Z")
 # Touched after each sweep: a registry starting within STALE_AFTER_S of the last one skips it.
 _SWEPT = ".swept"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file, fsync and rename, so readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 class ArtifactStore:

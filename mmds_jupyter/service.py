@@ -1,0 +1,229 @@
+"""The registry service interface: every operation a front end needs, in one place.
+
+The magics, the CLI, the REST routes, the widgets and the scheduler depend on this interface
+alone. :class:`~mmds_jupyter.registry.Registry` (an SQL database and an artifact root) is one
+implementation; team mode adds one that talks HTTP to ``mmds server``. So nothing here names a
+database, a session or a local file: arguments and results are references, plain entities,
+DataFrames and bytes.
+
+Every operation here has a REST route (openapi.json names it with ``x-mmds-operation``), and
+a test holds the two together and checks that ``Registry`` implements each one with the same
+parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .entities import Version
+    from .refs import Ref
+    from .scoring.performance import ActualsResult
+    from .store.base import Query
+
+    AnyRef = str | Ref | Version
+
+
+@runtime_checkable
+class RegistryService(Protocol):
+    """Capture, find, compare, change and score model versions of one registry."""
+
+    url: str
+    actor: str
+
+    @property
+    def location(self) -> str:
+        """Where the registry lives, safe to show (no password or token)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection(s); the service is not used afterwards."""
+
+    # -- capture ---------------------------------------------------------------------------------
+
+    def track(
+        self, model: Any, name: str | None = None, project: str = "default", **kwargs: Any
+    ) -> Version:
+        """Capture a fitted model as a new version (see ``mmds.track`` for the keywords)."""
+        ...
+
+    def import_pmml(
+        self, source: Any, name: str, project: str = "default", **kwargs: Any
+    ) -> Version:
+        """Register a PMML file from any producer as a version (framework ``pmml``)."""
+        ...
+
+    def export_pmml(self, ref: AnyRef, path: str | None = None) -> bytes:
+        """A version's model as PMML 4.4 (recorded as a file of the version)."""
+        ...
+
+    # -- read ------------------------------------------------------------------------------------
+
+    def get(self, ref: AnyRef) -> Version:
+        """The version a reference names (``churn:3``, ``risk/churn@champion``, ``churn``)."""
+        ...
+
+    def load(self, ref: AnyRef, trusted: bool = False) -> Any:
+        """The working model of a version, after checking its file against its hash."""
+        ...
+
+    def model_file(self, ref: AnyRef) -> tuple[bytes, str]:
+        """A version's model file as stored (verified) and its format (``skops``, ``pmml``)."""
+        ...
+
+    def query(self, **filters: Any) -> Query:
+        """Validate search filters (the fields of :class:`Query`) into one query."""
+        ...
+
+    def search(self, query: Query) -> tuple[list[dict[str, Any]], list[str]]:
+        """One page of versions matching the query, and warnings the reader must see."""
+        ...
+
+    def count(self, query: Query, cap: int | None = None) -> int:
+        """How many versions match the query, counting at most ``cap``."""
+        ...
+
+    def find(self, **filters: Any) -> pd.DataFrame:
+        """Versions that match every filter, as a DataFrame (one row per version)."""
+        ...
+
+    def compare(self, *refs: str | Version) -> Any:
+        """Two or more versions side by side."""
+        ...
+
+    def lineage(self, ref: str | Version, depth: int = 3) -> Any:
+        """Data sets and parent versions upstream, child versions downstream."""
+        ...
+
+    def datasets(self, ref: AnyRef) -> list[dict[str, Any]]:
+        """The data sets a version was trained or tested on, each with its relation."""
+        ...
+
+    def children(self, ref: AnyRef) -> list[str]:
+        """References of the versions derived from this one."""
+        ...
+
+    def events(
+        self,
+        ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | str | None = None,
+        limit: int | None = 100,
+    ) -> pd.DataFrame:
+        """The audit log, newest first: a model reference means all its versions and aliases."""
+        ...
+
+    def latest_event_id(self) -> int:
+        """The newest event's id (0 for an empty log): front ends poll it to see changes."""
+        ...
+
+    def verify_events(self) -> int | None:
+        """The id of the first tampered event, or None when the hash chain checks out."""
+        ...
+
+    def projects(self) -> pd.DataFrame:
+        """Every project with its number of models and versions."""
+        ...
+
+    def models(self, project: str | None = None) -> pd.DataFrame:
+        """Every model (of one project) with its latest version."""
+        ...
+
+    # -- change ----------------------------------------------------------------------------------
+
+    def alias(self, ref: AnyRef, alias: str, force: bool = False) -> Version:
+        """Point an alias of the version's model at this version."""
+        ...
+
+    def set_stage(
+        self, ref: AnyRef, stage: str, reason: str | None = None, force: bool = False
+    ) -> Version:
+        """Move a version to another life-cycle stage."""
+        ...
+
+    def tag(self, ref: AnyRef, tags: dict[str, Any]) -> Version:
+        """Set tags of a version, replacing values of existing keys."""
+        ...
+
+    def untag(self, ref: AnyRef, *keys: str) -> Version:
+        """Remove tags of a version by key."""
+        ...
+
+    def describe(self, ref: AnyRef, text: str | None) -> Version:
+        """Replace (or with None, clear) a version's description."""
+        ...
+
+    def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
+        """Remove stale temporary files that interrupted writes left; return them."""
+        ...
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def contract(
+        self,
+        ref: AnyRef,
+        update: dict[str, Any] | None = None,
+        policy: str | None = None,
+        strict: bool | None = None,
+    ) -> Any:
+        """The score contract of a version; with arguments, an audited edit of it."""
+        ...
+
+    def score(self, ref: AnyRef, data: Any, mode: str = "test", **kwargs: Any) -> Any:
+        """Check data against the contract and score it; production mode stores a score set."""
+        ...
+
+    def scores(
+        self, ref: AnyRef | None = None, run_id: int | None = None, limit: int | None = 100
+    ) -> pd.DataFrame:
+        """Stored score sets of a model or one version, newest first."""
+        ...
+
+    def load_scores(self, score_set_id: int) -> pd.DataFrame:
+        """The outputs of one stored score set."""
+        ...
+
+    def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
+        """Attach observed outcomes to a model's stored score sets, by key."""
+        ...
+
+    def performance(self, model: str) -> pd.DataFrame:
+        """Metrics of each stored score set that has actuals, oldest first."""
+        ...
+
+    def create_scoring_test(
+        self, ref: AnyRef, inputs: Any, expected: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Store inputs, expected outputs and a tolerance with a version (or its model)."""
+        ...
+
+    def run_scoring_tests(self, ref: AnyRef, name: str | None = None) -> list[dict[str, Any]]:
+        """Run a version's scoring tests and record each result."""
+        ...
+
+    def scoring_test_results(self, ref: AnyRef, limit: int = 20) -> pd.DataFrame:
+        """The latest results of a version's scoring tests."""
+        ...
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> Any:
+        """Scheduled notebook and scoring jobs and their runs (``create``, ``list``, ``get``,
+        ``pause``, ``resume``, ``run``, ``runs``, ``get_run``, ``cancel_run``)."""
+        ...
+
+
+def operations() -> list[str]:
+    """The names of the interface's operations (what REST must route)."""
+    return sorted(
+        n
+        for n, v in vars(RegistryService).items()
+        if not n.startswith("_")
+        and n not in ("close", "location")
+        and (callable(v) or isinstance(v, property))
+    )
