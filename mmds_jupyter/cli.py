@@ -16,6 +16,7 @@ from . import cli_jobs
 from .errors import MMDSError
 from .scoring.contract import POLICIES
 from .search import glue_descending
+from .server.encode import records
 
 LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "age", "aliases"]
 
@@ -34,11 +35,6 @@ def _json_default(value: Any) -> Any:
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=_json_default, allow_nan=False))
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    frame = frame.astype(object).where(frame.notna(), None)
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
@@ -220,7 +216,7 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 def cmd_scores(args: argparse.Namespace) -> None:
     frame = _registry(args).scores(args.ref, limit=args.limit)
     if args.json:
-        _print_json(_records(frame))
+        _print_json(records(frame))
     else:
         cols = ["id", "ref", "mode", "n_rows", "n_flagged", "key", "run_id", "created_at"]
         _print_frame(frame[cols] if not frame.empty else frame)
@@ -272,7 +268,7 @@ def cmd_actuals(args: argparse.Namespace) -> None:
 def cmd_performance(args: argparse.Namespace) -> None:
     frame = _registry(args).performance(args.model)
     if args.json:
-        _print_json(_records(frame))
+        _print_json(records(frame))
     else:
         _print_frame(frame)
 
@@ -342,7 +338,7 @@ def cmd_events(args: argparse.Namespace) -> None:
         ref=args.ref, actor=args.actor, action=args.action, since=args.since, limit=args.limit
     )
     if args.json:
-        _print_json(_records(frame))
+        _print_json(records(frame))
     else:
         _print_frame(frame[["id", "time", "actor", "action", "object_ref", "before", "after"]])
 

@@ -511,16 +511,22 @@ class Registry:
         since: datetime | str | None = None,
         limit: int | None = 100,
     ) -> pd.DataFrame:
-        """The audit log, newest first, as a DataFrame."""
+        """The audit log, newest first, as a DataFrame.
+
+        ``ref`` narrows it: a model (``churn``) to the events of the model, every version and
+        alias; a version (``churn:3``, ``churn:latest``) to that version's; an alias
+        (``churn@champion``) to the alias's own history (where it pointed, when).
+        """
         from .search import parse_time
 
         object_ref = None
         if ref:
             r = parse_ref(ref)
-            if r.project is None:
-                v = self.store.resolve(Ref(name=r.name))
-                r = Ref(name=r.name, project=v.project, version=r.version, alias=r.alias)
-            object_ref = str(r)
+            if r.version is not None or r.alias == "latest":
+                object_ref = self.get(r).ref
+            else:
+                project = r.project or self.store.resolve(Ref(name=r.name)).project
+                object_ref = str(Ref(name=r.name, project=project, alias=r.alias))
         rows = self.store.events(
             object_ref=object_ref,
             actor=actor,

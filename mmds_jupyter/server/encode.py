@@ -7,6 +7,8 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
+
 
 def plain(value: Any) -> Any:
     """A copy of ``value`` made only of JSON types; non-finite floats become None."""
@@ -27,6 +29,12 @@ def plain(value: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return str(value)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a DataFrame the registry returned, as dicts (missing values None)."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def dumps(value: Any) -> str:

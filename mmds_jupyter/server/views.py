@@ -11,14 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..entities import Event, Version
 from ..errors import InvalidInput
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
 from ..store.sqlstore import FIND_COLUMNS
+from .encode import records
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -153,18 +152,6 @@ def notebook_link(notebook: str | None, root_dir: str | None) -> str | None:
     except ValueError:
         return None
     return rel.as_posix() if path.is_file() else None
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of a DataFrame the registry returned, as plain dicts (missing values None)."""
-    return [
-        {str(k): (None if _missing(v) else v) for k, v in row.items()}
-        for row in frame.to_dict("records")
-    ]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
 
 
 def event_dict(e: Event) -> dict[str, Any]:
