@@ -1,0 +1,151 @@
+"""REST handlers that change versions, score, and read scoring's records; the work lives in
+:mod:`.actions`. Every write is a POST with a JSON body, behind Jupyter's XSRF check."""
+
+from __future__ import annotations
+
+import re
+
+import tornado.web
+
+from . import actions
+from .routes import MMDSHandler
+
+_REF = r"(?P<ref>[^/]+(?:/[^/]+)?)"
+
+
+class TrackHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        version = await self.run(actions.track, self.registry, self.request.body)
+        self.set_status(201)
+        self.reply(version)
+
+
+class StageHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(actions.set_stage, self.registry, ref, self.request.body))
+
+
+class AliasHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(actions.alias, self.registry, ref, self.request.body))
+
+
+class ContractHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        self.reply(await self.run(actions.contract, self.registry, ref, None))
+
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(actions.contract, self.registry, ref, self.request.body))
+
+
+class ScoreHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        self.reply(await self.run(actions.score, self.registry, ref, self.request.body))
+
+
+class ScoreSetsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        args = self.args("ref", "run_id", "limit")
+        self.reply(await self.run(actions.score_sets, self.registry, args))
+
+
+class ScoreSetHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, score_set_id: str) -> None:
+        self.reply(await self.run(actions.score_set, self.registry, score_set_id))
+
+
+class ActualsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        result = await self.run(actions.actuals, self.registry, ref, self.request.body)
+        self.set_status(201)
+        self.reply(result)
+
+
+class PerformanceHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        self.reply(await self.run(actions.performance, self.registry, ref))
+
+
+class ScoringTestsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        limit = self.get_query_argument("limit", None)
+        self.reply(await self.run(actions.scoring_test_results, self.registry, ref, limit))
+
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        test = await self.run(actions.create_scoring_test, self.registry, ref, self.request.body)
+        self.set_status(201)
+        self.reply(test)
+
+
+class ScoringTestsRunHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self, ref: str) -> None:
+        body = self.request.body
+        self.reply(await self.run(actions.run_scoring_tests, self.registry, ref, body))
+
+
+def _file_name(ref: str, suffix: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ref) + suffix
+
+
+class PMMLExportHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        data = await self.run(actions.export_pmml, self.registry, ref)
+        self.set_header("Content-Disposition", f'attachment; filename="{_file_name(ref, ".pmml")}"')
+        self.finish(data, set_content_type="application/xml")
+
+
+class ModelFileHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        data, fmt = await self.run(actions.model_file, self.registry, ref)
+        self.set_header("X-MMDS-Format", fmt)
+        self.set_header(
+            "Content-Disposition", f'attachment; filename="{_file_name(ref, "." + fmt)}"'
+        )
+        self.finish(data, set_content_type="application/octet-stream")
+
+
+class VerifyEventsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.run(actions.verify_events, self.registry))
+
+
+class GCHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        self.reply(await self.run(actions.gc, self.registry, self.request.body))
+
+
+# Before the routes of routes.ROUTES: 'versions/REF/score' must not be read as a reference.
+ROUTES: list[tuple[str, type[MMDSHandler]]] = [
+    (rf"versions/{_REF}/stage", StageHandler),
+    (rf"versions/{_REF}/alias", AliasHandler),
+    (rf"versions/{_REF}/contract", ContractHandler),
+    (rf"versions/{_REF}/score", ScoreHandler),
+    (rf"versions/{_REF}/actuals", ActualsHandler),
+    (rf"versions/{_REF}/performance", PerformanceHandler),
+    (rf"versions/{_REF}/scoring-tests/run", ScoringTestsRunHandler),
+    (rf"versions/{_REF}/scoring-tests", ScoringTestsHandler),
+    (rf"versions/{_REF}/pmml", PMMLExportHandler),
+    (rf"versions/{_REF}/file", ModelFileHandler),
+    ("track", TrackHandler),
+    ("score-sets", ScoreSetsHandler),
+    (r"score-sets/(?P<score_set_id>[0-9]+)", ScoreSetHandler),
+    ("events/verify", VerifyEventsHandler),
+    ("gc", GCHandler),
+]

@@ -1,0 +1,232 @@
+"""The blocking work behind the REST routes that change or score: JSON bodies in, registry
+service calls, plain JSON out.
+
+Each body is one JSON object whose fields are the keywords of the service operation it calls
+(``POST versions/churn:3/stage {"stage": "validation", "reason": "..."}`` is
+``set_stage("churn:3", "validation", reason="...")``), checked here for their JSON types only:
+the operation itself decides what a valid value is, so REST gives the same errors as Python.
+Tables travel as lists of row objects. Nothing here reads a path on the server: data comes in
+the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InvalidInput
+from ..service import RegistryService
+from .encode import records
+from .views import version_dict
+
+TEXT, FLAG, NUMBER, OBJECT, ROWS, LIST = "text", "true/false", "number", "object", "rows", "list"
+_CHECKS = {
+    TEXT: lambda v: isinstance(v, str),
+    FLAG: lambda v: isinstance(v, bool),
+    NUMBER: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    OBJECT: lambda v: isinstance(v, dict),
+    ROWS: lambda v: isinstance(v, list) and all(isinstance(r, dict) for r in v),
+    LIST: lambda v: isinstance(v, list),
+}
+
+
+def body(raw: bytes, fields: dict[str, str], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON object of a request body, its fields checked against ``fields`` (name → kind).
+
+    ``null`` is the same as leaving a field out. Unknown fields are refused, naming the known
+    ones, so that a misspelt option is never silently ignored.
+    """
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        raise InvalidInput("The body must be a JSON object.") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown field(s) {', '.join(map(repr, unknown))}; this route takes "
+            f"{', '.join(fields)}."
+        )
+    out = {k: v for k, v in data.items() if v is not None}
+    for name in required:
+        if name not in out:
+            raise InvalidInput(f"The body needs {name!r} ({fields[name]}).")
+    for name, value in out.items():
+        if not _CHECKS[fields[name]](value):
+            kind = fields[name]
+            raise InvalidInput(
+                f"{name!r} must be {'a list of row objects' if kind == ROWS else kind}, "
+                f"not {type(value).__name__}."
+            )
+    return out
+
+
+def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
+    """A table given as a list of row objects ({"column": value, ...})."""
+    if not rows:
+        raise InvalidInput(f"{name!r} has no rows; give a list of row objects.")
+    return pd.DataFrame.from_records(rows)
+
+
+def set_stage(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
+    b = body(raw, {"stage": TEXT, "reason": TEXT, "force": FLAG}, required=("stage",))
+    return version_dict(registry.set_stage(ref, **b))
+
+
+def alias(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
+    b = body(raw, {"alias": TEXT, "force": FLAG}, required=("alias",))
+    return version_dict(registry.alias(ref, **b))
+
+
+def contract(registry: RegistryService, ref: str, raw: bytes | None) -> dict[str, Any]:
+    """The contract (GET) or an audited edit of it (POST, the keywords of mmds.contract)."""
+    b = {} if raw is None else body(raw, {"update": OBJECT, "policy": TEXT, "strict": FLAG})
+    if raw is not None and not b:
+        raise InvalidInput('Give what to change, e.g. {"policy": "reject"}.')
+    result: dict[str, Any] = registry.contract(ref, **b).to_dict()
+    return result
+
+
+SCORE_FIELDS = {
+    "rows": ROWS,
+    "mode": TEXT,
+    "key": LIST,
+    "passthrough": LIST,
+    "policy": TEXT,
+    "strict": FLAG,
+    "replace": FLAG,
+}
+
+
+def score(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
+    """Score rows; production mode stores a score set. A model whose file holds types MMDS does
+    not load untrusted is never trusted over REST."""
+    b = body(raw, SCORE_FIELDS, required=("rows",))
+    data = frame(b.pop("rows"), "rows")
+    result = registry.score(ref, data, **b)
+    return {
+        "ref": result.ref,
+        "mode": result.mode,
+        "score_set_id": result.score_set_id,
+        "n_flagged": result.n_flagged,
+        "ignored_columns": result.ignored_columns,
+        "problems": [{**asdict(p), "message": str(p)} for p in result.problems],
+        "rows": records(result.outputs),
+    }
+
+
+def score_sets(registry: RegistryService, args: dict[str, str | None]) -> dict[str, Any]:
+    from .views import DEFAULT_LIMIT, MAX_LIMIT, int_argument
+
+    run_id = args.get("run_id")
+    found = registry.scores(
+        args.get("ref") or None,
+        run_id=None if not run_id else int_argument(run_id, "run_id", 1, 1, 2**31 - 1),
+        limit=int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+    )
+    return {"items": records(found)}
+
+
+def score_set(registry: RegistryService, score_set_id: str) -> dict[str, Any]:
+    from .views import int_argument
+
+    n = int_argument(score_set_id, "score set id", 1, 1, 2**31 - 1)
+    return {"id": n, "rows": records(registry.load_scores(n))}
+
+
+def actuals(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
+    b = body(raw, {"rows": ROWS, "key": TEXT, "target": TEXT}, required=("rows", "key", "target"))
+    result = registry.add_actuals(ref, frame(b["rows"], "rows"), b["key"], b["target"])
+    return asdict(result)
+
+
+def performance(registry: RegistryService, ref: str) -> dict[str, Any]:
+    return {"items": records(registry.performance(ref))}
+
+
+def create_scoring_test(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
+    fields = {
+        "inputs": ROWS,
+        "expected": ROWS,
+        "tolerance": NUMBER,
+        "name": TEXT,
+        "key": TEXT,
+        "whole_model": FLAG,
+    }
+    b = body(raw, fields, required=("inputs", "expected"))
+    inputs, expected = frame(b.pop("inputs"), "inputs"), frame(b.pop("expected"), "expected")
+    return registry.create_scoring_test(ref, inputs, expected, **b)
+
+
+def run_scoring_tests(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
+    b = body(raw, {"name": TEXT})
+    return {"items": registry.run_scoring_tests(ref, **b)}
+
+
+def scoring_test_results(registry: RegistryService, ref: str, limit: str | None) -> dict[str, Any]:
+    from .views import DEFAULT_LIMIT, MAX_LIMIT, int_argument
+
+    n = int_argument(limit, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    return {"items": records(registry.scoring_test_results(ref, limit=n))}
+
+
+def export_pmml(registry: RegistryService, ref: str) -> bytes:
+    return registry.export_pmml(ref)
+
+
+def model_file(registry: RegistryService, ref: str) -> tuple[bytes, str]:
+    return registry.model_file(ref)
+
+
+def verify_events(registry: RegistryService) -> dict[str, Any]:
+    bad = registry.verify_events()
+    return {"intact": bad is None, "first_bad_event": bad}
+
+
+def gc(registry: RegistryService, raw: bytes) -> dict[str, Any]:
+    b = body(raw, {"older_than": NUMBER})
+    return {"removed": registry.gc(**b)}
+
+
+TRACK_FIELDS = {
+    "model_file": TEXT,
+    "name": TEXT,
+    "project": TEXT,
+    "X_test": ROWS,
+    "y_test": LIST,
+    "X_train": ROWS,
+    "y_train": LIST,
+    "slices": LIST,
+    "tags": OBJECT,
+    "description": TEXT,
+    "parent": TEXT,
+}
+
+
+def track(registry: RegistryService, raw: bytes) -> dict[str, Any]:
+    """Capture a model sent as a skops file (base64), with its data as rows.
+
+    The file is loaded as any model file is: only the types MMDS trusts; a file holding a
+    function is refused, over REST always.
+    """
+    from ..capture.serialize import load
+
+    b = body(raw, TRACK_FIELDS, required=("model_file", "name"))
+    try:
+        data = base64.b64decode(b.pop("model_file"), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput('"model_file" must be the skops file in base64.') from None
+    model = load(data, "skops", trusted=False, label="The uploaded model file")
+    for name in ("X_test", "X_train"):
+        if name in b:
+            b[name] = frame(b[name], name)
+    for name in ("y_test", "y_train"):
+        if name in b:
+            b[name] = pd.Series(b[name], name="target")
+    return version_dict(registry.track(model, **b))
