@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _pkg_version
 from typing import Any
 
+from .capture.fitted import Tracking
 from .entities import STAGES, Version
 from .errors import (
     AmbiguousReference,
@@ -56,6 +57,12 @@ def connect(
 def track(model: Any, name: str | None = None, project: str = "default", **kwargs: Any) -> Version:
     """Capture a fitted estimator; see :meth:`Registry.track`."""
     return default_registry().track(model, name=name, project=project, **kwargs)
+
+
+def tracking(project: str = "default", **kwargs: Any) -> Tracking:
+    """``with mmds.tracking(project=..., X_test=..., y_test=...) as versions:`` tracks every
+    estimator fitted inside the block; see :class:`~mmds_jupyter.capture.fitted.Tracking`."""
+    return Tracking(default_registry(), project=project, **kwargs)
 
 
 def get(ref: str) -> Version:
@@ -225,5 +232,6 @@ __all__ = [
     "set_stage",
     "tag",
     "track",
+    "tracking",
     "untag",
 ]

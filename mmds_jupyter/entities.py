@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+
+from .errors import InvalidInput
 
 STAGES = ("development", "validation", "production", "retired", "archived")
 # Stages a version leaves service in: it scores nothing stored and carries no alias.
@@ -78,7 +80,14 @@ class Version:
     aliases: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     description: str | None = None
-    _registry: Any = field(default=None, repr=False, compare=False)
+
+    # The registry that returned this version, for the load() convenience; set by that registry.
+    # Not a field: equality, dataclasses.replace/asdict and pickles leave it out, and a version
+    # built by hand has none, so that a Version is data and never reaches a process-wide registry.
+    _registry = cast(Any, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "_registry"}
 
     @property
     def ref(self) -> str:
@@ -97,11 +106,14 @@ class Version:
         return {m.name: m.value for m in self.metrics if m.slice is None}
 
     def load(self, trusted: bool = False) -> Any:
-        """Load the model back into a working estimator (verified against its hash)."""
+        """Load the model back into a working estimator (verified against its hash), from the
+        registry that returned this version."""
         if self._registry is None:
-            from . import default_registry
-
-            return default_registry().load(self, trusted=trusted)
+            raise InvalidInput(
+                f"This copy of {self.ref} came from no registry, so it cannot load its model; "
+                f"load it from the registry that holds it: mmds.load('{self.ref}') or "
+                f"registry.load('{self.ref}')."
+            )
         return self._registry.load(self, trusted=trusted)
 
     def _repr_html_(self) -> str:

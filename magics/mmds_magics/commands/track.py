@@ -8,7 +8,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from mmds_jupyter import default_registry
-from mmds_jupyter.capture.introspect import is_estimator, is_fitted
+from mmds_jupyter.capture.fitted import FitWatch, model_name, track_fitted
 from mmds_jupyter.tagging import tags_from_text
 
 from .parsing import parse
@@ -44,48 +44,6 @@ def spec(line: str) -> None:
     fits or re-fits, each under the name of the variable that holds it."""
 
 
-def _fit_state(obj: Any, depth: int = 0) -> tuple[Any, ...]:
-    """Identities of the fitted attributes of ``obj`` and its sub-estimators.
-
-    Re-fitting replaces these objects, so comparing identities before and after a cell tells
-    which estimators the cell fitted, without hashing model contents.
-    """
-    own = tuple((k, v) for k, v in vars(obj).items() if k.endswith("_") and not k.startswith("_"))
-    if depth > 3:
-        return own
-    subs: list[Any] = []
-    for v in obj.get_params(deep=False).values():
-        if is_estimator(v):
-            subs.append(_fit_state(v, depth + 1))
-        elif isinstance(v, list):
-            subs += [
-                _fit_state(s[1], depth + 1)
-                for s in v
-                if isinstance(s, tuple) and len(s) >= 2 and is_estimator(s[1])
-            ]
-    return own + tuple(subs)
-
-
-def _same_state(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b, strict=False):
-        if isinstance(x, tuple) and isinstance(y, tuple):
-            if not _same_state(x, y):
-                return False
-        elif x is not y:
-            return False
-    return True
-
-
-def _snapshot(ns: dict[str, Any]) -> dict[str, tuple[Any, tuple[Any, ...]]]:
-    return {
-        k: (v, _fit_state(v))
-        for k, v in list(ns.items())
-        if not k.startswith("_") and is_estimator(v) and not isinstance(v, type)
-    }
-
-
 def run(magics: Any, line: str, cell: str | None) -> Any:
     args = parse(spec, line)
     project = args.project or magics.default_project
@@ -104,7 +62,7 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         data = _data(magics, args)
         version = reg.track(
             model,
-            name=args.name or _as_name(args.model),
+            name=args.name or model_name(args.model),
             label=args.model,
             cell_source=magics.raw_cell(),
             **common,
@@ -122,27 +80,20 @@ def run(magics: Any, line: str, cell: str | None) -> Any:
         raise UsageError(
             "--name does not apply to %%mmds track: each estimator is named after its variable."
         )
-    before = _snapshot(magics.shell.user_ns)
+    # The same decision and tracking as ``with mmds.tracking(...)``; the data variables are
+    # read after the cell runs, as the cell may create them.
+    namespace = magics.shell.user_ns
+    watch = FitWatch(namespace)
     result = magics.shell.run_cell(cell, store_history=False)
     if not result.success:
         print("The cell failed, so nothing was tracked.")
         return None
-    after = _snapshot(magics.shell.user_ns)
-    changed = [
-        k
-        for k, (obj, state) in after.items()
-        if is_fitted(obj)
-        and (k not in before or before[k][0] is not obj or not _same_state(before[k][1], state))
-    ]
-    if not changed:
+    fitted = watch.fitted(namespace)
+    if not fitted:
         print("No estimator was fitted in this cell; nothing was tracked.")
         return None
-    data = _data(magics, args)
     source = f"%%mmds track {line}\n{cell}"
-    versions = [
-        reg.track(after[k][0], name=_as_name(k), label=k, cell_source=source, **common, **data)
-        for k in sorted(changed)
-    ]
+    versions = track_fitted(reg, fitted, cell_source=source, **common, **_data(magics, args))
     for v in versions:
         _report(v)
     return None
@@ -155,13 +106,6 @@ def _report(v: Any) -> None:
         + "".join(f", {m}={val:.4g}" for m, val in v.overall_metrics.items() if val is not None)
         + ")"
     )
-
-
-def _as_name(expr: str) -> str:
-    name = "".join(c if c.isalnum() or c in "_.-" else "_" for c in expr).strip("_.-")
-    if not name:
-        raise UsageError(f"Cannot make a model name from {expr!r}; pass --name.")
-    return name
 
 
 def _data(magics: Any, args: Any) -> dict[str, Any]:
