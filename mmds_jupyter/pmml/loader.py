@@ -106,10 +106,10 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-# Where the events of an open element go: the element tree, a tree's NodeTable (a Node), an
-# element kept whole inside a Node, or nowhere (a Node's predicate or ScoreDistribution, read
-# into the table from its attributes).
-_MAIN, _NODE, _KEPT, _READ = 0, 1, 2, 3
+# Where the events of an open element go: the element tree, an element kept whole inside a
+# Node, a tree's NodeTable (a Node), or nowhere (a Node's predicate or ScoreDistribution, read
+# into the table from its attributes). From _NODE on, the text between tags is dropped.
+_MAIN, _KEPT, _NODE, _READ = 0, 1, 2, 3
 
 
 class _TreeTarget:
@@ -144,7 +144,7 @@ class _TreeTarget:
         expat.ordered_attributes = False
         expat.StartElementHandler = self.start
         expat.EndElementHandler = self.end
-        expat.CharacterDataHandler = self.data
+        expat.CharacterDataHandler = self._text.append  # (cleared, never replaced)
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         local = self._local.get(tag)
@@ -176,9 +176,13 @@ class _TreeTarget:
                 "expressions and nested models that deep are a sign of a broken or hostile "
                 "file; export the model again with flatter predicates and expressions."
             )
-        self._flush(keep=False)
-        self._leaf = True
         route = self._route[-1] if self._route else _MAIN
+        if self._text:
+            if route >= _NODE:
+                self._text.clear()  # between a Node's children: indentation
+            else:
+                self._flush(keep=False, route=route)
+        self._leaf = True
         if route == _MAIN:
             if is_node and self._elements and self._elements[-1].tag == "TreeModel":
                 owner = self._elements[-1]
@@ -215,7 +219,11 @@ class _TreeTarget:
     def end(self, tag: str) -> None:
         self._nodes -= self._open.pop()
         route = self._route.pop()
-        self._flush(keep=self._leaf, route=route)
+        if self._text:
+            if route >= _NODE:
+                self._text.clear()
+            else:
+                self._flush(keep=self._leaf, route=route)
         self._leaf = False
         if route == _MAIN:
             element = self._builder.end(self._local[tag])
@@ -235,25 +243,20 @@ class _TreeTarget:
                 self._table.child(self._kept.close())
                 self._kept = None
 
-    def data(self, text: str) -> None:
-        self._text.append(text)
-
     def close(self) -> ET.Element:
         return self._builder.close()
 
-    def _flush(self, keep: bool, route: int | None = None) -> None:
-        """Hand the text read since the last tag to the element it belongs to."""
-        if self._text:
-            text = "".join(self._text)
-            self._text.clear()
-            if route is None:
-                route = self._route[-1] if self._route else _MAIN
-            if keep or not text.isspace():
-                if route == _MAIN:
-                    self._builder.data(text)
-                elif route == _KEPT:
-                    assert self._kept is not None
-                    self._kept.data(text)
+    def _flush(self, keep: bool, route: int) -> None:
+        """Hand the text read since the last tag to the element it belongs to (of an element
+        tree: the document's, or one kept whole inside a Node)."""
+        text = "".join(self._text)
+        self._text.clear()
+        if keep or not text.isspace():
+            if route == _MAIN:
+                self._builder.data(text)
+            else:
+                assert self._kept is not None
+                self._kept.data(text)
 
 
 def read_pmml_bytes(source: bytes | str | os.PathLike[str], max_bytes: int | None = None) -> bytes:

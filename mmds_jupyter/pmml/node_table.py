@@ -125,7 +125,10 @@ class NodeTableBuilder:
         score = attrib.get("score")
         self._scores.append(None if score is None else shared.setdefault(score, score))
         count = attrib.get("recordCount")
-        self._record_count.append(np.nan if count is None else _number(count, "Node recordCount"))
+        try:
+            self._record_count.append(np.nan if count is None else float(count))
+        except ValueError:
+            raise _not_a_number("Node", attrib) from None
         self._default.append(-1)
         self._kind.append(NO_PREDICATE)
         self._field.append(-1)
@@ -161,17 +164,19 @@ class NodeTableBuilder:
 
     def score_distribution(self, attrib: dict[str, str]) -> None:
         """A ScoreDistribution child of the innermost open Node."""
+        probability, confidence = attrib.get("probability"), attrib.get("confidence")
+        try:
+            count = float(attrib.get("recordCount", "0"))
+            p = np.nan if probability is None else float(probability)
+            c = np.nan if confidence is None else float(confidence)
+        except ValueError:
+            raise _not_a_number("ScoreDistribution", attrib) from None
         self._distribution_node.append(self._open[-1][0])
         value = attrib.get("value", "")
         self._distribution_value.append(self.shared.setdefault(value, value))
-        count = attrib.get("recordCount", "0")
-        self._distribution_count.append(_number(count, "ScoreDistribution recordCount"))
-        for name, column in (
-            ("probability", self._distribution_probability),
-            ("confidence", self._distribution_confidence),
-        ):
-            text = attrib.get(name)
-            column.append(np.nan if text is None else _number(text, f"ScoreDistribution {name}"))
+        self._distribution_count.append(count)
+        self._distribution_probability.append(p)
+        self._distribution_confidence.append(c)
 
     def child(self, element: ET.Element) -> None:
         """Any other complete child element of the innermost open Node."""
@@ -219,11 +224,22 @@ class NodeTableBuilder:
         )
 
 
-def _number(text: str, what: str) -> float:
+def _not_a_number(tag: str, attrib: dict[str, str]) -> PMMLError:
+    """The error for a Node or ScoreDistribution whose count or probability is not a number."""
+    name, text = next(
+        (name, text)
+        for name in ("recordCount", "probability", "confidence")
+        if (text := attrib.get(name)) is not None and not _is_number(text)
+    )
+    return PMMLError(
+        f"{tag} {name}={text!r} in the PMML document is not a number. Export the model again "
+        "with a conforming PMML producer."
+    )
+
+
+def _is_number(text: str) -> bool:
     try:
-        return float(text)
+        float(text)
     except ValueError:
-        raise PMMLError(
-            f"{what}={text!r} in the PMML document is not a number. Export the model again "
-            "with a conforming PMML producer."
-        ) from None
+        return False
+    return True
