@@ -39,7 +39,7 @@ def describe(doc: PMMLDocument) -> dict[str, Any]:
         values = _values(fields[target])
         classes = values or None
     if classes is None and model.get("functionName") == "classification":
-        classes = _classes_from_model(model)
+        classes = _classes_from_model(doc, model)
     header = doc.root.find("Header")
     application = header.find("Application") if header is not None else None
     return {
@@ -49,7 +49,7 @@ def describe(doc: PMMLDocument) -> dict[str, Any]:
         "outputs": _describe_outputs(model),
         "target": target,
         "classes": classes,
-        "params": _params(model),
+        "params": _params(doc, model),
         "producer": {
             "name": application.get("name") if application is not None else None,
             "version": application.get("version") if application is not None else None,
@@ -100,15 +100,25 @@ def _describe_outputs(model: ET.Element) -> list[dict[str, Any]]:
     ]
 
 
-def _classes_from_model(model: ET.Element) -> list[str] | None:
+def _classes_from_model(doc: PMMLDocument, model: ET.Element) -> list[str] | None:
     categories = [t.get("targetCategory") for t in model.iter("RegressionTable")]
     if categories and all(c is not None for c in categories):
         return [str(c) for c in dict.fromkeys(categories)]
     scores = [s.get("value") for s in model.iter("ScoreDistribution")]
+    for tree in model.iter("TreeModel"):
+        nodes = doc.nodes(tree)
+        scores += nodes.distribution_value if nodes is not None else []
     return [str(s) for s in dict.fromkeys(scores)] or None
 
 
-def _params(model: ET.Element) -> dict[str, Any]:
+def _count_nodes(doc: PMMLDocument, model: ET.Element) -> int:
+    """Nodes of every tree in the model (TreeModels' Nodes are in the document's tables)."""
+    tables = [doc.nodes(tree) for tree in model.iter("TreeModel")]
+    in_tables = sum(len(nodes) for nodes in tables if nodes is not None)
+    return in_tables + sum(1 for _ in model.iter("Node"))
+
+
+def _params(doc: PMMLDocument, model: ET.Element) -> dict[str, Any]:
     params: dict[str, Any] = {
         name: model.get(name) for name in _MODEL_ATTRIBUTES if model.get(name) is not None
     }
@@ -120,8 +130,8 @@ def _params(model: ET.Element) -> dict[str, Any]:
         kinds = sorted({child.tag for s in segments for child in s if child.tag.endswith("Model")})
         params["segment_model_types"] = kinds
     if model.tag == "TreeModel":
-        params["nodes"] = sum(1 for _ in model.iter("Node"))
+        params["nodes"] = _count_nodes(doc, model)
     if model.tag == "RegressionModel":
         params["regression_tables"] = len(model.findall("RegressionTable"))
-    params["total_nodes"] = sum(1 for _ in model.iter("Node"))
+    params["total_nodes"] = _count_nodes(doc, model)
     return params

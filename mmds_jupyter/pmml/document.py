@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from .node_table import NodeTable
+
 # Model elements defined by PMML 4.x; any of them may be the document's top-level model.
 MODEL_ELEMENTS = frozenset(
     {
@@ -33,12 +35,21 @@ MODEL_ELEMENTS = frozenset(
 
 @dataclass
 class PMMLDocument:
-    """A safely parsed PMML document with namespaces stripped from its element tags."""
+    """A safely parsed PMML document with namespaces stripped from its element tags.
+
+    A TreeModel's Nodes are not in the element tree: ``trees`` holds them, as a NodeTable per
+    TreeModel element (see ``nodes``).
+    """
 
     root: ET.Element
     version: str
     namespace: str
     raw: bytes = field(repr=False)
+    trees: dict[ET.Element, NodeTable] = field(default_factory=dict, repr=False)
+
+    def nodes(self, tree_model: ET.Element) -> NodeTable | None:
+        """The Nodes of a TreeModel element of this document (None if it has none)."""
+        return self.trees.get(tree_model)
 
     @property
     def data_dictionary(self) -> ET.Element:

@@ -17,6 +17,7 @@ import defusedxml.ElementTree as SafeET
 
 from .document import PMMLDocument
 from .errors import PMMLError
+from .node_table import NodeTable, NodeTableBuilder
 from .validate import validate_document
 
 MAX_PMML_BYTES = 100 * 1024 * 1024
@@ -83,8 +84,10 @@ def load_pmml(
             "and was written by a PMML exporter."
         ) from exc
     version = _check_root(root, target.namespace)
-    validate_document(root)
-    return PMMLDocument(root=root, version=version, namespace=target.namespace, raw=raw)
+    validate_document(root, target.trees)
+    return PMMLDocument(
+        root=root, version=version, namespace=target.namespace, raw=raw, trees=target.trees
+    )
 
 
 @contextmanager
@@ -103,8 +106,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# Where the events of an open element go: the element tree, an element kept whole inside a
+# Node, a tree's NodeTable (a Node), or nowhere (a Node's predicate or ScoreDistribution, read
+# into the table from its attributes). From _NODE on, the text between tags is dropped.
+_MAIN, _KEPT, _NODE, _READ = 0, 1, 2, 3
+
+
 class _TreeTarget:
-    """Parser target that builds compact C elements named without their namespace.
+    """Parser target that builds compact C elements named without their namespace, except for
+    tree Nodes, which go into a NodeTable per TreeModel as they are read.
 
     It refuses nesting deeper than MAX_TREE_DEPTH / MAX_NESTING as the elements open, before
     anything recursive sees them, and drops the whitespace between elements (indentation),
@@ -116,9 +126,15 @@ class _TreeTarget:
         self._local: dict[str, str] = {}
         self._shared: dict[str, str] = {}
         self._open: list[bool] = []  # per open element: is it a tree Node?
+        self._route: list[int] = []  # per open element: where its events go
+        self._elements: list[ET.Element] = []  # the open elements of the element tree
         self._nodes = 0
         self._text: list[str] = []
         self._leaf = False  # no child has opened since the innermost open element did
+        self._table: NodeTableBuilder | None = None
+        self._table_owner: ET.Element | None = None
+        self._kept: ET.TreeBuilder | None = None
+        self.trees: dict[ET.Element, NodeTable] = {}
         self.namespace = ""
 
     def attach(self, expat: Any) -> None:
@@ -128,9 +144,9 @@ class _TreeTarget:
         expat.ordered_attributes = False
         expat.StartElementHandler = self.start
         expat.EndElementHandler = self.end
-        expat.CharacterDataHandler = self.data
+        expat.CharacterDataHandler = self._text.append  # (cleared, never replaced)
 
-    def start(self, tag: str, attrib: dict[str, str]) -> ET.Element:
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
         local = self._local.get(tag)
         if local is None:
             if not self._local and "}" in tag:
@@ -160,28 +176,87 @@ class _TreeTarget:
                 "expressions and nested models that deep are a sign of a broken or hostile "
                 "file; export the model again with flatter predicates and expressions."
             )
-        self._flush(keep=False)
+        route = self._route[-1] if self._route else _MAIN
+        if self._text:
+            if route >= _NODE:
+                self._text.clear()  # between a Node's children: indentation
+            else:
+                self._flush(keep=False, route=route)
         self._leaf = True
-        return self._builder.start(local, attrib)
+        if route == _MAIN:
+            if is_node and self._elements and self._elements[-1].tag == "TreeModel":
+                owner = self._elements[-1]
+                table = self._table
+                if table is None or self._table_owner is not owner:
+                    table, self._table_owner = NodeTableBuilder(shared=shared), owner
+                    self._table = table
+                table.start_node(attrib)
+                route = _NODE
+            else:
+                self._elements.append(self._builder.start(local, attrib))
+        elif route == _NODE:
+            table = self._table
+            assert table is not None
+            if is_node:
+                table.start_node(attrib)
+            elif local == "SimplePredicate":
+                table.simple_predicate(attrib)
+                route = _READ
+            elif local == "True":
+                table.true_predicate()
+                route = _READ
+            elif local == "ScoreDistribution":
+                table.score_distribution(attrib)
+                route = _READ
+            else:
+                self._kept = ET.TreeBuilder()
+                route = _KEPT
+        if route == _KEPT:
+            assert self._kept is not None
+            self._kept.start(local, attrib)
+        self._route.append(route)
 
-    def end(self, tag: str) -> ET.Element:
+    def end(self, tag: str) -> None:
         self._nodes -= self._open.pop()
-        self._flush(keep=self._leaf)
+        route = self._route.pop()
+        if self._text:
+            if route >= _NODE:
+                self._text.clear()
+            else:
+                self._flush(keep=self._leaf, route=route)
         self._leaf = False
-        return self._builder.end(self._local[tag])
-
-    def data(self, text: str) -> None:
-        self._text.append(text)
+        if route == _MAIN:
+            element = self._builder.end(self._local[tag])
+            self._elements.pop()
+            if element is self._table_owner:
+                assert self._table is not None
+                self.trees[element] = self._table.finish()
+                self._table = self._table_owner = None
+        elif route == _NODE:
+            assert self._table is not None
+            self._table.end_node()
+        elif route == _KEPT:
+            assert self._kept is not None
+            self._kept.end(self._local[tag])
+            if self._route[-1] != _KEPT:
+                assert self._table is not None
+                self._table.child(self._kept.close())
+                self._kept = None
 
     def close(self) -> ET.Element:
         return self._builder.close()
 
-    def _flush(self, keep: bool) -> None:
-        if self._text:
-            text = "".join(self._text)
-            self._text.clear()
-            if keep or not text.isspace():
+    def _flush(self, keep: bool, route: int) -> None:
+        """Hand the text read since the last tag to the element it belongs to (of an element
+        tree: the document's, or one kept whole inside a Node)."""
+        text = "".join(self._text)
+        self._text.clear()
+        if keep or not text.isspace():
+            if route == _MAIN:
                 self._builder.data(text)
+            else:
+                assert self._kept is not None
+                self._kept.data(text)
 
 
 def read_pmml_bytes(source: bytes | str | os.PathLike[str], max_bytes: int | None = None) -> bytes:

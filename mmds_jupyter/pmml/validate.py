@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from .document import MODEL_ELEMENTS
 from .errors import PMMLError
+from .node_table import NodeTable
 
 _TOP_LEVEL = frozenset(
     {"Header", "MiningBuildTask", "DataDictionary", "TransformationDictionary", "Extension"}
@@ -26,8 +27,11 @@ _FIELD_REFERENCES = {
 _DECLARATIONS = ("DataField", "DerivedField", "OutputField", "ParameterField")
 
 
-def validate_document(root: ET.Element) -> None:
-    """Raise PMMLError when the document lacks a DataDictionary or model, or is inconsistent."""
+def validate_document(root: ET.Element, trees: dict[ET.Element, NodeTable]) -> None:
+    """Raise PMMLError when the document lacks a DataDictionary or model, or is inconsistent.
+
+    ``trees`` holds the TreeModels' Nodes, which are not in the element tree.
+    """
     if root.find("DataDictionary") is None:
         raise PMMLError(
             "The PMML document has no DataDictionary, so its input fields are unknown. Every PMML "
@@ -54,19 +58,25 @@ def validate_document(root: ET.Element) -> None:
                     f"A Segment contains <{tag}>, which is not a PMML 4.x model type. "
                     "Export the ensemble with supported member models."
                 )
-    _check_fields_declared(root)
+    _check_fields_declared(root, list(trees.values()))
 
 
-def _check_fields_declared(root: ET.Element) -> None:
-    declared = {el.get("name") for tag in _DECLARATIONS for el in root.iter(tag)}
-    for element in root.iter():
-        attribute = _FIELD_REFERENCES.get(element.tag)
-        if attribute is None:
-            continue
-        name = element.get(attribute)
+def _check_fields_declared(root: ET.Element, trees: list[NodeTable]) -> None:
+    kept = [element for table in trees for element in table.elements()]
+    declared = {
+        el.get("name") for top in (root, *kept) for tag in _DECLARATIONS for el in top.iter(tag)
+    }
+    references = [
+        (element.tag, element.get(attribute))
+        for top in (root, *kept)
+        for element in top.iter()
+        if (attribute := _FIELD_REFERENCES.get(element.tag)) is not None
+    ]
+    references += [("SimplePredicate", name) for table in trees for name in table.fields]
+    for tag, name in references:
         if name is not None and name not in declared:
             raise PMMLError(
-                f"The field {name!r} is used by <{element.tag}> but never declared in the "
+                f"The field {name!r} is used by <{tag}> but never declared in the "
                 "DataDictionary, a DerivedField or an OutputField. Declare it, or correct the "
                 "field name in the model."
             )

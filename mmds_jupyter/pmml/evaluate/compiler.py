@@ -61,7 +61,11 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
         for d in doc.root.findall("TransformationDictionary/DerivedField")
     ]
     context = Context(
-        data_fields=data_fields, root_scope=root_scope, compile_model=compile_model, derived=derived
+        data_fields=data_fields,
+        root_scope=root_scope,
+        compile_model=compile_model,
+        derived=derived,
+        trees=doc.trees,
     )
     model = compile_model(doc.model, root_scope, context, {})
     outputs = compile_outputs(doc.model, model.scope, model.classes, model.function)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..node_table import NodeTable
 from .expressions import Expr, compile_derived_field
 from .frame import Frame, Kind, Scope, Unsupported, full, parse_value
 from .prediction import Prediction
@@ -22,6 +23,7 @@ class Context:
     root_scope: Scope
     compile_model: Callable[[ET.Element, Scope, Context, dict[str, ET.Element]], CompiledModel]
     derived: list[tuple[str, Expr]] = field(default_factory=list)
+    trees: dict[ET.Element, NodeTable] = field(default_factory=dict)  # the TreeModels' Nodes
 
 
 class CompiledModel(ABC):

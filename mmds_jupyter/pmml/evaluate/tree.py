@@ -6,9 +6,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from ..node_table import NO_PREDICATE, NodeTable
 from .frame import Frame, Scope, Unsupported
 from .model import CompiledModel, Context
-from .predicates import Predicate, compile_predicate, find_predicate
+from .predicates import Predicate, compile_predicate
 from .prediction import Prediction
 from .tree_paths import BinarySplits, compile_binary_splits, walk_general
 
@@ -24,67 +25,13 @@ STRATEGIES = frozenset(
 )
 
 
-class Node:
-    """One flattened tree node; its predicate is compiled when first needed.
-
-    Binary-split trees (every exported forest) are walked from arrays and never call it, and
-    a large forest has hundreds of thousands of nodes.
-    """
-
-    __slots__ = (
-        "index",
-        "element",
-        "children",
-        "id",
-        "score",
-        "record_count",
-        "default_child_id",
-        "default_child",
-        "_predicate_element",
-        "_scope",
-        "_predicate",
-    )
-
-    def __init__(self, index: int, element: ET.Element, scope: Scope) -> None:
-        self.index = index
-        self.element = element
-        self._predicate_element = find_predicate(element)
-        self._scope = scope
-        self._predicate: Predicate | None = None
-        self.children: list[Node] = []
-        self.id = element.get("id")
-        self.score = element.get("score")
-        count = element.get("recordCount")
-        self.record_count = float(count) if count is not None else np.nan
-        self.default_child_id = element.get("defaultChild")
-        self.default_child: Node | None = None
-
-    @property
-    def predicate(self) -> Predicate:
-        """The compiled predicate (raises Unsupported for one the evaluator cannot do)."""
-        if self._predicate is None:
-            self._predicate = compile_predicate(self._predicate_element, self._scope)
-        return self._predicate
-
-    def distribution(self) -> list[tuple[str, float, float | None, float | None]]:
-        """(value, recordCount, probability, confidence) of each ScoreDistribution."""
-        return [
-            (
-                sd.get("value", ""),
-                float(sd.get("recordCount", "0")),
-                _optional_float(sd.get("probability")),
-                _optional_float(sd.get("confidence")),
-            )
-            for sd in self.element.findall("ScoreDistribution")
-        ]
-
-
-def _optional_float(text: str | None) -> float | None:
-    return None if text is None else float(text)
-
-
 class TreeModel(CompiledModel):
-    """PMML TreeModel with every missing-value and no-true-child strategy."""
+    """PMML TreeModel with every missing-value and no-true-child strategy.
+
+    Its Nodes are the document's NodeTable for the element (numbered depth first, the root
+    being 0); predicates are compiled when first needed, as binary-split trees (every exported
+    forest) are walked from arrays and never call them.
+    """
 
     def __init__(
         self,
@@ -101,85 +48,85 @@ class TreeModel(CompiledModel):
         if self.no_true_child not in ("returnNullPrediction", "returnLastPrediction"):
             raise Unsupported(f"noTrueChildStrategy={self.no_true_child!r}")
         self.penalty = float(element.get("missingValuePenalty", "1"))
-        root = element.find("Node")
-        if root is None:
+        nodes = context.trees.get(element)
+        if nodes is None or not len(nodes):
             raise Unsupported("TreeModel without Node")
-        self.nodes: list[Node] = []
-        self.root = self._flatten(root)
-        if self.function == "classification" and not self.classes:
-            seen: dict[str, None] = {}
-            for node in self.nodes:
-                distribution = node.distribution()
-                for value, *_ in distribution:
-                    seen.setdefault(value, None)
-                if node.score is not None and not distribution:
-                    seen.setdefault(node.score, None)
-            self.classes = list(seen)
-        self._build_tables()
-        self.binary: BinarySplits | None = compile_binary_splits(self)
-        if self.binary is None:
-            # The general walk needs every predicate: find the unsupported ones now.
-            for node in self.nodes:
-                node.predicate  # noqa: B018
-
-    def _flatten(self, root: ET.Element) -> Node:
-        """Number the nodes depth first (parents before children, children in order).
-
-        With an explicit stack, not recursion: a tree may be MAX_TREE_DEPTH Nodes deep.
-        """
-        top: list[Node] = []
-        stack: list[tuple[ET.Element, list[Node]]] = [(root, top)]
-        while stack:
-            element, siblings = stack.pop()
-            for child in element:
+        for kept in nodes.extras.values():
+            for child in kept:
                 if child.tag in ("Partition", "Regression", "DecisionTree") or child.tag.endswith(
                     "Model"
                 ):
                     raise Unsupported(f"<{child.tag}> inside a tree Node")
-            node = Node(len(self.nodes), element, self.scope)
-            self.nodes.append(node)
-            siblings.append(node)
-            # Pushed last to first, so the first child (and its subtree) is numbered next.
-            stack.extend((child, node.children) for child in reversed(element.findall("Node")))
-        for node in self.nodes:
-            if node.default_child_id is not None:
-                matches = [c for c in node.children if c.id == node.default_child_id]
-                node.default_child = matches[0] if matches else None
-        return top[0]
+        if (nodes.predicate_kind == NO_PREDICATE).any():
+            raise Unsupported("<Node> without a supported predicate")
+        self.nodes = nodes
+        self._predicates: dict[int, Predicate] = {}
+        if self.function == "classification" and not self.classes:
+            self.classes = _classes_of(nodes)
+        self._build_tables()
+        self.binary: BinarySplits | None = compile_binary_splits(self)
+        if self.binary is None:
+            # The general walk needs every predicate: find the unsupported ones now.
+            for node in range(len(nodes)):
+                self.predicate(node)
+
+    def predicate(self, node: int) -> Predicate:
+        """The node's compiled predicate (raises Unsupported for one the evaluator cannot do)."""
+        predicate = self._predicates.get(node)
+        if predicate is None:
+            element = self.nodes.predicate_element(node)
+            assert element is not None  # checked in __init__
+            predicate = self._predicates[node] = compile_predicate(element, self.scope)
+        return predicate
+
+    def children(self, node: int) -> list[int]:
+        """The node's children, in document order."""
+        return self.nodes.children(node).tolist()
 
     def _build_tables(self) -> None:
         """Per-node score, probability, confidence and record-count arrays."""
-        n_nodes = len(self.nodes)
+        nodes = self.nodes
+        n_nodes = len(nodes)
         k = len(self.classes)
         position = {c: i for i, c in enumerate(self.classes)}
-        self.has_score = np.array([node.score is not None for node in self.nodes])
-        self.entity_ids = np.array([node.id for node in self.nodes], dtype=object)
+        self.has_score = np.array([score is not None for score in nodes.scores], dtype=bool)
+        self.entity_ids = np.array(nodes.ids, dtype=object)
         self.probability = np.full((n_nodes, k), np.nan)
         self.confidence = np.full((n_nodes, k), np.nan)
         self.counts = np.zeros((n_nodes, k))
         if self.function == "regression":
-            self.score_values = np.array(
-                [float(node.score) if node.score is not None else np.nan for node in self.nodes]
+            self.score_values = np.fromiter(
+                (np.nan if score is None else float(score) for score in nodes.scores),
+                dtype=np.float64,
+                count=n_nodes,
             )
             return
-        self.score_index = np.array(
-            [position.get(node.score, -1) if node.score is not None else -1 for node in self.nodes]
+        self.score_index = np.fromiter(
+            (-1 if score is None else position.get(score, -1) for score in nodes.scores),
+            dtype=np.intp,
+            count=n_nodes,
         )
-        for node in self.nodes:
-            distribution = node.distribution()
-            if not distribution:
-                continue
-            total = sum(count for _, count, _, _ in distribution)
-            self.probability[node.index] = 0.0
-            for value, count, probability, confidence in distribution:
-                if value not in position:
-                    continue
-                i = position[value]
-                p = probability if probability is not None else (count / total if total else np.nan)
-                self.probability[node.index, i] = p
-                # pmml4s reports no confidence unless the document states one.
-                self.confidence[node.index, i] = confidence if confidence is not None else np.nan
-                self.counts[node.index, i] = count
+        per_node = np.diff(nodes.distribution_start)
+        entries = len(nodes.distribution_value)
+        if not entries:
+            return
+        node = np.repeat(np.arange(n_nodes), per_node)
+        cls = np.fromiter(
+            (position.get(v, -1) for v in nodes.distribution_value), dtype=np.intp, count=entries
+        )
+        count = nodes.distribution_count
+        total = np.bincount(node, weights=count, minlength=n_nodes)[node]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total != 0, count / np.where(total != 0, total, 1.0), np.nan)
+        probability = nodes.distribution_probability
+        probability = np.where(np.isnan(probability), share, probability)
+        self.probability[per_node > 0] = 0.0
+        known = cls >= 0
+        at = (node[known], cls[known])
+        self.probability[at] = probability[known]
+        # pmml4s reports no confidence unless the document states one (NaN when absent).
+        self.confidence[at] = nodes.distribution_confidence[known]
+        self.counts[at] = count[known]
 
     def score(self, frame: Frame) -> Prediction:
         """Send every row down the tree and read the reached node's score."""
@@ -231,3 +178,19 @@ class TreeModel(CompiledModel):
             confidence,
             entity,
         )
+
+
+def _classes_of(nodes: NodeTable) -> list[str]:
+    """Classes named by the Nodes, in order: each node's ScoreDistribution values, or its score
+    when it has none."""
+    seen: dict[str, None] = {}
+    starts = nodes.distribution_start.tolist()
+    values = nodes.distribution_value
+    for node, score in enumerate(nodes.scores):
+        first, last = starts[node], starts[node + 1]
+        if first < last:
+            for value in values[first:last]:
+                seen.setdefault(value, None)
+        elif score is not None:
+            seen.setdefault(score, None)
+    return list(seen)

@@ -7,18 +7,17 @@ index array of the rows that reached it.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..node_table import SIMPLE, TRUE
 from .frame import Frame
-from .predicates import find_predicate
 
 if TYPE_CHECKING:
-    from .tree import Node, TreeModel
+    from .tree import TreeModel
 
 # Rows per block for the level-by-level loop; keeps the working arrays inside the CPU cache.
 BLOCK_ELEMENTS = 1 << 18
@@ -42,13 +41,13 @@ class BinarySplits:
     first: np.ndarray  # fast index of the child taken when x <= threshold
     on_missing: np.ndarray  # fast index to go to when x is missing (null sink, or itself)
     by_default: np.ndarray  # True where on_missing is a defaultChild step (for the penalty)
-    original: np.ndarray  # fast index -> Node.index (-1 for the null sink)
+    original: np.ndarray  # fast index -> node number (-1 for the null sink)
     depth: int
     missing_needs_general: bool
     ends_without_prediction: bool  # some path ends in no child and returnNullPrediction
 
     def run(self, frame: Frame, tree: TreeModel) -> tuple[np.ndarray, np.ndarray] | None:
-        """Final Node.index per row (-1 for none) and defaultChild counts; None to go general."""
+        """Final node number per row (-1 for none) and defaultChild counts; None to go general."""
         columns = split_columns(frame, self.fields)
         n = frame.n
         final = np.empty(n, dtype=np.intp)
@@ -110,39 +109,44 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
     row that passes every test ends in a last fast node: its node's own prediction under
     returnLastPrediction, none under returnNullPrediction.
     """
+    nodes = tree.nodes
+    starts = nodes.child_start.tolist()
+    kids = nodes.child_index.tolist()
+    tests_of = _SimpleTests(tree)
     shapes: dict[int, tuple[list[tuple[str, float, bool]], str]] = {}
-    for node in tree.nodes:
-        if not node.children:
+    for node in range(len(nodes)):
+        children = kids[starts[node] : starts[node + 1]]
+        if not children:
             continue
-        shape = _binary_split(node, tree)
+        shape = _binary_split(children, tests_of)
         if shape is None:
             return None
-        shapes[node.index] = shape
+        shapes[node] = shape
     fields = sorted({test[0] for tests, _ in shapes.values() for test in tests})
     field_index = {f: i for i, f in enumerate(fields)}
     # Renumber breadth-first so that each split's two children sit side by side. A fast node
     # is (node, step): step 0 is the node itself, step j > 0 the chain link testing child j,
     # and step len(tests) (without a closing child) where a row that passed every test ends.
-    order: list[tuple[Node, int]] = [(tree.root, 0)]
+    order: list[tuple[int, int]] = [(0, 0)]
     level = [0]
     first_child: dict[int, int] = {}
     last_prediction = tree.no_true_child == "returnLastPrediction"
     i = 0
     while i < len(order):
         node, step = order[i]
-        tests, closing = shapes.get(node.index, ([], "open"))
+        tests, closing = shapes.get(node, ([], "open"))
         if step < len(tests):
             _, _, swap = tests[step]
-            taken = (node.children[step], 0)
+            taken = (kids[starts[node] + step], 0)
             if step + 1 < len(tests):
                 rest = (node, step + 1)
             else:
-                rest = (node, len(tests)) if closing == "open" else (node.children[-1], 0)
+                rest = (node, len(tests)) if closing == "open" else (kids[starts[node + 1] - 1], 0)
             first_child[i] = len(order)
             order += [rest, taken] if swap else [taken, rest]
             level += [level[i] + 1] * 2
         i += 1
-    fast_of = {node.index: k for k, (node, step) in enumerate(order) if step == 0}
+    fast_of = {node: k for k, (node, step) in enumerate(order) if step == 0}
     count = len(order)
     null_sink = count
     feature = np.zeros(count + 1, dtype=np.intp)
@@ -150,10 +154,10 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
     first = np.arange(count + 1, dtype=np.intp)
     on_missing = np.arange(count + 1, dtype=np.intp)
     by_default = np.zeros(count + 1, dtype=bool)
-    ended = [bool(node.children) and step == len(shapes[node.index][0]) for node, step in order]
+    ended = [node in shapes and step == len(shapes[node][0]) for node, step in order]
     original = np.array(
         [
-            -1 if end and not last_prediction else node.index
+            -1 if end and not last_prediction else node
             for (node, _), end in zip(order, ended, strict=True)
         ]
         + [-1],
@@ -163,7 +167,7 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
     for k, (node, step) in enumerate(order):
         if k not in first_child:
             continue
-        tests, closing = shapes[node.index]
+        tests, closing = shapes[node]
         field, value, swap = tests[step]
         feature[k] = field_index[field]
         threshold[k] = value
@@ -201,7 +205,43 @@ def compile_binary_splits(tree: TreeModel) -> BinarySplits | None:
     )
 
 
-def _binary_split(node: Node, tree: TreeModel) -> tuple[list[tuple[str, float, bool]], str] | None:
+class _SimpleTests:
+    """(column, operator, value) of a node's predicate when it is a SimplePredicate that
+    compares a number, or tests a string for (in)equality (as its category's indicator column
+    against 0.5); else None."""
+
+    def __init__(self, tree: TreeModel) -> None:
+        nodes = tree.nodes
+        self.kind = nodes.predicate_kind.tolist()
+        self.field = nodes.predicate_field.tolist()
+        self.operator = nodes.predicate_operator.tolist()
+        self.value = nodes.predicate_value
+        self.fields = nodes.fields
+        self.operators = nodes.operators
+        self.kinds = [tree.scope.kind(name) for name in nodes.fields]
+
+    def is_true(self, node: int) -> bool:
+        return bool(self.kind[node] == TRUE)
+
+    def __call__(self, node: int) -> tuple[str, str, float] | None:
+        if self.kind[node] != SIMPLE:
+            return None
+        code = self.field[node]
+        field = self.fields[code]
+        operator = self.operators[self.operator[node]]
+        kind = self.kinds[code]
+        value = self.value[node]
+        if kind == "num" and operator in _COMPLEMENT:
+            return field, operator, float(value if value is not None else "nan")
+        if kind == "str" and operator in ("equal", "notEqual") and value is not None:
+            indicator = f"{field}{INDICATOR}{value}"
+            return indicator, "greaterThan" if operator == "equal" else "lessOrEqual", 0.5
+        return None
+
+
+def _binary_split(
+    children: list[int], simple_test: _SimpleTests
+) -> tuple[list[tuple[str, float, bool]], str] | None:
     """The node's tests as (field, threshold in `x <= t` form, predicate child goes right?),
     and what closes them: a True child ("true"), the complement of the single test
     ("complement") or nothing ("open"); None for any other shape.
@@ -209,17 +249,16 @@ def _binary_split(node: Node, tree: TreeModel) -> tuple[list[tuple[str, float, b
     `x <op> v` then its complement; one or more `x <op> v` tests then True; or `x <op> v`
     tests alone, after which a row has no true child.
     """
-    predicates = [_predicate_element(child.element) for child in node.children]
     tests = []
-    for predicate in predicates[:-1]:
-        test = _simple_test(predicate, tree)
+    for child in children[:-1]:
+        test = simple_test(child)
         if test is None:
             return None
         tests.append(test)
-    last = predicates[-1]
-    if last.tag == "True":
+    last = children[-1]
+    if simple_test.is_true(last):
         return ([_as_split(*test) for test in tests], "true") if tests else None
-    final = _simple_test(last, tree)
+    final = simple_test(last)
     if final is None:
         return None
     field, operator, value = tests[0] if tests else final
@@ -227,22 +266,6 @@ def _binary_split(node: Node, tree: TreeModel) -> tuple[list[tuple[str, float, b
         return [_as_split(field, operator, value)], "complement"
     # Tests only: a row that passes them all has no true child.
     return [_as_split(*test) for test in [*tests, final]], "open"
-
-
-def _simple_test(predicate: ET.Element, tree: TreeModel) -> tuple[str, str, float] | None:
-    """(column, operator, value) of a SimplePredicate that compares a number, or tests a
-    string for (in)equality (as its category's indicator column against 0.5); else None."""
-    if predicate.tag != "SimplePredicate":
-        return None
-    field = predicate.get("field", "")
-    operator = predicate.get("operator", "")
-    kind = tree.scope.kind(field)
-    if kind == "num" and operator in _COMPLEMENT:
-        return field, operator, float(predicate.get("value", "nan"))
-    if kind == "str" and operator in ("equal", "notEqual") and "value" in predicate.attrib:
-        indicator = f"{field}{INDICATOR}{predicate.get('value')}"
-        return indicator, "greaterThan" if operator == "equal" else "lessOrEqual", 0.5
-    return None
 
 
 def _as_split(field: str, operator: str, value: float) -> tuple[str, float, bool]:
@@ -254,19 +277,16 @@ def _as_split(field: str, operator: str, value: float) -> tuple[str, float, bool
     return field, float(threshold), operator in ("greaterThan", "greaterOrEqual")
 
 
-def _predicate_element(element: ET.Element) -> ET.Element:
-    return find_predicate(element)
-
-
-def _missing_target(node: Node, tree: TreeModel) -> int | None:
-    """Where a row goes when both children are UNKNOWN: a Node.index, STOP, NULL or None.
+def _missing_target(node: int, tree: TreeModel) -> int | None:
+    """Where a row goes when both children are UNKNOWN: a node, STOP, NULL or None.
 
     Like pmml4s, a row left without a child or a prediction (nullPrediction included) then
     follows noTrueChildStrategy.
     """
     strategy = tree.strategy
-    if strategy == "defaultChild" and node.default_child is not None:
-        return node.default_child.index
+    default_child = int(tree.nodes.default_child[node])
+    if strategy == "defaultChild" and default_child >= 0:
+        return default_child
     if strategy == "lastPrediction":
         return STOP
     if strategy in ("weightedConfidence", "aggregateNodes") and tree.function == "classification":
@@ -293,22 +313,23 @@ def walk_general(tree: TreeModel, frame: Frame) -> WalkState:
         override=np.full(n, -1, dtype=np.intp),
         override_confidence=np.full(n, np.nan),
     )
-    stack: list[tuple[Node, np.ndarray]] = [(tree.root, np.arange(n, dtype=np.intp))]
+    stack: list[tuple[int, np.ndarray]] = [(0, np.arange(n, dtype=np.intp))]
     while stack:
         node, rows = stack.pop()
         if rows.size == 0:
             continue
-        if not node.children:
-            state.final[rows] = node.index
+        children = tree.children(node)
+        if not children:
+            state.final[rows] = node
             continue
         pending = np.ones(rows.size, dtype=bool)
         unknown = np.zeros(rows.size, dtype=bool)
         child_unknown = []
-        for child in node.children:
+        for child in children:
             at = np.flatnonzero(pending)
             if at.size == 0:
                 break
-            true, unk = child.predicate(frame, rows[at])
+            true, unk = tree.predicate(child)(frame, rows[at])
             stack.append((child, rows[at[true]]))
             pending[at[true]] = False
             mask = np.zeros(rows.size, dtype=bool)
@@ -323,34 +344,35 @@ def walk_general(tree: TreeModel, frame: Frame) -> WalkState:
     return state
 
 
-def _no_true_child(tree: TreeModel, node: Node, rows: np.ndarray, state: WalkState) -> None:
+def _no_true_child(tree: TreeModel, node: int, rows: np.ndarray, state: WalkState) -> None:
     if rows.size and tree.no_true_child == "returnLastPrediction":
-        state.final[rows] = node.index
+        state.final[rows] = node
 
 
 def _on_unknown(
     tree: TreeModel,
-    node: Node,
+    node: int,
     rows: np.ndarray,
     undecided: np.ndarray,
-    child_unknown: list[tuple[Node, np.ndarray]],
+    child_unknown: list[tuple[int, np.ndarray]],
     state: WalkState,
-    stack: list[tuple[Node, np.ndarray]],
+    stack: list[tuple[int, np.ndarray]],
     frame: Frame,
 ) -> None:
     strategy = tree.strategy
     target = rows[undecided]
+    default_child = int(tree.nodes.default_child[node])
     if strategy == "lastPrediction":
-        state.final[target] = node.index
-    elif strategy == "defaultChild" and node.default_child is not None:
+        state.final[target] = node
+    elif strategy == "defaultChild" and default_child >= 0:
         state.penalties[target] += 1
-        stack.append((node.default_child, target))
+        stack.append((default_child, target))
     elif strategy == "weightedConfidence" and tree.function == "classification":
         k = len(tree.classes)
         confidence = np.zeros((target.size, k))
         for child, mask in child_unknown:
-            weight = child.record_count / node.record_count
-            conf = tree.confidence[child.index]
+            weight = tree.nodes.record_count[child] / tree.nodes.record_count[node]
+            conf = tree.confidence[child]
             confidence += np.outer(mask[undecided], conf * weight)
         _override(tree, node, target, confidence, False, state)
     elif strategy == "aggregateNodes" and tree.function == "classification":
@@ -363,7 +385,7 @@ def _on_unknown(
 
 def _override(
     tree: TreeModel,
-    node: Node,
+    node: int,
     target: np.ndarray,
     scores: np.ndarray,
     normalize: bool,
@@ -384,7 +406,7 @@ def _override(
 
 
 def _aggregate(
-    node: Node,
+    node: int,
     slots: np.ndarray,
     rows: np.ndarray,
     counts: np.ndarray,
@@ -395,21 +417,22 @@ def _aggregate(
 
     Depth first with an explicit stack (leaves in document order), as trees may be deep.
     """
-    stack: list[tuple[Node, np.ndarray]] = [(node, slots)]
+    stack: list[tuple[int, np.ndarray]] = [(node, slots)]
     while stack:
         node, slots = stack.pop()
         if slots.size == 0:
             continue
-        if not node.children:
-            counts[slots] += tree.counts[node.index]
+        children = tree.children(node)
+        if not children:
+            counts[slots] += tree.counts[node]
             continue
         pending = np.ones(slots.size, dtype=bool)
         visits = []
-        for child in node.children:
+        for child in children:
             at = np.flatnonzero(pending)
             if at.size == 0:
                 break
-            true, unk = child.predicate(frame, rows[slots[at]])
+            true, unk = tree.predicate(child)(frame, rows[slots[at]])
             visits.append((child, slots[at[true | unk]]))
             pending[at[true]] = False
         stack.extend(reversed(visits))
