@@ -114,13 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{'imported PMML':<38}{'evaluator/s':>14}{'MMDS rows/s':>14}{'ratio':>8}")
         for label, v in fitted:
             imported = reg.import_pmml(reg.export_pmml(v.ref), f"{v.name}_pmml")
+            reg.set_stage(imported.ref, "production")
             evaluator = reg.scoring_model(imported).evaluator
             peer, ours = [], []
             for rep in range(args.reps + 1):
                 t0 = time.perf_counter()
                 evaluator.predict(batch[features])
                 t1 = time.perf_counter()
-                reg.score(imported.ref, batch, mode="production", key="customer_id")
+                reg.score(imported.ref, batch, mode="production", key="customer_id", replace=True)
                 t2 = time.perf_counter()
                 if rep:
                     peer.append(t1 - t0)
