@@ -17,7 +17,7 @@ from ..errors import InvalidInput
 from ..refs import whole_number
 from ..registry import Registry
 from ..render import LOWER_IS_BETTER
-from ..store.sqlstore import FIND_COLUMNS
+from ..store.search import FIND_COLUMNS
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -136,7 +136,7 @@ def list_versions(
 
 def capped_count(registry: Registry, query: Any, cap: int) -> tuple[int, bool]:
     """(matches, exact): counting stops at ``cap`` matches."""
-    n = registry.store.count(query, cap=cap + 1)
+    n = registry.store.search.count(query, cap=cap + 1)
     return (cap, False) if n > cap else (n, True)
 
 
@@ -216,7 +216,7 @@ def version_detail(
     """One version with its data sets, derived versions, recent events and notebook link."""
     v = registry.get(ref)
     store = registry.store
-    edges = store.edges("version", [v.id], "up")
+    edges = store.lineage.edges("version", [v.id], "up")
     relation = {e.src_id: e.relation for e in edges if e.src_kind == "dataset"}
     datasets = [
         {
@@ -228,17 +228,17 @@ def version_detail(
             "n_cols": d.n_cols,
             "schema": d.schema,
         }
-        for d in store.datasets(sorted(relation))
+        for d in store.lineage.datasets(sorted(relation))
     ]
     child_ids = [
-        e.dst_id for e in store.edges("version", [v.id], "down") if e.dst_kind == "version"
+        e.dst_id for e in store.lineage.edges("version", [v.id], "down") if e.dst_kind == "version"
     ]
-    child_refs = store.refs(sorted(set(child_ids)))
+    child_refs = store.versions.refs(sorted(set(child_ids)))
     children = [child_refs[i] for i in sorted(child_refs)]
     out = version_dict(v)
     out["datasets"] = datasets
     out["children"] = children
-    out["events"] = [event_dict(e) for e in store.events(object_ref=v.ref, limit=event_limit)]
+    out["events"] = [event_dict(e) for e in store.audit.events(object_ref=v.ref, limit=event_limit)]
     out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
     keys = (
         "test",
@@ -250,7 +250,7 @@ def version_detail(
         "ran_at",
         "actor",
     )
-    out["scoring_tests"] = [{k: r[k] for k in keys} for r in registry.scoring.results(v.id)]
+    out["scoring_tests"] = [{k: r[k] for k in keys} for r in registry.store.scoring.results(v.id)]
     return out
 
 
@@ -297,7 +297,7 @@ def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]
     object_ref = None
     if args.get("ref"):
         object_ref = registry.get(str(args["ref"])).ref
-    rows = registry.store.events(
+    rows = registry.store.audit.events(
         object_ref=object_ref,
         actor=args.get("actor") or None,
         action=args.get("action") or None,
@@ -309,18 +309,18 @@ def events(registry: Registry, args: Mapping[str, str | None]) -> dict[str, Any]
 
 def changes(registry: Registry) -> dict[str, Any]:
     """The newest event: the panel polls this and reloads when the id moves."""
-    latest = registry.store.events(limit=1)
+    latest = registry.store.audit.events(limit=1)
     if not latest:
         return {"latest_event_id": 0, "time": None}
     return {"latest_event_id": latest[0].id, "time": latest[0].time}
 
 
 def projects(registry: Registry) -> dict[str, Any]:
-    return {"items": registry.store.projects()}
+    return {"items": registry.store.versions.projects()}
 
 
 def models(registry: Registry, project: str | None) -> dict[str, Any]:
-    return {"items": registry.store.models(project or None)}
+    return {"items": registry.store.versions.models(project or None)}
 
 
 def server_info(registry: Registry) -> dict[str, Any]:
