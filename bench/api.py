@@ -11,7 +11,7 @@ and measures p50/p95 latency over HTTP (one keep-alive connection per side) of:
 - detail: one version (MMDS ``GET /mmds/api/versions/<ref>``, MLflow ``runs/get``).
 
 Both stores are filled by bulk inserts into their own tables (SQLAlchemy Core, one
-transaction each), because going through ``Registry.store.create_version`` and MLflow's
+transaction each), because going through ``Registry.store.versions.create_version`` and MLflow's
 ``log_batch`` for 100,000 versions takes tens of minutes and is not what is measured here. The
 MMDS rows are those ``create_version`` writes: projects, models, versions (with the overall
 metrics denormalised into ``summary``), features, metrics overall and on one slice, tags,
@@ -132,7 +132,7 @@ def fill_mmds(url: str, home: str, versions: list[dict[str, Any]]) -> None:
     )
 
     reg = Registry(url=url, home=home, actor="bench")
-    reg.store.projects()  # creates the schema through the Alembic migrations
+    reg.store.versions.projects()  # creates the schema through the Alembic migrations
     cls = "sklearn.ensemble.RandomForestClassifier"
     env = {"python": sys.version.split()[0], "libraries": {"scikit-learn": "1.x"}}
     now = versions[0]["created"]

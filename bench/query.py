@@ -4,7 +4,7 @@ Both stores get the same N versions (default 10,000), spread over a few projects
 and models, each with 20 hyper-parameters, 5 overall test metrics and the same 5 metrics on
 the slice ``country=US`` (MLflow: metrics named ``country_US/<metric>``), with the same values:
 
-* MMDS:   ``Registry.store.create_version(NewVersion(...))``, the store code path that
+* MMDS:   ``Registry.store.versions.create_version(NewVersion(...))``, the store code path that
           ``Registry.track`` ends in (one transaction per version), into a fresh SQLite file.
 * MLflow: ``MlflowClient.create_run`` + ``MlflowClient.log_batch``, into a fresh SQLite
           tracking store (``sqlite:///.../mlflow.db``).
@@ -129,7 +129,7 @@ def load_mmds(registry: Any, versions: list[dict[str, Any]]) -> float:
             {"name": k, "value": x, "slice": SLICE, "dataset": "test"}
             for k, x in v["slice_metrics"].items()
         ]
-        registry.store.create_version(
+        registry.store.versions.create_version(
             NewVersion(
                 project=v["project"],
                 name=v["model"],

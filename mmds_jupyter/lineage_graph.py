@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .entities import LineageEdge, Version
+
+if TYPE_CHECKING:
+    from .registry import Stores
 
 
 @dataclass
@@ -108,15 +111,15 @@ def _version_node(v: Version, level: int) -> LineageNode:
     )
 
 
-def build_lineage(store: Any, root: Version, depth: int = 3) -> Lineage:
-    """Walk the lineage edges of ``store`` ``depth`` steps up and down from ``root``."""
+def build_lineage(stores: Stores, root: Version, depth: int = 3) -> Lineage:
+    """Walk the lineage edges ``depth`` steps up and down from ``root``."""
     nodes = {f"version:{root.id}": _version_node(root, 0)}
     edges: list[LineageEdge] = []
     seen_edges: set[tuple[Any, ...]] = set()
     for direction, sign in (("up", -1), ("down", 1)):
         frontier = [root.id]
         for step in range(1, depth + 1):
-            found = store.edges("version", frontier, direction)
+            found = stores.lineage.edges("version", frontier, direction)
             next_versions: list[int] = []
             dataset_ids: list[int] = []
             for e in found:
@@ -131,7 +134,7 @@ def build_lineage(store: Any, root: Version, depth: int = 3) -> Lineage:
                     next_versions.append(nid)
                 elif kind == "dataset":
                     dataset_ids.append(nid)
-            for d in store.datasets(sorted(set(dataset_ids))):
+            for d in stores.lineage.datasets(sorted(set(dataset_ids))):
                 nodes[f"dataset:{d.id}"] = LineageNode(
                     f"dataset:{d.id}",
                     "dataset",
@@ -140,7 +143,7 @@ def build_lineage(store: Any, root: Version, depth: int = 3) -> Lineage:
                     sign * step,
                     {"rows": d.n_rows, "columns": d.n_cols, "content_hash": d.content_hash},
                 )
-            for v in store.versions_by_ids(sorted(set(next_versions))):
+            for v in stores.versions.versions_by_ids(sorted(set(next_versions))):
                 nodes[f"version:{v.id}"] = _version_node(v, sign * step)
             frontier = sorted(set(next_versions))
             if not frontier:

@@ -24,10 +24,15 @@ from .refs import (
     whole_number,
 )
 from .store.artifacts import ArtifactStore
-from .store.base import NewVersion, Query
+from .store.base import JobStore, NewVersion, Query, RunStore, Stores
+
+# The parts' interfaces, named here for the modules of the registry's implementation that are
+# handed a part (scoring/, lineage_graph.py, the scheduler) without importing the store.
+from .store.base import ScoreSetStore as ScoreSetStore
+from .store.base import ScoringStore as ScoringStore
 from .store.db import Database
-from .store.scoring import ScoringStore
-from .store.sqlstore import FIND_COLUMNS, ORDER_FIELDS, SqlStore
+from .store.search import FIND_COLUMNS, ORDER_FIELDS
+from .store.sql import sql_stores
 
 if TYPE_CHECKING:
     from .scheduler import Scheduler
@@ -66,10 +71,9 @@ class Registry:
         self.actor = actor or cfg.actor
         check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
-        self.store: SqlStore = SqlStore(self.db)
+        self.store: Stores = sql_stores(self.db)
         self.artifacts = ArtifactStore(self.home)
         self.stage_guard = stage_guard
-        self.scoring = ScoringStore(self.store)
         self._scoring_models: dict[tuple[str, bool], Any] = {}
         self._jobs: Scheduler | None = None
 
@@ -123,7 +127,8 @@ class Registry:
         check_text("The description", description)
         parent_ref = parse_ref(parent) if parent else None
         if parent_ref is not None:
-            self.store.resolve(parent_ref)  # a wrong --parent fails before anything is written
+            # a wrong --parent fails before anything is written
+            self.store.versions.resolve(parent_ref)
         slices = list(slices or [])
         task = introspect.task_of(model)
         features = introspect.input_features(model, X_train if X_train is not None else X_test)
@@ -187,7 +192,7 @@ class Registry:
             contract=contract.to_dict(),
             inherit_contract=inheritor(contract),
         )
-        version = self.store.create_version(spec)
+        version = self.store.versions.create_version(spec)
         version._registry = self
         self._warn_not_carried(version)
         return version
@@ -257,7 +262,7 @@ class Registry:
 
     def get(self, ref: str | Ref | Version) -> Version:
         """The version a reference names (``churn:3``, ``risk/churn@champion``, ``churn``)."""
-        version = self.store.resolve(self._ref(ref))
+        version = self.store.versions.resolve(self._ref(ref))
         version._registry = self
         return version
 
@@ -358,7 +363,7 @@ class Registry:
         """
         from .comparison import mixed_test_sets
 
-        rows = self.store.find(query)
+        rows = self.store.search.find(query)
         key = query.order_by.lstrip("-+")
         if key in ORDER_FIELDS:
             return rows, []
@@ -429,7 +434,7 @@ class Registry:
             estimator=literal_filter(estimator, "estimator"),
             tag=parse_tag(tag),
             slice=slice,
-            dataset_ids=self.store.dataset_ids(dataset) if dataset else None,
+            dataset_ids=self.store.lineage.dataset_ids(dataset) if dataset else None,
             dataset_relations=DATASET_ROLES[role],
             metrics=conditions,
             order_by=order_by,
@@ -443,7 +448,7 @@ class Registry:
         key = order_by.lstrip("-+")
         if key not in ORDER_FIELDS:
             names.add(key)
-        missing, known = self.store.unknown_metrics(names) if names else ([], [])
+        missing, known = self.store.search.unknown_metrics(names) if names else ([], [])
         if missing and known:
             fields = ", ".join(ORDER_FIELDS)
             raise InvalidInput(
@@ -456,7 +461,7 @@ class Registry:
         """How many versions match the query; with ``cap``, counting stops there."""
         if cap is not None:
             cap = whole_number("cap", cap, 1)
-        return self.store.count(query, cap=cap)
+        return self.store.search.count(query, cap=cap)
 
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side: params, features, metrics and slice metrics."""
@@ -479,7 +484,7 @@ class Registry:
     def datasets(self, ref: str | Ref | Version) -> list[dict[str, Any]]:
         """The data sets a version was trained (``trained_on``) or tested (``evaluated_on``) on."""
         v = ref if isinstance(ref, Version) else self.get(ref)
-        edges = self.store.edges("version", [v.id], "up")
+        edges = self.store.lineage.edges("version", [v.id], "up")
         relation = {e.src_id: e.relation for e in edges if e.src_kind == "dataset"}
         return [
             {
@@ -491,16 +496,18 @@ class Registry:
                 "n_cols": d.n_cols,
                 "schema": d.schema,
             }
-            for d in self.store.datasets(sorted(relation))
+            for d in self.store.lineage.datasets(sorted(relation))
         ]
 
     def children(self, ref: str | Ref | Version) -> list[str]:
         """References of the versions derived from this one (its children in lineage)."""
         v = ref if isinstance(ref, Version) else self.get(ref)
         ids = {
-            e.dst_id for e in self.store.edges("version", [v.id], "down") if e.dst_kind == "version"
+            e.dst_id
+            for e in self.store.lineage.edges("version", [v.id], "down")
+            if e.dst_kind == "version"
         }
-        refs = self.store.refs(sorted(ids))
+        refs = self.store.versions.refs(sorted(ids))
         return [refs[i] for i in sorted(refs)]
 
     def events(
@@ -525,9 +532,9 @@ class Registry:
             if r.version is not None or r.alias == "latest":
                 object_ref = self.get(r).ref
             else:
-                project = r.project or self.store.resolve(Ref(name=r.name)).project
+                project = r.project or self.store.versions.resolve(Ref(name=r.name)).project
                 object_ref = str(Ref(name=r.name, project=project, alias=r.alias))
-        rows = self.store.events(
+        rows = self.store.audit.events(
             object_ref=object_ref,
             actor=actor,
             action=action,
@@ -551,7 +558,7 @@ class Registry:
 
     def latest_event_id(self) -> int:
         """The newest event's id, 0 when the log is empty: front ends poll it for changes."""
-        latest = self.store.events(limit=1)
+        latest = self.store.audit.events(limit=1)
         return latest[0].id if latest else 0
 
     @property
@@ -565,13 +572,13 @@ class Registry:
 
     def verify_events(self) -> int | None:
         """The id of the first tampered event, or None when the whole chain checks out."""
-        return self.store.verify_events()
+        return self.store.audit.verify_events()
 
     def projects(self) -> pd.DataFrame:
-        return pd.DataFrame(self.store.projects())
+        return pd.DataFrame(self.store.versions.projects())
 
     def models(self, project: str | None = None) -> pd.DataFrame:
-        return pd.DataFrame(self.store.models(project))
+        return pd.DataFrame(self.store.versions.models(project))
 
     # -- change --------------------------------------------------------------------------------
 
@@ -591,8 +598,8 @@ class Registry:
                 "choose another alias name such as 'champion'."
             )
         target = self.get(ref)
-        detail = check_alias_move(self, target, alias, force)
-        version = self.store.set_alias(self._ref(target), alias, self.actor, detail)
+        detail = check_alias_move(self, self.store.score_sets, target, alias, force)
+        version = self.store.versions.set_alias(self._ref(target), alias, self.actor, detail)
         version._registry = self
         return version
 
@@ -609,7 +616,7 @@ class Registry:
         check_text("The reason", reason)
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
-        version = self.store.set_stage(
+        version = self.store.versions.set_stage(
             self._ref(current), stage, self.actor, reason, drop_aliases=force
         )
         version._registry = self
@@ -620,7 +627,7 @@ class Registry:
         clean = check_tags(tags)
         if not clean:
             raise InvalidInput("Give at least one tag, e.g. mmds.tag('churn:3', owner='alice').")
-        version = self.store.set_tags(self._ref(ref), clean, [], self.actor)
+        version = self.store.versions.set_tags(self._ref(ref), clean, [], self.actor)
         version._registry = self
         return version
 
@@ -629,14 +636,16 @@ class Registry:
         if not keys:
             raise InvalidInput("Name the tag(s) to remove, e.g. mmds.untag('churn:3', 'owner').")
         check_tags({k: "" for k in keys})
-        version = self.store.set_tags(self._ref(ref), {}, list(dict.fromkeys(keys)), self.actor)
+        version = self.store.versions.set_tags(
+            self._ref(ref), {}, list(dict.fromkeys(keys)), self.actor
+        )
         version._registry = self
         return version
 
     def describe(self, ref: str | Version, text: str | None) -> Version:
         """Replace a version's description; ``None`` or blank text clears it."""
         check_text("The description", text)
-        version = self.store.set_description(
+        version = self.store.versions.set_description(
             self._ref(ref), (text or "").strip() or None, self.actor
         )
         version._registry = self
@@ -675,7 +684,7 @@ class Registry:
         new = from_dict(data, version.ref)
         _check_contract_inputs(version, new)
         new.edits = record_edits(contract, new)
-        self.scoring.put_contract(
+        self.store.scoring.put_contract(
             version.id,
             version.ref,
             {k: v for k, v in new.to_dict().items() if k != "version"},
@@ -686,7 +695,7 @@ class Registry:
     def _stored_contract(self, version: Version) -> dict[str, Any]:
         from .scoring.contract import derive
 
-        stored = self.scoring.contract(version.id)
+        stored = self.store.scoring.contract(version.id)
         if stored is None:  # versions tracked without data: types from the features only
             stored = derive([vars(f) for f in version.features], version.outputs, None).to_dict()
         used = {f.name: f.used for f in version.features}
@@ -734,6 +743,8 @@ class Registry:
             strict=strict,
             replace=replace,
             trusted=trusted,
+            score_sets=self.store.score_sets,
+            artifacts=self.artifacts,
         )
 
     def scores(
@@ -745,12 +756,12 @@ class Registry:
             r = self._ref(ref)
             # "churn" means every version of the model; "churn:3" or "churn@champion" one.
             one = r.version is not None or r.alias is not None
-            ids = [self.get(r).id] if one else self.scoring.model_version_ids(r)
+            ids = [self.get(r).id] if one else self.store.score_sets.model_version_ids(r)
         if limit is not None:
             limit = whole_number("limit", limit, 1)
         if run_id is not None:
             run_id = whole_number("run_id", run_id, 1, MAX_ID)
-        return pd.DataFrame(self.scoring.score_sets(ids, run_id=run_id, limit=limit))
+        return pd.DataFrame(self.store.score_sets.score_sets(ids, run_id=run_id, limit=limit))
 
     def load_scores(self, score_set_id: int) -> pd.DataFrame:
         """The outputs of one stored score set (verified against its hash)."""
@@ -758,9 +769,9 @@ class Registry:
 
         return from_parquet_bytes(
             self.artifacts.get(
-                self.scoring.score_set(whole_number("score set id", score_set_id, 1, MAX_ID))[
-                    "artifact_sha256"
-                ]
+                self.store.score_sets.score_set(
+                    whole_number("score set id", score_set_id, 1, MAX_ID)
+                )["artifact_sha256"]
             )
         )
 
@@ -769,14 +780,14 @@ class Registry:
         ``ActualsResult`` (the actual set's id, rows matched and not matched)."""
         from .scoring.performance import add_actuals
 
-        return add_actuals(self, model, data, key, target)
+        return add_actuals(self, self.store.score_sets, self.artifacts, model, data, key, target)
 
     def performance(self, model: str) -> pd.DataFrame:
         """Metrics of each stored score set that has actuals, oldest first; ``churn`` means
         every version, ``churn:3`` or ``churn@champion`` that version only."""
         from .scoring.performance import performance
 
-        return performance(self, model)
+        return performance(self, self.store.score_sets, self.artifacts, model)
 
     def create_scoring_test(
         self,
@@ -793,6 +804,8 @@ class Registry:
 
         return create(
             self,
+            self.store.scoring,
+            self.artifacts,
             ref,
             inputs,
             expected,
@@ -808,7 +821,7 @@ class Registry:
         """Run a version's scoring tests and record each result."""
         from .scoring.scoring_tests import run
 
-        return run(self, ref, name=name)
+        return run(self, self.store.scoring, self.artifacts, ref, name=name)
 
     def export_pmml(self, ref: str | Version, path: str | None = None) -> bytes:
         """Write a version's model as PMML 4.4 (recorded as a file of the version)."""
@@ -827,7 +840,21 @@ class Registry:
     def scoring_test_results(self, ref: str | Version, limit: int = 20) -> pd.DataFrame:
         version = ref if isinstance(ref, Version) else self.get(ref)
         limit = whole_number("limit", limit, 1)
-        return pd.DataFrame(self.scoring.results(version.id, limit=limit))
+        return pd.DataFrame(self.store.scoring.results(version.id, limit=limit))
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def job_store(self) -> JobStore:
+        """The store of jobs and the runs people see, for the scheduler's jobs service."""
+        return self.store.jobs
+
+    def run_store(self) -> RunStore:
+        """The store of run transitions (claim, start, heartbeat, finish), for the scheduler."""
+        return self.store.runs
+
+    def run_score_sets(self, run_id: int) -> list[dict[str, Any]]:
+        """The score sets a scheduler run's notebook stored (its ``MMDS_RUN_ID``), oldest first."""
+        return self.store.score_sets.score_sets(run_id=run_id)[::-1]
 
 
 def upgrade(

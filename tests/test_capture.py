@@ -213,7 +213,7 @@ def test_datasets_fingerprinted_and_linked(sqlite_reg, cancer):
     ds1 = {n.detail["content_hash"]: n for n in lin1.nodes.values() if n.kind == "dataset"}
     ds2 = {n.detail["content_hash"]: n for n in lin2.nodes.values() if n.kind == "dataset"}
     assert len(ds1) == 2 and set(ds1) == set(ds2)  # same data, same Dataset records
-    train = sqlite_reg.store.datasets([n.id for n in ds1.values()])
+    train = sqlite_reg.store.lineage.datasets([n.id for n in ds1.values()])
     by_name = {d.name: d for d in train}
     assert by_name["train"].n_rows == len(cancer["X_train"])
     assert by_name["train"].schema["mean_radius"] == "float64"

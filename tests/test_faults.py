@@ -71,7 +71,7 @@ CRASH = textwrap.dedent("""
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
     from mmds_jupyter.registry import Registry
-    from mmds_jupyter.store import artifacts, sqlstore
+    from mmds_jupyter.store import artifacts, new_version
 
     url, home, where = sys.argv[1], sys.argv[2], sys.argv[3]
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
@@ -89,7 +89,7 @@ CRASH = textwrap.dedent("""
             die()
         artifacts.ArtifactStore.put = put_then_die
     else:  # inside the database transaction, rows inserted but not committed
-        sqlstore.append_event = die
+        new_version.append_event = die
     model2 = LogisticRegression(C=0.1, max_iter=3000).fit(X.iloc[:, :4], y)
     reg.track(model2, name="m", X_test=X.iloc[:50, :4], y_test=y.iloc[:50])
 """)

@@ -52,7 +52,7 @@ def test_export_records_the_file_and_an_event(tracked, tmp_path):
     assert doc.version == "4.4"
     names = [f.get("name") for f in doc.data_dictionary.iter("DataField")]
     assert set(COLS) <= set(names)
-    files = reg.store.version_files(v.id)
+    files = reg.store.versions.version_files(v.id)
     assert [f["kind"] for f in files] == ["pmml"]
     assert reg.artifacts.get(files[0]["artifact_sha256"]) == data
     event = reg.events(action="version.export_pmml").iloc[0]
@@ -115,7 +115,7 @@ def test_import_refuses_bad_files_and_export_names_the_step(reg, cancer, tmp_pat
     with pytest.raises(InvalidInput, match="SVC"):
         reg.export_pmml(v.ref, str(tmp_path / "svc.pmml"))
     assert not (tmp_path / "svc.pmml").exists()
-    assert reg.store.version_files(v.id) == []
+    assert reg.store.versions.version_files(v.id) == []
 
 
 def test_cli_and_magics(tracked, tmp_path, cancer):

@@ -34,7 +34,7 @@ def add(
         datasets.append(("evaluated_on", _fp(test), "test"))
     if train:
         datasets.append(("trained_on", _fp(train), "train"))
-    v = reg.store.create_version(
+    v = reg.store.versions.create_version(
         NewVersion(
             project=project,
             name=name,
@@ -88,7 +88,7 @@ def test_without_feature_is_the_complement_of_feature(reg):
     assert refs(reg.find(feature="income")) == [uses]
     assert refs(reg.find(without_feature="income")) == [never, drops]
     assert refs(reg.find(without_feature="income", feature="age", limit=1)) == [never]
-    assert reg.store.count(reg.query(without_feature="income")) == 2
+    assert reg.store.search.count(reg.query(without_feature="income")) == 2
     assert reg.find(without_feature="age").empty
 
 
@@ -177,9 +177,9 @@ def test_searches_leave_out_archived_versions_unless_asked(reg):
     old = add(reg, "churn", roc_auc=0.99, stage="archived")
     assert refs(reg.find(order_by="-roc_auc")) == [live]
     assert refs(reg.find(feature="a")) == [live]
-    assert reg.store.count(reg.query(feature="a")) == 1
+    assert reg.store.search.count(reg.query(feature="a")) == 1
     assert refs(reg.find(order_by="-roc_auc", include_archived=True)) == [old, live]
-    assert reg.store.count(reg.query(feature="a", include_archived=True)) == 2
+    assert reg.store.search.count(reg.query(feature="a", include_archived=True)) == 2
     assert refs(reg.find(stage="archived")) == [old]
 
 
@@ -219,7 +219,7 @@ def test_find_by_dataset_hash_prefix_name_and_role(reg):
     assert refs(reg.find(dataset="bb22", dataset_role="train")) == [b]
     assert refs(reg.find(dataset="bb22", include_archived=True)) == [c, b, a]
     assert refs(reg.find(dataset="bb22" + "0" * 60, feature="a", order_by="name")) == [a, b]
-    assert reg.store.count(reg.query(dataset="aa11")) == 1
+    assert reg.store.search.count(reg.query(dataset="aa11")) == 1
     # Every data set tracked as a test set is named "test"; the name works as well.
     assert refs(reg.find(dataset="test")) == [b, a]
     rows = reg.find(dataset="aa11")

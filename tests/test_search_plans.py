@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mmds_jupyter.store import sqlstore
+from mmds_jupyter.store import search_plan
 from mmds_jupyter.store.base import NewVersion, Query
 
 FEATURES = [f"f{i}" for i in range(6)]
@@ -52,7 +52,7 @@ def _specs(n: int, seed: int = 7) -> list[dict[str, Any]]:
 def _fill(reg, specs):  # type: ignore[no-untyped-def]
     refs = []
     for sp in specs:
-        v = reg.store.create_version(
+        v = reg.store.versions.create_version(
             NewVersion(
                 project=sp["project"],
                 name=sp["name"],
@@ -165,18 +165,18 @@ QUERIES = [
 def test_every_plan_pages_to_the_same_answer(reg, monkeypatch, small_set):  # type: ignore[no-untyped-def]
     specs = _specs(45)
     refs = _fill(reg, specs)
-    monkeypatch.setattr(sqlstore, "SMALL_SET", small_set)
+    monkeypatch.setattr(search_plan, "SMALL_SET", small_set)
     for q in QUERIES:
         want = _expected(specs, refs, q)
-        whole = [r["ref"] for r in reg.store.find(q)]
+        whole = [r["ref"] for r in reg.store.search.find(q)]
         assert whole == want, q
-        assert reg.store.count(q) == len(want), q
-        assert reg.store.count(q, cap=5) == min(5, len(want)), q
+        assert reg.store.search.count(q) == len(want), q
+        assert reg.store.search.count(q, cap=5) == min(5, len(want)), q
         for limit in (4, 7):
             pages = []
             for offset in range(0, len(want) + limit, limit):
                 page = Query(**{**q.__dict__, "limit": limit, "offset": offset})
-                pages += [r["ref"] for r in reg.store.find(page)]
+                pages += [r["ref"] for r in reg.store.search.find(page)]
             assert pages == want, (q, limit)
 
 
@@ -184,7 +184,7 @@ def test_every_plan_pages_to_the_same_answer(reg, monkeypatch, small_set):  # ty
 def test_dataset_searches_page_to_the_same_answer(reg, monkeypatch, small_set):  # type: ignore[no-untyped-def]
     specs = _specs(45)
     refs = _fill(reg, specs)
-    monkeypatch.setattr(sqlstore, "SMALL_SET", small_set)
+    monkeypatch.setattr(search_plan, "SMALL_SET", small_set)
     for h, role, extra in [
         (HASHES[0], "any", {}),
         (HASHES[0], "test", {"order_by": "-roc_auc"}),
@@ -194,8 +194,8 @@ def test_dataset_searches_page_to_the_same_answer(reg, monkeypatch, small_set): 
     ]:
         q = reg.query(dataset=h[:6], dataset_role=role, **extra)
         want = _expected(specs, refs, q, dataset=h)
-        assert [r["ref"] for r in reg.store.find(q)] == want, (role, extra)
-        assert reg.store.count(q) == len(want), (role, extra)
+        assert [r["ref"] for r in reg.store.search.find(q)] == want, (role, extra)
+        assert reg.store.search.count(q) == len(want), (role, extra)
         for offset in range(0, len(want) + 4, 4):
             page = Query(**{**q.__dict__, "limit": 4, "offset": offset})
-            assert [r["ref"] for r in reg.store.find(page)] == want[offset : offset + 4]
+            assert [r["ref"] for r in reg.store.search.find(page)] == want[offset : offset + 4]

@@ -170,7 +170,7 @@ def test_find_answers_the_mission_questions(reg, models, cancer):
     assert reg.find(since=datetime.now(timezone.utc) + timedelta(hours=1)).empty
     assert list(reg.find(estimator="LogisticRegression")["ref"]) == [a.ref]
     assert list(reg.find(project="marketing")["ref"]) == [c.ref]
-    assert reg.store.count(reg.query(project="risk")) == 2
+    assert reg.store.search.count(reg.query(project="risk")) == 2
 
 
 def test_find_rejects_bad_filters(reg):

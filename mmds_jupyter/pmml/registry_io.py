@@ -55,7 +55,7 @@ def export_pmml(
     sha = reg.artifacts.put(data)
     if path is not None:
         atomic_write(Path(path), data)
-    reg.store.add_version_file(
+    reg.store.versions.add_version_file(
         version.id, "pmml", sha, reg.actor, {"path": str(path) if path is not None else None}
     )
     return data
@@ -191,7 +191,7 @@ def import_pmml(
         contract=_contract(info, outputs),
         inherit_contract=inheritor(from_dict(_contract(info, outputs))),
     )
-    version = reg.store.create_version(spec)
+    version = reg.store.versions.create_version(spec)
     version._registry = reg
     reg._warn_not_carried(version)
     return version

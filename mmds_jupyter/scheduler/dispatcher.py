@@ -10,16 +10,14 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import update
-
 from ..errors import MMDSError
 from ..registry import Registry
 from . import claims
 from .config import MMDSScheduler
+from .entities import Outcome, Started
 from .executors import Execution, Executor, make_executor
-from .outcomes import Outcome, finish_attempt, now_utc
+from .outcomes import finish_attempt
 from .paths import log_dir
-from .tables import RunRow
 
 log = logging.getLogger("mmds.scheduler")
 # Extra time a local runner gets past the job's timeout before the dispatcher kills it itself
@@ -31,7 +29,7 @@ _KILL_GRACE_S = 30.0
 class Live:
     """An attempt this scheduler started and is watching."""
 
-    started: claims.Started
+    started: Started
     execution: Execution
     since: float
 
@@ -46,7 +44,7 @@ class Dispatcher:
         executor: Executor | None = None,
     ):
         self.registry = registry
-        self.db = registry.db
+        self.runs = registry.run_store()
         self.config = config or MMDSScheduler()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.executor = executor or make_executor(self.config.executor, str(log_dir(registry.home)))
@@ -104,11 +102,11 @@ class Dispatcher:
 
     def _reap(self) -> None:
         lease, actor, home = self.config.lease, self.registry.actor, self.registry.home
-        for run_id in claims.reap_orphans(self.db, lease, actor, home=home):
+        for run_id in claims.reap_orphans(self.runs, lease, actor, home=home):
             log.warning("run %s was orphaned (no heartbeat for %gs)", run_id, self.config.lease)
 
     def _claim(self) -> None:
-        for run_id in claims.claim_due(self.db, self.config.misfire_grace, self.registry.actor):
+        for run_id in claims.claim_due(self.runs, self.config.misfire_grace, self.registry.actor):
             log.info("claimed run %s", run_id)
 
     def _start(self) -> None:
@@ -117,11 +115,11 @@ class Dispatcher:
             return
         # Look at more than the free slots: a run held back by its job's limit must not block
         # runs of other jobs behind it.
-        for run_id in claims.queued_runs(self.db, limit=free * 4):
+        for run_id in self.runs.queued_runs(limit=free * 4):
             if free <= 0:
                 break
-            started = claims.start_run(
-                self.db, run_id, self.owner, self.executor.name, self.registry.actor
+            started = self.runs.start_run(
+                run_id, self.owner, self.executor.name, self.registry.actor
             )
             if started is None:
                 continue
@@ -137,7 +135,7 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - a run that cannot start is failed, not lost
                 error = {"ename": type(exc).__name__, "evalue": f"Could not start: {exc}"}
                 finish_attempt(
-                    self.db,
+                    self.runs,
                     run_id,
                     started.attempt,
                     Outcome("failed", error),
@@ -170,23 +168,12 @@ class Dispatcher:
             self._finish_lost(live, "RunnerExited", f"The runner process ended with code {code}.")
         if beating:
             # Covers the runner's start-up, before its own heartbeat thread is going.
-            with self.db.session(write=True) as s:
-                for run_id in beating:
-                    attempt = self.live[run_id].started.attempt
-                    s.execute(
-                        update(RunRow)
-                        .where(
-                            RunRow.id == run_id,
-                            RunRow.attempt == attempt,
-                            RunRow.status == "running",
-                        )
-                        .values(heartbeat_at=now_utc())
-                    )
+            self.runs.heartbeats([(r, self.live[r].started.attempt) for r in beating])
 
     def _finish_lost(self, live: Live, ename: str, evalue: str) -> None:
         outcome = Outcome("failed", {"ename": ename, "evalue": evalue})
         status = finish_attempt(
-            self.db,
+            self.runs,
             live.started.run_id,
             live.started.attempt,
             outcome,

@@ -75,3 +75,23 @@ class Run:
         data = asdict(self)
         data["duration_s"] = self.duration_s
         return data
+
+
+@dataclass(frozen=True)
+class Started:
+    """A run a scheduler moved from queued to running."""
+
+    run_id: int
+    attempt: int
+    job_id: int
+    timeout_s: float | None
+
+
+@dataclass
+class Outcome:
+    """How an attempt ended, as the runner, the dispatcher or the reaper saw it."""
+
+    status: str  # "succeeded", "failed" or "cancelled"
+    error: dict[str, Any] | None = None
+    output_path: str | None = None
+    retry: bool = True

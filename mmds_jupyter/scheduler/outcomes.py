@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from ..store.db import Database
-from ..store.events import append_event, utc
+from .entities import Outcome
 from .paths import log_dir
 from .retention import prune_outputs
-from .tables import JobRow, RunRow
+
+if TYPE_CHECKING:
+    from ..registry import RunStore
+
+__all__ = ["MAX_BACKOFF_S", "Outcome", "backoff_s", "finish_attempt", "now_utc"]
 
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def iso(dt: datetime) -> str:
-    """A stored time as ISO text for event payloads (JSON)."""
-    return utc(dt).isoformat()
 
 
 # The longest wait before a retry, so that doubling never overflows a timedelta.
@@ -34,18 +29,8 @@ def backoff_s(base_s: float, attempt: int) -> float:
     return min(base_s * 2.0 ** min(attempt - 1, 64), MAX_BACKOFF_S)
 
 
-@dataclass
-class Outcome:
-    """How an attempt ended, as the runner, the dispatcher or the reaper saw it."""
-
-    status: str  # "succeeded", "failed" or "cancelled"
-    error: dict[str, Any] | None = None
-    output_path: str | None = None
-    retry: bool = True
-
-
 def finish_attempt(
-    db: Database,
+    runs: RunStore,
     run_id: int,
     attempt: int,
     outcome: Outcome,
@@ -55,45 +40,16 @@ def finish_attempt(
 ) -> str | None:
     """Record the end of one attempt; returns the run's new status, or None if it was not ours.
 
-    When the run is over, the job's retention rule prunes the files of older runs under
-    ``home`` (MMDS_HOME).
+    A failure the job may retry is queued again after :func:`backoff_s`. When the run is over,
+    the job's retention rule prunes the files of older runs under ``home`` (MMDS_HOME).
 
-    The update only applies while the run is still ``running`` at this attempt, so a runner that
-    lost its lease (its run was reaped and retried elsewhere) cannot overwrite the newer result.
+    Only the run's current attempt is recorded, so a runner that lost its lease (its run was
+    reaped and retried elsewhere) cannot overwrite the newer result.
     """
-    with db.session(write=True) as s:
-        run = s.execute(
-            select(RunRow)
-            .where(RunRow.id == run_id, RunRow.attempt == attempt, RunRow.status == "running")
-            .with_for_update()
-        ).scalar_one_or_none()
-        if run is None:
-            return None
-        job = s.get(JobRow, run.job_id)
-        assert job is not None
-        now = now_utc()
-        ref = f"run:{run.id}"
-        base = {"job": job.name, "attempt": attempt, "scheduled_for": iso(run.scheduled_for)}
-        if outcome.output_path:
-            run.output_path = outcome.output_path
-        if outcome.status == "failed" and outcome.retry and attempt <= job.max_retries:
-            delay = backoff_s(job.retry_delay_s, attempt)
-            past = {**(outcome.error or {}), "attempt": attempt, "ended_at": now.isoformat()}
-            run.history = [*(run.history or []), past]
-            run.status = "queued"
-            run.attempt = attempt + 1
-            run.not_before = now + timedelta(seconds=delay)
-            run.error = outcome.error
-            run.owner = run.pid = run.heartbeat_at = None
-            action, after = "run.retrying", {**base, "error": outcome.error, "delay_s": delay}
-        else:
-            run.status = outcome.status
-            run.finished_at = now
-            run.error = outcome.error
-            action = f"run.{outcome.status}"
-            after = {**base, "error": outcome.error, "output": run.output_path}
-        append_event(s, actor, action, "run", ref, {"status": "running"}, after)
-        status, job_id = run.status, job.id
+    ended = runs.finish_attempt(run_id, attempt, outcome, actor, backoff_s)
+    if ended is None:
+        return None
+    status, job_id = ended
     if status != "queued":
-        prune_outputs(db, job_id, log_dir(home))
+        prune_outputs(runs, job_id, log_dir(home))
     return status

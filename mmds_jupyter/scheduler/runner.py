@@ -23,7 +23,6 @@ from .entities import Job
 from .errors import NotebookRefused
 from .outcomes import Outcome, finish_attempt
 from .paths import output_dir
-from .tables import JobRow, RunRow, job_entity
 from .watchdog import Watchdog
 
 log = logging.getLogger("mmds.runner")
@@ -54,7 +53,7 @@ class RunExecution:
         watch_parent: bool = False,
     ):
         self.registry = registry
-        self.db = registry.db
+        self.runs = registry.run_store()
         self.run_id, self.attempt = run_id, attempt
         self.config = config or MMDSScheduler()
         self.heartbeat_s, self.watch_parent = heartbeat_s, watch_parent
@@ -83,15 +82,11 @@ class RunExecution:
 
     def before_start(self) -> None:
         """Check the run is still ours, pin model references, prepare the kernel's environment."""
-        with self.db.session() as s:
-            run = s.get(RunRow, self.run_id)
-            if run is None or run.status != "running" or run.attempt != self.attempt:
-                raise LeaseLost()
-            row = s.get(JobRow, run.job_id)
-            assert row is not None
-            job = self.job = job_entity(row)
+        job = self.job = self.runs.attempt_job(self.run_id, self.attempt)
+        if job is None:
+            raise LeaseLost()
         self.watchdog = Watchdog(
-            self.db, self.run_id, self.attempt, self.heartbeat_s, job.timeout_s, self.watch_parent
+            self.runs, self.run_id, self.attempt, self.heartbeat_s, job.timeout_s, self.watch_parent
         )
         self.watchdog.start()
         if str(Path(job.notebook).resolve()) != job.notebook or not Path(job.notebook).is_file():
@@ -113,12 +108,9 @@ class RunExecution:
         folder.mkdir(parents=True, exist_ok=True)
         self.output = folder / f"{self.run_id}.ipynb"
         self.partial = folder / f".{self.run_id}.{self.attempt}.ipynb.partial"
-        with self.db.session(write=True) as s:
-            run = s.get(RunRow, self.run_id)
-            if run is None or run.status != "running" or run.attempt != self.attempt:
-                raise LeaseLost()
-            run.parameters, run.resolved_refs = params, resolved
-            run.host, run.pid = socket.gethostname(), os.getpid()
+        host, pid = socket.gethostname(), os.getpid()
+        if not self.runs.record_start(self.run_id, self.attempt, params, resolved, host, pid):
+            raise LeaseLost()
         os.environ.update(
             MMDS_RUN_ID=str(self.run_id),
             MMDS_JOB=job.name,
@@ -173,7 +165,7 @@ class RunExecution:
 
     def _finish(self, outcome: Outcome) -> None:
         finish_attempt(
-            self.db,
+            self.runs,
             self.run_id,
             self.attempt,
             outcome,

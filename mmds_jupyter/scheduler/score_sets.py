@@ -1,36 +1,24 @@
-"""The score sets a run wrote: the one place the scheduler reads the scoring tables."""
+"""The score sets a run wrote, as a run's detail shows them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from ..store.db import Database
-from ..store.events import utc
-from ..store.tables import ModelRow, ProjectRow, ScoreSetRow, VersionRow
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 
-def score_sets_of_run(db: Database, run_id: int) -> list[dict[str, Any]]:
+def score_sets_of_run(registry: Registry, run_id: int) -> list[dict[str, Any]]:
     """Score sets recorded with this run id (the kernel's ``MMDS_RUN_ID``), oldest first."""
-    with db.session() as s:
-        rows = s.execute(
-            select(ScoreSetRow, ProjectRow.name, ModelRow.name, VersionRow.number)
-            .join(VersionRow, ScoreSetRow.version_id == VersionRow.id)
-            .join(ModelRow, VersionRow.model_id == ModelRow.id)
-            .join(ProjectRow, ModelRow.project_id == ProjectRow.id)
-            .where(ScoreSetRow.run_id == run_id)
-            .order_by(ScoreSetRow.id)
-        ).all()
-        return [
-            {
-                "id": row.id,
-                "version": f"{project}/{model}:{number}",
-                "mode": row.mode,
-                "n_rows": row.n_rows,
-                "n_flagged": row.n_flagged,
-                "created_at": utc(row.created_at),
-                "actor": row.actor,
-            }
-            for row, project, model, number in rows
-        ]
+    return [
+        {
+            "id": row["id"],
+            "version": row["ref"],
+            "mode": row["mode"],
+            "n_rows": row["n_rows"],
+            "n_flagged": row["n_flagged"],
+            "created_at": row["created_at"],
+            "actor": row["actor"],
+        }
+        for row in registry.run_score_sets(run_id)
+    ]

@@ -7,12 +7,14 @@ import logging
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import psutil
 
 from ..errors import MMDSError
-from ..store.db import Database
-from .claims import heartbeat
+
+if TYPE_CHECKING:
+    from ..registry import RunStore
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ class Watchdog(threading.Thread):
 
     def __init__(
         self,
-        db: Database,
+        runs: RunStore,
         run_id: int,
         attempt: int,
         interval: float,
@@ -43,7 +45,7 @@ class Watchdog(threading.Thread):
         watch_parent: bool,
     ):
         super().__init__(name=f"mmds-watchdog-{run_id}", daemon=True)
-        self.db, self.run_id, self.attempt = db, run_id, attempt
+        self.runs, self.run_id, self.attempt = runs, run_id, attempt
         self.interval, self.timeout_s = interval, timeout_s
         self.parent = os.getppid() if watch_parent else None
         self.started = time.monotonic()
@@ -64,7 +66,7 @@ class Watchdog(threading.Thread):
                 self._halt("timeout")
                 return
             try:
-                ours, cancel = heartbeat(self.db, self.run_id, self.attempt)
+                ours, cancel = self.runs.heartbeat(self.run_id, self.attempt)
             except MMDSError as exc:  # the database may come back before the lease runs out
                 log.warning("heartbeat of run %s failed: %s", self.run_id, exc)
                 continue

@@ -14,7 +14,7 @@ from .validate import ContractViolation, Problem, check
 
 if TYPE_CHECKING:
     from ..entities import Version
-    from ..registry import Registry
+    from ..registry import ArtifactStore
 
 DEFAULT_PARTITION_ROWS = 100_000
 # Per worker process: model files are immutable, keyed by sha256 and whether the caller trusted
@@ -82,7 +82,7 @@ def client_for(address: str | None) -> Any:
 
 
 def score_on_dask(
-    reg: Registry,
+    artifacts: ArtifactStore,
     version: Version,
     contract: Contract,
     frame: pd.DataFrame,
@@ -94,7 +94,7 @@ def score_on_dask(
     """Score ``frame`` in partitions on the cluster; all partitions pass or nothing is kept."""
     assert version.artifact_sha256
     partition_rows = partition_rows or DEFAULT_PARTITION_ROWS
-    blob = reg.artifacts.get(version.artifact_sha256)  # verified here, once
+    blob = artifacts.get(version.artifact_sha256)  # verified here, once
     bare = dataclasses.replace(version)  # the data, without the registry
     client = client_for(address)
     try:

@@ -13,7 +13,7 @@ from ..errors import InvalidInput
 from .frames import from_parquet_bytes, read_input, to_parquet_bytes
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    from ..registry import ArtifactStore, Registry, ScoreSetStore
 
 
 STORED_MODES = ("production", "shadow")  # the modes whose score sets meet actuals
@@ -34,7 +34,15 @@ class ActualsResult:
     unmatched: int
 
 
-def add_actuals(reg: Registry, model: str, data: Any, key: str, target: str) -> ActualsResult:
+def add_actuals(
+    reg: Registry,
+    score_sets: ScoreSetStore,
+    artifacts: ArtifactStore,
+    model: str,
+    data: Any,
+    key: str,
+    target: str,
+) -> ActualsResult:
     """Store observed outcomes for a model's scored rows, matched by ``key``."""
     frame = read_input(data)
     for col in (key, target):
@@ -48,13 +56,13 @@ def add_actuals(reg: Registry, model: str, data: Any, key: str, target: str) -> 
     frame = frame[[key, target]]
     ref = reg._ref(model)
     scored = [
-        from_parquet_bytes(reg.artifacts.get(ss["artifact_sha256"]))[key]
-        for ss in counted_score_sets(reg.scoring.score_sets(reg.scoring.model_version_ids(ref)))
+        from_parquet_bytes(artifacts.get(ss["artifact_sha256"]))[key]
+        for ss in counted_score_sets(score_sets.score_sets(score_sets.model_version_ids(ref)))
         if ss["mode"] in STORED_MODES and ss["key"] == key
     ]
     matched = int(frame[key].isin(pd.concat(scored)).sum()) if scored else 0
-    sha = reg.artifacts.put(to_parquet_bytes(frame))
-    actual_id, model_ref = reg.scoring.add_actuals(
+    sha = artifacts.put(to_parquet_bytes(frame))
+    actual_id, model_ref = score_sets.add_actuals(
         ref, key, target, len(frame), sha, reg.actor, matched=matched
     )
     return ActualsResult(actual_id, model_ref, len(frame), matched, len(frame) - matched)
@@ -80,30 +88,32 @@ def counted_score_sets(sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def performance(reg: Registry, model: str) -> pd.DataFrame:
+def performance(
+    reg: Registry, score_sets: ScoreSetStore, artifacts: ArtifactStore, model: str
+) -> pd.DataFrame:
     """One row per stored score set that has actuals: when, which version, the metrics.
 
     ``churn`` means every version of the model; ``churn:3`` or ``churn@champion`` one.
     """
     ref = reg._ref(model)
-    actual_sets = reg.scoring.actuals(ref)
+    actual_sets = score_sets.actuals(ref)
     one = ref.version is not None or ref.alias is not None
-    version_ids = [reg.get(ref).id] if one else reg.scoring.model_version_ids(ref)
+    version_ids = [reg.get(ref).id] if one else score_sets.model_version_ids(ref)
     if not actual_sets:
         return pd.DataFrame(columns=["score_set", "ref", "mode", "scored_at", "matched"])
     actuals = pd.concat(
         [
-            from_parquet_bytes(reg.artifacts.get(a["artifact_sha256"])).rename(
+            from_parquet_bytes(artifacts.get(a["artifact_sha256"])).rename(
                 columns={a["key"]: "__key", a["target"]: "__actual"}
             )
             for a in actual_sets
         ]
     ).drop_duplicates("__key", keep="last")
     rows = []
-    for ss in reversed(counted_score_sets(reg.scoring.score_sets(version_ids))):
+    for ss in reversed(counted_score_sets(score_sets.score_sets(version_ids))):
         if ss["mode"] not in STORED_MODES or not ss["key"] or "," in ss["key"]:
             continue
-        scores = from_parquet_bytes(reg.artifacts.get(ss["artifact_sha256"]))
+        scores = from_parquet_bytes(artifacts.get(ss["artifact_sha256"]))
         joined = scores.merge(actuals, left_on=ss["key"], right_on="__key", how="inner")
         joined = joined.dropna(subset=["prediction"])  # flagged rows the model could not score
         if joined.empty:

@@ -19,7 +19,7 @@ from .validate import ContractViolation, Problem, check
 
 if TYPE_CHECKING:
     from ..entities import Dataset, Version
-    from ..registry import Registry
+    from ..registry import Registry, ScoreSetStore
 
 
 class AliasRefused(InvalidInput):
@@ -77,7 +77,7 @@ def _describe(p: Problem) -> str:
 
 
 def check_alias_move(
-    reg: Registry, version: Version, alias: str, force: bool
+    reg: Registry, score_sets: ScoreSetStore, version: Version, alias: str, force: bool
 ) -> dict[str, Any] | None:
     """Refuse to point ``alias`` at ``version`` when its contract would refuse the inputs the
     alias's current version last scored in production; with ``force`` return what was
@@ -88,7 +88,7 @@ def check_alias_move(
         return None
     if current.id == version.id:
         return None
-    last = reg.scoring.last_production_input(current.id)
+    last = score_sets.last_production_input(current.id)
     if last is None:
         return None
     score_set, dataset = last

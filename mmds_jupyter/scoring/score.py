@@ -19,7 +19,7 @@ from .validate import Problem, check, ignored_columns
 
 if TYPE_CHECKING:
     from ..entities import Version
-    from ..registry import Registry
+    from ..registry import ArtifactStore, Registry, ScoreSetStore
 
 MODES = ("test", "production", "shadow")
 # The stage a version must be in for each mode that stores a score set: production scores
@@ -179,6 +179,9 @@ def score(
     strict: bool | None = None,
     replace: bool = False,
     trusted: bool = False,
+    *,
+    score_sets: ScoreSetStore,
+    artifacts: ArtifactStore,
 ) -> ScoreResult:
     """Check ``data`` against the contract, score it, and store it in production mode.
 
@@ -225,7 +228,7 @@ def score(
             from .distributed import score_on_dask
 
             outputs, problems, flags = score_on_dask(
-                reg, version, contract, frame, carried, scheduler, trusted=trusted
+                artifacts, version, contract, frame, carried, scheduler, trusted=trusted
             )
         elif engine == "local":
             model = reg.scoring_model(version, trusted=trusted)
@@ -257,11 +260,11 @@ def score(
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
             run_id = int(os.environ["MMDS_RUN_ID"])
         input_fingerprint = pending.result()
-        reg.scoring.check_new_score_set(
+        score_sets.check_new_score_set(
             version.id, input_fingerprint["content_hash"], run_id, replace, version.ref
         )
-        sha = reg.artifacts.put(to_parquet_bytes(outputs))
-        result.score_set_id = reg.scoring.create_score_set(
+        sha = artifacts.put(to_parquet_bytes(outputs))
+        result.score_set_id = score_sets.create_score_set(
             version_id=version.id,
             ref=version.ref,
             run_id=run_id,

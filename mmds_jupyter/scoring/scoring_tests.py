@@ -11,16 +11,18 @@ import pandas as pd
 from ..errors import InvalidInput
 from ..refs import check_name
 from .frames import from_parquet_bytes, read_input, to_parquet_bytes
-from .score import FLAG_COLUMN, score
+from .score import FLAG_COLUMN
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    from ..registry import ArtifactStore, Registry, ScoringStore
 
 MAX_DETAIL_ROWS = 20
 
 
 def create(
     reg: Registry,
+    scoring: ScoringStore,
+    artifacts: ArtifactStore,
     ref: Any,
     inputs: Any,
     expected: Any,
@@ -52,14 +54,14 @@ def create(
             f"of {version.ref}; its outputs are {', '.join(sorted(outputs))}."
         )
     # The inputs must satisfy the contract now, not only when the test first runs.
-    score(reg, version, inp, mode="test", key=key)
-    return reg.scoring.create_test(
+    reg.score(version, inp, mode="test", key=key)
+    return scoring.create_test(
         reg._ref(version),
         whole_model,
         name,
         key,
-        reg.artifacts.put(to_parquet_bytes(inp)),
-        reg.artifacts.put(to_parquet_bytes(exp)),
+        artifacts.put(to_parquet_bytes(inp)),
+        artifacts.put(to_parquet_bytes(exp)),
         float(tolerance),
         reg.actor,
     )
@@ -129,10 +131,16 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def run(reg: Registry, ref: Any, name: str | None = None) -> list[dict[str, Any]]:
+def run(
+    reg: Registry,
+    scoring: ScoringStore,
+    artifacts: ArtifactStore,
+    ref: Any,
+    name: str | None = None,
+) -> list[dict[str, Any]]:
     """Run the scoring tests that apply to a version (all, or the one named); record results."""
     version = reg.get(ref)
-    tests = reg.scoring.tests_for(version.id)
+    tests = scoring.tests_for(version.id)
     if name is not None:
         tests = [t for t in tests if t["name"] == name]
     if not tests:
@@ -144,10 +152,10 @@ def run(reg: Registry, ref: Any, name: str | None = None) -> list[dict[str, Any]
     results = []
     for test in tests:
         start = time.perf_counter()
-        inputs = from_parquet_bytes(reg.artifacts.get(test["inputs_sha256"]))
-        expected = from_parquet_bytes(reg.artifacts.get(test["expected_sha256"]))
+        inputs = from_parquet_bytes(artifacts.get(test["inputs_sha256"]))
+        expected = from_parquet_bytes(artifacts.get(test["expected_sha256"]))
         try:
-            outputs = score(reg, version, inputs, mode="test", key=test["key"]).outputs
+            outputs = reg.score(version, inputs, mode="test", key=test["key"]).outputs
             if FLAG_COLUMN in expected and FLAG_COLUMN not in outputs:  # scored with 'reject'
                 outputs[FLAG_COLUMN] = ""
             outcome = _compare(outputs, expected, test["key"], test["tolerance"])
@@ -160,5 +168,5 @@ def run(reg: Registry, ref: Any, name: str | None = None) -> list[dict[str, Any]
                 "details": {"error": str(exc)},
             }
         outcome["duration_s"] = time.perf_counter() - start
-        results.append(reg.scoring.record_result(test, version.id, version.ref, outcome, reg.actor))
+        results.append(scoring.record_result(test, version.id, version.ref, outcome, reg.actor))
     return results

@@ -16,7 +16,7 @@ from ..errors import InvalidInput
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
-from ..store.sqlstore import FIND_COLUMNS
+from ..store.search import FIND_COLUMNS
 from .encode import records
 
 DEFAULT_LIMIT = 50

@@ -1,15 +1,23 @@
-"""The store interface: what the registry service needs from any backing store."""
+"""The stores' interfaces: what the registry service needs from its backing store, by aggregate.
+
+Each aggregate (versions and references, lineage, search, audit events, score sets, scoring
+checks, jobs, runs) is a small :class:`typing.Protocol`; the SQL classes in this package
+implement them, and :class:`Stores` holds one of each for a registry.
+"""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..entities import Dataset, Event, LineageEdge, Version
 from ..refs import Ref
+
+if TYPE_CHECKING:
+    from ..scheduler.entities import Job, Outcome, Run, Started
+    from ..scheduler.timing import Plan
 
 
 @dataclass
@@ -71,50 +79,54 @@ class Query:
     offset: int = 0
 
 
-class Store(ABC):
-    """Abstract store; the SQL implementation is local, a REST one can stand in for teams."""
+class VersionStore(Protocol):
+    """Models, versions and their references: aliases, stages, tags, descriptions, files."""
 
-    @abstractmethod
     def create_version(self, spec: NewVersion) -> Version: ...
-
-    @abstractmethod
     def resolve(self, ref: Ref) -> Version: ...
-
-    @abstractmethod
+    def refs(self, ids: list[int]) -> dict[int, str]: ...
     def version_by_id(self, version_id: int) -> Version: ...
-
-    @abstractmethod
-    def find(self, query: Query) -> list[dict[str, Any]]: ...
-
-    @abstractmethod
-    def count(self, query: Query, cap: int | None = None) -> int: ...
-
-    @abstractmethod
+    def versions_by_ids(self, ids: list[int]) -> list[Version]: ...
     def set_alias(
         self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
     ) -> Version: ...
-
-    @abstractmethod
     def set_stage(
         self, ref: Ref, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
     ) -> Version: ...
-
-    @abstractmethod
     def set_tags(self, ref: Ref, add: dict[str, str], remove: list[str], actor: str) -> Version: ...
-
-    @abstractmethod
     def set_description(self, ref: Ref, text: str | None, actor: str) -> Version: ...
+    def add_version_file(
+        self,
+        version_id: int,
+        kind: str,
+        sha256: str,
+        actor: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+    def version_files(self, version_id: int) -> list[dict[str, Any]]: ...
+    def projects(self) -> list[dict[str, Any]]: ...
+    def models(self, project: str | None = None) -> list[dict[str, Any]]: ...
 
-    @abstractmethod
+
+class LineageStore(Protocol):
+    """Data sets and the lineage edges between data sets, versions and score sets."""
+
     def edges(self, kind: str, ids: list[int], direction: str) -> list[LineageEdge]: ...
-
-    @abstractmethod
     def datasets(self, ids: list[int]) -> list[Dataset]: ...
+    def dataset_ids(self, text: str) -> tuple[int, ...]: ...
 
-    @abstractmethod
-    def versions_by_ids(self, ids: list[int]) -> list[Version]: ...
 
-    @abstractmethod
+class SearchStore(Protocol):
+    """Search over versions: one page of rows, a count, the check of metric names."""
+
+    def find(self, query: Query) -> list[dict[str, Any]]: ...
+    def count(self, query: Query, cap: int | None = None) -> int: ...
+    def unknown_metrics(self, names: set[str]) -> tuple[list[str], list[str]]: ...
+
+
+class AuditStore(Protocol):
+    """Reads of the hash-chained audit log (every write appends its own event)."""
+
     def events(
         self,
         object_ref: str | None = None,
@@ -123,12 +135,139 @@ class Store(ABC):
         since: datetime | None = None,
         limit: int | None = None,
     ) -> list[Event]: ...
-
-    @abstractmethod
     def verify_events(self) -> int | None: ...
 
-    @abstractmethod
-    def projects(self) -> list[dict[str, Any]]: ...
 
-    @abstractmethod
-    def models(self, project: str | None = None) -> list[dict[str, Any]]: ...
+class ScoreSetStore(Protocol):
+    """The score repository: score sets of scoring runs, and the actuals they meet."""
+
+    def check_new_score_set(
+        self, version_id: int, content_hash: str, run_id: int | None, replace: bool, ref: str
+    ) -> None: ...
+    def create_score_set(
+        self,
+        *,
+        version_id: int,
+        ref: str,
+        run_id: int | None,
+        mode: str,
+        key: str | None,
+        n_rows: int,
+        n_flagged: int,
+        artifact_sha256: str,
+        input_fingerprint: dict[str, Any] | None,
+        output_stats: dict[str, Any],
+        actor: str,
+        replace: bool = False,
+    ) -> int: ...
+    def last_production_input(self, version_id: int) -> tuple[dict[str, Any], Dataset] | None: ...
+    def score_sets(
+        self,
+        version_ids: list[int] | None = None,
+        run_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]: ...
+    def score_set(self, score_set_id: int) -> dict[str, Any]: ...
+    def add_actuals(
+        self,
+        ref: Ref,
+        key: str,
+        target: str,
+        n_rows: int,
+        artifact_sha256: str,
+        actor: str,
+        matched: int | None = None,
+    ) -> tuple[int, str]: ...
+    def actuals(self, ref: Ref) -> list[dict[str, Any]]: ...
+    def model_version_ids(self, ref: Ref) -> list[int]: ...
+
+
+class ScoringStore(Protocol):
+    """What scoring must satisfy: score contracts, and scoring tests with their results."""
+
+    def contract(self, version_id: int) -> dict[str, Any] | None: ...
+    def put_contract(
+        self, version_id: int, ref: str, contract: dict[str, Any], actor: str
+    ) -> None: ...
+    def create_test(
+        self,
+        ref: Ref,
+        whole_model: bool,
+        name: str,
+        key: str | None,
+        inputs_sha256: str,
+        expected_sha256: str,
+        tolerance: float,
+        actor: str,
+    ) -> dict[str, Any]: ...
+    def tests_for(self, version_id: int) -> list[dict[str, Any]]: ...
+    def record_result(
+        self, test: dict[str, Any], version_id: int, ref: str, result: dict[str, Any], actor: str
+    ) -> dict[str, Any]: ...
+    def results(self, version_id: int, limit: int = 20) -> list[dict[str, Any]]: ...
+
+
+class JobStore(Protocol):
+    """Jobs and the runs people see: define, list, pause; queue, list and cancel runs."""
+
+    def create_job(self, fields: dict[str, Any], actor: str) -> Job: ...
+    def jobs(self) -> list[tuple[Job, datetime, str | None]]: ...
+    def job(self, name: str) -> tuple[Job, datetime]: ...
+    def set_paused(self, name: str, paused: bool, actor: str) -> Job: ...
+    def queue_run(self, name: str, actor: str) -> Run: ...
+    def runs(self, job: str | None, status: str | None, limit: int | None) -> list[Run]: ...
+    def run(self, run_id: int) -> Run: ...
+    def cancel_run(self, run_id: int, actor: str) -> Run: ...
+
+
+class RunStore(Protocol):
+    """A run's life in the scheduler: claim, start, heartbeat, finish, retention."""
+
+    def scheduled_jobs(self) -> list[tuple[Job, datetime]]: ...
+    def claim(
+        self,
+        job_id: int,
+        decide: Callable[[Job, datetime], Plan | None],
+        actor: str,
+        now: datetime,
+    ) -> int | None: ...
+    def queued_runs(self, limit: int) -> list[int]: ...
+    def start_run(self, run_id: int, owner: str, executor: str, actor: str) -> Started | None: ...
+    def heartbeat(self, run_id: int, attempt: int) -> tuple[bool, bool]: ...
+    def heartbeats(self, attempts: list[tuple[int, int]]) -> None: ...
+    def stale_runs(
+        self, cutoff: datetime
+    ) -> list[tuple[int, int, str | None, datetime | None]]: ...
+    def attempt_job(self, run_id: int, attempt: int) -> Job | None: ...
+    def record_start(
+        self,
+        run_id: int,
+        attempt: int,
+        parameters: dict[str, Any],
+        resolved_refs: dict[str, Any],
+        host: str,
+        pid: int,
+    ) -> bool: ...
+    def finish_attempt(
+        self,
+        run_id: int,
+        attempt: int,
+        outcome: Outcome,
+        actor: str,
+        backoff: Callable[[float, int], float],
+    ) -> tuple[str, int] | None: ...
+    def release_outputs(self, job_id: int) -> tuple[list[tuple[int, str]], list[int]] | None: ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One store per aggregate: what a registry is built on (composed, not inherited)."""
+
+    versions: VersionStore
+    lineage: LineageStore
+    search: SearchStore
+    audit: AuditStore
+    score_sets: ScoreSetStore
+    scoring: ScoringStore
+    jobs: JobStore
+    runs: RunStore

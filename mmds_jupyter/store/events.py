@@ -7,9 +7,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
+from ..entities import Event
+from .db import Database
 from .tables import EventRow
 
 GENESIS = "0" * 64
@@ -101,3 +103,62 @@ def first_broken(s: Session) -> int | None:
             return row.id
         prev = row.hash
     return None
+
+
+class SqlAuditStore:
+    """Reads of the audit log; events are appended by the writes they record."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def events(
+        self,
+        object_ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        q = select(EventRow).order_by(EventRow.id.desc())
+        if object_ref:
+            # The object and everything under it (ref:N, ref@alias, ref#scores/N), as index
+            # ranges: each separator's successor character bounds its range.
+            ranges = [
+                and_(
+                    EventRow.object_ref >= object_ref + sep, EventRow.object_ref < object_ref + nxt
+                )
+                for sep, nxt in ((":", ";"), ("@", "A"), ("#", "$"))
+            ]
+            q = q.where(or_(EventRow.object_ref == object_ref, *ranges))
+            # Sorting by an expression, not the primary key, keeps SQLite from scanning every
+            # event newest first (its guess when the limit is a bound parameter): it reads the
+            # few index ranges above and sorts what they hold.
+            q = q.order_by(None).order_by((EventRow.id + 0).desc())
+        if actor:
+            q = q.where(EventRow.actor == actor)
+        if action:
+            q = q.where(EventRow.action == action)
+        if since:
+            q = q.where(EventRow.time >= since)
+        if limit:
+            q = q.limit(limit)
+        with self.db.session() as s:
+            return [
+                Event(
+                    r.id,
+                    utc(r.time),
+                    r.actor,
+                    r.action,
+                    r.object_kind,
+                    r.object_ref,
+                    r.before,
+                    r.after,
+                    r.prev_hash,
+                    r.hash,
+                )
+                for r in s.execute(q).scalars()
+            ]
+
+    def verify_events(self) -> int | None:
+        with self.db.session() as s:
+            return first_broken(s)

@@ -199,7 +199,7 @@ class ScoreSetRow(Base):
     __table_args__ = (Index("ix_score_sets_version_input", "version_id", "input_dataset_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
-    # The scheduler run that produced it, if any (runs live in the scheduler's tables).
+    # The scheduler run that produced it, if any (a RunRow; no foreign key).
     run_id: Mapped[int | None] = mapped_column(Integer, index=True)
     mode: Mapped[str] = mapped_column(String(20))
     key: Mapped[str | None] = mapped_column(String(300))
@@ -266,3 +266,66 @@ class VersionFileRow(Base):
     artifact_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(200))
+
+
+# -- the scheduler's jobs and their runs (schema owned by migration 0003) -------------------
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Absolute path with symlinks resolved at creation; the runner refuses it if that changes.
+    notebook: Mapped[str] = mapped_column(String(2000))
+    # A cron expression (5 fields, or 6 with seconds last) or "every 5s"; NULL runs only on demand.
+    schedule: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=1)
+    timeout_s: Mapped[float | None] = mapped_column(Float)
+    max_retries: Mapped[int] = mapped_column(Integer, default=0)
+    retry_delay_s: Mapped[float] = mapped_column(Float, default=60.0)
+    catchup: Mapped[str] = mapped_column(String(20), default="once")
+    keep_outputs: Mapped[int | None] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Occurrences at or before this instant have been claimed or deliberately skipped.
+    scheduled_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        # The claim: whichever scheduler inserts this row first owns the occurrence.
+        UniqueConstraint("job_id", "scheduled_for", name="uq_runs_job_occurrence"),
+        Index("ix_runs_status_not_before", "status", "not_before"),
+        Index("ix_runs_job_created", "job_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"))
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(String(20))
+    # Missed occurrences that this run stands for (catch-up after downtime), 0 normally.
+    covers_missed: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    executor: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What was injected into the notebook (model references pinned to a version).
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # {"model_ref": {"requested": "risk/churn@champion", "resolved": "risk/churn:4"}}
+    resolved_refs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    output_path: Mapped[str | None] = mapped_column(String(2000))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Errors of earlier attempts of this run, oldest first.
+    history: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -28,7 +28,7 @@ from mmds_jupyter.scheduler import (
 )
 from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, now_utc
 from mmds_jupyter.scheduler.runner import retryable
-from mmds_jupyter.scheduler.tables import JobRow, RunRow
+from mmds_jupyter.store.tables import JobRow, RunRow
 
 PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
 
@@ -124,8 +124,8 @@ def test_two_schedulers_claim_an_occurrence_once(sched, champion_reg, db_url, tm
     other = Registry(url=db_url, home=str(tmp_path / "home"), actor="other")
     try:
         now = now_utc()
-        first = claims.claim_due(champion_reg.db, 60, "a", now)
-        second = claims.claim_due(other.db, 60, "b", now)
+        first = claims.claim_due(champion_reg.run_store(), 60, "a", now)
+        second = claims.claim_due(other.run_store(), 60, "b", now)
     finally:
         other.close()
     assert len(first) == 1 and second == []
@@ -139,22 +139,22 @@ def test_two_schedulers_claim_an_occurrence_once(sched, champion_reg, db_url, tm
 def test_missed_occurrences_follow_the_catchup_policy(sched, champion_reg, catchup, runs, missed):
     sched.create("hourly", "score.ipynb", every="1h", catchup=catchup, parameters=PARAMS)
     _backdate(champion_reg, "hourly", 4.5 * 3600)  # four occurrences passed with no scheduler
-    claimed = claims.claim_due(champion_reg.db, 60, "a")
+    claimed = claims.claim_due(champion_reg.run_store(), 60, "a")
     assert len(claimed) == runs
     if runs:
         assert sched.get_run(claimed[0]).covers_missed == missed
     missed_events = champion_reg.events(action="job.missed")
     assert list(missed_events["after"].map(lambda a: a["missed"])) == [missed]
-    assert claims.claim_due(champion_reg.db, 60, "a") == []  # nothing is claimed twice
+    assert claims.claim_due(champion_reg.run_store(), 60, "a") == []  # nothing is claimed twice
 
 
 def test_paused_job_is_not_claimed_and_resume_skips_the_pause(sched, champion_reg) -> None:
     sched.create("p", "score.ipynb", every="1h", parameters=PARAMS)
     _backdate(champion_reg, "p", 2.5 * 3600)
     sched.pause("p")
-    assert claims.claim_due(champion_reg.db, 60, "a") == []
+    assert claims.claim_due(champion_reg.run_store(), 60, "a") == []
     sched.resume("p")
-    assert claims.claim_due(champion_reg.db, 60, "a") == []
+    assert claims.claim_due(champion_reg.run_store(), 60, "a") == []
     assert sched.get("p").next_run_at is not None
     assert job_events(champion_reg) == ["job.create", "job.pause", "job.resume"]
 
@@ -162,10 +162,10 @@ def test_paused_job_is_not_claimed_and_resume_skips_the_pause(sched, champion_re
 def test_concurrency_limit_holds_runs_back(sched, champion_reg) -> None:
     sched.create("solo", "score.ipynb", parameters=PARAMS)
     r1, r2 = sched.run("solo"), sched.run("solo")
-    db = champion_reg.db
-    assert claims.start_run(db, r1.id, "me", "local", "sam") is not None
-    assert claims.start_run(db, r2.id, "me", "local", "sam") is None
-    assert claims.start_run(db, r1.id, "other", "local", "sam") is None  # already running
+    runs = champion_reg.run_store()
+    assert runs.start_run(r1.id, "me", "local", "sam") is not None
+    assert runs.start_run(r2.id, "me", "local", "sam") is None
+    assert runs.start_run(r1.id, "other", "local", "sam") is None  # already running
     assert sched.get_run(r2.id).status == "queued"
 
 
@@ -173,22 +173,23 @@ def test_orphaned_run_is_retried_then_failed(sched, champion_reg) -> None:
     sched.create("flaky", "score.ipynb", parameters=PARAMS, retries=1, retry_delay=0)
     run = sched.run("flaky")
     db = champion_reg.db
-    started = claims.start_run(db, run.id, "dead-host:1", "local", "sam")
+    runs = champion_reg.run_store()
+    started = runs.start_run(run.id, "dead-host:1", "local", "sam")
     assert started is not None
     stale = now_utc() - timedelta(seconds=120)
     with db.session(write=True) as s:
         s.execute(update(RunRow).where(RunRow.id == run.id).values(heartbeat_at=stale))
     home = champion_reg.home
-    assert claims.reap_orphans(db, 60, "sam", home=home) == [run.id]
+    assert claims.reap_orphans(runs, 60, "sam", home=home) == [run.id]
     again = sched.get_run(run.id)
     assert (again.status, again.attempt) == ("queued", 2)
     assert again.history[0]["ename"] == "SchedulerLost"
     # A runner of the first attempt that wakes up late cannot overwrite anything.
-    assert finish_attempt(db, run.id, 1, Outcome("succeeded"), "sam", home=home) is None
-    assert claims.start_run(db, run.id, "me", "local", "sam") is not None
+    assert finish_attempt(runs, run.id, 1, Outcome("succeeded"), "sam", home=home) is None
+    assert runs.start_run(run.id, "me", "local", "sam") is not None
     with db.session(write=True) as s:
         s.execute(update(RunRow).where(RunRow.id == run.id).values(heartbeat_at=stale))
-    assert claims.reap_orphans(db, 60, "sam", home=home) == [run.id]
+    assert claims.reap_orphans(runs, 60, "sam", home=home) == [run.id]
     final = sched.get_run(run.id)
     assert (final.status, final.attempt, final.error["ename"]) == ("failed", 2, "SchedulerLost")
     assert job_events(champion_reg)[-3:] == ["run.retrying", "run.started", "run.failed"]
@@ -204,7 +205,7 @@ def test_a_run_refused_by_the_contract_is_not_retried(sched, champion_reg) -> No
     champion_reg.alias("churn:2", "champion", force=True)
     sched.create("nightly", "score.ipynb", parameters=PARAMS, retries=2, retry_delay=0)
     run = sched.run("nightly")
-    assert claims.start_run(champion_reg.db, run.id, "me", "local", "sam") is not None
+    assert champion_reg.run_store().start_run(run.id, "me", "local", "sam") is not None
     # The runner process every executor starts, on a real kernel.
     env = {**os.environ, "MMDS_URL": champion_reg.url, "MMDS_HOME": str(champion_reg.home)}
     proc = subprocess.run(
@@ -248,15 +249,16 @@ def test_retry_back_off_doubles(sched, champion_reg) -> None:
     sched.create("b", "score.ipynb", parameters=PARAMS, retries=3, retry_delay=10)
     run = sched.run("b")
     db, home = champion_reg.db, champion_reg.home
+    runs = champion_reg.run_store()
     delays = []
     for attempt in (1, 2):
         with db.session(write=True) as s:
             s.execute(update(RunRow).where(RunRow.id == run.id).values(not_before=now_utc()))
-        assert claims.start_run(db, run.id, "me", "local", "sam") is not None
+        assert runs.start_run(run.id, "me", "local", "sam") is not None
         before = now_utc()
         error = {"ename": "ValueError", "evalue": "x"}
         outcome = Outcome("failed", error)
-        assert finish_attempt(db, run.id, attempt, outcome, "sam", home=home) == "queued"
+        assert finish_attempt(runs, run.id, attempt, outcome, "sam", home=home) == "queued"
         delays.append((sched.get_run(run.id).not_before - before).total_seconds())
     assert 9 < delays[0] < 11 and 19 < delays[1] < 21
 
@@ -276,23 +278,24 @@ def test_cancel(sched, champion_reg) -> None:
     with pytest.raises(RunStateError, match="already cancelled"):
         sched.cancel_run(queued.id)
     running = sched.run("c")
-    claims.start_run(champion_reg.db, running.id, "me", "local", "sam")
+    champion_reg.run_store().start_run(running.id, "me", "local", "sam")
     assert sched.cancel_run(running.id).cancel_requested
-    assert claims.heartbeat(champion_reg.db, running.id, 1) == (True, True)
+    assert champion_reg.run_store().heartbeat(running.id, 1) == (True, True)
 
 
 def test_retention_keeps_the_newest_outputs(sched, champion_reg, tmp_path) -> None:
     sched.create("r", "score.ipynb", parameters=PARAMS, keep_outputs=2)
     db = champion_reg.db
+    runs = champion_reg.run_store()
     files = []
     for i in range(3):
         run = sched.run("r")
-        claims.start_run(db, run.id, "me", "local", "sam")
+        runs.start_run(run.id, "me", "local", "sam")
         out = tmp_path / f"{i}.ipynb"
         out.write_text("{}")
         files.append(out)
         outcome = Outcome("succeeded", output_path=str(out))
-        finish_attempt(db, run.id, 1, outcome, "sam", home=champion_reg.home)
+        finish_attempt(runs, run.id, 1, outcome, "sam", home=champion_reg.home)
     assert [f.exists() for f in files] == [False, True, True]
     with db.session() as s:
         paths = s.execute(select(RunRow.output_path).order_by(RunRow.id)).scalars().all()

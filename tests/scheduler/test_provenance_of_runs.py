@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from mmds_jupyter.registry import Registry
-from mmds_jupyter.scheduler import MMDSScheduler, Scheduler, claims
+from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
 RETRAIN = """\
@@ -45,7 +45,7 @@ def test_a_scheduled_run_records_its_run_id_on_the_versions_it_creates(tmp_path:
         sched = Scheduler(reg, MMDSScheduler(root_dir=str(root)))
         sched.create("retrain", "retrain.ipynb", parameters={"seed": 1})
         run = sched.run("retrain")
-        assert claims.start_run(reg.db, run.id, "me", "local", "sam") is not None
+        assert reg.run_store().start_run(run.id, "me", "local", "sam") is not None
         drop = ("MMDS_NOTEBOOK", "JPY_SESSION_NAME", "MMDS_RUN_ID", "MMDS_JOB")
         env = {k: v for k, v in os.environ.items() if k not in drop}
         env.update(

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from mmds_jupyter.registry import Registry
-from mmds_jupyter.scheduler import Scheduler, claims
+from mmds_jupyter.scheduler import Scheduler
 from mmds_jupyter.scheduler.dispatcher import Dispatcher
 from mmds_jupyter.scheduler.outcomes import Outcome, finish_attempt
-from mmds_jupyter.scheduler.tables import RunRow
+from mmds_jupyter.store.tables import RunRow
 
 PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
 
@@ -26,7 +26,7 @@ def _run(sched: Scheduler, job: str, outcome: str, with_output: bool = True) -> 
     """One run of ``job`` that leaves a real notebook and log behind, ended as ``outcome``."""
     reg = sched.registry
     run = sched.run(job)
-    started = claims.start_run(reg.db, run.id, "me", "local", "sam")
+    started = reg.run_store().start_run(run.id, "me", "local", "sam")
     assert started is not None
     out, log = _files(Path(reg.home), job, run.id)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +38,7 @@ def _run(sched: Scheduler, job: str, outcome: str, with_output: bool = True) -> 
         output = str(out)
     error = None if outcome == "succeeded" else {"ename": "ValueError", "evalue": "x"}
     end = Outcome(outcome, error, output, retry=False)
-    assert finish_attempt(reg.db, run.id, 1, end, "sam", home=reg.home) == outcome
+    assert finish_attempt(reg.run_store(), run.id, 1, end, "sam", home=reg.home) == outcome
     return run.id
 
 
@@ -59,7 +59,7 @@ def test_old_runs_lose_their_notebook_and_log(sched: Scheduler, champion_reg: Re
     ids += [_run(sched, "r", "succeeded"), _run(sched, "r", "succeeded")]
     # A run still going keeps its log whatever its age among the runs.
     live = sched.run("r")
-    assert claims.start_run(champion_reg.db, live.id, "me", "local", "sam") is not None
+    assert champion_reg.run_store().start_run(live.id, "me", "local", "sam") is not None
     live_log = _files(home, "r", live.id)[1]
     live_log.write_text("running\n")
     ids.append(_run(sched, "r", "succeeded"))

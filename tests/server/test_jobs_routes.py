@@ -12,7 +12,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from mmds_jupyter.registry import Registry
-from mmds_jupyter.scheduler import MMDSScheduler, Scheduler, claims
+from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
 from mmds_jupyter.scheduler.outcomes import Outcome, finish_attempt
 
 ERROR = {
@@ -39,10 +39,11 @@ def _notebook(path: Path, outputs: list[Any] | None = None) -> Path:
 def _finish(sched: Scheduler, name: str, outcome: Outcome) -> int:
     """Queue a run of ``name`` and record ``outcome`` as its end, as the runner would."""
     run = sched.run(name)
-    started = claims.start_run(sched.db, run.id, "test:1", "local", "sam")
+    runs = sched.registry.run_store()
+    started = runs.start_run(run.id, "test:1", "local", "sam")
     assert started is not None
     home = sched.registry.home
-    assert finish_attempt(sched.db, run.id, started.attempt, outcome, "sam", home=home) is not None
+    assert finish_attempt(runs, run.id, started.attempt, outcome, "sam", home=home) is not None
     return run.id
 
 
@@ -275,13 +276,13 @@ async def test_a_client_creates_pauses_resumes_runs_and_cancels_a_job(
     code, second = await send(jp_fetch, "jobs", "hourly-north", "run")
     reg = Registry(url=jobs_registry["url"], home=jobs_registry["home"], actor="sam")
     try:
-        started = claims.start_run(reg.db, second["id"], "test:1", "local", "sam")
+        started = reg.run_store().start_run(second["id"], "test:1", "local", "sam")
         assert started is not None
-        assert claims.heartbeat(reg.db, second["id"], started.attempt) == (True, False)
+        assert reg.run_store().heartbeat(second["id"], started.attempt) == (True, False)
         code, asked = await send(jp_fetch, "runs", str(second["id"]), "cancel")
         assert code == 202
         assert (asked["status"], asked["cancel_requested"]) == ("running", True)
-        assert claims.heartbeat(reg.db, second["id"], started.attempt) == (True, True)
+        assert reg.run_store().heartbeat(second["id"], started.attempt) == (True, True)
         log = reg.events(actor="server", limit=None)
     finally:
         reg.close()

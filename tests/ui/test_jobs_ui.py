@@ -31,7 +31,7 @@ def _notebook(path: Path, outputs: list[Any] | None = None) -> None:
 def _jobs(lab: Lab) -> None:
     """A scheduled job with a succeeded and a failed run, and a paused job never run."""
     from mmds_jupyter.registry import Registry
-    from mmds_jupyter.scheduler import MMDSScheduler, Scheduler, claims
+    from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
     from mmds_jupyter.scheduler.outcomes import Outcome, finish_attempt
 
     _notebook(lab.root / "score.ipynb")
@@ -49,9 +49,9 @@ def _jobs(lab: Lab) -> None:
         Outcome("failed", error, retry=False),
     ):
         run = sched.run("nightly-score")
-        started = claims.start_run(reg.db, run.id, "ui:1", "local", "maya")
+        started = reg.run_store().start_run(run.id, "ui:1", "local", "maya")
         assert started is not None
-        finish_attempt(reg.db, run.id, started.attempt, outcome, "maya", home=home)
+        finish_attempt(reg.run_store(), run.id, started.attempt, outcome, "maya", home=home)
     reg.close()
 
 
@@ -122,14 +122,14 @@ def _job_state(lab: Lab, name: str) -> str:
 def test_jobs_tab_pauses_resumes_and_cancels(page: Any, lab: Lab) -> None:
     """A person pauses and resumes a job and cancels its runs from the panel."""
     from mmds_jupyter.registry import Registry
-    from mmds_jupyter.scheduler import MMDSScheduler, Scheduler, claims
+    from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
 
     _notebook(lab.root / "hourly.ipynb")
     reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
     sched = Scheduler(reg, MMDSScheduler(root_dir=str(lab.root)))
     sched.create("hourly-north", "hourly.ipynb", cron="0 * * * *", max_concurrent=2)
     running = sched.run("hourly-north")
-    assert claims.start_run(reg.db, running.id, "ui:2", "local", "maya") is not None
+    assert reg.run_store().start_run(running.id, "ui:2", "local", "maya") is not None
     queued = sched.run("hourly-north")
     late = sched.run("hourly-north")
 

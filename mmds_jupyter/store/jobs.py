@@ -1,0 +1,240 @@
+"""Jobs and the runs people see: define, list, pause and resume jobs; queue, list and cancel runs.
+
+The scheduler checks a job's definition and decides when it is due; this store keeps the rows
+and writes each change with its audit event in one transaction. A run's life once claimed
+(start, heartbeat, finish, retention) is in runs.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..scheduler.entities import FINISHED, Job, Run
+from ..scheduler.errors import JobExists, JobNotFound, RunNotFound, RunStateError
+from .db import Database
+from .events import append_event, utc
+from .rows import utc_now
+from .tables import JobRow, RunRow
+
+
+def iso(dt: datetime) -> str:
+    """A stored time as ISO text for event payloads (JSON)."""
+    return utc(dt).isoformat()
+
+
+def _opt(dt: datetime | None) -> datetime | None:
+    return utc(dt) if dt is not None else None
+
+
+def job_entity(row: JobRow) -> Job:
+    """A job row as a plain :class:`Job`."""
+    return Job(
+        id=row.id,
+        name=row.name,
+        notebook=row.notebook,
+        schedule=row.schedule,
+        timezone=row.timezone,
+        parameters=dict(row.parameters or {}),
+        max_concurrent=row.max_concurrent,
+        timeout_s=row.timeout_s,
+        max_retries=row.max_retries,
+        retry_delay_s=row.retry_delay_s,
+        catchup=row.catchup,
+        keep_outputs=row.keep_outputs,
+        paused=row.paused,
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+        description=row.description,
+    )
+
+
+def run_entity(row: RunRow, job_name: str) -> Run:
+    """A run row as a plain :class:`Run`."""
+    return Run(
+        id=row.id,
+        job=job_name,
+        scheduled_for=utc(row.scheduled_for),
+        trigger=row.trigger,
+        status=row.status,
+        attempt=row.attempt,
+        created_at=utc(row.created_at),
+        started_at=_opt(row.started_at),
+        finished_at=_opt(row.finished_at),
+        heartbeat_at=_opt(row.heartbeat_at),
+        not_before=_opt(row.not_before),
+        covers_missed=row.covers_missed,
+        owner=row.owner,
+        executor=row.executor,
+        host=row.host,
+        pid=row.pid,
+        cancel_requested=row.cancel_requested,
+        parameters=row.parameters,
+        resolved_refs=row.resolved_refs,
+        output_path=row.output_path,
+        error=row.error,
+        history=list(row.history or []),
+    )
+
+
+def new_run(job_id: int, when: datetime, trigger: str, now: datetime, missed: int = 0) -> RunRow:
+    """A queued run row for one occurrence."""
+    return RunRow(
+        job_id=job_id,
+        scheduled_for=when,
+        trigger=trigger,
+        covers_missed=missed,
+        status="queued",
+        attempt=1,
+        not_before=now,
+        created_at=now,
+        cancel_requested=False,
+        history=[],
+    )
+
+
+def _job_payload(job: Job) -> dict[str, Any]:
+    data = job.to_dict()
+    data["created_at"] = job.created_at.isoformat()
+    data.pop("next_run_at", None)
+    data.pop("last_status", None)
+    return data
+
+
+def _job_row(s: Session, name: str, lock: bool = False) -> JobRow:
+    q = select(JobRow).where(JobRow.name == name)
+    row = s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
+    if row is None:
+        known = ", ".join(s.execute(select(JobRow.name).order_by(JobRow.name)).scalars())
+        raise JobNotFound(
+            f"There is no job named {name!r} (jobs: {known or 'none yet'}). "
+            "`mmds jobs list` shows them."
+        )
+    return row
+
+
+class SqlJobStore:
+    """Jobs and runs in SQL; every method is one transaction, every change writes an event."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create_job(self, fields: dict[str, Any], actor: str) -> Job:
+        """Store a checked job definition (``fields`` are its columns) and its event."""
+        row = JobRow(**fields)
+        with self.db.session(write=True) as s:
+            if s.execute(select(JobRow.id).where(JobRow.name == row.name)).scalar() is not None:
+                raise JobExists(
+                    f"A job named {row.name!r} already exists. Choose another name, or change "
+                    "the existing job with pause/resume."
+                )
+            s.add(row)
+            s.flush()
+            job = job_entity(row)
+            append_event(s, actor, "job.create", "job", f"job:{job.name}", None, _job_payload(job))
+        return job
+
+    def jobs(self) -> list[tuple[Job, datetime, str | None]]:
+        """Every job by name, with how far it has been scheduled and its last run's status."""
+        with self.db.session() as s:
+            rows = s.execute(select(JobRow).order_by(JobRow.name)).scalars().all()
+            last = dict(
+                s.execute(
+                    select(RunRow.job_id, RunRow.status).where(
+                        RunRow.id.in_(select(func.max(RunRow.id)).group_by(RunRow.job_id))
+                    )
+                ).all()
+            )
+            return [(job_entity(r), utc(r.scheduled_until), last.get(r.id)) for r in rows]
+
+    def job(self, name: str) -> tuple[Job, datetime]:
+        """One job by name, with how far it has been scheduled."""
+        with self.db.session() as s:
+            row = _job_row(s, name)
+            return job_entity(row), utc(row.scheduled_until)
+
+    def set_paused(self, name: str, paused: bool, actor: str) -> Job:
+        """Pause a job, or resume it from now on (occurrences during the pause are skipped)."""
+        with self.db.session(write=True) as s:
+            row = _job_row(s, name, lock=True)
+            before = row.paused
+            row.paused = paused
+            if before and not paused:
+                row.scheduled_until = utc_now()
+            action = "job.pause" if paused else "job.resume"
+            append_event(
+                s, actor, action, "job", f"job:{name}", {"paused": before}, {"paused": paused}
+            )
+            return job_entity(row)
+
+    def queue_run(self, name: str, actor: str) -> Run:
+        """Queue a run of the job at once, whatever its schedule or pause."""
+        with self.db.session(write=True) as s:
+            row = _job_row(s, name)
+            now = utc_now()
+            run = new_run(row.id, now, "manual", now)
+            s.add(run)
+            s.flush()
+            after = {"run": run.id, "scheduled_for": iso(now)}
+            append_event(s, actor, "job.run", "job", f"job:{name}", None, after)
+            return run_entity(run, name)
+
+    def runs(self, job: str | None, status: str | None, limit: int | None) -> list[Run]:
+        """Runs, newest first, optionally of one job and/or in one status."""
+        with self.db.session() as s:
+            q = select(RunRow, JobRow.name).join(JobRow, RunRow.job_id == JobRow.id)
+            if job is not None:
+                q = q.where(RunRow.job_id == _job_row(s, job).id)
+            if status is not None:
+                q = q.where(RunRow.status == status)
+            q = q.order_by(RunRow.id.desc())
+            if limit is not None:
+                q = q.limit(limit)
+            return [run_entity(r, n) for r, n in s.execute(q).all()]
+
+    def run(self, run_id: int) -> Run:
+        """One run by id."""
+        with self.db.session() as s:
+            row = s.execute(
+                select(RunRow, JobRow.name)
+                .join(JobRow, RunRow.job_id == JobRow.id)
+                .where(RunRow.id == run_id)
+            ).first()
+            if row is None:
+                raise RunNotFound(f"There is no run {run_id}; `mmds runs list` shows the runs.")
+            return run_entity(row[0], row[1])
+
+    def cancel_run(self, run_id: int, actor: str) -> Run:
+        """Cancel a queued run at once, or ask the scheduler running it to stop its kernel."""
+        with self.db.session(write=True) as s:
+            run = s.execute(select(RunRow).where(RunRow.id == run_id).with_for_update()).scalar()
+            if run is None:
+                raise RunNotFound(f"There is no run {run_id}; `mmds runs list` shows the runs.")
+            job = s.get(JobRow, run.job_id)
+            assert job is not None
+            if run.status in FINISHED:
+                raise RunStateError(
+                    f"Run {run_id} is already {run.status}; only queued or running runs can be "
+                    "cancelled."
+                )
+            before = {"status": run.status}
+            if run.status == "queued":
+                run.status = "cancelled"
+                run.finished_at = utc_now()
+                action = "run.cancelled"
+            else:
+                run.cancel_requested = True
+                action = "run.cancel_requested"
+            append_event(
+                s,
+                actor,
+                action,
+                "run",
+                f"run:{run_id}",
+                before,
+                {"job": job.name, "status": run.status},
+            )
+            return run_entity(run, job.name)

@@ -1,0 +1,73 @@
+"""Lineage: the data sets versions were trained and tested on, and the edges between them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from ..entities import Dataset, LineageEdge
+from ..errors import AmbiguousReference, NotFound
+from .db import Database
+from .rows import load_datasets
+from .tables import DatasetRow, EdgeRow
+
+# A data set named by the start of its content hash (at least 4 hex digits, as git allows).
+HASH_PREFIX = re.compile(r"^[0-9a-f]{4,64}\Z")
+
+
+class SqlLineageStore:
+    """Data sets and lineage edges in SQL; every method is one transaction."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def edges(self, kind: str, ids: list[int], direction: str) -> list[LineageEdge]:
+        """Edges into (``up``) or out of (``down``) the given nodes."""
+        if not ids:
+            return []
+        e = EdgeRow
+        if direction == "up":
+            cond = and_(e.dst_kind == kind, e.dst_id.in_(ids))
+        else:
+            cond = and_(e.src_kind == kind, e.src_id.in_(ids))
+        with self.db.session() as s:
+            return [
+                LineageEdge(r.src_kind, r.src_id, r.relation, r.dst_kind, r.dst_id)
+                for r in s.execute(select(e).where(cond)).scalars()
+            ]
+
+    def datasets(self, ids: list[int]) -> list[Dataset]:
+        with self.db.session() as s:
+            return load_datasets(s, ids)
+
+    def dataset_ids(self, text: str) -> tuple[int, ...]:
+        """The data sets ``text`` names: a content-hash prefix (one data set) or a name (any)."""
+        d = DatasetRow
+        with self.db.session() as s:
+            by_hash: list[Any] = []
+            if HASH_PREFIX.match(text):
+                # A range on the unique index: hashes are lower-case hex, "g" follows "f".
+                by_hash = list(
+                    s.execute(
+                        select(d.id, d.content_hash, d.name)
+                        .where(d.content_hash >= text, d.content_hash < text + "g")
+                        .limit(5)
+                    ).all()
+                )
+            if len(by_hash) > 1:
+                shown = ", ".join(f"{h[:12]} ({n or 'unnamed'})" for _, h, n in by_hash)
+                raise AmbiguousReference(
+                    f"dataset={text!r} starts the hash of more than one data set ({shown}); "
+                    "give more of the hash."
+                )
+            ids = {i for i, _, _ in by_hash}
+            ids.update(s.execute(select(d.id).where(d.name == text)).scalars())
+        if not ids:
+            raise NotFound(
+                f"No data set has a hash starting with or a name equal to {text!r}. Give at "
+                "least 4 hex digits of a data set's hash, as shown by mmds lineage and in "
+                "the train_set and test_set columns of a search."
+            )
+        return tuple(sorted(ids))
