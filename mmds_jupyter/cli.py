@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import cli_jobs
+from .encode import version_dict
 from .errors import MMDSError
 from .scoring.contract import POLICIES
 from .search import glue_descending
@@ -107,17 +108,6 @@ def cmd_list(args: argparse.Namespace) -> None:
         _print_frame(pd.DataFrame(table), LIST_COLUMNS)
     for warning in warnings:
         print(f"mmds: warning: {warning}", file=sys.stderr)
-
-
-def version_dict(v: Any) -> dict[str, Any]:
-    """A version as plain JSON-ready data (shared by the CLI and the REST API)."""
-    from dataclasses import asdict, fields
-
-    data = {f.name: getattr(v, f.name) for f in fields(v) if not f.name.startswith("_")}
-    data["features"] = [asdict(f) for f in v.features]
-    data["metrics"] = [asdict(m) for m in v.metrics]
-    data["ref"] = v.ref
-    return data
 
 
 def cmd_show(args: argparse.Namespace) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..entities import Event, Version
+from ..encode import version_dict
+from ..entities import Event
 from ..errors import InvalidInput
 from ..refs import whole_number
 from ..registry import Registry
@@ -165,48 +166,6 @@ def event_dict(e: Event) -> dict[str, Any]:
         "before": e.before,
         "after": e.after,
         "hash": e.hash,
-    }
-
-
-def version_dict(v: Version) -> dict[str, Any]:
-    """Every field of a version (the entity's own names)."""
-    return {
-        "id": v.id,
-        "ref": v.ref,
-        "project": v.project,
-        "name": v.name,
-        "version": v.version,
-        "stage": v.stage,
-        "framework": v.framework,
-        "estimator_class": v.estimator_class,
-        "task": v.task,
-        "author": v.author,
-        "created_at": v.created_at,
-        "params": v.params,
-        "steps": v.steps,
-        "features": [
-            {"name": f.name, "dtype": f.dtype, "used": f.used, "importance": f.importance}
-            for f in v.features
-        ],
-        "outputs": v.outputs,
-        "metrics": [
-            {
-                "name": m.name,
-                "value": m.value,
-                "slice": m.slice,
-                "dataset": m.dataset,
-                "dataset_hash": m.dataset_hash,
-            }
-            for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
-        ],
-        "provenance": v.provenance,
-        "environment": v.environment,
-        "artifact_sha256": v.artifact_sha256,
-        "artifact_format": v.artifact_format,
-        "parent_ref": v.parent_ref,
-        "aliases": v.aliases,
-        "tags": v.tags,
-        "description": v.description,
     }
 
 
