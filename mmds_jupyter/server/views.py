@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..encode import version_dict
 from ..entities import Event
 from ..errors import InvalidInput
+from ..query import from_request, whole
 from ..refs import whole_number
 from ..registry import Registry
 from ..render import LOWER_IS_BETTER
@@ -37,22 +38,6 @@ ROW_KEYS = (
     "parent_id",
     "slice",
 )
-VERSION_FILTERS = (
-    "project",
-    "name",
-    "name_contains",
-    "feature",
-    "without_feature",
-    "stage",
-    "author",
-    "since",
-    "until",
-    "estimator",
-    "tag",
-    "slice",
-    "dataset",
-    "dataset_role",
-)
 _ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -61,21 +46,12 @@ def int_argument(text: str | None, name: str, default: int, low: int, high: int)
     so a client asking for a larger page gets the largest one."""
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidInput(f"{name}={text!r:.40} is not a whole number.") from None
+    return capped(whole(text, name), name, low, high)
+
+
+def capped(value: int, name: str, low: int, high: int) -> int:
+    """``value`` capped at ``high``; below ``low`` is refused (refs.whole_number's message)."""
     return whole_number(name, min(value, high), low, high)
-
-
-def flag(text: str | None, name: str) -> bool:
-    """A yes/no query argument: true/false, 1/0 or yes/no; absent or empty is false."""
-    value = (text or "").strip().lower()
-    if value in ("", "false", "0", "no"):
-        return False
-    if value in ("true", "1", "yes"):
-        return True
-    raise InvalidInput(f"{name}={text!r} is not true or false.")
 
 
 def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -98,27 +74,19 @@ def version_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def list_versions(
-    registry: Registry, args: Mapping[str, str | None], where: Sequence[str]
-) -> dict[str, Any]:
-    """One page of versions matching the filters, with the total count."""
-    limit = int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = int_argument(args.get("offset"), "offset", 0, 0, 10**9)
-    order_by = args.get("order_by") or "-created"
+def list_versions(registry: Registry, get: Callable[[str], Sequence[str]]) -> dict[str, Any]:
+    """One page of versions matching the query arguments (``get(name)`` gives each one's
+    values), with the total count."""
+    args = from_request(get)
+    limit = capped(args.pop("limit", DEFAULT_LIMIT), "limit", 1, MAX_LIMIT)
+    offset = capped(args.pop("offset", 0), "offset", 0, 10**9)
+    order_by = args.pop("order_by", "-created")
     if not _ORDER.match(order_by):
         raise InvalidInput(
             f"order_by={order_by!r} is not a field: use created, version, name, "
             "author, stage or a metric name, with '-' in front for descending."
         )
-    filters = {k: (args.get(k) or None) for k in VERSION_FILTERS}
-    query = registry.query(
-        **filters,
-        include_archived=flag(args.get("include_archived"), "include_archived"),
-        where=[w for w in where if w.strip()] or None,
-        order_by=order_by,
-        limit=limit,
-        offset=offset,
-    )
+    query = registry.query(**args, order_by=order_by, limit=limit, offset=offset)
     rows, warnings = registry.search(query)
     items = [version_row(r) for r in rows]
     if len(items) < limit and (items or offset == 0):
