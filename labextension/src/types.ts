@@ -7,6 +7,9 @@ export interface IServerInfo {
   registry: string;
   home: string;
   max_limit: number;
+  stages: string[];
+  lower_is_better: string[];
+  headline_metrics: string[];
 }
 
 export interface IProject {

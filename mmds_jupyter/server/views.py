@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..encode import version_dict
-from ..entities import Event
+from ..entities import STAGES, Event
 from ..errors import InvalidInput
 from ..query import from_request, whole
 from ..refs import whole_number
@@ -262,6 +262,10 @@ def server_info(registry: Registry) -> dict[str, Any]:
         "registry": shown,
         "home": os.fspath(registry.home),
         "max_limit": MAX_LIMIT,
+        # The vocabulary the panel shows: it keeps no copy of its own.
+        "stages": list(STAGES),
+        "lower_is_better": sorted(LOWER_IS_BETTER),
+        "headline_metrics": list(HEADLINE),
     }
 
 
