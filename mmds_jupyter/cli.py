@@ -13,7 +13,10 @@ from typing import Any
 import pandas as pd
 
 from . import cli_jobs
+from .encode import version_dict
 from .errors import MMDSError
+from .query import from_arguments as query_from_arguments
+from .query import query_arguments
 from .scoring.contract import POLICIES
 from .search import glue_descending
 from .server.encode import records
@@ -67,24 +70,7 @@ def _registry(args: argparse.Namespace) -> Any:
 
 def cmd_list(args: argparse.Namespace) -> None:
     reg = _registry(args)
-    query = reg.query(
-        project=args.project,
-        name=args.name,
-        name_contains=args.name_contains,
-        feature=args.feature,
-        without_feature=args.without_feature,
-        stage=args.stage,
-        include_archived=args.include_archived,
-        dataset=args.dataset,
-        dataset_role=args.dataset_role,
-        author=args.author,
-        since=args.since,
-        tag=args.tag,
-        where=args.where,
-        slice=args.slice,
-        order_by=args.order_by,
-        limit=args.limit,
-    )
+    query = reg.query(**query_from_arguments(args))
     rows, warnings = reg.search(query)
     if args.json:
         _print_json(rows)
@@ -103,17 +89,6 @@ def cmd_list(args: argparse.Namespace) -> None:
         _print_frame(pd.DataFrame(table), LIST_COLUMNS)
     for warning in warnings:
         print(f"mmds: warning: {warning}", file=sys.stderr)
-
-
-def version_dict(v: Any) -> dict[str, Any]:
-    """A version as plain JSON-ready data (shared by the CLI and the REST API)."""
-    from dataclasses import asdict, fields
-
-    data = {f.name: getattr(v, f.name) for f in fields(v) if not f.name.startswith("_")}
-    data["features"] = [asdict(f) for f in v.features]
-    data["metrics"] = [asdict(m) for m in v.metrics]
-    data["ref"] = v.ref
-    return data
 
 
 def cmd_show(args: argparse.Namespace) -> None:
@@ -405,18 +380,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     ls = sub.add_parser("list", help="Search versions.")
-    for flag in ("project", "name", "feature", "stage", "author", "since", "tag", "slice"):
-        ls.add_argument(f"--{flag}")
-    ls.add_argument("--name-contains", help="Part of the model's or project's name, in any case.")
-    ls.add_argument("--without-feature", help="Only versions that do not use this input feature.")
-    ls.add_argument("--include-archived", action="store_true", help="Show archived versions too.")
-    ls.add_argument("--dataset", help="Trained or tested on this data set (hash prefix or name).")
-    ls.add_argument("--dataset-role", choices=["train", "test", "any"], default="any")
-    ls.add_argument(
-        "--where", action="extend", nargs="+", help="Metric conditions, e.g. 'roc_auc>0.8'."
-    )
-    ls.add_argument("--order-by", default="-created")
-    ls.add_argument("--limit", type=int)
+    for flags, options in query_arguments():
+        ls.add_argument(*flags, **options)
     ls.add_argument("--json", action="store_true", help="Print a JSON list of versions.")
     ls.set_defaults(func=cmd_list)
 

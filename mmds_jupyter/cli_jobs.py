@@ -9,8 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import InvalidInput
-
 JOB_COLUMNS = ["name", "schedule", "paused", "next_run_at", "last_status", "notebook"]
 RUN_COLUMNS = [
     "id",
@@ -38,18 +36,6 @@ def _scheduler(args: argparse.Namespace, root_dir: str | None = None) -> Any:
     return Scheduler(_cli()._registry(args), config)
 
 
-def _parameters(pairs: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInput(
-                f"-p takes KEY=VALUE (e.g. -p model_ref=churn@champion), not {pair!r}."
-            )
-        out[key.strip()] = value
-    return out
-
-
 def _show_jobs(jobs: list[Any], as_json: bool) -> None:
     rows = [j.to_dict() for j in jobs]
     if as_json:
@@ -70,23 +56,9 @@ def _short_error(error: dict[str, Any] | None) -> str:
 
 
 def cmd_jobs_create(args: argparse.Namespace) -> None:
-    job = _scheduler(args, args.root_dir).create(
-        args.name,
-        args.notebook,
-        cron=args.cron,
-        every=args.every,
-        parameters=_parameters(args.param),
-        timezone=args.tz,
-        max_concurrent=args.max_concurrent,
-        timeout=args.timeout,
-        retries=args.retries,
-        retry_delay=args.retry_delay,
-        catchup=args.catchup,
-        keep_outputs=args.keep_outputs,
-        description=args.description,
-        paused=args.paused,
-        parameters_as_text=True,
-    )
+    from .scheduler.spec import from_arguments
+
+    job = _scheduler(args, args.root_dir).create(**from_arguments(args), parameters_as_text=True)
     if args.json:
         _cli()._print_json(job.to_dict())
         return
@@ -189,42 +161,15 @@ def cmd_scheduler(args: argparse.Namespace) -> None:
 
 def add_commands(sub: Any) -> None:
     """Add ``jobs``, ``runs`` and ``scheduler`` to the ``mmds`` sub-command parsers."""
+    from .scheduler.spec import SCHEDULE_FIELDS, job_arguments
+
     jobs = sub.add_parser("jobs", help="Scheduled notebooks.")
     jsub = jobs.add_subparsers(dest="jobs_command", required=True)
 
     cr = jsub.add_parser("create", help="Schedule a parameterised notebook.")
-    cr.add_argument("--name", required=True)
-    cr.add_argument("--notebook", required=True, help="Path under the allowed root folder.")
     when = cr.add_mutually_exclusive_group()
-    when.add_argument("--cron", help="Cron expression, e.g. '0 2 * * *' (6th field: seconds).")
-    when.add_argument("--every", help="Interval instead of cron, e.g. 30s, 5m, 1h.")
-    cr.add_argument(
-        "-p",
-        "--param",
-        action="extend",
-        nargs="+",
-        metavar="KEY=VALUE",
-        help="Notebook parameters (-p a=1 b=2, or repeat -p).",
-    )
-    cr.add_argument("--tz", default="UTC", help="Time zone of the cron expression.")
-    cr.add_argument("--max-concurrent", type=int, default=1)
-    cr.add_argument("--timeout", type=float, help="Seconds before the kernel is stopped.")
-    cr.add_argument("--retries", type=int, default=0)
-    cr.add_argument(
-        "--retry-delay",
-        type=float,
-        default=60.0,
-        help="Seconds before the first retry; doubled after each failure.",
-    )
-    cr.add_argument(
-        "--catchup",
-        choices=["once", "skip"],
-        default="once",
-        help="Occurrences missed while no scheduler ran: run once for all, or skip.",
-    )
-    cr.add_argument("--keep-outputs", type=int, help="Keep the newest N output notebooks.")
-    cr.add_argument("--description")
-    cr.add_argument("--paused", action="store_true")
+    for flags, options in job_arguments():
+        (when if options["dest"] in SCHEDULE_FIELDS else cr).add_argument(*flags, **options)
     cr.add_argument("--root-dir", help="Allowed notebook folder (default $MMDS_ROOT_DIR or .).")
     cr.add_argument("--json", action="store_true")
     cr.set_defaults(func=cmd_jobs_create)

@@ -12,6 +12,7 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
+from .query import DATASET_ROLES
 from .refs import (
     MAX_ID,
     MAX_NAME,
@@ -39,11 +40,6 @@ if TYPE_CHECKING:
     from .scoring.performance import ActualsResult
 
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
-DATASET_ROLES = {
-    "train": ("trained_on",),
-    "test": ("evaluated_on",),
-    "any": ("trained_on", "evaluated_on"),
-}
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
 # Lineage walks at most this many steps up and down (each step is one query per direction).

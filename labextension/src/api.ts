@@ -25,8 +25,19 @@ function refPath(ref: string): string {
   return `versions/${encodeURIComponent(ref)}`;
 }
 
+let info: Promise<IServerInfo> | null = null;
+
+/**
+ * The server's version and vocabulary (stages, metric directions), fetched once per page load.
+ */
 export function serverInfo(): Promise<IServerInfo> {
-  return requestAPI<IServerInfo>('');
+  if (!info) {
+    info = requestAPI<IServerInfo>('').catch(error => {
+      info = null; // ask again next time
+      throw error;
+    });
+  }
+  return info;
 }
 
 export function projects(): Promise<IItems<IProject>> {

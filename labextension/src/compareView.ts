@@ -14,6 +14,7 @@ import { IComparison } from './types';
 export class CompareView extends Widget {
   private readonly body = h('div', { class: 'mmds-compare-body' });
   private data: IComparison | null = null;
+  private lowerIsBetter: ReadonlySet<string> = new Set();
   private onlyDiffering = false;
 
   constructor(
@@ -32,7 +33,12 @@ export class CompareView extends Widget {
 
   async load(): Promise<void> {
     try {
-      this.data = await api.compare(this.refs);
+      const [data, info] = await Promise.all([
+        api.compare(this.refs),
+        api.serverInfo()
+      ]);
+      this.data = data;
+      this.lowerIsBetter = new Set(info.lower_is_better);
       this.render();
     } catch (error) {
       showError(this.body, error);
@@ -88,7 +94,7 @@ export class CompareView extends Widget {
         )
       );
       for (const row of rows) {
-        const best = new Set(bestIndexes(row));
+        const best = new Set(bestIndexes(row, this.lowerIsBetter));
         const tr = h(
           'tr',
           { class: row.differs ? 'mmds-diff' : 'mmds-same' },

@@ -3,7 +3,6 @@
  */
 import { ICompareRow } from './types';
 
-const LOWER_IS_BETTER = new Set(['log_loss', 'rmse', 'mae']);
 const METRIC_SECTIONS = new Set(['metrics', 'slice metrics']);
 
 /**
@@ -14,14 +13,14 @@ export function metricName(row: ICompareRow): string {
   return parts[parts.length - 1];
 }
 
-export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.has(metric);
-}
-
 /**
  * Indexes of the best values of a metric row that differs; none for other rows.
+ * `lowerIsBetter` names the metrics where lower wins (the server's `lower_is_better`).
  */
-export function bestIndexes(row: ICompareRow): number[] {
+export function bestIndexes(
+  row: ICompareRow,
+  lowerIsBetter: ReadonlySet<string>
+): number[] {
   if (!row.differs || !METRIC_SECTIONS.has(row.section)) {
     return [];
   }
@@ -31,7 +30,7 @@ export function bestIndexes(row: ICompareRow): number[] {
   if (numbers.length === 0) {
     return [];
   }
-  const lower = lowerIsBetter(metricName(row));
+  const lower = lowerIsBetter.has(metricName(row));
   const best = numbers.reduce(
     (acc, [v]) => (lower ? Math.min(acc, v) : Math.max(acc, v)),
     lower ? Infinity : -Infinity

@@ -12,13 +12,6 @@ import { JobsSection } from './jobsSection';
 import { age, EMPTY_SEARCH, ISearch, pageInfo } from './query';
 import { IModel, IProject, IVersionPage, IVersionRow } from './types';
 
-const STAGES = [
-  'development',
-  'validation',
-  'production',
-  'retired',
-  'archived'
-];
 export const POLL_MS = 3000;
 
 function select(
@@ -80,20 +73,15 @@ export class MMDSPanel extends Widget {
     'metric, e.g. roc_auc>0.8',
     'where'
   );
-  private readonly stageSelect = select('Stage', [
-    ['', 'Any stage'],
-    ...STAGES.map(s => [s, s] as [string, string])
-  ]);
+  // Filled with the server's stages on the first refresh.
+  private readonly stageSelect = select('Stage', [['', 'Any stage']]);
   private readonly authorInput = input('Author', 'author', 'author');
   private readonly tagInput = input('Tag', 'tag, e.g. team=credit', 'tag');
+  // "Best <metric>" options are added with the server's metric directions.
   private readonly orderSelect = select('Order', [
     ['-created', 'Newest first'],
     ['created', 'Oldest first'],
-    ['name', 'Name'],
-    ['-roc_auc', 'Best roc_auc'],
-    ['-accuracy', 'Best accuracy'],
-    ['-r2', 'Best r2'],
-    ['rmse', 'Lowest rmse']
+    ['name', 'Name']
   ]);
   private readonly status = h('div', {
     class: 'mmds-status',
@@ -253,6 +241,7 @@ export class MMDSPanel extends Widget {
     } catch {
       // Shown by the loads below.
     }
+    await this.loadStages();
     await this.loadProjects();
     await this.loadModels();
     await this.loadPage();
@@ -295,6 +284,30 @@ export class MMDSPanel extends Widget {
     const offset = Math.max(0, this.search.offset + step * this.search.limit);
     this.search = { ...this.search, offset };
     void this.loadPage();
+  }
+
+  /**
+   * The stage and order choices, from the server's vocabulary (once).
+   */
+  private async loadStages(): Promise<void> {
+    if (this.stageSelect.options.length > 1) {
+      return;
+    }
+    try {
+      const info = await api.serverInfo();
+      for (const stage of info.stages) {
+        this.stageSelect.appendChild(h('option', { value: stage }, stage));
+      }
+      const lower = new Set(info.lower_is_better);
+      for (const metric of info.headline_metrics) {
+        const [value, text] = lower.has(metric)
+          ? [metric, `Lowest ${metric}`]
+          : [`-${metric}`, `Best ${metric}`];
+        this.orderSelect.appendChild(h('option', { value }, text));
+      }
+    } catch (error) {
+      this.showError(error);
+    }
   }
 
   private async loadProjects(): Promise<void> {

@@ -8,11 +8,17 @@ export interface ISearch {
   nameContains: string;
   feature: string;
   withoutFeature: string;
-  where: string;
   stage: string;
+  includeArchived: boolean;
   author: string;
   tag: string;
+  estimator: string;
+  since: string;
+  until: string;
   slice: string;
+  dataset: string;
+  datasetRole: string;
+  where: string;
   orderBy: string;
   limit: number;
   offset: number;
@@ -24,16 +30,23 @@ export const EMPTY_SEARCH: ISearch = {
   nameContains: '',
   feature: '',
   withoutFeature: '',
-  where: '',
   stage: '',
+  includeArchived: false,
   author: '',
   tag: '',
+  estimator: '',
+  since: '',
+  until: '',
   slice: '',
+  dataset: '',
+  datasetRole: '',
+  where: '',
   orderBy: '-created',
   limit: 25,
   offset: 0
 };
 
+// The text filters and their query argument (the server's search arguments, mmds_jupyter/query.py).
 const FIELDS: [keyof ISearch, string][] = [
   ['project', 'project'],
   ['name', 'name'],
@@ -43,7 +56,12 @@ const FIELDS: [keyof ISearch, string][] = [
   ['stage', 'stage'],
   ['author', 'author'],
   ['tag', 'tag'],
-  ['slice', 'slice']
+  ['estimator', 'estimator'],
+  ['since', 'since'],
+  ['until', 'until'],
+  ['slice', 'slice'],
+  ['dataset', 'dataset'],
+  ['datasetRole', 'dataset_role']
 ];
 
 /**
@@ -66,6 +84,9 @@ export function versionsQuery(search: ISearch): string {
     if (value) {
       params.append(param, value);
     }
+  }
+  if (search.includeArchived) {
+    params.append('include_archived', 'true');
   }
   for (const condition of splitConditions(search.where)) {
     params.append('where', condition);

@@ -6,6 +6,9 @@ export interface IServerInfo {
   version: string;
   registry: string;
   max_limit: number;
+  stages: string[];
+  lower_is_better: string[];
+  headline_metrics: string[];
 }
 
 export interface IProject {

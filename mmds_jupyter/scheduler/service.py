@@ -4,33 +4,30 @@ from __future__ import annotations
 
 import builtins
 import json
-import math
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MMDSError
-from ..refs import MAX_ID, check_name, check_text, whole_number
+from ..refs import MAX_ID, whole_number
 from .claims import schedule_of
 from .config import MMDSScheduler
-from .entities import CATCHUP, Job, Run
+from .entities import Job, Run
 from .errors import JobRefused, ParameterRefused
 from .notebooks import coerce_text, notebook_parameters, resolve_notebook
-from .outcomes import MAX_BACKOFF_S, now_utc
+from .outcomes import now_utc
 from .score_sets import score_sets_of_run
+from .spec import check_job
 from .timing import normalise, parse_zone
 
 if TYPE_CHECKING:
     from ..registry import Registry
 
-# The job table's integer columns are 32-bit in PostgreSQL.
-MAX_WHOLE = 2**31 - 1
 # Deeper values overflow the JSON encoders' recursion (the parameters object is level 1).
 MAX_NESTING = 32
 # The widths of the job table's text columns.
 _LENGTHS = {"name": 200, "notebook": 2000, "schedule": 200}
-# Timeouts and retry delays become timedeltas (which overflow); a year is plenty for either.
-MAX_SECONDS = MAX_BACKOFF_S
 
 
 class Scheduler:
@@ -67,16 +64,30 @@ class Scheduler:
         ``parameters_as_text`` types string values (from ``-p key=value``) like the defaults in
         the notebook's parameters cell.
         """
-        check_name("Job", name)
-        check_text("The job's description", description)
+        notebook = os.fspath(notebook)  # a Path is fine from Python
+        check_job(
+            {
+                "name": name,
+                "notebook": notebook,
+                "cron": cron,
+                "every": every,
+                "parameters": parameters,
+                "timezone": timezone,
+                "max_concurrent": max_concurrent,
+                "timeout": timeout,
+                "retries": retries,
+                "retry_delay": retry_delay,
+                "catchup": catchup,
+                "keep_outputs": keep_outputs,
+                "description": description,
+                "paused": paused,
+            }
+        )
         path = resolve_notebook(notebook, self.config.root_dir)
         declared = notebook_parameters(path)
         schedule = normalise(cron, every)
         _check_lengths(name=name, notebook=str(path), schedule=schedule)
         parse_zone(timezone)
-        self._check_numbers(max_concurrent, timeout, retries, retry_delay, keep_outputs)
-        if catchup not in CATCHUP:
-            raise JobRefused(f"catchup must be one of {', '.join(CATCHUP)}, not {catchup!r}.")
         params = self._check_parameters(dict(parameters or {}), declared, path, parameters_as_text)
         now = now_utc()
         fields = dict(
@@ -99,39 +110,6 @@ class Scheduler:
         )
         job = self.jobs.create_job(fields, self.registry.actor)
         return self._with_next(job)
-
-    @staticmethod
-    def _check_numbers(
-        max_concurrent: int,
-        timeout: float | None,
-        retries: int,
-        retry_delay: float,
-        keep_outputs: int | None,
-    ) -> None:
-        if not _whole(max_concurrent, 1):
-            raise JobRefused(
-                f"max_concurrent must be a whole number from 1 to {MAX_WHOLE}, "
-                f"not {max_concurrent!r}."
-            )
-        if timeout is not None and not (_seconds(timeout) and timeout > 0):
-            raise JobRefused(
-                f"timeout is in seconds, more than 0 and at most {MAX_SECONDS:g} (366 days), "
-                f"not {timeout!r}."
-            )
-        if not _whole(retries, 0):
-            raise JobRefused(
-                f"retries must be a whole number from 0 to {MAX_WHOLE}, not {retries!r}."
-            )
-        if not (_seconds(retry_delay) and retry_delay >= 0):
-            raise JobRefused(
-                f"retry_delay is in seconds, from 0 to {MAX_SECONDS:g} (366 days), "
-                f"not {retry_delay!r}."
-            )
-        if keep_outputs is not None and not _whole(keep_outputs, 1):
-            raise JobRefused(
-                f"keep_outputs must be a whole number from 1 to {MAX_WHOLE} (or None to keep "
-                f"all), not {keep_outputs!r}."
-            )
 
     def _check_parameters(
         self, params: dict[str, Any], declared: dict[str, Any], path: Any, as_text: bool
@@ -242,16 +220,3 @@ def _nesting(value: Any) -> int:
         elif isinstance(item, (list, tuple)):
             stack.extend((v, depth + 1) for v in item)
     return deepest
-
-
-def _whole(value: Any, least: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= MAX_WHOLE
-
-
-def _seconds(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value <= MAX_SECONDS
-    )

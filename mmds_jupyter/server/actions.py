@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..encode import version_dict
 from ..errors import InvalidInput
 from ..service import RegistryService
 from .encode import records
-from .views import version_dict
 
 TEXT, FLAG, NUMBER, OBJECT, ROWS, LIST = "text", "true/false", "number", "object", "rows", "list"
 _CHECKS = {

@@ -7,8 +7,6 @@ whose ``http_status`` the one handler base class turns into a JSON error.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from ..errors import InvalidInput, MMDSError, NotFound
 from ..scheduler import Scheduler
 from ..scheduler.errors import RunNotFound
 from ..scheduler.paths import runs_dir
+from ..scheduler.spec import read_fields
 from .views import int_argument
 
 DEFAULT_RUNS = 20
@@ -36,48 +35,6 @@ class OutputMissing(NotFound):
 
 class BodyRefused(InvalidInput):
     """A request body that is not the JSON object the route reads (names the bad field)."""
-
-
-def _text(value: Any) -> bool:
-    # A NUL cannot go into a path, and PostgreSQL refuses it in text columns.
-    return isinstance(value, str) and "\x00" not in value
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-# The body of POST jobs: Scheduler.create's keywords (the long options of `mmds jobs create`),
-# each with the JSON type it takes and whether null is allowed. Values are checked further by
-# Scheduler.create, the one place that decides what a valid job is.
-_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
-    "text": ("text", _text),
-    "whole": ("a whole number", _whole),
-    "number": ("a number", _number),
-    "boolean": ("true or false", lambda v: isinstance(v, bool)),
-    "object": ("an object of parameter names and values", lambda v: isinstance(v, dict)),
-}
-JOB_FIELDS: dict[str, tuple[str, bool]] = {
-    "name": ("text", False),
-    "notebook": ("text", False),
-    "cron": ("text", True),
-    "every": ("text", True),
-    "parameters": ("object", True),
-    "timezone": ("text", False),
-    "max_concurrent": ("whole", False),
-    "timeout": ("number", True),
-    "retries": ("whole", False),
-    "retry_delay": ("number", False),
-    "catchup": ("text", False),
-    "keep_outputs": ("whole", True),
-    "description": ("text", True),
-    "paused": ("boolean", False),
-}
-REQUIRED = ("name", "notebook")
 
 
 def job_dict(job: Any) -> dict[str, Any]:
@@ -101,24 +58,7 @@ def job_spec(body: bytes) -> dict[str, Any]:
             'The body must be a JSON object such as {"name": "nightly", "notebook": '
             '"score.ipynb", "cron": "0 2 * * *"}.'
         )
-    unknown = sorted(set(data) - set(JOB_FIELDS))
-    if unknown:
-        raise BodyRefused(
-            f"Unknown field(s) {', '.join(map(repr, unknown))}; a job takes "
-            f"{', '.join(JOB_FIELDS)}."
-        )
-    missing = [f for f in REQUIRED if f not in data]
-    if missing:
-        raise BodyRefused(f"The field(s) {', '.join(missing)} are required to create a job.")
-    for field, value in data.items():
-        kind, nullable = JOB_FIELDS[field]
-        what, valid = _KINDS[kind]
-        if value is None and nullable:
-            continue
-        if not valid(value):
-            also = " or null" if nullable else ""
-            raise BodyRefused(f"The field {field!r} must be {what}{also}, not {value!r:.80}.")
-    return data
+    return read_fields(data, BodyRefused)
 
 
 def create_job(scheduler: Scheduler, body: bytes) -> dict[str, Any]:

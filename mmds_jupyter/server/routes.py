@@ -88,9 +88,8 @@ class ModelsHandler(MMDSHandler):
 class VersionsHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        args = self.args(*views.VERSION_FILTERS, "include_archived", "order_by", "limit", "offset")
-        where = self.get_query_arguments("where")
-        self.reply(await self.run(views.list_versions, self.registry, args, where))
+        get = self.get_query_arguments
+        self.reply(await self.run(views.list_versions, self.registry, get))
 
 
 class VersionHandler(MMDSHandler):

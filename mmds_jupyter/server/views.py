@@ -7,12 +7,14 @@ arguments raise :class:`InvalidInput` (mapped to 400 in one place, ``routes.MMDS
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..entities import Event, Version
+from ..encode import version_dict
+from ..entities import STAGES, Event
 from ..errors import InvalidInput
+from ..query import from_request, whole
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
@@ -36,22 +38,6 @@ ROW_KEYS = (
     "parent_id",
     "slice",
 )
-VERSION_FILTERS = (
-    "project",
-    "name",
-    "name_contains",
-    "feature",
-    "without_feature",
-    "stage",
-    "author",
-    "since",
-    "until",
-    "estimator",
-    "tag",
-    "slice",
-    "dataset",
-    "dataset_role",
-)
 _ORDER = re.compile(r"^[-+]?[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -60,21 +46,12 @@ def int_argument(text: str | None, name: str, default: int, low: int, high: int)
     so a client asking for a larger page gets the largest one."""
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidInput(f"{name}={text!r:.40} is not a whole number.") from None
+    return capped(whole(text, name), name, low, high)
+
+
+def capped(value: int, name: str, low: int, high: int) -> int:
+    """``value`` capped at ``high``; below ``low`` is refused (refs.whole_number's message)."""
     return whole_number(name, min(value, high), low, high)
-
-
-def flag(text: str | None, name: str) -> bool:
-    """A yes/no query argument: true/false, 1/0 or yes/no; absent or empty is false."""
-    value = (text or "").strip().lower()
-    if value in ("", "false", "0", "no"):
-        return False
-    if value in ("true", "1", "yes"):
-        return True
-    raise InvalidInput(f"{name}={text!r} is not true or false.")
 
 
 def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -97,27 +74,19 @@ def version_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def list_versions(
-    registry: RegistryService, args: Mapping[str, str | None], where: Sequence[str]
-) -> dict[str, Any]:
-    """One page of versions matching the filters, with the total count."""
-    limit = int_argument(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = int_argument(args.get("offset"), "offset", 0, 0, 10**9)
-    order_by = args.get("order_by") or "-created"
+def list_versions(registry: RegistryService, get: Callable[[str], Sequence[str]]) -> dict[str, Any]:
+    """One page of versions matching the query arguments (``get(name)`` gives each one's
+    values), with the total count."""
+    args = from_request(get)
+    limit = capped(args.pop("limit", DEFAULT_LIMIT), "limit", 1, MAX_LIMIT)
+    offset = capped(args.pop("offset", 0), "offset", 0, 10**9)
+    order_by = args.pop("order_by", "-created")
     if not _ORDER.match(order_by):
         raise InvalidInput(
             f"order_by={order_by!r} is not a field: use created, version, name, "
             "author, stage or a metric name, with '-' in front for descending."
         )
-    filters = {k: (args.get(k) or None) for k in VERSION_FILTERS}
-    query = registry.query(
-        **filters,
-        include_archived=flag(args.get("include_archived"), "include_archived"),
-        where=[w for w in where if w.strip()] or None,
-        order_by=order_by,
-        limit=limit,
-        offset=offset,
-    )
+    query = registry.query(**args, order_by=order_by, limit=limit, offset=offset)
     rows, warnings = registry.search(query)
     items = [version_row(r) for r in rows]
     if len(items) < limit and (items or offset == 0):
@@ -165,48 +134,6 @@ def event_dict(e: Event) -> dict[str, Any]:
         "before": e.before,
         "after": e.after,
         "hash": e.hash,
-    }
-
-
-def version_dict(v: Version) -> dict[str, Any]:
-    """Every field of a version (the entity's own names)."""
-    return {
-        "id": v.id,
-        "ref": v.ref,
-        "project": v.project,
-        "name": v.name,
-        "version": v.version,
-        "stage": v.stage,
-        "framework": v.framework,
-        "estimator_class": v.estimator_class,
-        "task": v.task,
-        "author": v.author,
-        "created_at": v.created_at,
-        "params": v.params,
-        "steps": v.steps,
-        "features": [
-            {"name": f.name, "dtype": f.dtype, "used": f.used, "importance": f.importance}
-            for f in v.features
-        ],
-        "outputs": v.outputs,
-        "metrics": [
-            {
-                "name": m.name,
-                "value": m.value,
-                "slice": m.slice,
-                "dataset": m.dataset,
-                "dataset_hash": m.dataset_hash,
-            }
-            for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
-        ],
-        "provenance": v.provenance,
-        "environment": v.environment,
-        "artifact_sha256": v.artifact_sha256,
-        "artifact_format": v.artifact_format,
-        "parent_ref": v.parent_ref,
-        "aliases": v.aliases,
-        "tags": v.tags,
-        "description": v.description,
     }
 
 
@@ -308,6 +235,10 @@ def server_info(registry: RegistryService) -> dict[str, Any]:
         "version": __version__,
         "registry": registry.location,  # never the database password
         "max_limit": MAX_LIMIT,
+        # The vocabulary the panel shows: it keeps no copy of its own.
+        "stages": list(STAGES),
+        "lower_is_better": sorted(LOWER_IS_BETTER),
+        "headline_metrics": list(HEADLINE),
     }
 
 

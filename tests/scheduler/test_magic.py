@@ -63,3 +63,23 @@ def test_schedule_magic_refusals_are_usage_errors(ip, line, match):
     with pytest.raises(UsageError, match=match):
         ip.run_line_magic("mmds", line)
     assert mmds_jupyter.jobs.list() == []
+
+
+def test_schedule_magic_takes_every_field_of_a_job(ip, capsys):
+    """The magic's arguments are the job's fields: retry delay, description and paused too."""
+    job = ip.run_line_magic(
+        "mmds", "schedule weekly score.ipynb --every 7d --retry-delay 5 --paused "
+        "--description 'Scores churn weekly'"
+    )  # fmt: skip
+    assert (job.retry_delay_s, job.paused, job.description) == (5.0, True, "Scores churn weekly")
+
+
+@pytest.mark.parametrize("pair", ["=1", "model_ref"])
+def test_schedule_magic_reads_parameters_as_the_cli_does(ip, pair):
+    from mmds_jupyter import cli
+
+    with pytest.raises(UsageError, match=r"-p takes KEY=VALUE \(e\.g\. -p model_ref="):
+        ip.run_line_magic("mmds", f"schedule x score.ipynb --every 1h -p {pair}")
+    args = ["jobs", "create", "--name", "x", "--notebook", "score.ipynb", "-p", pair]
+    assert cli.main(args) == 1
+    assert mmds_jupyter.jobs.list() == []

@@ -39,6 +39,14 @@ def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
     first = panel.locator(".mmds-result[data-ref='risk/churn:2']")
     assert "validation" in first.inner_text()
     assert "roc_auc" in first.inner_text()
+    # The stage and order choices come from the server (GET /mmds/api/), not from TypeScript.
+    from mmds_jupyter.entities import STAGES
+
+    stages = panel.locator("select[aria-label='Stage'] option")
+    assert [o.get_attribute("value") for o in stages.all()] == ["", *STAGES]
+    order = panel.locator("select[aria-label='Order'] option")
+    texts = [o.inner_text() for o in order.all()]
+    assert {"Best roc_auc", "Best f1", "Lowest rmse", "Lowest log_loss"} <= set(texts)
     shot(page, "01-panel")
 
     panel.locator("input[name='feature']").fill("mean_perimeter")

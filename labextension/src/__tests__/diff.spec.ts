@@ -8,29 +8,40 @@ const row = (
   differs = true
 ): ICompareRow => ({ section, key, values, differs });
 
+// What the server sends as lower_is_better (GET /mmds/api/).
+const LOWER: ReadonlySet<string> = new Set(['log_loss', 'mae', 'rmse']);
+
 describe('bestIndexes', () => {
+  it('takes the directions from the server, not from a list of its own', () => {
+    const brier = row('metrics', 'brier', [0.2, 0.1]);
+    expect(bestIndexes(brier, LOWER)).toEqual([0]);
+    expect(bestIndexes(brier, new Set(['brier']))).toEqual([1]);
+  });
+
   it('picks the highest value of a metric where higher is better', () => {
-    expect(bestIndexes(row('metrics', 'roc_auc', [0.8, 0.93, 0.9]))).toEqual([
-      1
-    ]);
+    expect(
+      bestIndexes(row('metrics', 'roc_auc', [0.8, 0.93, 0.9]), LOWER)
+    ).toEqual([1]);
   });
 
   it('picks the lowest value for losses and errors', () => {
-    expect(bestIndexes(row('metrics', 'log_loss', [0.3, 0.2, 0.25]))).toEqual([
-      1
-    ]);
     expect(
-      bestIndexes(row('slice metrics', 'country=US rmse', [4, 3, 5]))
+      bestIndexes(row('metrics', 'log_loss', [0.3, 0.2, 0.25]), LOWER)
+    ).toEqual([1]);
+    expect(
+      bestIndexes(row('slice metrics', 'country=US rmse', [4, 3, 5]), LOWER)
     ).toEqual([1]);
   });
 
   it('marks ties, skips missing values, ignores non-metric rows and equal rows', () => {
-    expect(bestIndexes(row('metrics', 'f1', [0.9, null, 0.9, 0.5]))).toEqual([
-      0, 2
-    ]);
-    expect(bestIndexes(row('params', 'C', [1, 2]))).toEqual([]);
-    expect(bestIndexes(row('metrics', 'f1', [0.9, 0.9], false))).toEqual([]);
-    expect(bestIndexes(row('metrics', 'f1', [null, null]))).toEqual([]);
+    expect(
+      bestIndexes(row('metrics', 'f1', [0.9, null, 0.9, 0.5]), LOWER)
+    ).toEqual([0, 2]);
+    expect(bestIndexes(row('params', 'C', [1, 2]), LOWER)).toEqual([]);
+    expect(bestIndexes(row('metrics', 'f1', [0.9, 0.9], false), LOWER)).toEqual(
+      []
+    );
+    expect(bestIndexes(row('metrics', 'f1', [null, null]), LOWER)).toEqual([]);
   });
 });
 

@@ -39,6 +39,29 @@ describe('versionsQuery', () => {
     expect(query).toContain('where=roc_auc%3E0.8');
   });
 
+  it('sends every search argument of the server, archived only when asked', () => {
+    const params = new URLSearchParams(
+      versionsQuery({
+        ...EMPTY_SEARCH,
+        includeArchived: true,
+        estimator: 'Ridge',
+        since: '7d',
+        until: '2026-03-01',
+        dataset: 'aa11',
+        datasetRole: 'train'
+      })
+    );
+    expect(params.get('include_archived')).toBe('true');
+    expect(params.get('estimator')).toBe('Ridge');
+    expect(params.get('since')).toBe('7d');
+    expect(params.get('until')).toBe('2026-03-01');
+    expect(params.get('dataset')).toBe('aa11');
+    expect(params.get('dataset_role')).toBe('train');
+    expect(versionsQuery({ ...EMPTY_SEARCH, includeArchived: false })).toBe(
+      'limit=25'
+    );
+  });
+
   it('trims blanks and leaves out empty fields', () => {
     const params = new URLSearchParams(
       versionsQuery({ ...EMPTY_SEARCH, feature: '  ', author: ' maya ' })
