@@ -8,11 +8,29 @@ and the panel's ``ISearch`` are made from :data:`QUERY_FIELDS` or tested against
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .entities import STAGES
 from .errors import InvalidInput
+
+# The leading columns of every search result row (metrics follow).
+FIND_COLUMNS = (
+    "ref",
+    "project",
+    "name",
+    "version",
+    "stage",
+    "author",
+    "created_at",
+    "estimator",
+    "task",
+    "train_set",  # the first 12 hex digits of the data sets' content hashes
+    "test_set",
+)
+# What ``order_by`` takes besides a metric's name (newest first with a leading "-").
+ORDER_FIELDS = ("created", "version", "name", "author", "stage")
 
 # What ``dataset_role`` keeps: versions linked to the data set by these lineage relations.
 DATASET_ROLES = {
@@ -170,3 +188,29 @@ def whole(text: str, name: str) -> int:
         return int(text)
     except ValueError:
         raise InvalidInput(f"{name}={text!r:.40} is not a whole number.") from None
+
+
+@dataclass
+class Query:
+    """Filters, order and paging of a search over versions."""
+
+    project: str | None = None
+    name: str | None = None
+    name_contains: str | None = None  # part of the model's or project's name, any case
+    feature: str | None = None
+    without_feature: str | None = None  # versions that do not use this feature
+    stage: str | None = None
+    include_archived: bool = False  # archived versions only show when asked or filtered by stage
+    author: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    estimator: str | None = None
+    tag: tuple[str, str | None] | None = None
+    slice: str | None = None
+    # versions trained or evaluated on these data sets (ids), by these edge relations
+    dataset_ids: tuple[int, ...] | None = None
+    dataset_relations: tuple[str, ...] = ("trained_on", "evaluated_on")
+    metrics: list[tuple[str, str, float]] = field(default_factory=list)
+    order_by: str = "-created"
+    limit: int | None = None
+    offset: int = 0

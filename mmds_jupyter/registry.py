@@ -12,7 +12,7 @@ from .capture import datasets, introspect, metrics, provenance, serialize
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
-from .query import DATASET_ROLES
+from .query import DATASET_ROLES, FIND_COLUMNS, ORDER_FIELDS, Query
 from .refs import (
     MAX_ID,
     MAX_NAME,
@@ -25,14 +25,13 @@ from .refs import (
     whole_number,
 )
 from .store.artifacts import ArtifactStore
-from .store.base import JobStore, NewVersion, Query, RunStore, Stores
+from .store.base import JobStore, NewVersion, RunStore, Stores
 
 # The parts' interfaces, named here for the modules of the registry's implementation that are
 # handed a part (scoring/, lineage_graph.py, the scheduler) without importing the store.
 from .store.base import ScoreSetStore as ScoreSetStore
 from .store.base import ScoringStore as ScoringStore
 from .store.db import Database
-from .store.search import FIND_COLUMNS, ORDER_FIELDS
 from .store.sql import sql_stores
 
 if TYPE_CHECKING:

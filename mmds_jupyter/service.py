@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .entities import Version
+    from .query import Query
     from .refs import Ref
     from .scoring.performance import ActualsResult
-    from .store.base import Query
 
     AnyRef = str | Ref | Version
 

@@ -14,11 +14,10 @@ from typing import Any
 from ..encode import version_dict
 from ..entities import STAGES, Event
 from ..errors import InvalidInput
-from ..query import from_request, whole
+from ..query import FIND_COLUMNS, from_request, whole
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
-from ..store.search import FIND_COLUMNS
 from .encode import records
 
 DEFAULT_LIMIT = 50

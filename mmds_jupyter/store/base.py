@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..entities import Dataset, Event, LineageEdge, Version
+from ..query import Query
 from ..refs import Ref
 
 if TYPE_CHECKING:
@@ -51,32 +52,6 @@ class NewVersion:
     inherit_contract: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # (relation, fingerprint dict with content_hash/n_rows/..., optional name)
     datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
-
-
-@dataclass
-class Query:
-    """Filters, order and paging of a search over versions."""
-
-    project: str | None = None
-    name: str | None = None
-    name_contains: str | None = None  # part of the model's or project's name, any case
-    feature: str | None = None
-    without_feature: str | None = None  # versions that do not use this feature
-    stage: str | None = None
-    include_archived: bool = False  # archived versions only show when asked or filtered by stage
-    author: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    estimator: str | None = None
-    tag: tuple[str, str | None] | None = None
-    slice: str | None = None
-    # versions trained or evaluated on these data sets (ids), by these edge relations
-    dataset_ids: tuple[int, ...] | None = None
-    dataset_relations: tuple[str, ...] = ("trained_on", "evaluated_on")
-    metrics: list[tuple[str, str, float]] = field(default_factory=list)
-    order_by: str = "-created"
-    limit: int | None = None
-    offset: int = 0
 
 
 class VersionStore(Protocol):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
-from .base import Query
+from ..query import ORDER_FIELDS, Query
 from .db import Database
 from .events import utc
 from .rows import aliases_of, data_sets_of
@@ -15,21 +15,8 @@ from .search_plan import filtered
 from .tables import MetricRow, ModelRow, ProjectRow, VersionRow
 
 MAX_PAGE = 100_000
-# The leading columns of every search result row (metrics follow).
-FIND_COLUMNS = (
-    "ref",
-    "project",
-    "name",
-    "version",
-    "stage",
-    "author",
-    "created_at",
-    "estimator",
-    "task",
-    "train_set",  # the first 12 hex digits of the data sets' content hashes
-    "test_set",
-)
-ORDER_FIELDS = {
+# The column each of query.ORDER_FIELDS sorts by.
+ORDER_COLUMNS = {
     "created": VersionRow.created_at,
     "version": VersionRow.number,
     "name": ModelRow.name,
@@ -91,8 +78,8 @@ class SqlSearchStore:
             key = query.order_by.lstrip("-+")
             limit = min(query.limit, MAX_PAGE) if query.limit else None
             offset = query.offset or 0
-            if key in ORDER_FIELDS:
-                col = ORDER_FIELDS[key]
+            if key in ORDER_COLUMNS:
+                col = ORDER_COLUMNS[key]
                 q = q.order_by(
                     col.desc() if desc else col.asc(), v.id.desc() if desc else v.id.asc()
                 )
@@ -176,3 +163,6 @@ class SqlSearchStore:
                 row.update(summary or {})
             out.append(row)
         return out
+
+
+assert set(ORDER_COLUMNS) == set(ORDER_FIELDS), "one column per order field"

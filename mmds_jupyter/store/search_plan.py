@@ -11,7 +11,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidInput
-from .base import Query
+from ..query import Query
 from .tables import EdgeRow, FeatureRow, MetricRow, ModelRow, ProjectRow, TagRow, VersionRow
 
 # A related-table filter matching fewer versions than this leads the search (see filtered).
