@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, MMDSError
 from ..refs import Ref, check_name, check_tags, check_text, parse_ref
 from . import datasets, metrics, provenance
 
@@ -124,9 +124,7 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
     if r.X_test is not None:
         X_eval = _checked_features(adapter, r.X_test, names, "test", r.slices)
         slice_cols = {c: r.X_test[c] for c in r.slices}
-        metric_rows = metrics.evaluate(
-            adapter.predictor, task, X_eval, r.y_test, slice_cols, adapter.label
-        )
+        metric_rows = _evaluate(adapter, X_eval, r.y_test, slice_cols)
         frame = datasets.as_frame(r.X_test, r.y_test, names)
         spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
     if r.X_train is not None:
@@ -171,6 +169,22 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
         inherit_contract=inheritor(contract),
     )
     return sink.create_version(spec)
+
+
+def _evaluate(
+    adapter: ModelAdapter, X: Any, y: Any, slices: dict[str, pd.Series]
+) -> list[dict[str, Any]]:
+    """Metrics of the model on the test set; a test set the model cannot take (text where it
+    reads numbers, say) is the caller's mistake, said as such rather than as a traceback."""
+    try:
+        return metrics.evaluate(adapter.predictor, adapter.task, X, y, slices, adapter.label)
+    except MMDSError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(
+            f"{adapter.label} could not predict the test set ({type(exc).__name__}: {exc}). "
+            "Pass test data of the types the model was trained on."
+        ) from exc
 
 
 def _check_pairs(r: CaptureRequest) -> None:
