@@ -113,7 +113,7 @@ def fake_versions(args: argparse.Namespace) -> list[dict[str, Any]]:
 def load_mmds(registry: Any, versions: list[dict[str, Any]]) -> float:
     """Insert every version through the store's create_version; return the seconds taken."""
     from mmds_jupyter.capture import provenance
-    from mmds_jupyter.store.base import NewVersion
+    from mmds_jupyter.entities import NewVersion
 
     env = provenance.environment()
     cls = "sklearn.ensemble.RandomForestClassifier"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from .refs import Ref
 
 STAGES = ("development", "validation", "production", "retired", "archived")
 # Stages a version leaves service in: it scores nothing stored and carries no alias.
@@ -147,3 +151,36 @@ class Event:
     after: dict[str, Any] | None
     prev_hash: str
     hash: str
+
+
+@dataclass
+class NewVersion:
+    """Everything captured about a model, ready to be written in one transaction."""
+
+    project: str
+    name: str
+    framework: str
+    estimator_class: str
+    task: str | None
+    author: str
+    params: dict[str, Any]
+    steps: dict[str, Any]
+    features: list[dict[str, Any]]
+    outputs: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]
+    provenance: dict[str, Any]
+    environment: dict[str, Any]
+    artifact_sha256: str | None
+    artifact_format: str | None
+    stage: str = "development"
+    parent: Ref | None = None
+    notebook_path: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    contract: dict[str, Any] | None = None
+    # Given the stored contract of the version this one follows (its parent when that is a
+    # version of the same model, else the model's latest) and that version's reference, the
+    # contract to store instead of ``contract``: the edits people made carry forward.
+    inherit_contract: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    # (relation, fingerprint dict with content_hash/n_rows/..., optional name)
+    datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)

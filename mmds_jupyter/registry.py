@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .capture import datasets, introspect, metrics, provenance, serialize
+from .capture import serialize
+from .capture.adapters import PMMLAdapter, SklearnAdapter
+from .capture.pipeline import CaptureRequest, CaptureSink, capture
 from .config import MMDS
 from .entities import STAGES, Event, Version
 from .errors import InvalidInput, MMDSError
@@ -25,7 +29,7 @@ from .refs import (
     whole_number,
 )
 from .store.artifacts import ArtifactStore
-from .store.base import JobStore, NewVersion, RunStore, Stores
+from .store.base import JobStore, RunStore, Stores
 
 # The parts' interfaces, named here for the modules of the registry's implementation that are
 # handed a part (scoring/, lineage_graph.py, the scheduler) without importing the store.
@@ -110,87 +114,37 @@ class Registry:
         """Capture a fitted estimator as a new version and return it.
 
         Everything is checked before anything is written: a bad argument leaves the registry
-        as it was.
+        as it was. The checks and the work are the capture pipeline's, shared by every kind of
+        model (:mod:`.capture.pipeline`).
         """
-        label = label or name or "the model"
-        introspect.check_trackable(model, label)
-        if name is None:
-            raise InvalidInput("Give the model a name, e.g. mmds.track(clf, name='churn').")
-        check_name("Model", name)
-        check_name("Project", project)
-        tags = check_tags(tags)
-        check_text("The description", description)
-        parent_ref = parse_ref(parent) if parent else None
-        if parent_ref is not None:
-            # a wrong --parent fails before anything is written
-            self.store.versions.resolve(parent_ref)
-        slices = list(slices or [])
-        task = introspect.task_of(model)
-        features = introspect.input_features(model, X_train if X_train is not None else X_test)
-        feature_names = [f["name"] for f in features]
-
-        spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
-        metric_rows: list[dict[str, Any]] = []
-        if (X_test is None) != (y_test is None):
-            raise InvalidInput(
-                "Give both the test features and the test target (X_test and y_test), or neither."
-            )
-        if X_test is not None:
-            X_eval, slice_cols = self._test_inputs(
-                model, X_test, y_test, feature_names, slices, label
-            )
-            metric_rows = metrics.evaluate(model, task, X_eval, y_test, slice_cols, label)
-            frame = datasets.as_frame(X_test, y_test, feature_names)
-            spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
-        elif slices:
-            raise InvalidInput("--slice needs test data: pass X_test and y_test too.")
-        if X_train is not None:
-            frame = datasets.as_frame(X_train, y_train, feature_names)
-            spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
-
-        from .scoring.contract import derive, inheritor
-
-        # The observed domain is what the model was trained and evaluated on.
-        seen = [d for d in (X_train, X_test) if isinstance(d, pd.DataFrame)]
-        basis = pd.concat(seen, ignore_index=True, join="inner") if seen else None
-        contract = derive(
-            features,
-            introspect.outputs_of(model, task),
-            basis if isinstance(basis, pd.DataFrame) else None,
-        )
-        prov = provenance.provenance(self.actor, cell_source=cell_source, notebook=notebook)
-        blob = serialize.dump(model, serializer)
-        # The file is written (and fsynced) before the version row commits: a crash in between
-        # leaves an unreferenced file, never a version that points at nothing.
-        sha = self.artifacts.put(blob)
-        spec = NewVersion(
-            project=project,
-            name=name,
-            framework=introspect.framework(model),
-            estimator_class=introspect.class_path(model),
-            task=task,
-            author=self.actor,
-            params=introspect.flat_params(model),
-            steps=introspect.steps_tree(model),
-            features=features,
-            outputs=introspect.outputs_of(model, task),
-            metrics=metric_rows,
-            provenance=prov,
-            environment=provenance.environment(),
-            artifact_sha256=sha,
-            artifact_format=serializer,
-            parent=parent_ref,
-            notebook_path=prov["notebook"],
+        request = CaptureRequest.check(
+            name,
+            project,
+            X_test=X_test,
+            y_test=y_test,
+            slices=slices,
+            X_train=X_train,
+            y_train=y_train,
+            parent=parent,
             tags=tags,
             description=description,
-            datasets=spec_datasets,
-            contract=contract.to_dict(),
-            inherit_contract=inheritor(contract),
+            cell_source=cell_source,
+            notebook=notebook,
         )
-        version = self.store.versions.create_version(spec)
+        adapter = SklearnAdapter(model, label or request.name, serializer)
+        version = capture(self._capture_sink(), adapter, request)
         version._registry = self
         self._warn_not_carried(version)
         return version
+
+    def _capture_sink(self) -> CaptureSink:
+        """What the capture pipeline may use of this registry."""
+        return CaptureSink(
+            actor=self.actor,
+            resolve=self.store.versions.resolve,
+            put_file=self.artifacts.put,
+            create_version=self.store.versions.create_version,
+        )
 
     def _warn_not_carried(self, version: Version) -> None:
         """Say which contract edits of the version's predecessor did not fit its inputs."""
@@ -207,46 +161,6 @@ class Registry:
                 ContractEditsNotCarried,
                 stacklevel=3,
             )
-
-    @staticmethod
-    def _test_inputs(
-        model: Any, X: Any, y: Any, feature_names: list[str], slices: list[str], label: str
-    ) -> tuple[Any, dict[str, pd.Series]]:
-        """Check the test set against the model; return what to predict on and slice columns."""
-        n_rows = len(X)
-        if len(y) != n_rows:
-            raise InvalidInput(
-                f"The test set has {n_rows} rows of features but {len(y)} target "
-                "values; pass X_test and y_test of the same length."
-            )
-        if isinstance(X, pd.DataFrame):
-            missing = [c for c in feature_names if c not in X.columns]
-            if hasattr(model, "feature_names_in_") and missing:
-                raise InvalidInput(
-                    f"The test set does not match {label}: it lacks the column(s) "
-                    f"{', '.join(map(repr, missing[:10]))} that the model was trained on. "
-                    "Pass a test DataFrame with the same columns as the training data."
-                )
-            bad = [c for c in slices if c not in X.columns]
-            if bad:
-                raise InvalidInput(
-                    f"Slice column(s) {', '.join(map(repr, bad))} are not in the test set; "
-                    f"its columns are {', '.join(map(str, list(X.columns)[:20]))}."
-                )
-            X_eval = X[feature_names] if hasattr(model, "feature_names_in_") else X
-            return X_eval, {c: X[c] for c in slices}
-        if slices:
-            raise InvalidInput(
-                "Slices are named columns: pass X_test as a pandas DataFrame to use --slice."
-            )
-        n_features = getattr(model, "n_features_in_", None)
-        width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
-        if n_features is not None and width is not None and width != n_features:
-            raise InvalidInput(
-                f"The test set has {width} columns but {label} expects "
-                f"{n_features}; pass test data shaped like the training data."
-            )
-        return X, {}
 
     # -- read ----------------------------------------------------------------------------------
 
@@ -820,17 +734,61 @@ class Registry:
 
     def export_pmml(self, ref: str | Version, path: str | None = None) -> bytes:
         """Write a version's model as PMML 4.4 (recorded as a file of the version)."""
-        from .pmml.registry_io import export_pmml
+        from .pmml.registry_io import pmml_of
+        from .store.artifacts import atomic_write
 
-        return export_pmml(self, ref, path)
+        version = self.get(ref)
+        if version.framework == "pmml":
+            assert version.artifact_sha256
+            data = self.artifacts.get(version.artifact_sha256)
+        else:
+            data = pmml_of(version, self.load(version), self.contract(version))
+        sha = self.artifacts.put(data)
+        if path is not None:
+            atomic_write(Path(path), data)
+        self.store.versions.add_version_file(
+            version.id, "pmml", sha, self.actor, {"path": str(path) if path is not None else None}
+        )
+        return data
 
     def import_pmml(
-        self, source: Any, name: str, project: str = "default", **kwargs: Any
+        self,
+        source: str | os.PathLike[str] | bytes,
+        name: str,
+        project: str = "default",
+        *,
+        X_test: Any = None,
+        y_test: Any = None,
+        slices: Iterable[str] | None = None,
+        X_train: Any = None,
+        y_train: Any = None,
+        parent: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str | None = None,
+        cell_source: str | None = None,
+        notebook: str | None = None,
     ) -> Version:
-        """Register a PMML file from any producer as a version (framework ``pmml``)."""
-        from .pmml.registry_io import import_pmml
-
-        return import_pmml(self, source, name, project, **kwargs)
+        """Register a PMML file (a path, or the document's bytes) from any producer as a
+        version (framework ``pmml``), checked, measured and stored as ``track`` does."""
+        request = CaptureRequest.check(
+            name,
+            project,
+            X_test=X_test,
+            y_test=y_test,
+            slices=slices,
+            X_train=X_train,
+            y_train=y_train,
+            parent=parent,
+            tags=tags,
+            description=description,
+            cell_source=cell_source,
+            notebook=notebook,
+        )
+        adapter = PMMLAdapter.read(source, request.name)
+        version = capture(self._capture_sink(), adapter, request)
+        version._registry = self
+        self._warn_not_carried(version)
+        return version
 
     def scoring_test_results(self, ref: str | Version, limit: int = 20) -> pd.DataFrame:
         version = ref if isinstance(ref, Version) else self.get(ref)

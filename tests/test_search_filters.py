@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from mmds_jupyter.entities import NewVersion
 from mmds_jupyter.errors import AmbiguousReference, InvalidInput, NotFound
-from mmds_jupyter.store.base import NewVersion
 
 
 def _fp(content_hash: str, n_rows: int = 10) -> dict[str, Any]:

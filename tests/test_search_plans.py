@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from mmds_jupyter.entities import NewVersion
 from mmds_jupyter.query import Query
 from mmds_jupyter.store import search_plan
-from mmds_jupyter.store.base import NewVersion
 
 FEATURES = [f"f{i}" for i in range(6)]
 SLICE = "country=US"

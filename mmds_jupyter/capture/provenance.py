@@ -113,11 +113,15 @@ def launcher_notebook(argv: list[str], cwd: str) -> tuple[str, str] | None:
 
 
 def kernel_id() -> str | None:
+    from traitlets.config.configurable import MultipleInstanceError
+
     try:
         from ipykernel import get_connection_file
 
         name = Path(get_connection_file()).stem
-    except (ImportError, RuntimeError, AttributeError):
+    except (ImportError, RuntimeError, AttributeError, MultipleInstanceError):
+        # MultipleInstanceError: a shell in a process whose application is not a kernel
+        # (a Jupyter server capturing over REST) has no kernel id.
         return None
     return name.removeprefix("kernel-")
 

@@ -14,7 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from ..errors import MMDSError
-from . import jobs, views
+from . import capture, jobs, views
 from .encode import dumps
 
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -129,6 +129,14 @@ class VersionDescribeHandler(MMDSHandler):
     @tornado.web.authenticated
     async def post(self, ref: str) -> None:
         self.reply(await self.run(views.describe_version, self.registry, ref, self.request.body))
+
+
+class PMMLImportHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        version = await self.run(capture.import_pmml, self.registry, self.request.body)
+        self.set_status(201)
+        self.reply(version)
 
 
 class CompareHandler(MMDSHandler):
@@ -252,6 +260,7 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/untag", VersionUntagHandler),
     (rf"versions/{_REF}/describe", VersionDescribeHandler),
     (rf"versions/{_REF}", VersionHandler),
+    ("pmml/import", PMMLImportHandler),
     ("compare", CompareHandler),
     ("events", EventsHandler),
     ("changes", ChangesHandler),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .base import NewVersion
+from ..entities import NewVersion
 from .events import append_event
 from .rows import find_version_id, insert_ignore, refs_of, utc_now
 from .tables import (

@@ -6,10 +6,9 @@ from typing import Any
 
 from sqlalchemy import func, literal, select
 
-from ..entities import RETIRED_STAGES, Version
+from ..entities import RETIRED_STAGES, NewVersion, Version
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..refs import Ref
-from .base import NewVersion
 from .db import Database
 from .events import append_event, utc
 from .new_version import insert_version

@@ -7,6 +7,7 @@ from typing import Any
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from mmds_jupyter import default_registry
+from mmds_jupyter.tagging import tags_from_text
 
 from .parsing import parse
 
@@ -23,9 +24,25 @@ def export_spec(line: str) -> None:
 @argument("--name", required=True, help="Model name to register it under.")
 @argument("--project", help="Project; defaults to c.MMDSMagics.default_project.")
 @argument("--test", nargs=2, metavar=("X", "Y"), help="Test features and target variables.")
-@argument("--slice", action="extend", nargs="+", default=[], dest="slices", metavar="COLUMN")
+@argument("--train", nargs=2, metavar=("X", "Y"), help="Training features and target variables.")
+@argument(
+    "--slice",
+    action="extend",
+    nargs="+",
+    default=[],
+    dest="slices",
+    metavar="COLUMN",
+    help="Test-set columns to compute metrics per value of (e.g. country).",
+)
+@argument("--parent", help="Reference of the version this one derives from.")
+@argument(
+    "--tag", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach."
+)
+@argument("--description", help="A sentence about this version.")
 def import_spec(line: str) -> None:
-    """Register a PMML file as a version: its inputs and outputs become the score contract."""
+    """Register a PMML file as a version: its inputs and outputs become the score contract.
+
+    Takes the options of %mmds track, checked the same way (the one capture pipeline)."""
 
 
 class Export:
@@ -44,10 +61,19 @@ class Import:
     @staticmethod
     def run(magics: Any, line: str, cell: str | None) -> Any:
         a = parse(import_spec, line)
-        kwargs: dict[str, Any] = {"slices": a.slices}
-        if a.test:
-            kwargs["X_test"] = magics.evaluate(a.test[0], "The test features")
-            kwargs["y_test"] = magics.evaluate(a.test[1], "The test target")
+        kwargs: dict[str, Any] = {
+            "slices": a.slices,
+            "parent": a.parent,
+            "tags": tags_from_text(a.tag),
+            "description": a.description,
+            "cell_source": magics.raw_cell(),
+        }
+        for option, X, y in (("test", "X_test", "y_test"), ("train", "X_train", "y_train")):
+            pair = getattr(a, option)
+            if pair:
+                what = "test" if option == "test" else "training"
+                kwargs[X] = magics.evaluate(pair[0], f"The {what} features")
+                kwargs[y] = magics.evaluate(pair[1], f"The {what} target")
         return default_registry().import_pmml(
             a.path, a.name, a.project or magics.default_project, **kwargs
         )
