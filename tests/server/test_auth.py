@@ -9,6 +9,12 @@ import pytest
 from tornado.routing import PathMatches, Rule
 from tornado.web import RequestHandler
 
+from mmds_jupyter.server.action_routes import (
+    GCHandler,
+    ScoreHandler,
+    StageHandler,
+    TrackHandler,
+)
 from mmds_jupyter.server.routes import (
     JobPauseHandler,
     JobResumeHandler,
@@ -20,7 +26,13 @@ from mmds_jupyter.server.routes import (
 
 METHODS = ("GET", "POST", "PUT", "DELETE")
 
-SAMPLES = {"ref": "risk%2Fchurn%3A1", "path": "anything", "name": "nightly", "run_id": "1"}
+SAMPLES = {
+    "ref": "risk%2Fchurn%3A1",
+    "path": "anything",
+    "name": "nightly",
+    "run_id": "1",
+    "score_set_id": "1",
+}
 
 
 def _fill(pattern: str) -> str:
@@ -66,9 +78,10 @@ async def test_every_route_needs_a_token(
     app = jp_serverapp.web_app
     assert app.settings["allow_unauthenticated_access"] is False
     routes = _mmds_rules(app.wildcard_router.rules) + _mmds_rules(app.default_router.rules)
+    from mmds_jupyter.server.action_routes import ROUTES as ACTIONS
     from mmds_jupyter.server.routes import ROUTES
 
-    assert {cls for _, cls in routes} == {cls for _, cls in ROUTES}
+    assert {cls for _, cls in routes} == {cls for _, cls in [*ACTIONS, *ROUTES]}
     checked: set[tuple[type, str]] = set()
     for pattern, cls in routes:
         path = _fill(pattern)
@@ -93,6 +106,10 @@ async def test_every_route_needs_a_token(
         (JobResumeHandler, "POST"),
         (JobRunHandler, "POST"),
         (RunCancelHandler, "POST"),
+        (TrackHandler, "POST"),
+        (StageHandler, "POST"),
+        (ScoreHandler, "POST"),
+        (GCHandler, "POST"),
     } <= checked
 
 
