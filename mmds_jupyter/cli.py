@@ -254,7 +254,30 @@ def cmd_pmml_export(args: argparse.Namespace) -> None:
 
 
 def cmd_pmml_import(args: argparse.Namespace) -> None:
-    v = _registry(args).import_pmml(args.file, args.name, args.project)
+    from .errors import InvalidInput
+    from .scoring.frames import read_input
+    from .tagging import tags_from_text
+
+    kwargs: dict[str, Any] = {
+        "slices": args.slices,
+        "parent": args.parent,
+        "tags": tags_from_text(args.tag),
+        "description": args.description,
+    }
+    for option, X, y in (("test", "X_test", "y_test"), ("train", "X_train", "y_train")):
+        path = getattr(args, option)
+        if path is None:
+            continue
+        if not args.target:
+            raise InvalidInput(f"--{option} needs --target COLUMN: the column that holds y.")
+        frame = read_input(path)
+        if args.target not in frame.columns:
+            raise InvalidInput(
+                f"{path} has no column {args.target!r} (--target); its columns are "
+                f"{', '.join(map(str, frame.columns))}."
+            )
+        kwargs[X], kwargs[y] = frame.drop(columns=[args.target]), frame[args.target]
+    v = _registry(args).import_pmml(args.file, args.name, args.project, **kwargs)
     if args.json:
         _print_json(version_dict(v))
     else:
@@ -538,6 +561,16 @@ def parser() -> argparse.ArgumentParser:
     pi.add_argument("file")
     pi.add_argument("--name", required=True)
     pi.add_argument("--project", default="default")
+    pi.add_argument("--test", metavar="FILE", help="Test data (Parquet or CSV) with --target.")
+    pi.add_argument("--train", metavar="FILE", help="Training data (Parquet or CSV).")
+    pi.add_argument("--target", metavar="COLUMN", help="The column of --test/--train holding y.")
+    pi.add_argument(
+        "--slice", action="append", default=[], dest="slices", metavar="COLUMN",
+        help="A test-set column to compute metrics per value of (repeatable).",
+    )  # fmt: skip
+    pi.add_argument("--parent", help="Reference of the version this one derives from.")
+    pi.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
+    pi.add_argument("--description")
     pi.add_argument("--json", action="store_true")
     pi.set_defaults(func=cmd_pmml_import)
 

@@ -204,3 +204,47 @@ async def test_rest_imports_pmml_as_python_does(
     rest_sets = await data_sets("capture/churn:1")
     assert set(rest_sets) == {"trained_on", "evaluated_on"}
     assert rest_sets == await data_sets("capture/churn:2")
+
+
+def test_the_cli_imports_pmml_with_the_options_python_takes(
+    capture_registry: dict[str, Any], cancer: Any, tmp_path: Path, capsys: Any
+) -> None:
+    """`mmds pmml import FILE --test F --train F --target Y --slice C ...` is the version that
+    mmds.import_pmml makes, and a mistake gets the same message as from Python."""
+    from mmds_jupyter.cli import main
+
+    test, train = tmp_path / "test.parquet", tmp_path / "train.parquet"
+    cancer["X_test"].assign(churned=cancer["y_test"]).to_parquet(test)
+    cancer["X_train"].assign(churned=cancer["y_train"]).to_parquet(train)
+    where = ["--url", capture_registry["url"], "--home", capture_registry["home"]]
+    pmml = str(capture_registry["pmml"])
+    argv = [*where, "pmml", "import", pmml, "--name", "churn", "--project", "capture"]
+    options = ["--test", str(test), "--train", str(train), "--target", "churned"]
+    assert main([*argv, *options, "--slice", "nope"]) == 1
+    reg = Registry(url=capture_registry["url"], home=capture_registry["home"], actor="maya")
+    try:
+        python = refusal(
+            lambda: reg.import_pmml(
+                pmml, "churn", "capture", X_test=cancer["X_test"], y_test=cancer["y_test"],
+                slices=["nope"],
+            )
+        )  # fmt: skip
+        assert str(python) in capsys.readouterr().err
+        assert main([*argv, *options, "--target", "ghost"]) == 1
+        assert "no column 'ghost'" in capsys.readouterr().err
+        extra = ["--slice", "country", "--parent", "risk/source:1", "--tag", "team=credit"]
+        assert main([*argv, *options, *extra, "--json"]) == 0
+        made = json.loads(capsys.readouterr().out)
+        v = reg.get(made["ref"])
+        assert v.parent_ref == "risk/source:1" and v.tags == {"team": "credit"}
+        assert v.metric("roc_auc", "country=US") is not None
+        same = reg.import_pmml(
+            pmml, "churn", "capture", X_test=cancer["X_test"], y_test=cancer["y_test"],
+            slices=["country"], X_train=cancer["X_train"], y_train=cancer["y_train"],
+        )  # fmt: skip
+        # The same values (the data sets' hashes differ: the file names its target "churned").
+        assert [(m.name, m.slice, m.value) for m in v.metrics] == [
+            (m.name, m.slice, m.value) for m in same.metrics
+        ]
+    finally:
+        reg.close()
