@@ -24,14 +24,26 @@ from ..errors import InvalidInput
 from ..service import RegistryService
 from .encode import records
 
-TEXT, FLAG, NUMBER, OBJECT, ROWS, LIST = "text", "true/false", "number", "object", "rows", "list"
+TEXT, FLAG, NUMBER, OBJECT, LIST = "text", "true/false", "number", "object", "list"
+ROWS, TABLE, COLUMN, NAMES, TAGS = "rows", "table", "column", "names", "tags"
+_SCALAR = (str, int, float, bool, type(None))
 _CHECKS = {
     TEXT: lambda v: isinstance(v, str),
     FLAG: lambda v: isinstance(v, bool),
     NUMBER: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     OBJECT: lambda v: isinstance(v, dict),
     ROWS: lambda v: isinstance(v, list) and all(isinstance(r, dict) for r in v),
+    TABLE: lambda v: isinstance(v, (dict, list)),  # the shape is table()'s to check
+    COLUMN: lambda v: isinstance(v, list) and all(isinstance(x, _SCALAR) for x in v),
+    NAMES: lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    TAGS: lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
     LIST: lambda v: isinstance(v, list),
+}
+_KIND_TEXT = {
+    ROWS: "a list of row objects",
+    COLUMN: "a list of plain values, e.g. [0, 1, 1]",
+    NAMES: 'a list of column names, e.g. ["country"]',
+    TAGS: 'an object of text values, e.g. {"owner": "alice"}',
 }
 
 
@@ -61,8 +73,7 @@ def body(raw: bytes, fields: dict[str, str], required: tuple[str, ...] = ()) -> 
         if not _CHECKS[fields[name]](value):
             kind = fields[name]
             raise InvalidInput(
-                f"{name!r} must be {'a list of row objects' if kind == ROWS else kind}, "
-                f"not {type(value).__name__}."
+                f"{name!r} must be {_KIND_TEXT.get(kind, kind)}, not {type(value).__name__}."
             )
     return out
 
@@ -72,6 +83,25 @@ def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
     if not rows:
         raise InvalidInput(f"{name!r} has no rows; give a list of row objects.")
     return pd.DataFrame.from_records(rows)
+
+
+def table(value: dict[str, Any] | list[Any], name: str) -> pd.DataFrame:
+    """A table given as columns (``{"age": [31, 45]}``) or as records (``[{"age": 31}]``)."""
+    shape = (
+        f'"{name}" is a table: an object of columns such as {{"age": [31, 45]}}, or a list of '
+        'records such as [{"age": 31}, {"age": 45}], with plain values (text, numbers, true/'
+        "false, null)."
+    )
+    if isinstance(value, dict):
+        columns = list(value.values())
+        if not all(isinstance(c, list) and all(isinstance(v, _SCALAR) for v in c) for c in columns):
+            raise InvalidInput(shape)
+        if len({len(c) for c in columns}) > 1:
+            raise InvalidInput(f'The columns of "{name}" must all have the same length.')
+        return pd.DataFrame(value)
+    if all(isinstance(r, dict) and all(isinstance(v, _SCALAR) for v in r.values()) for r in value):
+        return pd.DataFrame.from_records(value)
+    raise InvalidInput(shape)
 
 
 def set_stage(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
@@ -194,39 +224,52 @@ def gc(registry: RegistryService, raw: bytes) -> dict[str, Any]:
     return {"removed": registry.gc(**b)}
 
 
-TRACK_FIELDS = {
-    "model_file": TEXT,
+# What capture takes besides the model: the keywords of mmds.track and mmds.import_pmml.
+CAPTURE_FIELDS = {
     "name": TEXT,
     "project": TEXT,
-    "X_test": ROWS,
-    "y_test": LIST,
-    "X_train": ROWS,
-    "y_train": LIST,
-    "slices": LIST,
-    "tags": OBJECT,
+    "X_test": TABLE,
+    "y_test": COLUMN,
+    "X_train": TABLE,
+    "y_train": COLUMN,
+    "slices": NAMES,
+    "tags": TAGS,
     "description": TEXT,
     "parent": TEXT,
 }
 
 
+def _capture_arguments(b: dict[str, Any]) -> dict[str, Any]:
+    for name in ("X_test", "X_train"):
+        if name in b:
+            b[name] = table(b[name], name)
+    for name in ("y_test", "y_train"):
+        if name in b:
+            b[name] = pd.Series(b[name])
+    return b
+
+
 def track(registry: RegistryService, raw: bytes) -> dict[str, Any]:
-    """Capture a model sent as a skops file (base64), with its data as rows.
+    """Capture a model sent as a skops file (base64), with its data as tables.
 
     The file is loaded as any model file is: only the types MMDS trusts; a file holding a
     function is refused, over REST always.
     """
     from ..capture.serialize import load
 
-    b = body(raw, TRACK_FIELDS, required=("model_file", "name"))
+    b = body(raw, {"model_file": TEXT, **CAPTURE_FIELDS}, required=("model_file", "name"))
     try:
         data = base64.b64decode(b.pop("model_file"), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput('"model_file" must be the skops file in base64.') from None
     model = load(data, "skops", trusted=False, label="The uploaded model file")
-    for name in ("X_test", "X_train"):
-        if name in b:
-            b[name] = frame(b[name], name)
-    for name in ("y_test", "y_train"):
-        if name in b:
-            b[name] = pd.Series(b[name], name="target")
-    return version_dict(registry.track(model, **b))
+    return version_dict(registry.track(model, **_capture_arguments(b)))
+
+
+def import_pmml(registry: RegistryService, raw: bytes) -> dict[str, Any]:
+    """A PMML document sent as text (``{"pmml": "<PMML ...>", "name": "credit", ...}``),
+    registered through the same capture pipeline and errors as Python."""
+    b = body(raw, {"pmml": TEXT, **CAPTURE_FIELDS}, required=("pmml", "name"))
+    document = b.pop("pmml").encode("utf-8")
+    name, project = b.pop("name"), b.pop("project", "default")
+    return version_dict(registry.import_pmml(document, name, project, **_capture_arguments(b)))

@@ -14,7 +14,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from ..errors import MMDSError
-from . import capture, jobs, views
+from . import actions, jobs, views
 from .encode import dumps
 
 OPENAPI = Path(__file__).with_name("openapi.json")
@@ -134,7 +134,7 @@ class VersionDescribeHandler(MMDSHandler):
 class PMMLImportHandler(MMDSHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        version = await self.run(capture.import_pmml, self.registry, self.request.body)
+        version = await self.run(actions.import_pmml, self.registry, self.request.body)
         self.set_status(201)
         self.reply(version)
 
