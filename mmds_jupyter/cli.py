@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli_jobs
+from . import cli_jobs, cli_team
 from .encode import version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
@@ -594,6 +594,7 @@ def parser() -> argparse.ArgumentParser:
     gc.add_argument("--json", action="store_true")
     gc.set_defaults(func=cmd_gc)
     cli_jobs.add_commands(sub)
+    cli_team.add_commands(sub)
     return p
 
 
@@ -614,6 +615,9 @@ def _test_runs_by_default(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mmds`` command."""
     words = _test_runs_by_default(list(sys.argv[1:] if argv is None else argv))
+    server = cli_team.server_arguments(words)
+    if server is not None:
+        return cli_team.serve(server)
     args = parser().parse_args(glue_descending(words))
     if args.command == "list" and args.limit is not None and args.limit < 1:
         print("mmds: error: --limit must be at least 1", file=sys.stderr)

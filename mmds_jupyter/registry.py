@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -39,8 +40,10 @@ from .store.db import Database
 from .store.sql import sql_stores
 
 if TYPE_CHECKING:
+    from .auth.identities import Identities
     from .scheduler import Scheduler
     from .scoring.performance import ActualsResult
+    from .store.base import IdentityStore as IdentityStore  # for auth/, like the parts above
 
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
@@ -80,6 +83,22 @@ class Registry:
     def location(self) -> str:
         """Where the registry lives, safe to show: the database URL without its password."""
         return f"{self.db.safe_url} (files in {self.home})"
+
+    def acting_as(self, actor: str) -> Registry:
+        """This registry with ``actor`` as the author of what it writes: a cheap view for one
+        request of `mmds server`, sharing the database, stores, artifacts and caches. Close
+        the registry, never a view."""
+        check_text("The user name", actor, MAX_NAME)
+        view = copy.copy(self)
+        view.actor = actor
+        view._jobs = None
+        return view
+
+    def identities(self) -> Identities:
+        """Users and API tokens of `mmds server` (team mode), changed in this registry's name."""
+        from .auth.identities import Identities
+
+        return Identities(self.store.identities, self.actor)
 
     def __enter__(self) -> Registry:
         return self

@@ -25,7 +25,9 @@ class MMDSHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def registry(self) -> Any:
-        return self.settings["mmds_registry"]
+        # `mmds server` (team mode): the authenticated user is the actor of every write.
+        team = self.settings.get("mmds_team")
+        return team.registry_for(self.current_user) if team else self.settings["mmds_registry"]
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a blocking registry call in the extension's thread pool.
@@ -48,15 +50,23 @@ class MMDSHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def scheduler(self) -> Any:
-        return self.settings["mmds_scheduler"]
+        team = self.settings.get("mmds_team")
+        return team.scheduler_for(self.current_user) if team else self.settings["mmds_scheduler"]
 
     def args(self, *names: str) -> dict[str, str | None]:
         return {n: self.get_query_argument(n, None) for n in names}
 
     def reply(self, payload: Any) -> None:
+        self.mmds_ref = payload.get("ref") if isinstance(payload, dict) else None
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(dumps(payload))
+
+    def on_finish(self) -> None:
+        team = self.settings.get("mmds_team")
+        if team is not None:
+            team.log_write(self)
+        super().on_finish()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Errors outside the registry (404 route, 403, 405) in the same JSON shape."""

@@ -1,8 +1,8 @@
 """The stores' interfaces: what the registry service needs from its backing store, by aggregate.
 
 Each aggregate (versions and references, lineage, search, audit events, score sets, scoring
-checks, jobs, runs) is a small :class:`typing.Protocol`; the SQL classes in this package
-implement them, and :class:`Stores` holds one of each for a registry.
+checks, jobs, runs, identities) is a small :class:`typing.Protocol`; the SQL classes in this
+package implement them, and :class:`Stores` holds one of each for a registry.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..query import Query
 from ..refs import Ref
 
 if TYPE_CHECKING:
+    from ..auth.entities import Token, User
     from ..scheduler.entities import Job, Outcome, Run, Started
     from ..scheduler.timing import Plan
 
@@ -201,6 +202,25 @@ class RunStore(Protocol):
     def release_outputs(self, job_id: int) -> tuple[list[tuple[int, str]], list[int]] | None: ...
 
 
+class IdentityStore(Protocol):
+    """Users of `mmds server` and their API tokens (kept as the sha256 of the secret)."""
+
+    def add_user(self, name: str, actor: str) -> User: ...
+    def users(self) -> list[User]: ...
+    def set_disabled(self, name: str, disabled: bool, actor: str) -> User: ...
+    def add_token(
+        self,
+        user: str,
+        name: str | None,
+        token_hash: str,
+        expires_at: datetime | None,
+        actor: str,
+    ) -> Token: ...
+    def tokens(self, user: str | None = None) -> list[Token]: ...
+    def revoke_token(self, token_id: int, actor: str) -> Token: ...
+    def user_for_token(self, token_hash: str, now: datetime) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """One store per aggregate: what a registry is built on (composed, not inherited)."""
@@ -213,3 +233,4 @@ class Stores:
     scoring: ScoringStore
     jobs: JobStore
     runs: RunStore
+    identities: IdentityStore

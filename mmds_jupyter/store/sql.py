@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import Stores
 from .db import Database
 from .events import SqlAuditStore
+from .identities import SqlIdentityStore
 from .jobs import SqlJobStore
 from .lineage import SqlLineageStore
 from .runs import SqlRunStore
@@ -25,4 +26,5 @@ def sql_stores(db: Database) -> Stores:
         scoring=SqlScoringStore(db),
         jobs=SqlJobStore(db),
         runs=SqlRunStore(db),
+        identities=SqlIdentityStore(db),
     )

@@ -1,0 +1,1 @@
+"""Identities of team mode: users and their API tokens (roles and JupyterHub come next)."""

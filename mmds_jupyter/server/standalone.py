@@ -1,0 +1,181 @@
+"""`mmds server`: the central MMDS server of a team, a jupyter-server that serves MMDS alone.
+
+It alone holds the database URL (PostgreSQL for a team) and the artifact root. Users
+authenticate with their own tokens (``mmds tokens create``), resolved on every request; the
+authenticated user is the actor of every event written through it (MMDS_USER is ignored).
+Jupyter's own APIs (kernels, contents, terminals, ...) are refused: on a shared server they would
+let any user run code with the server's credentials. ``GET /mmds/api/health`` answers without
+a token. SIGTERM stops it cleanly (requests finish, the registry is closed, exit code 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.serverapp import ServerApp
+from traitlets import Dict, default
+
+from ..config import MMDS
+from ..scheduler import MMDSScheduler, Scheduler
+from .app import MMDSExtension
+from .routes import API_PREFIX, MMDSHandler
+from .team_auth import MMDSOnlyAuthorizer, MMDSTokenIdentityProvider
+
+EXTENSION = "mmds_jupyter.server.standalone"
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    return [{"module": EXTENSION, "app": MMDSTeamExtension}]
+
+
+class TeamMode:
+    """Per request of `mmds server`: the registry and scheduler acting as the request's user."""
+
+    def __init__(self, registry: Any, scheduler_config: MMDSScheduler, log: Any):
+        self.registry = registry
+        self.scheduler_config = scheduler_config
+        self.log = log
+
+    def registry_for(self, user: Any) -> Any:
+        if user is None:  # only the health route runs without a user, and it writes nothing
+            return self.registry
+        return self.registry.acting_as(user.username)
+
+    def scheduler_for(self, user: Any) -> Scheduler:
+        return Scheduler(self.registry_for(user), self.scheduler_config)
+
+    def log_write(self, handler: MMDSHandler) -> None:
+        """One line per write that went through: who, what, on which reference."""
+        request = handler.request
+        if request.method in ("GET", "HEAD", "OPTIONS") or handler.get_status() >= 400:
+            return
+        user = handler.current_user
+        who = user.username if user is not None else "-"
+        path = request.path.split(f"/{API_PREFIX}/", 1)[-1]
+        ref = getattr(handler, "mmds_ref", None)
+        self.log.info(
+            "MMDS write: actor=%s action=%s %s ref=%s status=%d",
+            who,
+            request.method,
+            path,
+            ref or "-",
+            handler.get_status(),
+        )
+
+
+class HealthHandler(MMDSHandler):
+    """Whether the server runs and its database answers; no token needed, nothing secret."""
+
+    @allow_unauthenticated
+    async def get(self) -> None:
+        registry = self.settings["mmds_registry"]
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self.settings["mmds_executor"], registry.latest_event_id)
+            database = True
+        except Exception:  # noqa: BLE001 - any failure means "the database does not answer"
+            self.log.exception("MMDS health: the database does not answer")
+            database = False
+        self.set_status(200 if database else 503)
+        self.reply({"ok": database, "database": database})
+
+
+class MMDSTeamExtension(MMDSExtension):
+    """The MMDS extension in team mode: actors from tokens, a health route, write logs."""
+
+    load_other_extensions = False
+
+    def initialize_settings(self) -> None:
+        super().initialize_settings()
+        team = TeamMode(self.registry, self._scheduler_config(), self.log)
+        self.settings["mmds_team"] = team
+
+    def initialize_handlers(self) -> None:
+        # Before the extension's catch-all 404 route.
+        self.handlers.append((rf"/{API_PREFIX}/health/?", HealthHandler))
+        super().initialize_handlers()
+
+    async def stop_extension(self) -> None:
+        self.log.info("MMDS server shutting down: closing the registry.")
+        await super().stop_extension()
+
+
+_ALIASES = {
+    "ip": ("ServerApp.ip", "The address to listen on (default localhost)."),
+    "port": ("ServerApp.port", "The port to listen on (default 8888)."),
+    "base-url": ("ServerApp.base_url", "The URL prefix, e.g. /mmds-team/ behind a proxy."),
+    "certfile": ("ServerApp.certfile", "TLS certificate file (PEM): serve https."),
+    "keyfile": ("ServerApp.keyfile", "TLS private key file (PEM) of --certfile."),
+    "client-ca": ("ServerApp.client_ca", "CA certificates that client certificates must match."),
+    "db-url": (
+        "MMDS.url",
+        "SQLAlchemy URL of the registry database, e.g. postgresql+psycopg://mmds@db/mmds.",
+    ),
+    "artifact-root": ("MMDS.home", "Folder of the model files and other artifacts."),
+    "notebook-dir": ("MMDSScheduler.root_dir", "Folder that scheduled jobs' notebooks live in."),
+    "config": ("ServerApp.config_file", "A config file (.py or .json) of these traitlets."),
+    "log-level": ("Application.log_level", "DEBUG, INFO, WARN, ERROR or CRITICAL."),
+}
+_FLAGS = {
+    "debug": ({"Application": {"log_level": "DEBUG"}}, "Log at DEBUG level."),
+    "allow-root": ({"ServerApp": {"allow_root": True}}, "Allow running as root."),
+}
+
+
+class MMDSServerApp(ServerApp):
+    """The `mmds server` application."""
+
+    name = "mmds-server"
+    description = """The central MMDS server of a team.
+
+    Serves the MMDS REST API (/mmds/api/) to kernels, the command line and JupyterLab panels,
+    over the registry database and artifact root that only it holds. Users authenticate with
+    tokens from `mmds tokens create USER` (header `Authorization: token T`); Jupyter's own
+    APIs are refused. Every option is a traitlet: `--help-all` lists them all, and a config
+    file (--config) can set them (c.MMDS.url, c.ServerApp.port, ...)."""
+    examples = """
+mmds server --db-url=postgresql+psycopg://mmds@db/mmds --artifact-root=/srv/mmds
+mmds server --ip=0.0.0.0 --port=8443 --certfile=mmds.pem --keyfile=mmds.key
+mmds --url=postgresql+psycopg://mmds@db/mmds users add alice
+mmds --url=postgresql+psycopg://mmds@db/mmds tokens create alice
+curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
+"""
+    aliases = Dict(_ALIASES)
+    flags = Dict(_FLAGS)
+    subcommands: dict[str, Any] = {}
+    classes = [*ServerApp.classes, MMDS, MMDSScheduler, MMDSExtension]
+
+    @default("port_retries")
+    def _default_one_port(self) -> int:
+        return 0  # a team's clients know one address: fail rather than move
+
+    @default("identity_provider_class")
+    def _default_identity_provider(self) -> type:
+        return MMDSTokenIdentityProvider
+
+    @default("authorizer_class")
+    def _default_authorizer(self) -> type:
+        return MMDSOnlyAuthorizer
+
+    @default("allow_unauthenticated_access")
+    def _default_no_anonymous(self) -> bool:
+        return False
+
+    @default("default_url")
+    def _default_health(self) -> str:
+        return f"/{API_PREFIX}/health"
+
+    def init_server_extensions(self) -> None:
+        # MMDS alone, whatever extensions the Python environment enables for Jupyter.
+        self.jpserver_extensions = {EXTENSION: True}
+        super().init_server_extensions()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `mmds server` until SIGTERM or Ctrl-C; the exit code is 0 after a clean stop."""
+    MMDSServerApp.launch_instance(argv=list(sys.argv[1:] if argv is None else argv))
+    return 0
