@@ -104,11 +104,10 @@ class Transport:
         self.base = self.url + API
         self.retries = retries
         self.backoff = backoff
-        headers = {"Accept": "application/json"}
+        self.headers = {"Accept": "application/json"}
         if token:
-            headers["Authorization"] = f"token {token}"
+            self.headers["Authorization"] = f"token {token}"
         self.pool = urllib3.PoolManager(
-            headers=headers,
             timeout=urllib3.Timeout(connect=min(timeout, 10.0), read=timeout),
             retries=False,
         )
@@ -157,7 +156,9 @@ class Transport:
         url = self.base + path
         if fields:
             url += "?" + urlencode(fields)
-        headers = {"Content-Type": "application/json"} if body is not None else None
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         attempts = 1 + (self.retries if method == "GET" else 0)
         for attempt in range(attempts):
             last = attempt == attempts - 1
