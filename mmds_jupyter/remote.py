@@ -418,4 +418,3 @@ def _search_row(item: dict[str, Any]) -> dict[str, Any]:
     if isinstance(row.get("created_at"), str):
         row["created_at"] = datetime.fromisoformat(row["created_at"])
     return row
-

@@ -39,8 +39,11 @@ class RemoteJobs:
     def __init__(self, http: Transport):
         self.http = http
 
-    def create(self, name: str, notebook: str, **kwargs: Any) -> Job:
-        """Check a job definition on the server and store it there."""
+    def create(
+        self, name: str, notebook: str, parameters_as_text: bool = False, **kwargs: Any
+    ) -> Job:
+        """Check a job definition on the server and store it there (``parameters_as_text`` is
+        not sent: the route takes typed JSON parameters, so ``-p`` values stay text)."""
         body = {"name": name, "notebook": os.fspath(notebook), **kwargs}
         return _entity(Job, self.http.post("jobs", body))
 

@@ -113,7 +113,9 @@ class ScoringOverHTTP:
             ref=out["ref"],
             mode=out["mode"],
             outputs=frame(out["rows"]),
-            problems=[Problem(**{k: v for k, v in p.items() if k in known}) for p in out["problems"]],
+            problems=[
+                Problem(**{k: v for k, v in p.items() if k in known}) for p in out["problems"]
+            ],
             score_set_id=out["score_set_id"],
             ignored_columns=out["ignored_columns"],
         )

@@ -102,16 +102,14 @@ def test_local_and_remote_capture_the_same_version(
         there = [v for v in track_two(remote, "same-capture", cancer)]
     finally:
         local.close()
-    for a, b in zip(here, there):
+    for a, b in zip(here, there, strict=True):
         a_dict, b_dict = version_dict(a), version_dict(b)
         for field in ("ref", "params", "steps", "features", "outputs", "metrics", "task", "tags"):
             assert a_dict[field] == b_dict[field], field
         assert a.artifact_sha256 == b.artifact_sha256  # the same skops bytes, hashed alike
 
 
-def test_load_verifies_and_caches_the_file(
-    remote: RemoteRegistry, cancer: dict[str, Any]
-) -> None:
+def test_load_verifies_and_caches_the_file(remote: RemoteRegistry, cancer: dict[str, Any]) -> None:
     _, v2 = track_two(remote, "load-cache", cancer)
     X = cancer["X_test"][NUM]
     expected = remote.load(v2).predict(X)
@@ -217,3 +215,39 @@ def test_an_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
         reg.projects()
     with pytest.raises(ServerUnavailable, match="not retried.*mmds.events"):
         reg.tag("churn:1", {"a": "b"})
+
+
+def test_mmds_url_selects_the_server(
+    api_server: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cancer: dict[str, Any],
+) -> None:
+    import mmds_jupyter as mmds
+    from mmds_jupyter.cli import main
+
+    monkeypatch.setenv("MMDS_TOKEN", api_server["token"])
+    monkeypatch.setenv("MMDS_HOME", str(tmp_path))
+    monkeypatch.setenv("MMDS_URL", api_server["url"])
+    monkeypatch.setattr(mmds, "_default", None)
+    try:
+        assert isinstance(mmds.default_registry(), RemoteRegistry)
+        track_two(mmds.default_registry(), "selected", cancer)
+        assert len(mmds.find(project="selected")) == 2
+        main(["list", "--project", "selected", "--json"])
+        assert {r["ref"] for r in json.loads(capsys.readouterr().out)} == {
+            "selected/churn:1",
+            "selected/churn:2",
+        }
+        monkeypatch.delenv("MMDS_URL")
+        main(["--url", api_server["url"], "show", "selected/churn:1", "--json"])
+        assert json.loads(capsys.readouterr().out)["ref"] == "selected/churn:1"
+        local = mmds.connect(f"sqlite:///{tmp_path / 'l.db'}")
+        assert isinstance(local, Registry)
+        with pytest.raises(InvalidInput, match="https://"):
+            mmds.connect("http://models.example.com/")
+    finally:
+        if mmds._default is not None:
+            mmds._default.close()
+        monkeypatch.setattr(mmds, "_default", None)

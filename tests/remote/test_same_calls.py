@@ -40,13 +40,17 @@ def track_two(reg: Any, project: str, cancer: dict[str, Any]) -> tuple[Version, 
         y_train=cancer["y_train"],
     )
     lr = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
-    v1 = reg.track(lr.fit(Xtr[NUM], cancer["y_train"]), name="churn", tags={"team": "credit"}, **common)
+    v1 = reg.track(
+        lr.fit(Xtr[NUM], cancer["y_train"]), name="churn", tags={"team": "credit"}, **common
+    )
     rf = RandomForestClassifier(n_estimators=10, random_state=0).fit(Xtr[NUM], cancer["y_train"])
     v2 = reg.track(rf, name="churn", parent=v1.ref, **common)
     return v1, v2
 
 
-def test_track_and_get(registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest) -> None:
+def test_track_and_get(
+    registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
     project = fresh_project(request)
     v1, v2 = track_two(registry, project, cancer)
     assert isinstance(v2, Version)
