@@ -22,6 +22,7 @@ from .errors import (
     UntrustedArtifact,
 )
 from .registry import Registry
+from .remote import RemoteRegistry, open_registry
 from .scheduler.default import DefaultJobs
 
 try:
@@ -30,27 +31,29 @@ except PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0"
 
 _lock = threading.Lock()
-_default: Registry | None = None
+_default: Any = None
 
 
-def default_registry() -> Registry:
-    """The process-wide registry, created on first use."""
+def default_registry() -> Any:
+    """The process-wide registry, created on first use: a RemoteRegistry when MMDS_URL is an
+    MMDS server's http(s) URL, else the local Registry."""
     global _default
     with _lock:
         if _default is None:
-            _default = Registry()
+            _default = open_registry()
         return _default
 
 
 def connect(
     url: str | None = None, home: str | None = None, actor: str | None = None, **kwargs: Any
-) -> Registry:
-    """Point this process at another registry database / artifact root and return it."""
+) -> Any:
+    """Point this process at another registry (a database URL, or an MMDS server's
+    ``https://host:port/``) and return it."""
     global _default
     with _lock:
         if _default is not None:
             _default.close()
-        _default = Registry(url=url, home=home, actor=actor, **kwargs)
+        _default = open_registry(url=url, home=home, actor=actor, **kwargs)
         return _default
 
 
@@ -208,6 +211,7 @@ __all__ = [
     "MMDSError",
     "NotFound",
     "Registry",
+    "RemoteRegistry",
     "UntrustedArtifact",
     "Version",
     "actuals",

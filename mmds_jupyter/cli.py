@@ -60,11 +60,11 @@ def _print_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> None:
 
 def _registry(args: argparse.Namespace) -> Any:
     """The registry of this command, opened once and closed by :func:`main`."""
-    from .registry import Registry
+    from .remote import open_registry
 
     reg = getattr(args, "_registry", None)
     if reg is None:
-        reg = args._registry = Registry(url=args.url, home=args.home)
+        reg = args._registry = open_registry(url=args.url, home=args.home)
     return reg
 
 
@@ -398,7 +398,10 @@ def _print_removed(removed: list[dict[str, Any]], json_out: bool) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mmds", description="MMDS model registry.")
-    p.add_argument("--url", help="Registry database URL (default $MMDS_URL).")
+    p.add_argument(
+        "--url",
+        help="Registry database URL, or an MMDS server's http(s)://host:port/ (default $MMDS_URL).",
+    )
     p.add_argument("--home", help="Artifact root (default $MMDS_HOME or ~/.mmds).")
     sub = p.add_subparsers(dest="command", required=True)
 

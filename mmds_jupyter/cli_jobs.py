@@ -32,8 +32,11 @@ def _cli() -> Any:
 def _scheduler(args: argparse.Namespace, root_dir: str | None = None) -> Any:
     from .scheduler import MMDSScheduler, Scheduler
 
+    registry = _cli()._registry(args)
+    if not hasattr(registry, "job_store"):  # a server's jobs: its scheduler config applies
+        return registry.jobs
     config = MMDSScheduler(root_dir=root_dir) if root_dir else MMDSScheduler()
-    return Scheduler(_cli()._registry(args), config)
+    return Scheduler(registry, config)
 
 
 def _show_jobs(jobs: list[Any], as_json: bool) -> None:

@@ -76,6 +76,20 @@ class Lineage:
             ],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Lineage:
+        """The graph :meth:`to_dict` describes (what a remote registry reads back)."""
+
+        def node(key: str) -> tuple[str, int]:
+            kind, _, id_ = key.partition(":")
+            return kind, int(id_)
+
+        edges = [
+            LineageEdge(*node(e["from"]), e["relation"], *node(e["to"])) for e in data["edges"]
+        ]
+        nodes = {n["key"]: LineageNode(**n) for n in data["nodes"]}
+        return cls(root=data["root"], nodes=nodes, edges=edges)
+
     def _repr_html_(self) -> str:
         from .render import lineage_html
 

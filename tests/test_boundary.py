@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from mmds_jupyter.registry import Registry
+from mmds_jupyter.remote import RemoteRegistry
 from mmds_jupyter.service import RegistryService, operations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,10 +75,11 @@ def test_the_walk_catches_a_reach_through(tmp_path: Path) -> None:
     assert len(found) == 4, found
 
 
+@pytest.mark.parametrize("cls", [Registry, RemoteRegistry], ids=["local", "remote"])
 @pytest.mark.parametrize("name", operations())
-def test_the_registry_implements_every_operation_with_its_parameters(name: str) -> None:
+def test_the_registry_implements_every_operation_with_its_parameters(name: str, cls: type) -> None:
     declared = getattr(RegistryService, name)
-    implemented = getattr(Registry, name)
+    implemented = getattr(cls, name)
     if isinstance(declared, property):
         assert isinstance(implemented, property)
         return
@@ -87,11 +89,13 @@ def test_the_registry_implements_every_operation_with_its_parameters(name: str) 
     for p in want.values():
         if p.kind is p.VAR_KEYWORD:
             continue
-        assert p.name in have or takes_kwargs, f"Registry.{name} lacks {p.name}"
+        assert p.name in have or takes_kwargs, f"{cls.__name__}.{name} lacks {p.name}"
         if p.name in have and p.default is not p.empty:
-            assert have[p.name].default == p.default, f"Registry.{name}({p.name}=...)"
+            assert have[p.name].default == p.default, f"{cls.__name__}.{name}({p.name}=...)"
 
 
 def test_a_registry_is_a_registry_service(tmp_path: Path) -> None:
     with Registry(url=f"sqlite:///{tmp_path}/r.db", home=str(tmp_path)) as reg:
         assert isinstance(reg, RegistryService)
+    with RemoteRegistry("http://127.0.0.1:9/", token="t", home=str(tmp_path)) as remote:
+        assert isinstance(remote, RegistryService)

@@ -19,7 +19,7 @@ class DefaultJobs:
             raise AttributeError(name)
         from .. import default_registry
 
-        return getattr(Scheduler(default_registry()), name)
+        return getattr(default_registry().jobs, name)
 
     def __dir__(self) -> list[str]:
         return [n for n in dir(Scheduler) if not n.startswith("_")]

@@ -236,6 +236,9 @@ CAPTURE_FIELDS = {
     "tags": TAGS,
     "description": TEXT,
     "parent": TEXT,
+    # Provenance from the client's kernel (a remote registry sends them).
+    "cell_source": TEXT,
+    "notebook": TEXT,
 }
 
 
@@ -257,7 +260,8 @@ def track(registry: RegistryService, raw: bytes) -> dict[str, Any]:
     """
     from ..capture.serialize import load
 
-    b = body(raw, {"model_file": TEXT, **CAPTURE_FIELDS}, required=("model_file", "name"))
+    # No name is the registry's error (the same as mmds.track's), not the body's.
+    b = body(raw, {"model_file": TEXT, **CAPTURE_FIELDS}, required=("model_file",))
     try:
         data = base64.b64decode(b.pop("model_file"), validate=True)
     except (binascii.Error, ValueError):

@@ -24,10 +24,8 @@ spec = magic_arguments()(spec)
 
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
-    from mmds_jupyter.scheduler import Scheduler
-
     a = parse(spec, line)
-    job = Scheduler(default_registry()).create(**from_arguments(a), parameters_as_text=True)
+    job = default_registry().jobs.create(**from_arguments(a), parameters_as_text=True)
     when = f"next run {job.next_run_at:%Y-%m-%d %H:%M:%S} UTC" if job.next_run_at else "on demand"
     print(f"Scheduled {job.name}: {job.notebook} ({job.schedule or 'no schedule'}; {when}).")
     return job

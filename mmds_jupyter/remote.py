@@ -1,0 +1,440 @@
+"""The registry service over HTTP: :class:`RemoteRegistry` talks to an MMDS server (the jupyter
+extension or ``mmds server``) through its REST routes, with the same calls, results and errors
+as the local :class:`~mmds_jupyter.registry.Registry`.
+
+``MMDS_URL=https://host:port/`` selects it (see :func:`open_registry`); the token comes from
+``MMDS_TOKEN`` or a private token file. The server holds the database and the files and enforces
+every rule; this client only moves data: entities and DataFrames are rebuilt from the JSON the
+routes send, and model files are downloaded, checked against their sha256 and cached by hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .encode import version_from_dict
+from .entities import Version
+from .errors import ArtifactIntegrityError, InvalidInput, MMDSError
+from .query import FIELDS as QUERY_FIELDS
+from .query import Query
+from .refs import Ref, whole_number
+from .remote_http import Transport, check_server_url, path_of, read_token
+from .remote_scoring import ScoringOverHTTP, frame, rows
+
+if TYPE_CHECKING:
+    from .remote_jobs import RemoteJobs
+
+AnyRef = str | Ref | Version
+# The largest page the REST routes serve (server/views.MAX_LIMIT); longer lists are paged.
+PAGE = 500
+# Search row keys that are not metrics (views.version_row gathers the metrics apart).
+_ROW_EXTRAS = ("metrics", "headline")
+
+
+class CachedFileChanged(UserWarning):
+    """A cached model file no longer matched its hash; it was downloaded again."""
+
+
+def is_server_url(url: str | None) -> bool:
+    """Whether a registry URL names an MMDS server (http/https) rather than a database."""
+    return bool(url) and str(url).split(":", 1)[0].lower() in ("http", "https")
+
+
+def open_registry(url: str | None = None, home: str | None = None, **kwargs: Any) -> Any:
+    """The registry ``url`` (default ``MMDS_URL``) names: a :class:`RemoteRegistry` for an
+    http(s) server, else the local :class:`~mmds_jupyter.registry.Registry`."""
+    from .config import MMDS
+
+    target = url or MMDS().url
+    if is_server_url(target):
+        kwargs.pop("config", None)
+        return RemoteRegistry(target, home=home, **kwargs)
+    from .registry import Registry
+
+    return Registry(url=url, home=home, **kwargs)
+
+
+@dataclass
+class RemoteQuery(Query):
+    """A search to send: the arguments as given; the server checks them when it runs."""
+
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _data(**tables: Any) -> dict[str, Any]:
+    """Capture data as the body takes it: features as rows, targets as lists of values."""
+    out: dict[str, Any] = {}
+    for key, value in tables.items():
+        if value is None:
+            continue
+        out[key] = rows(value) if key.startswith("X_") else list(pd.Series(value).tolist())
+    return out
+
+
+class RemoteRegistry(ScoringOverHTTP):
+    """Capture, find, compare, change and score model versions held by an MMDS server."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        home: str | None = None,
+        actor: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+    ):
+        from .config import MMDS
+
+        cfg = MMDS()
+        self.url = check_server_url(url)
+        self.home = home or cfg.home
+        # Only a label here: the server records the identity its token belongs to.
+        self.actor = actor or cfg.actor
+        self.http = Transport(self.url, token or read_token(), timeout, retries, backoff)
+        self._jobs: RemoteJobs | None = None
+
+    @property
+    def location(self) -> str:
+        return f"MMDS server {self.url}"
+
+    def __enter__(self) -> RemoteRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _ref(self, ref: AnyRef) -> str:
+        return ref.ref if isinstance(ref, Version) else str(ref)
+
+    def _version(self, data: Mapping[str, Any]) -> Version:
+        version = version_from_dict(data)
+        version._registry = self
+        return version
+
+    def _vpath(self, ref: AnyRef, *more: str) -> str:
+        return path_of("versions", self._ref(ref), *more)
+
+    # -- capture -------------------------------------------------------------------------------
+
+    def track(
+        self,
+        model: Any,
+        name: str | None = None,
+        project: str = "default",
+        *,
+        X_test: Any = None,
+        y_test: Any = None,
+        slices: Iterable[str] | None = None,
+        X_train: Any = None,
+        y_train: Any = None,
+        parent: str | None = None,
+        tags: dict[str, str] | None = None,
+        description: str | None = None,
+        serializer: str = "skops",
+        cell_source: str | None = None,
+        notebook: str | None = None,
+        label: str | None = None,
+    ) -> Version:
+        """Send a fitted estimator (as a skops file) and its data (as rows) to be captured."""
+        from .capture import introspect, provenance, serialize
+
+        introspect.check_trackable(model, label or name or "the model")
+        if serializer != "skops":
+            raise InvalidInput(
+                f"An MMDS server takes skops model files, not {serializer!r}; leave serializer "
+                "at its default."
+            )
+        body: dict[str, Any] = {
+            "model_file": base64.b64encode(serialize.dump(model, "skops")).decode("ascii"),
+            "name": name,
+            "project": project,
+            "slices": list(slices) if slices is not None else None,
+            "parent": parent,
+            "tags": tags,
+            "description": description,
+        }
+        # Where the capture runs is known here, in the kernel, not on the server.
+        prov = provenance.provenance(self.actor, cell_source=cell_source, notebook=notebook)
+        body.update(cell_source=prov["cell"], notebook=prov["notebook"])
+        body.update(_data(X_test=X_test, y_test=y_test, X_train=X_train, y_train=y_train))
+        return self._version(self.http.post("track", body))
+
+    def import_pmml(
+        self, source: Any, name: str, project: str = "default", **kwargs: Any
+    ) -> Version:
+        """Send a PMML file (a path or its bytes) to be registered as a version."""
+        data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
+        try:
+            document = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("A PMML document is UTF-8 text; this file is not.") from None
+        data_kwargs = {
+            k: kwargs.pop(k) for k in ("X_test", "y_test", "X_train", "y_train") if k in kwargs
+        }
+        if "slices" in kwargs and kwargs["slices"] is not None:
+            kwargs["slices"] = list(kwargs["slices"])
+        body = {
+            "pmml": document,
+            "name": name,
+            "project": project,
+            **kwargs,
+            **_data(**data_kwargs),
+        }
+        return self._version(self.http.post("pmml/import", body))
+
+    def export_pmml(self, ref: AnyRef, path: str | None = None) -> bytes:
+        """A version's model as PMML 4.4, written to ``path`` (on this machine) if given."""
+        data, _ = self.http.get_bytes(self._vpath(ref, "pmml"))
+        if path is not None:
+            from .files import atomic_write
+
+            atomic_write(Path(path), data)
+        return data
+
+    # -- read ----------------------------------------------------------------------------------
+
+    def _detail(self, ref: AnyRef) -> dict[str, Any]:
+        detail: dict[str, Any] = self.http.get(self._vpath(ref))
+        return detail
+
+    def get(self, ref: AnyRef) -> Version:
+        return self._version(self._detail(ref))
+
+    def datasets(self, ref: AnyRef) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._detail(ref)["datasets"]
+        return found
+
+    def children(self, ref: AnyRef) -> list[str]:
+        found: list[str] = self._detail(ref)["children"]
+        return found
+
+    def load(self, ref: AnyRef, trusted: bool = False) -> Any:
+        """The working model of a version: its file downloaded (or cached), checked against
+        its hash, loaded with the same allow-list of types as locally."""
+        from .capture import serialize
+
+        version = ref if isinstance(ref, Version) else self.get(ref)
+        data, fmt = self.model_file(version)
+        return serialize.load(data, fmt, trusted=trusted, label=f"The model file of {version.ref}")
+
+    def model_file(self, ref: AnyRef) -> tuple[bytes, str]:
+        version = ref if isinstance(ref, Version) else self.get(ref)
+        if not version.artifact_sha256 or not version.artifact_format:
+            raise MMDSError(f"{version.ref} has no model file to load.")
+        return self._cached(version, version.artifact_sha256).read_bytes(), version.artifact_format
+
+    def cache_path(self, sha256: str) -> Path:
+        return Path(self.home).expanduser() / "cache" / sha256[:2] / sha256
+
+    def _cached(self, version: Version, sha: str) -> Path:
+        """The version's model file in the local cache, downloaded when missing or changed."""
+        path = self.cache_path(sha)
+        if path.is_file():
+            if _sha256(path) == sha:
+                return path
+            warnings.warn(
+                f"The cached model file {path} of {version.ref} no longer matches its sha256 "
+                "(changed on disk); it was discarded and downloaded again.",
+                CachedFileChanged,
+                stacklevel=3,
+            )
+            path.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{sha}.{os.getpid()}.part")
+        digest = hashlib.sha256()
+        try:
+            with open(tmp, "wb") as out:
+                for chunk in self.http.stream(self._vpath(version, "file")):
+                    digest.update(chunk)
+                    out.write(chunk)
+            if digest.hexdigest() != sha:
+                raise ArtifactIntegrityError(
+                    f"The model file of {version.ref} that {self.url} sent does not match its "
+                    f"sha256 ({sha[:12]}…): nothing was loaded. Try again; if it persists the "
+                    "server's copy is damaged."
+                )
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+    def query(self, **filters: Any) -> Query:
+        """The search to send (the server checks the arguments when it runs)."""
+        unknown = sorted(set(filters) - set(QUERY_FIELDS))
+        if unknown:
+            raise TypeError(f"query() got unexpected keyword argument(s) {', '.join(unknown)}")
+        kept = {k: _param(v) for k, v in filters.items() if v is not None}
+        return RemoteQuery(
+            order_by=kept.get("order_by") or "-created",
+            limit=kept.get("limit"),
+            offset=kept.get("offset") or 0,
+            filters=kept,
+        )
+
+    def _page(self, query: Query, limit: int, offset: int) -> dict[str, Any]:
+        filters = getattr(query, "filters", None)
+        if filters is None:
+            raise InvalidInput("Build the query with this registry's query(...).")
+        params = {**filters, "limit": limit, "offset": offset}
+        page: dict[str, Any] = self.http.get("versions", params)
+        return page
+
+    def search(self, query: Query) -> tuple[list[dict[str, Any]], list[str]]:
+        """The matching rows (every page when the query sets no limit) and warnings."""
+        if query.limit is not None:
+            whole_number("limit", query.limit, 1)
+        whole_number("offset", query.offset, 0)
+        out: list[dict[str, Any]] = []
+        found_warnings: list[str] = []
+        offset, wanted = query.offset, query.limit
+        while True:
+            size = PAGE if wanted is None else min(PAGE, wanted - len(out))
+            page = self._page(query, size, offset)
+            found_warnings += [w for w in page["warnings"] if w not in found_warnings]
+            out += [_search_row(item) for item in page["items"]]
+            offset += len(page["items"])
+            if len(page["items"]) < size or (wanted is not None and len(out) >= wanted):
+                return out, found_warnings
+
+    def count(self, query: Query, cap: int | None = None) -> int:
+        """How many versions match: the server counts up to a cap per request, so this asks
+        again further on until the count is exact (or reaches ``cap``)."""
+        if cap is not None:
+            cap = whole_number("cap", cap, 1)
+        offset = 0
+        while True:
+            page = self._page(query, 1, offset)
+            if page["total_exact"]:
+                total: int = page["total"]
+                return total if cap is None else min(total, cap)
+            if cap is not None and page["total"] >= cap:
+                return cap
+            offset = max(2 * offset, page["total"])
+
+    def find(self, **filters: Any) -> pd.DataFrame:
+        from .query import FIND_COLUMNS
+
+        found, warned = self.search(self.query(**filters))
+        df = pd.DataFrame(found)
+        if df.empty:
+            df = pd.DataFrame(columns=list(FIND_COLUMNS))
+        df.attrs["warnings"] = warned
+        return df
+
+    def compare(self, *refs: str | Version) -> Any:
+        from .comparison import Comparison
+
+        if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
+            refs = tuple(refs[0])
+        # The server checks the references (and resolves them to exact versions).
+        data = self.http.get("compare", {"refs": [self._ref(r) for r in refs]})
+        return Comparison([self.get(r) for r in data["refs"]])
+
+    def lineage(self, ref: str | Version, depth: int = 3) -> Any:
+        from .lineage_graph import Lineage
+
+        data = self.http.get(self._vpath(ref, "lineage"), {"depth": depth})
+        return Lineage.from_dict(data)
+
+    def events(
+        self,
+        ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | str | None = None,
+        limit: int | None = 100,
+    ) -> pd.DataFrame:
+        """The audit log, newest first (at most 500 events a call over HTTP)."""
+        from .registry import events_frame
+
+        params = {"ref": ref, "actor": actor, "action": action, "since": _param(since)}
+        params["limit"] = PAGE if limit is None else whole_number("limit", limit, 1)
+        items = self.http.get("events", params)["items"]
+        return frame(items, events_frame([]).columns)
+
+    def latest_event_id(self) -> int:
+        return int(self.http.get("changes")["latest_event_id"])
+
+    def verify_events(self) -> int | None:
+        bad = self.http.get("events/verify")["first_bad_event"]
+        return None if bad is None else int(bad)
+
+    def projects(self) -> pd.DataFrame:
+        return frame(self.http.get("projects")["items"])
+
+    def models(self, project: str | None = None) -> pd.DataFrame:
+        return frame(self.http.get("models", {"project": project})["items"])
+
+    # -- change --------------------------------------------------------------------------------
+
+    def alias(self, ref: AnyRef, alias: str, force: bool = False) -> Version:
+        body = {"alias": alias, "force": force}
+        return self._version(self.http.post(self._vpath(ref, "alias"), body))
+
+    def set_stage(
+        self, ref: AnyRef, stage: str, reason: str | None = None, force: bool = False
+    ) -> Version:
+        body = {"stage": stage, "reason": reason, "force": force}
+        return self._version(self.http.post(self._vpath(ref, "stage"), body))
+
+    def tag(self, ref: AnyRef, tags: dict[str, Any]) -> Version:
+        return self._version(self.http.post(self._vpath(ref, "tag"), {"tags": tags}))
+
+    def untag(self, ref: AnyRef, *keys: str) -> Version:
+        return self._version(self.http.post(self._vpath(ref, "untag"), {"keys": list(keys)}))
+
+    def describe(self, ref: AnyRef, text: str | None) -> Version:
+        body = {"description": text}
+        return self._version(self.http.post(self._vpath(ref, "describe"), body))
+
+    def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
+        removed: list[dict[str, Any]] = self.http.post("gc", {"older_than": older_than})["removed"]
+        return removed
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> RemoteJobs:
+        """Scheduled notebook and scoring jobs on the server, and their runs."""
+        from .remote_jobs import RemoteJobs
+
+        if self._jobs is None:
+            self._jobs = RemoteJobs(self.http)
+        return self._jobs
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _search_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A search row as the local registry gives it: metrics beside the fields, times as times."""
+    row = {k: v for k, v in item.items() if k not in _ROW_EXTRAS}
+    row.update(item.get("metrics") or {})
+    if isinstance(row.get("created_at"), str):
+        row["created_at"] = datetime.fromisoformat(row["created_at"])
+    return row

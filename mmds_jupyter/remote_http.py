@@ -1,0 +1,239 @@
+"""HTTP to an MMDS server for :class:`~mmds_jupyter.remote.RemoteRegistry`: the URL rule, the
+token, retries, and the server's JSON errors raised again as the same MMDS error classes.
+
+Only reads (GET) are retried: a POST that timed out may have been applied, so repeating it
+blindly could apply a change twice; the error says so instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import urllib3
+
+from .errors import ConflictError, InvalidInput, MMDSError, NotFound, error_named
+
+# Every error class a server may name: importing the modules registers their subclasses.
+from .scheduler import errors as _scheduler_errors  # noqa: F401
+from .scoring import validate as _scoring_errors  # noqa: F401
+
+API = "mmds/api/"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Statuses that say "try again shortly" (a restarting server, a proxy with no upstream).
+RETRY_STATUSES = (502, 503, 504)
+
+
+class ServerUnavailable(MMDSError):
+    """The MMDS server could not be reached, or failed, after the retries allowed."""
+
+    http_status = 503
+
+
+class AccessDenied(MMDSError):
+    """The server refused the token (missing, wrong, revoked or lacking the role)."""
+
+    http_status = 403
+    retryable = False
+
+
+def check_server_url(url: str) -> str:
+    """The server's base URL ending in '/'; plain http only to this machine (a token sent in
+    clear text over a network can be read by anyone on the way)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"{url!r} is not a server URL; write it as https://host:port/.")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise InvalidInput(
+            f"{url} uses plain http, which would send your token unencrypted over the network; "
+            f"use https://{parts.netloc}{parts.path} (http is accepted only for localhost)."
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def token_file() -> Path:
+    """$MMDS_TOKEN_FILE, else ``token`` in MMDS_HOME (~/.mmds/token)."""
+    from .config import _home
+
+    return Path(os.environ.get("MMDS_TOKEN_FILE") or _home() / "token").expanduser()
+
+
+def read_token() -> str | None:
+    """$MMDS_TOKEN, else the token file; a file others may read is refused, not used."""
+    env = os.environ.get("MMDS_TOKEN", "").strip()
+    if env:
+        return env
+    path = token_file()
+    if not path.is_file():
+        if os.environ.get("MMDS_TOKEN_FILE"):
+            raise InvalidInput(f"MMDS_TOKEN_FILE names {path}, which is not a file.")
+        return None
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise InvalidInput(
+            f"The token file {path} can be read by other users (mode {mode:o}), so MMDS will "
+            f"not use it. Make it private with `chmod 600 {path}`, and since others could "
+            "read the token, revoke it and create a new one."
+        )
+    return path.read_text(encoding="utf-8").strip() or None
+
+
+def path_of(*parts: str | int) -> str:
+    """A route path with each part URL-encoded (a reference's '/' becomes %2F)."""
+    return "/".join(quote(str(p), safe=":@") for p in parts)
+
+
+class Transport:
+    """One connection pool to one server, with the caller's token on every request."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        timeout: float = 60.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+    ):
+        self.url = check_server_url(url)
+        self.base = self.url + API
+        self.retries = retries
+        self.backoff = backoff
+        self.headers = {"Accept": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"token {token}"
+        self.pool = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=min(timeout, 10.0), read=timeout),
+            retries=False,
+        )
+
+    def close(self) -> None:
+        self.pool.clear()
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The JSON a GET answers."""
+        return _json(self.request("GET", path, params=params))
+
+    def post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        """The JSON a POST answers (a JSON body in)."""
+        from .server.encode import dumps
+
+        return _json(self.request("POST", path, body=dumps(body or {}).encode()))
+
+    def get_bytes(self, path: str) -> tuple[bytes, Mapping[str, str]]:
+        response = self.request("GET", path)
+        return response.data, response.headers
+
+    def stream(self, path: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+        """A GET's body in chunks, never whole in memory."""
+        response = self.request("GET", path, preload=False)
+        try:
+            yield from response.stream(chunk)
+        finally:
+            response.release_conn()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        preload: bool = True,
+    ) -> Any:
+        """One request; GETs are retried on connection failures, timeouts and 502/503/504 with
+        exponential back-off. Error answers are raised as the MMDS error the server named."""
+        fields = [
+            (k, str(v).lower() if isinstance(v, bool) else str(v))
+            for k, vs in (params or {}).items()
+            for v in (vs if isinstance(vs, (list, tuple)) else [vs])
+            if v is not None
+        ]
+        url = self.base + path
+        if fields:
+            url += "?" + urlencode(fields)
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        attempts = 1 + (self.retries if method == "GET" else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.pool.request(
+                    method, url, body=body, headers=headers, preload_content=preload
+                )
+            except urllib3.exceptions.HTTPError as exc:
+                if last:
+                    raise self._unreachable(method, path, exc, attempts) from None
+            else:
+                if response.status < 400:
+                    return response
+                if not preload:
+                    response.read()
+                if response.status not in RETRY_STATUSES or last:
+                    raise error_from(response, self.url)
+            time.sleep(min(self.backoff * 2**attempt, 30.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unreachable(self, method: str, path: str, exc: Exception, attempts: int) -> MMDSError:
+        reason = getattr(exc, "reason", None) or exc
+        if method == "GET":
+            return ServerUnavailable(
+                f"The MMDS server at {self.url} did not answer ({reason}) after {attempts} "
+                "tries. Check that it is running and reachable from here, and that MMDS_URL "
+                "is right."
+            )
+        return ServerUnavailable(
+            f"The MMDS server at {self.url} did not answer {method} {path} ({reason}). The "
+            "change was not retried, as it may or may not have been applied: check with "
+            "mmds.events() (or `mmds events`) before repeating it, and check that the server "
+            "is running and MMDS_URL is right."
+        )
+
+
+def _json(response: Any) -> Any:
+    try:
+        return json.loads(response.data or b"null")
+    except ValueError:
+        raise ServerUnavailable(
+            f"The MMDS server answered {response.status} with a body that is not JSON; is "
+            "MMDS_URL the address of an MMDS server?"
+        ) from None
+
+
+# The class to raise for an error the client does not know by name, by HTTP status.
+_BY_STATUS: dict[int, type[MMDSError]] = {400: InvalidInput, 404: NotFound, 409: ConflictError}
+
+
+def error_from(response: Any, server: str) -> MMDSError:
+    """The MMDS error an error answer names, with the server's message."""
+    try:
+        data = json.loads(response.data)
+        name, message = str(data["error"]), str(data["message"])
+    except (ValueError, TypeError, KeyError):
+        name, message = "", ""
+    cls = error_named(name) if name else None
+    if response.status in (401, 403) and cls is None:
+        return AccessDenied(
+            f"The MMDS server at {server} refused the request ({response.status}: "
+            f"{message or 'forbidden'}). Set MMDS_TOKEN, or put your token in {token_file()} "
+            "(chmod 600); if you have one, it may be wrong, expired or revoked, or lack the "
+            "role this needs."
+        )
+    if cls is None and response.status >= 500:
+        return ServerUnavailable(
+            f"The MMDS server at {server} failed ({response.status}"
+            + (f": {message}" if message else "")
+            + "); its log says why."
+        )
+    cls = cls or _BY_STATUS.get(response.status, MMDSError)
+    try:
+        return cls(message)
+    except TypeError:  # a class whose constructor takes more than the message
+        exc = cls.__new__(cls)
+        Exception.__init__(exc, message)
+        return exc
