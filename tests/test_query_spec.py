@@ -88,6 +88,7 @@ def test_the_panels_search_names_the_declared_arguments() -> None:
 def test_cli_and_magic_search_by_estimator_and_until(sqlite_reg, capsys, ip) -> None:  # noqa: F811
     """Every declared argument reaches every front end (mmds list had no --until)."""
     a = add(sqlite_reg, "a")
+    capsys.readouterr()  # what the fixtures printed (e.g. "already loaded") is not the CLI's
     base = ["--url", sqlite_reg.url, "--home", sqlite_reg.home, "list", "--json"]
     assert cli.main([*base, "--until", "2000-01-01"]) == 0
     assert json.loads(capsys.readouterr().out) == []

@@ -26,6 +26,30 @@ from mmds_jupyter.server.routes import (
 
 METHODS = ("GET", "POST", "PUT", "DELETE")
 
+
+@pytest.fixture
+def jp_server_config(mmds_registry: dict[str, str], tmp_path: Any) -> dict[str, Any]:
+    """A copy of the shared registry: the walk calls every write route with a token."""
+    import shutil
+    import sqlite3
+
+    src = sqlite3.connect(mmds_registry["url"].removeprefix("sqlite:///"))
+    dst = sqlite3.connect(tmp_path / "mmds.db")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    shutil.copytree(mmds_registry["home"], tmp_path / "home")
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"mmds_jupyter.server": True},
+            "allow_unauthenticated_access": False,
+        },
+        "MMDS": {"url": f"sqlite:///{tmp_path / 'mmds.db'}", "home": str(tmp_path / "home")},
+    }
+
+
 SAMPLES = {
     "ref": "risk%2Fchurn%3A1",
     "path": "anything",
