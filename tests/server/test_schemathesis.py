@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,15 +19,10 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
+from jupyter_servers import jupyter_server  # noqa: E402
 
 OPENAPI = Path(__file__).parents[2] / "mmds_jupyter" / "server" / "openapi.json"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -60,56 +49,8 @@ def api_server(
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params]
     nbformat.write(nb, notebooks / NOTEBOOK)
-    token, port = secrets.token_hex(16), _free_port()
-    (base / "cfg").mkdir()
-    (base / "cfg" / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"mmds_jupyter.server": True}}})
-    )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MMDS_")},
-        "JUPYTER_CONFIG_DIR": str(base / "cfg"),
-        "JUPYTER_RUNTIME_DIR": str(base / "rt"),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--allow-root",
-        f"--port={port}",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={base}",
-        "--ServerApp.allow_unauthenticated_access=False",
-        f"--MMDS.url={db_url}",
-        f"--MMDS.home={home}",
-        f"--MMDSScheduler.root_dir={notebooks}",
-    ]
-    log = open(base / "server.log", "wb")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                req = urllib.request.Request(
-                    f"{url}/mmds/api/changes", headers={"Authorization": f"token {token}"}
-                )
-                urllib.request.urlopen(req, timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((base / "server.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
-        yield {"url": url, "token": token, "log": str(base / "server.log")}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()
+    with jupyter_server(base, db_url, home, notebooks) as server:
+        yield server
 
 
 EXAMPLES = int(os.environ.get("MMDS_SCHEMATHESIS_EXAMPLES", "40"))
@@ -135,7 +76,7 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     from hypothesis import given
 
     schema = schemathesis.openapi.from_dict(json.loads(OPENAPI.read_text()))
-    base_url = f"{api_server['url']}/mmds/api"
+    base_url = f"{api_server['url']}mmds/api"
     headers = {"Authorization": f"token {api_server['token']}"}
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
