@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pg_databases import PG_URL, _pg_admin, drop_pg_database, fresh_pg_database  # noqa: F401
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.model_selection import train_test_split
 
 from mmds_jupyter.registry import Registry
 
-PG_URL = os.environ.get(
-    "MMDS_TEST_PG_URL", "postgresql+psycopg://root@/root?host=/var/run/postgresql"
-)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -36,12 +33,6 @@ def _keep_main_module() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
-    from sqlalchemy import create_engine
-
-    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-
-
 @pytest.fixture(scope="session")
 def pg_available() -> bool:
     try:
@@ -56,28 +47,6 @@ def pg_available() -> bool:
         if IN_CI:
             pytest.fail(f"PostgreSQL is not reachable at {PG_URL} under CI: {exc}")
         return False
-
-
-def fresh_pg_database() -> tuple[str, str]:
-    """Create an empty database for one test; returns (url, name)."""
-    from sqlalchemy import text
-
-    name = f"mmds_test_{uuid.uuid4().hex[:12]}"
-    engine = _pg_admin()
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    base, _, query = PG_URL.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else ""), name
-
-
-def drop_pg_database(name: str) -> None:
-    from sqlalchemy import text
-
-    engine = _pg_admin()
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -45,10 +45,10 @@ def team_db(
         yield f"sqlite:///{tmp_path_factory.mktemp('team') / 'mmds.db'}"
         return
     if not request.getfixturevalue("pg_available"):
-        from conftest import PG_URL
+        from pg_databases import PG_URL
 
         pytest.skip(f"no PostgreSQL server at {PG_URL} (make test starts one)")
-    from conftest import drop_pg_database, fresh_pg_database
+    from pg_databases import drop_pg_database, fresh_pg_database
 
     url, name = fresh_pg_database()
     yield url
