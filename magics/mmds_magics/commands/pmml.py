@@ -10,6 +10,7 @@ from mmds_jupyter import default_registry
 from mmds_jupyter.tagging import tags_from_text
 
 from .parsing import parse
+from .track import capture_options
 
 
 @magic_arguments()
@@ -22,23 +23,7 @@ def export_spec(line: str) -> None:
 @magic_arguments()
 @argument("path", help="A PMML file from any producer.")
 @argument("--name", required=True, help="Model name to register it under.")
-@argument("--project", help="Project; defaults to c.MMDSMagics.default_project.")
-@argument("--test", nargs=2, metavar=("X", "Y"), help="Test features and target variables.")
-@argument("--train", nargs=2, metavar=("X", "Y"), help="Training features and target variables.")
-@argument(
-    "--slice",
-    action="extend",
-    nargs="+",
-    default=[],
-    dest="slices",
-    metavar="COLUMN",
-    help="Test-set columns to compute metrics per value of (e.g. country).",
-)
-@argument("--parent", help="Reference of the version this one derives from.")
-@argument(
-    "--tag", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach."
-)
-@argument("--description", help="A sentence about this version.")
+@capture_options
 def import_spec(line: str) -> None:
     """Register a PMML file as a version: its inputs and outputs become the score contract.
 

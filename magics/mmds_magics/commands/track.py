@@ -16,26 +16,41 @@ from .parsing import parse
 CELL = True
 
 
+# The options of every capture (%mmds track, %mmds import-pmml): the keywords of mmds.track.
+CAPTURE_OPTIONS = [
+    argument("--project", help="Project; defaults to c.MMDSMagics.default_project."),
+    argument("--test", nargs=2, metavar=("X", "Y"), help="Test features and target variables."),
+    argument(
+        "--train", nargs=2, metavar=("X", "Y"), help="Training features and target variables."
+    ),
+    argument(
+        "--slice",
+        action="extend",
+        nargs="+",
+        default=[],
+        dest="slices",
+        metavar="COLUMN",
+        help="Test-set columns to compute metrics per value of (e.g. country).",
+    ),
+    argument("--parent", help="Reference of the version this one derives from."),
+    argument(
+        "--tag", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach."
+    ),
+    argument("--description", help="A sentence about this version."),
+]
+
+
+def capture_options(func: Any) -> Any:
+    """Add CAPTURE_OPTIONS to a magic's arguments, in their order."""
+    for option in reversed(CAPTURE_OPTIONS):
+        func = option(func)
+    return func
+
+
 @magic_arguments()
 @argument("model", nargs="?", help="Variable holding the fitted estimator (line magic only).")
 @argument("--name", help="Model name; defaults to the variable's name.")
-@argument("--project", help="Project; defaults to c.MMDSMagics.default_project.")
-@argument("--test", nargs=2, metavar=("X", "Y"), help="Test features and target variables.")
-@argument("--train", nargs=2, metavar=("X", "Y"), help="Training features and target variables.")
-@argument(
-    "--slice",
-    action="extend",
-    nargs="+",
-    default=[],
-    dest="slices",
-    metavar="COLUMN",
-    help="Test-set columns to compute metrics per value of (e.g. country).",
-)
-@argument("--parent", help="Reference of the version this one derives from.")
-@argument(
-    "--tag", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="Tags to attach."
-)
-@argument("--description", help="A sentence about this version.")
+@capture_options
 def spec(line: str) -> None:
     """Capture a fitted estimator, or as %%mmds track every estimator the cell fits.
 
