@@ -63,6 +63,9 @@ def _open_jobs_tab(page: Any) -> Any:
     if not panel.is_visible():
         tab.click()
     panel.locator("button.mmds-tab[data-tab='jobs']").click()
+    # The panel's first load (projects, models, the page, then the jobs again) may still be
+    # drawing: wait until it has, so that the buttons a test takes are the ones it presses.
+    page.wait_for_load_state("networkidle")
     return panel
 
 
