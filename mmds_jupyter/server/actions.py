@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..encode import version_dict
-from ..errors import InvalidInput
+from ..errors import InvalidInput, MMDSError
 from ..service import RegistryService
 from .encode import records
 
@@ -266,7 +266,17 @@ def track(registry: RegistryService, raw: bytes) -> dict[str, Any]:
         data = base64.b64decode(b.pop("model_file"), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput('"model_file" must be the skops file in base64.') from None
-    model = load(data, "skops", trusted=False, label="The uploaded model file")
+    if not data:
+        raise InvalidInput('"model_file" is empty; send the skops file in base64.')
+    try:
+        model = load(data, "skops", trusted=False, label="The uploaded model file")
+    except MMDSError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
+        raise InvalidInput(
+            f'"model_file" is not a readable skops file ({type(exc).__name__}: {exc}); send '
+            "the bytes of skops.io.dump or serialize.dump, base64-encoded."
+        ) from None
     return version_dict(registry.track(model, **_capture_arguments(b)))
 
 

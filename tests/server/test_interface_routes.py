@@ -199,6 +199,9 @@ async def test_bodies_are_checked_before_the_registry_is_called(jp_fetch: Any) -
     assert code == 400 and "'stage' must be text" in err["message"]
     code, err = await call(jp_fetch, "POST", "track", {"model_file": "%%%", "name": "x"})
     assert code == 400 and "base64" in err["message"]
+    for damaged in ("", base64.b64encode(b"PK\x03\x04 not a zip").decode()):
+        code, err = await call(jp_fetch, "POST", "track", {"model_file": damaged, "name": "x"})
+        assert code == 400 and "skops file" in err["message"], err
     code, err = await call(jp_fetch, "GET", "score-sets/99")
     assert code == 404, err
     code, err = await call(jp_fetch, "POST", "versions/risk/nope:1/stage", {"stage": "validation"})
