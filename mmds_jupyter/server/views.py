@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..encode import version_dict
-from ..entities import STAGES, Event
+from ..entities import STAGES
 from ..errors import InvalidInput
 from ..query import FIND_COLUMNS, from_request, whole
 from ..refs import whole_number
@@ -120,20 +120,6 @@ def notebook_link(notebook: str | None, root_dir: str | None) -> str | None:
     except ValueError:
         return None
     return rel.as_posix() if path.is_file() else None
-
-
-def event_dict(e: Event) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "time": e.time,
-        "actor": e.actor,
-        "action": e.action,
-        "object_kind": e.object_kind,
-        "object_ref": e.object_ref,
-        "before": e.before,
-        "after": e.after,
-        "hash": e.hash,
-    }
 
 
 def version_detail(
