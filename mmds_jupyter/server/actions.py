@@ -82,7 +82,7 @@ def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
     """A table given as a list of row objects ({"column": value, ...})."""
     if not rows:
         raise InvalidInput(f"{name!r} has no rows; give a list of row objects.")
-    return pd.DataFrame.from_records(rows)
+    return table(rows, name)
 
 
 def table(value: dict[str, Any] | list[Any], name: str) -> pd.DataFrame:
