@@ -51,14 +51,16 @@ def is_server_url(url: str | None) -> bool:
 
 
 def open_registry(url: str | None = None, home: str | None = None, **kwargs: Any) -> Any:
-    """The registry ``url`` (default ``MMDS_URL``) names: a :class:`RemoteRegistry` for an
-    http(s) server, else the local :class:`~mmds_jupyter.registry.Registry`."""
+    """The registry ``url`` (default ``config.url``, i.e. ``MMDS_URL``) names: a
+    :class:`RemoteRegistry` for an http(s) server, else the local
+    :class:`~mmds_jupyter.registry.Registry`."""
     from .config import MMDS
 
-    target = url or MMDS().url
+    config = kwargs.get("config") or MMDS()
+    target = url or config.url
     if is_server_url(target):
         kwargs.pop("config", None)
-        return RemoteRegistry(target, home=home, **kwargs)
+        return RemoteRegistry(target, home=home or config.home, **kwargs)
     from .registry import Registry
 
     return Registry(url=url, home=home, **kwargs)

@@ -11,6 +11,7 @@ from traitlets import Int, Type
 
 from ..config import MMDS
 from ..registry import Registry
+from ..remote import open_registry
 from ..scheduler import MMDSScheduler, Scheduler
 from ..service import RegistryService
 from .routes import handlers
@@ -41,7 +42,14 @@ class MMDSExtension(ExtensionApp):
 
     def initialize_settings(self) -> None:
         settings = MMDS(parent=self)
-        registry: Any = self.registry_class(config=settings)  # type: ignore[call-arg]
+        registry: Any
+        if self.registry_class is Registry:
+            # MMDS_URL may name a team's central `mmds server`: this (single-user) Jupyter server
+            # then forwards the panel's calls to it with its user's token, so the panel shows
+            # what that user may see and the browser never holds a token of its own.
+            registry = open_registry(config=settings)
+        else:
+            registry = self.registry_class(config=settings)  # type: ignore[call-arg]
         if not isinstance(registry, RegistryService):
             raise TypeError(
                 f"MMDSExtension.registry_class {self.registry_class.__name__} does not implement "

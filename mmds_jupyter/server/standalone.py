@@ -20,6 +20,8 @@ from jupyter_server.serverapp import ServerApp
 from traitlets import Dict, default
 
 from ..config import MMDS
+from ..errors import InvalidInput
+from ..remote import is_server_url
 from ..scheduler import MMDSScheduler, Scheduler
 from .app import MMDSExtension
 from .routes import API_PREFIX, MMDSHandler
@@ -90,6 +92,12 @@ class MMDSTeamExtension(MMDSExtension):
     load_other_extensions = False
 
     def initialize_settings(self) -> None:
+        url = MMDS(parent=self).url
+        if is_server_url(url):
+            raise InvalidInput(
+                f"mmds server keeps the registry itself: --db-url must name a database (e.g. "
+                f"postgresql+psycopg://mmds@db/mmds), not another MMDS server ({url})."
+            )
         super().initialize_settings()
         team = TeamMode(self.registry, self._scheduler_config(), self.log)
         self.settings["mmds_team"] = team
@@ -152,6 +160,10 @@ curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
     @default("port_retries")
     def _default_one_port(self) -> int:
         return 0  # a team's clients know one address: fail rather than move
+
+    @default("reraise_server_extension_failures")
+    def _default_fail_without_mmds(self) -> bool:
+        return True  # MMDS is all this server serves: if it cannot load, stop with its error
 
     @default("identity_provider_class")
     def _default_identity_provider(self) -> type:

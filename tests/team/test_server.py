@@ -196,3 +196,16 @@ def test_help_lists_the_options(tmp_path: Path) -> None:
     for option in ("--ip", "--port", "--certfile", "--keyfile", "--base-url", "--db-url",
                    "--artifact-root", "MMDS.url", "MMDS.home", "ServerApp.certfile"):  # fmt: skip
         assert option in done.stdout, option
+
+
+def test_a_server_url_as_its_database_is_refused_clearly(tmp_path: Path) -> None:
+    done = subprocess.run(
+        mmds_command("--url", "http://127.0.0.1:9/", "server", "--port=0", "--allow-root"),
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "--db-url must name a database" in done.stdout + done.stderr
