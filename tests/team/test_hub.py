@@ -26,7 +26,7 @@ from tornado.websocket import websocket_connect
 from mmds_jupyter.cli import main
 from mmds_jupyter.remote_http import read_token
 
-from .serving import ROOT, env_for, free_port, mmds_command
+from .serving import ROOT, env_for, free_port, mmds_command, start_server
 
 HUB_CONFIG = """
 import sys
@@ -286,10 +286,27 @@ def test_a_kernel_in_a_hub_users_server_tracks_as_that_user(
 
 
 @pytest.mark.slow
-def test_hub_mode_outside_a_hub_refuses_to_start(tmp_path: Path) -> None:
-    env = {k: v for k, v in env_for(tmp_path).items() if not k.startswith("JUPYTERHUB_")}
-    cmd = mmds_command("server", "--hub", f"--db-url=sqlite:///{tmp_path / 'mmds.db'}",
-                       f"--port={free_port()}", "--allow-root")  # fmt: skip
-    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+@pytest.mark.timeout(600)
+def test_hub_mode_without_a_working_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside a Hub --hub refuses to start; a Hub that does not answer is a 503, not a 500."""
+    for name in [k for k in os.environ if k.startswith("JUPYTERHUB_")]:
+        monkeypatch.delenv(name)
+    db_url = f"sqlite:///{tmp_path / 'mmds.db'}"
+    cmd = mmds_command("server", "--hub", f"--db-url={db_url}", f"--port={free_port()}",
+                       "--allow-root")  # fmt: skip
+    done = subprocess.run(
+        cmd, cwd=tmp_path, env=env_for(tmp_path), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 1, done.stderr
     assert "mmds server --hub: no Hub API token (JUPYTERHUB_API_TOKEN" in done.stderr
+
+    monkeypatch.setenv("JUPYTERHUB_API_URL", f"http://127.0.0.1:{free_port()}/hub/api")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "service-token")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_NAME", "mmds")
+    server = start_server(db_url, tmp_path / "srv", "--hub")
+    try:
+        code, body = server.call("GET", "mmds/api/projects", "a-hub-token")
+        assert code == 503, body
+        assert body["message"].startswith("JupyterHub, which checks tokens for this server, does")
+    finally:
+        assert server.stop() == 0
