@@ -144,8 +144,9 @@ class MMDSServerApp(ServerApp):
     Serves the MMDS REST API (/mmds/api/) to kernels, the command line and JupyterLab panels,
     over the registry database and artifact root that only it holds. Users authenticate with
     tokens from `mmds tokens create USER` (header `Authorization: token T`); Jupyter's own
-    APIs are refused. Every option is a traitlet: `--help-all` lists them all, and a config
-    file (--config) can set them (c.MMDS.url, c.ServerApp.port, ...)."""
+    APIs are refused. With --hub it runs as a JupyterHub service and also accepts Hub users'
+    tokens (README: "MMDS as a JupyterHub service"). Every option is a traitlet: `--help-all`
+    lists them all, and a config file (--config) can set them (c.MMDS.url, c.ServerApp.port)."""
     examples = """
 mmds server --db-url=postgresql+psycopg://mmds@db/mmds --artifact-root=/srv/mmds
 mmds server --ip=0.0.0.0 --port=8443 --certfile=mmds.pem --keyfile=mmds.key
