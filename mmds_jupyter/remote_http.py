@@ -65,7 +65,9 @@ def token_file() -> Path:
 
 
 def read_token() -> str | None:
-    """$MMDS_TOKEN, else the token file; a file others may read is refused, not used."""
+    """$MMDS_TOKEN, else the token file (a file others may read is refused, not used), else
+    $JUPYTERHUB_API_TOKEN: in a JupyterHub user's server that token is already there, and
+    MMDS run as a Hub service accepts it (README: "MMDS as a JupyterHub service")."""
     env = os.environ.get("MMDS_TOKEN", "").strip()
     if env:
         return env
@@ -73,7 +75,7 @@ def read_token() -> str | None:
     if not path.is_file():
         if os.environ.get("MMDS_TOKEN_FILE"):
             raise InvalidInput(f"MMDS_TOKEN_FILE names {path}, which is not a file.")
-        return None
+        return os.environ.get("JUPYTERHUB_API_TOKEN", "").strip() or None
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise InvalidInput(

@@ -5,19 +5,22 @@ authenticate with their own tokens (``mmds tokens create``), resolved on every r
 authenticated user is the actor of every event written through it (MMDS_USER is ignored).
 Jupyter's own APIs (kernels, contents, terminals, ...) are refused: on a shared server they would
 let any user run code with the server's credentials. ``GET /mmds/api/health`` answers without
-a token. SIGTERM stops it cleanly (requests finish, the registry is closed, exit code 0).
+a token. SIGTERM or SIGINT stops it cleanly (requests finish, the registry is closed, exit code 0).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.serverapp import ServerApp
-from traitlets import Dict, default
+from traitlets import Bool, Dict, default
 
 from ..config import MMDS
 from ..errors import InvalidInput
@@ -59,13 +62,15 @@ class TeamMode:
         who = user.username if user is not None else "-"
         path = request.path.split(f"/{API_PREFIX}/", 1)[-1]
         ref = getattr(handler, "mmds_ref", None)
+        groups = ",".join(getattr(user, "groups", ()))  # a Hub user's groups (hub_auth.HubUser)
         self.log.info(
-            "MMDS write: actor=%s action=%s %s ref=%s status=%d",
+            "MMDS write: actor=%s action=%s %s ref=%s status=%d%s",
             who,
             request.method,
             path,
             ref or "-",
             handler.get_status(),
+            f" groups={groups}" if groups else "",
         )
 
 
@@ -131,6 +136,10 @@ _ALIASES = {
 _FLAGS = {
     "debug": ({"Application": {"log_level": "DEBUG"}}, "Log at DEBUG level."),
     "allow-root": ({"ServerApp": {"allow_root": True}}, "Allow running as root."),
+    "hub": (
+        {"MMDSServerApp": {"hub": True}},
+        "Run as a JupyterHub service: accept Hub users' tokens (and MMDS tokens).",
+    ),
 }
 
 
@@ -143,8 +152,9 @@ class MMDSServerApp(ServerApp):
     Serves the MMDS REST API (/mmds/api/) to kernels, the command line and JupyterLab panels,
     over the registry database and artifact root that only it holds. Users authenticate with
     tokens from `mmds tokens create USER` (header `Authorization: token T`); Jupyter's own
-    APIs are refused. Every option is a traitlet: `--help-all` lists them all, and a config
-    file (--config) can set them (c.MMDS.url, c.ServerApp.port, ...)."""
+    APIs are refused. With --hub it runs as a JupyterHub service and also accepts Hub users'
+    tokens (README: "MMDS as a JupyterHub service"). Every option is a traitlet: `--help-all`
+    lists them all, and a config file (--config) can set them (c.MMDS.url, c.ServerApp.port)."""
     examples = """
 mmds server --db-url=postgresql+psycopg://mmds@db/mmds --artifact-root=/srv/mmds
 mmds server --ip=0.0.0.0 --port=8443 --certfile=mmds.pem --keyfile=mmds.key
@@ -157,6 +167,36 @@ curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
     subcommands: dict[str, Any] = {}
     classes = [*ServerApp.classes, MMDS, MMDSScheduler, MMDSExtension]
 
+    hub = Bool(
+        False,
+        config=True,
+        help="""Run as a JupyterHub service (c.JupyterHub.services): Hub users' tokens with the
+        service's access scope are accepted beside MMDS tokens, and the address and base URL
+        default to the service's url and prefix that the Hub passes in the environment.""",
+    )
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        hub_url = self._hub_service_url()
+        if hub_url and hub_url.hostname:
+            return hub_url.hostname
+        return str(super()._default_ip())
+
+    @default("port")
+    def _port_default(self) -> int:
+        hub_url = self._hub_service_url()
+        if hub_url and hub_url.port:
+            return hub_url.port
+        return int(super()._port_default())
+
+    @default("base_url")
+    def _default_hub_prefix(self) -> str:
+        return os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/") if self.hub else "/"
+
+    def _hub_service_url(self) -> SplitResult | None:
+        service_url = os.environ.get("JUPYTERHUB_SERVICE_URL")
+        return urlsplit(service_url) if self.hub and service_url else None
+
     @default("port_retries")
     def _default_one_port(self) -> int:
         return 0  # a team's clients know one address: fail rather than move
@@ -167,6 +207,10 @@ curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
 
     @default("identity_provider_class")
     def _default_identity_provider(self) -> type:
+        if self.hub:
+            from .hub_auth import HubIdentityProvider
+
+            return HubIdentityProvider
         return MMDSTokenIdentityProvider
 
     @default("authorizer_class")
@@ -180,6 +224,13 @@ curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
     @default("default_url")
     def _default_health(self) -> str:
         return f"/{API_PREFIX}/health"
+
+    def init_signal(self) -> None:
+        super().init_signal()
+        # SIGINT (Ctrl-C, and how JupyterHub stops its services) stops cleanly at once, like
+        # SIGTERM: no "Shut down (y/[n])?" that a service has no one to answer, and no bare
+        # KeyboardInterrupt that skips closing the registry when there is no terminal.
+        signal.signal(signal.SIGINT, self._signal_stop)
 
     def init_server_extensions(self) -> None:
         # MMDS alone, whatever extensions the Python environment enables for Jupyter.

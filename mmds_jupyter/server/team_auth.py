@@ -46,8 +46,17 @@ class MMDSTokenIdentityProvider(IdentityProvider):
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
         secret = self.get_token(handler)
+        if not secret:
+            return None
+        user = await self.mmds_user(handler, secret)
+        if user is None:
+            self.log.warning("MMDS: refused a token from %s", handler.request.remote_ip)
+        return user
+
+    async def mmds_user(self, handler: web.RequestHandler, secret: str) -> User | None:
+        """The owner of MMDS token ``secret``, or None when it lets no one in."""
         registry = handler.settings.get("mmds_registry")
-        if not secret or registry is None:
+        if registry is None:
             return None
         loop = asyncio.get_running_loop()
         executor = handler.settings.get("mmds_executor")
@@ -57,7 +66,6 @@ class MMDSTokenIdentityProvider(IdentityProvider):
             self.log.exception("MMDS: could not check a token")
             return None
         if name is None:
-            self.log.warning("MMDS: refused a token from %s", handler.request.remote_ip)
             return None
         # A token names its user: like Jupyter's own token, it skips the XSRF check.
         handler._token_authenticated = True  # type: ignore[attr-defined]
