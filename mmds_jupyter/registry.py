@@ -730,6 +730,12 @@ class Registry:
             )
         )
 
+    def score_set_ref(self, score_set_id: int) -> str | None:
+        """The reference of the version that wrote a stored score set."""
+        n = whole_number("score set id", score_set_id, 1, MAX_ID)
+        ref: str | None = self.store.score_sets.score_set(n)["ref"]
+        return ref
+
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
         """Attach observed outcomes to a model's stored score sets, by key; returns an
         ``ActualsResult`` (the actual set's id, rows matched and not matched)."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import InvalidInput, MMDSError, NotFound, PermissionDenied
-from ..refs import MAX_ID, Ref, parse_ref, whole_number
+from ..refs import Ref, parse_ref, whole_number
 from .permissions import (
     ADMIN,
     ADMIN_ROLE,
@@ -64,10 +64,10 @@ class Access:
     @classmethod
     def of(cls, registry: Registry, principal: Principal) -> Access:
         """The principal's access, with the groups MMDS keeps for them added to theirs."""
-        store = registry.store.identities
-        groups = principal.groups | store.groups_of(principal.name)
+        identities = registry.identities()
+        groups = principal.groups | identities.groups_of(principal.name)
         principal = dataclasses.replace(principal, groups=groups)
-        return cls(principal, store.roles_of(principal.name, groups))
+        return cls(principal, identities.roles_of(principal.name, groups))
 
     def may(self, permission: str, project: str | None = None) -> bool:
         if self.admin:
@@ -212,7 +212,7 @@ class GuardedRegistry:
         """Check that the principal may capture into ``project``; True when it is new."""
         if not isinstance(project, str):
             raise InvalidInput(f"project must be a name, not {project!r}.")
-        if self._inner.store.identities.project_exists(project):
+        if self._inner.identities().project_exists(project):
             self.access.require(TRACK, project, what)
             return False
         self.access.require(CREATE_PROJECT, None, f"create the project {project!r}")
@@ -220,9 +220,7 @@ class GuardedRegistry:
 
     def _own_new_project(self, project: str) -> None:
         # The creator of a project owns it (and may grant roles in it).
-        self._inner.store.identities.add_grant(
-            "owner", project, "user", self.access.principal.name, self.actor
-        )
+        self._inner.identities().own_project(project)
 
     # -- capture ---------------------------------------------------------------------------------
 
@@ -408,10 +406,12 @@ class GuardedRegistry:
         return frame.head(limit) if limit is not None else frame
 
     def load_scores(self, score_set_id: int) -> pd.DataFrame:
-        n = whole_number("score set id", score_set_id, 1, MAX_ID)
-        ref = self._inner.store.score_sets.score_set(n)["ref"]
-        self._project(ref, READ, "read the score set")
-        return self._inner.load_scores(n)
+        ref = self._inner.score_set_ref(score_set_id)
+        if ref is None:  # the version is gone: only an admin reads what is left
+            self.access.require(ADMIN, None, "read a score set of no version")
+        else:
+            self._project(ref, READ, "read the score set")
+        return self._inner.load_scores(score_set_id)
 
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> Any:
         self._project(model, SCORE, "record actuals")

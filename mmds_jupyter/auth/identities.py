@@ -123,6 +123,24 @@ class Identities:
     def remove_member(self, group: str, user: str) -> None:
         self.store.remove_member(check_name("Group", group), check_name("User", user), self.actor)
 
+    def roles_of(self, user: str, groups: frozenset[str]) -> list[tuple[str, str | None]]:
+        """(role, project) of every grant to the user or one of the groups (project None: the
+        server-wide admin role)."""
+        return self.store.roles_of(user, groups)
+
+    def groups_of(self, user: str) -> frozenset[str]:
+        """The groups MMDS keeps the user in (`mmds groups add-member`)."""
+        return self.store.groups_of(user)
+
+    def project_exists(self, project: str) -> bool:
+        """Whether the project exists (tracking into a new one creates it, and needs the
+        right to)."""
+        return self.store.project_exists(project)
+
+    def own_project(self, project: str) -> None:
+        """Make the acting user the owner of the project they just created."""
+        self.store.add_grant("owner", project, "user", self.actor, self.actor)
+
     def members(self) -> list[tuple[str, str]]:
         """(group, user) of every group member kept by MMDS (Hub groups come from the Hub)."""
         return self.store.members()
