@@ -173,7 +173,8 @@ class GuardedRegistry:
     def _version(self, ref: Any, permission: str, what: str) -> Version:
         """The version a reference names, after checking ``permission`` in its project (and,
         for an edit, that it is the principal's own version or they may edit any)."""
-        self._project(ref, READ, what)
+        # Every role reads, so checking the permission itself first refuses with the role to ask.
+        self._project(ref, permission, what)
         version = self._inner.get(ref)
         self._require_on(version, permission, what)
         return version

@@ -94,8 +94,6 @@ OPERATIONS: dict[str, str] = {
     "revoke": GRANT,
     "grants": GRANT,
 }
-# Of `jobs`: what reading jobs and runs needs (writes need JOBS).
-JOB_READS = ("list", "get", "runs", "get_run", "score_sets")
 
 # Moving a version needs the permission of the stage it enters and of the stage it leaves.
 STAGE_ENTER = {
@@ -163,3 +161,29 @@ def project_of_object(object_ref: str) -> str | None:
     if slash and ":" not in head:
         return head
     return None
+
+
+def required(
+    operation: str,
+    method: str = "POST",
+    *,
+    stage: tuple[str, str] | None = None,
+    alias: str | None = None,
+    editing: bool = False,
+) -> frozenset[str]:
+    """The project permissions one call of ``operation`` needs (empty: any active user).
+
+    ``stage`` is (current, target) of a ``set_stage``; ``alias`` the alias an ``alias`` call
+    sets; ``editing`` whether a ``contract`` call changes the contract. Reading jobs and runs
+    (a GET) needs READ; changing them, JOBS.
+    """
+    if operation == "set_stage" and stage is not None:
+        return stage_permissions(*stage)
+    if operation == "alias" and alias is not None:
+        return frozenset({alias_permission(alias)})
+    if operation == "contract" and editing:
+        return frozenset({EDIT})
+    if operation == "jobs" and method.upper() == "GET":
+        return frozenset({READ})
+    base = OPERATIONS[operation]
+    return frozenset() if base == LOGIN else frozenset({base})
