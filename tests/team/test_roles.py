@@ -266,6 +266,20 @@ def samples(cancer: Any, pmml: str, ids: dict[str, int]) -> dict[tuple[str, str]
     }
 
 
+def test_every_operation_has_one_entry_in_the_table_and_a_guard() -> None:
+    from mmds_jupyter.auth.guard import GuardedRegistry
+    from mmds_jupyter.auth.permissions import OPERATIONS
+    from mmds_jupyter.service import operations
+
+    assert set(OPERATIONS) == set(operations()), set(OPERATIONS) ^ set(operations())
+    routed = {op for ops in documented().values() for op in ops}
+    assert routed <= set(OPERATIONS)
+    # The guard implements each operation itself: nothing reaches the registry unchecked.
+    for op in operations():
+        assert op in vars(GuardedRegistry), op
+    assert not hasattr(GuardedRegistry, "identities") and not hasattr(GuardedRegistry, "store")
+
+
 def documented() -> dict[tuple[str, str], list[str]]:
     spec = json.loads(OPENAPI.read_text())
     return {
