@@ -1,7 +1,10 @@
-"""The ``mmds server``, ``mmds users`` and ``mmds tokens`` sub-commands (team mode).
+"""The ``mmds server``, ``users``, ``tokens``, ``groups`` and ``grant``/``revoke``/``grants``
+sub-commands (team mode).
 
-``users`` and ``tokens`` act on the database at ``--url`` directly: they are for the
-administrator of `mmds server`, who holds its database URL.
+``users``, ``tokens`` and ``groups`` act on the database at ``--url`` directly: they are for the
+administrator of `mmds server`, who holds its database URL. ``grant``, ``revoke`` and ``grants``
+are registry operations: on the database for its administrator, or through `mmds server`
+(MMDS_URL=https://...) for a project's owner.
 """
 
 from __future__ import annotations
@@ -24,8 +27,64 @@ def _identities(args: argparse.Namespace) -> Any:
 
 
 def cmd_users_add(args: argparse.Namespace) -> None:
-    user = _identities(args).add_user(args.name)
+    identities = _identities(args)
+    user = identities.add_user(args.name)
+    for group in args.group or ():
+        identities.add_member(group, user.name)
     print(f"Added user {user.name}; give them a token with `mmds tokens create {user.name}`.")
+
+
+def cmd_groups_add(args: argparse.Namespace) -> None:
+    _identities(args).add_member(args.group, args.user)
+    print(f"{args.user} is a member of {args.group} (its roles count from the next request on).")
+
+
+def cmd_groups_remove(args: argparse.Namespace) -> None:
+    _identities(args).remove_member(args.group, args.user)
+    print(f"{args.user} is no longer a member of {args.group}.")
+
+
+def cmd_groups_list(args: argparse.Namespace) -> None:
+    rows = [{"group": g, "user": u} for g, u in _identities(args).members()]
+    if args.json:
+        _cli()._print_json(rows)
+    else:
+        _cli()._print_frame(pd.DataFrame(rows, columns=["group", "user"]), ["group", "user"])
+
+
+def _who(grant: Any) -> str:
+    return f"{grant.kind} {grant.principal}"
+
+
+def cmd_grant(args: argparse.Namespace) -> None:
+    grant = _cli()._registry(args).grant(args.role, args.project, args.user, args.group)
+    where = f"in project {grant.project}" if grant.project else "on the whole server"
+    print(f"Granted {grant.role} {where} to {_who(grant)}; it counts from the next request on.")
+
+
+def cmd_revoke(args: argparse.Namespace) -> None:
+    grant = _cli()._registry(args).revoke(args.role, args.project, args.user, args.group)
+    where = f"in project {grant.project}" if grant.project else "on the whole server"
+    print(f"Revoked {grant.role} {where} from {_who(grant)}; refused from the next request on.")
+
+
+def cmd_grants(args: argparse.Namespace) -> None:
+    rows = [g.to_dict() for g in _cli()._registry(args).grants(args.project)]
+    if args.json:
+        _cli()._print_json(rows)
+    else:
+        cols = ["project", "role", "kind", "principal", "created_by", "created_at"]
+        _cli()._print_frame(pd.DataFrame(rows, columns=cols), cols)
+
+
+def _grant_arguments(parser: Any) -> None:
+    from .auth.permissions import ADMIN_ROLE, ROLES
+
+    parser.add_argument("role", choices=[*ROLES, ADMIN_ROLE])
+    parser.add_argument("--project", help="The project (none for the server-wide admin role).")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", help="A user name.")
+    who.add_argument("--group", help="A group (of `mmds groups`, or a JupyterHub group).")
 
 
 def cmd_users_list(args: argparse.Namespace) -> None:
@@ -80,6 +139,7 @@ def add_commands(sub: Any) -> None:
     usub = users.add_subparsers(dest="users_command", required=True)
     ad = usub.add_parser("add", help="Add a user.")
     ad.add_argument("name")
+    ad.add_argument("--group", action="append", help="Add them to this group (repeatable).")
     ad.set_defaults(func=cmd_users_add)
     ls = usub.add_parser("list", help="List users.")
     ls.add_argument("--json", action="store_true")
@@ -103,6 +163,35 @@ def add_commands(sub: Any) -> None:
     rv = tsub.add_parser("revoke", help="Refuse a token from the next request on.")
     rv.add_argument("id")
     rv.set_defaults(func=cmd_tokens_revoke)
+
+    groups = sub.add_parser("groups", help="Groups of users (acts on the database).")
+    gsub = groups.add_subparsers(dest="groups_command", required=True)
+    ga = gsub.add_parser("add-member", help="Add a user to a group.")
+    ga.add_argument("group")
+    ga.add_argument("user")
+    ga.set_defaults(func=cmd_groups_add)
+    gr = gsub.add_parser("remove-member", help="Remove a user from a group.")
+    gr.add_argument("group")
+    gr.add_argument("user")
+    gr.set_defaults(func=cmd_groups_remove)
+    gl = gsub.add_parser("list", help="List groups and their members.")
+    gl.add_argument("--json", action="store_true")
+    gl.set_defaults(func=cmd_groups_list)
+
+    grant = sub.add_parser(
+        "grant",
+        help="Give a role in a project to a user or group (viewer, consumer, modeller, "
+        "validator, approver, owner; admin is server-wide).",
+    )
+    _grant_arguments(grant)
+    grant.set_defaults(func=cmd_grant)
+    revoke = sub.add_parser("revoke", help="Take back a role granted with `mmds grant`.")
+    _grant_arguments(revoke)
+    revoke.set_defaults(func=cmd_revoke)
+    grants = sub.add_parser("grants", help="List the roles granted (of one project).")
+    grants.add_argument("--project")
+    grants.add_argument("--json", action="store_true")
+    grants.set_defaults(func=cmd_grants)
 
 
 def server_arguments(words: Sequence[str]) -> list[str] | None:

@@ -67,3 +67,10 @@ def error_named(name: str) -> type[MMDSError] | None:
             return cls
         todo.extend(cls.__subclasses__())
     return None
+
+
+class PermissionDenied(MMDSError):
+    """`mmds server` refused an operation: the user lacks the role it needs in the project."""
+
+    http_status = 403
+    retryable = False

@@ -195,6 +195,8 @@ class Query:
     """Filters, order and paging of a search over versions."""
 
     project: str | None = None
+    # Only versions of these projects (`mmds server` narrows a search to what a user may read).
+    projects: tuple[str, ...] | None = None
     name: str | None = None
     name_contains: str | None = None  # part of the model's or project's name, any case
     feature: str | None = None

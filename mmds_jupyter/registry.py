@@ -40,6 +40,7 @@ from .store.db import Database
 from .store.sql import sql_stores
 
 if TYPE_CHECKING:
+    from .auth.entities import Grant
     from .auth.identities import Identities
     from .scheduler import Scheduler
     from .scoring.performance import ActualsResult
@@ -99,6 +100,32 @@ class Registry:
         from .auth.identities import Identities
 
         return Identities(self.store.identities, self.actor)
+
+    # -- roles of team mode (checked by `mmds server`; a laptop registry checks nothing) ------
+
+    def grant(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        """Give ``role`` in ``project`` (``admin``: the whole server) to a user or a group."""
+        return self.identities().grant(role, project, user, group)
+
+    def revoke(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        """Take back a role given with :meth:`grant`."""
+        return self.identities().revoke(role, project, user, group)
+
+    def grants(self, project: str | None = None) -> list[Grant]:
+        """The roles granted (in one project)."""
+        return self.identities().grants(project)
 
     def __enter__(self) -> Registry:
         return self
@@ -702,6 +729,12 @@ class Registry:
                 )["artifact_sha256"]
             )
         )
+
+    def score_set_ref(self, score_set_id: int) -> str | None:
+        """The reference of the version that wrote a stored score set."""
+        n = whole_number("score set id", score_set_id, 1, MAX_ID)
+        ref: str | None = self.store.score_sets.score_set(n)["ref"]
+        return ref
 
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
         """Attach observed outcomes to a model's stored score sets, by key; returns an

@@ -32,6 +32,7 @@ from .remote_http import Transport, check_server_url, path_of, read_token
 from .remote_scoring import ScoringOverHTTP, frame, rows
 
 if TYPE_CHECKING:
+    from .auth.entities import Grant
     from .remote_jobs import RemoteJobs
 
 AnyRef = str | Ref | Version
@@ -71,6 +72,12 @@ class RemoteQuery(Query):
     """A search to send: the arguments as given; the server checks them when it runs."""
 
     filters: dict[str, Any] = field(default_factory=dict)
+
+
+def _grant(data: dict[str, Any]) -> Grant:
+    from .auth.entities import Grant
+
+    return Grant(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
 
 
 def _param(value: Any) -> Any:
@@ -412,6 +419,31 @@ class RemoteRegistry(ScoringOverHTTP):
     def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
         removed: list[dict[str, Any]] = self.http.post("gc", {"older_than": older_than})["removed"]
         return removed
+
+    # -- roles (the server checks who may) ------------------------------------------------------
+
+    def grant(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        body = {"role": role, "project": project, "user": user, "group": group}
+        return _grant(self.http.post("grants", body))
+
+    def revoke(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        body = {"role": role, "project": project, "user": user, "group": group}
+        return _grant(self.http.post("grants/revoke", body))
+
+    def grants(self, project: str | None = None) -> list[Grant]:
+        return [_grant(g) for g in self.http.get("grants", {"project": project})["items"]]
 
     # -- jobs ----------------------------------------------------------------------------------
 

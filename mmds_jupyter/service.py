@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .auth.entities import Grant
     from .entities import Version
     from .query import Query
     from .refs import Ref
@@ -207,6 +208,32 @@ class RegistryService(Protocol):
 
     def scoring_test_results(self, ref: AnyRef, limit: int = 20) -> pd.DataFrame:
         """The latest results of a version's scoring tests."""
+        ...
+
+    # -- roles (team mode: `mmds server` checks them; see auth/permissions.py) -------------------
+
+    def grant(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        """Give ``role`` in ``project`` (``admin``: the whole server) to a user or a group."""
+        ...
+
+    def revoke(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        """Take back a role given with ``grant``."""
+        ...
+
+    def grants(self, project: str | None = None) -> list[Grant]:
+        """The roles granted (in one project)."""
         ...
 
     # -- jobs ------------------------------------------------------------------------------------

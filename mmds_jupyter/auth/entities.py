@@ -76,3 +76,34 @@ class TokenNotFound(NotFound):
     """No token with that id (``mmds tokens list`` shows them)."""
 
     retryable = False
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role held in a project (``project`` None: the server-wide admin role) by a user or a
+    group."""
+
+    id: int
+    role: str
+    project: str | None
+    kind: str  # "user" or "group"
+    principal: str
+    created_at: datetime
+    created_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "project": self.project,
+            "kind": self.kind,
+            "principal": self.principal,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+        }
+
+
+class GrantNotFound(NotFound):
+    """No such grant (``mmds grants`` lists them)."""
+
+    retryable = False

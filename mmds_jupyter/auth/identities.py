@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from ..errors import InvalidInput
 from ..refs import MAX_ID, MAX_NAME, check_name, check_text, whole_number
-from .entities import Token, User
+from .entities import Grant, Token, User
+from .permissions import ADMIN_ROLE, ROLES
 
 if TYPE_CHECKING:
     from ..registry import IdentityStore
@@ -90,3 +91,75 @@ class Identities:
         if not secret or len(secret) > MAX_SECRET:
             return None
         return self.store.user_for_token(token_hash(secret), now_utc())
+
+    # -- roles per project, and groups ----------------------------------------------------------
+
+    def grant(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        """Give ``role`` in ``project`` (the ``admin`` role: no project) to a user or a group."""
+        return self.store.add_grant(*self._grant_key(role, project, user, group), self.actor)
+
+    def revoke(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        """Take a granted role back; it no longer counts from the next request on."""
+        return self.store.remove_grant(*self._grant_key(role, project, user, group), self.actor)
+
+    def grants(self, project: str | None = None) -> list[Grant]:
+        return self.store.grants(check_name("Project", project) if project else None)
+
+    def add_member(self, group: str, user: str) -> None:
+        self.store.add_member(check_name("Group", group), check_name("User", user), self.actor)
+
+    def remove_member(self, group: str, user: str) -> None:
+        self.store.remove_member(check_name("Group", group), check_name("User", user), self.actor)
+
+    def roles_of(self, user: str, groups: frozenset[str]) -> list[tuple[str, str | None]]:
+        """(role, project) of every grant to the user or one of the groups (project None: the
+        server-wide admin role)."""
+        return self.store.roles_of(user, groups)
+
+    def groups_of(self, user: str) -> frozenset[str]:
+        """The groups MMDS keeps the user in (`mmds groups add-member`)."""
+        return self.store.groups_of(user)
+
+    def project_exists(self, project: str) -> bool:
+        """Whether the project exists (tracking into a new one creates it, and needs the
+        right to)."""
+        return self.store.project_exists(project)
+
+    def own_project(self, project: str) -> None:
+        """Make the acting user the owner of the project they just created."""
+        self.store.add_grant("owner", project, "user", self.actor, self.actor)
+
+    def members(self) -> list[tuple[str, str]]:
+        """(group, user) of every group member kept by MMDS (Hub groups come from the Hub)."""
+        return self.store.members()
+
+    @staticmethod
+    def _grant_key(
+        role: str, project: str | None, user: str | None, group: str | None
+    ) -> tuple[str, str | None, str, str]:
+        roles = ", ".join([*ROLES, ADMIN_ROLE])
+        if role not in ROLES and role != ADMIN_ROLE:
+            raise InvalidInput(f"Unknown role {role!r}; the roles are {roles}.")
+        if (user is None) == (group is None):
+            raise InvalidInput("Grant to one user (--user NAME) or one group (--group NAME).")
+        if role == ADMIN_ROLE and project is not None:
+            raise InvalidInput("admin is a server-wide role: give no --project.")
+        if role != ADMIN_ROLE and project is None:
+            raise InvalidInput(f"The role {role!r} is held in a project: give --project NAME.")
+        if project is not None:
+            check_name("Project", project)
+        kind, name = ("user", user) if user is not None else ("group", group)
+        assert name is not None
+        return role, project, kind, check_name(kind.title(), name)

@@ -22,10 +22,12 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.serverapp import ServerApp
 from traitlets import Bool, Dict, default
 
+from ..auth.guard import GuardedRegistry
+from ..auth.permissions import Principal
 from ..config import MMDS
 from ..errors import InvalidInput
 from ..remote import is_server_url
-from ..scheduler import MMDSScheduler, Scheduler
+from ..scheduler import MMDSScheduler
 from .app import MMDSExtension
 from .routes import API_PREFIX, MMDSHandler
 from .team_auth import MMDSOnlyAuthorizer, MMDSTokenIdentityProvider
@@ -46,12 +48,20 @@ class TeamMode:
         self.log = log
 
     def registry_for(self, user: Any) -> Any:
+        """The registry acting as the request's user, guarded by their roles (see
+        auth/permissions.py). The user's groups are those MMDS keeps (`mmds groups add`) plus
+        any an identity provider put on the jupyter_server User as ``groups`` (JupyterHub's, see
+        hub_auth.HubUser). Only an `admin` grant makes a server admin (not a Hub admin)."""
         if user is None:  # only the health route runs without a user, and it writes nothing
             return self.registry
-        return self.registry.acting_as(user.username)
+        principal = Principal(
+            name=user.username, groups=frozenset(getattr(user, "groups", None) or ())
+        )
+        inner = self.registry.acting_as(user.username)
+        return GuardedRegistry(inner, principal, self.scheduler_config)
 
-    def scheduler_for(self, user: Any) -> Scheduler:
-        return Scheduler(self.registry_for(user), self.scheduler_config)
+    def scheduler_for(self, user: Any) -> Any:
+        return self.registry_for(user).jobs
 
     def log_write(self, handler: MMDSHandler) -> None:
         """One line per write that went through: who, what, on which reference."""

@@ -7,15 +7,24 @@ A token is kept as the sha256 of its secret (computed by the caller, see
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..auth.entities import Token, TokenNotFound, User, UserExists, UserNotFound
+from ..auth.entities import (
+    Grant,
+    GrantNotFound,
+    Token,
+    TokenNotFound,
+    User,
+    UserExists,
+    UserNotFound,
+)
 from .db import Database
 from .events import append_event, utc
 from .rows import utc_now
-from .tables import TokenRow, UserRow
+from .tables import SERVER, GrantRow, GroupMemberRow, ProjectRow, TokenRow, UserRow
 
 
 def _user(row: UserRow) -> User:
@@ -46,7 +55,144 @@ def _user_row(s: Session, name: str) -> UserRow:
     return row
 
 
-class SqlIdentityStore:
+def _grant(row: GrantRow) -> Grant:
+    return Grant(
+        id=row.id,
+        role=row.role,
+        project=None if row.project == SERVER else row.project,
+        kind=row.kind,
+        principal=row.principal,
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+    )
+
+
+def _grant_event(project: str | None) -> str:
+    # Events about a project's grants belong to it (its owners see them); the admin role's to
+    # the server.
+    return f"project:{project}" if project is not None else "server"
+
+
+class SqlGrantMixin:
+    """Roles granted per project to users or groups, and the members of groups."""
+
+    db: Database
+
+    def add_grant(
+        self, role: str, project: str | None, kind: str, principal: str, actor: str
+    ) -> Grant:
+        with self.db.session(write=True) as s:
+            key = (role, project or SERVER, kind, principal)
+            row = s.execute(_grant_query(*key)).scalar_one_or_none()
+            if row is None:  # granting twice is harmless
+                row = GrantRow(
+                    role=role,
+                    project=project or SERVER,
+                    kind=kind,
+                    principal=principal,
+                    created_at=utc_now(),
+                    created_by=actor,
+                )
+                s.add(row)
+                s.flush()
+                after = {"role": role, "project": project, kind: principal}
+                append_event(s, actor, "grant.add", "grant", _grant_event(project), None, after)
+            return _grant(row)
+
+    def remove_grant(
+        self, role: str, project: str | None, kind: str, principal: str, actor: str
+    ) -> Grant:
+        with self.db.session(write=True) as s:
+            row = s.execute(_grant_query(role, project or SERVER, kind, principal)).scalar()
+            if row is None:
+                where = f"in project {project}" if project else "on the server"
+                raise GrantNotFound(
+                    f"The {kind} {principal!r} holds no role {role!r} {where}; `mmds grants"
+                    + (f" --project {project}`" if project else "`")
+                    + " lists the grants."
+                )
+            grant = _grant(row)
+            s.delete(row)
+            before = {"role": role, "project": project, kind: principal}
+            append_event(s, actor, "grant.revoke", "grant", _grant_event(project), before, None)
+            return grant
+
+    def grants(self, project: str | None = None) -> list[Grant]:
+        with self.db.session() as s:
+            q = select(GrantRow).order_by(GrantRow.project, GrantRow.role, GrantRow.principal)
+            if project is not None:
+                q = q.where(GrantRow.project == project)
+            return [_grant(r) for r in s.execute(q).scalars()]
+
+    def roles_of(self, user: str, groups: frozenset[str]) -> list[tuple[str, str | None]]:
+        """(role, project) of every grant to the user or one of the groups."""
+        with self.db.session() as s:
+            to_user = (GrantRow.kind == "user") & (GrantRow.principal == user)
+            to_groups = (GrantRow.kind == "group") & GrantRow.principal.in_(sorted(groups))
+            rows = s.execute(
+                select(GrantRow.role, GrantRow.project).where(
+                    or_(to_user, to_groups) if groups else to_user
+                )
+            ).all()
+            return [(r, None if p == SERVER else p) for r, p in rows]
+
+    def add_member(self, group: str, user: str, actor: str) -> None:
+        with self.db.session(write=True) as s:
+            found = s.execute(
+                select(GroupMemberRow.id).where(
+                    GroupMemberRow.group_name == group, GroupMemberRow.user_name == user
+                )
+            ).scalar()
+            if found is None:
+                s.add(
+                    GroupMemberRow(
+                        group_name=group, user_name=user, created_at=utc_now(), created_by=actor
+                    )
+                )
+                after = {"user": user}
+                append_event(s, actor, "group.add_member", "group", f"group:{group}", None, after)
+
+    def remove_member(self, group: str, user: str, actor: str) -> None:
+        with self.db.session(write=True) as s:
+            row = s.execute(
+                select(GroupMemberRow).where(
+                    GroupMemberRow.group_name == group, GroupMemberRow.user_name == user
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                raise UserNotFound(f"{user!r} is not a member of the group {group!r}.")
+            s.delete(row)
+            before = {"user": user}
+            append_event(s, actor, "group.remove_member", "group", f"group:{group}", before, None)
+
+    def groups_of(self, user: str) -> frozenset[str]:
+        with self.db.session() as s:
+            q = select(GroupMemberRow.group_name).where(GroupMemberRow.user_name == user)
+            return frozenset(s.execute(q).scalars())
+
+    def members(self) -> list[tuple[str, str]]:
+        with self.db.session() as s:
+            q = select(GroupMemberRow.group_name, GroupMemberRow.user_name).order_by(
+                GroupMemberRow.group_name, GroupMemberRow.user_name
+            )
+            return [(g, u) for g, u in s.execute(q).all()]
+
+    def project_exists(self, project: str) -> bool:
+        with self.db.session() as s:
+            q = select(ProjectRow.id).where(ProjectRow.name == project)
+            return s.execute(q).scalar() is not None
+
+
+def _grant_query(role: str, project: str, kind: str, principal: str) -> Any:
+    return select(GrantRow).where(
+        GrantRow.role == role,
+        GrantRow.project == project,
+        GrantRow.kind == kind,
+        GrantRow.principal == principal,
+    )
+
+
+class SqlIdentityStore(SqlGrantMixin):
     """Users and tokens in the registry database (team mode's own identities)."""
 
     def __init__(self, db: Database):

@@ -97,6 +97,7 @@ def filtered(s: Session, query: Query, ordered: bool = False) -> Any:
     hide_archived = not query.include_archived and not query.stage
     on_versions = [
         query.project,
+        query.projects is not None,
         query.name,
         query.name_contains,
         query.stage,
@@ -122,12 +123,14 @@ def filtered(s: Session, query: Query, ordered: bool = False) -> Any:
             q = q.where(col.not_in(select(v.id).where(v.stage == "archived")))
         return q
     q = select(v.id)
-    if ordered or query.project or query.name or query.name_contains:
+    if ordered or query.project or query.projects is not None or query.name or query.name_contains:
         q = q.join(ModelRow, v.model_id == ModelRow.id).join(
             ProjectRow, ModelRow.project_id == ProjectRow.id
         )
     if query.project:
         q = q.where(ProjectRow.name == query.project)
+    if query.projects is not None:
+        q = q.where(ProjectRow.name.in_(query.projects))
     if query.name:
         q = q.where(ModelRow.name == query.name)
     if query.name_contains:

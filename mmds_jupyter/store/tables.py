@@ -353,3 +353,32 @@ class TokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# -- team mode: roles granted per project, and group members (schema owned by migration 0009) --
+
+# The project of a server-wide grant (the admin role): no project is named "*".
+SERVER = "*"
+
+
+class GrantRow(Base):
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("role", "project", "kind", "principal", name="uq_grants"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(50))
+    project: Mapped[str] = mapped_column(String(200), index=True)
+    # "user" or "group"; users and groups are names (a Hub user may have no row in users).
+    kind: Mapped[str] = mapped_column(String(10))
+    principal: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class GroupMemberRow(Base):
+    __tablename__ = "group_members"
+    __table_args__ = (UniqueConstraint("group_name", "user_name", name="uq_group_members"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(200))
+    user_name: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -89,6 +89,11 @@ def test_each_user_tracks_in_their_own_name(
     alice, bob = new_user(team_db, capsys, "alice"), new_user(team_db, capsys, "bob")
     code, v1 = server.call("POST", "mmds/api/track", alice, track_body(cancer, "churn"))
     assert code == 201, v1
+    # alice created the project "risk", so she owns it; bob tracks there once she lets him.
+    code, _ = server.call("POST", "mmds/api/track", bob, track_body(cancer, "churn"))
+    assert code == 403
+    body = {"role": "modeller", "project": "risk", "user": "bob"}
+    assert server.call("POST", "mmds/api/grants", alice, body)[0] == 201
     code, v2 = server.call("POST", "mmds/api/track", bob, track_body(cancer, "churn"))
     assert code == 201, v2
     assert (v1["ref"], v1["author"]) == ("risk/churn:1", "alice")
@@ -118,6 +123,8 @@ def test_a_job_created_over_rest_records_its_user(
     server: Server, team_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     carol = new_user(team_db, capsys, "carol")
+    # A job whose parameters name no model belongs to no project: a server admin's.
+    admin(team_db, capsys, "grant", "admin", "--user", "carol")
     body = {"name": "nightly", "notebook": "score.ipynb", "cron": "0 2 * * *"}
     code, job = server.call("POST", "mmds/api/jobs", carol, body)
     assert code == 201, job

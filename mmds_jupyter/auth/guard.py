@@ -1,0 +1,561 @@
+"""The one place `mmds server` enforces roles: a registry (and scheduler) that checks the
+permission table (:mod:`.permissions`) before each operation, for one request's principal.
+
+:class:`GuardedRegistry` implements the registry service operations, and only those: each
+finds the project its reference, body or result touches, checks the principal's permission
+there, and calls through to the real registry, or raises :class:`PermissionDenied` (403)
+having changed nothing. Listings and searches are narrowed to the projects the principal may
+read, so no name or count of another project shows. Team mode builds one per request
+(``TeamMode.registry_for``); a laptop's ``Registry`` is never wrapped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..errors import InvalidInput, MMDSError, NotFound, PermissionDenied
+from ..refs import Ref, parse_ref, whole_number
+from .permissions import (
+    ADMIN,
+    ADMIN_ROLE,
+    CREATE_PROJECT,
+    EDIT,
+    EVERY_USER,
+    GRANT,
+    JOBS,
+    OWN_VERSIONS,
+    READ,
+    ROLES,
+    SCORE,
+    TRACK,
+    VALIDATE,
+    Principal,
+    alias_permission,
+    project_of_object,
+    smallest_role,
+    stage_permissions,
+)
+
+if TYPE_CHECKING:
+    from ..entities import Version
+    from ..query import Query
+    from ..registry import Registry
+    from ..scheduler import Scheduler
+    from .entities import Grant
+
+
+class Access:
+    """The permissions one principal holds, per project, read from the grants once."""
+
+    def __init__(self, principal: Principal, roles: Iterable[tuple[str, str | None]]):
+        self.principal = principal
+        self.admin = principal.admin
+        self.by_project: dict[str, set[str]] = {}
+        for role, project in roles:
+            if role == ADMIN_ROLE and project is None:
+                self.admin = True
+            elif role in ROLES and project is not None:
+                self.by_project.setdefault(project, set()).update(ROLES[role])
+
+    @classmethod
+    def of(cls, registry: Registry, principal: Principal) -> Access:
+        """The principal's access, with the groups MMDS keeps for them added to theirs."""
+        identities = registry.identities()
+        groups = principal.groups | identities.groups_of(principal.name)
+        principal = dataclasses.replace(principal, groups=groups)
+        return cls(principal, identities.roles_of(principal.name, groups))
+
+    def may(self, permission: str, project: str | None = None) -> bool:
+        if self.admin:
+            return True
+        if permission in EVERY_USER:
+            return True
+        return project is not None and permission in self.by_project.get(project, ())
+
+    def readable(self) -> list[str] | None:
+        """The projects the principal may read (None: every project)."""
+        if self.admin:
+            return None
+        return sorted(p for p, perms in self.by_project.items() if READ in perms)
+
+    def may_read(self, project: str | None) -> bool:
+        return self.admin or (project is not None and self.may(READ, project))
+
+    def require(self, permission: str, project: str | None = None, what: str = "") -> None:
+        if self.may(permission, project):
+            return
+        user = self.principal.name
+        if permission == ADMIN or project is None:
+            raise PermissionDenied(
+                f"{user} may not {what or permission}: it needs the server-wide admin role; "
+                f"ask a server admin: mmds grant admin --user {user}"
+            )
+        role = smallest_role(permission)
+        raise PermissionDenied(
+            f"{user} may not {what or permission} in project {project!r}: that needs the "
+            f"permission {permission!r} (role {role!r} or owner). Ask an owner of project "
+            f"{project}: mmds grant {role} --project {project} --user {user}"
+        )
+
+
+def _ref(ref: Any) -> Ref:
+    if isinstance(ref, Ref):
+        return ref
+    if isinstance(ref, str):
+        return parse_ref(ref)
+    return Ref(name=ref.name, project=ref.project, version=ref.version)
+
+
+class GuardedRegistry:
+    """The registry service for one principal: every operation checked against the table."""
+
+    def __init__(
+        self, registry: Registry, principal: Principal, scheduler_config: Any = None
+    ) -> None:
+        self._inner = registry
+        self.principal = principal
+        self._access: Access | None = None
+        self._scheduler_config = scheduler_config
+
+    @property
+    def access(self) -> Access:
+        # Read on first use, in the worker thread that runs the operation (not on the event loop).
+        if self._access is None:
+            self._access = Access.of(self._inner, self.principal)
+        return self._access
+
+    # -- what a handler reads besides the operations ---------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._inner.url
+
+    @property
+    def actor(self) -> str:
+        return self._inner.actor
+
+    @property
+    def home(self) -> str:
+        return self._inner.home
+
+    @property
+    def location(self) -> str:
+        return self._inner.location
+
+    def close(self) -> None:
+        """A request's view holds nothing of its own: the server closes the registry."""
+
+    # -- checks ----------------------------------------------------------------------------------
+
+    def _project(self, ref: Any, permission: str, what: str) -> str:
+        """The project a reference names, after checking ``permission`` there.
+
+        A project named in the reference is checked before anything is looked up, so that a
+        refusal says nothing of what the project holds (or whether it exists).
+        """
+        r = _ref(ref)
+        if r.project is not None:
+            self.access.require(permission, r.project, what)
+            return r.project
+        project = self._inner.get(r).project
+        if not self.access.may_read(project):
+            raise NotFound(
+                f"There is no model {r.name!r} in the projects you may read; name its project "
+                f"(project/{r.name})."
+            )
+        self.access.require(permission, project, what)
+        return project
+
+    def _version(self, ref: Any, permission: str, what: str) -> Version:
+        """The version a reference names, after checking ``permission`` in its project (and,
+        for an edit, that it is the principal's own version or they may edit any)."""
+        # Every role reads, so checking the permission itself first refuses with the role to ask.
+        self._project(ref, permission, what)
+        version = self._inner.get(ref)
+        self._require_on(version, permission, what)
+        return version
+
+    def _require_on(self, version: Version, permission: str, what: str) -> None:
+        self.access.require(permission, version.project, what)
+        any_version = OWN_VERSIONS.get(permission)
+        user = self.access.principal.name
+        if (
+            any_version
+            and version.author != user
+            and not self.access.may(any_version, version.project)
+        ):
+            raise PermissionDenied(
+                f"{user} may {permission} only their own versions in project "
+                f"{version.project!r}, and {version.ref} is {version.author}'s. Ask its "
+                f"author, or an owner of project {version.project}: mmds grant owner "
+                f"--project {version.project} --user {user}"
+            )
+
+    def _readable_rows(self, frame: pd.DataFrame, project_of: Any) -> pd.DataFrame:
+        if self.access.admin or frame.empty:
+            return frame
+        keep = frame.apply(lambda row: self.access.may_read(project_of(row)), axis=1)
+        return frame[keep.astype(bool)].reset_index(drop=True)
+
+    def _restrict(self, query: Query) -> Query:
+        if query.project is not None:
+            self.access.require(READ, query.project, "search")
+        readable = self.access.readable()
+        if readable is None:
+            return query
+        return dataclasses.replace(query, projects=tuple(readable))
+
+    def _capture(self, project: str, what: str) -> bool:
+        """Check that the principal may capture into ``project``; True when it is new."""
+        if not isinstance(project, str):
+            raise InvalidInput(f"project must be a name, not {project!r}.")
+        if self._inner.identities().project_exists(project):
+            self.access.require(TRACK, project, what)
+            return False
+        self.access.require(CREATE_PROJECT, None, f"create the project {project!r}")
+        return True
+
+    def _own_new_project(self, project: str) -> None:
+        # The creator of a project owns it (and may grant roles in it).
+        self._inner.identities().own_project(project)
+
+    # -- capture ---------------------------------------------------------------------------------
+
+    def track(
+        self, model: Any, name: str | None = None, project: str = "default", **kwargs: Any
+    ) -> Version:
+        new = self._capture(project, "track")
+        version = self._inner.track(model, name, project, **kwargs)
+        if new:
+            self._own_new_project(project)
+        return version
+
+    def import_pmml(
+        self, source: Any, name: str, project: str = "default", **kwargs: Any
+    ) -> Version:
+        new = self._capture(project, "import PMML")
+        version = self._inner.import_pmml(source, name, project, **kwargs)
+        if new:
+            self._own_new_project(project)
+        return version
+
+    def export_pmml(self, ref: Any, path: str | None = None) -> bytes:
+        return self._inner.export_pmml(self._version(ref, SCORE, "export PMML"), path)
+
+    # -- read ------------------------------------------------------------------------------------
+
+    def get(self, ref: Any) -> Version:
+        return self._version(ref, READ, "read")
+
+    def load(self, ref: Any, trusted: bool = False) -> Any:
+        return self._inner.load(self._version(ref, SCORE, "load the model"), trusted)
+
+    def model_file(self, ref: Any) -> tuple[bytes, str]:
+        return self._inner.model_file(self._version(ref, SCORE, "download the model file"))
+
+    def query(self, **filters: Any) -> Query:
+        return self._restrict(self._inner.query(**filters))
+
+    def search(self, query: Query) -> tuple[list[dict[str, Any]], list[str]]:
+        return self._inner.search(self._restrict(query))
+
+    def count(self, query: Query, cap: int | None = None) -> int:
+        return self._inner.count(self._restrict(query), cap)
+
+    def find(self, **filters: Any) -> pd.DataFrame:
+        from ..registry import Registry
+
+        # Registry.find's own steps, through this registry's query and search.
+        frame: pd.DataFrame = Registry.find(self, **filters)  # type: ignore[arg-type]
+        return frame
+
+    def compare(self, *refs: Any) -> Any:
+        if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
+            refs = tuple(refs[0])
+        return self._inner.compare(*[self._version(r, READ, "compare") for r in refs])
+
+    def lineage(self, ref: Any, depth: int = 3) -> Any:
+        graph = self._inner.lineage(self._version(ref, READ, "read the lineage"), depth)
+        if self.access.admin:
+            return graph
+        # Versions of projects the principal may not read are left out, with their edges.
+        hidden = {
+            key
+            for key, node in graph.nodes.items()
+            if node.kind == "version" and not self.access.may_read(_ref(node.label).project)
+        }
+        graph.nodes = {k: n for k, n in graph.nodes.items() if k not in hidden}
+        graph.edges = [
+            e
+            for e in graph.edges
+            if f"{e.src_kind}:{e.src_id}" not in hidden and f"{e.dst_kind}:{e.dst_id}" not in hidden
+        ]
+        return graph
+
+    def datasets(self, ref: Any) -> list[dict[str, Any]]:
+        return self._inner.datasets(self._version(ref, READ, "read"))
+
+    def children(self, ref: Any) -> list[str]:
+        refs = self._inner.children(self._version(ref, READ, "read"))
+        return [r for r in refs if self.access.may_read(_ref(r).project)]
+
+    def events(
+        self,
+        ref: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: Any = None,
+        limit: int | None = 100,
+    ) -> pd.DataFrame:
+        if ref:
+            self._project(ref, READ, "read the events")
+        if self.access.admin:
+            return self._inner.events(ref, actor, action, since, limit)
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
+        # Events of unreadable projects (and of users, tokens, the server) are dropped: read
+        # pages of growing size until `limit` readable events are found or the log ends.
+        fetch = limit
+        while True:
+            frame = self._inner.events(ref, actor, action, since, fetch)
+            keep = self._readable_rows(frame, lambda row: project_of_object(row["object_ref"]))
+            if fetch is None or len(frame) < fetch or len(keep) >= (limit or 0):
+                return keep.head(limit) if limit is not None else keep
+            fetch = fetch * 8 if fetch < 100_000 else None
+
+    def latest_event_id(self) -> int:
+        if self.access.admin:
+            return self._inner.latest_event_id()
+        newest = self.events(limit=1)
+        return int(newest["id"].iloc[0]) if len(newest) else 0
+
+    def verify_events(self) -> int | None:
+        return self._inner.verify_events()
+
+    def projects(self) -> pd.DataFrame:
+        return self._readable_rows(self._inner.projects(), lambda row: row["name"])
+
+    def models(self, project: str | None = None) -> pd.DataFrame:
+        if project:
+            self.access.require(READ, project, "list the models")
+        return self._readable_rows(self._inner.models(project), lambda row: row["project"])
+
+    # -- change ----------------------------------------------------------------------------------
+
+    def alias(self, ref: Any, alias: str, force: bool = False) -> Version:
+        what = f"set the alias {alias!r}"
+        return self._inner.alias(self._version(ref, alias_permission(alias), what), alias, force)
+
+    def set_stage(
+        self, ref: Any, stage: str, reason: str | None = None, force: bool = False
+    ) -> Version:
+        from ..entities import STAGES
+
+        version = self._version(ref, READ, "change the stage")
+        if stage in STAGES:  # an unknown stage is the registry's error (400)
+            for permission in sorted(stage_permissions(version.stage, stage)):
+                what = f"move {version.ref} from {version.stage} to {stage}"
+                self._require_on(version, permission, what)
+        return self._inner.set_stage(version, stage, reason, force)
+
+    def tag(self, ref: Any, tags: dict[str, Any]) -> Version:
+        return self._inner.tag(self._version(ref, EDIT, "tag"), tags)
+
+    def untag(self, ref: Any, *keys: str) -> Version:
+        return self._inner.untag(self._version(ref, EDIT, "untag"), *keys)
+
+    def describe(self, ref: Any, text: str | None) -> Version:
+        return self._inner.describe(self._version(ref, EDIT, "describe"), text)
+
+    def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
+        self.access.require(ADMIN, None, "collect the artifact store's garbage")
+        return self._inner.gc(older_than)
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def contract(
+        self,
+        ref: Any,
+        update: dict[str, Any] | None = None,
+        policy: str | None = None,
+        strict: bool | None = None,
+    ) -> Any:
+        editing = update is not None or policy is not None or strict is not None
+        permission, what = (EDIT, "edit the contract") if editing else (SCORE, "read the contract")
+        return self._inner.contract(self._version(ref, permission, what), update, policy, strict)
+
+    def score(self, ref: Any, data: Any, mode: str = "test", **kwargs: Any) -> Any:
+        return self._inner.score(self._version(ref, SCORE, "score"), data, mode, **kwargs)
+
+    def scores(
+        self, ref: Any | None = None, run_id: int | None = None, limit: int | None = 100
+    ) -> pd.DataFrame:
+        if ref is not None:
+            self._project(ref, READ, "read the score sets")
+            return self._inner.scores(ref, run_id, limit)
+        if self.access.admin:
+            return self._inner.scores(None, run_id, limit)
+        if limit is not None:
+            limit = whole_number("limit", limit, 1)
+        frame = self._readable_rows(
+            self._inner.scores(None, run_id, None), lambda row: _ref(row["ref"]).project
+        )
+        return frame.head(limit) if limit is not None else frame
+
+    def load_scores(self, score_set_id: int) -> pd.DataFrame:
+        ref = self._inner.score_set_ref(score_set_id)
+        if ref is None:  # the version is gone: only an admin reads what is left
+            self.access.require(ADMIN, None, "read a score set of no version")
+        else:
+            self._project(ref, READ, "read the score set")
+        return self._inner.load_scores(score_set_id)
+
+    def add_actuals(self, model: str, data: Any, key: str, target: str) -> Any:
+        self._project(model, SCORE, "record actuals")
+        return self._inner.add_actuals(model, data, key, target)
+
+    def performance(self, model: str) -> pd.DataFrame:
+        self._project(model, READ, "read the performance")
+        return self._inner.performance(model)
+
+    def create_scoring_test(self, ref: Any, inputs: Any, expected: Any, **kwargs: Any) -> Any:
+        version = self._version(ref, VALIDATE, "create a scoring test")
+        return self._inner.create_scoring_test(version, inputs, expected, **kwargs)
+
+    def run_scoring_tests(self, ref: Any, name: str | None = None) -> list[dict[str, Any]]:
+        version = self._version(ref, VALIDATE, "run the scoring tests")
+        return self._inner.run_scoring_tests(version, name)
+
+    def scoring_test_results(self, ref: Any, limit: int = 20) -> pd.DataFrame:
+        return self._inner.scoring_test_results(self._version(ref, READ, "read"), limit)
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> GuardedScheduler:
+        from ..scheduler import Scheduler
+
+        return GuardedScheduler(Scheduler(self._inner, self._scheduler_config), self)
+
+    # -- grants ----------------------------------------------------------------------------------
+
+    def _require_grant(self, role: str, project: str | None) -> None:
+        if role == ADMIN_ROLE or project is None:
+            self.access.require(ADMIN, None, "grant the admin role")
+        else:
+            self.access.require(GRANT, project, "grant roles")
+
+    def grant(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        self._require_grant(role, project)
+        return self._inner.identities().grant(role, project, user, group)
+
+    def revoke(
+        self,
+        role: str,
+        project: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+    ) -> Grant:
+        self._require_grant(role, project)
+        return self._inner.identities().revoke(role, project, user, group)
+
+    def grants(self, project: str | None = None) -> list[Grant]:
+        if project is not None:
+            self.access.require(GRANT, project, "list the grants")
+        found = self._inner.identities().grants(project)
+        if self.access.admin:
+            return found
+        return [g for g in found if g.project and self.access.may(GRANT, g.project)]
+
+
+class GuardedScheduler:
+    """Jobs and runs for one principal. A job belongs to the projects that its model-reference
+    parameters name (``model_ref``); a job naming no model belongs to the server (admin)."""
+
+    def __init__(self, scheduler: Scheduler, guard: GuardedRegistry):
+        self._inner = scheduler
+        self.registry = guard
+        self.config = scheduler.config
+
+    def _projects(self, parameters: Any) -> set[str]:
+        projects = set()
+        for key in self.config.model_ref_parameters:
+            if isinstance(parameters, dict) and key in parameters:
+                try:
+                    r = _ref(str(parameters[key]))
+                    projects.add(r.project or self.registry._inner.get(r).project)
+                except MMDSError:
+                    continue  # the scheduler refuses a reference that names nothing
+        return projects
+
+    def _require(self, parameters: Any, permission: str, what: str) -> None:
+        projects = self._projects(parameters)
+        if not projects:
+            self.registry.access.require(ADMIN, None, f"{what} (a job that names no model)")
+        for project in sorted(projects):
+            self.registry.access.require(permission, project, what)
+
+    def _visible(self, job: Any) -> bool:
+        access = self.registry.access
+        projects = self._projects(job.parameters)
+        return access.admin or bool(projects) and all(access.may_read(p) for p in projects)
+
+    def _job(self, name: str, permission: str, what: str) -> Any:
+        job = self._inner.get(name)
+        self._require(job.parameters, permission, what)
+        return job
+
+    def create(self, name: str, notebook: str, **kwargs: Any) -> Any:
+        self._require(kwargs.get("parameters"), JOBS, "create a job")
+        return self._inner.create(name, notebook, **kwargs)
+
+    def list(self) -> list[Any]:
+        return [j for j in self._inner.list() if self._visible(j)]
+
+    def get(self, name: str) -> Any:
+        return self._job(name, READ, f"see the job {name!r}")
+
+    def pause(self, name: str) -> Any:
+        self._job(name, JOBS, f"pause the job {name!r}")
+        return self._inner.pause(name)
+
+    def resume(self, name: str) -> Any:
+        self._job(name, JOBS, f"resume the job {name!r}")
+        return self._inner.resume(name)
+
+    def run(self, name: str) -> Any:
+        self._job(name, JOBS, f"run the job {name!r}")
+        return self._inner.run(name)
+
+    def runs(
+        self, job: str | None = None, status: str | None = None, limit: int | None = 50
+    ) -> Any:
+        if job is not None:
+            self.get(job)
+            return self._inner.runs(job, status, limit)
+        visible = {j.name for j in self.list()}
+        return [r for r in self._inner.runs(None, status, None) if r.job in visible][:limit]
+
+    def get_run(self, run_id: int) -> Any:
+        run = self._inner.get_run(run_id)
+        self.get(run.job)
+        return run
+
+    def cancel_run(self, run_id: int) -> Any:
+        run = self._inner.get_run(run_id)
+        self._job(run.job, JOBS, f"cancel run {run.id}")
+        return self._inner.cancel_run(run_id)
+
+    def score_sets(self, run_id: int) -> Any:
+        self.get_run(run_id)
+        return self._inner.score_sets(run_id)

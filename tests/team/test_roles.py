@@ -1,0 +1,393 @@
+"""Roles per project on a real `mmds server`: deny by default, one permission table, and
+listings that show only the projects a user may read (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import nbformat
+import pytest
+
+from mmds_jupyter.auth.permissions import (
+    ADMIN,
+    ADMIN_ROLE,
+    ROLES,
+    required,
+    smallest_role,
+)
+from mmds_jupyter.errors import PermissionDenied
+from mmds_jupyter.registry import Registry
+from mmds_jupyter.server.routes import handlers
+
+from .serving import Server, start_server
+from .test_server import COLS, admin, new_user, team_db, track_body  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+OPENAPI = Path(__file__).parents[2] / "mmds_jupyter" / "server" / "openapi.json"
+API = "mmds/api/"
+
+
+@pytest.fixture(scope="module")
+def server(team_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # noqa: F811
+    base = tmp_path_factory.mktemp("roles")
+    notebooks = base / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('model_ref = "alpha/churn:1"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nbformat.write(nb, notebooks / "score.ipynb")
+    srv = start_server(team_db, base, f"--notebook-dir={notebooks}")
+    yield srv
+    srv.stop()
+
+
+def body_for(cancer: Any, name: str, project: str) -> dict[str, Any]:
+    return {**track_body(cancer, name), "project": project}
+
+
+def latest(url: str) -> int:
+    """The newest event's id, read straight from the database (what nothing may change)."""
+    with Registry(url=url, home=tempfile.gettempdir(), actor="check") as reg:
+        return reg.latest_event_id()
+
+
+def score_rows(cancer: Any, n: int = 3) -> list[dict[str, Any]]:
+    X = cancer["X_test"][COLS].head(n)
+    return [{**r, "id": i} for i, r in enumerate(json.loads(X.to_json(orient="records")))]
+
+
+def test_viewers_modellers_and_approvers_in_two_projects(
+    server: Server,
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+    tmp_path: Path,
+) -> None:
+    owner_a, owner_b = new_user(team_db, capsys, "ann"), new_user(team_db, capsys, "ben")
+    vic, mo, apo = (new_user(team_db, capsys, n) for n in ("vic", "mo", "apo"))
+    code, v = server.call("POST", API + "track", owner_a, body_for(cancer, "churn", "proj-a"))
+    assert code == 201, v
+    code, v = server.call("POST", API + "track", owner_b, body_for(cancer, "fraud", "proj-b"))
+    assert code == 201, v
+    # The creators own their projects; the CLI grants roles (as the server's admin).
+    out = admin(team_db, capsys, "grants", "--project", "proj-a", "--json")
+    assert [(g["role"], g["principal"]) for g in json.loads(out)] == [("owner", "ann")]
+    admin(team_db, capsys, "grant", "viewer", "--project", "proj-a", "--user", "vic")
+    # ... and so does an owner over REST.
+    for role, user in (("modeller", "mo"), ("approver", "apo")):
+        body = {"role": role, "project": "proj-a", "user": user}
+        assert server.call("POST", API + "grants", owner_a, body)[0] == 201
+    # A viewer cannot track: 403, a JSON error naming the fix, and nothing written.
+    before = latest(team_db)
+    code, err = server.call("POST", API + "track", vic, body_for(cancer, "churn", "proj-a"))
+    assert code == 403 and err["error"] == "PermissionDenied", err
+    assert "mmds grant modeller --project proj-a --user vic" in err["message"]
+    assert latest(team_db) == before
+    # The same error class reaches a kernel's remote registry.
+    from mmds_jupyter.remote import RemoteRegistry
+
+    remote = RemoteRegistry(server.url, token=vic, home=str(tmp_path / "cache"), retries=0)
+    try:
+        model = __import__("sklearn.linear_model").linear_model.LogisticRegression()
+        model.fit(cancer["X_train"][COLS], cancer["y_train"])
+        with pytest.raises(PermissionDenied, match="modeller"):
+            remote.track(model, name="churn", project="proj-a")
+        assert remote.find()["project"].unique().tolist() == ["proj-a"]
+    finally:
+        remote.close()
+    # A modeller tracks, but cannot promote to production; an approver can.
+    code, v2 = server.call("POST", API + "track", mo, body_for(cancer, "churn", "proj-a"))
+    assert code == 201 and v2["ref"] == "proj-a/churn:2", v2
+    stage = API + "versions/" + quote("proj-a/churn:2", safe="") + "/stage"
+    code, err = server.call("POST", stage, mo, {"stage": "production"})
+    assert code == 403 and "approver" in err["message"], err
+    code, v = server.call("POST", stage, apo, {"stage": "production"})
+    assert code == 200 and v["stage"] == "production", v
+    # A viewer of proj-a sees nothing of proj-b: no name, no count.
+    code, projects = server.call("GET", API + "projects", vic)
+    assert [p["name"] for p in projects["items"]] == ["proj-a"], projects
+    code, models = server.call("GET", API + "models", vic)
+    assert {m["project"] for m in models["items"]} == {"proj-a"}
+    code, page = server.call("GET", API + "versions", vic)
+    assert {r["project"] for r in page["items"]} == {"proj-a"} and page["total"] == 2, page
+    code, page = server.call("GET", API + "versions?name_contains=fraud", vic)
+    assert page["items"] == [] and page["total"] == 0, page
+    for path in ("versions?project=proj-b", "models?project=proj-b", "events?ref=proj-b/fraud",
+                 "compare?refs=proj-a/churn:1&refs=proj-b/fraud:1",
+                 "versions/proj-b%2Ffraud%3A1", "versions/proj-b%2Fnothing%3A9"):  # fmt: skip
+        code, err = server.call("GET", API + path, vic)
+        assert code == 403 and err["error"] == "PermissionDenied", (path, err)
+    code, events = server.call("GET", API + "events?limit=500", vic)
+    assert events["items"] and "proj-b" not in json.dumps(events), events
+    code, changes = server.call("GET", API + "changes", vic)
+    assert changes["latest_event_id"] == events["items"][0]["id"]
+    # Work in proj-b moves the log, not what vic's panel polls.
+    code, _ = server.call("POST", API + "track", owner_b, body_for(cancer, "fraud", "proj-b"))
+    assert code == 201
+    assert server.call("GET", API + "changes", vic)[1] == changes
+    assert latest(team_db) > changes["latest_event_id"]
+
+
+def test_groups_and_revoking(
+    server: Server,
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+) -> None:
+    owner = new_user(team_db, capsys, "gina")
+    admin(team_db, capsys, "users", "add", "carl", "--group", "scorers")
+    carl = admin(team_db, capsys, "tokens", "create", "carl").strip().splitlines()[-1]
+    code, v = server.call("POST", API + "track", owner, body_for(cancer, "churn", "proj-g"))
+    assert code == 201, v
+    score = API + "versions/proj-g%2Fchurn%3A1/score"
+    body = {"rows": score_rows(cancer)}
+    assert server.call("POST", score, carl, body)[0] == 403
+    admin(team_db, capsys, "grant", "consumer", "--project", "proj-g", "--group", "scorers")
+    code, scored = server.call("POST", score, carl, body)
+    assert code == 200 and len(scored["rows"]) == 3, scored
+    # A member added later holds the group's roles too; one removed, no longer.
+    dora = new_user(team_db, capsys, "dora")
+    admin(team_db, capsys, "groups", "add-member", "scorers", "dora")
+    assert server.call("POST", score, dora, body)[0] == 200
+    admin(team_db, capsys, "groups", "remove-member", "scorers", "dora")
+    assert server.call("POST", score, dora, body)[0] == 403
+    # Revoking takes effect on the next request, and the audit log says who did it.
+    admin(team_db, capsys, "revoke", "consumer", "--project", "proj-g", "--group", "scorers")
+    code, err = server.call("POST", score, carl, body)
+    assert code == 403 and "consumer" in err["message"], err
+    code, events = server.call("GET", API + "events?action=grant.revoke", owner)
+    assert [e["before"] for e in events["items"]] == [
+        {"role": "consumer", "project": "proj-g", "group": "scorers"}
+    ], events
+    # Only an owner grants; a bad grant is one clear error.
+    code, err = server.call(
+        "POST", API + "grants", carl, {"role": "owner", "project": "proj-g", "user": "carl"}
+    )
+    assert code == 403, err
+    code, err = server.call(
+        "POST", API + "grants", owner, {"role": "boss", "project": "proj-g", "user": "carl"}
+    )
+    assert code == 400 and "Unknown role 'boss'" in err["message"], err
+
+
+# -- every route, refused without its role and allowed with it ---------------------------------
+
+REF1, REF2 = "alpha/churn:1", "alpha/churn:2"
+
+
+def _v(ref: str, tail: str = "") -> str:
+    return "versions/" + quote(ref, safe="") + (f"/{tail}" if tail else "")
+
+
+def samples(cancer: Any, pmml: str, ids: dict[str, int]) -> dict[tuple[str, str], Any]:
+    """One request per documented route and method: (concrete path, body, context)."""
+    rows = score_rows(cancer)
+    outs = [{"prediction": 0}] * len(rows)
+    actual = [{"id": r["id"], "churned": 1} for r in rows]
+    grant = {"role": "viewer", "project": "alpha", "user": "nobody"}
+    job = {"name": "walk2", "notebook": "score.ipynb", "parameters": {"model_ref": REF1}}
+    return {
+        ("GET", "/"): ("", None, {}),
+        ("GET", "/openapi.json"): ("openapi.json", None, {}),
+        ("GET", "/projects"): ("projects", None, {"listing": True}),
+        ("GET", "/models"): ("models?project=alpha", None, {}),
+        ("GET", "/versions"): ("versions?project=alpha", None, {}),
+        ("GET", "/versions/{ref}"): (_v(REF1), None, {}),
+        ("GET", "/versions/{ref}/lineage"): (_v(REF1, "lineage"), None, {}),
+        ("GET", "/versions/{ref}/events"): (_v(REF1, "events"), None, {}),
+        ("POST", "/versions/{ref}/tag"): (_v(REF1, "tag"), {"tags": {"k": "v"}}, {}),
+        ("POST", "/versions/{ref}/untag"): (_v(REF1, "untag"), {"keys": ["k"]}, {}),
+        ("POST", "/versions/{ref}/describe"): (_v(REF1, "describe"), {"description": "d"}, {}),
+        ("POST", "/pmml/import"): (
+            "pmml/import",
+            {"pmml": pmml, "name": "imported", "project": "alpha"},
+            {},
+        ),
+        ("GET", "/compare"): (f"compare?refs={REF1}&refs={REF2}", None, {}),
+        ("GET", "/events"): ("events?ref=alpha/churn", None, {}),
+        ("GET", "/changes"): ("changes", None, {"listing": True}),
+        ("GET", "/jobs"): ("jobs", None, {"listing": True}),
+        ("POST", "/jobs"): ("jobs", job, {}),
+        ("GET", "/jobs/{name}"): ("jobs/walk", None, {}),
+        ("POST", "/jobs/{name}/run"): ("jobs/walk/run", None, {}),
+        ("POST", "/jobs/{name}/pause"): ("jobs/walk/pause", None, {}),
+        ("POST", "/jobs/{name}/resume"): ("jobs/walk/resume", None, {}),
+        ("GET", "/runs"): ("runs", None, {"listing": True}),
+        ("GET", "/runs/{id}"): (f"runs/{ids['run']}", None, {}),
+        ("GET", "/runs/{id}/notebook"): (f"runs/{ids['run']}/notebook", None, {}),
+        ("POST", "/runs/{id}/cancel"): (f"runs/{ids['run']}/cancel", None, {}),
+        ("POST", "/versions/{ref}/stage"): (
+            _v(REF1, "stage"),
+            {"stage": "validation"},
+            {"stage": ("development", "validation")},
+        ),
+        ("POST", "/versions/{ref}/alias"): (
+            _v(REF1, "alias"),
+            {"alias": "champion"},
+            {"alias": "champion"},
+        ),
+        ("GET", "/versions/{ref}/contract"): (_v(REF1, "contract"), None, {}),
+        ("POST", "/versions/{ref}/contract"): (
+            _v(REF1, "contract"),
+            {"policy": "flag"},
+            {"editing": True},
+        ),
+        ("POST", "/versions/{ref}/score"): (_v(REF1, "score"), {"rows": rows}, {}),
+        ("POST", "/versions/{ref}/actuals"): (
+            _v("alpha/churn", "actuals"),
+            {"rows": actual, "key": "id", "target": "churned"},
+            {},
+        ),
+        ("GET", "/versions/{ref}/performance"): (_v("alpha/churn", "performance"), None, {}),
+        ("GET", "/versions/{ref}/scoring-tests"): (_v(REF1, "scoring-tests"), None, {}),
+        ("POST", "/versions/{ref}/scoring-tests"): (
+            _v(REF1, "scoring-tests"),
+            {"inputs": rows, "expected": outs, "name": "t"},
+            {},
+        ),
+        ("POST", "/versions/{ref}/scoring-tests/run"): (_v(REF1, "scoring-tests/run"), {}, {}),
+        ("GET", "/versions/{ref}/pmml"): (_v(REF1, "pmml"), None, {}),
+        ("GET", "/versions/{ref}/file"): (_v(REF1, "file"), None, {}),
+        ("POST", "/track"): ("track", body_for(cancer, "churn", "alpha"), {}),
+        ("GET", "/score-sets"): ("score-sets?ref=alpha/churn", None, {}),
+        ("GET", "/score-sets/{id}"): (f"score-sets/{ids['score_set']}", None, {}),
+        ("GET", "/events/verify"): ("events/verify", None, {}),
+        ("POST", "/gc"): ("gc", {}, {}),
+        ("GET", "/grants"): ("grants?project=alpha", None, {}),
+        ("POST", "/grants"): ("grants", grant, {}),
+        ("POST", "/grants/revoke"): ("grants/revoke", grant, {}),
+    }
+
+
+def test_every_operation_has_one_entry_in_the_table_and_a_guard() -> None:
+    from mmds_jupyter.auth.guard import GuardedRegistry
+    from mmds_jupyter.auth.permissions import OPERATIONS
+    from mmds_jupyter.service import operations
+
+    assert set(OPERATIONS) == set(operations()), set(OPERATIONS) ^ set(operations())
+    routed = {op for ops in documented().values() for op in ops}
+    assert routed <= set(OPERATIONS)
+    # The guard implements each operation itself: nothing reaches the registry unchecked.
+    for op in operations():
+        assert op in vars(GuardedRegistry), op
+    assert not hasattr(GuardedRegistry, "identities") and not hasattr(GuardedRegistry, "store")
+
+
+def documented() -> dict[tuple[str, str], list[str]]:
+    spec = json.loads(OPENAPI.read_text())
+    return {
+        (method.upper(), path): op.get("x-mmds-operation", [])
+        for path, methods in spec["paths"].items()
+        for method, op in methods.items()
+    }
+
+
+def test_every_served_method_is_documented() -> None:
+    docs = documented()
+    served = [(re.compile(p.rstrip("/?") + "/?$"), cls) for p, cls in handlers()]
+    for method, path in docs:
+        concrete = "/mmds/api" + re.sub(r"\{[^}]+\}", "1", path).rstrip("/")
+        handler = next(c for rx, c in served if rx.match(concrete))
+        assert method.lower() in vars(handler), (method, path)
+    n_methods = sum(
+        1
+        for _, cls in handlers()
+        if cls.__name__ != "NotFoundHandler"
+        for m in ("get", "post", "put", "patch", "delete")
+        if m in vars(cls)
+    )
+    assert n_methods == len(docs), "a handler method without an openapi entry (or the reverse)"
+
+
+def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
+    server: Server,
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+) -> None:
+    # One user per role in "alpha"; r-owner creates it.
+    users = {role: new_user(team_db, capsys, f"r-{role}") for role in [*ROLES, ADMIN_ROLE]}
+    owner = users["owner"]
+    assert server.call("POST", API + "track", owner, body_for(cancer, "seed", "alpha"))[0] == 201
+    for role in ROLES:
+        if role != "owner":
+            admin(team_db, capsys, "grant", role, "--project", "alpha", "--user", f"r-{role}")
+    admin(team_db, capsys, "grant", "admin", "--user", "r-admin")
+    # The modeller's versions (edits of one's own versions are a modeller's).
+    modeller = users["modeller"]
+    for _ in range(2):
+        code, v = server.call("POST", API + "track", modeller, body_for(cancer, "churn", "alpha"))
+        assert code == 201, v
+    # A score set (churn:2 in production, scored there), a PMML document, a job and a run.
+    assert server.call("POST", API + _v(REF2, "stage"), owner, {"stage": "production"})[0] == 200
+    code, scored = server.call(
+        "POST", API + _v(REF2, "score"), owner,
+        {"rows": score_rows(cancer), "mode": "production", "key": ["id"]},
+    )  # fmt: skip
+    assert code == 200 and scored["score_set_id"], scored
+    code, pmml = server.call("GET", API + _v(REF1, "pmml"), owner)
+    assert code == 200 and "<PMML" in pmml
+    job = {"name": "walk", "notebook": "score.ipynb", "parameters": {"model_ref": REF1}}
+    assert server.call("POST", API + "jobs", owner, job)[0] == 201
+    code, run = server.call("POST", API + "jobs/walk/run", owner)
+    assert code == 201, run
+    ids = {"run": run["id"], "score_set": scored["score_set_id"]}
+
+    # Lacking a permission: holding every role of alpha that does not give it (none for READ).
+    lacking_cache: dict[frozenset[str], str] = {}
+
+    def lacking(perms: frozenset[str]) -> str:
+        if perms not in lacking_cache:
+            name = "lack-" + "-".join(sorted(perms)).replace("_", "")
+            token = new_user(team_db, capsys, name)
+            for role, held in ROLES.items():
+                if not perms & held:
+                    admin(team_db, capsys, "grant", role, "--project", "alpha", "--user", name)
+            lacking_cache[perms] = token
+        return lacking_cache[perms]
+
+    docs = documented()
+    requests = samples(cancer, pmml, ids)
+    assert set(requests) == set(docs), set(docs) ^ set(requests)
+    checked = 0
+    for (method, path), operations in docs.items():
+        concrete, body, context = requests[(method, path)]
+        perms = frozenset().union(
+            *(
+                required(op, method, **{k: v for k, v in context.items() if k != "listing"})
+                for op in operations
+            )  # fmt: skip
+        )
+        url = API + concrete
+        if perms and not context.get("listing"):
+            token = lacking(perms)
+            before = latest(team_db)
+            code, err = server.call(method, url, token, body)
+            assert code == 403, (method, path, perms, code, err)
+            assert err["error"] == "PermissionDenied" and err["message"], err
+            assert latest(team_db) == before, (method, path, "changed something")
+        elif perms:
+            # A listing: the user who may not read alpha gets an answer without alpha in it.
+            code, answer = server.call(method, url, lacking(perms), body)
+            assert code == 200 and "alpha" not in json.dumps(answer), (method, path, answer)
+        if not perms:
+            holder = users["viewer"]
+        elif ADMIN in perms:
+            holder = users[ADMIN_ROLE]
+        elif len(perms) == 1:
+            holder = users[smallest_role(next(iter(perms)))]
+        else:
+            holder = users["owner"]
+        code, answer = server.call(method, url, holder, body)
+        assert code != 403 and code < 500, (method, path, perms, code, answer)
+        checked += 1
+    assert checked == len(docs)
+    # Health needs no token at all.
+    assert server.call("GET", API + "health")[0] == 200
