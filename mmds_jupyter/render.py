@@ -13,17 +13,25 @@ if TYPE_CHECKING:
     from .entities import Version
     from .lineage_graph import Lineage
 
+# JupyterLab's theme variables, each with a light fallback for HTML read outside Lab
+# (nbconvert, ``--html`` reports). Highlights are a theme colour mixed into transparency,
+# so that the theme's own text stays readable on them in light and dark themes.
 STYLE = """
 <style>
-.mmds-table{border-collapse:collapse;font-size:12px;font-family:var(--jp-ui-font-family,sans-serif)}
-.mmds-table th,.mmds-table td{border:1px solid #ddd;padding:3px 8px;text-align:left}
-.mmds-table th{background:#f3f3f3}
-.mmds-table tr.mmds-diff td{background:#fff4d6}
-.mmds-table tr.mmds-section td{background:#e8eef7;font-weight:bold}
-.mmds-best{font-weight:bold;color:#0b6e2e}
+.mmds-table{border-collapse:collapse;font-size:12px;font-family:var(--jp-ui-font-family,sans-serif);
+color:var(--jp-content-font-color1,#000)}
+.mmds-table th,.mmds-table td{border:1px solid var(--jp-border-color2,#ddd);padding:3px 8px;
+text-align:left;color:inherit}
+.mmds-table th{background:var(--jp-layout-color2,#eee)}
+.mmds-table tr.mmds-diff td{
+background:color-mix(in srgb,var(--jp-brand-color1,#2196f3) 16%,transparent)}
+.mmds-table tr.mmds-section td{background:var(--jp-layout-color3,#e0e0e0);font-weight:bold}
+.mmds-table td.mmds-best,.mmds-table tr.mmds-diff td.mmds-best{font-weight:bold;
+background:color-mix(in srgb,var(--jp-success-color1,#4caf50) 26%,transparent)}
 .mmds-warning{color:var(--jp-warn-color0,#a05a00);font-size:12px}
 </style>
 """
+
 LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
 
 
@@ -123,6 +131,15 @@ def version_html(v: Version) -> str:
     )
 
 
+_EDGE = "var(--jp-ui-font-color2,#666)"
+_MUTED = "var(--jp-ui-font-color2,#555)"
+_ROOT_STROKE = "var(--jp-warn-color0,#d9480f)"
+_VERSION_FILL = "color-mix(in srgb,var(--jp-brand-color1,#2196f3) 18%,var(--jp-layout-color0,#fff))"
+_DATASET_FILL = (
+    "color-mix(in srgb,var(--jp-success-color1,#4caf50) 18%,var(--jp-layout-color0,#fff))"
+)
+
+
 def lineage_html(lin: Lineage) -> str:
     """The lineage graph as inline SVG: one column per level, upstream on the left."""
     levels: dict[int, list[Any]] = {}
@@ -138,10 +155,10 @@ def lineage_html(lin: Lineage) -> str:
     height = 40 + max(len(v) for v in levels.values()) * (h + gap_y)
     svg = [
         f"<svg class='mmds-lineage' xmlns='http://www.w3.org/2000/svg' width='{width}' "
-        f"height='{height}' font-family='sans-serif' font-size='11'>",
+        f"height='{height}' font-family='sans-serif' font-size='11' fill='currentColor'>",
         "<defs><marker id='mmds-arrow' viewBox='0 0 10 10' refX='10' refY='5' "
         "markerWidth='6' markerHeight='6' orient='auto'><path d='M0,0L10,5L0,10z' "
-        "fill='#777'/></marker></defs>",
+        f"style='fill:{_EDGE}'/></marker></defs>",
     ]
     for e in lin.edges:
         a, b = pos.get(f"{e.src_kind}:{e.src_id}"), pos.get(f"{e.dst_kind}:{e.dst_id}")
@@ -149,22 +166,22 @@ def lineage_html(lin: Lineage) -> str:
             continue
         x1, y1, x2, y2 = a[0] + w, a[1] + h / 2, b[0], b[1] + h / 2
         svg.append(
-            f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='#777' "
+            f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' style='stroke:{_EDGE}' "
             f"marker-end='url(#mmds-arrow)'><title>{escape(e.relation)}</title></line>"
         )
         svg.append(
-            f"<text x='{(x1 + x2) / 2 - 25}' y='{(y1 + y2) / 2 - 4}' fill='#555'>"
+            f"<text x='{(x1 + x2) / 2 - 25}' y='{(y1 + y2) / 2 - 4}' style='fill:{_MUTED}'>"
             f"{escape(e.relation)}</text>"
         )
     for n in lin.nodes.values():
         x, y = pos[n.key]
-        fill = "#dbe9ff" if n.kind == "version" else "#e6f5e1"
-        stroke = "#d9480f" if n.key == lin.root else "#555"
+        fill = _VERSION_FILL if n.kind == "version" else _DATASET_FILL
+        stroke = _ROOT_STROKE if n.key == lin.root else _EDGE
         svg.append(
             f"<g class='mmds-node' data-key='{escape(n.key)}'><rect x='{x}' y='{y}' "
-            f"width='{w}' height='{h}' rx='6' fill='{fill}' stroke='{stroke}'/>"
+            f"width='{w}' height='{h}' rx='6' style='fill:{fill};stroke:{stroke}'/>"
             f"<text x='{x + 8}' y='{y + 14}'>{escape(n.label[:30])}</text>"
-            f"<text x='{x + 8}' y='{y + 27}' fill='#555'>{escape(n.kind)} "
+            f"<text x='{x + 8}' y='{y + 27}' style='fill:{_MUTED}'>{escape(n.kind)} "
             f"{escape(str(n.detail.get('stage') or n.detail.get('rows', '')))}</text></g>"
         )
     svg.append("</svg>")

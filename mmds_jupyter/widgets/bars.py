@@ -7,6 +7,11 @@ from html import escape
 
 from ..render import LOWER_IS_BETTER, fmt
 
+# Theme colours with light fallbacks for HTML read outside JupyterLab; the text is drawn in
+# the surrounding text colour (``currentColor``), so it follows the theme too.
+BAR_FILL = "var(--jp-brand-color2,#8fb3e0)"
+BEST_FILL = "var(--jp-success-color1,#2e8b57)"
+
 
 def bar_chart_svg(metric: str, labels: list[str], values: list[float | None]) -> str:
     """One bar per version; the best value (by the metric's direction) is drawn green."""
@@ -20,7 +25,8 @@ def bar_chart_svg(metric: str, labels: list[str], values: list[float | None]) ->
     height = 28 + row_h * len(labels)
     out = [
         f"<svg class='mmds-bars' xmlns='http://www.w3.org/2000/svg' width='{label_w + bar_w + 80}' "
-        f"height='{height}' font-family='sans-serif' font-size='12' role='img'>",
+        f"height='{height}' font-family='sans-serif' font-size='12' fill='currentColor' "
+        "role='img'>",
         f"<title>{escape(metric)} by version</title>",
         f"<text x='0' y='15' font-weight='bold'>{escape(metric)}</text>",
     ]
@@ -31,10 +37,10 @@ def bar_chart_svg(metric: str, labels: list[str], values: list[float | None]) ->
             out.append(f"<text x='{label_w}' y='{y + 14}'>—</text>")
             continue
         w = max(1.0, (value - low) / span * bar_w)
-        fill = "#2e8b57" if value == best else "#8fb3e0"
+        fill = BEST_FILL if value == best else BAR_FILL
         out.append(
             f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
-            f"fill='{fill}'><title>{escape(label)}: {fmt(value)}</title></rect>"
+            f"style='fill:{fill}'><title>{escape(label)}: {fmt(value)}</title></rect>"
         )
         out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}'>{fmt(value)}</text>")
     out.append("</svg>")
