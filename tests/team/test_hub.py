@@ -259,6 +259,7 @@ def test_a_kernel_in_a_hub_users_server_tracks_as_that_user(
     assert main(["--url", hub["db_url"], "users", "add", "auditor"]) == 0
     assert main(["--url", hub["db_url"], "tokens", "create", "auditor"]) == 0
     auditor = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["--url", hub["db_url"], "grant", "admin", "--user", "auditor"]) == 0
     mmds_api = f"{url}/services/mmds/mmds/api"
     code, events = call(f"{mmds_api}/events?ref=risk/churn", auditor)  # an MMDS token works too
     assert code == 200, events
@@ -274,6 +275,23 @@ def test_a_kernel_in_a_hub_users_server_tracks_as_that_user(
     assert code == 201, token
     code, projects = call(f"{mmds_api}/projects", token["token"])
     assert code == 200, projects
+    # Hub groups are MMDS groups: a role granted to `modellers` lets alice read a project
+    # someone else started.
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from mmds_jupyter.remote import RemoteRegistry
+
+    X, y = np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5)
+    with RemoteRegistry(f"{url}/services/mmds/", token=auditor) as remote:
+        remote.track(LogisticRegression().fit(X, y), "audit", "shared")
+    code, body = call(f"{mmds_api}/versions?project=shared", token["token"])
+    assert code == 403, body
+    assert main(["--url", hub["db_url"], "grant", "viewer", "--project", "shared",
+                 "--group", "modellers"]) == 0  # fmt: skip
+    code, found = call(f"{mmds_api}/versions?project=shared", token["token"])
+    assert code == 200, found
+    assert [v["ref"] for v in found["items"]] == ["shared/audit:1"]
     # ...but not one without that scope, nor a service's token, nor a bogus one.
     narrow = {"scopes": ["read:users:name!user=alice"]}
     code, narrow_token = call(f"{api}/users/alice/tokens", admin, "POST", narrow)
