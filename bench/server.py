@@ -17,10 +17,13 @@ metrics and tags, searched through POST /api/2.0/mlflow/runs/search with the equ
 and 8 clients each creating a run, logging params + metrics in one batch and uploading the same
 model file as an artifact. Search p50/p95/p99, errors, throughput; the ratio of the p95s.
 
-Seeding (not what is compared): MMDS versions go in through the store's own insert (the code
-``Registry.track`` ends in), 1,000 versions per transaction; MLflow runs through MLflow's own
-SQLAlchemy models (SqlRun/SqlParam/SqlMetric/SqlLatestMetric/SqlTag, what log_batch writes),
-1,000 runs per transaction, into the schema ``mlflow server`` created.
+Seeding (not what is compared) writes, in bulk, the rows each tool's own write path writes:
+for MMDS those of ``insert_version`` (where ``Registry.track`` ends: version, features,
+metrics, tags and the hash-chained ``version.create`` event, into the schema MMDS's migrations
+made); for MLflow those of create_run + log_batch (runs, params, metrics, latest_metrics,
+tags, with its own table classes, into the schema ``mlflow server`` made, in experiments created
+through the server). 1,000 versions/runs per transaction, with COPY on PostgreSQL; one
+transaction per version would take ~10 round trips each, far too slow for 100,000.
 
 PostgreSQL when one answers at $MMDS_BENCH_PG (default: the local socket), in fresh databases
 dropped afterwards; else SQLite files (``--sqlite`` forces that).
@@ -466,8 +469,9 @@ def seed_mmds(db_url: str, tmp: Path, n: int, seed: int) -> float:
 
 
 def seed_mlflow(db_url: str, server: Process, n: int, seed: int) -> tuple[float, dict[str, str]]:
-    """N runs as MLflow's own ORM rows (what create_run + log_batch write), 1,000 a transaction;
-    the experiments are created through the server, so their artifact locations are its own."""
+    """N runs as the rows create_run + log_batch write, with MLflow's table classes, 1,000 a
+    transaction; the experiments are created through the server, so their artifact locations
+    are its own."""
     import sqlalchemy as sa
     from mlflow.store.tracking.dbmodels.models import (
         SqlLatestMetric,
@@ -778,7 +782,8 @@ def part_load(
             f"  load: {args.searchers} searching + {args.trackers} tracking clients (threads of "
             f"this process, urllib3), {args.rounds} x {args.duration:g} s per server, "
             f"alternating; think time {args.think:g} s; MLflow workers: "
-            f"{args.mlflow_workers or 'its default'}.",
+            f"{args.mlflow_workers or 'its default (4 processes in MLflow 3)'}; "
+            "mmds server: 1 process.",
             flush=True,
         )
         loads: dict[str, list[Load]] = {n: [] for n in tools}
