@@ -786,6 +786,12 @@ def part_load(
             "mmds server: 1 process.",
             flush=True,
         )
+        idle = {name: idle_latency(tool) for name, tool in tools.items()}
+        print(
+            "  one client alone, no load (each search once, sequential): search p50 "
+            + ", ".join(f"{n} {ms(statistics.median(xs))} ms" for n, xs in idle.items()),
+            flush=True,
+        )
         loads: dict[str, list[Load]] = {n: [] for n in tools}
         for r in range(args.rounds):
             for name in list(tools) if r % 2 == 0 else list(reversed(tools)):
@@ -810,6 +816,15 @@ def part_load(
         f"p95 under {P95_TARGET_MS:g} ms with no error: {ms(p95['MMDS'])} ms, {errors} errors "
         f"-> {'MET' if ok else 'MISSED'}"
     )
+
+
+def idle_latency(tool: Tool) -> list[float]:
+    """Seconds of each search of ``tool`` made once, one after another, with nothing else
+    running: what a search costs the server before any queueing."""
+    import urllib3
+
+    pool = urllib3.PoolManager()
+    return [common.timed(lambda fn=fn: fn(pool))[0] for _, fn in tool.searches]
 
 
 def check_answers(tools: dict[str, Tool]) -> None:
