@@ -61,6 +61,7 @@ bench: .venv-bench/.installed
 	.venv-bench/bin/python bench/scoring.py
 	.venv-bench/bin/python bench/pmml.py
 	.venv-bench/bin/python bench/api.py
+	.venv-bench/bin/python bench/server.py
 
 clean:
 	rm -rf $(DEMO_HOME) build dist

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import common
 
@@ -41,6 +42,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def forest(trees: int = 100) -> tuple[Any, Any, Any, Any, Any]:
+    """The benchmarks' model: (RandomForestClassifier fitted on the breast-cancer training
+    rows, X_train, X_test, y_train, y_test); a fixed split and seed, so always the same."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=0, stratify=y
+    )
+    model = RandomForestClassifier(n_estimators=trees, random_state=0, n_jobs=1)
+    model.fit(X_train, y_train)
+    return model, X_train, X_test, y_train, y_test
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with common.scratch("mmds-bench-track-") as tmp:
@@ -57,18 +74,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     import sklearn
     import skops
     from sklearn import metrics as skm
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.model_selection import train_test_split
 
     from mmds_jupyter.registry import Registry
 
-    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, random_state=0, stratify=y
-    )
-    model = RandomForestClassifier(n_estimators=args.trees, random_state=0, n_jobs=1)
-    model.fit(X_train, y_train)
+    model, X_train, X_test, y_train, y_test = forest(args.trees)
 
     registry = Registry(
         url=f"sqlite:///{tmp / 'mmds' / 'mmds.db'}", home=str(tmp / "mmds"), actor="bench"
