@@ -242,6 +242,8 @@ def mmds_cli(db_url: str, *words: str) -> str:
 
 def bench_token(db_url: str, user: str = "bench") -> str:
     mmds_cli(db_url, "users", "add", user)
+    # Roles deny by default: the bench user reads every seeded project (as MLflow's user does).
+    mmds_cli(db_url, "grant", "admin", "--user", user)
     return mmds_cli(db_url, "tokens", "create", user).strip().splitlines()[-1]
 
 

@@ -14,6 +14,14 @@ export interface IToggle {
 }
 
 /**
+ * Whether the Jobs section offers a job's buttons (Run now, Pause/Resume, Cancel): the server
+ * says, from the user's role in the job's project; a server without roles allows everything.
+ */
+export function offersChanges(job: IJob): boolean {
+  return job.may_change !== false;
+}
+
+/**
  * The Pause/Resume button of a job: what it does now, given the job's state.
  */
 export function toggleFor(job: IJob): IToggle {

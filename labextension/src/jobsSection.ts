@@ -9,6 +9,7 @@ import { clear, errorText, h } from './dom';
 import {
   cancellable,
   cancelMessage,
+  offersChanges,
   Refusals,
   send,
   stopping,
@@ -129,6 +130,7 @@ export class JobsSection {
         this.status.textContent = `${changed.name} is ${changed.state}`;
       });
     });
+    const mayChange = offersChanges(job);
     const last = job.runs[0];
     const lastText = last
       ? `last run ${utcTime(last.finished_at ?? last.started_at ?? last.scheduled_for)}`
@@ -142,20 +144,29 @@ export class JobsSection {
         h('strong', { class: 'mmds-job-name', title: job.notebook }, job.name),
         h('span', { class: `mmds-badge mmds-job-${job.state}` }, job.state),
         badge(job.last_status),
-        h('span', { class: 'mmds-job-actions' }, stateButton, runNow)
+        mayChange
+          ? h('span', { class: 'mmds-job-actions' }, stateButton, runNow)
+          : null
       ),
       h('div', { class: 'mmds-result-meta' }, jobMeta(job)),
       h('div', { class: 'mmds-result-meta' }, lastText),
+      mayChange
+        ? null
+        : h(
+            'div',
+            { class: 'mmds-result-meta mmds-view-only' },
+            'View only: your role in its project does not let you run or pause this job.'
+          ),
       refusal,
       h(
         'ul',
         { class: 'mmds-run-list' },
-        ...job.runs.map(r => this.renderRun(r))
+        ...job.runs.map(r => this.renderRun(r, mayChange))
       )
     );
   }
 
-  private renderRun(run: IRun): HTMLLIElement {
+  private renderRun(run: IRun, mayChange: boolean): HTMLLIElement {
     const label = runMeta(run);
     const title = run.output_path
       ? h(
@@ -183,7 +194,7 @@ export class JobsSection {
       { class: 'mmds-run', 'data-run': String(run.id) },
       h('span', { class: `mmds-badge mmds-run-${run.status}` }, run.status),
       title,
-      cancellable(run) ? this.cancelButton(run) : null,
+      mayChange && cancellable(run) ? this.cancelButton(run) : null,
       error ? h('div', { class: 'mmds-run-error' }, error) : null,
       refused
     );

@@ -194,6 +194,8 @@ export interface IJob {
   description: string | null;
   created_at: string;
   created_by: string;
+  /** Whether the user may run, pause, resume it and cancel its runs (their role, in team mode). */
+  may_change?: boolean;
 }
 
 export interface IRunError {

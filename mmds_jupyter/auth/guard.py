@@ -515,23 +515,31 @@ class GuardedScheduler:
         self._require(job.parameters, permission, what)
         return job
 
+    def _as_seen(self, job: Any) -> Any:
+        """The job with whether this principal may change it (the panel offers its buttons
+        only then)."""
+        access = self.registry.access
+        projects = self._projects(job.parameters)
+        may = access.admin or bool(projects) and all(access.may(JOBS, p) for p in projects)
+        return dataclasses.replace(job, may_change=may)
+
     def create(self, name: str, notebook: str, **kwargs: Any) -> Any:
         self._require(kwargs.get("parameters"), JOBS, "create a job")
-        return self._inner.create(name, notebook, **kwargs)
+        return self._as_seen(self._inner.create(name, notebook, **kwargs))
 
     def list(self) -> list[Any]:
-        return [j for j in self._inner.list() if self._visible(j)]
+        return [self._as_seen(j) for j in self._inner.list() if self._visible(j)]
 
     def get(self, name: str) -> Any:
-        return self._job(name, READ, f"see the job {name!r}")
+        return self._as_seen(self._job(name, READ, f"see the job {name!r}"))
 
     def pause(self, name: str) -> Any:
         self._job(name, JOBS, f"pause the job {name!r}")
-        return self._inner.pause(name)
+        return self._as_seen(self._inner.pause(name))
 
     def resume(self, name: str) -> Any:
         self._job(name, JOBS, f"resume the job {name!r}")
-        return self._inner.resume(name)
+        return self._as_seen(self._inner.resume(name))
 
     def run(self, name: str) -> Any:
         self._job(name, JOBS, f"run the job {name!r}")

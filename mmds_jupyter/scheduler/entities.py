@@ -33,6 +33,9 @@ class Job:
     description: str | None = None
     next_run_at: datetime | None = None
     last_status: str | None = None
+    # Whether the user asking may run, pause and resume it and cancel its runs: always on a
+    # laptop; on `mmds server` their roles decide (auth/guard.GuardedScheduler). Not stored.
+    may_change: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,6 +3,7 @@ import {
   cancelMessage,
   ILine,
   ISwitch,
+  offersChanges,
   Refusals,
   send,
   stopping,
@@ -169,5 +170,13 @@ describe('Refusals', () => {
     const redrawn: ILine = { textContent: '' };
     refusals.attach('job:nightly', redrawn);
     expect(redrawn.textContent).toBe('');
+  });
+});
+
+describe('offersChanges', () => {
+  it('offers the buttons unless the server says the role forbids them', () => {
+    expect(offersChanges(JOB)).toBe(true);
+    expect(offersChanges({ ...JOB, may_change: true })).toBe(true);
+    expect(offersChanges({ ...JOB, may_change: false })).toBe(false);
   });
 });
