@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from jupyter_servers import jupyter_server
 from sklearn.linear_model import LogisticRegression
 
+from mmds_jupyter.cli import main
 from mmds_jupyter.remote import RemoteRegistry
 
 from .serving import Server, start_server
@@ -30,7 +32,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     base = tmp_path_factory.mktemp("central")
     db_url = f"sqlite:///{base / 'mmds.db'}"
-    srv = start_server(db_url, base)
+    notebooks = base / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('model_ref = "risk/churn:1"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nbformat.write(nb, notebooks / "score.ipynb")
+    srv = start_server(db_url, base, f"--notebook-dir={notebooks}")
     yield srv, db_url
     srv.stop()
 
@@ -80,6 +89,14 @@ def test_the_panel_of_a_users_jupyterlab_shows_and_changes_the_central_registry(
         code, tagged = call(lab, "POST", "mmds/api/versions/risk%2Fchurn%3A1/tag",
                             {"tags": {"reviewed": "yes"}})  # fmt: skip
         assert code == 200, tagged
+        # The Jobs tab offers a job's buttons only to those whose role lets them use them.
+        job = {"name": "nightly", "notebook": "score.ipynb", "cron": "0 2 * * *",
+               "parameters": {"model_ref": "risk/churn:1"}}  # fmt: skip
+        code, created = call(lab, "POST", "mmds/api/jobs", job)
+        assert code == 201, created
+        code, jobs = call(lab, "GET", "mmds/api/jobs")
+        assert code == 200, jobs
+        assert [(j["name"], j["may_change"]) for j in jobs["items"]] == [("nightly", True)]
         # Errors keep their status and message through the forwarding.
         code, missing = call(lab, "GET", "mmds/api/versions/risk%2Fnope%3A1")
         assert code == 404, missing
@@ -90,3 +107,13 @@ def test_the_panel_of_a_users_jupyterlab_shows_and_changes_the_central_registry(
     tags = [e for e in events["items"] if e["action"] == "version.tag"]
     assert [e["actor"] for e in tags] == ["alice"]
     assert "reviewed" in json.dumps(tags[0]["after"])
+    # bob may read project risk but not run its jobs: he sees the job without its buttons.
+    bob = new_user(db_url, capsys, "bob")
+    code, refused = srv.call("GET", "mmds/api/jobs", bob)
+    assert (code, refused["items"]) == (200, [])  # no role in risk: not even its jobs' names
+    assert main(["--url", db_url, "grant", "viewer", "--project", "risk", "--user", "bob"]) == 0
+    code, jobs = srv.call("GET", "mmds/api/jobs", bob)
+    assert code == 200, jobs
+    assert [(j["name"], j["may_change"]) for j in jobs["items"]] == [("nightly", False)]
+    code, denied = srv.call("POST", "mmds/api/jobs/nightly/run", bob)
+    assert (code, denied["error"]) == (403, "PermissionDenied")
