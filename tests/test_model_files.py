@@ -252,3 +252,40 @@ def test_a_model_holding_a_function_scores_only_when_trusted(sqlite_reg, cancer,
     assert main([*base, "--data", str(data)]) == 1
     assert "f_classif" in capsys.readouterr().err
     assert main([*base, "--data", str(data), "--trusted"]) == 0
+
+
+CONCURRENT_FIRST_LOADS = """
+import sys, threading
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from mmds_jupyter.capture import serialize
+
+data = serialize.dump(LogisticRegression().fit(np.eye(4), [0, 1, 0, 1]), "skops")
+errors, start = [], threading.Barrier(8)
+
+def first_load():
+    start.wait()
+    try:
+        serialize.load(data, "skops")
+    except Exception as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=first_load) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(errors)
+sys.exit(1 if errors else 0)
+"""
+
+
+@pytest.mark.slow
+def test_eight_threads_loading_their_first_model_at_once_all_succeed() -> None:
+    """A server's first concurrent loads: the allow-list is built once, not raced."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_FIRST_LOADS], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pickle
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,8 +76,19 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
-@functools.lru_cache(maxsize=1)
+_ALLOWED_LOCK = threading.Lock()
+
+
 def allowed_types() -> frozenset[str]:
+    """The classes MMDS loads without ``trusted=True``, beyond skops' own defaults (built once:
+    threads of a server loading their first models at the same moment wait for one build, as
+    two concurrent walks over scikit-learn's modules break each other's imports)."""
+    with _ALLOWED_LOCK:
+        return _allowed_types()
+
+
+@functools.lru_cache(maxsize=1)
+def _allowed_types() -> frozenset[str]:
     """The classes MMDS loads without ``trusted=True``, beyond skops' own defaults.
 
     Built from scikit-learn's estimators (``sklearn.utils.all_estimators``), the classes listed
