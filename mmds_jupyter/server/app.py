@@ -13,6 +13,7 @@ from ..config import MMDS
 from ..registry import Registry
 from ..scheduler import MMDSScheduler, Scheduler
 from ..service import RegistryService
+from .artifact_routes import DEFAULT_MAX_UPLOAD
 from .routes import handlers
 
 
@@ -39,6 +40,11 @@ class MMDSExtension(ExtensionApp):
         help="Threads that run registry calls, which block on the database, off the event loop.",
     ).tag(config=True)
 
+    max_upload_bytes = Int(
+        DEFAULT_MAX_UPLOAD,
+        help="The largest model file (bytes) a client may upload; a larger one gets a 413.",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         settings = MMDS(parent=self)
         registry: Any = self.registry_class(config=settings)  # type: ignore[call-arg]
@@ -60,6 +66,7 @@ class MMDSExtension(ExtensionApp):
                 "mmds_registry": self.registry,
                 "mmds_scheduler": scheduler,
                 "mmds_executor": self.executor,
+                "mmds_max_upload": self.max_upload_bytes,
             }
         )
         self.log.info("MMDS registry at %s", self.registry.location)
