@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pickle
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -161,6 +162,7 @@ def _skops_dumps(model: Any) -> bytes:
 
 # Every entry gets this time: the earliest a zip archive can record.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_SKOPS_LOADING = threading.Lock()
 
 
 class _Entries:
@@ -304,14 +306,18 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
         raise InvalidInput(f"{label} has unknown format {fmt!r}.")
     import skops.io as sio
 
-    found = sio.get_untrusted_types(data=data)  # what skops' own defaults leave out
-    allowed = allowed_types()
-    refused = [t for t in found if t not in allowed]
-    if refused and not trusted:
-        raise UntrustedArtifact(
-            f"{label} holds types that MMDS does not load without your say-so: "
-            f"{', '.join(refused)}. A function, or an object that calls one, can run any code "
-            "when the model is used. Load it with trusted=True (or --trusted) only if you trust "
-            "whoever tracked it."
-        )
-    return sio.loads(data, trusted=found)
+    # Loading imports the modules a file names; Python importing one package from several
+    # threads at once (a server loading uploads side by side) can fail half-way
+    # (KeyError: 'sklearn.externals.array_api_compat.cupy'), so skops loads take turns.
+    with _SKOPS_LOADING:
+        found = sio.get_untrusted_types(data=data)  # what skops' own defaults leave out
+        allowed = allowed_types()
+        refused = [t for t in found if t not in allowed]
+        if refused and not trusted:
+            raise UntrustedArtifact(
+                f"{label} holds types that MMDS does not load without your say-so: "
+                f"{', '.join(refused)}. A function, or an object that calls one, can run any "
+                "code when the model is used. Load it with trusted=True (or --trusted) only if "
+                "you trust whoever tracked it."
+            )
+        return sio.loads(data, trusted=found)
