@@ -125,3 +125,28 @@ async def test_a_retried_track_makes_one_version(
     assert resp.headers["X-MMDS-SHA256"] == sha and resp.body == data
     assert (load(resp.body, "skops").predict(cancer["X_test"][COLS]) == model.predict(
         cancer["X_test"][COLS])).all()  # fmt: skip
+
+
+async def test_an_upload_cut_off_by_its_client_leaves_nothing(
+    jp_fetch: Any, jp_http_port: int, jp_base_url: str, jp_auth_header: dict[str, str], home: Path
+) -> None:
+    import asyncio
+
+    await head(jp_fetch, "0" * 64)  # the server is up
+    sha = hashlib.sha256(b"x" * 1000).hexdigest()
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    lines = [
+        f"PUT {jp_base_url}mmds/api/artifacts/{sha} HTTP/1.1",
+        f"Host: 127.0.0.1:{jp_http_port}",
+        f"Authorization: {jp_auth_header['Authorization']}",
+        "Content-Length: 1000",
+    ]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + b"x" * 100)
+    await writer.drain()
+    while not leftovers(home):  # the server is receiving it
+        await asyncio.sleep(0.02)
+    writer.close()
+    await writer.wait_closed()
+    while leftovers(home):  # the server drops what it got when the connection closes
+        await asyncio.sleep(0.02)
+    assert (await head(jp_fetch, sha)).code == 404
