@@ -101,7 +101,8 @@ class Registry:
         client's retry of one call): a repeat returns the version the first made; the key with
         another request (``request_sha256``) or from another actor is refused. A view, as
         :meth:`acting_as`."""
-        check_text("The Idempotency-Key", key, MAX_NAME)
+        if not check_text("The Idempotency-Key", key, MAX_NAME) or not key.strip():
+            raise InvalidInput("The Idempotency-Key is empty: send a new uuid for each call.")
         view = copy.copy(self)
         view._track_key = TrackKey(key, self.actor, request_sha256)
         return view

@@ -112,6 +112,8 @@ async def test_a_retried_track_makes_one_version(
     # The key with another request is refused, naming the fix.
     code, err = await track(jp_fetch, {**body, "description": "other"}, "key-1")
     assert code == 409 and "new key" in err["message"], err
+    code, err = await track(jp_fetch, body, " ")
+    assert code == 400 and "Idempotency-Key is empty" in err["message"], err
     # Without a key, or with a new one, each track is a new version.
     code, other = await track(jp_fetch, body, "key-2")
     assert code == 201 and other["ref"] == "risk/churn:2"
