@@ -43,6 +43,18 @@ class DuplicateScoreSet(ConflictError):
     retryable = False
 
 
+class TooLarge(InvalidInput):
+    """A request body (an uploaded file) is larger than the server accepts."""
+
+    http_status = 413
+
+
+class RepeatedRequestChanged(ConflictError):
+    """An idempotency key came back with a different request than the one it first named."""
+
+    retryable = False
+
+
 class ArtifactIntegrityError(MMDSError):
     """An artifact file is missing or its content no longer matches its hash."""
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ from .capture.adapters import PMMLAdapter, SklearnAdapter
 from .capture.pipeline import CaptureRequest, CaptureSink, capture
 from .config import MMDS
 from .entities import STAGES, Event, Version
-from .errors import InvalidInput, MMDSError
+from .errors import ConflictError, InvalidInput, MMDSError, RepeatedRequestChanged
 from .query import DATASET_ROLES, FIND_COLUMNS, ORDER_FIELDS, Query
 from .refs import (
     MAX_ID,
@@ -29,8 +30,8 @@ from .refs import (
     parse_ref,
     whole_number,
 )
-from .store.artifacts import ArtifactStore
-from .store.base import JobStore, RunStore, Stores
+from .store.artifacts import ArtifactStore, Upload
+from .store.base import JobStore, RunStore, Stores, TrackKey
 
 # The parts' interfaces, named here for the modules of the registry's implementation that are
 # handed a part (scoring/, lineage_graph.py, the scheduler) without importing the store.
@@ -79,6 +80,7 @@ class Registry:
         self.stage_guard = stage_guard
         self._scoring_models: dict[tuple[str, bool], Any] = {}
         self._jobs: Scheduler | None = None
+        self._track_key: TrackKey | None = None
 
     @property
     def location(self) -> str:
@@ -94,6 +96,31 @@ class Registry:
         view.actor = actor
         view._jobs = None
         return view
+
+    def tracking_once(self, key: str, request_sha256: str) -> Registry:
+        """This registry with its track() done at most once under idempotency ``key`` (a
+        client's retry of one call): a repeat returns the version the first made; the key with
+        another request (``request_sha256``) or from another actor is refused. A view, as
+        :meth:`acting_as`."""
+        if not check_text("The Idempotency-Key", key, MAX_NAME) or not key.strip():
+            raise InvalidInput("The Idempotency-Key is empty: send a new uuid for each call.")
+        view = copy.copy(self)
+        view._track_key = TrackKey(key, self.actor, request_sha256)
+        return view
+
+    def _tracked_before(self) -> Version | None:
+        """The version a track under this view's key made already, if any."""
+        key = self._track_key
+        done = None if key is None else self.store.versions.tracked_under(key.key)
+        if key is None or done is None or done.ref is None:
+            return None
+        if (done.actor, done.request_sha256) != (key.actor, key.request_sha256):
+            raise RepeatedRequestChanged(
+                f"The Idempotency-Key {key.key!r} was used before for another track request "
+                f"(which made {done.ref}). A key names one call and its retries: send a new key "
+                "(a fresh uuid) for a new call."
+            )
+        return self.get(done.ref)
 
     def identities(self) -> Identities:
         """Users and API tokens of `mmds server` (team mode), changed in this registry's name."""
@@ -178,7 +205,17 @@ class Registry:
             notebook=notebook,
         )
         adapter = SklearnAdapter(model, label or request.name, serializer)
-        version = capture(self._capture_sink(), adapter, request)
+        done = self._tracked_before()
+        if done is not None:
+            return done
+        try:
+            version = capture(self._capture_sink(), adapter, request)
+        except ConflictError:
+            # The same key's request made its version meanwhile (a retry that overtook it).
+            done = self._tracked_before()
+            if done is None:
+                raise
+            return done
         version._registry = self
         self._warn_not_carried(version)
         return version
@@ -189,7 +226,9 @@ class Registry:
             actor=self.actor,
             resolve=self.store.versions.resolve,
             put_file=self.artifacts.put,
-            create_version=self.store.versions.create_version,
+            create_version=functools.partial(
+                self.store.versions.create_version, key=self._track_key
+            ),
         )
 
     def _warn_not_carried(self, version: Version) -> None:
@@ -233,6 +272,32 @@ class Registry:
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
         return self.artifacts.get(version.artifact_sha256), version.artifact_format
+
+    # Files in pieces, for `mmds server`: content-addressed uploads, streamed downloads.
+
+    def has_file(self, sha256: str) -> bool:
+        return self.artifacts.exists(sha256)
+
+    def receive_file(self, sha256: str) -> Upload:
+        """A file arriving in pieces, stored only when complete and hashing to ``sha256``."""
+        return self.artifacts.upload(sha256)
+
+    def uploaded_file(self, sha256: str) -> bytes:
+        """The bytes of an uploaded file (checked against its hash), for track to capture."""
+        if not self.artifacts.exists(sha256):
+            raise InvalidInput(
+                f"There is no uploaded file with sha256 {sha256}: upload the skops file first "
+                f"(PUT artifacts/{sha256}), then track it."
+            )
+        return self.artifacts.get(sha256)
+
+    def open_model_file(self, ref: str | Ref | Version) -> tuple[BinaryIO, str, str]:
+        """A version's model file open for reading in pieces, its sha256 and its format."""
+        version = ref if isinstance(ref, Version) else self.get(ref)
+        if not version.artifact_sha256 or not version.artifact_format:
+            raise MMDSError(f"{version.ref} has no model file to load.")
+        sha = version.artifact_sha256
+        return self.artifacts.open(sha), sha, version.artifact_format
 
     def scoring_model(self, version: Version, trusted: bool = False) -> Any:
         """The estimator scoring uses, loaded once per model file and process.

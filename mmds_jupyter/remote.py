@@ -5,14 +5,16 @@ as the local :class:`~mmds_jupyter.registry.Registry`.
 ``MMDS_URL=https://host:port/`` selects it (see :func:`open_registry`); the token comes from
 ``MMDS_TOKEN`` or a private token file. The server holds the database and the files and enforces
 every rule; this client only moves data: entities and DataFrames are rebuilt from the JSON the
-routes send, and model files are downloaded, checked against their sha256 and cached by hash.
+routes send, and model files are streamed up and down, checked against their sha256 and cached
+by hash. ``track`` uploads the file first (content-addressed, skipped when the server has it),
+then sends a small request naming it, under an idempotency key so that retrying is safe.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
+import uuid
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -173,8 +175,10 @@ class RemoteRegistry(ScoringOverHTTP):
                 f"An MMDS server takes skops model files, not {serializer!r}; leave serializer "
                 "at its default."
             )
+        sha = self._to_cache(serialize.dump(model, "skops"))
+        self.http.upload(path_of("artifacts", sha), self.cache_path(sha), "the model file")
         body: dict[str, Any] = {
-            "model_file": base64.b64encode(serialize.dump(model, "skops")).decode("ascii"),
+            "model_sha256": sha,
             "name": name,
             "project": project,
             "slices": list(slices) if slices is not None else None,
@@ -186,7 +190,20 @@ class RemoteRegistry(ScoringOverHTTP):
         prov = provenance.provenance(self.actor, cell_source=cell_source, notebook=notebook)
         body.update(cell_source=prov["cell"], notebook=prov["notebook"])
         body.update(_data(X_test=X_test, y_test=y_test, X_train=X_train, y_train=y_train))
-        return self._version(self.http.post("track", body))
+        # One key for this call and its retries: the server makes one version however many
+        # times the request reaches it.
+        return self._version(self.http.post("track", body, key=str(uuid.uuid4())))
+
+    def _to_cache(self, data: bytes) -> str:
+        """Keep ``data`` in the local cache of model files (it is uploaded from there, and
+        loading the version later needs no download); its sha256."""
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.cache_path(sha)
+        if not (path.is_file() and _sha256(path) == sha):
+            from .files import atomic_write
+
+            atomic_write(path, data)
+        return sha
 
     def import_pmml(
         self, source: Any, name: str, project: str = "default", **kwargs: Any

@@ -1,8 +1,9 @@
 """HTTP to an MMDS server for :class:`~mmds_jupyter.remote.RemoteRegistry`: the URL rule, the
 token, retries, and the server's JSON errors raised again as the same MMDS error classes.
 
-Only reads (GET) are retried: a POST that timed out may have been applied, so repeating it
-blindly could apply a change twice; the error says so instead.
+Reads (GET, HEAD), uploads of content-addressed files and requests that carry an
+Idempotency-Key (track) are retried; any other POST that timed out may have been applied, so
+repeating it blindly could apply a change twice: the error says so instead.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import urllib3
 
-from .errors import ConflictError, InvalidInput, MMDSError, NotFound, error_named
+from .errors import ConflictError, InvalidInput, MMDSError, NotFound, TooLarge, error_named
 
 # Every error class a server may name: importing the modules registers their subclasses.
 from .scheduler import errors as _scheduler_errors  # noqa: F401
@@ -28,12 +29,19 @@ API = "mmds/api/"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Statuses that say "try again shortly" (a restarting server, a proxy with no upstream).
 RETRY_STATUSES = (502, 503, 504)
+# Uploads are read from disk and sent in pieces of this size.
+UPLOAD_CHUNK = 1 << 20
 
 
 class ServerUnavailable(MMDSError):
     """The MMDS server could not be reached, or failed, after the retries allowed."""
 
     http_status = 503
+
+    def __init__(self, message: str, reason: object = None):
+        super().__init__(message)
+        # Why the connection failed (None when the server answered, with an error).
+        self.reason = reason
 
 
 class AccessDenied(MMDSError):
@@ -121,11 +129,45 @@ class Transport:
         """The JSON a GET answers."""
         return _json(self.request("GET", path, params=params))
 
-    def post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """The JSON a POST answers (a JSON body in)."""
+    def post(self, path: str, body: Mapping[str, Any] | None = None, key: str | None = None) -> Any:
+        """The JSON a POST answers (a JSON body in). With an idempotency ``key`` the server
+        applies it once however often it arrives, so it is retried like a read."""
         from .server.encode import dumps
 
-        return _json(self.request("POST", path, body=dumps(body or {}).encode()))
+        headers = {"Idempotency-Key": key} if key else None
+        raw = dumps(body or {}).encode()
+        return _json(
+            self.request("POST", path, body=raw, headers=headers, idempotent=key is not None)
+        )
+
+    def upload(self, path: str, file: Path, what: str) -> None:
+        """Send ``file`` to the content-addressed ``path`` (artifacts/<sha256>) in pieces read
+        from disk, unless the server has it already (HEAD). Retried like a read: the address
+        names the content, so sending it twice stores it once."""
+        size = file.stat().st_size
+        try:
+            head = self.request("HEAD", path, expect=(404,))
+            if head.status == 200:
+                return
+            limit = head.headers.get("X-MMDS-Max-Upload")
+            if limit and limit.isdigit() and size > int(limit):
+                raise TooLarge(
+                    f"{what} is {size:,} bytes; the MMDS server at {self.url} takes files of at "
+                    f"most {int(limit):,} bytes (its c.MMDSExtension.max_upload_bytes)."
+                )
+            headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+            self.request(
+                "PUT", path, body=lambda: file_chunks(file), headers=headers, idempotent=True
+            )
+        except ServerUnavailable as exc:
+            if exc.reason is None:
+                raise
+            raise ServerUnavailable(
+                f"The connection to the MMDS server at {self.url} was lost while uploading "
+                f"{what} ({exc.reason}). Nothing was recorded: no version was made. Check "
+                "that the server is running, then run the same call again.",
+                reason=exc.reason,
+            ) from None
 
     def get_bytes(self, path: str) -> tuple[bytes, Mapping[str, str]]:
         response = self.request("GET", path)
@@ -144,11 +186,16 @@ class Transport:
         method: str,
         path: str,
         params: Mapping[str, Any] | None = None,
-        body: bytes | None = None,
+        body: bytes | Callable[[], Iterator[bytes]] | None = None,
         preload: bool = True,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        expect: tuple[int, ...] = (),
     ) -> Any:
-        """One request; GETs are retried on connection failures, timeouts and 502/503/504 with
-        exponential back-off. Error answers are raised as the MMDS error the server named."""
+        """One request; reads (and ``idempotent`` writes) are retried on connection failures,
+        timeouts and 502/503/504 with exponential back-off. Error answers, but the statuses
+        ``expect`` names, are raised as the MMDS error the server named. A streamed ``body``
+        is a function giving the pieces afresh for each try."""
         fields = [
             (k, str(v).lower() if isinstance(v, bool) else str(v))
             for k, vs in (params or {}).items()
@@ -158,21 +205,27 @@ class Transport:
         url = self.base + path
         if fields:
             url += "?" + urlencode(fields)
-        headers = dict(self.headers)
+        sent = dict(self.headers)
         if body is not None:
-            headers["Content-Type"] = "application/json"
-        attempts = 1 + (self.retries if method == "GET" else 0)
+            sent["Content-Type"] = "application/json"
+        sent.update(headers or {})
+        retried = method in ("GET", "HEAD") if idempotent is None else idempotent
+        attempts = 1 + (self.retries if retried else 0)
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
                 response = self.pool.request(
-                    method, url, body=body, headers=headers, preload_content=preload
+                    method,
+                    url,
+                    body=body() if callable(body) else body,
+                    headers=sent,
+                    preload_content=preload,
                 )
             except urllib3.exceptions.HTTPError as exc:
                 if last:
-                    raise self._unreachable(method, path, exc, attempts) from None
+                    raise self._unreachable(method, path, exc, attempts, retried) from None
             else:
-                if response.status < 400:
+                if response.status < 400 or response.status in expect:
                     return response
                 if not preload:
                     response.read()
@@ -181,20 +234,39 @@ class Transport:
             time.sleep(min(self.backoff * 2**attempt, 30.0))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _unreachable(self, method: str, path: str, exc: Exception, attempts: int) -> MMDSError:
+    def _unreachable(
+        self, method: str, path: str, exc: Exception, attempts: int, retried: bool
+    ) -> ServerUnavailable:
         reason = getattr(exc, "reason", None) or exc
-        if method == "GET":
+        if method in ("GET", "HEAD"):
             return ServerUnavailable(
                 f"The MMDS server at {self.url} did not answer ({reason}) after {attempts} "
                 "tries. Check that it is running and reachable from here, and that MMDS_URL "
-                "is right."
+                "is right.",
+                reason=reason,
+            )
+        if retried:
+            return ServerUnavailable(
+                f"The MMDS server at {self.url} did not answer {method} {path} ({reason}) after "
+                f"{attempts} tries; it may or may not have been applied. Check that the server "
+                "is running and MMDS_URL is right, then run the same call again: MMDS "
+                "recognises a repeat only within one call, so check with mmds.find(...) first.",
+                reason=reason,
             )
         return ServerUnavailable(
             f"The MMDS server at {self.url} did not answer {method} {path} ({reason}). The "
             "change was not retried, as it may or may not have been applied: check with "
             "mmds.events() (or `mmds events`) before repeating it, and check that the server "
-            "is running and MMDS_URL is right."
+            "is running and MMDS_URL is right.",
+            reason=reason,
         )
+
+
+def file_chunks(file: Path, size: int = UPLOAD_CHUNK) -> Iterator[bytes]:
+    """The bytes of ``file`` in pieces, read as they are sent (never whole in memory)."""
+    with open(file, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
 
 
 def _json(response: Any) -> Any:

@@ -11,6 +11,7 @@ read, so no name or count of another project shows. Team mode builds one per req
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -256,6 +257,30 @@ class GuardedRegistry:
 
     def model_file(self, ref: Any) -> tuple[bytes, str]:
         return self._inner.model_file(self._version(ref, SCORE, "download the model file"))
+
+    # -- model files arriving and leaving in pieces (the artifact routes, and track) ------------
+    # An upload is a blob named by its hash that no version uses until a track names it, and
+    # track checks the project; so any active user may upload (bounded by the server's size
+    # limit; unused blobs go at the next gc). Reading a version's file is scoring it.
+
+    def has_file(self, sha256: str) -> bool:
+        return bool(self._inner.has_file(sha256))
+
+    def receive_file(self, sha256: str) -> Any:
+        return self._inner.receive_file(sha256)
+
+    def uploaded_file(self, sha256: str) -> bytes:
+        return bytes(self._inner.uploaded_file(sha256))
+
+    def open_model_file(self, ref: Any) -> Any:
+        version = self._version(ref, SCORE, "download the model file")
+        return self._inner.open_model_file(version)
+
+    def tracking_once(self, key: str, request_sha256: str) -> GuardedRegistry:
+        """This guard over a registry that tracks at most once under ``key``."""
+        view = copy.copy(self)
+        view._inner = self._inner.tracking_once(key, request_sha256)
+        return view
 
     def query(self, **filters: Any) -> Query:
         return self._restrict(self._inner.query(**filters))

@@ -322,8 +322,8 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
     if refused and not trusted:
         raise UntrustedArtifact(
             f"{label} holds types that MMDS does not load without your say-so: "
-            f"{', '.join(refused)}. A function, or an object that calls one, can run any code "
-            "when the model is used. Load it with trusted=True (or --trusted) only if you trust "
-            "whoever tracked it."
+            f"{', '.join(refused)}. A function, or an object that calls one, can run any "
+            "code when the model is used. Load it with trusted=True (or --trusted) only if "
+            "you trust whoever tracked it."
         )
     return sio.loads(data, trusted=found)

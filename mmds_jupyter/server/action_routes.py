@@ -8,6 +8,8 @@ import re
 import tornado.web
 
 from . import actions
+from .artifact_routes import ROUTES as ARTIFACT_ROUTES
+from .artifact_routes import ModelFileHandler
 from .routes import MMDSHandler
 
 _REF = r"(?P<ref>[^/]+(?:/[^/]+)?)"
@@ -16,7 +18,8 @@ _REF = r"(?P<ref>[^/]+(?:/[^/]+)?)"
 class TrackHandler(MMDSHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        version = await self.run(actions.track, self.registry, self.request.body)
+        key = self.request.headers.get("Idempotency-Key")
+        version = await self.run(actions.track, self.registry, self.request.body, key)
         self.set_status(201)
         self.reply(version)
 
@@ -96,7 +99,7 @@ class ScoringTestsRunHandler(MMDSHandler):
         self.reply(await self.run(actions.run_scoring_tests, self.registry, ref, body))
 
 
-def _file_name(ref: str, suffix: str) -> str:
+def file_name(ref: str, suffix: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", ref) + suffix
 
 
@@ -104,19 +107,8 @@ class PMMLExportHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, ref: str) -> None:
         data = await self.run(actions.export_pmml, self.registry, ref)
-        self.set_header("Content-Disposition", f'attachment; filename="{_file_name(ref, ".pmml")}"')
+        self.set_header("Content-Disposition", f'attachment; filename="{file_name(ref, ".pmml")}"')
         self.finish(data, set_content_type="application/xml")
-
-
-class ModelFileHandler(MMDSHandler):
-    @tornado.web.authenticated
-    async def get(self, ref: str) -> None:
-        data, fmt = await self.run(actions.model_file, self.registry, ref)
-        self.set_header("X-MMDS-Format", fmt)
-        self.set_header(
-            "Content-Disposition", f'attachment; filename="{_file_name(ref, "." + fmt)}"'
-        )
-        self.finish(data, set_content_type="application/octet-stream")
 
 
 class VerifyEventsHandler(MMDSHandler):
@@ -148,4 +140,5 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (r"score-sets/(?P<score_set_id>[0-9]+)", ScoreSetHandler),
     ("events/verify", VerifyEventsHandler),
     ("gc", GCHandler),
+    *ARTIFACT_ROUTES,
 ]

@@ -11,8 +11,7 @@ the body.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
 import json
 from dataclasses import asdict
 from typing import Any
@@ -210,10 +209,6 @@ def export_pmml(registry: RegistryService, ref: str) -> bytes:
     return registry.export_pmml(ref)
 
 
-def model_file(registry: RegistryService, ref: str) -> tuple[bytes, str]:
-    return registry.model_file(ref)
-
-
 def verify_events(registry: RegistryService) -> dict[str, Any]:
     bad = registry.verify_events()
     return {"intact": bad is None, "first_bad_event": bad}
@@ -252,30 +247,32 @@ def _capture_arguments(b: dict[str, Any]) -> dict[str, Any]:
     return b
 
 
-def track(registry: RegistryService, raw: bytes) -> dict[str, Any]:
-    """Capture a model sent as a skops file (base64), with its data as tables.
+def track(registry: RegistryService, raw: bytes, key: str | None = None) -> dict[str, Any]:
+    """Capture a model whose skops file was uploaded (``PUT artifacts/<sha256>``), named by
+    its sha256, with its data as tables; under an Idempotency-Key, at most once.
 
     The file is loaded as any model file is: only the types MMDS trusts; a file holding a
     function is refused, over REST always.
     """
     from ..capture.serialize import load
+    from .artifact_routes import file_keeper
 
     # No name is the registry's error (the same as mmds.track's), not the body's.
-    b = body(raw, {"model_file": TEXT, **CAPTURE_FIELDS}, required=("model_file",))
-    try:
-        data = base64.b64decode(b.pop("model_file"), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput('"model_file" must be the skops file in base64.') from None
-    if not data:
-        raise InvalidInput('"model_file" is empty; send the skops file in base64.')
+    b = body(raw, {"model_sha256": TEXT, **CAPTURE_FIELDS}, required=("model_sha256",))
+    sha = b.pop("model_sha256")
+    keeper = file_keeper(registry)  # the local registry, which keeps the files
+    data = keeper.uploaded_file(sha)
+    if key is not None:
+        registry = keeper.tracking_once(key, hashlib.sha256(raw).hexdigest())
     try:
         model = load(data, "skops", trusted=False, label="The uploaded model file")
     except MMDSError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
         raise InvalidInput(
-            f'"model_file" is not a readable skops file ({type(exc).__name__}: {exc}); send '
-            "the bytes of skops.io.dump or serialize.dump, base64-encoded."
+            f"The uploaded file {sha[:12]}… is not a readable skops file "
+            f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or "
+            "serialize.dump."
         ) from None
     return version_dict(registry.track(model, **_capture_arguments(b)))
 

@@ -14,6 +14,7 @@ from ..registry import Registry
 from ..remote import open_registry
 from ..scheduler import MMDSScheduler, Scheduler
 from ..service import RegistryService
+from .artifact_routes import DEFAULT_MAX_UPLOAD
 from .routes import handlers
 
 
@@ -38,6 +39,11 @@ class MMDSExtension(ExtensionApp):
     workers = Int(
         4,
         help="Threads that run registry calls, which block on the database, off the event loop.",
+    ).tag(config=True)
+
+    max_upload_bytes = Int(
+        DEFAULT_MAX_UPLOAD,
+        help="The largest model file (bytes) a client may upload; a larger one gets a 413.",
     ).tag(config=True)
 
     def initialize_settings(self) -> None:
@@ -68,6 +74,7 @@ class MMDSExtension(ExtensionApp):
                 "mmds_registry": self.registry,
                 "mmds_scheduler": scheduler,
                 "mmds_executor": self.executor,
+                "mmds_max_upload": self.max_upload_bytes,
             }
         )
         self.log.info("MMDS registry at %s", self.registry.location)

@@ -254,6 +254,8 @@ class NotFoundHandler(MMDSHandler):
     async def post(self, path: str) -> None:
         raise tornado.web.HTTPError(404, f"There is no MMDS API route {path!r}.")
 
+    put = post
+
 
 # A reference holds a '/' between project and model; clients URL-encode it (%2F), but a raw
 # slash works too. Sub-resource routes come first so that '.../lineage' is not read as a ref.

@@ -8,9 +8,10 @@ import logging
 import os
 import re
 import stat
+import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import ArtifactIntegrityError, InvalidInput
 from ..files import atomic_write
@@ -119,6 +120,21 @@ class ArtifactStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored file for reading in pieces (a download); the reader checks the hash."""
+        path = self.path_for(sha256)
+        try:
+            return open(path, "rb")  # noqa: SIM115 - the caller streams it and closes it
+        except FileNotFoundError:
+            raise ArtifactIntegrityError(
+                f"The artifact file {path} is missing. Restore it from a backup of MMDS_HOME "
+                "or re-track the model."
+            ) from None
+
+    def upload(self, sha256: str) -> Upload:
+        """A streamed write of the file whose sha256 is ``sha256`` (see :class:`Upload`)."""
+        return Upload(self, sha256)
+
     @staticmethod
     def _holds(path: Path, data: bytes) -> bool:
         """Whether the file already holds exactly ``data`` (a damaged copy is rewritten)."""
@@ -126,3 +142,57 @@ class ArtifactStore:
             return path.stat().st_size == len(data) and path.read_bytes() == data
         except OSError:
             return False
+
+
+class Upload:
+    """One artifact received in pieces (an HTTP upload): written to a temporary file beside its
+    place, hashed as it arrives, and renamed into place only when complete and matching.
+
+    The temporary is named as :func:`atomic_write` names its own, so the sweep of stale
+    temporaries removes what a killed server leaves; nothing ever names a partial file.
+    """
+
+    def __init__(self, store: ArtifactStore, sha256: str):
+        self.sha256 = sha256
+        self.path = store.path_for(sha256)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{sha256}.", suffix=".tmp")
+        self.tmp = Path(tmp)
+        self._file = os.fdopen(fd, "wb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self._file.write(chunk)
+        self.size += len(chunk)
+
+    def finish(self) -> None:
+        """Put the file in place if its bytes hash to the name it was sent under; else remove
+        it and raise :class:`InvalidInput`."""
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            actual = self._digest.hexdigest()
+            if actual != self.sha256:
+                raise InvalidInput(
+                    f"The uploaded file's sha256 is {actual}, not {self.sha256} as its address "
+                    f"says ({self.size} bytes received): it was damaged on the way or sent to "
+                    "the wrong address. Nothing was stored; upload it again."
+                )
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def abort(self) -> None:
+        """Drop what was received (the connection broke, or the file was refused)."""
+        with contextlib.suppress(OSError):
+            self._file.close()
+        self.tmp.unlink(missing_ok=True)

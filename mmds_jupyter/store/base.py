@@ -22,10 +22,22 @@ if TYPE_CHECKING:
     from ..scheduler.timing import Plan
 
 
+@dataclass(frozen=True)
+class TrackKey:
+    """A track request's idempotency key, who sent it, the sha256 of what it asked, and (once
+    done) the reference of the version it made."""
+
+    key: str
+    actor: str
+    request_sha256: str
+    ref: str | None = None
+
+
 class VersionStore(Protocol):
     """Models, versions and their references: aliases, stages, tags, descriptions, files."""
 
-    def create_version(self, spec: NewVersion) -> Version: ...
+    def create_version(self, spec: NewVersion, key: TrackKey | None = None) -> Version: ...
+    def tracked_under(self, key: str) -> TrackKey | None: ...
     def resolve(self, ref: Ref) -> Version: ...
     def refs(self, ids: list[int]) -> dict[int, str]: ...
     def version_by_id(self, version_id: int) -> Version: ...

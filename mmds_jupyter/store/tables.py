@@ -382,3 +382,18 @@ class GroupMemberRow(Base):
     user_name: Mapped[str] = mapped_column(String(200), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+# -- team mode: idempotency keys of track (schema owned by migration 0010_track_keys) --------
+
+
+class TrackKeyRow(Base):
+    """The version a track request made, by the Idempotency-Key its client sent."""
+
+    __tablename__ = "track_keys"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    # sha256 (hex) of the request body: the same key with another body is refused.
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

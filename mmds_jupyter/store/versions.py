@@ -9,11 +9,20 @@ from sqlalchemy import func, literal, select
 from ..entities import RETIRED_STAGES, NewVersion, Version
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..refs import Ref
+from .base import TrackKey
 from .db import Database
 from .events import append_event, utc
 from .new_version import insert_version
 from .rows import find_version_id, load_versions, refs_of, utc_now
-from .tables import AliasRow, ModelRow, ProjectRow, TagRow, VersionFileRow, VersionRow
+from .tables import (
+    AliasRow,
+    ModelRow,
+    ProjectRow,
+    TagRow,
+    TrackKeyRow,
+    VersionFileRow,
+    VersionRow,
+)
 
 
 class SqlVersionStore:
@@ -24,10 +33,33 @@ class SqlVersionStore:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def create_version(self, spec: NewVersion) -> Version:
-        """Insert a version with the next number of its model, its datasets, edges and event."""
+    def create_version(self, spec: NewVersion, key: TrackKey | None = None) -> Version:
+        """Insert a version with the next number of its model, its datasets, edges and event;
+        with ``key``, record in the same transaction that this request made it (a second
+        request under that key fails with ConflictError and writes nothing)."""
         with self.db.session(write=True) as s:
-            return load_versions(s, [insert_version(s, spec)])[0]
+            vid = insert_version(s, spec)
+            if key is not None:
+                s.add(
+                    TrackKeyRow(
+                        key=key.key,
+                        actor=key.actor,
+                        request_sha256=key.request_sha256,
+                        version_id=vid,
+                        created_at=utc_now(),
+                    )
+                )
+                s.flush()
+            return load_versions(s, [vid])[0]
+
+    def tracked_under(self, key: str) -> TrackKey | None:
+        """What a track request under idempotency ``key`` made, if one did."""
+        with self.db.session() as s:
+            row = s.get(TrackKeyRow, key)
+            if row is None:
+                return None
+            ref = refs_of(s, [row.version_id])[row.version_id]
+            return TrackKey(row.key, row.actor, row.request_sha256, ref)
 
     def set_alias(
         self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None

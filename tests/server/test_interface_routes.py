@@ -4,7 +4,7 @@ actuals, performance, scoring tests and files over HTTP with the same errors as 
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +88,15 @@ async def call(jp_fetch: Any, method: str, path: str, body: Any = None, **query:
     return resp.code, resp
 
 
+async def upload(jp_fetch: Any, data: bytes) -> str:
+    """PUT a model file to the server's artifacts, as a client does before track; its sha256."""
+    sha = hashlib.sha256(data).hexdigest()
+    headers = {"Content-Type": "application/octet-stream"}
+    resp = await jp_fetch("mmds", "api", "artifacts", sha, method="PUT", body=data, headers=headers)
+    assert resp.code in (200, 201), resp.body
+    return sha
+
+
 def rows(frame: Any) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records"))
 
@@ -97,11 +106,11 @@ async def test_a_client_drives_a_model_through_its_life_over_rest(
 ) -> None:
     X, y = cancer["X_test"][COLS], cancer["y_test"]
     ref = "risk/churn:1"
-    # Capture: a second version sent as a skops file with its test data.
-    blob = base64.b64encode(dump(rest_registry["model"], "skops")).decode()
+    # Capture: a second version, its skops file uploaded, then tracked with its test data.
+    blob = await upload(jp_fetch, dump(rest_registry["model"], "skops"))
     code, v2 = await call(
         jp_fetch, "POST", "track",
-        {"model_file": blob, "name": "churn", "project": "risk", "X_test": rows(X),
+        {"model_sha256": blob, "name": "churn", "project": "risk", "X_test": rows(X),
          "y_test": [int(t) for t in y], "tags": {"via": "rest"}},
     )  # fmt: skip
     assert code == 201, v2
@@ -109,7 +118,7 @@ async def test_a_client_drives_a_model_through_its_life_over_rest(
     assert {m["name"] for m in v2["metrics"]} >= {"accuracy", "roc_auc"}
     # The same mistake gets the same error as in Python.
     code, err = await call(
-        jp_fetch, "POST", "track", {"model_file": blob, "name": "churn", "X_test": rows(X)}
+        jp_fetch, "POST", "track", {"model_sha256": blob, "name": "churn", "X_test": rows(X)}
     )
     assert code == 400 and "X_test and y_test" in err["message"]
     # Life cycle.
@@ -187,8 +196,8 @@ async def test_a_model_file_holding_a_function_is_refused_over_rest(
 
     model = make_pipeline(SelectKBest(f_classif, k=2), LogisticRegression(max_iter=1000))
     model.fit(cancer["X_train"][COLS], cancer["y_train"])
-    blob = base64.b64encode(dump(model, "skops")).decode()
-    code, err = await call(jp_fetch, "POST", "track", {"model_file": blob, "name": "fn"})
+    blob = await upload(jp_fetch, dump(model, "skops"))
+    code, err = await call(jp_fetch, "POST", "track", {"model_sha256": blob, "name": "fn"})
     assert code == 400 and "f_classif" in err["message"], err
 
 
@@ -197,10 +206,13 @@ async def test_bodies_are_checked_before_the_registry_is_called(jp_fetch: Any) -
     assert code == 400 and "'stage'" in err["message"]
     code, err = await call(jp_fetch, "POST", "versions/risk/churn:1/stage", {"stage": 3})
     assert code == 400 and "'stage' must be text" in err["message"]
-    code, err = await call(jp_fetch, "POST", "track", {"model_file": "%%%", "name": "x"})
-    assert code == 400 and "base64" in err["message"]
-    for damaged in ("", base64.b64encode(b"PK\x03\x04 not a zip").decode()):
-        code, err = await call(jp_fetch, "POST", "track", {"model_file": damaged, "name": "x"})
+    code, err = await call(jp_fetch, "POST", "track", {"model_sha256": "%%%", "name": "x"})
+    assert code == 400 and "not a sha256" in err["message"], err
+    code, err = await call(jp_fetch, "POST", "track", {"model_sha256": "0" * 64, "name": "x"})
+    assert code == 400 and "upload the skops file first" in err["message"], err
+    for damaged in (b"", b"PK\x03\x04 not a zip"):
+        sha = await upload(jp_fetch, damaged)
+        code, err = await call(jp_fetch, "POST", "track", {"model_sha256": sha, "name": "x"})
         assert code == 400 and "skops file" in err["message"], err
     code, err = await call(jp_fetch, "GET", "score-sets/99")
     assert code == 404, err

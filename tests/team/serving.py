@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -70,6 +71,19 @@ class Server:
             return status, json.loads(raw)
         except ValueError:
             return status, raw.decode(errors="replace")
+
+    def upload(self, token: str, data: bytes) -> str:
+        """PUT a file to the server's artifacts; its sha256 (for a track body)."""
+        sha = hashlib.sha256(data).hexdigest()
+        request = urllib.request.Request(
+            f"{self.url}/mmds/api/artifacts/{sha}",
+            data=data,
+            method="PUT",
+            headers={"Authorization": f"token {token}", "Content-Type": "application/octet-stream"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            assert resp.status in (200, 201), resp.read()
+        return sha
 
     def stop(self) -> int:
         """SIGTERM, then the exit code (killed after a minute if it does not stop)."""

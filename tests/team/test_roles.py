@@ -3,6 +3,7 @@ listings that show only the projects a user may read (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tempfile
@@ -48,8 +49,9 @@ def server(team_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     srv.stop()
 
 
-def body_for(cancer: Any, name: str, project: str) -> dict[str, Any]:
-    return {**track_body(cancer, name), "project": project}
+def body_for(server: Server, token: str, cancer: Any, name: str, project: str) -> dict[str, Any]:
+    """A track body (its model file uploaded with ``token``) for ``project``."""
+    return {**track_body(server, token, cancer, name), "project": project}
 
 
 def latest(url: str) -> int:
@@ -72,9 +74,13 @@ def test_viewers_modellers_and_approvers_in_two_projects(
 ) -> None:
     owner_a, owner_b = new_user(team_db, capsys, "ann"), new_user(team_db, capsys, "ben")
     vic, mo, apo = (new_user(team_db, capsys, n) for n in ("vic", "mo", "apo"))
-    code, v = server.call("POST", API + "track", owner_a, body_for(cancer, "churn", "proj-a"))
+    code, v = server.call(
+        "POST", API + "track", owner_a, body_for(server, owner_a, cancer, "churn", "proj-a")
+    )
     assert code == 201, v
-    code, v = server.call("POST", API + "track", owner_b, body_for(cancer, "fraud", "proj-b"))
+    code, v = server.call(
+        "POST", API + "track", owner_b, body_for(server, owner_b, cancer, "fraud", "proj-b")
+    )
     assert code == 201, v
     # The creators own their projects; the CLI grants roles (as the server's admin).
     out = admin(team_db, capsys, "grants", "--project", "proj-a", "--json")
@@ -86,7 +92,9 @@ def test_viewers_modellers_and_approvers_in_two_projects(
         assert server.call("POST", API + "grants", owner_a, body)[0] == 201
     # A viewer cannot track: 403, a JSON error naming the fix, and nothing written.
     before = latest(team_db)
-    code, err = server.call("POST", API + "track", vic, body_for(cancer, "churn", "proj-a"))
+    code, err = server.call(
+        "POST", API + "track", vic, body_for(server, vic, cancer, "churn", "proj-a")
+    )
     assert code == 403 and err["error"] == "PermissionDenied", err
     assert "mmds grant modeller --project proj-a --user vic" in err["message"]
     assert latest(team_db) == before
@@ -103,7 +111,9 @@ def test_viewers_modellers_and_approvers_in_two_projects(
     finally:
         remote.close()
     # A modeller tracks, but cannot promote to production; an approver can.
-    code, v2 = server.call("POST", API + "track", mo, body_for(cancer, "churn", "proj-a"))
+    code, v2 = server.call(
+        "POST", API + "track", mo, body_for(server, mo, cancer, "churn", "proj-a")
+    )
     assert code == 201 and v2["ref"] == "proj-a/churn:2", v2
     stage = API + "versions/" + quote("proj-a/churn:2", safe="") + "/stage"
     code, err = server.call("POST", stage, mo, {"stage": "production"})
@@ -129,7 +139,9 @@ def test_viewers_modellers_and_approvers_in_two_projects(
     code, changes = server.call("GET", API + "changes", vic)
     assert changes["latest_event_id"] == events["items"][0]["id"]
     # Work in proj-b moves the log, not what vic's panel polls.
-    code, _ = server.call("POST", API + "track", owner_b, body_for(cancer, "fraud", "proj-b"))
+    code, _ = server.call(
+        "POST", API + "track", owner_b, body_for(server, owner_b, cancer, "fraud", "proj-b")
+    )
     assert code == 201
     assert server.call("GET", API + "changes", vic)[1] == changes
     assert latest(team_db) > changes["latest_event_id"]
@@ -144,7 +156,9 @@ def test_groups_and_revoking(
     owner = new_user(team_db, capsys, "gina")
     admin(team_db, capsys, "users", "add", "carl", "--group", "scorers")
     carl = admin(team_db, capsys, "tokens", "create", "carl").strip().splitlines()[-1]
-    code, v = server.call("POST", API + "track", owner, body_for(cancer, "churn", "proj-g"))
+    code, v = server.call(
+        "POST", API + "track", owner, body_for(server, owner, cancer, "churn", "proj-g")
+    )
     assert code == 201, v
     score = API + "versions/proj-g%2Fchurn%3A1/score"
     body = {"rows": score_rows(cancer)}
@@ -180,13 +194,18 @@ def test_groups_and_revoking(
 # -- every route, refused without its role and allowed with it ---------------------------------
 
 REF1, REF2 = "alpha/churn:1", "alpha/churn:2"
+# A blob to upload: the JSON body Server.call sends, named by its sha256.
+BLOB = {"blob": "walk"}
+BLOB_SHA = hashlib.sha256(json.dumps(BLOB).encode()).hexdigest()
 
 
 def _v(ref: str, tail: str = "") -> str:
     return "versions/" + quote(ref, safe="") + (f"/{tail}" if tail else "")
 
 
-def samples(cancer: Any, pmml: str, ids: dict[str, int]) -> dict[tuple[str, str], Any]:
+def samples(
+    server: Server, uploader: str, cancer: Any, pmml: str, ids: dict[str, int]
+) -> dict[tuple[str, str], Any]:
     """One request per documented route and method: (concrete path, body, context)."""
     rows = score_rows(cancer)
     outs = [{"prediction": 0}] * len(rows)
@@ -255,7 +274,10 @@ def samples(cancer: Any, pmml: str, ids: dict[str, int]) -> dict[tuple[str, str]
         ("POST", "/versions/{ref}/scoring-tests/run"): (_v(REF1, "scoring-tests/run"), {}, {}),
         ("GET", "/versions/{ref}/pmml"): (_v(REF1, "pmml"), None, {}),
         ("GET", "/versions/{ref}/file"): (_v(REF1, "file"), None, {}),
-        ("POST", "/track"): ("track", body_for(cancer, "churn", "alpha"), {}),
+        ("POST", "/track"): ("track", body_for(server, uploader, cancer, "churn", "alpha"), {}),
+        # Any user may upload a blob (track checks the project of the version it makes).
+        ("HEAD", "/artifacts/{sha256}"): (f"artifacts/{BLOB_SHA}", None, {}),
+        ("PUT", "/artifacts/{sha256}"): (f"artifacts/{BLOB_SHA}", BLOB, {}),
         ("GET", "/score-sets"): ("score-sets?ref=alpha/churn", None, {}),
         ("GET", "/score-sets/{id}"): (f"score-sets/{ids['score_set']}", None, {}),
         ("GET", "/events/verify"): ("events/verify", None, {}),
@@ -300,7 +322,7 @@ def test_every_served_method_is_documented() -> None:
         1
         for _, cls in handlers()
         if cls.__name__ != "NotFoundHandler"
-        for m in ("get", "post", "put", "patch", "delete")
+        for m in ("get", "head", "post", "put", "patch", "delete")
         if m in vars(cls)
     )
     assert n_methods == len(docs), "a handler method without an openapi entry (or the reverse)"
@@ -315,7 +337,12 @@ def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
     # One user per role in "alpha"; r-owner creates it.
     users = {role: new_user(team_db, capsys, f"r-{role}") for role in [*ROLES, ADMIN_ROLE]}
     owner = users["owner"]
-    assert server.call("POST", API + "track", owner, body_for(cancer, "seed", "alpha"))[0] == 201
+    assert (
+        server.call("POST", API + "track", owner, body_for(server, owner, cancer, "seed", "alpha"))[
+            0
+        ]
+        == 201
+    )
     for role in ROLES:
         if role != "owner":
             admin(team_db, capsys, "grant", role, "--project", "alpha", "--user", f"r-{role}")
@@ -323,7 +350,9 @@ def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
     # The modeller's versions (edits of one's own versions are a modeller's).
     modeller = users["modeller"]
     for _ in range(2):
-        code, v = server.call("POST", API + "track", modeller, body_for(cancer, "churn", "alpha"))
+        code, v = server.call(
+            "POST", API + "track", modeller, body_for(server, modeller, cancer, "churn", "alpha")
+        )
         assert code == 201, v
     # A score set (churn:2 in production, scored there), a PMML document, a job and a run.
     assert server.call("POST", API + _v(REF2, "stage"), owner, {"stage": "production"})[0] == 200
@@ -354,7 +383,7 @@ def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
         return lacking_cache[perms]
 
     docs = documented()
-    requests = samples(cancer, pmml, ids)
+    requests = samples(server, owner, cancer, pmml, ids)
     assert set(requests) == set(docs), set(docs) ^ set(requests)
     checked = 0
     for (method, path), operations in docs.items():

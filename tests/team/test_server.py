@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import subprocess
 from collections.abc import Iterator
@@ -70,12 +69,13 @@ def server(team_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     srv.stop()
 
 
-def track_body(cancer: Any, name: str) -> dict[str, Any]:
+def track_body(server: Server, token: str, cancer: Any, name: str) -> dict[str, Any]:
+    """A track request's body, its model file uploaded first (as a client does)."""
     X, y = cancer["X_train"][COLS], cancer["y_train"]
     model = LogisticRegression(max_iter=500).fit(X, y)
     X_test = cancer["X_test"][COLS]
     return {
-        "model_file": base64.b64encode(dump(model, "skops")).decode(),
+        "model_sha256": server.upload(token, dump(model, "skops")),
         "name": name,
         "project": "risk",
         "X_test": json.loads(X_test.to_json(orient="records")),
@@ -87,14 +87,16 @@ def test_each_user_tracks_in_their_own_name(
     server: Server, team_db: str, capsys: pytest.CaptureFixture[str], cancer: Any
 ) -> None:
     alice, bob = new_user(team_db, capsys, "alice"), new_user(team_db, capsys, "bob")
-    code, v1 = server.call("POST", "mmds/api/track", alice, track_body(cancer, "churn"))
+    code, v1 = server.call(
+        "POST", "mmds/api/track", alice, track_body(server, alice, cancer, "churn")
+    )
     assert code == 201, v1
     # alice created the project "risk", so she owns it; bob tracks there once she lets him.
-    code, _ = server.call("POST", "mmds/api/track", bob, track_body(cancer, "churn"))
+    code, _ = server.call("POST", "mmds/api/track", bob, track_body(server, bob, cancer, "churn"))
     assert code == 403
     body = {"role": "modeller", "project": "risk", "user": "bob"}
     assert server.call("POST", "mmds/api/grants", alice, body)[0] == 201
-    code, v2 = server.call("POST", "mmds/api/track", bob, track_body(cancer, "churn"))
+    code, v2 = server.call("POST", "mmds/api/track", bob, track_body(server, bob, cancer, "churn"))
     assert code == 201, v2
     assert (v1["ref"], v1["author"]) == ("risk/churn:1", "alice")
     assert (v2["ref"], v2["author"]) == ("risk/churn:2", "bob")
