@@ -6,6 +6,8 @@ synchronously, so this runs a real jupyter server in a subprocess on the same re
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -25,10 +27,14 @@ OPENAPI = Path(__file__).parents[2] / "mmds_jupyter" / "server" / "openapi.json"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["extension", "mmds-server"])
 def api_server(
-    mmds_registry: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    mmds_registry: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, str]]:
+    """The same routes served by the Jupyter extension and by `mmds server` (team mode, as a
+    server admin so that every operation is reached)."""
     base = tmp_path_factory.mktemp("st")
     # The generated POSTs write (jobs paused, runs cancelled): into a copy of the registry, so
     # other tests never see them, and with job notebooks confined to a temporary folder.
@@ -40,7 +46,7 @@ def api_server(
     finally:
         src.close()
         dst.close()
-    home = base / "home"
+    home = base / "artifacts"  # where tests/team/serving.start_server puts a server's files
     shutil.copytree(mmds_registry["home"], home)
     notebooks = base / "notebooks"
     notebooks.mkdir()
@@ -49,8 +55,25 @@ def api_server(
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params]
     nbformat.write(nb, notebooks / NOTEBOOK)
-    with jupyter_server(base, db_url, home, notebooks) as server:
-        yield server
+    if request.param == "extension":
+        with jupyter_server(base, db_url, home, notebooks) as server:
+            yield server
+        return
+    from team.serving import start_server
+
+    from mmds_jupyter.cli import main
+
+    assert main(["--url", db_url, "users", "add", "fuzz"]) == 0
+    assert main(["--url", db_url, "grant", "admin", "--user", "fuzz"]) == 0
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--url", db_url, "tokens", "create", "fuzz"]) == 0
+    token = out.getvalue().strip().splitlines()[-1]
+    team = start_server(db_url, base, f"--notebook-dir={notebooks}")
+    try:
+        yield {"url": team.url + "/", "token": token, "log": str(team.log_path)}
+    finally:
+        team.stop()
 
 
 EXAMPLES = int(os.environ.get("MMDS_SCHEMATHESIS_EXAMPLES", "40"))
@@ -85,7 +108,7 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     # check runs, not_a_server_error among them.
     excluded = [positive_data_acceptance]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 44
+    assert len(operations) == 47
     statuses: dict[tuple[str, str], list[int]] = {}
     from schemathesis.generation.modes import GenerationMode
 
