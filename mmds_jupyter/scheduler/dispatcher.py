@@ -188,3 +188,7 @@ class Dispatcher:
         )
         if status is not None:
             log.warning("run %s: %s (%s)", live.started.run_id, evalue, status)
+            if self.config.server_url:  # the runner could not revoke its run's token itself
+                from .run_identity import revoke_run_tokens
+
+                revoke_run_tokens(self.registry, live.started.run_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..auth.guard import Access, job_projects
+from ..auth.identities import now_utc
 from ..auth.permissions import ADMIN_ROLE, JOBS, Principal, smallest_role
 from ..refs import MAX_NAME
 from .errors import JobOwnerRefused
@@ -65,6 +66,10 @@ def check_owner(registry: Registry, job: Job, keys: list[str]) -> frozenset[str]
     return frozenset(projects)
 
 
+def token_name(run_id: int, job: str) -> str:
+    return f"run {run_id} of job {job}"[:MAX_NAME]
+
+
 def mint_token(
     registry: Registry, job: Job, run_id: int, projects: frozenset[str] | None
 ) -> tuple[int, str]:
@@ -73,7 +78,7 @@ def mint_token(
     life_s = job.timeout_s + MARGIN_S if job.timeout_s else NO_TIMEOUT_S
     token, secret = registry.identities().create_token(
         job.created_by,
-        f"run {run_id} of job {job.name}"[:MAX_NAME],
+        token_name(run_id, job.name),
         expires_days=life_s / 86400,
         projects=projects,
     )
@@ -82,3 +87,18 @@ def mint_token(
 
 def revoke_token(registry: Registry, token_id: int) -> None:
     registry.identities().revoke_token(token_id)
+
+
+def revoke_run_tokens(registry: Registry, run_id: int) -> int:
+    """Revoke the live tokens of a run whose runner could not (it was killed or died); how many."""
+    prefix = token_name(run_id, "")
+    identities = registry.identities()
+    now = now_utc()
+    live = [
+        t
+        for t in identities.tokens()
+        if (t.name or "").startswith(prefix) and t.state(now) == "active"
+    ]
+    for token in live:
+        identities.revoke_token(token.id)
+    return len(live)
