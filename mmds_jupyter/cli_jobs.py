@@ -150,6 +150,7 @@ def cmd_scheduler(args: argparse.Namespace) -> None:
         "max_workers": args.max_workers,
         "executor": args.executor,
         "kernel_name": args.kernel,
+        "server_url": args.server_url,
     }
     config = MMDSScheduler(**{k: v for k, v in settings.items() if v is not None})
     dispatcher = Dispatcher(_cli()._registry(args), config)
@@ -218,5 +219,10 @@ def add_commands(sub: Any) -> None:
     sc.add_argument("--max-workers", type=int, help="Runs at once in this scheduler (4).")
     sc.add_argument("--executor", help="local (default) or dask://HOST:PORT.")
     sc.add_argument("--kernel", help="Kernel name (default: the notebook's own).")
+    sc.add_argument(
+        "--server-url",
+        help="Team mode: the `mmds server` URL; runs act through it as their job's owner, with "
+        "a token limited to the job's projects (default $MMDS_SCHEDULER_SERVER_URL).",
+    )
     sc.add_argument("--once", action="store_true", help="One pass, then exit.")
     sc.set_defaults(func=cmd_scheduler)

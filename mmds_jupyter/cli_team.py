@@ -101,7 +101,9 @@ def cmd_users_disable(args: argparse.Namespace) -> None:
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> None:
-    token, secret = _identities(args).create_token(args.user, args.name, args.expires_days)
+    token, secret = _identities(args).create_token(
+        args.user, args.name, args.expires_days, args.project
+    )
     if args.json:
         _cli()._print_json({**token.to_dict(token.created_at), "token": secret})
         return
@@ -119,7 +121,8 @@ def cmd_tokens_list(args: argparse.Namespace) -> None:
         _cli()._print_json(rows)
     else:
         _cli()._print_frame(
-            pd.DataFrame(rows), ["id", "user", "name", "state", "created_at", "expires_at"]
+            pd.DataFrame(rows),
+            ["id", "user", "name", "state", "projects", "created_at", "expires_at"],
         )
 
 
@@ -154,6 +157,11 @@ def add_commands(sub: Any) -> None:
     cr.add_argument("user")
     cr.add_argument("--name", help="What the token is for (e.g. 'laptop').")
     cr.add_argument("--expires-days", type=float, metavar="N", help="Expire after N days.")
+    cr.add_argument(
+        "--project",
+        action="append",
+        help="Let the token act in this project only (repeatable); default: wherever the user may.",
+    )
     cr.add_argument("--json", action="store_true")
     cr.set_defaults(func=cmd_tokens_create)
     tl = tsub.add_parser("list", help="List tokens (all, or one user's); never their secrets.")

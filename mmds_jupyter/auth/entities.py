@@ -37,6 +37,8 @@ class Token:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    # The projects the token may act in (a scheduled run's token); None: wherever its user may.
+    projects: tuple[str, ...] | None = None
 
     def state(self, now: datetime) -> str:
         if self.revoked_at is not None:
@@ -57,6 +59,7 @@ class Token:
             "created_at": iso(self.created_at),
             "expires_at": iso(self.expires_at),
             "revoked_at": iso(self.revoked_at),
+            "projects": list(self.projects) if self.projects is not None else None,
         }
 
 

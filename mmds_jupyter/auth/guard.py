@@ -28,6 +28,7 @@ from .permissions import (
     EVERY_USER,
     GRANT,
     JOBS,
+    LOGIN,
     OWN_VERSIONS,
     READ,
     ROLES,
@@ -61,6 +62,15 @@ class Access:
                 self.admin = True
             elif role in ROLES and project is not None:
                 self.by_project.setdefault(project, set()).update(ROLES[role])
+        # A token limited to some projects holds its user's permissions there and nothing else
+        # (an admin's: every project permission there, and no server-wide one).
+        self.limit = principal.projects
+        if self.limit is not None:
+            every = set().union(*ROLES.values())
+            self.by_project = {
+                p: set(every) if self.admin else self.by_project.get(p, set()) for p in self.limit
+            }
+            self.admin = False
 
     @classmethod
     def of(cls, registry: Registry, principal: Principal) -> Access:
@@ -73,7 +83,7 @@ class Access:
     def may(self, permission: str, project: str | None = None) -> bool:
         if self.admin:
             return True
-        if permission in EVERY_USER:
+        if permission in EVERY_USER and (self.limit is None or permission == LOGIN):
             return True
         return project is not None and permission in self.by_project.get(project, ())
 
@@ -90,6 +100,13 @@ class Access:
         if self.may(permission, project):
             return
         user = self.principal.name
+        if self.limit is not None and (project is None or project not in self.limit):
+            where = f"in project {project!r}" if project is not None else "outside a project"
+            raise PermissionDenied(
+                f"{user} may not {what or permission} {where}: the token of this request is "
+                f"limited to the project(s) {', '.join(sorted(self.limit)) or '(none)'} (a "
+                "scheduled run's token acts only in its job's projects)."
+            )
         if permission == ADMIN or project is None:
             raise PermissionDenied(
                 f"{user} may not {what or permission}: it needs the server-wide admin role; "
@@ -503,6 +520,19 @@ class GuardedRegistry:
         return [g for g in found if g.project and self.access.may(GRANT, g.project)]
 
 
+def job_projects(registry: Registry, keys: Iterable[str], parameters: Any) -> set[str]:
+    """The projects a job belongs to: those its model-reference parameters (``keys``) name."""
+    projects = set()
+    for key in keys:
+        if isinstance(parameters, dict) and key in parameters:
+            try:
+                r = _ref(str(parameters[key]))
+                projects.add(r.project or registry.get(r).project)
+            except MMDSError:
+                continue  # the scheduler refuses a reference that names nothing
+    return projects
+
+
 class GuardedScheduler:
     """Jobs and runs for one principal. A job belongs to the projects that its model-reference
     parameters name (``model_ref``); a job naming no model belongs to the server (admin)."""
@@ -513,15 +543,7 @@ class GuardedScheduler:
         self.config = scheduler.config
 
     def _projects(self, parameters: Any) -> set[str]:
-        projects = set()
-        for key in self.config.model_ref_parameters:
-            if isinstance(parameters, dict) and key in parameters:
-                try:
-                    r = _ref(str(parameters[key]))
-                    projects.add(r.project or self.registry._inner.get(r).project)
-                except MMDSError:
-                    continue  # the scheduler refuses a reference that names nothing
-        return projects
+        return job_projects(self.registry._inner, self.config.model_ref_parameters, parameters)
 
     def _require(self, parameters: Any, permission: str, what: str) -> None:
         projects = self._projects(parameters)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -56,10 +57,21 @@ class Identities:
         return self.store.set_disabled(check_name("User", name), False, self.actor)
 
     def create_token(
-        self, user: str, name: str | None = None, expires_days: float | None = None
+        self,
+        user: str,
+        name: str | None = None,
+        expires_days: float | None = None,
+        projects: Iterable[str] | None = None,
     ) -> tuple[Token, str]:
-        """A new token of ``user``: its record and its secret (shown once, never stored)."""
+        """A new token of ``user``: its record and its secret (shown once, never stored).
+
+        ``projects`` limits the token to those projects (a scheduled run's token): the server
+        refuses it anything elsewhere, whatever its user's roles.
+        """
         check_name("User", user)
+        limit = None
+        if projects is not None:
+            limit = tuple(sorted({check_name("Project", p) for p in projects}))
         check_text("The token name", name, MAX_NAME)
         expires_at = None
         if expires_days is not None:
@@ -72,7 +84,9 @@ class Identities:
                 )
             expires_at = now_utc() + timedelta(days=expires_days)
         secret = PREFIX + secrets.token_urlsafe(32)
-        token = self.store.add_token(user, name, token_hash(secret), expires_at, self.actor)
+        token = self.store.add_token(
+            user, name, token_hash(secret), expires_at, self.actor, projects=limit
+        )
         return token, secret
 
     def tokens(self, user: str | None = None) -> list[Token]:
@@ -91,6 +105,13 @@ class Identities:
         if not secret or len(secret) > MAX_SECRET:
             return None
         return self.store.user_for_token(token_hash(secret), now_utc())
+
+    def resolve(self, secret: str | None) -> tuple[str, tuple[str, ...] | None] | None:
+        """(user, the projects the token is limited to, or None) of a token that lets its user
+        in, else None."""
+        if not secret or len(secret) > MAX_SECRET:
+            return None
+        return self.store.token_identity(token_hash(secret), now_utc())
 
     # -- roles per project, and groups ----------------------------------------------------------
 

@@ -146,11 +146,14 @@ class Principal:
     """Who a request acts as: a user name, the groups they belong to, and whether they are a
     server admin. An identity provider fills it in: groups of `mmds groups` (from the store)
     and, with JupyterHub, the user's Hub groups (set on the jupyter_server ``User`` object as
-    ``groups``, see server/hub_auth.HubUser); ``admin`` comes from an `admin` grant."""
+    ``groups``, see server/hub_auth.HubUser); ``admin`` comes from an `admin` grant.
+    ``projects`` is the limit of the token the request came with (a scheduled run's token acts
+    in its job's projects only); None: no limit beyond the user's roles."""
 
     name: str
     groups: frozenset[str] = field(default_factory=frozenset)
     admin: bool = False
+    projects: frozenset[str] | None = None
 
 
 def project_of_object(object_ref: str) -> str | None:

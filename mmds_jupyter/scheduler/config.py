@@ -7,6 +7,9 @@ import os
 from traitlets import Float, Int, List, Unicode, default
 from traitlets.config import Configurable
 
+# How the scheduler hands its server URL to each run's runner process.
+SERVER_URL_ENV = "MMDS_SCHEDULER_SERVER_URL"
+
 
 class MMDSScheduler(Configurable):
     """Where job notebooks may live and how the ``mmds scheduler`` process claims and runs them."""
@@ -52,6 +55,19 @@ class MMDSScheduler(Configurable):
         help="Notebook parameters that hold a model reference: checked when a job is created, "
         "resolved (an alias pinned to its version) when each run starts.",
     ).tag(config=True)
+
+    server_url = Unicode(
+        help="Team mode: the URL of the team's `mmds server` (https://host:port/). Each run's "
+        "notebook then acts through that server as the job's owner, with a token limited to "
+        "the job's projects and revoked when the run ends, and never sees the database URL; "
+        "a run whose owner is disabled or lost the `jobs` permission fails at once. Empty "
+        "(the default, a laptop): notebooks use the registry directly. Defaults to "
+        "$MMDS_SCHEDULER_SERVER_URL.",
+    ).tag(config=True)
+
+    @default("server_url")
+    def _default_server_url(self) -> str:
+        return os.environ.get(SERVER_URL_ENV, "")
 
     @default("root_dir")
     def _default_root_dir(self) -> str:

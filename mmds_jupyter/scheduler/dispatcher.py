@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import MMDSError
 from ..registry import Registry
 from . import claims
-from .config import MMDSScheduler
+from .config import SERVER_URL_ENV, MMDSScheduler
 from .entities import Outcome, Started
 from .executors import Execution, Executor, make_executor
 from .outcomes import finish_attempt
@@ -46,6 +46,10 @@ class Dispatcher:
         self.registry = registry
         self.runs = registry.run_store()
         self.config = config or MMDSScheduler()
+        if self.config.server_url:
+            from ..remote_http import check_server_url
+
+            self.config.server_url = check_server_url(self.config.server_url)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.executor = executor or make_executor(self.config.executor, str(log_dir(registry.home)))
         self.live: dict[int, Live] = {}
@@ -128,6 +132,8 @@ class Dispatcher:
                 "MMDS_HOME": str(self.registry.home),
                 "MMDS_USER": self.registry.actor,
             }
+            if self.config.server_url:  # team mode: see run_identity
+                env[SERVER_URL_ENV] = self.config.server_url
             try:
                 execution = self.executor.submit(
                     run_id, started.attempt, env, self.heartbeat_s, self.config.kernel_name
@@ -182,3 +188,7 @@ class Dispatcher:
         )
         if status is not None:
             log.warning("run %s: %s (%s)", live.started.run_id, evalue, status)
+            if self.config.server_url:  # the runner could not revoke its run's token itself
+                from .run_identity import revoke_run_tokens
+
+                revoke_run_tokens(self.registry, live.started.run_id)

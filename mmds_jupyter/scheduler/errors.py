@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ConflictError, InvalidInput, MMDSError, NotFound
+from ..errors import ConflictError, InvalidInput, MMDSError, NotFound, PermissionDenied
 
 
 class JobRefused(InvalidInput):
@@ -39,3 +39,7 @@ class RunStateError(ConflictError):
 
 class ExecutorUnavailable(MMDSError):
     """The configured executor (e.g. a Dask scheduler address) cannot be reached."""
+
+
+class JobOwnerRefused(PermissionDenied):
+    """Team mode: the job's owner is disabled or may no longer run jobs in its project."""

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..errors import MMDSError, error_named
 from ..registry import Registry
-from .config import MMDSScheduler
+from . import run_identity
+from .config import SERVER_URL_ENV, MMDSScheduler
 from .entities import Job
 from .errors import NotebookRefused
 from .outcomes import Outcome, finish_attempt
@@ -61,22 +62,28 @@ class RunExecution:
         self.job: Job | None = None
         self.parameters: dict[str, Any] = {}
         self.output = self.partial = Path()
+        # Team mode: the projects the run's token is limited to, and the token's id.
+        self.projects: frozenset[str] | None = None
+        self.token_id: int | None = None
 
     def process(self) -> int:
         """Run the steps; returns the process exit code (0 when the notebook succeeded)."""
         try:
-            self.before_start()
-            self.execute()
-        except LeaseLost:
-            return 3
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the run
-            self.on_failure(exc)
-            return 1
+            try:
+                self.before_start()
+                self.execute()
+            except LeaseLost:
+                return 3
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded on the run
+                self.on_failure(exc)
+                return 1
+            finally:
+                if self.watchdog is not None:
+                    self.watchdog.stop()
+            self.on_complete()
+            return 0
         finally:
-            if self.watchdog is not None:
-                self.watchdog.stop()
-        self.on_complete()
-        return 0
+            self.release_token()
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -93,6 +100,11 @@ class RunExecution:
             raise NotebookRefused(
                 f"The job's notebook {job.notebook} is missing or is now a link to somewhere "
                 "else; restore it or create the job again."
+            )
+        if self.config.server_url:
+            # Team mode: the owner must still be allowed to run the job (else a clear error).
+            self.projects = run_identity.check_owner(
+                self.registry, job, list(self.config.model_ref_parameters)
             )
         params = dict(job.parameters or {})
         resolved: dict[str, Any] = {}
@@ -118,6 +130,30 @@ class RunExecution:
             MMDS_HOME=str(self.registry.home),
             MMDS_NOTEBOOK=job.notebook,
         )
+        if self.config.server_url:
+            self._team_environment(job)
+
+    def _team_environment(self, job: Job) -> None:
+        """The kernel's MMDS settings in team mode: the server and a token of the job's owner
+        for this run (in the environment only, never on a command line), and none of the
+        scheduler's own (database URL, artifact root, token)."""
+        for name in ("MMDS_HOME", "MMDS_USER", "MMDS_TOKEN_FILE", SERVER_URL_ENV):
+            os.environ.pop(name, None)
+        self.token_id, secret = run_identity.mint_token(
+            self.registry, job, self.run_id, self.projects
+        )
+        os.environ.update(MMDS_URL=self.config.server_url, MMDS_TOKEN=secret)
+
+    def release_token(self) -> None:
+        """Revoke the run's token (team mode) once the run has ended."""
+        if self.token_id is None:
+            return
+        os.environ.pop("MMDS_TOKEN", None)
+        try:
+            run_identity.revoke_token(self.registry, self.token_id)
+        except Exception:  # noqa: BLE001 - it expires soon anyway; say so, do not mask the run
+            log.exception("could not revoke the token of run %s (it expires)", self.run_id)
+        self.token_id = None
 
     def execute(self) -> None:
         """Run the notebook with papermill (which injects the parameters as quoted literals)."""

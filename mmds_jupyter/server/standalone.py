@@ -54,8 +54,11 @@ class TeamMode:
         hub_auth.HubUser). Only an `admin` grant makes a server admin (not a Hub admin)."""
         if user is None:  # only the health route runs without a user, and it writes nothing
             return self.registry
+        limit = getattr(user, "projects", None)  # a run's token (team_auth.TokenUser)
         principal = Principal(
-            name=user.username, groups=frozenset(getattr(user, "groups", None) or ())
+            name=user.username,
+            groups=frozenset(getattr(user, "groups", None) or ()),
+            projects=frozenset(limit) if limit is not None else None,
         )
         inner = self.registry.acting_as(user.username)
         return GuardedRegistry(inner, principal, self.scheduler_config)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_server.auth.authorizer import Authorizer
@@ -21,6 +22,14 @@ from traitlets import default
 from .routes import MMDSHandler
 
 _HEADER = re.compile(r"(?:token|bearer)\s+(\S+)\s*\Z", re.IGNORECASE)
+
+
+@dataclass
+class TokenUser(User):
+    """A request's user as its MMDS token names it, with the projects the token is limited to
+    (a scheduled run's token; None: no limit beyond the user's roles)."""
+
+    projects: tuple[str, ...] | None = None
 
 
 class MMDSTokenIdentityProvider(IdentityProvider):
@@ -61,15 +70,16 @@ class MMDSTokenIdentityProvider(IdentityProvider):
         loop = asyncio.get_running_loop()
         executor = handler.settings.get("mmds_executor")
         try:
-            name = await loop.run_in_executor(executor, registry.identities().authenticate, secret)
+            found = await loop.run_in_executor(executor, registry.identities().resolve, secret)
         except Exception:  # noqa: BLE001 - an unreachable database lets no one in
             self.log.exception("MMDS: could not check a token")
             return None
-        if name is None:
+        if found is None:
             return None
+        name, projects = found
         # A token names its user: like Jupyter's own token, it skips the XSRF check.
         handler._token_authenticated = True  # type: ignore[attr-defined]
-        return User(username=name, name=name, display_name=name)
+        return TokenUser(username=name, name=name, display_name=name, projects=projects)
 
     def validate_security(self, app: Any, ssl_options: dict[str, Any] | None = None) -> None:
         if ssl_options is None and app.ip not in ("localhost", "127.0.0.1", "::1"):

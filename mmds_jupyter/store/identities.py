@@ -6,6 +6,7 @@ A token is kept as the sha256 of its secret (computed by the caller, see
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +46,12 @@ def _token(row: TokenRow, user: str) -> Token:
         created_at=utc(row.created_at),
         expires_at=utc(row.expires_at) if row.expires_at is not None else None,
         revoked_at=utc(row.revoked_at) if row.revoked_at is not None else None,
+        projects=_projects(row.projects),
     )
+
+
+def _projects(stored: str | None) -> tuple[str, ...] | None:
+    return tuple(json.loads(stored)) if stored is not None else None
 
 
 def _user_row(s: Session, name: str) -> UserRow:
@@ -236,6 +242,7 @@ class SqlIdentityStore(SqlGrantMixin):
         token_hash: str,
         expires_at: datetime | None,
         actor: str,
+        projects: tuple[str, ...] | None = None,
     ) -> Token:
         with self.db.session(write=True) as s:
             owner = _user_row(s, user)
@@ -245,10 +252,13 @@ class SqlIdentityStore(SqlGrantMixin):
                 token_hash=token_hash,
                 created_at=utc_now(),
                 expires_at=expires_at,
+                projects=json.dumps(sorted(projects)) if projects is not None else None,
             )
             s.add(row)
             s.flush()
-            after = {"user": user, "name": name, "expires_at": _iso(expires_at)}
+            after: dict[str, Any] = {"user": user, "name": name, "expires_at": _iso(expires_at)}
+            if projects is not None:
+                after["projects"] = sorted(projects)
             append_event(s, actor, "token.create", "token", f"token:{row.id}", None, after)
             return _token(row, user)
 
@@ -275,9 +285,17 @@ class SqlIdentityStore(SqlGrantMixin):
 
     def user_for_token(self, token_hash: str, now: datetime) -> str | None:
         """The name of the enabled user holding this live (unrevoked, unexpired) token."""
+        found = self.token_identity(token_hash, now)
+        return found[0] if found is not None else None
+
+    def token_identity(
+        self, token_hash: str, now: datetime
+    ) -> tuple[str, tuple[str, ...] | None] | None:
+        """(user, the projects the token is limited to or None) of a live token of an enabled
+        user, else None."""
         with self.db.session() as s:
             row = s.execute(
-                select(UserRow.name, TokenRow.expires_at)
+                select(UserRow.name, TokenRow.expires_at, TokenRow.projects)
                 .join(UserRow, TokenRow.user_id == UserRow.id)
                 .where(
                     TokenRow.token_hash == token_hash,
@@ -287,10 +305,10 @@ class SqlIdentityStore(SqlGrantMixin):
             ).first()
             if row is None:
                 return None
-            name, expires_at = row
+            name, expires_at, projects = row
             if expires_at is not None and utc(expires_at) <= now:
                 return None
-            return str(name)
+            return str(name), _projects(projects)
 
 
 def _iso(dt: datetime | None) -> str | None:

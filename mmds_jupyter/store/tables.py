@@ -353,6 +353,9 @@ class TokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # JSON list of the projects the token may act in (a scheduled run's token); NULL: any
+    # project its user may (migration 0011).
+    projects: Mapped[str | None] = mapped_column(Text)
 
 
 # -- team mode: roles granted per project, and group members (schema owned by migration 0009) --
