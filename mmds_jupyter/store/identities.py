@@ -24,8 +24,9 @@ from ..auth.entities import (
 )
 from .db import Database
 from .events import append_event, utc
+from .identity_tables import SERVER, GrantRow, GroupMemberRow, TokenRow, UserRow
 from .rows import utc_now
-from .tables import SERVER, GrantRow, GroupMemberRow, ProjectRow, TokenRow, UserRow
+from .tables import ProjectRow
 
 
 def _user(row: UserRow) -> User:

@@ -24,7 +24,7 @@ from mmds_jupyter.server.routes import (
     RunCancelHandler,
 )
 
-METHODS = ("GET", "POST", "PUT", "DELETE")
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
 
 
 @pytest.fixture
@@ -56,6 +56,7 @@ SAMPLES = {
     "name": "nightly",
     "run_id": "1",
     "score_set_id": "1",
+    "sha256": "0" * 64,
 }
 
 
@@ -102,10 +103,9 @@ async def test_every_route_needs_a_token(
     app = jp_serverapp.web_app
     assert app.settings["allow_unauthenticated_access"] is False
     routes = _mmds_rules(app.wildcard_router.rules) + _mmds_rules(app.default_router.rules)
-    from mmds_jupyter.server.action_routes import ROUTES as ACTIONS
-    from mmds_jupyter.server.routes import ROUTES
+    from mmds_jupyter.server.routes import handlers
 
-    assert {cls for _, cls in routes} == {cls for _, cls in [*ACTIONS, *ROUTES]}
+    assert {cls for _, cls in routes} == {cls for _, cls in handlers()}
     checked: set[tuple[type, str]] = set()
     for pattern, cls in routes:
         path = _fill(pattern)

@@ -97,12 +97,14 @@ def test_a_job_runs_as_its_owner_limited_to_its_project_until_the_owner_loses_ac
     olga, alice = new_user(team_db, capsys, "olga"), new_user(team_db, capsys, "alice")
     admin(team_db, capsys, "grant", "admin", "--user", "olga")
     for name, project in (("churn", "risk"), ("fraud", "other")):
-        body = {**track_body(cancer, name), "project": project}
+        body = {**track_body(server, olga, cancer, name), "project": project}
         assert server.call("POST", API + "track", olga, body)[0] == 201
     admin(team_db, capsys, "grant", "modeller", "--project", "risk", "--user", "alice")
     # alice may read the other project herself; her run's token may not.
     admin(team_db, capsys, "grant", "viewer", "--project", "other", "--user", "alice")
-    code, mine = server.call("POST", API + "track", alice, track_body(cancer, "churn"))
+    code, mine = server.call(
+        "POST", API + "track", alice, track_body(server, alice, cancer, "churn")
+    )
     assert (code, mine.get("ref")) == (201, "risk/churn:2"), mine
     for job, touch in (("nightly", ""), ("snoop", "other/fraud:1")):
         body = {
