@@ -545,48 +545,51 @@ class GuardedScheduler:
     def _projects(self, parameters: Any) -> set[str]:
         return job_projects(self.registry._inner, self.config.model_ref_parameters, parameters)
 
-    def _require(self, parameters: Any, permission: str, what: str) -> None:
+    def _require(self, parameters: Any, permission: str, what: str) -> set[str]:
+        """The projects of a job's parameters, once ``permission`` is checked on each."""
         projects = self._projects(parameters)
         if not projects:
             self.registry.access.require(ADMIN, None, f"{what} (a job that names no model)")
         for project in sorted(projects):
             self.registry.access.require(permission, project, what)
+        return projects
 
-    def _visible(self, job: Any) -> bool:
+    def _holds(self, permission: str, projects: set[str]) -> bool:
+        """Whether the principal holds ``permission`` on every project of a job (admin: any)."""
         access = self.registry.access
-        projects = self._projects(job.parameters)
-        return access.admin or bool(projects) and all(access.may_read(p) for p in projects)
+        return access.admin or bool(projects) and all(access.may(permission, p) for p in projects)
 
-    def _job(self, name: str, permission: str, what: str) -> Any:
+    def _job(self, name: str, permission: str, what: str) -> tuple[Any, set[str]]:
         job = self._inner.get(name)
-        self._require(job.parameters, permission, what)
-        return job
+        return job, self._require(job.parameters, permission, what)
 
-    def _as_seen(self, job: Any) -> Any:
+    def _as_seen(self, job: Any, projects: set[str]) -> Any:
         """The job with whether this principal may change it (the panel offers its buttons
         only then)."""
-        access = self.registry.access
-        projects = self._projects(job.parameters)
-        may = access.admin or bool(projects) and all(access.may(JOBS, p) for p in projects)
-        return dataclasses.replace(job, may_change=may)
+        return dataclasses.replace(job, may_change=self._holds(JOBS, projects))
 
     def create(self, name: str, notebook: str, **kwargs: Any) -> Any:
-        self._require(kwargs.get("parameters"), JOBS, "create a job")
-        return self._as_seen(self._inner.create(name, notebook, **kwargs))
+        projects = self._require(kwargs.get("parameters"), JOBS, "create a job")
+        return self._as_seen(self._inner.create(name, notebook, **kwargs), projects)
 
     def list(self) -> list[Any]:
-        return [self._as_seen(j) for j in self._inner.list() if self._visible(j)]
+        seen = []
+        for job in self._inner.list():
+            projects = self._projects(job.parameters)  # once per job: it may look a model up
+            if self._holds(READ, projects):
+                seen.append(self._as_seen(job, projects))
+        return seen
 
     def get(self, name: str) -> Any:
-        return self._as_seen(self._job(name, READ, f"see the job {name!r}"))
+        return self._as_seen(*self._job(name, READ, f"see the job {name!r}"))
 
     def pause(self, name: str) -> Any:
-        self._job(name, JOBS, f"pause the job {name!r}")
-        return self._as_seen(self._inner.pause(name))
+        _, projects = self._job(name, JOBS, f"pause the job {name!r}")
+        return self._as_seen(self._inner.pause(name), projects)
 
     def resume(self, name: str) -> Any:
-        self._job(name, JOBS, f"resume the job {name!r}")
-        return self._as_seen(self._inner.resume(name))
+        _, projects = self._job(name, JOBS, f"resume the job {name!r}")
+        return self._as_seen(self._inner.resume(name), projects)
 
     def run(self, name: str) -> Any:
         self._job(name, JOBS, f"run the job {name!r}")
