@@ -6,7 +6,7 @@ import copy
 import functools
 import os
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -58,6 +58,10 @@ def allow_any_stage(version: Version, stage: str, actor: str) -> None:
     """The default life-cycle policy: any move between known stages is allowed."""
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class Registry:
     """Capture, query and manage model versions in one store and one artifact root."""
 
@@ -78,6 +82,11 @@ class Registry:
         self.store: Stores = sql_stores(self.db)
         self.artifacts = ArtifactStore(self.home)
         self.stage_guard = stage_guard
+        # Governance: the time rules of templates are read at (tests move it), and, in team
+        # mode, the permissions and groups the actor holds in a project (None on a laptop,
+        # where every role and group is the user's own).
+        self.clock: Callable[[], datetime] = _utc_now
+        self.standing: Callable[[str], tuple[frozenset[str], frozenset[str]]] | None = None
         self._scoring_models: dict[tuple[str, bool], Any] = {}
         self._jobs: Scheduler | None = None
         self._track_key: TrackKey | None = None
@@ -618,6 +627,10 @@ class Registry:
                 "choose another alias name such as 'champion'."
             )
         target = self.get(ref)
+        if alias == "champion":
+            from .governance.requests import check_champion
+
+            check_champion(self, target)
         detail = check_alias_move(self, self.store.score_sets, target, alias, force)
         version = self.store.versions.set_alias(self._ref(target), alias, self.actor, detail)
         version._registry = self
@@ -635,12 +648,92 @@ class Registry:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
         check_text("The reason", reason)
         current = self.get(ref)
+        from .governance.requests import check_free_move
+
+        check_free_move(self, current, stage)
         self.stage_guard(current, stage, self.actor)
         version = self.store.versions.set_stage(
             self._ref(current), stage, self.actor, reason, drop_aliases=force
         )
         version._registry = self
         return version
+
+    # -- governance (the rules live in governance/) --------------------------------------------
+
+    @functools.cached_property
+    def governance_store(self) -> Any:
+        from .governance.store import SqlGovernanceStore
+
+        return SqlGovernanceStore(self.db)
+
+    def save_template(self, source: str) -> dict[str, Any]:
+        """Store a life-cycle template (YAML text) as the next version of its name (an audited
+        change; versions already under it keep the version they froze)."""
+        from .governance import templates
+
+        spec = templates.parse(source)
+        sha = templates.sha256(source)
+        saved, _ = self.governance_store.save_template(
+            spec["name"], source, spec, sha, self.actor
+        )
+        return {k: v for k, v in saved.items() if k != "spec"}
+
+    def bind_template(self, project: str, template: str = "default") -> dict[str, Any]:
+        """Make ``project`` follow life-cycle ``template`` (the shipped ``default`` unless
+        named); its versions freeze the template version in force for them."""
+        from .governance import templates
+
+        check_name("Project", project)
+        check_name("Template", template)
+        if template == templates.DEFAULT and self.governance_store.template(template) is None:
+            self.save_template(templates.default_source())
+        return dict(self.governance_store.bind(project, template, self.actor))
+
+    def templates(self) -> list[dict[str, Any]]:
+        """The newest version of each life-cycle template and the projects bound to it."""
+        return [
+            {k: v for k, v in t.items() if k != "spec"} for t in self.governance_store.templates()
+        ]
+
+    def request(self, ref: str | Version, stage: str, comment: str | None = None) -> Any:
+        """Ask to move a version to ``stage`` (to its own stage: a review); see
+        :func:`governance.requests.request`."""
+        from .governance.requests import request
+
+        return request(self, ref, stage, comment)
+
+    def approve(self, request_id: int, comment: str | None = None) -> Any:
+        """Approve an open request; the move happens when every gate passes."""
+        from .governance.requests import decide
+
+        return decide(self, request_id, "approve", comment)
+
+    def reject(self, request_id: int, comment: str | None = None) -> Any:
+        """Reject an open request (its author may withdraw it)."""
+        from .governance.requests import decide
+
+        return decide(self, request_id, "reject", comment)
+
+    def requests(
+        self, ref: str | None = None, status: str | None = "open", waiting_for_me: bool = False
+    ) -> list[Any]:
+        """Promotion requests, newest first; ``waiting_for_me``: those this user may approve."""
+        from .governance.requests import requests
+
+        return requests(self, ref, status, waiting_for_me)
+
+    def attach(
+        self, ref: str | Version, kind: str, text: str, name: str | None = None
+    ) -> dict[str, Any]:
+        """Attach a piece of evidence (e.g. kind ``comparison``: a comparison report) to a
+        version; the file is kept in the artifact store and the attachment is an event."""
+        check_name("Evidence kind", kind)
+        check_text("The file name", name)
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("Evidence is a non-empty text (e.g. a report's HTML).")
+        version = self.get(ref)
+        sha = self.artifacts.put(text.encode())
+        return dict(self.governance_store.attach(version.id, kind, sha, name, self.actor))
 
     def tag(self, ref: str | Version, tags: dict[str, Any]) -> Version:
         """Set tags of a version (``{"owner": "alice"}``), replacing values of existing keys."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
 
 from ..entities import RETIRED_STAGES, NewVersion, Version
 from ..errors import ConflictError, InvalidInput, NotFound
@@ -105,43 +106,7 @@ class SqlVersionStore:
         alias: they are refused unless ``drop_aliases``, which removes each with an event."""
         with self.db.session(write=True) as s:
             vid = find_version_id(s, ref)
-            row = s.get(VersionRow, vid)
-            assert row is not None
-            target = refs_of(s, [vid])[vid]
-            model_ref = target.rsplit(":", 1)[0]
-            before = row.stage
-            aliases = list(s.execute(select(AliasRow).where(AliasRow.version_id == vid)).scalars())
-            if stage in RETIRED_STAGES and aliases:
-                names = ", ".join(sorted(a.alias for a in aliases))
-                if not drop_aliases:
-                    raise ConflictError(
-                        f"{target} carries the alias(es) {names}; jobs and consumers bound to "
-                        f"them would go on using a {stage} version. Point them at another "
-                        f"version first (mmds.alias('{model_ref}:N', ALIAS)), or pass "
-                        "force=True (--force) to remove them."
-                    )
-                for a in aliases:
-                    s.delete(a)
-                    append_event(
-                        s,
-                        actor,
-                        "alias.remove",
-                        "alias",
-                        f"{model_ref}@{a.alias}",
-                        {"version": target},
-                        {"reason": f"{target} moved to {stage}"},
-                    )
-            row.stage = stage
-            s.flush()
-            append_event(
-                s,
-                actor,
-                "version.stage",
-                "version",
-                target,
-                {"stage": before},
-                {"stage": stage, "reason": reason},
-            )
+            move_stage(s, vid, stage, actor, reason, drop_aliases)
             return load_versions(s, [vid])[0]
 
     def set_tags(self, ref: Ref, add: dict[str, str], remove: list[str], actor: str) -> Version:
@@ -308,3 +273,47 @@ class SqlVersionStore:
             {"project": p, "name": n, "versions": last, "last_tracked": utc(t) if t else None}
             for p, n, last, t, _ in rows
         ]
+
+
+def move_stage(
+    s: Session, vid: int, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
+) -> None:
+    """Move version ``vid`` to ``stage`` inside the caller's write transaction, with its event
+    (and, given ``drop_aliases``, the removal of its aliases when it leaves service)."""
+    row = s.get(VersionRow, vid)
+    assert row is not None
+    target = refs_of(s, [vid])[vid]
+    model_ref = target.rsplit(":", 1)[0]
+    before = row.stage
+    aliases = list(s.execute(select(AliasRow).where(AliasRow.version_id == vid)).scalars())
+    if stage in RETIRED_STAGES and aliases:
+        names = ", ".join(sorted(a.alias for a in aliases))
+        if not drop_aliases:
+            raise ConflictError(
+                f"{target} carries the alias(es) {names}; jobs and consumers bound to "
+                f"them would go on using a {stage} version. Point them at another "
+                f"version first (mmds.alias('{model_ref}:N', ALIAS)), or pass "
+                "force=True (--force) to remove them."
+            )
+        for a in aliases:
+            s.delete(a)
+            append_event(
+                s,
+                actor,
+                "alias.remove",
+                "alias",
+                f"{model_ref}@{a.alias}",
+                {"version": target},
+                {"reason": f"{target} moved to {stage}"},
+            )
+    row.stage = stage
+    s.flush()
+    append_event(
+        s,
+        actor,
+        "version.stage",
+        "version",
+        target,
+        {"stage": before},
+        {"stage": stage, "reason": reason},
+    )
