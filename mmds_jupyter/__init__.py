@@ -103,6 +103,59 @@ def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
     return default_registry().set_stage(ref, stage, reason=reason)
 
 
+def request(ref: str, stage: str, comment: str | None = None) -> Any:
+    """Ask to move a version to ``stage`` (its own stage: a review): the request shows which
+    gates of the project's template pass and which block; see :meth:`Registry.request`."""
+    return default_registry().request(ref, stage, comment=comment)
+
+
+def approve(request_id: int, comment: str | None = None) -> Any:
+    """Approve a request; the version moves when every gate passes."""
+    return default_registry().approve(request_id, comment=comment)
+
+
+def reject(request_id: int, comment: str | None = None) -> Any:
+    """Reject a request (its author may withdraw it)."""
+    return default_registry().reject(request_id, comment=comment)
+
+
+def requests(
+    ref: str | None = None, status: str | None = "open", waiting_for_me: bool = False
+) -> list[Any]:
+    """Promotion requests, newest first; ``waiting_for_me=True``: those I may approve."""
+    return default_registry().requests(ref, status=status, waiting_for_me=waiting_for_me)
+
+
+def attach(ref: str, kind: str, file: str | None = None, text: str | None = None) -> Any:
+    """Attach evidence to a version: ``mmds.attach("churn:3", "comparison", file="cmp.html")``."""
+    from pathlib import Path
+
+    if (file is None) == (text is None):
+        raise InvalidInput("Give the evidence as file='path' or as text='...', one of them.")
+    name = None if file is None else Path(file).name
+    body = Path(file).read_text() if file is not None else text
+    return default_registry().attach(ref, kind, body or "", name=name)
+
+
+def bind_template(project: str, template: str = "default") -> dict[str, Any]:
+    """Make a project follow a life-cycle template (the shipped ``default`` unless named)."""
+    return default_registry().bind_template(project, template)
+
+
+def save_template(file: str | None = None, text: str | None = None) -> dict[str, Any]:
+    """Store a life-cycle template (a YAML file or text) as its name's next version."""
+    from pathlib import Path
+
+    if (file is None) == (text is None):
+        raise InvalidInput("Give the template as file='path.yaml' or as text='...', one of them.")
+    if file is not None:
+        from .governance.templates import parse
+
+        text = Path(file).read_text()
+        parse(text, file)  # errors name the file and the line
+    return default_registry().save_template(text or "")
+
+
 def tag(ref: str, tags: dict[str, Any] | None = None, /, **kwargs: Any) -> Version:
     """Set tags of a version: ``mmds.tag("churn:3", owner="alice")``; see :meth:`Registry.tag`."""
     return default_registry().tag(ref, {**(tags or {}), **kwargs})
@@ -216,6 +269,9 @@ __all__ = [
     "Version",
     "actuals",
     "alias",
+    "approve",
+    "attach",
+    "bind_template",
     "compare",
     "contract",
     "connect",
@@ -233,6 +289,10 @@ __all__ = [
     "score",
     "scores",
     "scoring_test",
+    "reject",
+    "request",
+    "requests",
+    "save_template",
     "set_stage",
     "tag",
     "track",

@@ -167,8 +167,9 @@ def request(reg: Registry, ref: Any, stage: str, comment: str | None) -> StageRe
     store = reg.governance_store
     rid = store.open_request_for(v.id, stage)
     if rid is None:
-        rid = store.open_request(v.id, t["id"], v.stage, stage, reg.actor, comment)["id"]
-    return _request(reg, store.decide(rid, reg.actor, None, _evaluate(reg, v, move), _no_check))
+        rid = store.open_request(v.id, t["id"], v.stage, stage, reg.actor, comment, now(reg))["id"]
+    gates = _evaluate(reg, v, move)
+    return _request(reg, store.decide(rid, reg.actor, None, gates, _no_check, now(reg)))
 
 
 def _no_check(req: dict[str, Any], decisions: list[dict[str, Any]]) -> None:
@@ -215,7 +216,8 @@ def decide(reg: Registry, request_id: Any, verdict: str, comment: str | None) ->
             )
 
     decision = {"verdict": verdict, "comment": comment}
-    return _request(reg, store.decide(request_id, actor, decision, _evaluate(reg, v, move), check))
+    gates = _evaluate(reg, v, move)
+    return _request(reg, store.decide(request_id, actor, decision, gates, check, now(reg)))
 
 
 def requests(

@@ -234,6 +234,7 @@ class SqlGovernanceStore:
         to_stage: str,
         author: str,
         comment: str | None,
+        at: datetime,
     ) -> dict[str, Any]:
         with self.db.session(write=True) as s:
             ref = refs_of(s, [version_id])[version_id]
@@ -245,7 +246,7 @@ class SqlGovernanceStore:
                 status="open",
                 author=author,
                 comment=comment,
-                created_at=utc_now(),
+                created_at=at,
                 decisions=[],
                 gates=[],
             )
@@ -304,6 +305,7 @@ class SqlGovernanceStore:
         decision: dict[str, Any] | None,
         evaluate: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
         check_decision: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+        at: datetime,
     ) -> dict[str, Any]:
         """Record ``decision`` (an approval or rejection; None: re-check the gates) on an open
         request and close it when it is rejected or every gate passes, moving the version in
@@ -332,7 +334,7 @@ class SqlGovernanceStore:
             obj = request_ref(ref, row.id)
             if decision is not None:
                 check_decision(row_view(row, ref), decisions)
-                decisions.append({**decision, "actor": actor, "time": utc_now().isoformat()})
+                decisions.append({**decision, "actor": actor, "time": at.isoformat()})
                 append_event(
                     s, actor, f"request.{decision['verdict']}", "request", obj, None,
                     {"comment": decision.get("comment")},
@@ -340,9 +342,9 @@ class SqlGovernanceStore:
             gates = evaluate(decisions)
             row.decisions, row.gates = decisions, gates
             if decision is not None and decision["verdict"] == "reject":
-                row.status, row.closed_at = "rejected", utc_now()
+                row.status, row.closed_at = "rejected", at
             elif all(g["passed"] for g in gates):
-                row.status, row.closed_at = "done", utc_now()
+                row.status, row.closed_at = "done", at
                 if row.to_stage != row.from_stage:
                     move_stage(s, row.version_id, row.to_stage, actor, f"request {row.id}")
                 append_event(
