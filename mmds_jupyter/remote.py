@@ -423,6 +423,60 @@ class RemoteRegistry(ScoringOverHTTP):
         body = {"stage": stage, "reason": reason, "force": force}
         return self._version(self.http.post(self._vpath(ref, "stage"), body))
 
+    # -- governance ----------------------------------------------------------------------------
+
+    def save_template(self, source: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.http.post("templates", {"source": source})
+        return result
+
+    def bind_template(self, project: str, template: str = "default") -> dict[str, Any]:
+        if not isinstance(project, str):
+            raise InvalidInput(f"project must be a name, not {project!r}.")
+        body = {"template": template}
+        result: dict[str, Any] = self.http.post(path_of("projects", project, "template"), body)
+        return result
+
+    def templates(self) -> list[dict[str, Any]]:
+        return list(self.http.get("templates")["items"])
+
+    def request(self, ref: AnyRef, stage: str, comment: str | None = None) -> Any:
+        from .governance.requests import StageRequest
+
+        body = {"stage": stage, "comment": comment}
+        return StageRequest.from_dict(self.http.post(self._vpath(ref, "request"), body))
+
+    def _decide(self, verdict: str, request_id: int, comment: str | None) -> Any:
+        from .governance.requests import StageRequest
+
+        rid = whole_number("request_id", request_id, 1)
+        path = path_of("requests", str(rid), verdict)
+        return StageRequest.from_dict(self.http.post(path, {"comment": comment}))
+
+    def approve(self, request_id: int, comment: str | None = None) -> Any:
+        return self._decide("approve", request_id, comment)
+
+    def reject(self, request_id: int, comment: str | None = None) -> Any:
+        return self._decide("reject", request_id, comment)
+
+    def requests(
+        self, ref: str | None = None, status: str | None = "open", waiting_for_me: bool = False
+    ) -> list[Any]:
+        from .governance.requests import StageRequest
+
+        params = {
+            "ref": None if ref is None else str(self._ref(ref)),
+            "status": status or "any",
+            "mine": "true" if waiting_for_me else "false",
+        }
+        return [StageRequest.from_dict(r) for r in self.http.get("requests", params)["items"]]
+
+    def attach(
+        self, ref: AnyRef, kind: str, text: str, name: str | None = None
+    ) -> dict[str, Any]:
+        body = {"kind": kind, "text": text, "name": name}
+        result: dict[str, Any] = self.http.post(self._vpath(ref, "evidence"), body)
+        return result
+
     def tag(self, ref: AnyRef, tags: dict[str, Any]) -> Version:
         return self._version(self.http.post(self._vpath(ref, "tag"), {"tags": tags}))
 

@@ -146,6 +146,44 @@ class RegistryService(Protocol):
         """Move a version to another life-cycle stage."""
         ...
 
+    # -- governance (life-cycle templates and promotion requests) --------------------------------
+
+    def save_template(self, source: str) -> dict[str, Any]:
+        """Store a life-cycle template (YAML text) as the next version of its name."""
+        ...
+
+    def bind_template(self, project: str, template: str = "default") -> dict[str, Any]:
+        """Make a project follow a life-cycle template."""
+        ...
+
+    def templates(self) -> list[dict[str, Any]]:
+        """The newest version of each template and the projects bound to it."""
+        ...
+
+    def request(self, ref: AnyRef, stage: str, comment: str | None = None) -> Any:
+        """Ask to move a version to a stage (its own: a review); gates show with evidence."""
+        ...
+
+    def approve(self, request_id: int, comment: str | None = None) -> Any:
+        """Approve a request; the version moves when every gate passes."""
+        ...
+
+    def reject(self, request_id: int, comment: str | None = None) -> Any:
+        """Reject a request (its author may withdraw it)."""
+        ...
+
+    def requests(
+        self, ref: str | None = None, status: str | None = "open", waiting_for_me: bool = False
+    ) -> list[Any]:
+        """Promotion requests, newest first; waiting_for_me: those this user may approve."""
+        ...
+
+    def attach(
+        self, ref: AnyRef, kind: str, text: str, name: str | None = None
+    ) -> dict[str, Any]:
+        """Attach evidence (e.g. a comparison report) to a version."""
+        ...
+
     def tag(self, ref: AnyRef, tags: dict[str, Any]) -> Version:
         """Set tags of a version, replacing values of existing keys."""
         ...

@@ -483,6 +483,65 @@ class GuardedRegistry:
 
         return GuardedScheduler(Scheduler(self._inner, self._scheduler_config), self)
 
+    # -- governance: who may ask and see here; whose approval counts is the template's ---------
+
+    def _judging(self) -> Registry:
+        """The registry acting with this principal's standing (permissions and groups in a
+        project), which the approval gates of a template read."""
+        access = self.access
+        every = frozenset().union(*ROLES.values())
+
+        def standing(project: str) -> tuple[frozenset[str], frozenset[str]]:
+            held = every if access.admin else frozenset(access.by_project.get(project, ()))
+            return held, frozenset(access.principal.groups)
+
+        view = copy.copy(self._inner)
+        view.standing = standing
+        return view
+
+    def save_template(self, source: str) -> dict[str, Any]:
+        self.access.require(ADMIN, None, "save a life-cycle template")
+        return self._inner.save_template(source)
+
+    def bind_template(self, project: str, template: str = "default") -> dict[str, Any]:
+        if not isinstance(project, str):
+            raise InvalidInput(f"project must be a name, not {project!r}.")
+        self.access.require(GRANT, project, "bind a life-cycle template")
+        return self._inner.bind_template(project, template)
+
+    def templates(self) -> list[dict[str, Any]]:
+        found = self._inner.templates()
+        return [{**t, "projects": [p for p in t["projects"] if self.access.may_read(p)]} for t in found]
+
+    def request(self, ref: Any, stage: str, comment: str | None = None) -> Any:
+        version = self._version(ref, EDIT, "request a stage move")
+        return self._judging().request(version, stage, comment)
+
+    def _decide(self, verdict: str, request_id: int, comment: str | None) -> Any:
+        rid = whole_number("request_id", request_id, 1)
+        ref = self._inner.governance_store.request(rid)["ref"]
+        self._project(ref, READ, f"{verdict} a request")
+        judge = self._judging()
+        return judge.approve(rid, comment) if verdict == "approve" else judge.reject(rid, comment)
+
+    def approve(self, request_id: int, comment: str | None = None) -> Any:
+        return self._decide("approve", request_id, comment)
+
+    def reject(self, request_id: int, comment: str | None = None) -> Any:
+        return self._decide("reject", request_id, comment)
+
+    def requests(
+        self, ref: str | None = None, status: str | None = "open", waiting_for_me: bool = False
+    ) -> list[Any]:
+        if ref is not None:
+            self._project(ref, READ, "list the requests")
+        found = self._judging().requests(ref, status, waiting_for_me)
+        return [r for r in found if self.access.may_read(r.ref.split("/", 1)[0])]
+
+    def attach(self, ref: Any, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
+        version = self._version(ref, VALIDATE, "attach evidence")
+        return self._inner.attach(version, kind, text, name)
+
     # -- grants ----------------------------------------------------------------------------------
 
     def _require_grant(self, role: str, project: str | None) -> None:

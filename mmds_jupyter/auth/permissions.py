@@ -89,6 +89,15 @@ OPERATIONS: dict[str, str] = {
     "scoring_test_results": READ,
     # jobs (of the projects their model-reference parameters name)
     "jobs": JOBS,
+    # governance (whose approval counts is the template's: governance/gates.py)
+    "save_template": ADMIN,
+    "bind_template": GRANT,
+    "templates": LOGIN,
+    "request": EDIT,
+    "approve": READ,
+    "reject": READ,
+    "requests": READ,
+    "attach": VALIDATE,
     # grants
     "grant": GRANT,
     "revoke": GRANT,

@@ -285,6 +285,24 @@ def samples(
         ("GET", "/grants"): ("grants?project=alpha", None, {}),
         ("POST", "/grants"): ("grants", grant, {}),
         ("POST", "/grants/revoke"): ("grants/revoke", grant, {}),
+        ("POST", "/versions/{ref}/request"): (_v(REF1, "request"), {"stage": "production"}, {}),
+        ("POST", "/versions/{ref}/evidence"): (
+            _v(REF1, "evidence"),
+            {"kind": "comparison", "text": "<html></html>"},
+            {},
+        ),
+        ("GET", "/requests"): ("requests", None, {"listing": True}),
+        # A closed request: the walk checks the guard; whose approval counts (the template's
+        # gate) is tests/governance/test_server_roles.py's.
+        ("POST", "/requests/{request_id}/approve"): (f"requests/{ids['request']}/approve", {}, {}),
+        ("POST", "/requests/{request_id}/reject"): (f"requests/{ids['request']}/reject", {}, {}),
+        ("GET", "/templates"): ("templates", None, {}),
+        ("POST", "/templates"): (
+            "templates",
+            {"source": "name: walk\nstages: [development]\ntransitions: []\n"},
+            {},
+        ),
+        ("POST", "/projects/{project}/template"): ("projects/alpha/template", {}, {}),
     }
 
 
@@ -367,7 +385,13 @@ def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
     assert server.call("POST", API + "jobs", owner, job)[0] == 201
     code, run = server.call("POST", API + "jobs/walk/run", owner)
     assert code == 201, run
-    ids = {"run": run["id"], "score_set": scored["score_set_id"]}
+    # A request of alpha (bound to the default template), withdrawn by its author.
+    assert server.call("POST", API + "projects/alpha/template", owner, {})[0] == 200
+    code, req = server.call("POST", API + _v(REF2, "request"), owner, {"stage": "production"})
+    assert code == 200 and req["status"] == "open", req
+    code, req = server.call("POST", API + f"requests/{req['id']}/reject", owner, {})
+    assert code == 200 and req["status"] == "rejected", req
+    ids = {"run": run["id"], "score_set": scored["score_set_id"], "request": req["id"]}
 
     # Lacking a permission: holding every role of alpha that does not give it (none for READ).
     lacking_cache: dict[frozenset[str], str] = {}
