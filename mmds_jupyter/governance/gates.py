@@ -135,11 +135,11 @@ def approvals_gate(spec: dict[str, Any], decisions: list[dict[str, Any]]) -> dic
 
 
 def approver_label(spec: dict[str, Any]) -> str:
-    if spec.get("group"):
-        return f"a member of group {spec['group']!r}"
-    if spec.get("role"):
-        return f"a holder of role {spec['role']!r}"
-    return "anyone"
+    role = spec.get("role") and f"a holder of role {spec['role']!r}"
+    group = spec.get("group") and f"a member of group {spec['group']!r}"
+    if role and group:
+        return f"{role} who is {group}"
+    return role or group or "anyone"
 
 
 def may_approve(
