@@ -673,9 +673,7 @@ class Registry:
 
         spec = templates.parse(source)
         sha = templates.sha256(source)
-        saved, _ = self.governance_store.save_template(
-            spec["name"], source, spec, sha, self.actor
-        )
+        saved, _ = self.governance_store.save_template(spec["name"], source, spec, sha, self.actor)
         return {k: v for k, v in saved.items() if k != "spec"}
 
     def bind_template(self, project: str, template: str = "default") -> dict[str, Any]:

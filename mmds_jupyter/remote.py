@@ -470,9 +470,7 @@ class RemoteRegistry(ScoringOverHTTP):
         }
         return [StageRequest.from_dict(r) for r in self.http.get("requests", params)["items"]]
 
-    def attach(
-        self, ref: AnyRef, kind: str, text: str, name: str | None = None
-    ) -> dict[str, Any]:
+    def attach(self, ref: AnyRef, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
         body = {"kind": kind, "text": text, "name": name}
         result: dict[str, Any] = self.http.post(self._vpath(ref, "evidence"), body)
         return result

@@ -178,9 +178,7 @@ class RegistryService(Protocol):
         """Promotion requests, newest first; waiting_for_me: those this user may approve."""
         ...
 
-    def attach(
-        self, ref: AnyRef, kind: str, text: str, name: str | None = None
-    ) -> dict[str, Any]:
+    def attach(self, ref: AnyRef, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
         """Attach evidence (e.g. a comparison report) to a version."""
         ...
 

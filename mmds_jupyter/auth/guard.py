@@ -511,7 +511,9 @@ class GuardedRegistry:
 
     def templates(self) -> list[dict[str, Any]]:
         found = self._inner.templates()
-        return [{**t, "projects": [p for p in t["projects"] if self.access.may_read(p)]} for t in found]
+        return [
+            {**t, "projects": [p for p in t["projects"] if self.access.may_read(p)]} for t in found
+        ]
 
     def request(self, ref: Any, stage: str, comment: str | None = None) -> Any:
         version = self._version(ref, EDIT, "request a stage move")

@@ -89,7 +89,9 @@ def documentation(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str,
     missing = [f for f in fields if f not in filled]
     if missing:
         example = ", ".join(f"{f}='...'" for f in missing)
-        msg = f"the model card of {v.ref} lacks {', '.join(missing)}: mmds.tag('{v.ref}', {example})"
+        msg = (
+            f"the model card of {v.ref} lacks {', '.join(missing)}: mmds.tag('{v.ref}', {example})"
+        )
     else:
         msg = f"the model card of {v.ref} has {', '.join(fields)}"
     return _gate("documentation", not missing, msg, {"filled": filled, "missing": missing})

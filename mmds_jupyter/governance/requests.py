@@ -5,6 +5,7 @@ version cannot hold ``@champion``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -54,7 +55,9 @@ class StageRequest:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StageRequest:
         def when(x: Any) -> datetime | None:
-            return None if x is None else x if isinstance(x, datetime) else datetime.fromisoformat(x)
+            return (
+                None if x is None else x if isinstance(x, datetime) else datetime.fromisoformat(x)
+            )
 
         fields = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         created = when(d["created_at"])
@@ -63,7 +66,9 @@ class StageRequest:
 
     def __str__(self) -> str:
         move = "review" if self.from_stage == self.to_stage else f"{self.from_stage} -> "
-        head = f"request {self.id}: {self.ref} {move}{self.to_stage} [{self.status}] by {self.author}"
+        head = (
+            f"request {self.id}: {self.ref} {move}{self.to_stage} [{self.status}] by {self.author}"
+        )
         lines = [head] + [
             f"  {'pass' if g['passed'] else 'BLOCK'}  {g['gate']}: {g['message']}"
             for g in self.gates
@@ -131,7 +136,9 @@ def check_free_move(reg: Registry, v: Version, stage: str) -> None:
         )
 
 
-def _evaluate(reg: Registry, v: Version, move: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _evaluate(
+    reg: Registry, v: Version, move: dict[str, Any]
+) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
     checks = evaluate_checks(reg, v, move["gates"])
     spec = move["gates"]["approvals"]
 

@@ -89,7 +89,9 @@ class SqlGovernanceStore:
             )
             s.add(row)
             s.flush()
-            before = None if latest is None else {"version": latest.version, "sha256": latest.sha256}
+            before = (
+                None if latest is None else {"version": latest.version, "sha256": latest.sha256}
+            )
             after = {"version": row.version, "sha256": sha256}
             append_event(s, actor, "template.save", "template", f"template:{name}", before, after)
             return template_dict(row), True
@@ -122,7 +124,8 @@ class SqlGovernanceStore:
             )
             rows = s.execute(
                 select(TemplateRow).join(
-                    newest, (TemplateRow.name == newest.c.name) & (TemplateRow.version == newest.c.v)
+                    newest,
+                    (TemplateRow.name == newest.c.name) & (TemplateRow.version == newest.c.v),
                 )
             ).scalars()
             bound: dict[str, list[str]] = {}
@@ -141,7 +144,9 @@ class SqlGovernanceStore:
         with self.db.session(write=True) as s:
             latest = _latest(s, name)
             if latest is None:
-                raise NotFound(f"There is no template {name!r}; save it first (mmds template save).")
+                raise NotFound(
+                    f"There is no template {name!r}; save it first (mmds template save)."
+                )
             old = s.get(TemplateBindingRow, project)
             frozen = 0
             for vid, created in s.execute(
@@ -253,7 +258,9 @@ class SqlGovernanceStore:
             s.add(row)
             s.flush()
             after = {"from": from_stage, "to": to_stage, "comment": comment}
-            append_event(s, author, "request.open", "request", request_ref(ref, row.id), None, after)
+            append_event(
+                s, author, "request.open", "request", request_ref(ref, row.id), None, after
+            )
             return request_dict(row, ref)
 
     def request(self, request_id: int) -> dict[str, Any]:

@@ -240,9 +240,7 @@ def transition(spec: dict[str, Any], current: str, target: str) -> dict[str, Any
     if current == target:
         review = spec["review"].get(current)
         return None if review is None else {"from": current, "to": target, **review}
-    return next(
-        (t for t in spec["transitions"] if (t["from"], t["to"]) == (current, target)), None
-    )
+    return next((t for t in spec["transitions"] if (t["from"], t["to"]) == (current, target)), None)
 
 
 def has_gates(move: dict[str, Any]) -> bool:

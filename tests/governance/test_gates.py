@@ -73,6 +73,7 @@ def test_every_check_blocks_then_passes_and_approvals_are_never_the_authors(
     inputs = reg.contract(v).to_dict()["inputs"]
     radius = next(i for i in inputs if i["name"] == "mean_radius")
     bounds = radius["min"], radius["max"]
+
     def with_radius(**bounds: Any) -> list[dict[str, Any]]:
         return [{**i, **bounds} if i is radius else i for i in inputs]
 
@@ -187,9 +188,7 @@ def test_an_expired_version_cannot_become_champion_until_reviewed(
     assert reg.alias(v, "champion").aliases == ["champion"]
 
 
-def test_a_template_bound_to_a_version_does_not_change_under_it(
-    reg: Registry, cancer: Any
-) -> None:
+def test_a_template_bound_to_a_version_does_not_change_under_it(reg: Registry, cancer: Any) -> None:
     reg.bind_template("risk")  # the default template ships
     old = track(reg, cancer, LogisticRegression(max_iter=3000))
     reg.set_stage(old, "validation")

@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 from sklearn.linear_model import LogisticRegression
+from team.serving import Server, start_server
+from team.test_server import COLS, admin, new_user, team_db  # noqa: F401
 
 from mmds_jupyter.errors import ConflictError, InvalidInput, PermissionDenied
 from mmds_jupyter.remote import RemoteRegistry
-
-from team.serving import Server, start_server
-from team.test_server import COLS, admin, new_user, team_db  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 TEMPLATE = """\

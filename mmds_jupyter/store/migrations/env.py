@@ -3,8 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from mmds_jupyter.store import identity_tables  # noqa: F401 - its tables join Base.metadata
-from mmds_jupyter.store import governance_tables  # noqa: F401 - its tables join Base.metadata
+from mmds_jupyter.store import (
+    governance_tables,  # noqa: F401 - its tables join Base.metadata
+    identity_tables,  # noqa: F401 - its tables join Base.metadata
+)
 from mmds_jupyter.store.tables import Base
 
 config = context.config
