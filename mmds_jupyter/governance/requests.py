@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InvalidInput, NotFound, PermissionDenied
-from ..refs import check_text
+from ..refs import check_text, whole_number
 from . import templates
 from .gates import approvals_gate, approver_label, evaluate_checks, may_approve
 
@@ -185,8 +185,7 @@ def _no_check(req: dict[str, Any], decisions: list[dict[str, Any]]) -> None:
 
 def decide(reg: Registry, request_id: Any, verdict: str, comment: str | None) -> StageRequest:
     """Approve or reject an open request as this registry's actor."""
-    if isinstance(request_id, bool) or not isinstance(request_id, int) or request_id < 1:
-        raise InvalidInput(f"A request id is a whole number such as 12, not {request_id!r}.")
+    request_id = whole_number("The request id", request_id, 1)
     check_text("The comment", comment)
     store = reg.governance_store
     req = store.request(request_id)

@@ -160,6 +160,8 @@ def parse(source: str, name: str = "(text)") -> dict[str, Any]:
         raise _fail(
             name, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}"
         ) from None
+    except (yaml.YAMLError, RecursionError) as exc:  # e.g. a control character
+        raise _fail(name, None, f"not valid YAML: {exc}") from None
     validator = jsonschema.Draft202012Validator(SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:

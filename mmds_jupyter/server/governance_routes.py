@@ -8,7 +8,7 @@ from typing import Any
 
 import tornado.web
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..service import RegistryService
 from .actions import TEXT, body
 from .routes import MMDSHandler
@@ -30,6 +30,8 @@ def request(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
 def decide(registry: RegistryService, verdict: str, request_id: str, raw: bytes) -> dict[str, Any]:
     b = body(raw, {"comment": TEXT})
     operation = registry.approve if verdict == "approve" else registry.reject
+    if len(request_id) > 18:  # no id is this long (and int() of thousands of digits fails)
+        raise NotFound(f"There is no request {request_id[:20]}...; GET requests lists them.")
     return _request(operation(int(request_id), **b))
 
 
