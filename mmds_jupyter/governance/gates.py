@@ -6,6 +6,7 @@ and what to do; the evidence is what MMDS looked at (stored with the request and
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..auth.permissions import ROLES
@@ -68,6 +69,8 @@ def contract_declared(reg: Registry, v: Version, check: dict[str, Any]) -> dict[
 def metric(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str, Any]:
     name, where = check["name"], check.get("slice")
     value = v.metric(name, where)
+    if value is not None and not math.isfinite(value):  # e.g. AUC of a one-class slice
+        value = None
     lo, hi = check.get("min"), check.get("max")
     label = f"{name}" + (f" on {where}" if where else "")
     bound = " and ".join(
