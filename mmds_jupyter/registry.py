@@ -6,7 +6,7 @@ import copy
 import functools
 import os
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -43,6 +43,7 @@ from .store.sql import sql_stores
 if TYPE_CHECKING:
     from .auth.entities import Grant
     from .auth.identities import Identities
+    from .governance.alias_history import AliasMove
     from .scheduler import Scheduler
     from .scoring.performance import ActualsResult
     from .store.base import IdentityStore as IdentityStore  # for auth/, like the parts above
@@ -602,26 +603,149 @@ class Registry:
 
     # -- change --------------------------------------------------------------------------------
 
-    def alias(self, ref: str | Version, alias: str, force: bool = False) -> Version:
+    def alias(
+        self,
+        ref: str | Version,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
         """Point ``alias`` of the version's model at this version (moving it if set).
 
         Moving an alias that is in use is refused when the new version's contract would refuse
         the inputs its current version last scored in production (the differences are listed);
-        ``force=True`` moves it anyway and records what was overridden.
+        ``force=True`` moves it anyway and records what was overridden. ``reason`` and
+        ``request`` (the id of the request that decided it) are kept in the alias's history.
         """
+        return self._move_aliases([(self.get(ref), alias)], force, reason, request)[0]
+
+    def set_aliases(
+        self,
+        moves: dict[str, str | Version],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        """Move several aliases at once, all or none: ``{"churn@champion": "churn:3",
+        "churn@challenger": "churn:2"}``; each move is checked as :meth:`alias` checks it."""
+        if not isinstance(moves, dict) or not moves:
+            raise InvalidInput(
+                "Give the moves as {alias reference: version}, e.g. "
+                "{'churn@champion': 'churn:3', 'churn@challenger': 'churn:2'}."
+            )
+        targets: list[tuple[Version, str]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for key, ref in moves.items():
+            r = parse_ref(key) if isinstance(key, str) else None
+            if r is None or r.alias is None:
+                raise InvalidInput(
+                    f"{key!r} names no alias: write each key as [project/]model@alias, e.g. "
+                    "'churn@champion'."
+                )
+            version = self.get(ref)
+            if r.name != version.name or r.project not in (None, version.project):
+                raise InvalidInput(
+                    f"{key} and {version.ref} are of different models: an alias names a "
+                    "version of its own model."
+                )
+            if (version.project, version.name, r.alias) in seen:
+                raise InvalidInput(f"{key} is moved twice; give each alias once.")
+            seen.add((version.project, version.name, r.alias))
+            targets.append((version, r.alias))
+        return self._move_aliases(targets, force, reason, request)
+
+    def _move_aliases(
+        self,
+        targets: list[tuple[Version, str]],
+        force: bool,
+        reason: str | None,
+        request: int | None,
+        rollback_of: int | None = None,
+    ) -> list[Version]:
+        """The one path of every alias move (alias, set_aliases, rollback): each move checked,
+        then all written in one transaction, each with its event."""
         from .scoring.promotion import check_alias_move
 
-        check_name("Alias", alias)
-        if alias == "latest":
+        check_text("The reason", reason)
+        if request is not None:
+            request = whole_number("request", request, 1, MAX_ID)
+        moves = []
+        for target, alias in targets:
+            check_name("Alias", alias)
+            if alias == "latest":
+                raise InvalidInput(
+                    "'latest' always means the newest version and cannot be set; "
+                    "choose another alias name such as 'champion'."
+                )
+            detail = check_alias_move(self, self.store.score_sets, target, alias, force) or {}
+            given = {"reason": reason, "request": request, "rollback_of": rollback_of}
+            detail.update({k: v for k, v in given.items() if v is not None})
+            moves.append((self._ref(target), alias, detail or None))
+        versions = self.store.versions.set_aliases(moves, self.actor)
+        for version in versions:
+            version._registry = self
+        return versions
+
+    def _alias_moves(self, ref: str, alias: str | None = None) -> tuple[str, list[Any]]:
+        """The model (project/name) a reference names and its alias moves, newest first
+        (of ``alias``, or of the reference's own alias, or of every alias of the model)."""
+        from .governance.alias_history import move_of
+
+        r = parse_ref(ref)
+        if r.version is not None:
             raise InvalidInput(
-                "'latest' always means the newest version and cannot be set; "
-                "choose another alias name such as 'champion'."
+                f"{ref} names a version; name the model (churn) or its alias (churn@champion)."
             )
-        target = self.get(ref)
-        detail = check_alias_move(self, self.store.score_sets, target, alias, force)
-        version = self.store.versions.set_alias(self._ref(target), alias, self.actor, detail)
-        version._registry = self
-        return version
+        if alias is not None:
+            check_name("Alias", alias)
+            if r.alias is not None and r.alias != alias:
+                raise InvalidInput(f"{ref} already names the alias {r.alias!r}, not {alias!r}.")
+        alias = alias or r.alias
+        model = self.get(Ref(name=r.name, project=r.project))
+        model_ref = f"{model.project}/{model.name}"
+        events = self.store.audit.events(
+            object_ref=f"{model_ref}@{alias}" if alias else model_ref, object_kind="alias"
+        )
+        return model_ref, [move_of(e) for e in events]
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        """Every move of a model's aliases (or of one: ``churn@champion`` or ``alias=``),
+        newest first: version, previous version, who, when, why, request, rollback."""
+        from .governance.alias_history import history_frame
+
+        return history_frame(self._alias_moves(ref, alias)[1])
+
+    def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
+        """Which version ``churn@champion`` named at ``at``, with the move that put it there
+        (who, when, why, request); None when the alias was not set then. A date means the end
+        of that day (UTC)."""
+        from .governance.alias_history import held_at, moment
+
+        if parse_ref(ref).alias is None:
+            raise InvalidInput(f"{ref} names no alias; write it as churn@champion.")
+        when = moment(at)
+        return held_at(self._alias_moves(ref)[1], when)
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        """Move an alias (``churn@champion``) back to the version it named before its latest
+        move, through the same checks as any move; rolling back again goes further back."""
+        from .governance.alias_history import rollback_target
+
+        r = parse_ref(ref)
+        if r.alias is None or r.alias == "latest":
+            raise InvalidInput(f"{ref} names no alias to roll back; write it as churn@champion.")
+        model_ref, moves = self._alias_moves(ref)
+        target, undone = rollback_target(moves, f"{model_ref}@{r.alias}")
+        return self._move_aliases(
+            [(self.get(target), r.alias)], force, reason, request, rollback_of=undone.event_id
+        )[0]
 
     def set_stage(
         self, ref: str | Version, stage: str, reason: str | None = None, force: bool = False

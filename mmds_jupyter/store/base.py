@@ -45,6 +45,9 @@ class VersionStore(Protocol):
     def set_alias(
         self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
     ) -> Version: ...
+    def set_aliases(
+        self, moves: list[tuple[Ref, str, dict[str, Any] | None]], actor: str
+    ) -> list[Version]: ...
     def set_stage(
         self, ref: Ref, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
     ) -> Version: ...
@@ -89,6 +92,7 @@ class AuditStore(Protocol):
         action: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        object_kind: str | None = None,
     ) -> list[Event]: ...
     def verify_events(self) -> int | None: ...
 

@@ -118,6 +118,7 @@ class SqlAuditStore:
         action: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        object_kind: str | None = None,
     ) -> list[Event]:
         q = select(EventRow).order_by(EventRow.id.desc())
         if object_ref:
@@ -138,6 +139,8 @@ class SqlAuditStore:
             q = q.where(EventRow.actor == actor)
         if action:
             q = q.where(EventRow.action == action)
+        if object_kind:
+            q = q.where(EventRow.object_kind == object_kind)
         if since:
             q = q.where(EventRow.time >= since)
         if limit:
