@@ -93,9 +93,32 @@ def lineage(ref: str, depth: int = 3) -> Any:
     return default_registry().lineage(ref, depth=depth)
 
 
-def alias(ref: str, name: str, force: bool = False) -> Version:
+def alias(
+    ref: str, name: str, force: bool = False, reason: str | None = None, request: int | None = None
+) -> Version:
     """Point an alias at a version; see :meth:`Registry.alias`."""
-    return default_registry().alias(ref, name, force=force)
+    return default_registry().alias(ref, name, force=force, reason=reason, request=request)
+
+
+def set_aliases(moves: dict[str, Any], reason: str | None = None, **kwargs: Any) -> list[Version]:
+    """Move several aliases all or none: ``{"churn@champion": "churn:3", ...}``."""
+    return default_registry().set_aliases(moves, reason=reason, **kwargs)
+
+
+def rollback(ref: str, reason: str | None = None, **kwargs: Any) -> Version:
+    """Move an alias (``churn@champion``) back to its previous version (Registry.rollback)."""
+    return default_registry().rollback(ref, reason=reason, **kwargs)
+
+
+def alias_history(ref: str, alias: str | None = None) -> Any:
+    """Every move of a model's aliases (or one alias), newest first, as a DataFrame."""
+    return default_registry().alias_history(ref, alias=alias)
+
+
+def alias_at(ref: str, at: Any) -> Any:
+    """Which version ``churn@champion`` named at ``at`` (a date: the end of that day, UTC), and
+    who moved it there, when, why; None when it was not set."""
+    return default_registry().alias_at(ref, at)
 
 
 def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
@@ -216,6 +239,8 @@ __all__ = [
     "Version",
     "actuals",
     "alias",
+    "alias_at",
+    "alias_history",
     "compare",
     "contract",
     "connect",
@@ -230,9 +255,11 @@ __all__ = [
     "default_registry",
     "describe",
     "performance",
+    "rollback",
     "score",
     "scores",
     "scoring_test",
+    "set_aliases",
     "set_stage",
     "tag",
     "track",

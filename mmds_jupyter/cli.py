@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli_jobs, cli_team
+from . import cli_aliases, cli_jobs, cli_team
 from .encode import version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
@@ -342,7 +342,9 @@ def cmd_events(args: argparse.Namespace) -> None:
 
 
 def cmd_alias(args: argparse.Namespace) -> None:
-    v = _registry(args).alias(args.ref, args.alias, force=args.force)
+    v = _registry(args).alias(
+        args.ref, args.alias, force=args.force, reason=args.reason, request=args.request
+    )
     print(f"{v.project}/{v.name}@{args.alias} -> {v.ref}")
 
 
@@ -445,6 +447,8 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Move it even if the new version's contract refuses the last production input.",
     )
+    al.add_argument("--reason", help="Why (kept in the alias history).")
+    al.add_argument("--request", type=int, help="The id of the request that decided the move.")
     al.set_defaults(func=cmd_alias)
 
     st = sub.add_parser("stage", help="Move a version to a life-cycle stage.")
@@ -598,6 +602,7 @@ def parser() -> argparse.ArgumentParser:
     gc.set_defaults(func=cmd_gc)
     cli_jobs.add_commands(sub)
     cli_team.add_commands(sub)
+    cli_aliases.add_commands(sub)
     return p
 
 

@@ -18,7 +18,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from .remote_scoring import ScoringOverHTTP, frame, rows
 
 if TYPE_CHECKING:
     from .auth.entities import Grant
+    from .governance.alias_history import AliasMove
     from .remote_jobs import RemoteJobs
 
 AnyRef = str | Ref | Version
@@ -413,9 +414,52 @@ class RemoteRegistry(ScoringOverHTTP):
 
     # -- change --------------------------------------------------------------------------------
 
-    def alias(self, ref: AnyRef, alias: str, force: bool = False) -> Version:
-        body = {"alias": alias, "force": force}
+    def alias(
+        self,
+        ref: AnyRef,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
+        body = {"alias": alias, "force": force, "reason": reason, "request": request}
         return self._version(self.http.post(self._vpath(ref, "alias"), body))
+
+    def set_aliases(
+        self,
+        moves: dict[str, Any],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        sent = moves
+        if isinstance(moves, dict):
+            sent = {k: self._ref(v) if isinstance(v, Version) else v for k, v in moves.items()}
+        body = {"moves": sent, "reason": reason, "force": force, "request": request}
+        return [self._version(v) for v in self.http.post("aliases", body)["items"]]
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        body = {"reason": reason, "force": force, "request": request}
+        return self._version(self.http.post(path_of("aliases", ref, "rollback"), body))
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        from .governance.alias_history import AliasMove, history_frame
+
+        items = self.http.get(path_of("aliases", ref), {"alias": alias})["items"]
+        return history_frame([AliasMove.from_dict(i) for i in items])
+
+    def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
+        from .governance.alias_history import AliasMove
+
+        when = at.isoformat() if isinstance(at, (date, datetime)) else at
+        move = self.http.get(path_of("aliases", ref, "at"), {"at": when})["move"]
+        return None if move is None else AliasMove.from_dict(move)
 
     def set_stage(
         self, ref: AnyRef, stage: str, reason: str | None = None, force: bool = False

@@ -13,7 +13,7 @@ parameters.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .auth.entities import Grant
     from .entities import Version
+    from .governance.alias_history import AliasMove
     from .query import Query
     from .refs import Ref
     from .scoring.performance import ActualsResult
@@ -136,8 +137,43 @@ class RegistryService(Protocol):
 
     # -- change ----------------------------------------------------------------------------------
 
-    def alias(self, ref: AnyRef, alias: str, force: bool = False) -> Version:
-        """Point an alias of the version's model at this version."""
+    def alias(
+        self,
+        ref: AnyRef,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
+        """Point an alias of the version's model at this version (why, under which request)."""
+        ...
+
+    def set_aliases(
+        self,
+        moves: dict[str, Any],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        """Move several aliases ({"churn@champion": "churn:3", ...}) all or none."""
+        ...
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        """Move an alias back to the version it named before its latest move."""
+        ...
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        """Every move of a model's aliases (or of one alias), newest first."""
+        ...
+
+    def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
+        """The move in force for an alias at a time (a date: the end of that day, UTC)."""
         ...
 
     def set_stage(

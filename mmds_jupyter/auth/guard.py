@@ -388,9 +388,53 @@ class GuardedRegistry:
 
     # -- change ----------------------------------------------------------------------------------
 
-    def alias(self, ref: Any, alias: str, force: bool = False) -> Version:
+    def alias(
+        self,
+        ref: Any,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
         what = f"set the alias {alias!r}"
-        return self._inner.alias(self._version(ref, alias_permission(alias), what), alias, force)
+        version = self._version(ref, alias_permission(alias), what)
+        return self._inner.alias(version, alias, force, reason, request)
+
+    def set_aliases(
+        self,
+        moves: dict[str, Any],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        # Each move is checked as one alias() call would be, before any is made.
+        checked: dict[str, Any] = {}
+        for key, ref in moves.items() if isinstance(moves, dict) else []:
+            alias = _ref(key).alias if isinstance(key, str) else None
+            what = f"set the alias {alias!r}"
+            checked[key] = self._version(ref, alias_permission(alias or ""), what)
+        return self._inner.set_aliases(checked or moves, reason, force, request)
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        # Rolling back is moving the alias: the same permission, on the model's project (the
+        # version it returns to is that project's too).
+        alias = _ref(ref).alias or ""
+        self._project(ref, alias_permission(alias), f"roll back the alias {alias!r}")
+        return self._inner.rollback(ref, reason, force, request)
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        self._project(ref, READ, "read the alias history")
+        return self._inner.alias_history(ref, alias)
+
+    def alias_at(self, ref: str, at: Any) -> Any:
+        self._project(ref, READ, "read the alias history")
+        return self._inner.alias_at(ref, at)
 
     def set_stage(
         self, ref: Any, stage: str, reason: str | None = None, force: bool = False

@@ -72,6 +72,10 @@ OPERATIONS: dict[str, str] = {
     "models": READ,
     # change
     "alias": EDIT,
+    "set_aliases": EDIT,
+    "rollback": EDIT,
+    "alias_history": READ,
+    "alias_at": READ,
     "set_stage": EDIT,
     "tag": EDIT,
     "untag": EDIT,
@@ -182,7 +186,7 @@ def required(
     """
     if operation == "set_stage" and stage is not None:
         return stage_permissions(*stage)
-    if operation == "alias" and alias is not None:
+    if operation in ("alias", "set_aliases", "rollback") and alias is not None:
         return frozenset({alias_permission(alias)})
     if operation == "contract" and editing:
         return frozenset({EDIT})

@@ -57,7 +57,7 @@ class AliasMove:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AliasMove:
-        fields = {k: data.get(k) for k in HISTORY_COLUMNS}
+        fields: dict[str, Any] = {k: data.get(k) for k in HISTORY_COLUMNS}
         fields["time"] = datetime.fromisoformat(str(data["time"]))
         fields["forced"] = bool(data.get("forced"))
         return cls(**fields)

@@ -293,9 +293,10 @@ API_PREFIX = "mmds/api"
 def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     """Routes relative to the server's base URL (ExtensionApp prefixes the base URL)."""
     from .action_routes import ROUTES as ACTIONS
+    from .alias_routes import ROUTES as ALIASES
     from .grant_routes import ROUTES as GRANTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
-        for path, cls in [*ACTIONS, *GRANTS, *ROUTES]
+        for path, cls in [*ACTIONS, *ALIASES, *GRANTS, *ROUTES]
     ]

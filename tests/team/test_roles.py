@@ -252,6 +252,14 @@ def samples(
             {"alias": "champion"},
             {"alias": "champion"},
         ),
+        ("GET", "/aliases/{ref}"): ("aliases/alpha%2Fchurn", None, {}),
+        ("GET", "/aliases/{ref}/at"): ("aliases/alpha%2Fchurn@champion/at?at=2026-03-01", None, {}),
+        ("POST", "/aliases/{ref}/rollback"): (
+            "aliases/alpha%2Fchurn@champion/rollback",
+            {"reason": "walk"},
+            {"alias": "champion"},
+        ),
+        ("POST", "/aliases"): ("aliases", {"moves": {"alpha/churn@walk": REF1}}, {"alias": "walk"}),
         ("GET", "/versions/{ref}/contract"): (_v(REF1, "contract"), None, {}),
         ("POST", "/versions/{ref}/contract"): (
             _v(REF1, "contract"),
