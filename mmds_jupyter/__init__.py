@@ -146,6 +146,32 @@ def events(**kwargs: Any) -> Any:
     return default_registry().events(**kwargs)
 
 
+def audit_export(
+    out: str | None = None, since: Any = None, project: str | None = None
+) -> dict[str, Any]:
+    """The event log with its hash chain up to a new signed checkpoint (written to ``out`` as
+    JSON when given); see :meth:`Registry.audit_export`."""
+    doc: dict[str, Any] = default_registry().audit_export(since=since, project=project)
+    if out is not None:
+        import json
+        from pathlib import Path
+
+        from .store.artifacts import atomic_write
+
+        atomic_write(Path(out), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    return doc
+
+
+def audit_checkpoint() -> dict[str, Any]:
+    """Sign the event log's head with the audit key kept outside the database."""
+    return default_registry().audit_checkpoint()
+
+
+def verify_audit() -> dict[str, Any]:
+    """Check the event log's chain and the log against its newest signed checkpoint."""
+    return default_registry().verify_audit()
+
+
 def contract(
     ref: str,
     update: dict[str, Any] | None = None,
@@ -238,6 +264,8 @@ __all__ = [
     "UntrustedArtifact",
     "Version",
     "actuals",
+    "audit_checkpoint",
+    "audit_export",
     "alias",
     "alias_at",
     "alias_history",
@@ -265,4 +293,5 @@ __all__ = [
     "track",
     "tracking",
     "untag",
+    "verify_audit",
 ]

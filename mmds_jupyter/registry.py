@@ -74,6 +74,8 @@ class Registry:
         self.url = url or cfg.url
         self.home = home or cfg.home
         self.actor = actor or cfg.actor
+        # Outside the database on purpose: whoever can rewrite the log cannot sign checkpoints.
+        self.audit_key_file = cfg.audit_key_file or str(Path(self.home) / "audit.key")
         check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
         self.store: Stores = sql_stores(self.db)
@@ -594,6 +596,44 @@ class Registry:
     def verify_events(self) -> int | None:
         """The id of the first tampered event, or None when the whole chain checks out."""
         return self.store.audit.verify_events()
+
+    def _audit_key(self) -> Any:
+        from .governance.audit import AuditKey
+
+        return AuditKey(self.audit_key_file)
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Check the hash chain and the log against its newest signed checkpoint, so that a
+        log cut short shows too; a report whose ``message`` says what holds."""
+        from .governance.audit import verify
+
+        return verify(self.store.audit, self._audit_key(), self.db.safe_url)
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        """Sign the log's head with the audit key (outside the database) and keep it beside
+        the key; ``verify_audit`` checks the log against the newest one."""
+        from .governance.audit import checkpoint
+
+        return checkpoint(self.store.audit, self._audit_key(), self.db.safe_url, self.actor)
+
+    def audit_export(
+        self, since: datetime | str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        """The event log with its hash chain (from ``since``; other projects' events reduced
+        to their hashes when ``project`` is given) up to a new signed checkpoint."""
+        from .governance.audit import export
+        from .search import parse_time
+
+        if project is not None:
+            check_name("Project", project)
+        return export(
+            self.store.audit,
+            self._audit_key(),
+            self.db.safe_url,
+            self.actor,
+            since=parse_time(since, "since"),
+            project=project,
+        )
 
     def projects(self) -> pd.DataFrame:
         return pd.DataFrame(self.store.versions.projects())

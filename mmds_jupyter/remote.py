@@ -406,6 +406,22 @@ class RemoteRegistry(ScoringOverHTTP):
         bad = self.http.get("events/verify")["first_bad_event"]
         return None if bad is None else int(bad)
 
+    def verify_audit(self) -> dict[str, Any]:
+        report: dict[str, Any] = self.http.get("audit/verify")
+        return report
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        cp: dict[str, Any] = self.http.post("audit/checkpoint", {})
+        return cp
+
+    def audit_export(
+        self, since: datetime | str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        doc: dict[str, Any] = self.http.get(
+            "audit/export", {"since": _param(since), "project": project}
+        )
+        return doc
+
     def projects(self) -> pd.DataFrame:
         return frame(self.http.get("projects")["items"])
 

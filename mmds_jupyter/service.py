@@ -127,6 +127,20 @@ class RegistryService(Protocol):
         """The id of the first tampered event, or None when the hash chain checks out."""
         ...
 
+    def verify_audit(self) -> dict[str, Any]:
+        """The chain and the log against its newest signed checkpoint (a cut log shows too)."""
+        ...
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        """Sign the log's head with the audit key kept outside the database."""
+        ...
+
+    def audit_export(
+        self, since: datetime | str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        """The event log with its hash chain up to a new signed checkpoint, for auditors."""
+        ...
+
     def projects(self) -> pd.DataFrame:
         """Every project with its number of models and versions."""
         ...

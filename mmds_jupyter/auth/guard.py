@@ -378,6 +378,22 @@ class GuardedRegistry:
     def verify_events(self) -> int | None:
         return self._inner.verify_events()
 
+    def verify_audit(self) -> dict[str, Any]:
+        return self._inner.verify_audit()
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        self.access.require(ADMIN, None, "write an audit checkpoint")
+        return self._inner.audit_checkpoint()
+
+    def audit_export(self, since: Any = None, project: str | None = None) -> dict[str, Any]:
+        # One project's events (the others' reduced to their hashes) for its readers; the
+        # whole log for a server admin.
+        if project is None:
+            self.access.require(ADMIN, None, "export the whole audit log (name a project)")
+        else:
+            self.access.require(READ, project, "export the audit log")
+        return self._inner.audit_export(since, project)
+
     def projects(self) -> pd.DataFrame:
         return self._readable_rows(self._inner.projects(), lambda row: row["name"])
 

@@ -68,6 +68,9 @@ OPERATIONS: dict[str, str] = {
     "events": READ,
     "latest_event_id": READ,
     "verify_events": LOGIN,
+    "verify_audit": LOGIN,
+    "audit_checkpoint": ADMIN,
+    "audit_export": READ,  # of the project exported; the whole log: ADMIN
     "projects": READ,
     "models": READ,
     # change

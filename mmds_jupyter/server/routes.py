@@ -294,9 +294,10 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     """Routes relative to the server's base URL (ExtensionApp prefixes the base URL)."""
     from .action_routes import ROUTES as ACTIONS
     from .alias_routes import ROUTES as ALIASES
+    from .audit_routes import ROUTES as AUDIT
     from .grant_routes import ROUTES as GRANTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
-        for path, cls in [*ACTIONS, *ALIASES, *GRANTS, *ROUTES]
+        for path, cls in [*ACTIONS, *ALIASES, *AUDIT, *GRANTS, *ROUTES]
     ]
