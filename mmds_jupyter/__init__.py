@@ -200,6 +200,24 @@ class _Scores:
 scores = _Scores()
 
 
+class _Consumers:
+    """``mmds.consumers("churn")`` lists who uses a model; ``.add`` and ``.end`` change it."""
+
+    def __call__(self, ref: str | None = None, include_ended: bool = False) -> Any:
+        return default_registry().consumers(ref, include_ended=include_ended)
+
+    def add(
+        self, ref: str, application: str, owner: str | None = None, purpose: str | None = None
+    ) -> dict[str, Any]:
+        return default_registry().add_consumer(ref, application, owner=owner, purpose=purpose)
+
+    def end(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        return default_registry().end_consumer(consumer_id, reason=reason)
+
+
+consumers = _Consumers()
+
+
 def actuals(model: str, data: Any, key: str, target: str) -> Any:
     """Attach observed outcomes to a model's stored scores, matched by ``key``; returns the
     actual set's id and how many rows matched a score set and how many did not."""
@@ -272,6 +290,7 @@ __all__ = [
     "compare",
     "contract",
     "connect",
+    "consumers",
     "events",
     "export_pmml",
     "find",

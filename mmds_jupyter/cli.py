@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli_aliases, cli_audit, cli_jobs, cli_team
+from . import cli_aliases, cli_audit, cli_consumers, cli_jobs, cli_team
 from .encode import version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
@@ -456,7 +456,11 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("ref")
     st.add_argument("stage")
     st.add_argument("--reason")
-    st.add_argument("--force", action="store_true", help="Retiring: remove the version's aliases.")
+    st.add_argument(
+        "--force",
+        action="store_true",
+        help="Retiring: remove the version's aliases; with --reason, retire it despite consumers.",
+    )
     st.set_defaults(func=cmd_stage)
 
     tg = sub.add_parser("tag", help="Set tags of a version (KEY=VALUE ...).")
@@ -605,6 +609,7 @@ def parser() -> argparse.ArgumentParser:
     cli_team.add_commands(sub)
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)
+    cli_consumers.add_commands(sub)
     return p
 
 

@@ -793,13 +793,17 @@ class Registry:
         """Move a version to another life-cycle stage; the only place stages change.
 
         A version moved to retired or archived must carry no alias: the move is refused with
-        the aliases' names, or with ``force=True`` they are removed (each with an event).
+        the aliases' names, or with ``force=True`` they are removed (each with an event). One
+        that active consumers use is refused naming them, unless ``force=True`` and a reason.
         """
         if stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
         check_text("The reason", reason)
         current = self.get(ref)
         self.stage_guard(current, stage, self.actor)
+        from .governance.consumers import check_retire
+
+        check_retire(self.store.consumers.of_version(current.id), current, stage, force, reason)
         version = self.store.versions.set_stage(
             self._ref(current), stage, self.actor, reason, drop_aliases=force
         )
@@ -834,6 +838,39 @@ class Registry:
         )
         version._registry = self
         return version
+
+    # -- consumers ---------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        """Register that ``application`` uses the model through ``ref`` (``churn@champion``,
+        ``churn:3``, or ``churn``: its latest version), for ``purpose``, owned by ``owner``."""
+        from .governance.consumers import check_application
+
+        application = check_application(application)
+        check_text("The owner", owner, MAX_NAME)
+        check_text("The purpose", purpose)
+        return self.store.consumers.add(self._ref(ref), application, owner, purpose, self.actor)
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        """Who uses a model (or every model): application, bound reference, the version it names
+        now, owner, purpose, since/until, and what production scoring recorded (last version,
+        rows, calls, last use)."""
+        from .governance.consumers import frame
+
+        r = None if ref is None else self._ref(ref)
+        return frame(self.store.consumers.consumers(r, bool(include_ended)))
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        """Record that a consumer no longer uses its model (kept, with ``until`` set)."""
+        check_text("The reason", reason)
+        n = whole_number("consumer id", consumer_id, 1, MAX_ID)
+        return self.store.consumers.end(n, self.actor, reason)
 
     # -- scoring -------------------------------------------------------------------------------
 
@@ -901,6 +938,7 @@ class Registry:
         strict: bool | None = None,
         replace: bool = False,
         trusted: bool = False,
+        application: str | None = None,
     ) -> Any:
         """Check data against the contract and score it; production mode stores a score set.
 
@@ -910,10 +948,14 @@ class Registry:
         input the version already stored is refused (:class:`DuplicateScoreSet`) unless
         ``replace=True``, which replaces that score set. ``trusted=True`` scores a model whose
         file holds types MMDS does not load without your say-so (e.g. a function).
+        ``application`` names who production scoring is for (default $MMDS_APPLICATION, then
+        the scheduled job, then the user): it is recorded as a consumer of the model.
         """
+        from .governance.consumers import scoring_application
         from .scoring.score import score
 
-        return score(
+        app = scoring_application(application, self.actor) if mode == "production" else None
+        result = score(
             self,
             ref,
             data,
@@ -930,6 +972,11 @@ class Registry:
             score_sets=self.store.score_sets,
             artifacts=self.artifacts,
         )
+        if app is not None:
+            version = ref if isinstance(ref, Version) else self.get(result.ref)
+            bound = self._ref(ref) if not isinstance(ref, Version) else self._ref(version)
+            self.store.consumers.record_use(version.id, bound, app, len(result.outputs), self.actor)
+        return result
 
     def scores(
         self, ref: str | Version | None = None, run_id: int | None = None, limit: int | None = 100

@@ -491,7 +491,10 @@ class GuardedRegistry:
         return self._inner.contract(self._version(ref, permission, what), update, policy, strict)
 
     def score(self, ref: Any, data: Any, mode: str = "test", **kwargs: Any) -> Any:
-        return self._inner.score(self._version(ref, SCORE, "score"), data, mode, **kwargs)
+        self._version(ref, SCORE, "score")
+        # The reference as given (an alias stays an alias: production scoring records the
+        # consumer's binding); it cannot leave the project just checked.
+        return self._inner.score(ref, data, mode, **kwargs)
 
     def scores(
         self, ref: Any | None = None, run_id: int | None = None, limit: int | None = 100

@@ -260,6 +260,20 @@ class IdentityStore(Protocol):
     def project_exists(self, project: str) -> bool: ...
 
 
+class ConsumerStore(Protocol):
+    """Consumers of models: by hand, and what production scoring recorded."""
+
+    def add(
+        self, ref: Ref, application: str, owner: str | None, purpose: str | None, actor: str
+    ) -> dict[str, Any]: ...
+    def end(self, consumer_id: int, actor: str, reason: str | None) -> dict[str, Any]: ...
+    def consumers(self, ref: Ref | None, include_ended: bool) -> list[dict[str, Any]]: ...
+    def of_version(self, version_id: int) -> list[dict[str, Any]]: ...
+    def record_use(
+        self, version_id: int, ref: Ref, application: str, n_rows: int, actor: str
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """One store per aggregate: what a registry is built on (composed, not inherited)."""
@@ -273,3 +287,4 @@ class Stores:
     jobs: JobStore
     runs: RunStore
     identities: IdentityStore
+    consumers: ConsumerStore

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from mmds_jupyter.store import identity_tables  # noqa: F401 - its tables join Base.metadata
+from mmds_jupyter.store import consumer_tables, identity_tables  # noqa: F401 - tables join Base.metadata
 from mmds_jupyter.store.tables import Base
 
 config = context.config
