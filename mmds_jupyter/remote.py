@@ -83,6 +83,14 @@ def _grant(data: dict[str, Any]) -> Grant:
     return Grant(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
 
 
+def _times(consumer: dict[str, Any]) -> dict[str, Any]:
+    """A consumer as a local registry returns it: its times as datetimes."""
+    for k in ("since", "until", "last_used"):
+        if consumer.get(k):
+            consumer[k] = datetime.fromisoformat(consumer[k])
+    return consumer
+
+
 def _param(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -427,6 +435,28 @@ class RemoteRegistry(ScoringOverHTTP):
 
     def models(self, project: str | None = None) -> pd.DataFrame:
         return frame(self.http.get("models", {"project": project})["items"])
+
+    # -- consumers -----------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        body = {"ref": ref, "application": application, "owner": owner, "purpose": purpose}
+        return _times(self.http.post("consumers", body))
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        from .governance.consumers import frame as consumers_frame
+
+        params = {"ref": ref, "include_ended": "true" if include_ended else None}
+        return consumers_frame(self.http.get("consumers", params)["items"])
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        n = whole_number("consumer id", consumer_id, 1)
+        return _times(self.http.post(path_of("consumers", n, "end"), {"reason": reason}))
 
     # -- change --------------------------------------------------------------------------------
 

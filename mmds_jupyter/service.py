@@ -149,6 +149,26 @@ class RegistryService(Protocol):
         """Every model (of one project) with its latest version."""
         ...
 
+    # -- consumers -------------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        """Register that an application uses the model through ``ref`` (e.g. churn@champion)."""
+        ...
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        """Who uses a model (or every model), with what production scoring recorded."""
+        ...
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        """Record that a consumer no longer uses its model."""
+        ...
+
     # -- change ----------------------------------------------------------------------------------
 
     def alias(

@@ -477,6 +477,35 @@ class GuardedRegistry:
         self.access.require(ADMIN, None, "collect the artifact store's garbage")
         return self._inner.gc(older_than)
 
+    # -- consumers -------------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        self._project(ref, SCORE, "register a consumer")
+        return self._inner.add_consumer(ref, application, owner, purpose)
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        if ref is not None:
+            self._project(ref, READ, "read the consumers")
+            return self._inner.consumers(ref, include_ended)
+        return self._readable_rows(
+            self._inner.consumers(None, include_ended), lambda row: _ref(row["reference"]).project
+        )
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        n = whole_number("consumer id", consumer_id, 1)
+        found = self._inner.consumers(None, include_ended=True)
+        match = found[found["id"] == n]
+        if match.empty or not self.access.may_read(_ref(match["reference"].iloc[0]).project):
+            raise NotFound(f"There is no consumer {n} in the projects you may read.")
+        self._project(match["reference"].iloc[0], SCORE, "end a consumer")
+        return self._inner.end_consumer(n, reason)
+
     # -- scoring ---------------------------------------------------------------------------------
 
     def contract(

@@ -84,6 +84,10 @@ OPERATIONS: dict[str, str] = {
     "untag": EDIT,
     "describe": EDIT,
     "gc": ADMIN,
+    # consumers (declaring a use is a consumer's own call)
+    "add_consumer": SCORE,
+    "consumers": READ,
+    "end_consumer": SCORE,
     # scoring
     "contract": SCORE,
     "score": SCORE,

@@ -38,16 +38,21 @@ def check_application(application: Any) -> str:
     return application.strip()
 
 
-def scoring_application(given: str | None, actor: str) -> str:
-    """Who a production scoring call is for: ``application=``, else $MMDS_APPLICATION, else
-    the scheduled job running it ($MMDS_JOB), else the user's own use."""
-    if given:
+def declared_application(given: str | None) -> str | None:
+    """Who a production scoring call says it is for: ``application=``, else
+    $MMDS_APPLICATION, else the scheduled job running it ($MMDS_JOB); None: nobody said."""
+    if given is not None:
         return check_application(given)
     if os.environ.get("MMDS_APPLICATION", "").strip():
         return check_application(os.environ["MMDS_APPLICATION"])
     if os.environ.get("MMDS_JOB", "").strip():
         return check_application(f"job:{os.environ['MMDS_JOB'].strip()}")
-    return f"user:{actor}"
+    return None
+
+
+def scoring_application(given: str | None, actor: str) -> str:
+    """Who a production scoring call is for: as declared, else the user's own use."""
+    return declared_application(given) or f"user:{actor}"
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -131,6 +131,7 @@ SCORE_FIELDS = {
     "policy": TEXT,
     "strict": FLAG,
     "replace": FLAG,
+    "application": TEXT,
 }
 
 

@@ -295,9 +295,10 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .action_routes import ROUTES as ACTIONS
     from .alias_routes import ROUTES as ALIASES
     from .audit_routes import ROUTES as AUDIT
+    from .consumer_routes import ROUTES as CONSUMERS
     from .grant_routes import ROUTES as GRANTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
-        for path, cls in [*ACTIONS, *ALIASES, *AUDIT, *GRANTS, *ROUTES]
+        for path, cls in [*ACTIONS, *ALIASES, *AUDIT, *CONSUMERS, *GRANTS, *ROUTES]
     ]

@@ -103,3 +103,30 @@ def test_the_cli_adds_lists_and_ends_consumers(
     code, out = mmds("consumers", "end", "1", "--reason", "gone")
     assert code == 0
     assert mmds("stage", v1, "retired", "--force")[0] == 0
+
+
+def test_consumers_locally_and_remotely(
+    registry: Any, cancer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = "consumers-" + type(registry).__name__.lower()
+    model = LogisticRegression(max_iter=2000).fit(cancer["X_train"][COLS], cancer["y_train"])
+    X = cancer["X_test"][COLS].reset_index(drop=True)
+    v1 = registry.track(model, "churn", project, X_test=X, y_test=cancer["y_test"]).ref
+    registry.set_stage(v1, "production")
+    registry.alias(v1, "champion")
+    added = registry.add_consumer(f"{project}/churn@champion", "pricing-api", owner="ana")
+    assert added["version"] == v1 and added["since"].tzinfo is not None
+    # The application a scoring process declares travels with its call.
+    monkeypatch.setenv("MMDS_APPLICATION", "billing")
+    registry.score(f"{project}/churn@champion", X.iloc[:20], mode="production")
+    found = registry.consumers(f"{project}/churn")
+    by_app = {r["application"]: r for r in found.to_dict("records")}
+    assert set(by_app) == {"pricing-api", "billing"}
+    assert by_app["billing"]["reference"] == f"{project}/churn@champion"
+    assert (by_app["billing"]["rows"], by_app["billing"]["last_version"]) == (20, v1)
+    with pytest.raises(ConflictError, match="billing"):
+        registry.set_stage(v1, "retired")
+    ended = registry.end_consumer(int(by_app["billing"]["id"]), reason="done")
+    assert ended["until"] is not None
+    with pytest.raises(NotFound):
+        registry.end_consumer(99999)
