@@ -153,12 +153,9 @@ def audit_export(
     JSON when given); see :meth:`Registry.audit_export`."""
     doc: dict[str, Any] = default_registry().audit_export(since=since, project=project)
     if out is not None:
-        import json
-        from pathlib import Path
+        from .governance.audit import write_export
 
-        from .store.artifacts import atomic_write
-
-        atomic_write(Path(out), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+        write_export(doc, out)
     return doc
 
 

@@ -21,10 +21,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from .store.artifacts import atomic_write
+    from .governance.audit import write_export
 
     doc = _cli()._registry(args).audit_export(since=args.since, project=args.project)
-    atomic_write(Path(args.out), (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    write_export(doc, args.out)
     events = doc["events"]
     withheld = sum(1 for e in events if e.get("withheld"))
     print(

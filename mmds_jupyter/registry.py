@@ -38,6 +38,10 @@ from .store.base import JobStore, RunStore, Stores, TrackKey
 from .store.base import ScoreSetStore as ScoreSetStore
 from .store.base import ScoringStore as ScoringStore
 from .store.db import Database
+
+# The audit chain's hashing, for governance/audit.py, which checks an exported chain offline.
+from .store.events import GENESIS as GENESIS
+from .store.events import event_hash as event_hash
 from .store.sql import sql_stores
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
     from .governance.alias_history import AliasMove
     from .scheduler import Scheduler
     from .scoring.performance import ActualsResult
+    from .store.base import AuditStore as AuditStore  # for governance/audit.py
     from .store.base import IdentityStore as IdentityStore  # for auth/, like the parts above
 
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).

@@ -23,13 +23,14 @@ import os
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..auth.permissions import project_of_object
 from ..entities import Event
 from ..errors import InvalidInput, MMDSError
-from ..store.base import AuditStore
-from ..store.events import GENESIS, event_hash
+
+if TYPE_CHECKING:
+    from ..registry import AuditStore
 
 FORMAT = "mmds-audit-export/1"
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
@@ -268,9 +269,27 @@ def export(
     }
 
 
+def write_export(doc: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write an export as JSON, whole or not at all (a temporary file renamed into place)."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with tmp.open("w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"The export cannot be written to {target}: {exc.strerror}.") from None
+
+
 def verify_export(doc: Any, key: AuditKey) -> list[str]:
     """What is wrong with an export ([] when nothing): the checkpoint's signature, each event's
     hash, the links of the chain, and that it ends at the checkpoint."""
+    from ..registry import GENESIS, event_hash
+
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InvalidInput(f"This is not an MMDS audit export (format {FORMAT}).")
     problems = []
