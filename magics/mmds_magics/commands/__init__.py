@@ -7,6 +7,7 @@ from typing import Any
 
 from . import (
     alias,
+    alias_history,
     annotate,
     compare,
     contract,
@@ -31,6 +32,8 @@ COMMANDS: dict[str, Any] = {
     "lineage": lineage,
     "load": load,
     "alias": alias,
+    "alias-history": alias_history.History,
+    "rollback": alias_history.Rollback,
     "stage": stage,
     "tag": annotate.Tag,
     "untag": annotate.Untag,
