@@ -93,9 +93,32 @@ def lineage(ref: str, depth: int = 3) -> Any:
     return default_registry().lineage(ref, depth=depth)
 
 
-def alias(ref: str, name: str, force: bool = False) -> Version:
+def alias(
+    ref: str, name: str, force: bool = False, reason: str | None = None, request: int | None = None
+) -> Version:
     """Point an alias at a version; see :meth:`Registry.alias`."""
-    return default_registry().alias(ref, name, force=force)
+    return default_registry().alias(ref, name, force=force, reason=reason, request=request)
+
+
+def set_aliases(moves: dict[str, Any], reason: str | None = None, **kwargs: Any) -> list[Version]:
+    """Move several aliases all or none: ``{"churn@champion": "churn:3", ...}``."""
+    return default_registry().set_aliases(moves, reason=reason, **kwargs)
+
+
+def rollback(ref: str, reason: str | None = None, **kwargs: Any) -> Version:
+    """Move an alias (``churn@champion``) back to its previous version (Registry.rollback)."""
+    return default_registry().rollback(ref, reason=reason, **kwargs)
+
+
+def alias_history(ref: str, alias: str | None = None) -> Any:
+    """Every move of a model's aliases (or one alias), newest first, as a DataFrame."""
+    return default_registry().alias_history(ref, alias=alias)
+
+
+def alias_at(ref: str, at: Any) -> Any:
+    """Which version ``churn@champion`` named at ``at`` (a date: the end of that day, UTC), and
+    who moved it there, when, why; None when it was not set."""
+    return default_registry().alias_at(ref, at)
 
 
 def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
@@ -176,6 +199,29 @@ def events(**kwargs: Any) -> Any:
     return default_registry().events(**kwargs)
 
 
+def audit_export(
+    out: str | None = None, since: Any = None, project: str | None = None
+) -> dict[str, Any]:
+    """The event log with its hash chain up to a new signed checkpoint (written to ``out`` as
+    JSON when given); see :meth:`Registry.audit_export`."""
+    doc: dict[str, Any] = default_registry().audit_export(since=since, project=project)
+    if out is not None:
+        from .governance.audit import write_export
+
+        write_export(doc, out)
+    return doc
+
+
+def audit_checkpoint() -> dict[str, Any]:
+    """Sign the event log's head with the audit key kept outside the database."""
+    return default_registry().audit_checkpoint()
+
+
+def verify_audit() -> dict[str, Any]:
+    """Check the event log's chain and the log against its newest signed checkpoint."""
+    return default_registry().verify_audit()
+
+
 def contract(
     ref: str,
     update: dict[str, Any] | None = None,
@@ -202,6 +248,24 @@ class _Scores:
 
 
 scores = _Scores()
+
+
+class _Consumers:
+    """``mmds.consumers("churn")`` lists who uses a model; ``.add`` and ``.end`` change it."""
+
+    def __call__(self, ref: str | None = None, include_ended: bool = False) -> Any:
+        return default_registry().consumers(ref, include_ended=include_ended)
+
+    def add(
+        self, ref: str, application: str, owner: str | None = None, purpose: str | None = None
+    ) -> dict[str, Any]:
+        return default_registry().add_consumer(ref, application, owner=owner, purpose=purpose)
+
+    def end(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        return default_registry().end_consumer(consumer_id, reason=reason)
+
+
+consumers = _Consumers()
 
 
 def actuals(model: str, data: Any, key: str, target: str) -> Any:
@@ -268,13 +332,18 @@ __all__ = [
     "UntrustedArtifact",
     "Version",
     "actuals",
+    "audit_checkpoint",
+    "audit_export",
     "alias",
     "approve",
     "attach",
     "bind_template",
+    "alias_at",
+    "alias_history",
     "compare",
     "contract",
     "connect",
+    "consumers",
     "events",
     "export_pmml",
     "find",
@@ -286,6 +355,7 @@ __all__ = [
     "default_registry",
     "describe",
     "performance",
+    "rollback",
     "score",
     "scores",
     "scoring_test",
@@ -293,9 +363,11 @@ __all__ = [
     "request",
     "requests",
     "save_template",
+    "set_aliases",
     "set_stage",
     "tag",
     "track",
     "tracking",
     "untag",
+    "verify_audit",
 ]

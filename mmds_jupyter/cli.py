@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli_governance, cli_jobs, cli_team
+from . import cli_aliases, cli_audit, cli_consumers, cli_governance, cli_jobs, cli_team
 from .encode import version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
@@ -324,14 +324,11 @@ def cmd_lineage(args: argparse.Namespace) -> None:
 def cmd_events(args: argparse.Namespace) -> None:
     reg = _registry(args)
     if args.verify:
-        bad = reg.verify_events()
-        if bad is None:
-            print("The event chain is intact.")
+        report = reg.verify_audit()  # the chain, and the log against its newest checkpoint
+        if report["intact"]:
+            print(report["message"])
             return
-        raise MMDSError(
-            f"The event log has been altered: event {bad} does not match the hash "
-            "chain. Restore the database from a backup and investigate."
-        )
+        raise MMDSError(report["message"])
     frame = reg.events(
         ref=args.ref, actor=args.actor, action=args.action, since=args.since, limit=args.limit
     )
@@ -342,7 +339,9 @@ def cmd_events(args: argparse.Namespace) -> None:
 
 
 def cmd_alias(args: argparse.Namespace) -> None:
-    v = _registry(args).alias(args.ref, args.alias, force=args.force)
+    v = _registry(args).alias(
+        args.ref, args.alias, force=args.force, reason=args.reason, request=args.request
+    )
     print(f"{v.project}/{v.name}@{args.alias} -> {v.ref}")
 
 
@@ -433,7 +432,11 @@ def parser() -> argparse.ArgumentParser:
     for flag in ("ref", "actor", "action", "since"):
         ev.add_argument(f"--{flag}")
     ev.add_argument("--limit", type=int, default=100)
-    ev.add_argument("--verify", action="store_true", help="Check the hash chain.")
+    ev.add_argument(
+        "--verify",
+        action="store_true",
+        help="Check the hash chain and the log against its newest signed checkpoint.",
+    )
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_events)
 
@@ -445,13 +448,19 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Move it even if the new version's contract refuses the last production input.",
     )
+    al.add_argument("--reason", help="Why (kept in the alias history).")
+    al.add_argument("--request", type=int, help="The id of the request that decided the move.")
     al.set_defaults(func=cmd_alias)
 
     st = sub.add_parser("stage", help="Move a version to a life-cycle stage.")
     st.add_argument("ref")
     st.add_argument("stage")
     st.add_argument("--reason")
-    st.add_argument("--force", action="store_true", help="Retiring: remove the version's aliases.")
+    st.add_argument(
+        "--force",
+        action="store_true",
+        help="Retiring: remove the version's aliases; with --reason, retire it despite consumers.",
+    )
     st.set_defaults(func=cmd_stage)
 
     tg = sub.add_parser("tag", help="Set tags of a version (KEY=VALUE ...).")
@@ -599,6 +608,9 @@ def parser() -> argparse.ArgumentParser:
     cli_jobs.add_commands(sub)
     cli_governance.add_commands(sub)
     cli_team.add_commands(sub)
+    cli_aliases.add_commands(sub)
+    cli_audit.add_commands(sub)
+    cli_consumers.add_commands(sub)
     return p
 
 

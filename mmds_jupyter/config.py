@@ -30,6 +30,16 @@ class MMDS(Configurable):
         "Defaults to $MMDS_USER, then the login name.",
     ).tag(config=True)
 
+    audit_key_file = Unicode(
+        help="File of the key that signs audit checkpoints (HMAC-SHA256), kept outside the "
+        "database; created (mode 0600) on first use. Defaults to $MMDS_AUDIT_KEY_FILE, then "
+        "audit.key in the home folder. Checkpoints go to audit-checkpoints.jsonl beside it.",
+    ).tag(config=True)
+
+    @default("audit_key_file")
+    def _default_audit_key_file(self) -> str:
+        return os.environ.get("MMDS_AUDIT_KEY_FILE", "")
+
     @default("home")
     def _default_home(self) -> str:
         return str(_home())

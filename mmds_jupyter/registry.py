@@ -6,7 +6,7 @@ import copy
 import functools
 import os
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -38,13 +38,19 @@ from .store.base import JobStore, RunStore, Stores, TrackKey
 from .store.base import ScoreSetStore as ScoreSetStore
 from .store.base import ScoringStore as ScoringStore
 from .store.db import Database
+
+# The audit chain's hashing, for governance/audit.py, which checks an exported chain offline.
+from .store.events import GENESIS as GENESIS
+from .store.events import event_hash as event_hash
 from .store.sql import sql_stores
 
 if TYPE_CHECKING:
     from .auth.entities import Grant
     from .auth.identities import Identities
+    from .governance.alias_history import AliasMove
     from .scheduler import Scheduler
     from .scoring.performance import ActualsResult
+    from .store.base import AuditStore as AuditStore  # for governance/audit.py
     from .store.base import IdentityStore as IdentityStore  # for auth/, like the parts above
 
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
@@ -77,6 +83,8 @@ class Registry:
         self.url = url or cfg.url
         self.home = home or cfg.home
         self.actor = actor or cfg.actor
+        # Outside the database on purpose: whoever can rewrite the log cannot sign checkpoints.
+        self.audit_key_file = cfg.audit_key_file or str(Path(self.home) / "audit.key")
         check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
         self.store: Stores = sql_stores(self.db)
@@ -603,6 +611,44 @@ class Registry:
         """The id of the first tampered event, or None when the whole chain checks out."""
         return self.store.audit.verify_events()
 
+    def _audit_key(self) -> Any:
+        from .governance.audit import AuditKey
+
+        return AuditKey(self.audit_key_file)
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Check the hash chain and the log against its newest signed checkpoint, so that a
+        log cut short shows too; a report whose ``message`` says what holds."""
+        from .governance.audit import verify
+
+        return verify(self.store.audit, self._audit_key(), self.db.safe_url)
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        """Sign the log's head with the audit key (outside the database) and keep it beside
+        the key; ``verify_audit`` checks the log against the newest one."""
+        from .governance.audit import checkpoint
+
+        return checkpoint(self.store.audit, self._audit_key(), self.db.safe_url, self.actor)
+
+    def audit_export(
+        self, since: datetime | str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        """The event log with its hash chain (from ``since``; other projects' events reduced
+        to their hashes when ``project`` is given) up to a new signed checkpoint."""
+        from .governance.audit import export
+        from .search import parse_time
+
+        if project is not None:
+            check_name("Project", project)
+        return export(
+            self.store.audit,
+            self._audit_key(),
+            self.db.safe_url,
+            self.actor,
+            since=parse_time(since, "since"),
+            project=project,
+        )
+
     def projects(self) -> pd.DataFrame:
         return pd.DataFrame(self.store.versions.projects())
 
@@ -611,30 +657,152 @@ class Registry:
 
     # -- change --------------------------------------------------------------------------------
 
-    def alias(self, ref: str | Version, alias: str, force: bool = False) -> Version:
+    def alias(
+        self,
+        ref: str | Version,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
         """Point ``alias`` of the version's model at this version (moving it if set).
 
         Moving an alias that is in use is refused when the new version's contract would refuse
         the inputs its current version last scored in production (the differences are listed);
-        ``force=True`` moves it anyway and records what was overridden.
+        ``force=True`` moves it anyway and records what was overridden. ``reason`` and
+        ``request`` (the id of the request that decided it) are kept in the alias's history.
         """
+        return self._move_aliases([(self.get(ref), alias)], force, reason, request)[0]
+
+    def set_aliases(
+        self,
+        moves: dict[str, str | Version],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        """Move several aliases at once, all or none: ``{"churn@champion": "churn:3",
+        "churn@challenger": "churn:2"}``; each move is checked as :meth:`alias` checks it."""
+        if not isinstance(moves, dict) or not moves:
+            raise InvalidInput(
+                "Give the moves as {alias reference: version}, e.g. "
+                "{'churn@champion': 'churn:3', 'churn@challenger': 'churn:2'}."
+            )
+        targets: list[tuple[Version, str]] = []
+        seen: set[tuple[str, str, str]] = set()
+        for key, ref in moves.items():
+            r = parse_ref(key) if isinstance(key, str) else None
+            if r is None or r.alias is None:
+                raise InvalidInput(
+                    f"{key!r} names no alias: write each key as [project/]model@alias, e.g. "
+                    "'churn@champion'."
+                )
+            version = self.get(ref)
+            if r.name != version.name or r.project not in (None, version.project):
+                raise InvalidInput(
+                    f"{key} and {version.ref} are of different models: an alias names a "
+                    "version of its own model."
+                )
+            if (version.project, version.name, r.alias) in seen:
+                raise InvalidInput(f"{key} is moved twice; give each alias once.")
+            seen.add((version.project, version.name, r.alias))
+            targets.append((version, r.alias))
+        return self._move_aliases(targets, force, reason, request)
+
+    def _move_aliases(
+        self,
+        targets: list[tuple[Version, str]],
+        force: bool,
+        reason: str | None,
+        request: int | None,
+        rollback_of: int | None = None,
+    ) -> list[Version]:
+        """The one path of every alias move (alias, set_aliases, rollback): each move checked,
+        then all written in one transaction, each with its event."""
+        from .governance.requests import check_champion
         from .scoring.promotion import check_alias_move
 
-        check_name("Alias", alias)
-        if alias == "latest":
-            raise InvalidInput(
-                "'latest' always means the newest version and cannot be set; "
-                "choose another alias name such as 'champion'."
-            )
-        target = self.get(ref)
-        if alias == "champion":
-            from .governance.requests import check_champion
+        check_text("The reason", reason)
+        if request is not None:
+            request = whole_number("request", request, 1, MAX_ID)
+        moves = []
+        for target, alias in targets:
+            check_name("Alias", alias)
+            if alias == "latest":
+                raise InvalidInput(
+                    "'latest' always means the newest version and cannot be set; "
+                    "choose another alias name such as 'champion'."
+                )
+            if alias == "champion":
+                check_champion(self, target)
+            detail = check_alias_move(self, self.store.score_sets, target, alias, force) or {}
+            given = {"reason": reason, "request": request, "rollback_of": rollback_of}
+            detail.update({k: v for k, v in given.items() if v is not None})
+            moves.append((self._ref(target), alias, detail or None))
+        versions = self.store.versions.set_aliases(moves, self.actor)
+        for version in versions:
+            version._registry = self
+        return versions
 
-            check_champion(self, target)
-        detail = check_alias_move(self, self.store.score_sets, target, alias, force)
-        version = self.store.versions.set_alias(self._ref(target), alias, self.actor, detail)
-        version._registry = self
-        return version
+    def _alias_moves(self, ref: str, alias: str | None = None) -> tuple[str, list[Any]]:
+        """The model (project/name) a reference names and its alias moves, newest first
+        (of ``alias``, or of the reference's own alias, or of every alias of the model)."""
+        from .governance.alias_history import move_of
+
+        r = parse_ref(ref)
+        if r.version is not None:
+            raise InvalidInput(
+                f"{ref} names a version; name the model (churn) or its alias (churn@champion)."
+            )
+        if alias is not None:
+            check_name("Alias", alias)
+            if r.alias is not None and r.alias != alias:
+                raise InvalidInput(f"{ref} already names the alias {r.alias!r}, not {alias!r}.")
+        alias = alias or r.alias
+        model = self.get(Ref(name=r.name, project=r.project))
+        model_ref = f"{model.project}/{model.name}"
+        events = self.store.audit.events(
+            object_ref=f"{model_ref}@{alias}" if alias else model_ref, object_kind="alias"
+        )
+        return model_ref, [move_of(e) for e in events]
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        """Every move of a model's aliases (or of one: ``churn@champion`` or ``alias=``),
+        newest first: version, previous version, who, when, why, request, rollback."""
+        from .governance.alias_history import history_frame
+
+        return history_frame(self._alias_moves(ref, alias)[1])
+
+    def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
+        """Which version ``churn@champion`` named at ``at``, with the move that put it there
+        (who, when, why, request); None when the alias was not set then. A date means the end
+        of that day (UTC)."""
+        from .governance.alias_history import held_at, moment
+
+        if parse_ref(ref).alias is None:
+            raise InvalidInput(f"{ref} names no alias; write it as churn@champion.")
+        when = moment(at)
+        return held_at(self._alias_moves(ref)[1], when)
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        """Move an alias (``churn@champion``) back to the version it named before its latest
+        move, through the same checks as any move; rolling back again goes further back."""
+        from .governance.alias_history import rollback_target
+
+        r = parse_ref(ref)
+        if r.alias is None or r.alias == "latest":
+            raise InvalidInput(f"{ref} names no alias to roll back; write it as churn@champion.")
+        model_ref, moves = self._alias_moves(ref)
+        target, undone = rollback_target(moves, f"{model_ref}@{r.alias}")
+        return self._move_aliases(
+            [(self.get(target), r.alias)], force, reason, request, rollback_of=undone.event_id
+        )[0]
 
     def set_stage(
         self, ref: str | Version, stage: str, reason: str | None = None, force: bool = False
@@ -642,7 +810,8 @@ class Registry:
         """Move a version to another life-cycle stage; the only place stages change.
 
         A version moved to retired or archived must carry no alias: the move is refused with
-        the aliases' names, or with ``force=True`` they are removed (each with an event).
+        the aliases' names, or with ``force=True`` they are removed (each with an event). One
+        that active consumers use is refused naming them, unless ``force=True`` and a reason.
         """
         if stage not in STAGES:
             raise InvalidInput(f"Unknown stage {stage!r}; stages are {', '.join(STAGES)}.")
@@ -652,6 +821,9 @@ class Registry:
 
         check_free_move(self, current, stage)
         self.stage_guard(current, stage, self.actor)
+        from .governance.consumers import check_retire
+
+        check_retire(self.store.consumers.of_version(current.id), current, stage, force, reason)
         version = self.store.versions.set_stage(
             self._ref(current), stage, self.actor, reason, drop_aliases=force
         )
@@ -762,6 +934,39 @@ class Registry:
         version._registry = self
         return version
 
+    # -- consumers ---------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        """Register that ``application`` uses the model through ``ref`` (``churn@champion``,
+        ``churn:3``, or ``churn``: its latest version), for ``purpose``, owned by ``owner``."""
+        from .governance.consumers import check_application
+
+        application = check_application(application)
+        check_text("The owner", owner, MAX_NAME)
+        check_text("The purpose", purpose)
+        return self.store.consumers.add(self._ref(ref), application, owner, purpose, self.actor)
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        """Who uses a model (or every model): application, bound reference, the version it names
+        now, owner, purpose, since/until, and what production scoring recorded (last version,
+        rows, calls, last use)."""
+        from .governance.consumers import frame
+
+        r = None if ref is None else self._ref(ref)
+        return frame(self.store.consumers.consumers(r, bool(include_ended)))
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        """Record that a consumer no longer uses its model (kept, with ``until`` set)."""
+        check_text("The reason", reason)
+        n = whole_number("consumer id", consumer_id, 1, MAX_ID)
+        return self.store.consumers.end(n, self.actor, reason)
+
     # -- scoring -------------------------------------------------------------------------------
 
     def contract(
@@ -828,6 +1033,7 @@ class Registry:
         strict: bool | None = None,
         replace: bool = False,
         trusted: bool = False,
+        application: str | None = None,
     ) -> Any:
         """Check data against the contract and score it; production mode stores a score set.
 
@@ -837,10 +1043,14 @@ class Registry:
         input the version already stored is refused (:class:`DuplicateScoreSet`) unless
         ``replace=True``, which replaces that score set. ``trusted=True`` scores a model whose
         file holds types MMDS does not load without your say-so (e.g. a function).
+        ``application`` names who production scoring is for (default $MMDS_APPLICATION, then
+        the scheduled job, then the user): it is recorded as a consumer of the model.
         """
+        from .governance.consumers import scoring_application
         from .scoring.score import score
 
-        return score(
+        app = scoring_application(application, self.actor) if mode == "production" else None
+        result = score(
             self,
             ref,
             data,
@@ -857,6 +1067,11 @@ class Registry:
             score_sets=self.store.score_sets,
             artifacts=self.artifacts,
         )
+        if app is not None:
+            version = ref if isinstance(ref, Version) else self.get(result.ref)
+            bound = self._ref(ref) if not isinstance(ref, Version) else self._ref(version)
+            self.store.consumers.record_use(version.id, bound, app, len(result.outputs), self.actor)
+        return result
 
     def scores(
         self, ref: str | Version | None = None, run_id: int | None = None, limit: int | None = 100

@@ -18,7 +18,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from .remote_scoring import ScoringOverHTTP, frame, rows
 
 if TYPE_CHECKING:
     from .auth.entities import Grant
+    from .governance.alias_history import AliasMove
     from .remote_jobs import RemoteJobs
 
 AnyRef = str | Ref | Version
@@ -80,6 +81,14 @@ def _grant(data: dict[str, Any]) -> Grant:
     from .auth.entities import Grant
 
     return Grant(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
+
+
+def _times(consumer: dict[str, Any]) -> dict[str, Any]:
+    """A consumer as a local registry returns it: its times as datetimes."""
+    for k in ("since", "until", "last_used"):
+        if consumer.get(k):
+            consumer[k] = datetime.fromisoformat(consumer[k])
+    return consumer
 
 
 def _param(value: Any) -> Any:
@@ -405,17 +414,98 @@ class RemoteRegistry(ScoringOverHTTP):
         bad = self.http.get("events/verify")["first_bad_event"]
         return None if bad is None else int(bad)
 
+    def verify_audit(self) -> dict[str, Any]:
+        report: dict[str, Any] = self.http.get("audit/verify")
+        return report
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        cp: dict[str, Any] = self.http.post("audit/checkpoint", {})
+        return cp
+
+    def audit_export(
+        self, since: datetime | str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        doc: dict[str, Any] = self.http.get(
+            "audit/export", {"since": _param(since), "project": project}
+        )
+        return doc
+
     def projects(self) -> pd.DataFrame:
         return frame(self.http.get("projects")["items"])
 
     def models(self, project: str | None = None) -> pd.DataFrame:
         return frame(self.http.get("models", {"project": project})["items"])
 
+    # -- consumers -----------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        body = {"ref": ref, "application": application, "owner": owner, "purpose": purpose}
+        return _times(self.http.post("consumers", body))
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        from .governance.consumers import frame as consumers_frame
+
+        params = {"ref": ref, "include_ended": "true" if include_ended else None}
+        return consumers_frame(self.http.get("consumers", params)["items"])
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        n = whole_number("consumer id", consumer_id, 1)
+        return _times(self.http.post(path_of("consumers", n, "end"), {"reason": reason}))
+
     # -- change --------------------------------------------------------------------------------
 
-    def alias(self, ref: AnyRef, alias: str, force: bool = False) -> Version:
-        body = {"alias": alias, "force": force}
+    def alias(
+        self,
+        ref: AnyRef,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
+        body = {"alias": alias, "force": force, "reason": reason, "request": request}
         return self._version(self.http.post(self._vpath(ref, "alias"), body))
+
+    def set_aliases(
+        self,
+        moves: dict[str, Any],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        sent = moves
+        if isinstance(moves, dict):
+            sent = {k: self._ref(v) if isinstance(v, Version) else v for k, v in moves.items()}
+        body = {"moves": sent, "reason": reason, "force": force, "request": request}
+        return [self._version(v) for v in self.http.post("aliases", body)["items"]]
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        body = {"reason": reason, "force": force, "request": request}
+        return self._version(self.http.post(path_of("aliases", ref, "rollback"), body))
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        from .governance.alias_history import AliasMove, history_frame
+
+        items = self.http.get(path_of("aliases", ref), {"alias": alias})["items"]
+        return history_frame([AliasMove.from_dict(i) for i in items])
+
+    def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
+        from .governance.alias_history import AliasMove
+
+        when = at.isoformat() if isinstance(at, (date, datetime)) else at
+        move = self.http.get(path_of("aliases", ref, "at"), {"at": when})["move"]
+        return None if move is None else AliasMove.from_dict(move)
 
     def set_stage(
         self, ref: AnyRef, stage: str, reason: str | None = None, force: bool = False

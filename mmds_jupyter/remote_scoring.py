@@ -82,6 +82,7 @@ class ScoringOverHTTP:
         strict: bool | None = None,
         replace: bool = False,
         trusted: bool = False,
+        application: str | None = None,
     ) -> Any:
         """Score on the server (it checks the data against the contract); production mode
         stores a score set there."""
@@ -107,6 +108,11 @@ class ScoringOverHTTP:
             "strict": strict,
             "replace": replace,
         }
+        if mode == "production":
+            from .governance.consumers import declared_application
+
+            # Who it is for is known here (this process's $MMDS_APPLICATION or job), not there.
+            body["application"] = declared_application(application)
         out = self.http.post(self._vpath(ref, "score"), body)
         known = {f.name for f in fields(Problem)}
         return ScoreResult(

@@ -13,7 +13,7 @@ parameters.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .auth.entities import Grant
     from .entities import Version
+    from .governance.alias_history import AliasMove
     from .query import Query
     from .refs import Ref
     from .scoring.performance import ActualsResult
@@ -126,6 +127,20 @@ class RegistryService(Protocol):
         """The id of the first tampered event, or None when the hash chain checks out."""
         ...
 
+    def verify_audit(self) -> dict[str, Any]:
+        """The chain and the log against its newest signed checkpoint (a cut log shows too)."""
+        ...
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        """Sign the log's head with the audit key kept outside the database."""
+        ...
+
+    def audit_export(
+        self, since: datetime | str | None = None, project: str | None = None
+    ) -> dict[str, Any]:
+        """The event log with its hash chain up to a new signed checkpoint, for auditors."""
+        ...
+
     def projects(self) -> pd.DataFrame:
         """Every project with its number of models and versions."""
         ...
@@ -134,10 +149,65 @@ class RegistryService(Protocol):
         """Every model (of one project) with its latest version."""
         ...
 
+    # -- consumers -------------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        """Register that an application uses the model through ``ref`` (e.g. churn@champion)."""
+        ...
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        """Who uses a model (or every model), with what production scoring recorded."""
+        ...
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        """Record that a consumer no longer uses its model."""
+        ...
+
     # -- change ----------------------------------------------------------------------------------
 
-    def alias(self, ref: AnyRef, alias: str, force: bool = False) -> Version:
-        """Point an alias of the version's model at this version."""
+    def alias(
+        self,
+        ref: AnyRef,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
+        """Point an alias of the version's model at this version (why, under which request)."""
+        ...
+
+    def set_aliases(
+        self,
+        moves: dict[str, Any],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        """Move several aliases ({"churn@champion": "churn:3", ...}) all or none."""
+        ...
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        """Move an alias back to the version it named before its latest move."""
+        ...
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        """Every move of a model's aliases (or of one alias), newest first."""
+        ...
+
+    def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
+        """The move in force for an alias at a time (a date: the end of that day, UTC)."""
         ...
 
     def set_stage(

@@ -378,6 +378,22 @@ class GuardedRegistry:
     def verify_events(self) -> int | None:
         return self._inner.verify_events()
 
+    def verify_audit(self) -> dict[str, Any]:
+        return self._inner.verify_audit()
+
+    def audit_checkpoint(self) -> dict[str, Any]:
+        self.access.require(ADMIN, None, "write an audit checkpoint")
+        return self._inner.audit_checkpoint()
+
+    def audit_export(self, since: Any = None, project: str | None = None) -> dict[str, Any]:
+        # One project's events (the others' reduced to their hashes) for its readers; the
+        # whole log for a server admin.
+        if project is None:
+            self.access.require(ADMIN, None, "export the whole audit log (name a project)")
+        else:
+            self.access.require(READ, project, "export the audit log")
+        return self._inner.audit_export(since, project)
+
     def projects(self) -> pd.DataFrame:
         return self._readable_rows(self._inner.projects(), lambda row: row["name"])
 
@@ -388,9 +404,53 @@ class GuardedRegistry:
 
     # -- change ----------------------------------------------------------------------------------
 
-    def alias(self, ref: Any, alias: str, force: bool = False) -> Version:
+    def alias(
+        self,
+        ref: Any,
+        alias: str,
+        force: bool = False,
+        reason: str | None = None,
+        request: int | None = None,
+    ) -> Version:
         what = f"set the alias {alias!r}"
-        return self._inner.alias(self._version(ref, alias_permission(alias), what), alias, force)
+        version = self._version(ref, alias_permission(alias), what)
+        return self._inner.alias(version, alias, force, reason, request)
+
+    def set_aliases(
+        self,
+        moves: dict[str, Any],
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> list[Version]:
+        # Each move is checked as one alias() call would be, before any is made.
+        checked: dict[str, Any] = {}
+        for key, ref in moves.items() if isinstance(moves, dict) else []:
+            alias = _ref(key).alias if isinstance(key, str) else None
+            what = f"set the alias {alias!r}"
+            checked[key] = self._version(ref, alias_permission(alias or ""), what)
+        return self._inner.set_aliases(checked or moves, reason, force, request)
+
+    def rollback(
+        self,
+        ref: str,
+        reason: str | None = None,
+        force: bool = False,
+        request: int | None = None,
+    ) -> Version:
+        # Rolling back is moving the alias: the same permission, on the model's project (the
+        # version it returns to is that project's too).
+        alias = _ref(ref).alias or ""
+        self._project(ref, alias_permission(alias), f"roll back the alias {alias!r}")
+        return self._inner.rollback(ref, reason, force, request)
+
+    def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
+        self._project(ref, READ, "read the alias history")
+        return self._inner.alias_history(ref, alias)
+
+    def alias_at(self, ref: str, at: Any) -> Any:
+        self._project(ref, READ, "read the alias history")
+        return self._inner.alias_at(ref, at)
 
     def set_stage(
         self, ref: Any, stage: str, reason: str | None = None, force: bool = False
@@ -417,6 +477,35 @@ class GuardedRegistry:
         self.access.require(ADMIN, None, "collect the artifact store's garbage")
         return self._inner.gc(older_than)
 
+    # -- consumers -------------------------------------------------------------------------------
+
+    def add_consumer(
+        self,
+        ref: str,
+        application: str,
+        owner: str | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        self._project(ref, SCORE, "register a consumer")
+        return self._inner.add_consumer(ref, application, owner, purpose)
+
+    def consumers(self, ref: str | None = None, include_ended: bool = False) -> pd.DataFrame:
+        if ref is not None:
+            self._project(ref, READ, "read the consumers")
+            return self._inner.consumers(ref, include_ended)
+        return self._readable_rows(
+            self._inner.consumers(None, include_ended), lambda row: _ref(row["reference"]).project
+        )
+
+    def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
+        n = whole_number("consumer id", consumer_id, 1)
+        found = self._inner.consumers(None, include_ended=True)
+        match = found[found["id"] == n]
+        if match.empty or not self.access.may_read(_ref(match["reference"].iloc[0]).project):
+            raise NotFound(f"There is no consumer {n} in the projects you may read.")
+        self._project(match["reference"].iloc[0], SCORE, "end a consumer")
+        return self._inner.end_consumer(n, reason)
+
     # -- scoring ---------------------------------------------------------------------------------
 
     def contract(
@@ -431,7 +520,10 @@ class GuardedRegistry:
         return self._inner.contract(self._version(ref, permission, what), update, policy, strict)
 
     def score(self, ref: Any, data: Any, mode: str = "test", **kwargs: Any) -> Any:
-        return self._inner.score(self._version(ref, SCORE, "score"), data, mode, **kwargs)
+        self._version(ref, SCORE, "score")
+        # The reference as given (an alias stays an alias: production scoring records the
+        # consumer's binding); it cannot leave the project just checked.
+        return self._inner.score(ref, data, mode, **kwargs)
 
     def scores(
         self, ref: Any | None = None, run_id: int | None = None, limit: int | None = 100

@@ -68,15 +68,26 @@ OPERATIONS: dict[str, str] = {
     "events": READ,
     "latest_event_id": READ,
     "verify_events": LOGIN,
+    "verify_audit": LOGIN,
+    "audit_checkpoint": ADMIN,
+    "audit_export": READ,  # of the project exported; the whole log: ADMIN
     "projects": READ,
     "models": READ,
     # change
     "alias": EDIT,
+    "set_aliases": EDIT,
+    "rollback": EDIT,
+    "alias_history": READ,
+    "alias_at": READ,
     "set_stage": EDIT,
     "tag": EDIT,
     "untag": EDIT,
     "describe": EDIT,
     "gc": ADMIN,
+    # consumers (declaring a use is a consumer's own call)
+    "add_consumer": SCORE,
+    "consumers": READ,
+    "end_consumer": SCORE,
     # scoring
     "contract": SCORE,
     "score": SCORE,
@@ -191,7 +202,7 @@ def required(
     """
     if operation == "set_stage" and stage is not None:
         return stage_permissions(*stage)
-    if operation == "alias" and alias is not None:
+    if operation in ("alias", "set_aliases", "rollback") and alias is not None:
         return frozenset({alias_permission(alias)})
     if operation == "contract" and editing:
         return frozenset({EDIT})

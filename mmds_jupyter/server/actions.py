@@ -109,7 +109,8 @@ def set_stage(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]
 
 
 def alias(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
-    b = body(raw, {"alias": TEXT, "force": FLAG}, required=("alias",))
+    fields = {"alias": TEXT, "force": FLAG, "reason": TEXT, "request": NUMBER}
+    b = body(raw, fields, required=("alias",))
     return version_dict(registry.alias(ref, **b))
 
 
@@ -130,6 +131,7 @@ SCORE_FIELDS = {
     "policy": TEXT,
     "strict": FLAG,
     "replace": FLAG,
+    "application": TEXT,
 }
 
 

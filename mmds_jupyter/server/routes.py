@@ -293,10 +293,13 @@ API_PREFIX = "mmds/api"
 def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     """Routes relative to the server's base URL (ExtensionApp prefixes the base URL)."""
     from .action_routes import ROUTES as ACTIONS
+    from .alias_routes import ROUTES as ALIASES
+    from .audit_routes import ROUTES as AUDIT
+    from .consumer_routes import ROUTES as CONSUMERS
     from .governance_routes import ROUTES as GOVERNANCE
     from .grant_routes import ROUTES as GRANTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
-        for path, cls in [*ACTIONS, *GOVERNANCE, *GRANTS, *ROUTES]
+        for path, cls in [*ACTIONS, *ALIASES, *AUDIT, *CONSUMERS, *GOVERNANCE, *GRANTS, *ROUTES]
     ]

@@ -45,6 +45,9 @@ class VersionStore(Protocol):
     def set_alias(
         self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
     ) -> Version: ...
+    def set_aliases(
+        self, moves: list[tuple[Ref, str, dict[str, Any] | None]], actor: str
+    ) -> list[Version]: ...
     def set_stage(
         self, ref: Ref, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
     ) -> Version: ...
@@ -89,8 +92,14 @@ class AuditStore(Protocol):
         action: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        object_kind: str | None = None,
     ) -> list[Event]: ...
     def verify_events(self) -> int | None: ...
+    def append(
+        self, actor: str, action: str, object_kind: str, object_ref: str, after: dict[str, Any]
+    ) -> tuple[Event, int]: ...
+    def event_at(self, event_id: int) -> tuple[Event | None, int]: ...
+    def chain(self, since: datetime | None = None, through: int | None = None) -> list[Event]: ...
 
 
 class ScoreSetStore(Protocol):
@@ -251,6 +260,20 @@ class IdentityStore(Protocol):
     def project_exists(self, project: str) -> bool: ...
 
 
+class ConsumerStore(Protocol):
+    """Consumers of models: by hand, and what production scoring recorded."""
+
+    def add(
+        self, ref: Ref, application: str, owner: str | None, purpose: str | None, actor: str
+    ) -> dict[str, Any]: ...
+    def end(self, consumer_id: int, actor: str, reason: str | None) -> dict[str, Any]: ...
+    def consumers(self, ref: Ref | None, include_ended: bool) -> list[dict[str, Any]]: ...
+    def of_version(self, version_id: int) -> list[dict[str, Any]]: ...
+    def record_use(
+        self, version_id: int, ref: Ref, application: str, n_rows: int, actor: str
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """One store per aggregate: what a registry is built on (composed, not inherited)."""
@@ -264,3 +287,4 @@ class Stores:
     jobs: JobStore
     runs: RunStore
     identities: IdentityStore
+    consumers: ConsumerStore

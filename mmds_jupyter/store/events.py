@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..entities import Event
@@ -118,6 +118,7 @@ class SqlAuditStore:
         action: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        object_kind: str | None = None,
     ) -> list[Event]:
         q = select(EventRow).order_by(EventRow.id.desc())
         if object_ref:
@@ -138,27 +139,63 @@ class SqlAuditStore:
             q = q.where(EventRow.actor == actor)
         if action:
             q = q.where(EventRow.action == action)
+        if object_kind:
+            q = q.where(EventRow.object_kind == object_kind)
         if since:
             q = q.where(EventRow.time >= since)
         if limit:
             q = q.limit(limit)
         with self.db.session() as s:
-            return [
-                Event(
-                    r.id,
-                    utc(r.time),
-                    r.actor,
-                    r.action,
-                    r.object_kind,
-                    r.object_ref,
-                    r.before,
-                    r.after,
-                    r.prev_hash,
-                    r.hash,
-                )
-                for r in s.execute(q).scalars()
-            ]
+            return [_event(r) for r in s.execute(q).scalars()]
 
     def verify_events(self) -> int | None:
         with self.db.session() as s:
             return first_broken(s)
+
+    def append(
+        self, actor: str, action: str, object_kind: str, object_ref: str, after: dict[str, Any]
+    ) -> tuple[Event, int]:
+        """Append one event of its own (not of a change of something else) and return it with
+        the number of events up to it, in one transaction."""
+        with self.db.session(write=True) as s:
+            row = append_event(s, actor, action, object_kind, object_ref, None, after)
+            count = s.execute(select(func.count(EventRow.id)).where(EventRow.id <= row.id))
+            return _event(row), int(count.scalar() or 0)
+
+    def event_at(self, event_id: int) -> tuple[Event | None, int]:
+        """The event with this id (None: there is none) and how many events go up to it."""
+        with self.db.session() as s:
+            row = s.get(EventRow, event_id)
+            count = s.execute(select(func.count(EventRow.id)).where(EventRow.id <= event_id))
+            return (None if row is None else _event(row)), int(count.scalar() or 0)
+
+    def chain(self, since: datetime | None = None, through: int | None = None) -> list[Event]:
+        """The log oldest first, a contiguous stretch: from the first event at or after
+        ``since`` (every event when None) up to the event ``through``."""
+        q = select(EventRow).order_by(EventRow.id)
+        with self.db.session() as s:
+            if since is not None:
+                first = s.execute(
+                    select(func.min(EventRow.id)).where(EventRow.time >= since)
+                ).scalar()
+                if first is None:
+                    return []
+                q = q.where(EventRow.id >= first)
+            if through is not None:
+                q = q.where(EventRow.id <= through)
+            return [_event(r) for r in s.execute(q).scalars()]
+
+
+def _event(r: EventRow) -> Event:
+    return Event(
+        r.id,
+        utc(r.time),
+        r.actor,
+        r.action,
+        r.object_kind,
+        r.object_ref,
+        r.before,
+        r.after,
+        r.prev_hash,
+        r.hash,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Stores
+from .consumers import SqlConsumerStore
 from .db import Database
 from .events import SqlAuditStore
 from .identities import SqlIdentityStore
@@ -27,4 +28,5 @@ def sql_stores(db: Database) -> Stores:
         jobs=SqlJobStore(db),
         runs=SqlRunStore(db),
         identities=SqlIdentityStore(db),
+        consumers=SqlConsumerStore(db),
     )

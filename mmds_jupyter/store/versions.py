@@ -66,38 +66,17 @@ class SqlVersionStore:
         self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
     ) -> Version:
         """Point ``alias`` at a version; ``detail`` (e.g. a forced check) joins the event."""
+        return self.set_aliases([(ref, alias, detail)], actor)[0]
+
+    def set_aliases(
+        self, moves: list[tuple[Ref, str, dict[str, Any] | None]], actor: str
+    ) -> list[Version]:
+        """Point each ``(ref, alias, detail)`` alias at its version in ONE transaction: all the
+        moves happen, each with its event, or (one refused) none does."""
         with self.db.session(write=True) as s:
-            vid = find_version_id(s, ref)
-            row = s.get(VersionRow, vid)
-            assert row is not None
-            model_id = row.model_id
-            if row.stage in RETIRED_STAGES:
-                target = refs_of(s, [vid])[vid]
-                raise InvalidInput(
-                    f"{target} is {row.stage}: an alias on it would send jobs and consumers "
-                    "to a version that is out of service. Point the alias at a live version, "
-                    f"or move {target} back to validation or production first."
-                )
-            old = s.get(AliasRow, (model_id, alias))
-            before = None
-            if old is not None:
-                before = {"version": refs_of(s, [old.version_id])[old.version_id]}
-                old.version_id = vid
-            else:
-                s.add(AliasRow(model_id=model_id, alias=alias, version_id=vid))
-            s.flush()
-            target = refs_of(s, [vid])[vid]
-            model_ref = target.rsplit(":", 1)[0]
-            append_event(
-                s,
-                actor,
-                "alias.set",
-                "alias",
-                f"{model_ref}@{alias}",
-                before,
-                {"version": target, **(detail or {})},
-            )
-            return load_versions(s, [vid])[0]
+            ids = [_move_alias(s, ref, alias, actor, detail) for ref, alias, detail in moves]
+            by_id = {v.id: v for v in load_versions(s, sorted(set(ids)))}
+            return [by_id[i] for i in ids]
 
     def set_stage(
         self, ref: Ref, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
@@ -317,3 +296,39 @@ def move_stage(
         {"stage": before},
         {"stage": stage, "reason": reason},
     )
+
+
+def _move_alias(s: Session, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None) -> int:
+    """Point ``alias`` at the version ``ref`` names inside the caller's transaction, with its
+    event; the version's id."""
+    vid = find_version_id(s, ref)
+    row = s.get(VersionRow, vid)
+    assert row is not None
+    model_id = row.model_id
+    if row.stage in RETIRED_STAGES:
+        target = refs_of(s, [vid])[vid]
+        raise InvalidInput(
+            f"{target} is {row.stage}: an alias on it would send jobs and consumers "
+            "to a version that is out of service. Point the alias at a live version, "
+            f"or move {target} back to validation or production first."
+        )
+    old = s.get(AliasRow, (model_id, alias))
+    before = None
+    if old is not None:
+        before = {"version": refs_of(s, [old.version_id])[old.version_id]}
+        old.version_id = vid
+    else:
+        s.add(AliasRow(model_id=model_id, alias=alias, version_id=vid))
+    s.flush()
+    target = refs_of(s, [vid])[vid]
+    model_ref = target.rsplit(":", 1)[0]
+    append_event(
+        s,
+        actor,
+        "alias.set",
+        "alias",
+        f"{model_ref}@{alias}",
+        before,
+        {"version": target, **(detail or {})},
+    )
+    return vid

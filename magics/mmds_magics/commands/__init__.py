@@ -7,6 +7,7 @@ from typing import Any
 
 from . import (
     alias,
+    alias_history,
     annotate,
     compare,
     contract,
@@ -32,6 +33,8 @@ COMMANDS: dict[str, Any] = {
     "lineage": lineage,
     "load": load,
     "alias": alias,
+    "alias-history": alias_history.History,
+    "rollback": alias_history.Rollback,
     "stage": stage,
     "request": request.Request,
     "approve": request.Approve,

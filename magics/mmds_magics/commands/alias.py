@@ -19,11 +19,13 @@ from .parsing import parse
     action="store_true",
     help="Move it even if the new version's contract refuses the last production input.",
 )
+@argument("--reason", help="Why (kept in the alias history).")
+@argument("--request", type=int, help="The id of the request that decided the move.")
 def spec(line: str) -> None:
     """Point an alias of the model at this version, moving it from where it was."""
 
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    v = default_registry().alias(a.ref, a.alias, force=a.force)
+    v = default_registry().alias(a.ref, a.alias, force=a.force, reason=a.reason, request=a.request)
     print(f"{v.project}/{v.name}@{a.alias} -> {v.ref}")

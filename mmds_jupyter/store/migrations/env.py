@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from mmds_jupyter.store import (
+    consumer_tables,  # noqa: F401 - its tables join Base.metadata
     governance_tables,  # noqa: F401 - its tables join Base.metadata
     identity_tables,  # noqa: F401 - its tables join Base.metadata
 )
