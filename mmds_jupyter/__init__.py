@@ -191,6 +191,22 @@ def import_pmml(source: Any, name: str, project: str = "default", **kwargs: Any)
     return default_registry().import_pmml(source, name, project, **kwargs)
 
 
+def import_mlflow(tracking_uri: str, **kwargs: Any) -> Any:
+    """Import an MLflow tracking store (``experiments``, ``registered_models``,
+    ``project_from``, ``trust_pickles``, ``max_runs``); returns its summary. Needs the
+    ``mlflow`` extra; see :func:`mmds_jupyter.mlflow_io.importer.import_mlflow`."""
+    from .mlflow_io import import_mlflow as run
+
+    return run(default_registry(), tracking_uri, **kwargs)
+
+
+def export_mlflow(ref: str, path: Any, trusted: bool = False) -> Any:
+    """Write a version as an MLflow model directory (sklearn flavour and pyfunc)."""
+    from .mlflow_io import export_mlflow as run
+
+    return run(default_registry(), ref, path, trusted=trusted)
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     """Where the built JupyterLab extension lives (for ``jupyter labextension develop``)."""
     return [{"src": "labextension", "dest": "mmds-jupyter"}]
@@ -220,10 +236,12 @@ __all__ = [
     "contract",
     "connect",
     "events",
+    "export_mlflow",
     "export_pmml",
     "find",
     "get",
     "jobs",
+    "import_mlflow",
     "import_pmml",
     "lineage",
     "load",

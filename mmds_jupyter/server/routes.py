@@ -294,8 +294,9 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     """Routes relative to the server's base URL (ExtensionApp prefixes the base URL)."""
     from .action_routes import ROUTES as ACTIONS
     from .grant_routes import ROUTES as GRANTS
+    from .import_routes import ROUTES as IMPORTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
-        for path, cls in [*ACTIONS, *GRANTS, *ROUTES]
+        for path, cls in [*ACTIONS, *GRANTS, *IMPORTS, *ROUTES]
     ]

@@ -283,9 +283,22 @@ def samples(
         ("GET", "/events/verify"): ("events/verify", None, {}),
         ("POST", "/gc"): ("gc", {}, {}),
         ("GET", "/grants"): ("grants?project=alpha", None, {}),
+        ("POST", "/imports"): ("imports", {"record": IMPORT_RECORD}, {}),
+        ("POST", "/imports/lookup"): ("imports/lookup", {"origins": ["mlflow-run:r1"]}, {}),
         ("POST", "/grants"): ("grants", grant, {}),
         ("POST", "/grants/revoke"): ("grants/revoke", grant, {}),
     }
+
+
+# A model made elsewhere, described (what `mmds import mlflow` sends), with no file.
+IMPORT_RECORD = {
+    "origin": "mlflow-run:r1",
+    "name": "imported",
+    "project": "alpha",
+    "framework": "mlflow",
+    "estimator_class": "unknown",
+    "metrics": [{"name": "rmse", "value": 0.5}],
+}
 
 
 def test_every_operation_has_one_entry_in_the_table_and_a_guard() -> None:
