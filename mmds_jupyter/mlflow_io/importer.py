@@ -9,8 +9,11 @@ in the run): importing again adds only what is new, and an interrupted import re
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -122,7 +125,47 @@ def import_mlflow(
     tag_key = _project_rule(project_from)
     if max_runs is not None and (isinstance(max_runs, bool) or not int(max_runs) >= 1):
         raise InvalidInput(f"max_runs is a number of runs of at least 1, not {max_runs!r}.")
-    source = MLflowSource(tracking_uri)
+    with _quiet_mlflow():
+        return _import(
+            registry,
+            MLflowSource(tracking_uri),
+            tag_key,
+            experiments,
+            registered_models,
+            trust_pickles,
+            max_runs,
+            metric_history,
+            progress,
+        )
+
+
+@contextlib.contextmanager
+def _quiet_mlflow() -> Iterator[None]:
+    """MLflow's own per-download progress bars off while ours runs (restored after)."""
+    name = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    before = os.environ.get(name)
+    os.environ[name] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def _import(
+    registry: RegistryService,
+    source: MLflowSource,
+    tag_key: str | None,
+    experiments: list[str] | None,
+    registered_models: bool,
+    trust_pickles: bool,
+    max_runs: int | None,
+    metric_history: bool,
+    progress: IO[str] | None,
+) -> ImportSummary:
+    tracking_uri = source.tracking_uri
     summary = ImportSummary(safe_uri(tracking_uri))
     exps = source.experiments(experiments)
     ids = [e.experiment_id for e in exps]

@@ -150,6 +150,19 @@ class MLflowSource:
                 )
             token = page.token
             if not token:
+                break
+        # Version searches leave aliases out; the registered models list them.
+        by_key = {(v.name, v.version): v for v in found}
+        token = None
+        while True:
+            models = self.client.search_registered_models(max_results=PAGE, page_token=token)
+            for rm in models:
+                for alias, number in sorted(dict(rm.aliases or {}).items()):
+                    version = by_key.get((rm.name, int(number)))
+                    if version is not None and alias not in version.aliases:
+                        version.aliases.append(alias)
+            token = models.token
+            if not token:
                 return sorted(found, key=lambda v: (v.name, v.version))
 
     def metric_history(self, run: Any) -> dict[str, list[list[Any]]]:
