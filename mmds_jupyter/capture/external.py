@@ -92,6 +92,8 @@ def new_version(sink: ImportSink, record: dict[str, Any]) -> NewVersion:
     r = record
     origin = origin_key(r.get("origin"))
     name, project = r.get("name"), r.get("project") or "default"
+    if not isinstance(name, str):
+        raise InvalidInput(f"An import record's name is the model's name, not {name!r}.")
     check_name("Model", name)
     check_name("Project", project)
     for key in ("framework", "estimator_class", "task"):

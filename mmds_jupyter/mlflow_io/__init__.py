@@ -7,12 +7,9 @@ until it is needed, and without it the error says which extra to install.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidInput
-
-if TYPE_CHECKING:
-    from .importer import ImportSummary as ImportSummary
 
 EXTRA = "pip install 'mmds-jupyter[mlflow]'"
 
@@ -33,8 +30,9 @@ def require_mlflow() -> Any:
     return mlflow
 
 
-def import_mlflow(registry: Any, tracking_uri: str, **kwargs: Any) -> ImportSummary:
-    """Import an MLflow store into ``registry``; see :func:`.importer.import_mlflow`."""
+def import_mlflow(registry: Any, tracking_uri: str, **kwargs: Any) -> Any:
+    """Import an MLflow store into ``registry``; see :func:`.importer.import_mlflow` (it
+    returns an :class:`.importer.ImportSummary`)."""
     require_mlflow()
     from .importer import import_mlflow as run_import
 

@@ -15,14 +15,16 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from ..errors import InvalidInput, MMDSError
 from . import records
 from .source import LoggedModelRef, MLflowSource, RegisteredVersion, safe_uri
 
-if TYPE_CHECKING:
-    from ..service import RegistryService
+# The registry service (mmds_jupyter.service.RegistryService). Not imported for the type:
+# service.py's own imports reach this module through the model file loader, and mypy
+# cannot resolve service.py's aliases inside such a cycle.
+RegistryService = Any
 
 # MLflow's (deprecated) model version stages → MMDS stages ("None" leaves the stage alone).
 STAGES = {"Staging": "validation", "Production": "production", "Archived": "archived"}

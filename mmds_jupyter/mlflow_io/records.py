@@ -147,11 +147,12 @@ def describe(files: ModelDir | None, ctx: RunContext) -> tuple[dict[str, Any], b
         "mlflow_version": files.mlmodel.get("mlflow_version"),
         "signature": files.mlmodel.get("signature"),
     }
+    libraries: dict[str, Any] = {"mlflow": files.mlmodel.get("mlflow_version")}
     environment = {
         "python": files.mlmodel.get("python_version")
         or (files.flavors.get("python_function") or {}).get("python_version"),
         "requirements": files.requirements(),
-        "libraries": {"mlflow": files.mlmodel.get("mlflow_version")},
+        "libraries": libraries,
     }
     sig_outputs = [
         {
@@ -162,7 +163,7 @@ def describe(files: ModelDir | None, ctx: RunContext) -> tuple[dict[str, Any], b
         for s in outputs or []
     ]
     if files.sklearn is not None:
-        environment["libraries"]["scikit-learn"] = files.sklearn.get("sklearn_version")
+        libraries["scikit-learn"] = files.sklearn.get("sklearn_version")
         try:
             estimator = load_sklearn(files, trusted=ctx.trust_pickles)
             adapter = SklearnAdapter(estimator, ctx.name)

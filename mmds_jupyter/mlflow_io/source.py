@@ -71,10 +71,14 @@ class MLflowSource:
                 token = page.token
                 if not token:
                     return found
-        out, missing = [], []
+        out: list[Any] = []
+        missing: list[str] = []
         for name in names:
             exp = self.client.get_experiment_by_name(name)
-            (out if exp is not None else missing).append(exp if exp is not None else name)
+            if exp is None:
+                missing.append(name)
+            else:
+                out.append(exp)
         if missing:
             known = ", ".join(e.name for e in self.experiments(None)[:20])
             raise InvalidInput(

@@ -14,7 +14,6 @@ import sys
 import warnings
 
 import mlflow
-import pandas as pd
 from mlflow import MlflowClient
 from mlflow.models import infer_signature
 from sklearn.datasets import load_breast_cancer

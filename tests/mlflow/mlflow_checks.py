@@ -14,7 +14,6 @@ from mlflow import MlflowClient
 from mmds_jupyter.errors import UntrustedArtifact
 from mmds_jupyter.mlflow_io.model_dir import NOT_LOADABLE
 
-
 # MLflow's own SQL store uses a loader strategy SQLAlchemy 2.1 deprecates; not ours to fix.
 MLFLOW_WARNINGS = [
     pytest.mark.filterwarnings(
@@ -59,8 +58,11 @@ def state(registry: Any) -> list[tuple[Any, ...]]:
     return out
 
 
-def check_import(registry: Any, logged: dict[str, Any], summary: Any) -> None:
-    """Each field of each run came over."""
+def check_import(
+    registry: Any, logged: dict[str, Any], summary: Any, actor: str | None = None
+) -> None:
+    """Each field of each run came over; ``actor`` (the registry's by default) imported it."""
+    actor = actor or registry.actor
     client = MlflowClient(logged["uri"])
     runs = {name: client.get_run(r["run_id"]) for name, r in logged["runs"].items()}
     versions = by_run(registry)
@@ -93,7 +95,7 @@ def check_import(registry: Any, logged: dict[str, Any], summary: Any) -> None:
         assert prov["mlflow"]["tracking_uri"] == logged["uri"]
         assert prov["mlflow"]["run_id"] == run.info.run_id
         assert prov["origin"].startswith(f"mlflow-run:{run.info.run_id}/")
-        assert prov["imported_by"] == registry.actor
+        assert prov["imported_by"] == actor
 
     search = versions[runs["search"].info.run_id]
     tree = versions[runs["child-tree"].info.run_id]
@@ -150,4 +152,4 @@ def check_import(registry: Any, logged: dict[str, Any], summary: Any) -> None:
     assert lr.aliases == ["champion"] and tree.aliases == []
     # The event log says who imported each version.
     events = registry.events(action="version.create", limit=None)
-    assert set(events["actor"]) == {registry.actor}
+    assert set(events["actor"]) == {actor}

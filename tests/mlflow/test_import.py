@@ -12,14 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow_checks import MLFLOW_WARNINGS, by_run, check_import, state
 
 from mmds_jupyter.cli import main
 from mmds_jupyter.errors import InvalidInput
 from mmds_jupyter.mlflow_io import import_mlflow
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.remote import RemoteRegistry
-
-from mlflow_checks import MLFLOW_WARNINGS, by_run, check_import, state
 
 pytestmark = MLFLOW_WARNINGS
 
@@ -140,20 +139,18 @@ def test_the_cli_imports_and_summarises(
 
 
 @pytest.mark.slow
-def test_an_mlflow_server_into_an_mmds_server(
-    http_store: dict[str, Any], tmp_path: Path
-) -> None:
+def test_an_mlflow_server_into_an_mmds_server(http_store: dict[str, Any], tmp_path: Path) -> None:
     """MLflow's REST API in, MMDS's REST API out: the import only uses the registry service."""
     from jupyter_servers import jupyter_server
 
     (tmp_path / "nb").mkdir()
     db = f"sqlite:///{tmp_path / 'server.db'}"
-    with jupyter_server(tmp_path, db, tmp_path / "home", tmp_path / "nb", MMDS_USER="importer") as s:
-        with RemoteRegistry(s["url"], token=s["token"], home=str(tmp_path / "client")) as reg:
-            summary = import_mlflow(reg, http_store["uri"], registered_models=True)
-            check_import(reg, http_store, summary)
-            again = import_mlflow(reg, http_store["uri"], registered_models=True)
-            assert again.imported == [] and again.already_imported == 4
+    server = jupyter_server(tmp_path, db, tmp_path / "home", tmp_path / "nb", MMDS_USER="importer")
+    with server as s, RemoteRegistry(s["url"], token=s["token"], home=str(tmp_path / "c")) as reg:
+        summary = import_mlflow(reg, http_store["uri"], registered_models=True)
+        check_import(reg, http_store, summary, actor="importer")  # the server's identity
+        again = import_mlflow(reg, http_store["uri"], registered_models=True)
+        assert again.imported == [] and again.already_imported == 4
 
 
 def test_without_mlflow_the_error_names_the_extra(tmp_path: Path) -> None:
