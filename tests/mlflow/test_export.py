@@ -3,10 +3,10 @@ what MMDS predicts."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,16 +24,21 @@ pytestmark = MLFLOW_WARNINGS
 
 
 @pytest.fixture
-def allow_mlflow_loading(monkeypatch: pytest.MonkeyPatch) -> None:
-    # MLflow 3.17 loads a scikit-learn model (skops files too) only when told to.
+def pyfunc(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """mlflow.pyfunc, told to load scikit-learn models (MLflow 3.17 loads none, skops files
+    included, until told); imported here, where MLflow's own import-time notes are allowed."""
     monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Any type hint is inferred as AnyType": MLflow's
+        import mlflow.pyfunc
+    return mlflow.pyfunc
 
 
 def test_an_exported_version_predicts_the_same_in_mlflow(
     cancer: dict[str, Any],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    allow_mlflow_loading: None,
+    pyfunc: Any,
 ) -> None:
     numeric = [c for c in cancer["X_train"].columns if c != "country"]
     X_train, X_test = cancer["X_train"][numeric], cancer["X_test"][numeric]
@@ -50,7 +55,7 @@ def test_an_exported_version_predicts_the_same_in_mlflow(
         assert main(args) == 0
         assert "mlflow.pyfunc.load_model loads it" in capsys.readouterr().out
 
-        loaded = mlflow.pyfunc.load_model(str(target))
+        loaded = pyfunc.load_model(str(target))
         np.testing.assert_array_equal(
             np.asarray(loaded.predict(X_test)), reg.load(v.ref).predict(X_test)
         )
@@ -74,14 +79,14 @@ def test_an_exported_version_predicts_the_same_in_mlflow(
 
 
 def test_an_imported_mlflow_model_exports_as_it_came(
-    sqlite_store: dict[str, Any], tmp_path: Path, allow_mlflow_loading: None
+    sqlite_store: dict[str, Any], tmp_path: Path, pyfunc: Any
 ) -> None:
     with Registry(url=f"sqlite:///{tmp_path / 'm.db'}", home=str(tmp_path / "h")) as reg:
         import_mlflow(reg, sqlite_store["uri"], experiments=["churn-exp"])
         lr = by_run(reg)[sqlite_store["runs"]["child-lr"]["run_id"]]
         assert lr.artifact_format == "mlflow"  # pickled, kept as MLflow wrote it
         path = export_mlflow(reg, lr.ref, tmp_path / "again")
-        loaded = mlflow.pyfunc.load_model(str(path))
+        loaded = pyfunc.load_model(str(path))
         probe = pd.DataFrame(sqlite_store["probe"])
         np.testing.assert_array_equal(
             np.asarray(loaded.predict(probe)), sqlite_store["runs"]["child-lr"]["predictions"]

@@ -3,7 +3,9 @@ MMDS server): every field, idempotence, resuming, trust, the CLI, and MLflow as 
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +32,13 @@ def registry(tmp_path: Path, name: str = "mmds") -> Registry:
 
 
 def test_the_import_reproduces_each_field(sqlite_store: dict[str, Any], tmp_path: Path) -> None:
+    bar = io.StringIO()
     with registry(tmp_path) as reg:
-        summary = import_mlflow(reg, sqlite_store["uri"], registered_models=True)
+        summary = import_mlflow(reg, sqlite_store["uri"], registered_models=True, progress=bar)
         check_import(reg, sqlite_store, summary)
         assert "Imported 4 version(s)" in str(summary) and "no logged model" in str(summary)
+    # The progress bar: runs done / total, and the rate.
+    assert re.search(r"\] 4/4 \([0-9.]+ runs/s\)\n$", bar.getvalue()), bar.getvalue()
 
 
 def test_a_second_import_adds_nothing(sqlite_store: dict[str, Any], tmp_path: Path) -> None:
