@@ -267,6 +267,8 @@ class GuardedRegistry:
         version = self._inner.import_version(record, model_file)
         if new:
             self._own_new_project(project)
+        # An origin imported before answers its version, which may live in another project.
+        self.access.require(READ, version.project, "read the version it was imported as")
         return version
 
     def imported(self, origins: list[str]) -> dict[str, str]:
