@@ -194,9 +194,13 @@ def import_pmml(source: Any, name: str, project: str = "default", **kwargs: Any)
 def import_mlflow(tracking_uri: str, **kwargs: Any) -> Any:
     """Import an MLflow tracking store (``experiments``, ``registered_models``,
     ``project_from``, ``trust_pickles``, ``max_runs``); returns its summary. Needs the
-    ``mlflow`` extra; see :func:`mmds_jupyter.mlflow_io.importer.import_mlflow`."""
+    ``mlflow`` extra; see :func:`mmds_jupyter.mlflow_io.importer.import_mlflow`. The progress
+    bar goes to stderr (``progress=None`` turns it off)."""
+    import sys
+
     from .mlflow_io import import_mlflow as run
 
+    kwargs.setdefault("progress", sys.stderr)
     return run(default_registry(), tracking_uri, **kwargs)
 
 

@@ -91,10 +91,12 @@ def _requirements(environment: dict[str, Any]) -> list[str]:
     """Pinned requirements: those an imported version came with, else the library versions
     captured when the version was tracked."""
     if environment.get("requirements"):
-        return list(environment["requirements"])
-    libs = environment.get("libraries") or {}
-    pinned = [f"{lib}=={libs[lib]}" for lib in _RUNTIME if libs.get(lib)]
-    if not any(p.startswith("skops==") for p in pinned):
+        pinned = list(environment["requirements"])
+    else:
+        libs = environment.get("libraries") or {}
+        pinned = [f"{lib}=={libs[lib]}" for lib in _RUNTIME if libs.get(lib)]
+    # The exported file is skops, whatever the version came with.
+    if not any(p.split("=")[0].split("<")[0].split(">")[0].strip() == "skops" for p in pinned):
         pinned.append("skops")
     return pinned
 

@@ -91,3 +91,23 @@ def test_an_imported_mlflow_model_exports_as_it_came(
         np.testing.assert_array_equal(
             np.asarray(loaded.predict(probe)), sqlite_store["runs"]["child-lr"]["predictions"]
         )
+
+
+def test_the_python_api_imports_and_exports_with_the_process_registry(
+    sqlite_store: dict[str, Any], tmp_path: Path, pyfunc: Any
+) -> None:
+    import mmds_jupyter as mmds
+
+    mmds.connect(url=f"sqlite:///{tmp_path / 'g.db'}", home=str(tmp_path / "g"), actor="ann")
+    try:
+        summary = mmds.import_mlflow(sqlite_store["uri"], experiments=["churn-exp"])
+        assert len(summary.imported) == 3 and summary.already_imported == 0
+        search = mmds.get("churn-exp/model:1")
+        path = mmds.export_mlflow(search.ref, tmp_path / "out")
+        probe = pd.DataFrame(sqlite_store["probe"])
+        np.testing.assert_array_equal(
+            np.asarray(pyfunc.load_model(str(path)).predict(probe)),
+            mmds.load(search.ref).predict(probe),
+        )
+    finally:
+        mmds.default_registry().close()
