@@ -62,6 +62,7 @@ bench: .venv-bench/.installed
 	.venv-bench/bin/python bench/pmml.py
 	.venv-bench/bin/python bench/api.py
 	.venv-bench/bin/python bench/server.py
+	.venv-bench/bin/python bench/mlflow_import.py
 
 clean:
 	rm -rf $(DEMO_HOME) build dist

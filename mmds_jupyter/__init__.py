@@ -308,6 +308,26 @@ def import_pmml(source: Any, name: str, project: str = "default", **kwargs: Any)
     return default_registry().import_pmml(source, name, project, **kwargs)
 
 
+def import_mlflow(tracking_uri: str, **kwargs: Any) -> Any:
+    """Import an MLflow tracking store (``experiments``, ``registered_models``,
+    ``project_from``, ``trust_pickles``, ``max_runs``); returns its summary. Needs the
+    ``mlflow`` extra; see :func:`mmds_jupyter.mlflow_io.importer.import_mlflow`. The progress
+    bar goes to stderr (``progress=None`` turns it off)."""
+    import sys
+
+    from .mlflow_io import import_mlflow as run
+
+    kwargs.setdefault("progress", sys.stderr)
+    return run(default_registry(), tracking_uri, **kwargs)
+
+
+def export_mlflow(ref: str, path: Any, trusted: bool = False) -> Any:
+    """Write a version as an MLflow model directory (sklearn flavour and pyfunc)."""
+    from .mlflow_io import export_mlflow as run
+
+    return run(default_registry(), ref, path, trusted=trusted)
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     """Where the built JupyterLab extension lives (for ``jupyter labextension develop``)."""
     return [{"src": "labextension", "dest": "mmds-jupyter"}]
@@ -345,10 +365,12 @@ __all__ = [
     "connect",
     "consumers",
     "events",
+    "export_mlflow",
     "export_pmml",
     "find",
     "get",
     "jobs",
+    "import_mlflow",
     "import_pmml",
     "lineage",
     "load",

@@ -12,7 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli_aliases, cli_audit, cli_consumers, cli_governance, cli_jobs, cli_team
+from . import (
+    cli_aliases,
+    cli_audit,
+    cli_consumers,
+    cli_governance,
+    cli_jobs,
+    cli_mlflow,
+    cli_team,
+)
 from .encode import version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
@@ -611,6 +619,7 @@ def parser() -> argparse.ArgumentParser:
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)
     cli_consumers.add_commands(sub)
+    cli_mlflow.add_commands(sub)
     return p
 
 

@@ -1155,6 +1155,43 @@ class Registry:
 
         return run(self, self.store.scoring, self.artifacts, ref, name=name)
 
+    def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
+        """Register a model made elsewhere, described by ``record`` (its file, if any, is
+        ``model_file`` or an upload named by ``record["artifact_sha256"]``), as a version, once
+        per origin key (``mlflow-run:<id>``): an origin imported before returns its version."""
+        from .capture import external
+
+        key = external.origin_key(record.get("origin") if isinstance(record, dict) else None)
+        done = self.store.versions.tracked_under(key)
+        if done is None:
+            if model_file is not None:
+                record = {**record, "artifact_sha256": self.artifacts.put(model_file)}
+            sink = external.ImportSink(
+                actor=self.actor,
+                resolve=self.store.versions.resolve,
+                has_file=self.artifacts.exists,
+            )
+            spec = external.new_version(sink, record)
+            try:
+                version = self.store.versions.create_version(
+                    spec, key=TrackKey(key, self.actor, external.key_sha256(key))
+                )
+                version._registry = self
+                return version
+            except ConflictError:  # another import of the same origin got there first
+                done = self.store.versions.tracked_under(key)
+                if done is None:
+                    raise
+        return self.get(str(done.ref))
+
+    def imported(self, origins: list[str]) -> dict[str, str]:
+        """Which of these origin keys were imported already: origin → version reference."""
+        from .capture.external import origin_key
+
+        if not isinstance(origins, list):
+            raise InvalidInput("origins is a list of origin keys ('mlflow-run:<id>').")
+        return self.store.versions.versions_under([origin_key(o) for o in origins])
+
     def export_pmml(self, ref: str | Version, path: str | None = None) -> bytes:
         """Write a version's model as PMML 4.4 (recorded as a file of the version)."""
         from .pmml.registry_io import pmml_of

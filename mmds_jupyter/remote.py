@@ -237,6 +237,23 @@ class RemoteRegistry(ScoringOverHTTP):
         }
         return self._version(self.http.post("pmml/import", body))
 
+    def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
+        """Send a model made elsewhere (its file uploaded first) to be registered as a version,
+        once per origin key (the request is safe to retry)."""
+        if model_file is not None:
+            sha = self._to_cache(model_file)
+            self.http.upload(path_of("artifacts", sha), self.cache_path(sha), "the model file")
+            record = {**record, "artifact_sha256": sha}
+        return self._version(self.http.post("imports", {"record": record}, key=str(uuid.uuid4())))
+
+    def imported(self, origins: list[str]) -> dict[str, str]:
+        """Which origin keys were imported already: origin key → version reference."""
+        found: dict[str, str] = {}
+        for start in range(0, len(origins), PAGE):
+            answer = self.http.post("imports/lookup", {"origins": origins[start : start + PAGE]})
+            found.update(answer["imported"])
+        return found
+
     def export_pmml(self, ref: AnyRef, path: str | None = None) -> bytes:
         """A version's model as PMML 4.4, written to ``path`` (on this machine) if given."""
         data, _ = self.http.get_bytes(self._vpath(ref, "pmml"))

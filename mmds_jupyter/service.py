@@ -58,6 +58,14 @@ class RegistryService(Protocol):
         """Register a PMML file from any producer as a version (framework ``pmml``)."""
         ...
 
+    def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
+        """Register a model made elsewhere (an MLflow run) as a version, once per origin key."""
+        ...
+
+    def imported(self, origins: list[str]) -> dict[str, str]:
+        """Which origin keys were imported already: origin key → version reference."""
+        ...
+
     def export_pmml(self, ref: AnyRef, path: str | None = None) -> bytes:
         """A version's model as PMML 4.4 (recorded as a file of the version)."""
         ...

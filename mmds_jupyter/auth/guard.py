@@ -261,6 +261,21 @@ class GuardedRegistry:
             self._own_new_project(project)
         return version
 
+    def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
+        project = (record.get("project") if isinstance(record, dict) else None) or "default"
+        new = self._capture(project, "import a version")
+        version = self._inner.import_version(record, model_file)
+        if new:
+            self._own_new_project(project)
+        # An origin imported before answers its version, which may live in another project.
+        self.access.require(READ, version.project, "read the version it was imported as")
+        return version
+
+    def imported(self, origins: list[str]) -> dict[str, str]:
+        self.access.require(LOGIN)
+        found = self._inner.imported(origins)
+        return {k: ref for k, ref in found.items() if self.access.may_read(parse_ref(ref).project)}
+
     def export_pmml(self, ref: Any, path: str | None = None) -> bytes:
         return self._inner.export_pmml(self._version(ref, SCORE, "export PMML"), path)
 

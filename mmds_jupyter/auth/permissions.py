@@ -52,6 +52,8 @@ OPERATIONS: dict[str, str] = {
     # capture
     "track": TRACK,
     "import_pmml": TRACK,
+    "import_version": TRACK,
+    "imported": LOGIN,  # answers only the versions of projects the caller may read
     "export_pmml": SCORE,
     # read
     "get": READ,

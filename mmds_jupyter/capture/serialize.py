@@ -312,6 +312,10 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
         from ..pmml.adapter import PMMLModel
 
         return PMMLModel(data)
+    if fmt == "mlflow":  # an imported MLflow model directory: pickles in it need trust
+        from ..mlflow_io.model_dir import load_zip
+
+        return load_zip(data, trusted, label)
     if fmt != "skops":
         raise InvalidInput(f"{label} has unknown format {fmt!r}.")
     import skops.io as sio

@@ -298,8 +298,18 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .consumer_routes import ROUTES as CONSUMERS
     from .governance_routes import ROUTES as GOVERNANCE
     from .grant_routes import ROUTES as GRANTS
+    from .import_routes import ROUTES as IMPORTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
-        for path, cls in [*ACTIONS, *ALIASES, *AUDIT, *CONSUMERS, *GOVERNANCE, *GRANTS, *ROUTES]
+        for path, cls in [
+            *ACTIONS,
+            *ALIASES,
+            *AUDIT,
+            *CONSUMERS,
+            *GOVERNANCE,
+            *GRANTS,
+            *IMPORTS,
+            *ROUTES,
+        ]
     ]

@@ -151,7 +151,7 @@ def insert_version(s: Session, spec: NewVersion) -> int:
     ref = f"{spec.project}/{spec.name}:{number}"
     append_event(
         s,
-        spec.author,
+        spec.actor or spec.author,
         "version.create",
         "version",
         ref,
@@ -162,6 +162,7 @@ def insert_version(s: Session, spec: NewVersion) -> int:
             "artifact_sha256": spec.artifact_sha256,
             "metrics": overall,
             "parent": refs_of(s, [parent_id]).get(parent_id) if parent_id else None,
+            **({"origin": spec.provenance["origin"]} if "origin" in spec.provenance else {}),
         },
     )
     s.flush()

@@ -62,6 +62,20 @@ class SqlVersionStore:
             ref = refs_of(s, [row.version_id])[row.version_id]
             return TrackKey(row.key, row.actor, row.request_sha256, ref)
 
+    def versions_under(self, keys: list[str]) -> dict[str, str]:
+        """The references of the versions that requests (or imports) under ``keys`` made."""
+        found: dict[str, str] = {}
+        with self.db.session() as s:
+            for start in range(0, len(keys), 500):  # bounded IN lists
+                rows = s.execute(
+                    select(TrackKeyRow.key, TrackKeyRow.version_id).where(
+                        TrackKeyRow.key.in_(keys[start : start + 500])
+                    )
+                ).all()
+                refs = refs_of(s, [vid for _, vid in rows])
+                found.update((key, refs[vid]) for key, vid in rows)
+        return found
+
     def set_alias(
         self, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None = None
     ) -> Version:

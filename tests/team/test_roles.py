@@ -297,6 +297,8 @@ def samples(
         ("GET", "/audit/export"): ("audit/export?project=alpha", None, {}),
         ("POST", "/gc"): ("gc", {}, {}),
         ("GET", "/grants"): ("grants?project=alpha", None, {}),
+        ("POST", "/imports"): ("imports", {"record": IMPORT_RECORD}, {}),
+        ("POST", "/imports/lookup"): ("imports/lookup", {"origins": ["mlflow-run:r1"]}, {}),
         ("POST", "/grants"): ("grants", grant, {}),
         ("POST", "/grants/revoke"): ("grants/revoke", grant, {}),
         ("POST", "/versions/{ref}/request"): (_v(REF1, "request"), {"stage": "production"}, {}),
@@ -318,6 +320,17 @@ def samples(
         ),
         ("POST", "/projects/{project}/template"): ("projects/alpha/template", {}, {}),
     }
+
+
+# A model made elsewhere, described (what `mmds import mlflow` sends), with no file.
+IMPORT_RECORD = {
+    "origin": "mlflow-run:r1",
+    "name": "imported",
+    "project": "alpha",
+    "framework": "mlflow",
+    "estimator_class": "unknown",
+    "metrics": [{"name": "rmse", "value": 0.5}],
+}
 
 
 def test_every_operation_has_one_entry_in_the_table_and_a_guard() -> None:
