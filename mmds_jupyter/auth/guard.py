@@ -264,11 +264,14 @@ class GuardedRegistry:
     def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
         project = (record.get("project") if isinstance(record, dict) else None) or "default"
         new = self._capture(project, "import a version")
+        if not self.access.admin and isinstance(record, dict):
+            record = _authored_by(record, self.access.principal.name)
         version = self._inner.import_version(record, model_file)
         if new:
             self._own_new_project(project)
-        # An origin imported before answers its version, which may live in another project.
-        self.access.require(READ, version.project, "read the version it was imported as")
+        elif version.project != project:
+            # An origin imported before answers its version, which may live in another project.
+            self.access.require(READ, version.project, "read the version it was imported as")
         return version
 
     def imported(self, origins: list[str]) -> dict[str, str]:
@@ -785,3 +788,15 @@ class GuardedScheduler:
     def score_sets(self, run_id: int) -> Any:
         self.get_run(run_id)
         return self._inner.score_sets(run_id)
+
+
+def _authored_by(record: dict[str, Any], user: str) -> dict[str, Any]:
+    """``record`` as authored by ``user``: on a server, only an admin may import a version
+    under another author's name (an author edits their own versions, and may not approve
+    them), so anyone else's import keeps the tool's user as ``source_user`` instead."""
+    provenance = record.get("provenance")
+    if not isinstance(provenance, dict) or provenance.get("user") in (None, user):
+        return record
+    moved = {k: v for k, v in provenance.items() if k != "user"}
+    moved["source_user"] = provenance["user"]
+    return {**record, "provenance": moved}

@@ -121,6 +121,31 @@ def test_each_user_tracks_in_their_own_name(
     assert alice not in log and bob not in log  # tokens never reach the log
 
 
+def test_an_import_names_no_other_author_unless_by_an_admin(
+    server: Server, team_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An author edits their own versions and may not approve them: a user importing a run
+    that another person made keeps that person as ``source_user``, not as the author."""
+    dave = new_user(team_db, capsys, "dave")
+    record = {
+        "origin": "mlflow-run:abc123/model",
+        "name": "imported",
+        "project": "dave-imports",
+        "framework": "sklearn",
+        "estimator_class": "sklearn.linear_model.LogisticRegression",
+        "provenance": {"user": "erin"},
+    }
+    code, v = server.call("POST", "mmds/api/imports", dave, {"record": record})
+    assert code == 201, v
+    assert v["author"] == "dave"
+    assert v["provenance"]["source_user"] == "erin"
+    admin(team_db, capsys, "grant", "admin", "--user", "dave")
+    record = {**record, "origin": "mlflow-run:def456/model"}
+    code, v = server.call("POST", "mmds/api/imports", dave, {"record": record})
+    assert code == 201, v
+    assert v["author"] == "erin"  # a server admin may import a history under its authors
+
+
 def test_a_job_created_over_rest_records_its_user(
     server: Server, team_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
