@@ -31,7 +31,7 @@ from .query import FIELDS as QUERY_FIELDS
 from .query import Query
 from .refs import Ref, whole_number
 from .remote_http import Transport, check_server_url, path_of, read_token
-from .remote_scoring import ScoringOverHTTP, frame, rows
+from .remote_scoring import ScoringOverHTTP, frame
 
 if TYPE_CHECKING:
     from .auth.entities import Grant
@@ -89,13 +89,30 @@ def _param(value: Any) -> Any:
 
 
 def _data(**tables: Any) -> dict[str, Any]:
-    """Capture data as the body takes it: features as rows, targets as lists of values."""
+    """Capture data as the body takes it: features as columns, targets as lists of values."""
     out: dict[str, Any] = {}
     for key, value in tables.items():
         if value is None:
             continue
-        out[key] = rows(value) if key.startswith("X_") else list(pd.Series(value).tolist())
+        out[key] = _columns(value) if key.startswith("X_") else _values(pd.Series(value))
     return out
+
+
+def _columns(data: Any) -> dict[str, list[Any]]:
+    """A table as ``{column: values}``, the shape the capture routes read fastest: a column of
+    numbers is one ``tolist``, where rows would be a dict per row (most of the time sending a
+    test set took)."""
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    df = df.rename(columns=str)
+    return {name: _values(df.iloc[:, i]) for i, name in enumerate(df.columns)}
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """A column's values as JSON-ready Python values; missing ones None (NaN is made None when
+    the body is written)."""
+    if column.dtype.kind in "biuf":
+        return list(column.tolist())
+    return list(column.astype(object).where(column.notna(), None).tolist())
 
 
 class RemoteRegistry(ScoringOverHTTP):
@@ -166,7 +183,7 @@ class RemoteRegistry(ScoringOverHTTP):
         notebook: str | None = None,
         label: str | None = None,
     ) -> Version:
-        """Send a fitted estimator (as a skops file) and its data (as rows) to be captured."""
+        """Send a fitted estimator (as a skops file) and its data (as columns) to be captured."""
         from .capture import introspect, provenance, serialize
 
         introspect.check_trackable(model, label or name or "the model")

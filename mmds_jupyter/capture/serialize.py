@@ -317,12 +317,15 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
     import io
     from zipfile import ZipFile
 
+    # skops' package import registers its loaders: import it whole first, so that a thread
+    # loading while another is still importing skops waits for it (its internals alone would
+    # be found half-registered).
+    import skops.io as sio
+
     try:
         from skops.io._audit import get_tree
         from skops.io._utils import read_schema
     except ImportError:  # pragma: no cover - skops' internals moved: its public two passes
-        import skops.io as sio
-
         found = sio.get_untrusted_types(data=data)
         _audit(found, trusted, label)
         return sio.loads(data, trusted=found)
