@@ -334,11 +334,11 @@ class RemoteRegistry(ScoringOverHTTP):
             filters=kept,
         )
 
-    def _page(self, query: Query, limit: int, offset: int) -> dict[str, Any]:
+    def _page(self, query: Query, limit: int, offset: int, count: bool = True) -> dict[str, Any]:
         filters = getattr(query, "filters", None)
         if filters is None:
             raise InvalidInput("Build the query with this registry's query(...).")
-        params = {**filters, "limit": limit, "offset": offset}
+        params = {**filters, "limit": limit, "offset": offset, "count": count}
         page: dict[str, Any] = self.http.get("versions", params)
         return page
 
@@ -352,7 +352,7 @@ class RemoteRegistry(ScoringOverHTTP):
         offset, wanted = query.offset, query.limit
         while True:
             size = PAGE if wanted is None else min(PAGE, wanted - len(out))
-            page = self._page(query, size, offset)
+            page = self._page(query, size, offset, count=False)  # pages alone: no total
             found_warnings += [w for w in page["warnings"] if w not in found_warnings]
             out += [_search_row(item) for item in page["items"]]
             offset += len(page["items"])
