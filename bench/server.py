@@ -622,7 +622,9 @@ def mmds_tool(server: Process, token: str, tmp: Path) -> Tool:
     api = server.url + "mmds/api/versions?"
 
     def get(params: dict[str, Any]) -> Callable[[Any], Any]:
-        url = api + urllib.parse.urlencode({**params, "limit": 50})
+        # As RemoteRegistry.find asks: a page, no count of the matches beyond it (MLflow's
+        # runs/search does not count either).
+        url = api + urllib.parse.urlencode({**params, "limit": 50, "count": "false"})
         return lambda pool: pool.request("GET", url, headers=headers, timeout=60)
 
     searches = []

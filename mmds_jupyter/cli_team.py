@@ -147,7 +147,11 @@ def add_commands(sub: Any) -> None:
     ls = usub.add_parser("list", help="List users.")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_users_list)
-    di = usub.add_parser("disable", help="Refuse every token of a user from now on.")
+    di = usub.add_parser(
+        "disable",
+        help="Refuse every token of a user from now on (and, on mmds server --hub, the "
+        "JupyterHub user of that name).",
+    )
     di.add_argument("name")
     di.set_defaults(func=cmd_users_disable)
 

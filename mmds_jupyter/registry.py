@@ -221,7 +221,39 @@ class Registry:
             cell_source=cell_source,
             notebook=notebook,
         )
-        adapter = SklearnAdapter(model, label or request.name, serializer)
+        return self._capture(SklearnAdapter(model, label or request.name, serializer), request)
+
+    def track_file(
+        self, sha256: str, name: str | None = None, project: str = "default", **capture: Any
+    ) -> Version:
+        """Capture the model whose skops file arrived through :meth:`receive_file` (a
+        ``track`` sent to `mmds server`), with ``track``'s other arguments.
+
+        The file is loaded as any model file is (only the allowed types: a file holding a
+        function is refused) to be measured, and stored as the bytes that arrived: they hash to
+        ``sha256`` already, so the version's file is the very file its metadata describes.
+        """
+        if not self.artifacts.exists(sha256):  # also refuses what is not a sha256
+            raise InvalidInput(
+                f"There is no uploaded file with sha256 {sha256}: upload the skops file first "
+                f"(PUT artifacts/{sha256}), then track it."
+            )
+        request = CaptureRequest.check(name, project, **capture)
+        data = self.artifacts.get(sha256)
+        try:
+            model = serialize.load(data, "skops", trusted=False, label="The uploaded model file")
+        except MMDSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
+            raise InvalidInput(
+                f"The uploaded file {sha256[:12]}… is not a readable skops file "
+                f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or "
+                "serialize.dump."
+            ) from None
+        return self._capture(SklearnAdapter(model, request.name, "skops", file=data), request)
+
+    def _capture(self, adapter: SklearnAdapter, request: CaptureRequest) -> Version:
+        """Capture what ``adapter`` describes (once under a track key)."""
         done = self._tracked_before()
         if done is not None:
             return done
@@ -298,15 +330,6 @@ class Registry:
     def receive_file(self, sha256: str) -> Upload:
         """A file arriving in pieces, stored only when complete and hashing to ``sha256``."""
         return self.artifacts.upload(sha256)
-
-    def uploaded_file(self, sha256: str) -> bytes:
-        """The bytes of an uploaded file (checked against its hash), for track to capture."""
-        if not self.artifacts.exists(sha256):
-            raise InvalidInput(
-                f"There is no uploaded file with sha256 {sha256}: upload the skops file first "
-                f"(PUT artifacts/{sha256}), then track it."
-            )
-        return self.artifacts.get(sha256)
 
     def open_model_file(self, ref: str | Ref | Version) -> tuple[BinaryIO, str, str]:
         """A version's model file open for reading in pieces, its sha256 and its format."""

@@ -252,6 +252,15 @@ class GuardedRegistry:
             self._own_new_project(project)
         return version
 
+    def track_file(
+        self, sha256: str, name: str | None = None, project: str = "default", **kwargs: Any
+    ) -> Version:
+        new = self._capture(project, "track")
+        version = self._inner.track_file(sha256, name, project, **kwargs)
+        if new:
+            self._own_new_project(project)
+        return version
+
     def import_pmml(
         self, source: Any, name: str, project: str = "default", **kwargs: Any
     ) -> Version:
@@ -303,9 +312,6 @@ class GuardedRegistry:
 
     def receive_file(self, sha256: str) -> Any:
         return self._inner.receive_file(sha256)
-
-    def uploaded_file(self, sha256: str) -> bytes:
-        return bytes(self._inner.uploaded_file(sha256))
 
     def open_model_file(self, ref: Any) -> Any:
         version = self._version(ref, SCORE, "download the model file")

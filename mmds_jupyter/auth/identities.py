@@ -53,6 +53,11 @@ class Identities:
         """Refuse every token of the user from the next request on (their history stays)."""
         return self.store.set_disabled(check_name("User", name), True, self.actor)
 
+    def is_disabled(self, name: str) -> bool:
+        """Whether ``name`` was disabled (``mmds users disable``): refused however it signs in,
+        with an MMDS token or as the JupyterHub user of that name."""
+        return self.store.is_disabled(name)
+
     def enable_user(self, name: str) -> User:
         return self.store.set_disabled(check_name("User", name), False, self.actor)
 
@@ -99,6 +104,11 @@ class Identities:
         return self.store.revoke_token(
             whole_number("The token id", token_id, 1, MAX_ID), self.actor
         )
+
+    def delete_tokens(self, token_ids: Iterable[int]) -> int:
+        """Delete the given tokens that no longer let anyone in (revoked or expired; a live one
+        is kept); the audit log keeps their creation, revocation and deletion. How many."""
+        return self.store.delete_tokens(sorted(set(token_ids)), self.actor)
 
     def authenticate(self, secret: str | None) -> str | None:
         """The user name a token belongs to, or None when it lets no one in."""

@@ -23,6 +23,8 @@ log = logging.getLogger("mmds.scheduler")
 # Extra time a local runner gets past the job's timeout before the dispatcher kills it itself
 # (the runner's own watchdog normally stops the kernel first).
 _KILL_GRACE_S = 30.0
+# Team mode: how often a scheduler deletes the tokens of runs that ended (run_identity).
+_PRUNE_EVERY_S = 600.0
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Dispatcher:
         self.executor = executor or make_executor(self.config.executor, str(log_dir(registry.home)))
         self.live: dict[int, Live] = {}
         self.stopping = threading.Event()
+        self._next_prune = 0.0
 
     @property
     def heartbeat_s(self) -> float:
@@ -61,7 +64,7 @@ class Dispatcher:
 
     def tick(self) -> None:
         """One pass; each step stands alone so a failing step does not starve the others."""
-        for step in (self._reap, self._claim, self._start, self._watch):
+        for step in (self._reap, self._claim, self._start, self._watch, self._prune):
             try:
                 step()
             except MMDSError as exc:
@@ -108,6 +111,16 @@ class Dispatcher:
         lease, actor, home = self.config.lease, self.registry.actor, self.registry.home
         for run_id in claims.reap_orphans(self.runs, lease, actor, home=home):
             log.warning("run %s was orphaned (no heartbeat for %gs)", run_id, self.config.lease)
+
+    def _prune(self) -> None:
+        """Team mode: delete the tokens of runs that ended a while ago (every few minutes)."""
+        if not self.config.server_url or time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + _PRUNE_EVERY_S
+        from .run_identity import prune_run_tokens
+
+        if n := prune_run_tokens(self.registry):
+            log.info("deleted %d ended run token(s)", n)
 
     def _claim(self) -> None:
         for run_id in claims.claim_due(self.runs, self.config.misfire_grace, self.registry.actor):

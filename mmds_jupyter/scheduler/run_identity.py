@@ -11,6 +11,7 @@ a project of the job, fails the run at once with :class:`JobOwnerRefused`.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..auth.guard import Access, job_projects
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 MARGIN_S = 600.0
 # How long the token of a run with no timeout lives.
 NO_TIMEOUT_S = 6 * 3600.0
+# A run token that no longer lets anyone in is listed (`mmds tokens list`) this long after it
+# was revoked or expired, then deleted (its events stay): one token per run would pile up.
+KEEP_ENDED_S = 24 * 3600.0
 
 
 def check_owner(registry: Registry, job: Job, keys: list[str]) -> frozenset[str] | None:
@@ -66,8 +70,12 @@ def check_owner(registry: Registry, job: Job, keys: list[str]) -> frozenset[str]
     return frozenset(projects)
 
 
+# Every run token's name starts so (``token_name``); users' own tokens are told apart by it.
+RUN_TOKEN_PREFIX = "run "
+
+
 def token_name(run_id: int, job: str) -> str:
-    return f"run {run_id} of job {job}"[:MAX_NAME]
+    return f"{RUN_TOKEN_PREFIX}{run_id} of job {job}"[:MAX_NAME]
 
 
 def mint_token(
@@ -102,3 +110,17 @@ def revoke_run_tokens(registry: Registry, run_id: int) -> int:
     for token in live:
         identities.revoke_token(token.id)
     return len(live)
+
+
+def prune_run_tokens(registry: Registry, keep_s: float | None = None) -> int:
+    """Delete the tokens of runs revoked or expired more than ``keep_s`` seconds ago (default
+    ``KEEP_ENDED_S``); how many. Users' own tokens are left alone."""
+    identities = registry.identities()
+    cutoff = now_utc() - timedelta(seconds=KEEP_ENDED_S if keep_s is None else keep_s)
+    ended = [
+        t.id
+        for t in identities.tokens()
+        if (t.name or "").startswith(RUN_TOKEN_PREFIX)
+        and (t.revoked_at or t.expires_at or cutoff) < cutoff
+    ]
+    return identities.delete_tokens(ended) if ended else 0

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..encode import version_dict
-from ..errors import InvalidInput, MMDSError
+from ..errors import InvalidInput
 from ..service import RegistryService
 from .encode import records
 
@@ -251,32 +251,19 @@ def _capture_arguments(b: dict[str, Any]) -> dict[str, Any]:
 
 def track(registry: RegistryService, raw: bytes, key: str | None = None) -> dict[str, Any]:
     """Capture a model whose skops file was uploaded (``PUT artifacts/<sha256>``), named by
-    its sha256, with its data as tables; under an Idempotency-Key, at most once.
-
-    The file is loaded as any model file is: only the types MMDS trusts; a file holding a
-    function is refused, over REST always.
+    its sha256, with its data as tables; under an Idempotency-Key, at most once. The file is
+    loaded as any model file is (over REST a file holding a function is always refused) and
+    kept as uploaded (``Registry.track_file``).
     """
-    from ..capture.serialize import load
     from .artifact_routes import file_keeper
 
     # No name is the registry's error (the same as mmds.track's), not the body's.
     b = body(raw, {"model_sha256": TEXT, **CAPTURE_FIELDS}, required=("model_sha256",))
     sha = b.pop("model_sha256")
     keeper = file_keeper(registry)  # the local registry, which keeps the files
-    data = keeper.uploaded_file(sha)
     if key is not None:
-        registry = keeper.tracking_once(key, hashlib.sha256(raw).hexdigest())
-    try:
-        model = load(data, "skops", trusted=False, label="The uploaded model file")
-    except MMDSError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
-        raise InvalidInput(
-            f"The uploaded file {sha[:12]}… is not a readable skops file "
-            f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or "
-            "serialize.dump."
-        ) from None
-    return version_dict(registry.track(model, **_capture_arguments(b)))
+        keeper = keeper.tracking_once(key, hashlib.sha256(raw).hexdigest())
+    return version_dict(keeper.track_file(sha, **_capture_arguments(b)))
 
 
 def import_pmml(registry: RegistryService, raw: bytes) -> dict[str, Any]:

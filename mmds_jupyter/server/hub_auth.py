@@ -10,7 +10,8 @@ user's own server alone does not let anyone into MMDS. The user's Hub groups rid
 
 MMDS's own tokens (``mmds tokens create``) still work beside the Hub's: scheduled jobs and
 scripts outside the Hub have no Hub token, and both name users in one namespace (the Hub's
-user ``alice`` and MMDS's ``alice`` are the same person).
+user ``alice`` and MMDS's ``alice`` are the same person): ``mmds users disable alice`` refuses
+the Hub's ``alice`` too, from the next request.
 
 Browsers: the server has no pages, only its JSON API and health route, so there is no Hub
 OAuth login; a user's JupyterLab reaches it with the user's server token.
@@ -18,6 +19,7 @@ OAuth login; a user's JupyterLab reaches it with the user's server token.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,8 +85,11 @@ class HubIdentityProvider(MMDSTokenIdentityProvider):
                 " or ".join(sorted(hub.access_scopes)),
             )
             return None
-        handler._token_authenticated = True  # type: ignore[attr-defined]
         name = model["name"]
+        if await self._disabled_in_mmds(handler, name):
+            self.log.warning("MMDS: refused the Hub user %s, disabled in MMDS", name)
+            return None
+        handler._token_authenticated = True  # type: ignore[attr-defined]
         return HubUser(
             username=name,
             name=name,
@@ -92,6 +97,22 @@ class HubIdentityProvider(MMDSTokenIdentityProvider):
             groups=tuple(sorted(model.get("groups") or ())),
             hub_admin=bool(model.get("admin")),
         )
+
+    async def _disabled_in_mmds(self, handler: web.RequestHandler, name: str) -> bool:
+        """Whether ``mmds users disable`` locked the user of that name out: checked on every
+        request (the Hub's answer is cached, this is not), so it counts from the next one."""
+        registry = handler.settings.get("mmds_registry")
+        if registry is None:
+            return False
+        loop = asyncio.get_running_loop()
+        executor = handler.settings.get("mmds_executor")
+        try:
+            return bool(
+                await loop.run_in_executor(executor, registry.identities().is_disabled, name)
+            )
+        except Exception:  # noqa: BLE001 - an unreachable database lets no one in
+            self.log.exception("MMDS: could not check whether %s is disabled", name)
+            return True
 
     def validate_security(self, app: Any, ssl_options: dict[str, Any] | None = None) -> None:
         super().validate_security(app, ssl_options)

@@ -14,7 +14,7 @@ from typing import Any
 from ..encode import version_dict
 from ..entities import STAGES
 from ..errors import InvalidInput
-from ..query import FIND_COLUMNS, from_request, whole
+from ..query import FIND_COLUMNS, flag, from_request, whole
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
@@ -77,6 +77,10 @@ def list_versions(registry: RegistryService, get: Callable[[str], Sequence[str]]
     """One page of versions matching the query arguments (``get(name)`` gives each one's
     values), with the total count."""
     args = from_request(get)
+    counting = [v for v in get("count") if v.strip()]
+    # count=false: a caller that reads the pages alone (RemoteRegistry's search) spares the
+    # database a count of up to COUNT_CAP matches per page.
+    counted = flag(counting[-1], "count") if counting else True
     limit = capped(args.pop("limit", DEFAULT_LIMIT), "limit", 1, MAX_LIMIT)
     offset = capped(args.pop("offset", 0), "offset", 0, 10**9)
     order_by = args.pop("order_by", "-created")
@@ -90,6 +94,8 @@ def list_versions(registry: RegistryService, get: Callable[[str], Sequence[str]]
     items = [version_row(r) for r in rows]
     if len(items) < limit and (items or offset == 0):
         total, exact = offset + len(items), True  # the last page: no count needed
+    elif not counted:
+        total, exact = offset + len(items), False
     else:
         total, exact = capped_count(registry, query, max(COUNT_CAP, offset + limit + 1))
     return {

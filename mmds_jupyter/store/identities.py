@@ -236,6 +236,12 @@ class SqlIdentityStore(SqlGrantMixin):
             )
             return _user(row)
 
+    def is_disabled(self, name: str) -> bool:
+        """Whether ``name`` is a user of MMDS who is disabled (an unknown name is not)."""
+        with self.db.session() as s:
+            found = s.execute(select(UserRow.disabled).where(UserRow.name == name)).scalar()
+            return bool(found)
+
     def add_token(
         self,
         user: str,
@@ -283,6 +289,32 @@ class SqlIdentityStore(SqlGrantMixin):
                 after = {"user": user.name, "revoked_at": _iso(row.revoked_at)}
                 append_event(s, actor, "token.revoke", "token", f"token:{row.id}", None, after)
             return _token(row, user.name)
+
+    def delete_tokens(self, token_ids: list[int], actor: str) -> int:
+        """Delete tokens that let no one in any more (revoked or expired); each leaves a
+        ``token.delete`` event beside its ``token.create`` and ``token.revoke``. How many."""
+        deleted = 0
+        with self.db.session(write=True) as s:
+            for row, user in s.execute(
+                select(TokenRow, UserRow.name)
+                .join(UserRow, TokenRow.user_id == UserRow.id)
+                .where(TokenRow.id.in_(token_ids))
+                .order_by(TokenRow.id)
+            ).all():
+                if row.revoked_at is None and (
+                    row.expires_at is None or utc(row.expires_at) > utc_now()
+                ):
+                    continue  # a live token is revoked first, never deleted
+                before = {
+                    "user": user,
+                    "name": row.name,
+                    "expires_at": _iso(row.expires_at),
+                    "revoked_at": _iso(row.revoked_at),
+                }
+                append_event(s, actor, "token.delete", "token", f"token:{row.id}", before, None)
+                s.delete(row)
+                deleted += 1
+        return deleted
 
     def user_for_token(self, token_hash: str, now: datetime) -> str | None:
         """The name of the enabled user holding this live (unrevoked, unexpired) token."""

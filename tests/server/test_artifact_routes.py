@@ -152,3 +152,43 @@ async def test_an_upload_cut_off_by_its_client_leaves_nothing(
     while leftovers(home):  # the server drops what it got when the connection closes
         await asyncio.sleep(0.02)
     assert (await head(jp_fetch, sha)).code == 404
+
+
+async def test_track_keeps_the_uploaded_file_and_measures_what_it_holds(
+    jp_fetch: Any, home: Path, cancer: Any
+) -> None:
+    """The server keeps the bytes that arrived (skops' own writer here, not MMDS's), after
+    loading them with the allow-list to compute the version's metadata itself; a file holding
+    a function is refused."""
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = LogisticRegression(C=0.5, max_iter=500).fit(cancer["X_train"][COLS], cancer["y_train"])
+    data = sio.dumps(model)
+    sha = hashlib.sha256(data).hexdigest()
+    assert sha != hashlib.sha256(dump(model, "skops")).hexdigest()  # not MMDS's canonical file
+    assert (await put(jp_fetch, sha, data))[0] == 201
+    test = cancer["X_test"][COLS]
+    body = {
+        "model_sha256": sha,
+        "name": "churn",
+        "project": "risk",
+        "X_test": {c: test[c].tolist() for c in COLS},
+        "y_test": cancer["y_test"].tolist(),
+    }
+    code, version = await track(jp_fetch, body, None)
+    assert code == 201, version
+    assert version["artifact_sha256"] == sha
+    assert version["params"]["C"] == 0.5
+    assert [f["name"] for f in version["features"]] == COLS
+    overall = {m["name"]: m["value"] for m in version["metrics"] if not m["slice"]}
+    assert overall["accuracy"] == pytest.approx(model.score(test, cancer["y_test"]))
+    resp = await jp_fetch("mmds", "api", "versions", "risk/churn:1", "file")
+    assert resp.body == data
+
+    bad = sio.dumps(FunctionTransformer(func=print).fit(cancer["X_train"][COLS]))
+    bad_sha = hashlib.sha256(bad).hexdigest()
+    assert (await put(jp_fetch, bad_sha, bad))[0] == 201
+    code, err = await track(jp_fetch, {**body, "model_sha256": bad_sha}, None)
+    assert code == 400 and err["error"] == "UntrustedArtifact", err
+    assert "builtins.print" in err["message"], err

@@ -94,3 +94,18 @@ async def test_rankings_and_comparisons_name_their_test_sets(
     assert "2 different test sets" in json.loads(resp.body)["warnings"][0]
     detail = await get(jp_fetch, "versions", "risk/uses:1")
     assert {m["dataset_hash"] for m in detail["metrics"]} == {"aa11"}
+
+
+async def test_count_false_spares_the_count_of_a_full_page(jp_fetch: Any) -> None:
+    """RemoteRegistry's search reads pages alone: with count=false a full page answers
+    without counting what lies beyond it; the last page is exact either way."""
+    counted = await get(jp_fetch, "versions", limit="1", include_archived="true")
+    assert (counted["total"], counted["total_exact"]) == (3, True)
+    page = await get(jp_fetch, "versions", limit="1", include_archived="true", count="false")
+    assert refs(page) == refs(counted)
+    assert (page["total"], page["total_exact"]) == (1, False)
+    last = await get(jp_fetch, "versions", limit="2", offset="2", include_archived="true",
+                     count="false")  # fmt: skip
+    assert (last["total"], last["total_exact"]) == (3, True)
+    code, body = await error(jp_fetch, "versions", count="perhaps")
+    assert code == 400 and "count='perhaps' is not true or false" in body["message"]

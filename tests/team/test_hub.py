@@ -302,6 +302,18 @@ def test_a_kernel_in_a_hub_users_server_tracks_as_that_user(
         assert isinstance(body, dict) and body.get("error"), body
     assert "MMDS: the Hub token of alice lacks the scope access:services" in hub["log"].read_text()
 
+    # `mmds users disable alice` locks the Hub's alice out too (one namespace), from the next
+    # request, though the Hub still vouches for her token (and caches its answer).
+    assert main(["--url", hub["db_url"], "users", "add", "alice"]) == 0
+    assert call(f"{mmds_api}/projects", token["token"])[0] == 200
+    assert main(["--url", hub["db_url"], "users", "disable", "alice"]) == 0
+    code, body = call(f"{mmds_api}/projects", token["token"])
+    assert code == 403, body
+    assert isinstance(body, dict) and body.get("error"), body
+    assert "MMDS: refused the Hub user alice, disabled in MMDS" in hub["log"].read_text()
+    code, body = call(f"{mmds_api}/projects", auditor)  # other users go on
+    assert code == 200, body
+
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)

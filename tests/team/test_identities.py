@@ -116,3 +116,45 @@ def test_a_view_acting_as_a_user_writes_in_their_name_and_shares_the_registry(
         ("alice", "version.create"),
         ("maya", "version.stage"),
     ]
+
+
+def test_a_team_scheduler_deletes_the_tokens_of_runs_that_ended_a_while_ago(
+    db_url: str, tmp_path: Any, monkeypatch: Any
+) -> None:
+    from mmds_jupyter.scheduler import MMDSScheduler, run_identity
+    from mmds_jupyter.scheduler.dispatcher import Dispatcher
+
+    reg = Registry(url=db_url, home=str(tmp_path / "home"), actor="scheduler")
+    try:
+        ids = reg.identities()
+        ids.add_user("alice")
+        names = [run_identity.token_name(n, "nightly") for n in (1, 2, 3)]
+        (ended, _), (live, live_secret), (expiring, _) = (
+            ids.create_token("alice", names[0]),
+            ids.create_token("alice", names[1]),
+            ids.create_token("alice", names[2], expires_days=1e-6),  # expires in 0.09 s
+        )
+        own, _ = ids.create_token("alice", "laptop")
+        ids.revoke_token(ended.id)
+        ids.revoke_token(own.id)
+        time.sleep(0.3)
+        scheduler = Dispatcher(reg, MMDSScheduler(server_url="http://127.0.0.1:9/"))
+        scheduler.tick()  # ended just now: still listed (`mmds tokens list` shows them a day)
+        assert {t.id for t in ids.tokens()} == {ended.id, live.id, expiring.id, own.id}
+
+        monkeypatch.setattr(run_identity, "KEEP_ENDED_S", 0.0)
+        scheduler._next_prune = 0.0
+        scheduler.tick()
+        # The run tokens that let no one in are gone; a live one and a user's own stay.
+        assert {t.id for t in ids.tokens()} == {live.id, own.id}
+        assert ids.resolve(live_secret) == ("alice", None)
+        events = reg.events(action="token.delete")
+        assert sorted(events["object_ref"]) == [f"token:{ended.id}", f"token:{expiring.id}"]
+        assert set(events["actor"]) == {"scheduler"}
+        created = reg.events(action="token.create")["object_ref"]
+        assert {f"token:{ended.id}", f"token:{expiring.id}"} <= set(created)  # history stays
+        # A live token is never deleted, even when asked to.
+        assert ids.delete_tokens([live.id]) == 0
+        assert ids.resolve(live_secret) == ("alice", None)
+    finally:
+        reg.close()

@@ -14,13 +14,20 @@ if TYPE_CHECKING:
 
 
 class SklearnAdapter(ModelAdapter):
-    """A fitted estimator or Pipeline, stored as a skops (or, on request, pickle) file."""
+    """A fitted estimator or Pipeline, stored as a skops (or, on request, pickle) file.
 
-    def __init__(self, model: Any, label: str, serializer: str = "skops") -> None:
+    ``file``: the skops file ``model`` was loaded from (an upload to `mmds server`), stored as
+    it is rather than written again.
+    """
+
+    def __init__(
+        self, model: Any, label: str, serializer: str = "skops", file: bytes | None = None
+    ) -> None:
         super().__init__(label)
         introspect.check_trackable(model, label)
         self.model = model
         self.serializer = serializer
+        self.file = file
         self._task = introspect.task_of(model)
 
     @property
@@ -70,4 +77,6 @@ class SklearnAdapter(ModelAdapter):
         return self.model
 
     def serialize(self) -> tuple[bytes, str]:
+        if self.file is not None:
+            return self.file, "skops"
         return serialize.dump(self.model, self.serializer), self.serializer
