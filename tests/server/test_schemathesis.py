@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from jupyter_servers import jupyter_server  # noqa: E402
 
 OPENAPI = Path(__file__).parents[2] / "mmds_jupyter" / "server" / "openapi.json"
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # 55 operations, two servers
 
 
 @pytest.fixture(scope="module", params=["extension", "mmds-server"])
