@@ -36,13 +36,15 @@ def decide(registry: RegistryService, verdict: str, request_id: str, raw: bytes)
 
 
 def requests(registry: RegistryService, args: dict[str, str | None]) -> dict[str, Any]:
-    mine = (args.get("mine") or "false").lower()
-    if mine not in ("true", "false"):
-        raise InvalidInput(f"mine is true or false, not {args['mine']!r}.")
-    status = args.get("status") or "open"
+    mine = args.get("mine")
+    if mine not in (None, "true", "false"):
+        raise InvalidInput(f"mine is true or false, not {mine!r}.")
+    status = args.get("status")
+    if status not in (None, "open", "done", "rejected", "any"):
+        raise InvalidInput(f"status is open, done, rejected or any, not {status!r}.")
     found = registry.requests(
         args.get("ref") or None,
-        status=None if status == "any" else status,
+        status=None if status == "any" else status or "open",
         waiting_for_me=mine == "true",
     )
     return {"items": [_request(r) for r in found]}
