@@ -857,7 +857,7 @@ class Registry:
 
     @functools.cached_property
     def governance_store(self) -> Any:
-        from .governance.store import SqlGovernanceStore
+        from .store.governance import SqlGovernanceStore
 
         return SqlGovernanceStore(self.db)
 

@@ -1,6 +1,6 @@
 """The SQL store of governance: template versions, bindings, frozen templates, requests and
-evidence files. Every change appends its event to the hash-chained log in the same
-transaction."""
+evidence files (the rules are in :mod:`mmds_jupyter.governance`). Every change appends its
+event to the hash-chained log in the same transaction."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InvalidInput, NotFound
-from ..store.db import Database
-from ..store.events import append_event, utc
-from ..store.governance_tables import (
+from .db import Database
+from .events import append_event, utc
+from .governance_tables import (
     StageRequestRow,
     TemplateBindingRow,
     TemplateRow,
     VersionTemplateRow,
 )
-from ..store.rows import refs_of, utc_now
-from ..store.tables import ModelRow, ProjectRow, VersionFileRow, VersionRow
-from ..store.versions import move_stage
+from .rows import refs_of, utc_now
+from .tables import ModelRow, ProjectRow, VersionFileRow, VersionRow
+from .versions import move_stage
 
 EVIDENCE = "evidence."  # version_files.kind of an attached piece of evidence: evidence.<kind>
 
