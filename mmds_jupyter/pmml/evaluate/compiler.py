@@ -12,12 +12,14 @@ from .mining import MiningModel
 from .model import CompiledModel, Context
 from .outputs import OutputColumn, compile_outputs, default_outputs
 from .regression import RegressionModel
+from .ruleset import RuleSetModel
 from .tree import TreeModel
 
 _MODELS: dict[str, type[CompiledModel]] = {
     "RegressionModel": RegressionModel,
     "TreeModel": TreeModel,
     "MiningModel": MiningModel,
+    "RuleSetModel": RuleSetModel,
 }
 
 
@@ -73,7 +75,8 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
         # A chain without its own Output answers with its last model's Output (as pmml4s does).
         outputs = model.segments[-1].outputs
     if outputs is None:
-        outputs = default_outputs(model.target, model.classes, model.function)
+        classes = model.classes if model.gives_probabilities else []
+        outputs = default_outputs(model.target, classes, model.function)
     target = data_fields.get(model.target or "")
     return CompiledDocument(
         inputs={name: f for name, f in data_fields.items() if name != model.target},

@@ -32,6 +32,7 @@ class CompiledModel(ABC):
     function: str
     classes: list[str]
     target: str | None
+    gives_probabilities = True  # a classifier's default outputs include class probabilities
 
     def __init__(
         self,
