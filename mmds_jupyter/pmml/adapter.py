@@ -56,7 +56,7 @@ _FEATURE_TYPES = {
 
 def _as_dtype(values: pd.Series, dtype: str) -> pd.Series:
     """A declared output in its declared type; an integer column with missing values stays
-    float (NaN), a text column keeps None for missing."""
+    float (NaN), a text column has None for missing (pmml4s writes "")."""
     if dtype in ("float64", "int64"):
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
         if dtype == "int64" and not numbers.isna().any():
@@ -65,7 +65,17 @@ def _as_dtype(values: pd.Series, dtype: str) -> pd.Series:
     if dtype == "bool":
         return values
     text = values.astype(object)
-    return text.where(text.notna() & (text != ""), None)
+    missing = (text.isna() | (text == "")).to_numpy()
+    labels = np.array([_label(v) for v in text.to_numpy()], dtype=object)
+    labels[missing] = None
+    return pd.Series(labels, index=values.index, dtype=object)
+
+
+def _label(value: Any) -> Any:
+    """Text as declared; a number the JVM sent for a text field (a cluster id) as its text."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
 
 
 class PMMLModel:
@@ -96,6 +106,10 @@ class PMMLModel:
 
     @property
     def task(self) -> str:
+        """binary, multiclass or regression; another function (clustering) by its PMML name."""
+        function = self.info["function_name"]
+        if function not in ("classification", "regression") and function:
+            return str(function)
         if not self.is_classifier:
             return "regression"
         return (
@@ -113,9 +127,9 @@ class PMMLModel:
     def _column(self, columns: Any, feature: str, value: str | None = None) -> str | None:
         """Which of ``columns`` (a frame's, or names) holds ``feature`` (of class ``value``)."""
         for o in self.info["outputs"]:
-            if o["feature"] == feature and (value is None or o["value"] == value):
-                if o["name"] in columns:
-                    return str(o["name"])
+            matches = o["feature"] == feature and (value is None or o["value"] == value)
+            if matches and o["name"] in columns:
+                return str(o["name"])
         if feature == "probability" and f"probability({value})" in columns:
             return f"probability({value})"
         if feature == "predictedValue":
@@ -223,11 +237,16 @@ class PMMLModel:
                     if self._target_type in NUMERIC_TYPES
                     else np.asarray(values)
                 )
+            if self.task != "regression":  # a cluster's id is a name
+                return _as_dtype(out[col], "object").to_numpy()
             return values.astype("float64")
         if self.is_classifier:
             assert self.classes_ is not None
             return self.classes_.take(np.argmax(self._probabilities(out), axis=1))
-        raise ValueError("The PMML model has no predicted-value output.")
+        raise ValueError(
+            "The PMML model declares no predicted value and no class probabilities, so it has "
+            "no prediction. Export it with a predictedValue OutputField."
+        )
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return dict(self.info["params"])

@@ -103,6 +103,8 @@ class PMMLAdapter(ModelAdapter):
         declared = self.model.declared_outputs()
         if self.task == "regression":
             return [{"name": "prediction", "kind": "value", "dtype": "float64"}, *declared]
+        if not self.model.is_classifier:  # clustering: the cluster's id
+            return [{"name": "prediction", "kind": "value", "dtype": "object"}, *declared]
         assert self.model.classes_ is not None
         classes = [c.item() if hasattr(c, "item") else c for c in self.model.classes_]
         outputs: list[dict[str, Any]] = [

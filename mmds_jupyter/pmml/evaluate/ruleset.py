@@ -1,4 +1,4 @@
-"""PMML RuleSetModel: rules that fire on predicates, chosen by firstHit, weightedSum or weightedMax."""
+"""PMML RuleSetModel: rules fire on predicates; firstHit, weightedSum or weightedMax picks."""
 
 from __future__ import annotations
 
@@ -75,9 +75,7 @@ class RuleSetModel(CompiledModel):
                     )
                 )
             elif child.tag == "CompoundRule":
-                self._collect(
-                    child, [*outer, compile_predicate(find_predicate(child), self.scope)]
-                )
+                self._collect(child, [*outer, compile_predicate(find_predicate(child), self.scope)])
 
     def _fired(self, frame: Frame) -> np.ndarray:
         """rules x rows: where each rule fires (shared enclosing predicates evaluated once)."""
@@ -120,8 +118,10 @@ class RuleSetModel(CompiledModel):
                 chosen_confidence = totals[best, np.arange(n)] / counts
             value[any_fired] = np.asarray(labels, dtype=object)[best][any_fired]
             confidence[any_fired] = chosen_confidence[any_fired]
-            # The winning score's first fired rule names the row.
-            first = np.argmax(fired & (scores[:, None] == value[None, :]), axis=0)
+            # The winning score's fired rule of highest weight (the first on ties) names the
+            # row, as JPMML-Evaluator reports it (the specification leaves it open).
+            winning = fired & (scores[:, None] == value[None, :])
+            first = np.argmax(np.where(winning, weights[:, None], -np.inf), axis=0)
             entity[any_fired] = ids[first][any_fired]
             return Prediction(value, {}, confidence, entity)
         if self.criterion == "firstHit":
