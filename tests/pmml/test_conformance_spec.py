@@ -126,6 +126,7 @@ Data = Callable[[np.random.Generator, int], pd.DataFrame]
 CASES: dict[str, tuple[str, dict[str, str], Data, str]] = {
     "ruleset-firstHit": ("ruleset.pmml", {"criterion": "firstHit"}, drugs, "mmds"),
     "ruleset-weightedSum": ("ruleset.pmml", {"criterion": "weightedSum"}, drugs, "mmds"),
+    "scorecard": ("scorecard.pmml", {}, scores, "mmds"),
     "svm-rbf": ("svm.pmml", {"kernel": 'RadialBasisKernelType gamma="1.0"'}, xor, "pypmml"),
     "svm-polynomial": (
         "svm.pmml",
@@ -190,7 +191,7 @@ def test_every_declared_output_agrees_with_jpmml(case: str, scored: dict) -> Non
 # give them (the rule's id is the entityId of a rule set, PMML 4.4 "Output").
 PYPMML_LACKS = {"ruleset.pmml": {"Rule_Id"}}
 # Where pypmml answers wrongly (the test of the case says how), only JPMML-Evaluator is compared.
-PYPMML_WRONG: set[str] = set()
+PYPMML_WRONG = {"scorecard"}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c not in PYPMML_WRONG])
@@ -199,6 +200,30 @@ def test_pypmml_agrees_too(case: str, scored: dict, pypmml_available: None) -> N
     text = document(case)
     names = [n for n in declared(text) if n not in PYPMML_LACKS.get(CASES[case][0], set())]
     assert_declared_outputs_agree(ours, score_pypmml(text, df), names, who="pypmml")
+
+
+def test_scorecard_reason_codes_follow_the_specification(pypmml_available: None) -> None:
+    """pointsBelow: a code's points are its characteristic's baseline minus the row's partial
+    score, codes ranked by points (PMML 4.4, Scorecard). pypmml repeats one code in every rank
+    and drops the ranks where points are zero; MMDS follows the specification, as
+    JPMML-Evaluator does (ties in the order of the Characteristics)."""
+    text = document("scorecard")
+    df = pd.DataFrame(
+        {
+            "department": ["business", "marketing", None],
+            "age": [50.0, 55.0, 18.0],
+            "income": [3740.0, 10.0, 2174.0],
+        }
+    )
+    ours = evaluator(text).predict(df)
+    # business: 19-6=13 (RC1); age 50: 18-18=0 (RC2); income 3740: 10-(-3)=13 (RC3).
+    assert ours.iloc[0, 1:].tolist() == ["RC1", "RC3", "RC2"]
+    # marketing 0 (RC1), age 55: 0 (RC2), income 10: 10-26 < 0 (dropped).
+    assert ours.iloc[1, 1:3].tolist() == ["RC1", "RC2"] and pd.isna(ours.iloc[1, 3])
+    assert ours["Final Score"].tolist() == [21.0, 63.0, -7.0]
+    pmml4s = score_pypmml(text, df)
+    assert pmml4s.iloc[0, 1:].tolist() != ours.iloc[0, 1:].tolist()
+    assert_declared_outputs_agree(ours, score_jpmml(text, df), declared(text))
 
 
 def test_rule_set_weighted_max_takes_the_heaviest_rule(pypmml_available: None) -> None:

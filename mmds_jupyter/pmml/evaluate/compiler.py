@@ -13,6 +13,7 @@ from .model import CompiledModel, Context
 from .outputs import OutputColumn, compile_outputs, default_outputs
 from .regression import RegressionModel
 from .ruleset import RuleSetModel
+from .scorecard import Scorecard
 from .tree import TreeModel
 
 _MODELS: dict[str, type[CompiledModel]] = {
@@ -20,6 +21,7 @@ _MODELS: dict[str, type[CompiledModel]] = {
     "TreeModel": TreeModel,
     "MiningModel": MiningModel,
     "RuleSetModel": RuleSetModel,
+    "Scorecard": Scorecard,
 }
 
 

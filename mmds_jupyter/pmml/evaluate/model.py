@@ -107,7 +107,9 @@ class CompiledModel(ABC):
         local, invalid = self.prepare(frame)
         prediction = self.score(local)
         if self._targets is not None:
-            prediction = Prediction(self._targets(prediction.value), {}, None, None)
+            prediction = Prediction(
+                self._targets(prediction.value), reason_codes=prediction.reason_codes
+            )
         return prediction.masked(invalid), local
 
     @abstractmethod
