@@ -135,6 +135,7 @@ CASES: dict[str, tuple[str, dict[str, str], Data, str]] = {
         "pypmml",
     ),
     "svm-linear": ("svm.pmml", {"kernel": "LinearKernelType"}, xor, "pypmml"),
+    "neural-network": ("neural_network.pmml", {}, insurance, "mmds"),
     "naive-bayes": ("naive_bayes.pmml", {}, claims, "pypmml"),
     "general-regression": ("general_regression.pmml", {}, jobs, "pypmml"),
     "clustering-kmeans": ("clustering.pmml", {"measure": "squaredEuclidean"}, people, "pypmml"),
@@ -191,7 +192,7 @@ def test_every_declared_output_agrees_with_jpmml(case: str, scored: dict) -> Non
 # give them (the rule's id is the entityId of a rule set, PMML 4.4 "Output").
 PYPMML_LACKS = {"ruleset.pmml": {"Rule_Id"}}
 # Where pypmml answers wrongly (the test of the case says how), only JPMML-Evaluator is compared.
-PYPMML_WRONG = {"scorecard"}
+PYPMML_WRONG = {"scorecard", "neural-network"}
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c not in PYPMML_WRONG])
@@ -224,6 +225,21 @@ def test_scorecard_reason_codes_follow_the_specification(pypmml_available: None)
     pmml4s = score_pypmml(text, df)
     assert pmml4s.iloc[0, 1:].tolist() != ours.iloc[0, 1:].tolist()
     assert_declared_outputs_agree(ours, score_jpmml(text, df), declared(text))
+
+
+def test_neural_network_output_bands_take_the_default_value(
+    scored: dict, pypmml_available: None
+) -> None:
+    """A Discretize whose bins miss a value answers its defaultValue (PMML 4.4,
+    Transformations). pypmml answers missing there; MMDS follows the specification, as
+    JPMML-Evaluator does. The predicted amounts themselves agree with pypmml too."""
+    df, ours, jpmml = scored["neural-network"]
+    pmml4s = score_pypmml(document("neural-network"), df)
+    assert_declared_outputs_agree(ours, pmml4s, ["claims"], who="pypmml")
+    high = (ours["claims"] > 3000).to_numpy()
+    assert high.any()
+    assert (ours["claims_band"][high] == "high").all()
+    assert pmml4s["claims_band"][high].isna().all()
 
 
 def test_rule_set_weighted_max_takes_the_heaviest_rule(pypmml_available: None) -> None:

@@ -10,6 +10,7 @@ from .expressions import Expr, compile_derived_field
 from .frame import Scope, Unsupported, kind_of
 from .mining import MiningModel
 from .model import CompiledModel, Context
+from .neural import NeuralNetwork
 from .outputs import OutputColumn, compile_outputs, default_outputs
 from .regression import RegressionModel
 from .ruleset import RuleSetModel
@@ -20,6 +21,7 @@ _MODELS: dict[str, type[CompiledModel]] = {
     "RegressionModel": RegressionModel,
     "TreeModel": TreeModel,
     "MiningModel": MiningModel,
+    "NeuralNetwork": NeuralNetwork,
     "RuleSetModel": RuleSetModel,
     "Scorecard": Scorecard,
 }
