@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..document import PMMLDocument
+from .cox import CoxRegression
 from .expressions import Expr, compile_derived_field
 from .frame import Scope, Unsupported, kind_of
 from .mining import MiningModel
@@ -21,6 +22,7 @@ _MODELS: dict[str, type[CompiledModel]] = {
     "RegressionModel": RegressionModel,
     "TreeModel": TreeModel,
     "MiningModel": MiningModel,
+    "GeneralRegressionModel": CoxRegression,
     "NeuralNetwork": NeuralNetwork,
     "RuleSetModel": RuleSetModel,
     "Scorecard": Scorecard,
