@@ -2,6 +2,10 @@
 
 Run: python bench/pmml.py [--rows N]   (default 1,000,000 rows)
 
+A second table scores models from other tools (the PMML 4.4 examples of a RuleSetModel and a
+Scorecard with reason codes, tests/pmml/files/spec/) against pypmml and JPMML-Evaluator
+(jpmml_evaluator, in bench/requirements.txt), both timed on a subsample after a warm-up call.
+
 pypmml (the JVM pmml4s engine) scores about 10^4 rows/s, so it is timed on a subsample and
 its rows/s extrapolated; the output says how many rows it scored. As pypmml's JVM is started
 outside its timing, MMDS's first call (which loads numba's compiled tree kernel, compiling it
@@ -14,6 +18,7 @@ import argparse
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +31,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from mmds_jupyter.pmml import PMMLEvaluator, load_pmml, to_pmml
+
+SPEC = Path(__file__).resolve().parent.parent / "tests" / "pmml" / "files" / "spec"
+JVM_ROWS = 20_000
 
 N_FEATURES = 20
 TRAIN_ROWS = 5_000
@@ -153,6 +161,83 @@ def main() -> None:
             f"{mmds / pypmml:>12.1f}x{mmds / sklearn:>13.2f}x{e1:>16.1e}{e2:>15.1e}"
         )
     print("MMDS/pypmml above 1 means MMDS is faster; MMDS/sklearn below 1 means sklearn is faster.")
+    other_tools(args.rows)
+
+
+def other_tools_inputs(rows: int, seed: int) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The imported documents of the second table and inputs for them."""
+    rng = np.random.default_rng(seed)
+
+    def pick(values: list[str]) -> np.ndarray:
+        return np.array(values, dtype=object)[rng.integers(0, len(values), rows)]
+
+    drugs = pd.DataFrame(
+        {
+            "BP": pick(["HIGH", "LOW", "NORMAL"]),
+            "K": rng.uniform(0.02, 0.08, rows),
+            "Age": rng.uniform(15, 75, rows).round(),
+            "Na": rng.uniform(0.5, 0.9, rows),
+            "Cholesterol": pick(["NORMAL", "HIGH"]),
+        }
+    )
+    people = pd.DataFrame(
+        {
+            "department": pick(["engineering", "marketing", "business"]),
+            "age": rng.integers(10, 60, rows).astype(float),
+            "income": rng.uniform(0, 4000, rows),
+        }
+    )
+    ruleset = (SPEC / "ruleset.pmml").read_text().replace("{criterion}", "firstHit")
+    scorecard = (SPEC / "scorecard.pmml").read_text()
+    return {
+        "RuleSetModel (firstHit, 5 rules)": (ruleset, drugs),
+        "Scorecard, 3 reason codes": (scorecard, people),
+    }
+
+
+def other_tools(rows: int) -> None:
+    """Rows/s of MMDS, pypmml and JPMML-Evaluator on documents other tools write."""
+    from jpmml_evaluator import make_evaluator
+    from pypmml import Model
+
+    lines = []
+    for name, (text, data) in other_tools_inputs(rows, seed=2).items():
+        evaluator = PMMLEvaluator(load_pmml(text))
+        assert evaluator.engine == "mmds"
+        evaluator.predict(data.iloc[:1000])
+        mmds_rate, ours = rate(len(data), lambda e=evaluator, d=data: e.predict(d))
+        sample = data.iloc[: min(JVM_ROWS, rows)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference = Model.fromString(text)
+            reference.predict(sample.iloc[:100])
+            pypmml_rate, _ = rate(len(sample), lambda r=reference, d=sample: r.predict(d))
+            jpmml = make_evaluator(text.encode()).verify()
+            jpmml.evaluateAll(sample.iloc[:100])
+            jpmml_rate, theirs = rate(len(sample), lambda j=jpmml, d=sample: j.evaluateAll(d))
+        agree = all(
+            np.allclose(ours[c].iloc[: len(sample)], theirs[c], equal_nan=True, atol=1e-6)
+            if pd.api.types.is_numeric_dtype(ours[c])
+            else (
+                ours[c].iloc[: len(sample)].fillna("").astype(str).to_numpy()
+                == theirs[c].fillna("").astype(str).to_numpy()
+            ).all()
+            for c in ours.columns
+        )
+        lines.append((name, mmds_rate, pypmml_rate, jpmml_rate, agree))
+    print()
+    print(f"models from other tools: {rows:,} rows (pypmml and JPMML: the first {JVM_ROWS:,})")
+    header = (
+        f"{'model':<34}{'MMDS rows/s':>14}{'pypmml rows/s':>15}{'JPMML rows/s':>14}"
+        f"{'MMDS/pypmml':>13}{'MMDS/JPMML':>12}{'outputs = JPMML':>17}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, mmds, pypmml, jpmml_rate, agree in lines:
+        print(
+            f"{name:<34}{mmds:>14,.0f}{pypmml:>15,.0f}{jpmml_rate:>14,.0f}"
+            f"{mmds / pypmml:>12.1f}x{mmds / jpmml_rate:>11.1f}x{str(agree):>17}"
+        )
 
 
 if __name__ == "__main__":

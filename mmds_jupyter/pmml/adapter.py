@@ -40,6 +40,44 @@ def _typed_column(values: np.ndarray, data_type: str | None) -> np.ndarray:
     return np.asarray(_typed([str(v) for v in values], data_type))
 
 
+# The type of an OutputField that does not state one.
+_FEATURE_TYPES = {
+    "probability": "double",
+    "confidence": "double",
+    "affinity": "double",
+    "standardError": "double",
+    "residual": "double",
+    "reasonCode": "string",
+    "entityId": "string",
+    "clusterId": "string",
+    "decision": "string",
+}
+
+
+def _as_dtype(values: pd.Series, dtype: str) -> pd.Series:
+    """A declared output in its declared type; an integer column with missing values stays
+    float (NaN), a text column has None for missing (pmml4s writes "")."""
+    if dtype in ("float64", "int64"):
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        if dtype == "int64" and not numbers.isna().any():
+            return numbers.astype("int64")
+        return numbers
+    if dtype == "bool":
+        return values
+    text = values.astype(object)
+    missing = (text.isna() | (text == "")).to_numpy()
+    labels = np.array([_label(v) for v in text.to_numpy()], dtype=object)
+    labels[missing] = None
+    return pd.Series(labels, index=values.index, dtype=object)
+
+
+def _label(value: Any) -> Any:
+    """Text as declared; a number the JVM sent for a text field (a cluster id) as its text."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
 class PMMLModel:
     """``predict``/``predict_proba`` over MMDS's vectorised PMML evaluator."""
 
@@ -68,6 +106,10 @@ class PMMLModel:
 
     @property
     def task(self) -> str:
+        """binary, multiclass or regression; another function (clustering) by its PMML name."""
+        function = self.info["function_name"]
+        if function not in ("classification", "regression") and function:
+            return str(function)
         if not self.is_classifier:
             return "regression"
         return (
@@ -82,20 +124,89 @@ class PMMLModel:
             return self.evaluator.predict(X)  # scoring's checked inputs: no new frame
         return self.evaluator.predict(pd.DataFrame(X, columns=names))
 
-    def _column(self, out: pd.DataFrame, feature: str, value: str | None = None) -> str | None:
+    def _column(self, columns: Any, feature: str, value: str | None = None) -> str | None:
+        """Which of ``columns`` (a frame's, or names) holds ``feature`` (of class ``value``)."""
         for o in self.info["outputs"]:
-            if o["feature"] == feature and (value is None or o["value"] == value):
-                return o["name"] if o["name"] in out.columns else None
-        if feature == "probability" and f"probability({value})" in out.columns:
+            matches = o["feature"] == feature and (value is None or o["value"] == value)
+            if matches and o["name"] in columns:
+                return str(o["name"])
+        if feature == "probability" and f"probability({value})" in columns:
             return f"probability({value})"
         if feature == "predictedValue":
             guess = f"predicted_{self.info['target']}"
-            return guess if guess in out.columns else None
+            return guess if guess in columns else None
         return None
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities in the order of ``classes_``."""
-        return self._probabilities(self._outputs(X))
+    @property
+    def has_probabilities(self) -> bool:
+        """Whether the document answers a probability for every class (a rule set, a support
+        vector machine or a majority vote may declare none: it then scores without them)."""
+        if not self.is_classifier:
+            return False
+        names = set(self.evaluator.output_names)
+        return all(
+            self._column(names, "probability", raw) is not None
+            for raw in self.info["classes"] or []
+        )
+
+    @property
+    def predict_proba(self) -> Any:
+        """Class probabilities in the order of ``classes_``; absent (as in scikit-learn) when
+        the document declares none, so that metrics and scoring skip them."""
+        if not self.has_probabilities:
+            raise AttributeError("The PMML model declares no class probabilities.")
+        return lambda X: self._probabilities(self._outputs(X))
+
+    def declared_outputs(self) -> list[dict[str, Any]]:
+        """The document's OutputFields as score-contract outputs, named as declared. A field
+        that is MMDS's own column (same name, same meaning) is not repeated; one whose name is
+        taken by MMDS's ``prediction``/``probability(...)`` for something else is called
+        ``output(NAME)``."""
+        own = {"prediction": ("predictedValue", None)}
+        if self.has_probabilities:
+            own.update({f"probability({c})": ("probability", c) for c in self.info["classes"]})
+        names = set(self.evaluator.output_names)
+        declared = []
+        for o in self.info["outputs"]:
+            if o["name"] not in names:
+                continue
+            if own.get(o["name"]) == (o["feature"], o["value"]):
+                continue
+            declared.append(
+                {
+                    "name": f"output({o['name']})" if o["name"] in own else o["name"],
+                    "kind": "declared",
+                    "feature": o["feature"],
+                    "field": o["name"],
+                    "dtype": self._dtype(o),
+                    **({"value": o["value"]} if o["value"] is not None else {}),
+                }
+            )
+        return declared
+
+    def _dtype(self, output: dict[str, Any]) -> str:
+        data_type = output["dataType"]
+        if data_type is None and output["feature"] in ("predictedValue", "predictedDisplayValue"):
+            data_type = self._target_type if output["feature"] == "predictedValue" else "string"
+        if data_type is None:
+            data_type = _FEATURE_TYPES.get(output["feature"], "string")
+        return PANDAS_DTYPES.get(data_type, "object")
+
+    def predict_outputs(self, X: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+        """The columns ``names`` of the score contract (``prediction``, ``probability(...)``
+        and declared outputs) from one evaluation of the document."""
+        out = self._outputs(X)
+        result = pd.DataFrame(index=X.index)
+        result["prediction"] = self._prediction(out)
+        if any(n.startswith("probability(") for n in names) and self.has_probabilities:
+            assert self.classes_ is not None
+            proba = self._probabilities(out)
+            for i, c in enumerate(self.classes_):
+                result[f"probability({c})"] = proba[:, i]
+        for o in self.declared_outputs():
+            if o["name"] in names:
+                result[o["name"]] = _as_dtype(out[o["field"]], o["dtype"]).to_numpy()
+        return result[[n for n in names if n in result.columns]]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The predicted value (class or number)."""
@@ -126,11 +237,16 @@ class PMMLModel:
                     if self._target_type in NUMERIC_TYPES
                     else np.asarray(values)
                 )
+            if self.task != "regression":  # a cluster's id is a name
+                return _as_dtype(out[col], "object").to_numpy()
             return values.astype("float64")
         if self.is_classifier:
             assert self.classes_ is not None
             return self.classes_.take(np.argmax(self._probabilities(out), axis=1))
-        raise ValueError("The PMML model has no predicted-value output.")
+        raise ValueError(
+            "The PMML model declares no predicted value and no class probabilities, so it has "
+            "no prediction. Export it with a predictedValue OutputField."
+        )
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return dict(self.info["params"])

@@ -61,16 +61,14 @@ def model_features(version: Version) -> list[tuple[str, str]]:
 
 
 def predict_frame(model: Any, version: Version, inputs: pd.DataFrame) -> pd.DataFrame:
-    """The version's outputs for ``inputs``: prediction and, for classifiers, probabilities."""
+    """The version's outputs for ``inputs``: prediction and, for classifiers, probabilities
+    (and, for imported PMML, the document's declared outputs)."""
+    if hasattr(model, "predict_outputs"):
+        # Imported PMML answers every listed output (its declared fields too) from one evaluation.
+        return model.predict_outputs(inputs, [o["name"] for o in version.outputs])
     out = pd.DataFrame(index=inputs.index)
     proba_cols = [o for o in version.outputs if o.get("kind") == "probability"]
-    if proba_cols and hasattr(model, "predict_with_proba"):
-        # Models that answer both from one evaluation (imported PMML) are evaluated once.
-        prediction, proba = model.predict_with_proba(inputs)
-        out["prediction"] = prediction
-        for i, c in enumerate(np.asarray(model.classes_)):
-            out[f"probability({c})"] = proba[:, i]
-    elif proba_cols and hasattr(model, "predict_proba"):
+    if proba_cols and hasattr(model, "predict_proba"):
         proba = np.asarray(model.predict_proba(inputs))
         classes = np.asarray(model.classes_)
         out["prediction"] = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from io import StringIO
 from typing import Any
 
 import numpy as np
@@ -101,7 +100,9 @@ def score_pypmml(xml: bytes | str, df: pd.DataFrame) -> pd.DataFrame:
         model = Model.fromString(text)
         payload = _exact_json(df)
         result = model.call("predict", payload)
-        return pd.read_json(StringIO(result), orient="split", precise_float=True, dtype=False)
+        from mmds_jupyter.pmml.evaluate.fallback import read_split_json
+
+        return read_split_json(result, pd.RangeIndex(len(df)))
 
 
 def _exact_json(df: pd.DataFrame) -> str:

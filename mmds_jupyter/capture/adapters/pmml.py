@@ -98,17 +98,24 @@ class PMMLAdapter(ModelAdapter):
         return True
 
     def outputs(self) -> list[dict[str, Any]]:
+        """MMDS's ``prediction`` (and ``probability(...)`` when the document gives them), then
+        every OutputField the document declares, by its name and type."""
+        declared = self.model.declared_outputs()
         if self.task == "regression":
-            return [{"name": "prediction", "kind": "value", "dtype": "float64"}]
+            return [{"name": "prediction", "kind": "value", "dtype": "float64"}, *declared]
+        if not self.model.is_classifier:  # clustering: the cluster's id
+            return [{"name": "prediction", "kind": "value", "dtype": "object"}, *declared]
         assert self.model.classes_ is not None
         classes = [c.item() if hasattr(c, "item") else c for c in self.model.classes_]
         outputs: list[dict[str, Any]] = [
             {"name": "prediction", "kind": "label", "dtype": "object", "values": classes}
         ]
-        return outputs + [
-            {"name": f"probability({c})", "kind": "probability", "dtype": "float64", "class": c}
-            for c in classes
-        ]
+        if self.model.has_probabilities:
+            outputs += [
+                {"name": f"probability({c})", "kind": "probability", "dtype": "float64", "class": c}
+                for c in classes
+            ]
+        return outputs + declared
 
     def contract(
         self,

@@ -1,4 +1,4 @@
-"""Numpy evaluation of PMML documents (RegressionModel, TreeModel, MiningModel)."""
+"""Numpy evaluation of PMML documents (RegressionModel, TreeModel, MiningModel, RuleSetModel)."""
 
 from .evaluator import PMMLEvaluator
 

@@ -6,18 +6,26 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..document import PMMLDocument
+from .cox import CoxRegression
 from .expressions import Expr, compile_derived_field
 from .frame import Scope, Unsupported, kind_of
 from .mining import MiningModel
 from .model import CompiledModel, Context
+from .neural import NeuralNetwork
 from .outputs import OutputColumn, compile_outputs, default_outputs
 from .regression import RegressionModel
+from .ruleset import RuleSetModel
+from .scorecard import Scorecard
 from .tree import TreeModel
 
 _MODELS: dict[str, type[CompiledModel]] = {
     "RegressionModel": RegressionModel,
     "TreeModel": TreeModel,
     "MiningModel": MiningModel,
+    "GeneralRegressionModel": CoxRegression,
+    "NeuralNetwork": NeuralNetwork,
+    "RuleSetModel": RuleSetModel,
+    "Scorecard": Scorecard,
 }
 
 
@@ -73,7 +81,8 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
         # A chain without its own Output answers with its last model's Output (as pmml4s does).
         outputs = model.segments[-1].outputs
     if outputs is None:
-        outputs = default_outputs(model.target, model.classes, model.function)
+        classes = model.classes if model.gives_probabilities else []
+        outputs = default_outputs(model.target, classes, model.function)
     target = data_fields.get(model.target or "")
     return CompiledDocument(
         inputs={name: f for name, f in data_fields.items() if name != model.target},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from io import StringIO
 from typing import Any
 
 import numpy as np
@@ -35,9 +34,31 @@ class PypmmlScorer:
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Score df row by row on the JVM."""
         result = self.model.call("predict", exact_json(df))
-        out = pd.read_json(StringIO(result), orient="split", precise_float=True, dtype=False)
-        out.index = df.index
-        return out
+        return read_split_json(result, df.index)
+
+
+def read_split_json(text: str, index: pd.Index) -> pd.DataFrame:
+    """pmml4s' 'split' JSON answer as a frame, numbers exactly as written. (pandas' reader
+    refuses subnormal doubles such as 1e-320, which naive Bayes probabilities reach.)"""
+    answer = json.loads(text)
+    columns = list(zip(*answer["data"], strict=True)) if answer["data"] else []
+    out = pd.DataFrame(
+        {
+            name: _column(list(columns[i]) if columns else [])
+            for i, name in enumerate(answer["columns"])
+        },
+        index=index,
+    )
+    return out
+
+
+def _column(values: list[Any]) -> Any:
+    """Numbers as float64 (None as NaN), anything else as objects."""
+    if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
+        if any(isinstance(v, float) for v in values) or any(v is None for v in values):
+            return np.array([np.nan if v is None else v for v in values], dtype=float)
+        return np.array(values, dtype=np.int64) if values else np.array([], dtype=float)
+    return np.array(values, dtype=object)
 
 
 def exact_json(df: pd.DataFrame) -> str:

@@ -32,6 +32,7 @@ class CompiledModel(ABC):
     function: str
     classes: list[str]
     target: str | None
+    gives_probabilities = True  # a classifier's default outputs include class probabilities
 
     def __init__(
         self,
@@ -106,7 +107,9 @@ class CompiledModel(ABC):
         local, invalid = self.prepare(frame)
         prediction = self.score(local)
         if self._targets is not None:
-            prediction = Prediction(self._targets(prediction.value), {}, None, None)
+            prediction = Prediction(
+                self._targets(prediction.value), reason_codes=prediction.reason_codes
+            )
         return prediction.masked(invalid), local
 
     @abstractmethod

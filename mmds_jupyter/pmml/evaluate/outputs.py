@@ -90,6 +90,10 @@ def _compile_field(
         return OutputColumn(name, feature, value, data_type, "num", _probability_of_predicted)
     if feature == "confidence":
         return OutputColumn(name, feature, value, data_type, "num", _confidence)
+    if feature == "reasonCode":
+        return OutputColumn(
+            name, feature, value, data_type, "str", _reason_code(int(field.get("rank", "1")))
+        )
     if feature == "entityId":
         return OutputColumn(name, feature, value, data_type, "str", _entity)
     if feature in ("transformedValue", "decision"):
@@ -127,6 +131,15 @@ def _confidence(prediction: Prediction, frame: Frame) -> np.ndarray:
     if prediction.confidence is None:
         return np.full(frame.n, np.nan)
     return prediction.confidence
+
+
+def _reason_code(rank: int) -> Getter:
+    def get(prediction: Prediction, frame: Frame) -> np.ndarray:
+        if rank > len(prediction.reason_codes):
+            return np.full(frame.n, None, dtype=object)
+        return prediction.reason_codes[rank - 1]
+
+    return get
 
 
 def _entity(prediction: Prediction, frame: Frame) -> np.ndarray:

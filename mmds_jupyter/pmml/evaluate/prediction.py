@@ -15,6 +15,7 @@ class Prediction:
     probabilities: dict[str, np.ndarray] = field(default_factory=dict)
     confidence: np.ndarray | None = None
     entity_id: np.ndarray | None = None
+    reason_codes: list[np.ndarray] = field(default_factory=list)  # by rank: 1st, 2nd, ...
 
     def masked(self, invalid: np.ndarray) -> Prediction:
         """A copy with every result of the invalid rows set to missing."""
@@ -31,7 +32,10 @@ class Prediction:
         if self.confidence is not None:
             confidence = self.confidence.copy()
             confidence[invalid] = np.nan
-        return Prediction(value, probabilities, confidence, self.entity_id)
+        reason_codes = [c.copy() for c in self.reason_codes]
+        for codes in reason_codes:
+            codes[invalid] = None
+        return Prediction(value, probabilities, confidence, self.entity_id, reason_codes)
 
 
 def argmax_classes(probabilities: dict[str, np.ndarray], classes: list[str], n: int) -> np.ndarray:
