@@ -184,3 +184,5 @@ class NewVersion:
     inherit_contract: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     # (relation, fingerprint dict with content_hash/n_rows/..., optional name)
     datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+    # (kind, sha256) of files made at capture and frozen with the version (its drift baseline)
+    files: list[tuple[str, str]] = field(default_factory=list)
