@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli_jobs, cli_team
+from . import cli_drift, cli_jobs, cli_team
 from .encode import version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
@@ -597,6 +597,7 @@ def parser() -> argparse.ArgumentParser:
     gc.add_argument("--json", action="store_true")
     gc.set_defaults(func=cmd_gc)
     cli_jobs.add_commands(sub)
+    cli_drift.add_commands(sub)
     cli_team.add_commands(sub)
     return p
 

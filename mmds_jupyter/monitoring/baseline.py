@@ -187,10 +187,10 @@ def bin_labels(col: dict[str, Any]) -> list[str]:
 
 
 def to_bytes(doc: dict[str, Any]) -> bytes:
-    """A baseline or summary as canonical JSON (equal content, equal bytes, equal sha256)."""
+    """A baseline or summary as compact JSON, columns in the model's order."""
     import json
 
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
 
 
 def from_bytes(blob: bytes) -> dict[str, Any]:
