@@ -163,6 +163,11 @@ def performance(model: str) -> Any:
     return default_registry().performance(model)
 
 
+def baseline(ref: str) -> dict[str, Any]:
+    """The reference distributions frozen with a version at capture (its drift baseline)."""
+    return default_registry().baseline(ref)
+
+
 def drift(
     ref: Any = None, data: Any = None, score_set: int | None = None, min_rows: int | None = None
 ) -> Any:
@@ -231,6 +236,7 @@ __all__ = [
     "Version",
     "actuals",
     "alias",
+    "baseline",
     "compare",
     "contract",
     "connect",

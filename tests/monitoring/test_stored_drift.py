@@ -118,8 +118,9 @@ def test_storing_a_production_score_set_stores_its_drift(churn, cancer):
     # a stricter minimum is recomputed from the stored counts and sample, not from rows
     strict = reg.drift("risk/churn", score_set=moved.score_set_id, min_rows=10_000)
     assert strict.verdict == drift.NOT_ENOUGH
+    other = reg.track(RandomForestClassifier(2).fit([[0], [1]], [0, 1]), name="other", project="risk")
     with pytest.raises(InvalidInput, match="stored by risk/churn:1"):
-        reg.drift("risk/other", score_set=moved.score_set_id)
+        reg.drift(other.ref, score_set=moved.score_set_id)
 
 
 def test_on_demand_drift_of_any_frame_agrees_with_the_stored_one(churn, cancer):
