@@ -29,6 +29,7 @@ from . import baseline as bl
 
 MIN_ROWS = 100
 TEST_ROWS = 1_000
+EXACT_KS = 1_000
 ALPHA = 0.05
 DISTANCE_THRESHOLD = 0.1
 # A bin empty on one side counts as this share, so that PSI stays finite (as Evidently does).
@@ -199,7 +200,10 @@ def compare(
                 with warnings.catch_warnings():
                     # scipy falls back to the asymptotic p-value when the exact one fails
                     warnings.filterwarnings("ignore", "ks_2samp: Exact", RuntimeWarning)
-                    ks = ks_2samp(ref_s, cur_s)
+                    # exact p-values only for small samples (scipy's own choice up to 10,000
+                    # values costs 15 ms a column at 5,000 a side, for the same answer)
+                    exact = max(len(ref_s), len(cur_s)) <= EXACT_KS
+                    ks = ks_2samp(ref_s, cur_s, method="auto" if exact else "asymp")
                 row["ks"], row["ks_p"] = float(ks.statistic), float(ks.pvalue)
         else:
             row["chi2"], row["chi2_p"] = chi_square(ref_counts, cur_counts)
