@@ -125,6 +125,21 @@ def run_evidently(batch: pd.DataFrame, reference: pd.DataFrame, **methods: str) 
     return values
 
 
+def _empty_share(shares: np.ndarray) -> float:
+    smallest = float(shares[shares > 0].min())
+    return smallest / 1e6 if smallest <= 0.0001 else 0.0001
+
+
+def psi_on_sturges(reference: pd.Series, current: pd.Series) -> float:
+    """MMDS's PSI formula on Evidently's bins of a numeric column: equal-width Sturges bins of
+    both frames, and an empty bin counted as Evidently counts it (0.0001, or a millionth of the
+    smallest share when that is smaller), where MMDS counts 0.0001."""
+    bins = np.histogram_bin_edges(np.concatenate([reference, current]), bins="sturges")
+    p, q = (np.histogram(x, bins)[0] / len(x) for x in (reference, current))
+    p, q = (np.where(x == 0, _empty_share(x), x) for x in (p, q))
+    return float(np.sum((q - p) * np.log(q / p)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from scipy.stats import ks_2samp
@@ -138,11 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     n_ref = args.ref_rows or args.rows
     reference = frame(n_ref, seed=0, drift=False)
     batch = frame(args.rows, seed=1, drift=True)
-    y = (reference["x0"] + reference["x1"] > reference["x0"].mean() + reference["x1"].mean())
+    y = reference["x0"] + reference["x1"] > reference["x0"].mean() + reference["x1"].mean()
     cats = [f"c{j}" for j in range(N_CATEGORICAL)]
     model = Pipeline(
         [
-            ("pre", ColumnTransformer([("cat", OneHotEncoder(), cats)], remainder=StandardScaler())),
+            (
+                "pre",
+                ColumnTransformer([("cat", OneHotEncoder(), cats)], remainder=StandardScaler()),
+            ),
             ("lr", LogisticRegression(max_iter=200)),
         ]
     )
@@ -159,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         ours: list[float] = []
         theirs: list[float] = []
         report = None
+        reg.drift(v.ref, batch.head(10_000))  # warm-up of both (imports), untimed
+        run_evidently(batch.head(10_000), reference.head(10_000))
         for rep in range(args.reps):
             order = ("mmds", "evidently") if rep % 2 == 0 else ("evidently", "mmds")
             for tool in order:
@@ -179,32 +199,38 @@ def main(argv: list[str] | None = None) -> int:
         assert report is not None
         rows = {r["column"]: r for r in report.columns}
         psi_e = run_evidently(batch, reference, method="psi")
-        ks_e = run_evidently(batch, reference, num_method="ks", cat_method="chisquare")
         agree = True
         print(
-            f"{'column':<8}{'PSI mmds':>10}{'PSI evid':>10}{'KS mmds':>9}{'KS scipy':>9}"
-            f"{'KS p evid':>11}{'mmds':>9}"
+            "PSI: MMDS on the reference's deciles; Evidently on equal-width Sturges bins of both\n"
+            "frames; 'same bins' is MMDS's PSI formula on Evidently's bins. KS: the statistic of\n"
+            "MMDS (5,000-value samples) and of scipy's ks_2samp on every row (Evidently's KS\n"
+            "test calls the same function and reports only its p-value).\n"
+        )
+        print(
+            f"{'column':<8}{'PSI mmds':>10}{'PSI evid':>10}{'same bins':>10}{'KS mmds':>9}"
+            f"{'KS all':>9}{'mmds':>10}"
         )
         for col in [*[f"x{i}" for i in range(N_NUMERIC)], *cats]:
             r = rows[col]
             p_ours, p_theirs = r["psi"], psi_e[col]
-            psi_ok = abs(p_ours - p_theirs) <= max(0.02, 0.15 * p_theirs) and (
-                (p_ours >= 0.1) == (p_theirs >= 0.1)
+            same_bins = (
+                psi_on_sturges(reference[col], batch[col]) if r["kind"] == "numeric" else p_ours
             )
-            line = f"{col:<8}{p_ours:>10.4f}{p_theirs:>10.4f}"
+            # the verdicts agree at 0.1, and the formula gives Evidently's value on its bins
+            psi_ok = (p_ours >= 0.1) == (p_theirs >= 0.1) and abs(
+                same_bins - p_theirs
+            ) <= 1e-6 + 1e-3 * p_theirs
+            line = f"{col:<8}{p_ours:>10.4f}{p_theirs:>10.4f}{same_bins:>10.4f}"
             if r["kind"] == "numeric":
                 full = float(ks_2samp(reference[col], batch[col]).statistic)
                 ks_ok = abs(r["ks"] - full) <= 0.03
-                drifted = col in SHIFTS or col in SCALED
-                if drifted and SHIFTS.get(col, 1) >= 0.1:
-                    ks_ok = ks_ok and (r["ks_p"] < 0.05) == (ks_e[col] < 0.05)
-                line += f"{r['ks']:>9.4f}{full:>9.4f}{ks_e[col]:>11.2e}"
+                line += f"{r['ks']:>9.4f}{full:>9.4f}"
             else:
                 ks_ok = True
-                line += f"{'':>9}{'':>9}{'':>11}"
+                line += f"{'':>9}{'':>9}"
             ok = psi_ok and ks_ok
             agree = agree and ok
-            print(line + f"{r['verdict']:>9}" + ("" if ok else "  <- differs"))
+            print(line + f"{r['verdict']:>10}" + ("" if ok else "  <- differs"))
         print(f"\nMMDS flags: {', '.join(report.drifting)} ({report.verdict})")
 
         # 2. storing a production score set with and without its drift

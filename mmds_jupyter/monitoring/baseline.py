@@ -123,9 +123,9 @@ def score_frame(predictor: Any, task: str | None, X: Any) -> pd.DataFrame:
             proba = np.asarray(predictor.predict_proba(X))
         classes = list(np.asarray(predictor.classes_))
         keep = classes[1:] if len(classes) == 2 else classes
-        return pd.DataFrame(
-            {f"probability({c})": proba[:, classes.index(c)] for c in keep}
-        ).astype("float64")
+        return pd.DataFrame({f"probability({c})": proba[:, classes.index(c)] for c in keep}).astype(
+            "float64"
+        )
     return pd.DataFrame({"prediction": np.asarray(predictor.predict(X))})
 
 
@@ -170,11 +170,11 @@ def summarize(
             counts = numeric_counts(col, values)
             sample = values if rows is None else values[rows]
             sample = sample[np.isfinite(sample)]
-            out[name] = {"counts": counts.tolist(), "sample": sample.tolist()}
+            out[name] = {"counts": counts.tolist(), "sample": sample}
         elif col["kind"] == "numeric":  # text where numbers were: every value is out of range
             n_missing = int(series.isna().sum())
             counts = [0] * (len(col["counts"]) - 2) + [len(series) - n_missing, n_missing]
-            out[name] = {"counts": counts, "sample": []}
+            out[name] = {"counts": counts, "sample": np.empty(0)}
         else:
             out[name] = {"counts": categorical_counts(col, series).tolist()}
     return {"format": FORMAT, "n_rows": int(len(data)), "columns": out}
@@ -203,3 +203,39 @@ def from_bytes(blob: bytes) -> dict[str, Any]:
 
     doc: dict[str, Any] = json.loads(blob)
     return doc
+
+
+def pack(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary ready for JSON: each sample as the base64 of its float64 bytes (a tenth of
+    the time of writing 5,000 numbers as text, and exact)."""
+    import base64
+
+    columns = {
+        name: {
+            **col,
+            **(
+                {"sample": base64.b64encode(np.asarray(col["sample"], "<f8").tobytes()).decode()}
+                if "sample" in col
+                else {}
+            ),
+        }
+        for name, col in summary["columns"].items()
+    }
+    return {**summary, "columns": columns}
+
+
+def unpack(summary: dict[str, Any]) -> dict[str, Any]:
+    import base64
+
+    columns = {
+        name: {
+            **col,
+            **(
+                {"sample": np.frombuffer(base64.b64decode(col["sample"]), "<f8")}
+                if "sample" in col
+                else {}
+            ),
+        }
+        for name, col in summary["columns"].items()
+    }
+    return {**summary, "columns": columns}

@@ -160,8 +160,7 @@ class DriftReport:
         head = (
             f"<b>Drift of {html.escape(self.ref)}</b>{where}: {self.n_rows:,} rows against "
             f"{self.n_reference:,} {html.escape(self.reference_source)} rows — "
-            f"<b>{html.escape(self.verdict)}</b>"
-            + (f" ({share:.0%})" if share is not None else "")
+            f"<b>{html.escape(self.verdict)}</b>" + (f" ({share:.0%})" if share is not None else "")
         )
         table = self.to_frame().drop(columns=["ks_p", "chi2_p"])
         shown = table.style.format(precision=3, na_rep="").apply(

@@ -68,7 +68,7 @@ def score_set_drift(
     scores = bl.summarize(baseline, outputs, role="score")
     summary = {**inputs, "columns": {**inputs["columns"], **scores["columns"]}}
     report = compare(baseline, summary, ref)
-    doc = {"format": bl.FORMAT, "summary": summary, "report": report.to_dict()}
+    doc = {"format": bl.FORMAT, "summary": bl.pack(summary), "report": report.to_dict()}
     return bl.to_bytes(doc), report
 
 
@@ -90,7 +90,7 @@ def stored_drift(
     if min_rows is None or baseline is None:
         report = DriftReport.from_dict(doc["report"])
     else:
-        report = compare(baseline, doc["summary"], score_set["ref"], min_rows)
+        report = compare(baseline, bl.unpack(doc["summary"]), score_set["ref"], min_rows)
     report.score_set_id = int(score_set["id"])
     return report
 
