@@ -27,8 +27,9 @@ def add_commands(sub: Any) -> None:
         description="Drift of --data (a .parquet or .csv file) against REF's baseline, or the "
         "drift stored with a production score set (--score-set ID).",
     )
-    dr.add_argument("ref", help="The version (churn:3, churn@champion) or, with --score-set, "
-                    "its model.")
+    dr.add_argument(
+        "ref", help="The version (churn:3, churn@champion) or, with --score-set, its model."
+    )
     dr.add_argument("--data", help="A .parquet or .csv file of inputs (and score columns).")
     dr.add_argument("--score-set", type=int, help="The id of a stored production score set.")
     dr.add_argument(

@@ -145,8 +145,9 @@ def build(
     columns: dict[str, Any] = {}
     for c in frame.columns:
         columns[str(c)] = {"role": "input", **reference(frame[c])}
-    for c in scores.columns if scores is not None else []:
-        columns[str(c)] = {"role": "score", **reference(scores[c])}
+    if scores is not None:
+        for c in scores.columns:
+            columns[str(c)] = {"role": "score", **reference(scores[c])}
     return {"format": FORMAT, "source": source, "n_rows": int(len(frame)), "columns": columns}
 
 
@@ -173,8 +174,8 @@ def summarize(
             out[name] = {"counts": counts.tolist(), "sample": sample}
         elif col["kind"] == "numeric":  # text where numbers were: every value is out of range
             n_missing = int(series.isna().sum())
-            counts = [0] * (len(col["counts"]) - 2) + [len(series) - n_missing, n_missing]
-            out[name] = {"counts": counts, "sample": np.empty(0)}
+            moved = [0] * (len(col["counts"]) - 2) + [len(series) - n_missing, n_missing]
+            out[name] = {"counts": moved, "sample": np.empty(0)}
         else:
             out[name] = {"counts": categorical_counts(col, series).tolist()}
     return {"format": FORMAT, "n_rows": int(len(data)), "columns": out}

@@ -89,9 +89,7 @@ def test_a_regressor_s_score_is_its_prediction(reg, diabetes):
 
 
 def test_a_version_without_data_has_no_baseline(reg, cancer):
-    model = RandomForestClassifier(5, random_state=0).fit(
-        cancer["X_train"][NUM], cancer["y_train"]
-    )
+    model = RandomForestClassifier(5, random_state=0).fit(cancer["X_train"][NUM], cancer["y_train"])
     v = reg.track(model, name="bare")
     with pytest.raises(NotFound, match="no drift baseline.*X_train"):
         reg.baseline(v.ref)
@@ -118,7 +116,9 @@ def test_storing_a_production_score_set_stores_its_drift(churn, cancer):
     # a stricter minimum is recomputed from the stored counts and sample, not from rows
     strict = reg.drift("risk/churn", score_set=moved.score_set_id, min_rows=10_000)
     assert strict.verdict == drift.NOT_ENOUGH
-    other = reg.track(RandomForestClassifier(2).fit([[0], [1]], [0, 1]), name="other", project="risk")
+    other = reg.track(
+        RandomForestClassifier(2).fit([[0], [1]], [0, 1]), name="other", project="risk"
+    )
     with pytest.raises(InvalidInput, match="stored by risk/churn:1"):
         reg.drift(other.ref, score_set=moved.score_set_id)
 

@@ -34,7 +34,9 @@ def test_baseline_and_drift(
     assert isinstance(stored.drift, DriftReport) and stored.drift.drifting[0] == "mean_area"
     again = registry.drift(f"{project}/churn", score_set=stored.score_set_id)
     assert again.to_dict() == stored.drift.to_dict()
-    assert registry.drift(v.ref, score_set=stored.score_set_id, min_rows=5000).share_drifting is None
+    assert (
+        registry.drift(v.ref, score_set=stored.score_set_id, min_rows=5000).share_drifting is None
+    )
     on_demand = registry.drift(v.ref, batch)
     assert on_demand.drifting == ["mean_area"] and on_demand.ref == v.ref
     with pytest.raises(InvalidInput, match="not both and not neither"):
