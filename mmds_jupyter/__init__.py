@@ -280,6 +280,26 @@ def performance(model: str) -> Any:
     return default_registry().performance(model)
 
 
+def baseline(ref: str) -> dict[str, Any]:
+    """The reference distributions frozen with a version at capture (its drift baseline)."""
+    return default_registry().baseline(ref)
+
+
+def drift(
+    ref: Any = None, data: Any = None, score_set: int | None = None, min_rows: int | None = None
+) -> Any:
+    """Drift per input and for the score against a version's baseline: of ``data`` (any
+    frame) on demand, or the drift stored with a production ``score_set``. ``ref`` may also
+    be a reference DataFrame, compared with ``data`` directly."""
+    import pandas as pd
+
+    if isinstance(ref, pd.DataFrame):
+        from .monitoring.drift import compare_frames
+
+        return compare_frames(ref, data, min_rows)
+    return default_registry().drift(ref, data, score_set=score_set, min_rows=min_rows)
+
+
 class _ScoringTests:
     """``mmds.scoring_test.create(...)``, ``.run(ref)`` and ``.results(ref)``."""
 
@@ -360,6 +380,7 @@ __all__ = [
     "bind_template",
     "alias_at",
     "alias_history",
+    "baseline",
     "compare",
     "contract",
     "connect",
@@ -376,6 +397,7 @@ __all__ = [
     "load",
     "default_registry",
     "describe",
+    "drift",
     "performance",
     "rollback",
     "score",

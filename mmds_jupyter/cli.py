@@ -16,6 +16,7 @@ from . import (
     cli_aliases,
     cli_audit,
     cli_consumers,
+    cli_drift,
     cli_governance,
     cli_jobs,
     cli_mlflow,
@@ -615,6 +616,7 @@ def parser() -> argparse.ArgumentParser:
     gc.set_defaults(func=cmd_gc)
     cli_jobs.add_commands(sub)
     cli_governance.add_commands(sub)
+    cli_drift.add_commands(sub)
     cli_team.add_commands(sub)
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)

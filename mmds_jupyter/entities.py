@@ -186,3 +186,5 @@ class NewVersion:
     datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
     # Who writes it, when not its author (an import: the author made it elsewhere).
     actor: str | None = None
+    # (kind, sha256) of files made at capture and frozen with the version (its drift baseline)
+    files: list[tuple[str, str]] = field(default_factory=list)

@@ -1130,6 +1130,33 @@ class Registry:
         ref: str | None = self.store.score_sets.score_set(n)["ref"]
         return ref
 
+    def stored_baseline(self, version: Version) -> dict[str, Any] | None:
+        """The drift baseline frozen with a version at capture, None if it was captured
+        without data."""
+        from .monitoring.stored import load_baseline
+
+        return load_baseline(self.store.versions, self.artifacts, version)
+
+    def baseline(self, ref: str | Version) -> dict[str, Any]:
+        """The reference distributions frozen with a version at capture (its drift baseline)."""
+        from .monitoring.stored import require_baseline
+
+        version = self.get(ref)
+        return require_baseline(self.stored_baseline(version), version)
+
+    def drift(
+        self,
+        ref: str | Version | None = None,
+        data: Any = None,
+        score_set: int | None = None,
+        min_rows: int | None = None,
+    ) -> Any:
+        """Drift against a version's baseline: of ``data`` (any frame) on demand, or the drift
+        stored with a production ``score_set`` (recomputed from its counts for ``min_rows``)."""
+        from .monitoring.service import drift
+
+        return drift(self, ref, data, score_set, min_rows)
+
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
         """Attach observed outcomes to a model's stored score sets, by key; returns an
         ``ActualsResult`` (the actual set's id, rows matched and not matched)."""

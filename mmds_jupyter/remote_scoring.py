@@ -86,6 +86,7 @@ class ScoringOverHTTP:
     ) -> Any:
         """Score on the server (it checks the data against the contract); production mode
         stores a score set there."""
+        from .monitoring.drift import DriftReport
         from .scoring.score import ScoreResult
         from .scoring.validate import Problem
 
@@ -124,6 +125,7 @@ class ScoringOverHTTP:
             ],
             score_set_id=out["score_set_id"],
             ignored_columns=out["ignored_columns"],
+            drift=DriftReport.from_dict(out["drift"]) if out.get("drift") else None,
         )
 
     def scores(
@@ -151,6 +153,34 @@ class ScoringOverHTTP:
 
     def performance(self, model: str) -> pd.DataFrame:
         return frame(self.http.get(self._vpath(model, "performance"))["items"])
+
+    def baseline(self, ref: AnyRef) -> dict[str, Any]:
+        found: dict[str, Any] = self.http.get(self._vpath(ref, "baseline"))["baseline"]
+        return found
+
+    def drift(
+        self,
+        ref: AnyRef | None = None,
+        data: Any = None,
+        score_set: int | None = None,
+        min_rows: int | None = None,
+    ) -> Any:
+        """A stored score set's drift from the server; the drift of ``data`` is computed here,
+        against the baseline the server sends (the rows never travel)."""
+        from .monitoring.drift import DriftReport, drift_of_frame
+        from .monitoring.service import check_request
+        from .monitoring.stored import check_min_rows
+        from .scoring.frames import read_input
+
+        check_request(ref, data, score_set)
+        assert ref is not None
+        rows = check_min_rows(min_rows)
+        if score_set is None:
+            found = self.http.get(self._vpath(ref, "baseline"))
+            return drift_of_frame(found["baseline"], read_input(data), found["ref"], rows)
+        n = whole_number("score set id", score_set, 1, MAX_ID)
+        params = {"score_set": n, **({"min_rows": rows} if min_rows is not None else {})}
+        return DriftReport.from_dict(self.http.get(self._vpath(ref, "drift"), params))
 
     def create_scoring_test(
         self,

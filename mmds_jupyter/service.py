@@ -310,6 +310,20 @@ class RegistryService(Protocol):
         """Metrics of each stored score set that has actuals, oldest first."""
         ...
 
+    def baseline(self, ref: AnyRef) -> dict[str, Any]:
+        """The reference distributions frozen with a version at capture (its drift baseline)."""
+        ...
+
+    def drift(
+        self,
+        ref: AnyRef | None = None,
+        data: Any = None,
+        score_set: int | None = None,
+        min_rows: int | None = None,
+    ) -> Any:
+        """Drift against a version's baseline of ``data``, or stored with ``score_set``."""
+        ...
+
     def create_scoring_test(
         self, ref: AnyRef, inputs: Any, expected: Any, **kwargs: Any
     ) -> dict[str, Any]:

@@ -53,8 +53,8 @@ def test_export_records_the_file_and_an_event(tracked, tmp_path):
     names = [f.get("name") for f in doc.data_dictionary.iter("DataField")]
     assert set(COLS) <= set(names)
     files = reg.store.versions.version_files(v.id)
-    assert [f["kind"] for f in files] == ["pmml"]
-    assert reg.artifacts.get(files[0]["artifact_sha256"]) == data
+    assert [f["kind"] for f in files] == ["baseline", "pmml"]  # the baseline came with it
+    assert reg.artifacts.get(files[1]["artifact_sha256"]) == data
     event = reg.events(action="version.export_pmml").iloc[0]
     assert event["object_ref"] == v.ref and event["after"]["path"] == str(out)
 

@@ -580,6 +580,24 @@ class GuardedRegistry:
         self._project(model, READ, "read the performance")
         return self._inner.performance(model)
 
+    def baseline(self, ref: Any) -> dict[str, Any]:
+        self._project(ref, READ, "read the baseline")
+        return self._inner.baseline(ref)
+
+    def drift(
+        self,
+        ref: Any = None,
+        data: Any = None,
+        score_set: int | None = None,
+        min_rows: int | None = None,
+    ) -> Any:
+        # the score set must belong to the model of ``ref`` (checked by the registry)
+        from ..monitoring.service import check_request
+
+        check_request(ref, data, score_set)
+        self._project(ref, READ, "read the drift")
+        return self._inner.drift(ref, data, score_set, min_rows)
+
     def create_scoring_test(self, ref: Any, inputs: Any, expected: Any, **kwargs: Any) -> Any:
         version = self._version(ref, VALIDATE, "create a scoring test")
         return self._inner.create_scoring_test(version, inputs, expected, **kwargs)

@@ -97,6 +97,8 @@ OPERATIONS: dict[str, str] = {
     "load_scores": READ,
     "add_actuals": SCORE,
     "performance": READ,
+    "baseline": READ,
+    "drift": READ,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,

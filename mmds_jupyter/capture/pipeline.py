@@ -121,13 +121,13 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
     spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
     metric_rows: list[dict[str, Any]] = []
     if r.X_test is not None:
-        X_eval = _checked_features(adapter, r.X_test, names, "test", r.slices)
+        X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
         slice_cols = {c: r.X_test[c] for c in r.slices}
         metric_rows = _evaluate(adapter, X_eval, r.y_test, slice_cols)
         frame = datasets.as_frame(r.X_test, r.y_test, names)
         spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
     if r.X_train is not None:
-        _checked_features(adapter, r.X_train, names, "training", [])
+        X_ref = _checked_features(adapter, r.X_train, names, "training", [])
         frame = datasets.as_frame(r.X_train, r.y_train, names)
         spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
 
@@ -139,6 +139,11 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
     observed = pd.concat(seen, ignore_index=True, join="inner") if seen else None
     contract = adapter.contract(features, outputs, observed)
     prov = provenance.provenance(sink.actor, cell_source=r.cell_source, notebook=r.notebook)
+    files: list[tuple[str, str]] = []
+    if r.X_train is not None or r.X_test is not None:
+        source = "train" if r.X_train is not None else "test"
+        frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
+        files.append(("baseline", sink.put_file(_baseline(adapter, X_ref, frame, source))))
     blob, fmt = adapter.serialize()
     # The file is written (and fsynced) before the version row commits: a crash in between
     # leaves an unreferenced file, never a version that points at nothing.
@@ -166,6 +171,7 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
         datasets=spec_datasets,
         contract=contract.to_dict(),
         inherit_contract=inheritor(contract),
+        files=files,
     )
     return sink.create_version(spec)
 
@@ -184,6 +190,23 @@ def _evaluate(
             f"{adapter.label} could not predict the test set ({type(exc).__name__}: {exc}). "
             "Pass test data of the types the model was trained on."
         ) from exc
+
+
+def _baseline(adapter: ModelAdapter, X: Any, frame: pd.DataFrame, source: str) -> bytes:
+    """The drift baseline of the reference data (``frame``, the columns the model takes; ``X``
+    as the model takes them), as the bytes of a content-addressed JSON file. The score's
+    reference is the model's score on a fixed sample of those rows."""
+    from ..monitoring import baseline
+
+    sample = baseline.head_rows(X, baseline.SCORE_ROWS)
+    try:
+        scores = baseline.score_frame(adapter.predictor, adapter.task, sample)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(
+            f"{adapter.label} could not score the {source} set for its drift baseline "
+            f"({type(exc).__name__}: {exc}). Pass {source} data of the types it was trained on."
+        ) from exc
+    return baseline.to_bytes(baseline.build(frame, scores, source))
 
 
 def _check_pairs(r: CaptureRequest) -> None:

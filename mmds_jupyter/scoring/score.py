@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..capture.datasets import TextCodes, fingerprint
 from ..errors import InvalidInput
+from ..monitoring.stored import score_set_drift, summarize_inputs
 from .contract import Contract, check_policy
 from .frames import read_input, to_parquet_bytes
 from .validate import Problem, check, ignored_columns
@@ -40,6 +41,9 @@ class ScoreResult:
     score_set_id: int | None = None
     # Columns of the data that are not inputs of the contract nor carried (key/passthrough).
     ignored_columns: list[str] = field(default_factory=list)
+    # In production and shadow mode, the score set's drift against the version's baseline
+    # (a monitoring.drift.DriftReport; None when the version has no baseline).
+    drift: Any = None
 
     @property
     def n_flagged(self) -> int:
@@ -220,8 +224,11 @@ def score(
     # that releases the GIL.
     pool = ThreadPoolExecutor(max_workers=1) if mode in SCORING_STAGES else None
     codes = TextCodes(frame)  # text columns factorized once, for the check and the fingerprint
+    baseline = reg.stored_baseline(version) if pool else None
     try:
         pending = pool.submit(fingerprint, frame, codes) if pool else None
+        # the input's counts in the baseline's bins, also beside the model
+        inputs_summary = pool.submit(summarize_inputs, baseline, frame) if pool else None
         if engine == "dask":
             from .distributed import score_on_dask
 
@@ -252,7 +259,7 @@ def score(
             problems=problems,
             ignored_columns=ignored_columns(contract, frame.columns, carried),
         )
-        if pool is None or pending is None:
+        if pool is None or pending is None or inputs_summary is None:
             return result
         stats = pool.submit(output_stats, outputs.drop(columns=carried))
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
@@ -262,6 +269,8 @@ def score(
             version.id, input_fingerprint["content_hash"], run_id, replace, version.ref
         )
         sha = artifacts.put(to_parquet_bytes(outputs))
+        drift = score_set_drift(baseline, inputs_summary.result(), outputs, version.ref)
+        drift_sha = artifacts.put(drift[0]) if drift else None
         result.score_set_id = score_sets.create_score_set(
             version_id=version.id,
             ref=version.ref,
@@ -275,7 +284,11 @@ def score(
             output_stats=stats.result(),
             actor=reg.actor,
             replace=replace,
+            drift_sha256=drift_sha,
         )
+        if drift:
+            result.drift = drift[1]
+            result.drift.score_set_id = result.score_set_id
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

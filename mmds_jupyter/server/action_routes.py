@@ -79,6 +79,19 @@ class PerformanceHandler(MMDSHandler):
         self.reply(await self.run(actions.performance, self.registry, ref))
 
 
+class BaselineHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        self.reply(await self.run(actions.baseline, self.registry, ref))
+
+
+class DriftHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        args = self.args("score_set", "min_rows")
+        self.reply(await self.run(actions.drift, self.registry, ref, args))
+
+
 class ScoringTestsHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, ref: str) -> None:
@@ -131,6 +144,8 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/score", ScoreHandler),
     (rf"versions/{_REF}/actuals", ActualsHandler),
     (rf"versions/{_REF}/performance", PerformanceHandler),
+    (rf"versions/{_REF}/baseline", BaselineHandler),
+    (rf"versions/{_REF}/drift", DriftHandler),
     (rf"versions/{_REF}/scoring-tests/run", ScoringTestsRunHandler),
     (rf"versions/{_REF}/scoring-tests", ScoringTestsHandler),
     (rf"versions/{_REF}/pmml", PMMLExportHandler),

@@ -149,6 +149,7 @@ def score(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
         "ignored_columns": result.ignored_columns,
         "problems": [{**asdict(p), "message": str(p)} for p in result.problems],
         "rows": records(result.outputs),
+        "drift": result.drift.to_dict() if result.drift is not None else None,
     }
 
 
@@ -179,6 +180,22 @@ def actuals(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
 
 def performance(registry: RegistryService, ref: str) -> dict[str, Any]:
     return {"items": records(registry.performance(ref))}
+
+
+def baseline(registry: RegistryService, ref: str) -> dict[str, Any]:
+    return {"ref": registry.get(ref).ref, "baseline": registry.baseline(ref)}
+
+
+def drift(registry: RegistryService, ref: str, args: dict[str, str | None]) -> dict[str, Any]:
+    from .views import int_argument
+
+    raw_set, raw_min = args.get("score_set"), args.get("min_rows")
+    if raw_set is None:
+        raise InvalidInput("Name the stored score set: ?score_set=12.")
+    score_set = int_argument(raw_set, "score_set", 1, 1, 2**31 - 1)
+    min_rows = None if raw_min is None else int_argument(raw_min, "min_rows", 1, 1, 2**31 - 1)
+    report: dict[str, Any] = registry.drift(ref, score_set=score_set, min_rows=min_rows).to_dict()
+    return report
 
 
 def create_scoring_test(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:

@@ -124,6 +124,7 @@ class ScoreSetStore(Protocol):
         output_stats: dict[str, Any],
         actor: str,
         replace: bool = False,
+        drift_sha256: str | None = None,
     ) -> int: ...
     def last_production_input(self, version_id: int) -> tuple[dict[str, Any], Dataset] | None: ...
     def score_sets(

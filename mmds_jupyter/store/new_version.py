@@ -20,6 +20,7 @@ from .tables import (
     ModelRow,
     ProjectRow,
     TagRow,
+    VersionFileRow,
     VersionRow,
 )
 
@@ -121,6 +122,12 @@ def insert_version(s: Session, spec: NewVersion) -> int:
         contract_row.fill(contract)
         s.add(contract_row)
     s.add_all(TagRow(version_id=vid, key=k, value=str(v)) for k, v in spec.tags.items())
+    s.add_all(
+        VersionFileRow(
+            version_id=vid, kind=kind, artifact_sha256=sha, created_at=now, actor=spec.author
+        )
+        for kind, sha in spec.files
+    )
     for relation, fp, ds_name in spec.datasets:
         insert_ignore(s, DatasetRow, {**fp, "name": ds_name, "created_at": now}, ["content_hash"])
         ds_id = s.execute(

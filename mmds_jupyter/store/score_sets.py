@@ -84,6 +84,7 @@ class SqlScoreSetStore:
         output_stats: dict[str, Any],
         actor: str,
         replace: bool = False,
+        drift_sha256: str | None = None,
     ) -> int:
         """Record a stored score set with its lineage and event; returns its id.
 
@@ -123,6 +124,7 @@ class SqlScoreSetStore:
                 artifact_sha256=artifact_sha256,
                 input_dataset_id=ds_id,
                 output_stats=output_stats,
+                drift_sha256=drift_sha256,
                 created_at=now,
                 actor=actor,
             )

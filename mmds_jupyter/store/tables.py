@@ -213,6 +213,9 @@ class ScoreSetRow(Base):
     # The later score set of the same input that took its place (replace=True, or a retry of
     # the same run); a replaced set stays for the audit but no longer counts.
     replaced_by: Mapped[int | None] = mapped_column(Integer)
+    # The score set's drift against its version's baseline (migration 0014): a JSON artifact
+    # of its counts in the baseline's bins, a sample, and the report computed from them.
+    drift_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class ActualsRow(Base):

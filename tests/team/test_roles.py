@@ -273,6 +273,12 @@ def samples(
             {},
         ),
         ("GET", "/versions/{ref}/performance"): (_v("alpha/churn", "performance"), None, {}),
+        ("GET", "/versions/{ref}/baseline"): (_v(REF2, "baseline"), None, {}),
+        ("GET", "/versions/{ref}/drift"): (
+            _v("alpha/churn", "drift") + f"?score_set={ids['score_set']}",
+            None,
+            {},
+        ),
         ("GET", "/versions/{ref}/scoring-tests"): (_v(REF1, "scoring-tests"), None, {}),
         ("POST", "/versions/{ref}/scoring-tests"): (
             _v(REF1, "scoring-tests"),

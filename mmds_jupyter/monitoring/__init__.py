@@ -1,0 +1,1 @@
+"""Decay monitoring: the baseline frozen at capture and drift against it."""
