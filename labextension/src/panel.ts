@@ -541,7 +541,7 @@ export class MMDSPanel extends Widget {
     this.unselectButton.disabled = n === 0;
     this.selectionLabel.textContent =
       n === 0
-        ? 'Tick two or more versions to compare'
+        ? 'Tick two or more to compare'
         : n === 1
           ? '1 selected · tick one more'
           : `${n} selected`;
