@@ -26,11 +26,12 @@ text-align:left;color:inherit}
 .mmds-table tr.mmds-diff td{
 background:color-mix(in srgb,var(--jp-brand-color1,#2196f3) 16%,transparent)}
 .mmds-compare .mmds-table{table-layout:fixed;width:100%;margin:0}
-.mmds-compare .mmds-table td,.mmds-compare .mmds-table th{overflow-wrap:anywhere}
-.mmds-compare summary{background:var(--jp-layout-color2,#eee);font-weight:bold;font-size:12px;
+.mmds-compare .mmds-table td,.mmds-compare .mmds-table th{overflow-wrap:anywhere;
+padding:2px 8px;line-height:1.35}
+.mmds-compare summary{font-family:var(--jp-ui-font-family,sans-serif);line-height:1.35;background:var(--jp-layout-color2,#eee);font-weight:bold;font-size:12px;
 padding:3px 8px;cursor:pointer;color:var(--jp-content-font-color1,#000);
 border:1px solid var(--jp-border-color2,#ddd);border-top:0}
-.mmds-table .mmds-delta{color:var(--jp-content-font-color2,#555)}
+.mmds-table .mmds-delta{font-style:italic}
 .mmds-table td.mmds-best,.mmds-table tr.mmds-diff td.mmds-best{font-weight:bold;
 background:color-mix(in srgb,var(--jp-success-color1,#4caf50) 26%,transparent)}
 .mmds-warning{color:var(--jp-warn-color0,#a05a00);font-size:12px}

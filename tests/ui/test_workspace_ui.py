@@ -247,3 +247,32 @@ def test_compare_screenshots_in_light_and_dark(page: Any, lab: Lab) -> None:
             panel.locator("button.mmds-unselect").click()
     finally:
         set_theme(page, THEMES["light"])
+
+
+def test_notebook_comparison_is_compact(browser: Any, lab: Lab) -> None:
+    """The notebook's (and ``--html`` report's) comparison of two versions fits about a screen:
+    one table, folded sections, no section column (it was 4,135 px tall)."""
+    from mmds_jupyter.registry import Registry
+
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
+    try:
+        html = reg.compare(*PAIR).to_html()
+    finally:
+        reg.close()
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        pg = context.new_page()
+        pg.set_content(html)
+        height = pg.evaluate("() => document.body.scrollHeight")
+        assert height < 1100, height
+        assert pg.locator("details.mmds-section").count() >= 4
+        assert (
+            pg.locator("details.mmds-section[open]").count()
+            < pg.locator("details.mmds-section").count()
+        )
+        pg.screenshot(path=str(SCREENSHOTS / "25-notebook-compare-html.png"), full_page=True)
+        # Unfolding the defaults shows them.
+        pg.locator("summary", has_text="default params").click()
+        assert pg.locator("details.mmds-section[open] td", has_text="min_samples_leaf").count() == 1
+    finally:
+        context.close()
