@@ -28,7 +28,8 @@ background:color-mix(in srgb,var(--jp-brand-color1,#2196f3) 16%,transparent)}
 .mmds-compare .mmds-table{table-layout:fixed;width:100%;margin:0}
 .mmds-compare .mmds-table td,.mmds-compare .mmds-table th{overflow-wrap:anywhere;
 padding:2px 8px;line-height:1.35}
-.mmds-compare summary{font-family:var(--jp-ui-font-family,sans-serif);line-height:1.35;background:var(--jp-layout-color2,#eee);font-weight:bold;font-size:12px;
+.mmds-compare summary{font-family:var(--jp-ui-font-family,sans-serif);line-height:1.35;
+background:var(--jp-layout-color2,#eee);font-weight:bold;font-size:12px;
 padding:3px 8px;cursor:pointer;color:var(--jp-content-font-color1,#000);
 border:1px solid var(--jp-border-color2,#ddd);border-top:0}
 .mmds-table .mmds-delta{font-style:italic}
