@@ -152,12 +152,18 @@ def test_compare_the_top_two_and_find_the_tab_again(page: Any, lab: Lab, unscore
     assert compare_api(lab, ["risk/churn:2", unscored])["charts"][0]["missing"] == [unscored]
     shot(page, "22-compare-missing-metric")
 
-    # The comparisons survive a reload: JupyterLab's workspace records them (through its API),
-    # and the restorer opens them again.
+    # Room in the tab bar for every tab (a crowded bar hides the last ones).
+    page.set_viewport_size({"width": 1800, "height": 900})
+    # The comparisons survive a reload: JupyterLab's workspace records them and its main-area
+    # layout (both read through its API; the layout is saved a moment later), and the restorer
+    # opens them again.
     page.wait_for_function(
         "async (t) => { const r = await fetch('/lab/api/workspaces/default?token=' + t);"
-        " const j = await r.json(); return Object.keys(j.data || {})"
-        ".filter(k => k.startsWith('mmds-compare:')).length === 2; }",
+        " const data = (await r.json()).data || {};"
+        " const keys = Object.keys(data).filter(k => k.startsWith('mmds-compare:'));"
+        " const layout = JSON.stringify(data['layout-restorer:data'] || {});"
+        " return keys.length === 2 && keys.every(k => layout.includes(JSON.stringify(k)"
+        ".slice(1, -1))); }",
         arg=lab.token,
         timeout=30_000,
     )
@@ -167,7 +173,7 @@ def test_compare_the_top_two_and_find_the_tab_again(page: Any, lab: Lab, unscore
     tabs(page, "churn:1 vs churn:2").click()
     view = compare_view(page)
     assert view.locator("tr[data-key='roc_auc']").count() == 1
-    tabs(page, title).wait_for(timeout=30_000)
+    tabs(page, title).wait_for(state="attached", timeout=30_000)
     assert tabs(page, title).count() == 1
     shot(page, "23-compare-after-reload")
 
