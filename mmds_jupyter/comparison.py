@@ -9,8 +9,12 @@ from typing import Any
 import pandas as pd
 
 from .entities import Version
+from .param_defaults import is_default
 
-SECTIONS = ("metrics", "slice metrics", "params", "features", "model")
+# The order a reader asks in: how they scored, what someone set, what they read, what they are;
+# parameters every version leaves at its class's default come last (folded by the viewers).
+SECTIONS = ("metrics", "slice metrics", "params", "features", "model", "default params")
+MISSING = "—"
 
 
 def test_set_of(version: Version) -> str | None:
@@ -40,7 +44,11 @@ def mixed_test_sets(test_sets: dict[str, str | None], what: str) -> str | None:
 
 
 def _same(values: list[Any]) -> bool:
-    """Equal, with floats compared to 1e-9 relative (the same model via two paths agrees)."""
+    """Equal, with floats compared to 1e-9 relative (the same model via two paths agrees).
+
+    Missing (None or the dash a viewer shows for it) equals missing: two versions that both
+    lack a value do not differ, whichever way each spells the absence.
+    """
 
     def close(a: Any, b: Any) -> bool:
         if isinstance(a, float) and isinstance(b, float):
@@ -49,7 +57,30 @@ def _same(values: list[Any]) -> bool:
             )
         return bool(a == b)
 
-    return all(close(values[0], v) for v in values[1:])
+    plain = [None if v == MISSING else v for v in values]
+    return all(close(plain[0], v) for v in plain[1:])
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def deltas(values: list[Any]) -> list[float | None]:
+    """Each value minus the first version's, where both are numbers; None elsewhere."""
+    first = values[0] if values else None
+    out: list[float | None] = [None] * len(values)
+    if _number(first):
+        out[1:] = [v - first if _number(v) else None for v in values[1:]]
+    return out
+
+
+def section_counts(rows: list[tuple[str, str, list[Any], bool]]) -> dict[str, tuple[int, int]]:
+    """Section -> (rows that differ, rows), in the order of ``rows``."""
+    out: dict[str, tuple[int, int]] = {}
+    for section, _, _, differs in rows:
+        d, n = out.get(section, (0, 0))
+        out[section] = (d + int(differs), n + 1)
+    return out
 
 
 class Comparison:
@@ -96,18 +127,54 @@ class Comparison:
             values = [v.metric(name, sl) for v in vs]
             out.append(("slice metrics", f"{sl} {name}", values, not _same(values)))
         params = sorted({k for v in vs for k in v.params})
-        add("params", params, lambda v, k: v.params.get(k, "—"))
+        # A parameter is folded away when no version sets it: each has its default or lacks it.
+        defaults = [
+            k for k in params if all(k not in v.params or is_default(v, k, _same) for v in vs)
+        ]
+        add(
+            "params",
+            [k for k in params if k not in defaults],
+            lambda v, k: v.params.get(k, MISSING),
+        )
+        add("default params", defaults, lambda v, k: v.params.get(k, MISSING))
         names = sorted({f.name for v in vs for f in v.features})
 
         def feature_state(v: Version, k: str) -> str:
             for f in v.features:
                 if f.name == k:
                     return f"{f.dtype}" + ("" if f.used else " (unused)")
-            return "—"
+            return MISSING
 
         add("features", names, feature_state)
         order = {s: i for i, s in enumerate(SECTIONS)}
         return sorted(out, key=lambda r: order[r[0]])
+
+    def charts(self) -> list[dict[str, Any]]:
+        """A bar chart per overall metric that any version has; ``missing`` names the others."""
+        from .render import LOWER_IS_BETTER
+
+        names = sorted(
+            {
+                m.name
+                for v in self.versions
+                for m in v.metrics
+                if m.slice is None and _number(m.value)
+            }
+        )
+        charts = []
+        for name in names:
+            values = [v.metric(name) for v in self.versions]
+            charts.append(
+                {
+                    "metric": name,
+                    "values": [x if _number(x) else None for x in values],
+                    "lower_is_better": name in LOWER_IS_BETTER,
+                    "missing": [
+                        r for r, x in zip(self.refs, values, strict=True) if not _number(x)
+                    ],
+                }
+            )
+        return charts
 
     def to_frame(self) -> pd.DataFrame:
         """A DataFrame indexed by (section, key), a column per version, plus ``differs``."""

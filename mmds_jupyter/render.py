@@ -25,7 +25,14 @@ text-align:left;color:inherit}
 .mmds-table th{background:var(--jp-layout-color2,#eee)}
 .mmds-table tr.mmds-diff td{
 background:color-mix(in srgb,var(--jp-brand-color1,#2196f3) 16%,transparent)}
-.mmds-table tr.mmds-section td{background:var(--jp-layout-color3,#e0e0e0);font-weight:bold}
+.mmds-compare .mmds-table{table-layout:fixed;width:100%;margin:0}
+.mmds-compare .mmds-table td,.mmds-compare .mmds-table th{overflow-wrap:anywhere;
+padding:2px 8px;line-height:1.35}
+.mmds-compare summary{font-family:var(--jp-ui-font-family,sans-serif);line-height:1.35;
+background:var(--jp-layout-color2,#eee);font-weight:bold;font-size:12px;
+padding:3px 8px;cursor:pointer;color:var(--jp-content-font-color1,#000);
+border:1px solid var(--jp-border-color2,#ddd);border-top:0}
+.mmds-table .mmds-delta{font-style:italic}
 .mmds-table td.mmds-best,.mmds-table tr.mmds-diff td.mmds-best{font-weight:bold;
 background:color-mix(in srgb,var(--jp-success-color1,#4caf50) 26%,transparent)}
 .mmds-warning{color:var(--jp-warn-color0,#a05a00);font-size:12px}
@@ -66,21 +73,54 @@ def page(title: str, body: str) -> str:
     )
 
 
+def delta_text(delta: float | None) -> str:
+    """A difference against the first version, signed ("+0.012"); empty when there is none."""
+    if delta is None or delta == 0:
+        return ""
+    return f"{delta:+.4g}"
+
+
 def comparison_html(cmp: Comparison) -> str:
-    """The comparison table; rows that differ are highlighted, the best metric value in bold."""
-    head = "".join(f"<th>{escape(r)}</th>" for r in cmp.refs)
+    """The comparison as one table in folding sections (``<details>``).
+
+    Sections with a difference are open, the others and the parameters every version leaves at
+    its default are folded; rows that differ are highlighted, the best metric value in bold, and
+    a delta column per later version gives its difference against the first.
+    """
+    from .comparison import deltas, section_counts
+
+    rows = cmp.rows()
+    n = len(cmp.refs)
+    later = cmp.refs[1:]
+    key_width = 26
+    value_width = (100 - key_width) / (n + len(later))
+    cols = (
+        f"<colgroup><col style='width:{key_width}%'>"
+        + (f"<col style='width:{value_width:.2f}%'>" * (n + len(later)))
+        + "</colgroup>"
+    )
+    head = "".join(f"<th>{escape(r)}</th>" for r in cmp.refs) + "".join(
+        f"<th class='mmds-delta'>Δ {escape(r if n > 2 else 'vs ' + cmp.refs[0])}</th>"
+        for r in later
+    )
     parts = [
         STYLE,
         *(f"<p class='mmds-warning'>⚠ {escape(w)}</p>" for w in cmp.warnings),
-        f"<table class='mmds-table mmds-compare'><tr><th>section</th><th>key</th>"
-        f"{head}<th>differs</th></tr>",
+        "<div class='mmds-compare'>",
+        f"<table class='mmds-table'>{cols}<tr><th>key</th>{head}</tr></table>",
     ]
+    counts = section_counts(rows)
     section = None
-    for sec, key, values, differs in cmp.rows():
+    for sec, key, values, differs in rows:
         if sec != section:
+            if section is not None:
+                parts.append("</table></details>")
             section = sec
+            differ, total = counts[sec]
+            opened = " open" if differ and sec != "default params" else ""
             parts.append(
-                f"<tr class='mmds-section'><td colspan='{len(values) + 3}'>{escape(sec)}</td></tr>"
+                f"<details class='mmds-section'{opened}><summary>{escape(sec)} · "
+                f"{differ} of {total} differ</summary><table class='mmds-table'>{cols}"
             )
         best = None
         if sec in ("metrics", "slice metrics") and differs:
@@ -94,12 +134,16 @@ def comparison_html(cmp: Comparison) -> str:
             else f"<td>{fmt(v)}</td>"
             for v in values
         )
-        cls = " class='mmds-diff'" if differs else ""
-        parts.append(
-            f"<tr{cls}><td>{escape(sec)}</td><td>{escape(key)}</td>{cells}"
-            f"<td>{'≠' if differs else ''}</td></tr>"
+        cells += "".join(
+            f"<td class='mmds-delta'>{delta_text(d) if differs else ''}</td>"
+            for d in deltas(values)[1:]
         )
-    parts.append("</table>")
+        cls = " class='mmds-diff'" if differs else ""
+        mark = " <span title='the versions differ'>≠</span>" if differs else ""
+        parts.append(f"<tr{cls}><td>{escape(key)}{mark}</td>{cells}</tr>")
+    if section is not None:
+        parts.append("</table></details>")
+    parts.append("</div>")
     return "".join(parts)
 
 

@@ -5,6 +5,7 @@ export namespace CommandIDs {
   export const openPanel = 'mmds:open-panel';
   export const openVersion = 'mmds:open-version';
   export const compare = 'mmds:compare';
+  export const compareSelected = 'mmds:compare-selected';
   export const refresh = 'mmds:refresh';
   export const openRunNotebook = 'mmds:open-run-notebook';
 }

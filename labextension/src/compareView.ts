@@ -1,5 +1,8 @@
 /**
- * Two or more versions side by side: differing rows highlighted, a bar chart per metric.
+ * Two or more versions side by side: by default only the rows that differ, metrics first,
+ * a delta against the first version, parameters at their defaults folded, a bar chart per
+ * metric that names the versions without it. The order and the flags come from the server
+ * (mmds_jupyter/comparison.py), shared with the notebook table and `--html` reports.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
@@ -7,28 +10,57 @@ import { Widget } from '@lumino/widgets';
 import * as api from './api';
 import { barChart } from './charts';
 import { CommandIDs } from './commands';
-import { bestIndexes, formatValue, groupRows } from './diff';
+import {
+  bestIndexes,
+  compareKey,
+  compareTitle,
+  DEFAULTS_SECTION,
+  formatDelta,
+  formatValue,
+  groupRows,
+  missingNote
+} from './diff';
 import { clear, h, showError } from './dom';
 import { IComparison } from './types';
+
+/**
+ * A stable DOM id for a comparison, so that a reloaded page finds the same tab.
+ */
+function compareId(refs: string[]): string {
+  let hash = 5381;
+  for (const char of compareKey(refs)) {
+    hash = ((hash * 33) ^ char.charCodeAt(0)) >>> 0;
+  }
+  return `mmds-compare-${hash.toString(36)}`;
+}
 
 export class CompareView extends Widget {
   private readonly body = h('div', { class: 'mmds-compare-body' });
   private data: IComparison | null = null;
   private lowerIsBetter: ReadonlySet<string> = new Set();
-  private onlyDiffering = false;
+  private onlyDiffering = true;
+  private readonly unfolded = new Set<string>();
 
   constructor(
     readonly refs: string[],
     private readonly commands: CommandRegistry
   ) {
     super();
-    this.id = `mmds-compare-${Date.now()}`;
+    this.id = compareId(refs);
     this.addClass('mmds-view');
-    this.title.label = `Compare ${refs.length}`;
+    this.addClass('mmds-compare-view');
+    this.title.label = compareTitle(refs);
     this.title.caption = `MMDS: ${refs.join(' vs ')}`;
     this.title.closable = true;
     this.node.appendChild(this.body);
     void this.load();
+  }
+
+  /**
+   * The key under which the same comparison is found again (see diff.compareKey).
+   */
+  get key(): string {
+    return compareKey(this.refs);
   }
 
   async load(): Promise<void> {
@@ -61,16 +93,31 @@ export class CompareView extends Widget {
     for (const warning of data.warnings ?? []) {
       this.body.appendChild(h('p', { class: 'mmds-warning' }, `⚠ ${warning}`));
     }
+    this.body.appendChild(this.renderCharts(data));
     this.body.appendChild(
       h('label', { class: 'mmds-toggle' }, toggle, ' Only rows that differ')
     );
+    this.body.appendChild(this.renderTable(data));
+  }
+
+  private renderCharts(data: IComparison): HTMLElement {
     const charts = h('div', { class: 'mmds-charts' });
     for (const chart of data.charts) {
+      const note = missingNote(chart.metric, chart.missing);
       charts.appendChild(
-        h('div', { class: 'mmds-chart' }, barChart(chart, data.refs))
+        h(
+          'figure',
+          { class: 'mmds-chart', 'data-metric': chart.metric },
+          barChart(chart, data.refs),
+          note ? h('figcaption', { class: 'mmds-chart-note' }, note) : null
+        )
       );
     }
-    this.body.appendChild(charts);
+    return charts;
+  }
+
+  private renderTable(data: IComparison): HTMLElement {
+    const later = data.refs.slice(1);
     const table = h('table', { class: 'mmds-grid mmds-compare-table' });
     const head = h('tr', {}, h('th', {}, 'key'));
     for (const ref of data.refs) {
@@ -81,23 +128,68 @@ export class CompareView extends Widget {
       );
       head.appendChild(h('th', {}, open));
     }
+    for (const ref of later) {
+      const label = later.length === 1 ? `Δ vs ${data.refs[0]}` : `Δ ${ref}`;
+      head.appendChild(h('th', { class: 'mmds-delta' }, label));
+    }
     table.appendChild(head);
-    for (const [sectionName, rows] of groupRows(
-      data.rows,
-      this.onlyDiffering
-    )) {
+    const width = String(data.refs.length + later.length + 1);
+    const groups = groupRows(data.rows, this.onlyDiffering);
+    if (groups.length === 0) {
       table.appendChild(
         h(
           'tr',
-          { class: 'mmds-section-row' },
-          h('td', { colspan: String(data.refs.length + 1) }, sectionName)
+          { class: 'mmds-empty' },
+          h(
+            'td',
+            { colspan: width },
+            'No row differs. Untick "Only rows that differ" to see them all.'
+          )
         )
       );
+    }
+    for (const [section, rows] of groups) {
+      const folded =
+        section === DEFAULTS_SECTION && !this.unfolded.has(section);
+      const fold = h(
+        'button',
+        {
+          class: 'mmds-fold',
+          'aria-expanded': String(!folded),
+          'data-section': section
+        },
+        `${folded ? '▸' : '▾'} ${section} · ${rows.length} row${rows.length === 1 ? '' : 's'}`
+      );
+      fold.addEventListener('click', () => {
+        if (this.unfolded.has(section)) {
+          this.unfolded.delete(section);
+        } else {
+          this.unfolded.add(section);
+        }
+        this.render();
+      });
+      table.appendChild(
+        h(
+          'tr',
+          { class: 'mmds-section-row', 'data-section': section },
+          h(
+            'td',
+            { colspan: width },
+            section === DEFAULTS_SECTION ? fold : section
+          )
+        )
+      );
+      if (folded) {
+        continue;
+      }
       for (const row of rows) {
         const best = new Set(bestIndexes(row, this.lowerIsBetter));
         const tr = h(
           'tr',
-          { class: row.differs ? 'mmds-diff' : 'mmds-same' },
+          {
+            class: row.differs ? 'mmds-diff' : 'mmds-same',
+            'data-key': row.key
+          },
           h('td', {}, row.key)
         );
         row.values.forEach((value, i) => {
@@ -109,9 +201,19 @@ export class CompareView extends Widget {
             )
           );
         });
+        const deltas = row.deltas ?? [];
+        later.forEach((_, i) => {
+          tr.appendChild(
+            h(
+              'td',
+              { class: 'mmds-delta' },
+              row.differs ? formatDelta(deltas[i + 1]) : ''
+            )
+          );
+        });
         table.appendChild(tr);
       }
     }
-    this.body.appendChild(table);
+    return table;
   }
 }

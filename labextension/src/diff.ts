@@ -78,3 +78,50 @@ export function groupRows(
   }
   return groups;
 }
+
+/**
+ * The section every version leaves at its class's default: folded (comparison.SECTIONS).
+ */
+export const DEFAULTS_SECTION = 'default params';
+
+/**
+ * A difference against the first version, signed ("+0.012"); empty when there is none.
+ */
+export function formatDelta(delta: number | null | undefined): string {
+  if (delta === null || delta === undefined || delta === 0) {
+    return '';
+  }
+  const text = Number(delta.toPrecision(4)).toString();
+  return delta > 0 ? `+${text}` : text;
+}
+
+/**
+ * A tab title that names the compared versions: the shared project (and model) said once.
+ * ["risk/churn:1", "risk/churn:2"] -> "churn:1 vs churn:2"; more than three are counted.
+ */
+export function compareTitle(refs: string[]): string {
+  const projects = new Set(refs.map(r => r.split('/')[0]));
+  const short =
+    projects.size === 1 && refs.every(r => r.includes('/'))
+      ? refs.map(r => r.slice(r.indexOf('/') + 1))
+      : refs;
+  if (short.length <= 3) {
+    return short.join(' vs ');
+  }
+  return `${short.slice(0, 2).join(' vs ')} +${short.length - 2} more`;
+}
+
+/**
+ * The key of a comparison: the same versions in the same order (the first is the baseline
+ * of the deltas) are the same comparison, shown once.
+ */
+export function compareKey(refs: string[]): string {
+  return refs.join('\n');
+}
+
+/**
+ * What a chart says about the versions it has no bar for ("no roc_auc for risk/odd:1").
+ */
+export function missingNote(metric: string, missing: string[] = []): string {
+  return missing.length ? `no ${metric} for ${missing.join(', ')}` : '';
+}

@@ -3,80 +3,180 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from './commands';
 import { CompareView } from './compareView';
+import { compareKey } from './diff';
 import { mmdsIcon } from './icon';
 import { MMDSPanel } from './panel';
 import { RunNotebookView } from './runNotebookView';
+import { readSettings } from './settings';
 import { VersionView } from './versionView';
+
+const PLUGIN_ID = 'mmds-jupyter:plugin';
+const CATEGORY = 'MMDS';
+
+/**
+ * A main-area view in JupyterLab's own frame (toolbar, title, busy state), with the view's
+ * title and id.
+ */
+function framed<T extends Widget>(content: T): MainAreaWidget<T> {
+  const widget = new MainAreaWidget({ content });
+  widget.id = `${content.id}-main`;
+  widget.title.icon = mmdsIcon;
+  return widget;
+}
 
 /**
  * The MMDS sidebar, version pages and comparisons.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'mmds-jupyter:plugin',
+  id: PLUGIN_ID,
   description: 'Browse, search, inspect and compare MMDS model versions.',
   autoStart: true,
-  optional: [ILayoutRestorer],
-  activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null) => {
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  activate: async (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null
+  ) => {
     const { commands, shell } = app;
     const panel = new MMDSPanel(commands);
     panel.title.icon = mmdsIcon;
+    if (settingRegistry) {
+      try {
+        const settings = await settingRegistry.load(PLUGIN_ID);
+        const apply = (): void =>
+          panel.applySettings(readSettings(settings.composite));
+        apply();
+        settings.changed.connect(apply);
+      } catch (error) {
+        console.warn('MMDS: the panel settings could not be read', error);
+      }
+    }
     shell.add(panel, 'left', { rank: 850 });
+
+    const versions = new WidgetTracker<MainAreaWidget<VersionView>>({
+      namespace: 'mmds-version'
+    });
+    const comparisons = new WidgetTracker<MainAreaWidget<CompareView>>({
+      namespace: 'mmds-compare'
+    });
+    const runs = new WidgetTracker<MainAreaWidget<RunNotebookView>>({
+      namespace: 'mmds-run'
+    });
     if (restorer) {
       restorer.add(panel, 'mmds-panel');
+      void restorer.restore(versions, {
+        command: CommandIDs.openVersion,
+        args: w => ({ ref: w.content.ref }),
+        name: w => w.content.ref
+      });
+      void restorer.restore(comparisons, {
+        command: CommandIDs.compare,
+        args: w => ({ refs: w.content.refs }),
+        name: w => w.content.key
+      });
+      void restorer.restore(runs, {
+        command: CommandIDs.openRunNotebook,
+        args: w => ({ id: w.content.runId }),
+        name: w => String(w.content.runId)
+      });
     }
-    const versions = new Map<string, VersionView>();
 
-    const show = (widget: Widget): void => {
+    /**
+     * Bring a tracked view forward; a new one is added to the main area and its tracker.
+     */
+    const show = <T extends Widget>(
+      tracker: WidgetTracker<MainAreaWidget<T>>,
+      found: MainAreaWidget<T> | undefined,
+      make: () => T
+    ): MainAreaWidget<T> => {
+      let widget = found;
+      if (!widget || widget.isDisposed) {
+        widget = framed(make());
+        void tracker.add(widget);
+      }
       if (!widget.isAttached) {
         shell.add(widget, 'main');
       }
       shell.activateById(widget.id);
+      return widget;
     };
 
     commands.addCommand(CommandIDs.openPanel, {
-      label: 'MMDS: Show the model registry',
+      label: 'Show the model registry',
+      caption: 'Open the MMDS panel in the left sidebar',
       icon: mmdsIcon,
       execute: () => shell.activateById(panel.id)
     });
     commands.addCommand(CommandIDs.refresh, {
-      label: 'MMDS: Refresh the model registry',
+      label: 'Refresh the model registry',
       execute: () => panel.refresh()
     });
+    commands.addCommand(CommandIDs.compareSelected, {
+      label: () => {
+        const n = panel.selection.length;
+        return n >= 2
+          ? `Compare the ${n} selected versions`
+          : 'Compare the selected versions (tick two or more in the panel)';
+      },
+      isEnabled: () => panel.selection.length >= 2,
+      execute: () => panel.compareSelected()
+    });
     commands.addCommand(CommandIDs.openVersion, {
-      label: args => `MMDS: Open ${(args['ref'] as string) ?? 'a version'}`,
+      label: args => `Open ${(args['ref'] as string) ?? 'a version'}`,
       execute: args => {
         const ref = args['ref'] as string;
-        let view = versions.get(ref);
-        if (!view || view.isDisposed) {
-          view = new VersionView(ref, commands);
-          view.disposed.connect(() => versions.delete(ref));
-          versions.set(ref, view);
-        }
-        show(view);
+        show(
+          versions,
+          versions.find(w => w.content.ref === ref),
+          () => new VersionView(ref, commands)
+        );
       }
     });
     commands.addCommand(CommandIDs.openRunNotebook, {
       label: args =>
-        `MMDS: Open the executed notebook of run ${(args['id'] as number) ?? ''}`,
+        `Open the executed notebook of run ${(args['id'] as number) ?? ''}`,
       execute: args => {
         const id = Number(args['id']);
-        const existing = Array.from(shell.widgets('main')).find(
-          w => w.id === `mmds-run-${id}` && !w.isDisposed
+        show(
+          runs,
+          runs.find(w => w.content.runId === id),
+          () => new RunNotebookView(id)
         );
-        show(existing ?? new RunNotebookView(id));
       }
     });
     commands.addCommand(CommandIDs.compare, {
-      label: 'MMDS: Compare versions',
+      label: 'Compare versions',
       execute: args => {
         const refs = (args['refs'] as string[]) ?? [];
-        show(new CompareView(refs, commands));
+        const key = compareKey(refs);
+        // The same selection compared again brings its tab forward, not a duplicate.
+        show(
+          comparisons,
+          comparisons.find(w => w.content.key === key),
+          () => new CompareView(refs, commands)
+        );
       }
     });
+    if (palette) {
+      for (const command of [
+        CommandIDs.openPanel,
+        CommandIDs.compareSelected,
+        CommandIDs.refresh
+      ]) {
+        palette.addItem({ command, category: CATEGORY });
+      }
+    }
   }
 };
 

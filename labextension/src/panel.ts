@@ -2,6 +2,7 @@
  * The MMDS sidebar: browse projects and models, search versions, tick versions to compare.
  */
 import { CommandRegistry } from '@lumino/commands';
+import { IPoll, Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
@@ -9,10 +10,12 @@ import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, errorText, h } from './dom';
 import { JobsSection } from './jobsSection';
-import { age, EMPTY_SEARCH, ISearch, pageInfo } from './query';
+import { age, EMPTY_SEARCH, headlineOf, ISearch, pageInfo } from './query';
+import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { IModel, IProject, IVersionPage, IVersionRow } from './types';
 
-export const POLL_MS = 3000;
+// While the server does not answer, the looks for changes back off up to this.
+const MAX_POLL_MS = 60_000;
 
 function select(
   label: string,
@@ -41,11 +44,14 @@ function input(
 }
 
 export class MMDSPanel extends Widget {
+  private settings: IPanelSettings = { ...DEFAULT_SETTINGS };
   private search: ISearch = { ...EMPTY_SEARCH };
   private readonly checked = new Set<string>();
   private latestEvent: number | null = null;
-  private timer: number | null = null;
+  private poller: Poll | null = null;
   private busy = false;
+  // The default project is applied once, when the projects first arrive.
+  private projectChosen = false;
 
   private readonly projectSelect = select('Project', [['', 'All projects']], {
     class: 'mmds-project'
@@ -105,6 +111,18 @@ export class MMDSPanel extends Widget {
     { class: 'mmds-compare jp-mod-styled jp-mod-accept' },
     'Compare'
   );
+  private readonly unselectButton = h(
+    'button',
+    {
+      class: 'mmds-unselect jp-mod-styled',
+      title: 'Untick every version'
+    },
+    'Clear'
+  );
+  private readonly selectionLabel = h('span', {
+    class: 'mmds-selection-label',
+    'aria-live': 'polite'
+  });
 
   private readonly jobs: JobsSection;
   private readonly modelsTab = h('div', { class: 'mmds-tab-models' });
@@ -164,7 +182,7 @@ export class MMDSPanel extends Widget {
     clearButton.addEventListener('click', event => {
       event.preventDefault();
       form.reset();
-      this.search = { ...EMPTY_SEARCH };
+      this.search = { ...EMPTY_SEARCH, limit: this.settings.pageSize };
       void this.loadModels().then(() => this.runSearch());
     });
     this.projectSelect.addEventListener('change', () => {
@@ -176,11 +194,8 @@ export class MMDSPanel extends Widget {
     this.orderSelect.addEventListener('change', () => this.runSearch());
     this.prevButton.addEventListener('click', () => this.page(-1));
     this.nextButton.addEventListener('click', () => this.page(1));
-    this.compareButton.addEventListener('click', () => {
-      void this.commands.execute(CommandIDs.compare, {
-        refs: [...this.checked]
-      });
-    });
+    this.compareButton.addEventListener('click', () => this.compareSelected());
+    this.unselectButton.addEventListener('click', () => this.clearSelection());
     this.tabs.models.addEventListener('click', () => this.showTab('models'));
     this.tabs.jobs.addEventListener('click', () => this.showTab('jobs'));
     append(
@@ -195,7 +210,17 @@ export class MMDSPanel extends Widget {
         this.nextButton
       ),
       this.list,
-      h('footer', { class: 'mmds-footer' }, this.compareButton)
+      h(
+        'footer',
+        {
+          class: 'mmds-footer mmds-selection',
+          role: 'region',
+          'aria-label': 'Versions to compare'
+        },
+        this.selectionLabel,
+        this.compareButton,
+        this.unselectButton
+      )
     );
     append(
       this.node,
@@ -215,6 +240,52 @@ export class MMDSPanel extends Widget {
       this.jobs.node
     );
     this.showTab('models');
+    this.updateCompareButton();
+  }
+
+  /**
+   * Apply the user's settings (schema/plugin.json); the first page loads with them.
+   */
+  applySettings(settings: IPanelSettings): void {
+    const pageChanged = settings.pageSize !== this.settings.pageSize;
+    const headlineChanged =
+      settings.headlineMetric !== this.settings.headlineMetric;
+    this.settings = settings;
+    this.search = { ...this.search, limit: settings.pageSize, offset: 0 };
+    if (this.poller) {
+      this.poller.frequency = this.frequency();
+    }
+    if (this.isAttached && (pageChanged || headlineChanged)) {
+      void this.loadPage();
+    }
+  }
+
+  /**
+   * The versions ticked for comparison, in the order they were ticked.
+   */
+  get selection(): string[] {
+    return [...this.checked];
+  }
+
+  /**
+   * Compare the ticked versions (the first ticked is the baseline of the deltas).
+   */
+  compareSelected(): void {
+    if (this.checked.size >= 2) {
+      void this.commands.execute(CommandIDs.compare, { refs: this.selection });
+    }
+  }
+
+  /**
+   * Untick every version.
+   */
+  clearSelection(): void {
+    this.checked.clear();
+    for (const box of this.list.querySelectorAll<HTMLInputElement>(
+      'input.mmds-check'
+    )) {
+      box.checked = false;
+    }
     this.updateCompareButton();
   }
 
@@ -332,9 +403,13 @@ export class MMDSPanel extends Widget {
         )
       );
     }
-    this.projectSelect.value = items.some(p => p.name === current)
-      ? current
-      : '';
+    const first = !this.projectChosen;
+    this.projectChosen = true;
+    const wanted = first ? this.settings.defaultProject : current;
+    this.projectSelect.value = items.some(p => p.name === wanted) ? wanted : '';
+    if (first) {
+      this.search = { ...this.search, project: this.projectSelect.value };
+    }
   }
 
   private async loadModels(): Promise<void> {
@@ -431,8 +506,9 @@ export class MMDSPanel extends Widget {
     open.addEventListener('click', () => {
       void this.commands.execute(CommandIDs.openVersion, { ref: row.ref });
     });
-    const headline = row.headline
-      ? `${row.headline.name} ${formatValue(row.headline.value)}`
+    const shown = headlineOf(row, this.settings.headlineMetric);
+    const headline = shown
+      ? `${shown.name} ${formatValue(shown.value)}`
       : 'no metrics';
     const meta = [
       row.author,
@@ -462,8 +538,14 @@ export class MMDSPanel extends Widget {
   private updateCompareButton(): void {
     const n = this.checked.size;
     this.compareButton.disabled = n < 2;
-    this.compareButton.textContent =
-      n < 2 ? 'Tick two or more to compare' : `Compare ${n} versions`;
+    this.unselectButton.disabled = n === 0;
+    this.selectionLabel.textContent =
+      n === 0
+        ? 'Tick two or more to compare'
+        : n === 1
+          ? '1 selected · tick one more'
+          : `${n} selected`;
+    this.node.classList.toggle('mmds-has-selection', n > 0);
   }
 
   private showError(error: unknown): void {
@@ -471,41 +553,48 @@ export class MMDSPanel extends Widget {
   }
 
   /**
-   * Ask the server for its newest event; reload when it moved.
+   * Ask the server for its newest event; reload when it moved. A failure rejects, so that
+   * the poll backs off while the server is away.
    */
   async poll(): Promise<void> {
-    if (this.busy || !this.isVisible || document.visibilityState === 'hidden') {
+    if (this.busy) {
       return;
     }
-    try {
-      const change = await api.changes();
-      if (
-        this.latestEvent !== null &&
-        change.latest_event_id !== this.latestEvent
-      ) {
-        await this.refresh();
-        this.status.textContent += ' · updated';
-        return;
-      }
-      this.latestEvent = change.latest_event_id;
-    } catch {
-      // The server may be restarting; the next poll tries again.
+    const change = await api.changes();
+    if (
+      this.latestEvent !== null &&
+      change.latest_event_id !== this.latestEvent
+    ) {
+      await this.refresh();
+      this.status.textContent += ' · updated';
+      return;
     }
+    this.latestEvent = change.latest_event_id;
+  }
+
+  private frequency(): IPoll.Frequency {
+    const interval = this.settings.refreshInterval * 1000;
+    return { interval, backoff: true, max: Math.max(interval, MAX_POLL_MS) };
   }
 
   protected onAfterAttach(): void {
     void this.refresh();
-    this.timer = window.setInterval(() => void this.poll(), POLL_MS);
+    // Lumino's Poll stands by while the browser tab is hidden and while the panel is not
+    // shown, and backs off while the server does not answer.
+    this.poller = new Poll({
+      factory: () => this.poll(),
+      frequency: this.frequency(),
+      name: 'mmds:panel-changes',
+      standby: () => !this.isVisible || 'when-hidden'
+    });
   }
 
   protected onBeforeDetach(): void {
-    if (this.timer !== null) {
-      window.clearInterval(this.timer);
-      this.timer = null;
-    }
+    this.poller?.dispose();
+    this.poller = null;
   }
 
   protected onAfterShow(): void {
-    void this.poll();
+    void this.poller?.refresh();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The search form's state and the query string it becomes (no DOM, no fetch: tested alone).
  */
+import { IHeadline, IVersionRow } from './types';
 
 export interface ISearch {
   project: string;
@@ -151,4 +152,19 @@ export function age(iso: string, now: number = Date.now()): string {
     }
   }
   return 'just now';
+}
+
+/**
+ * The metric shown beside a version: the user's headline metric when the version has it,
+ * else the server's pick.
+ */
+export function headlineOf(
+  row: IVersionRow,
+  preferred: string
+): IHeadline | null {
+  const value = preferred ? row.metrics?.[preferred] : undefined;
+  if (typeof value === 'number') {
+    return { name: preferred, value };
+  }
+  return row.headline;
 }

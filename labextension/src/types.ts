@@ -156,12 +156,16 @@ export interface ICompareRow {
   key: string;
   values: unknown[];
   differs: boolean;
+  /** Each value minus the first version's where both are numbers (comparison.deltas). */
+  deltas?: (number | null)[];
 }
 
 export interface IMetricChart {
   metric: string;
   values: (number | null)[];
   lower_is_better: boolean;
+  /** The versions without a value for this metric. */
+  missing?: string[];
 }
 
 export interface IComparison {

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..comparison import deltas
 from ..encode import version_dict
 from ..entities import STAGES
 from ..errors import InvalidInput
@@ -160,31 +161,16 @@ def lineage(registry: RegistryService, ref: str, depth: str | None) -> dict[str,
 
 
 def compare(registry: RegistryService, refs: Sequence[str]) -> dict[str, Any]:
-    """Versions side by side, plus the overall metrics they share for bar charts."""
+    """Versions side by side (with deltas against the first), plus a bar chart per metric."""
     refs = [r for r in refs if r.strip()]
     if len(refs) > MAX_COMPARE:
         raise InvalidInput(f"Compare at most {MAX_COMPARE} versions at once, not {len(refs)}.")
     cmp = registry.compare(*refs)
     rows = [
-        {"section": s, "key": k, "values": values, "differs": differs}
+        {"section": s, "key": k, "values": values, "differs": differs, "deltas": deltas(values)}
         for s, k, values, differs in cmp.rows()
     ]
-    shared = sorted(
-        set.intersection(
-            *[
-                {m.name for m in v.metrics if m.slice is None and m.value is not None}
-                for v in cmp.versions
-            ]
-        )
-    )
-    charts = [
-        {
-            "metric": name,
-            "values": [v.metric(name) for v in cmp.versions],
-            "lower_is_better": name in LOWER_IS_BETTER,
-        }
-        for name in shared
-    ]
+    charts = cmp.charts()
     return {"refs": cmp.refs, "rows": rows, "charts": charts, "warnings": cmp.warnings}
 
 

@@ -34,7 +34,7 @@ def bar_chart_svg(metric: str, labels: list[str], values: list[float | None]) ->
         y = 24 + i * row_h
         out.append(f"<text x='0' y='{y + 14}'>{escape(label[:28])}</text>")
         if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
-            out.append(f"<text x='{label_w}' y='{y + 14}'>—</text>")
+            out.append(f"<text x='{label_w}' y='{y + 14}'>— not recorded</text>")
             continue
         w = max(1.0, (value - low) / span * bar_w)
         fill = BEST_FILL if value == best else BAR_FILL

@@ -183,6 +183,11 @@ async def test_compare(jp_fetch: Any, raw: Any) -> None:
     assert {c["metric"] for c in cmp["charts"]} >= {"roc_auc", "accuracy", "log_loss"}
     log_loss = next(c for c in cmp["charts"] if c["metric"] == "log_loss")
     assert log_loss["lower_is_better"] is True and len(log_loss["values"]) == 2
+    roc = next(r for r in cmp["rows"] if r["key"] == "roc_auc")
+    assert roc["deltas"][0] is None
+    assert roc["deltas"][1] == pytest.approx(roc["values"][1] - roc["values"][0])
+    assert log_loss["missing"] == []
+    assert [r["section"] for r in cmp["rows"]][0] == "metrics"
     code, body = await error(jp_fetch, "compare", refs="risk/churn:1")
     assert code == 400 and "at least two" in body["message"]
     code, body = await error(jp_fetch, "compare")

@@ -179,7 +179,7 @@ def test_panel_views_and_notebook_outputs_are_readable_in_light_and_dark(
                     ".jp-Notebook .mmds-compare th",
                     ".jp-Notebook .mmds-compare tr.mmds-diff td",
                     ".jp-Notebook .mmds-compare td.mmds-best",
-                    ".jp-Notebook .mmds-compare tr.mmds-section td",
+                    ".jp-Notebook .mmds-compare summary",
                     ".jp-Notebook svg.mmds-bars text",
                     ".jp-Notebook .mmds-version h4",
                     ".jp-Notebook .mmds-version th",

@@ -2,10 +2,12 @@ import {
   age,
   compareQuery,
   EMPTY_SEARCH,
+  headlineOf,
   pageInfo,
   splitConditions,
   versionsQuery
 } from '../query';
+import { IVersionRow } from '../types';
 
 describe('versionsQuery', () => {
   it('sends only the limit for an empty search', () => {
@@ -126,5 +128,21 @@ describe('age', () => {
     expect(age('2026-03-10T09:00:00Z', now)).toBe('3 h ago');
     expect(age('2026-03-07T12:00:00Z', now)).toBe('3 d ago');
     expect(age('2025-01-01T00:00:00Z', now)).toBe('1 y ago');
+  });
+});
+
+describe('headlineOf', () => {
+  const row = {
+    metrics: { roc_auc: 0.9, f1: 0.8 },
+    headline: { name: 'roc_auc', value: 0.9 }
+  } as unknown as IVersionRow;
+
+  it("shows the user's headline metric when the version has it", () => {
+    expect(headlineOf(row, 'f1')).toEqual({ name: 'f1', value: 0.8 });
+  });
+
+  it("falls back to the server's pick", () => {
+    expect(headlineOf(row, 'rmse')).toEqual({ name: 'roc_auc', value: 0.9 });
+    expect(headlineOf(row, '')).toEqual({ name: 'roc_auc', value: 0.9 });
   });
 });

@@ -1,0 +1,94 @@
+"""How a comparison answers "how did the top two compare?": what differs, in which order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from mmds_jupyter.comparison import SECTIONS, deltas
+from mmds_jupyter.registry import Registry
+
+FEATS = ["mean_radius", "mean_texture", "mean_perimeter"]
+
+
+@pytest.fixture
+def pair(sqlite_reg: Registry, cancer: Any) -> tuple[Registry, str, str, str]:
+    """A pipelined logistic regression (C set), a random forest (trees set), and one unscored."""
+    kw: dict[str, Any] = dict(
+        project="risk", X_test=cancer["X_test"], y_test=cancer["y_test"], slices=["country"]
+    )
+    Xtr, ytr = cancer["X_train"][FEATS], cancer["y_train"]
+    lr = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression(C=0.5))]).fit(Xtr, ytr)
+    a = sqlite_reg.track(lr, name="churn", **kw)
+    rf = RandomForestClassifier(n_estimators=15, random_state=0).fit(Xtr, ytr)
+    b = sqlite_reg.track(rf, name="churn", **kw)
+    c = sqlite_reg.track(LogisticRegression().fit(Xtr, ytr), name="bare", project="risk")
+    return sqlite_reg, a.ref, b.ref, c.ref
+
+
+def _rows(reg: Registry, *refs: str) -> dict[str, tuple[str, list[Any], bool]]:
+    return {k: (s, vals, d) for s, k, vals, d in reg.compare(*refs).rows()}
+
+
+def test_metrics_come_first_then_parameters_someone_set_then_defaults(pair: Any) -> None:
+    reg, a, b, _ = pair
+    rows = reg.compare(a, b).rows()
+    sections = [s for s, _, _, _ in rows]
+    assert sections == sorted(sections, key=SECTIONS.index)
+    assert sections[0] == "metrics" and sections[-1] == "default params"
+    by_key = _rows(reg, a, b)
+    # What someone chose: C of the pipeline's classifier, the forest's number of trees.
+    assert by_key["clf__C"][0] == "params" and by_key["clf__C"][1][0] == 0.5
+    assert by_key["n_estimators"][0] == "params"
+    # Left at the class's default in every version that has it: folded at the end.
+    assert by_key["clf__tol"][0] == "default params"
+    assert by_key["min_samples_leaf"][0] == "default params"
+    assert by_key["scale__with_mean"][0] == "default params"
+    default_rows = sum(1 for s, _, _, _ in rows if s == "default params")
+    set_rows = sum(1 for s, _, _, _ in rows if s == "params")
+    assert default_rows > 20 and set_rows < 10
+
+
+def test_two_missing_values_are_not_a_difference(pair: Any) -> None:
+    reg, a, b, _ = pair
+    by_key = _rows(reg, a, b)
+    # The forest's max_depth is None; the regression has no max_depth: both show a dash.
+    section, values, differs = by_key["max_depth"]
+    assert values[0] == "—" and values[1] is None
+    assert not differs
+    # A real difference stays one.
+    assert by_key["n_estimators"][2] and by_key["roc_auc"][2]
+
+
+def test_deltas_are_against_the_first_version() -> None:
+    assert deltas([0.5, 0.75, None, "x"]) == [None, 0.25, None, None]
+    assert deltas(["a", 1.0]) == [None, None]
+    assert deltas([True, 2]) == [None, None]
+
+
+def test_charts_keep_versions_with_the_metric_and_name_the_others(pair: Any) -> None:
+    reg, a, b, c = pair
+    charts = {ch["metric"]: ch for ch in reg.compare(a, b, c).charts()}
+    roc = charts["roc_auc"]
+    assert roc["values"][2] is None and None not in roc["values"][:2]
+    assert roc["missing"] == [c]
+    assert charts["log_loss"]["lower_is_better"] is True
+
+
+def test_notebook_table_is_one_table_in_folding_sections(pair: Any) -> None:
+    reg, a, b, _ = pair
+    cmp = reg.compare(a, b)
+    html = cmp._repr_html_()
+    assert "<th>section</th>" not in html and ">differs<" not in html
+    assert f"Δ vs {a}" in html
+    assert "<details class='mmds-section' open><summary>metrics" in html
+    # Defaults are folded; the parameters someone set are open.
+    assert "<details class='mmds-section'><summary>default params" in html
+    assert "<details class='mmds-section' open><summary>params" in html
+    roc = next(vals for _, k, vals, _ in cmp.rows() if k == "roc_auc")
+    assert f"{roc[1] - roc[0]:+.4g}" in html
