@@ -23,7 +23,7 @@ def test_baseline_and_drift(
     project = fresh_project(request)
     Xtr = cancer["X_train"][NUM]
     rf = RandomForestClassifier(n_estimators=10, random_state=0).fit(Xtr, cancer["y_train"])
-    v = registry.track(rf, name="churn", project=project, X_train=Xtr, y_train=cancer["y_train"])
+    v = registry.track(rf, name="drifting", project=project, X_train=Xtr, y_train=cancer["y_train"])
     base = registry.baseline(v.ref)
     assert list(base["columns"]) == [*NUM, "probability(1)"] and base["source"] == "train"
     registry.set_stage(v.ref, "production")
@@ -32,7 +32,7 @@ def test_baseline_and_drift(
     batch.insert(0, "id", np.arange(len(batch)))
     stored = registry.score(v.ref, batch, mode="production", key="id")
     assert isinstance(stored.drift, DriftReport) and stored.drift.drifting[0] == "mean_area"
-    again = registry.drift(f"{project}/churn", score_set=stored.score_set_id)
+    again = registry.drift(f"{project}/drifting", score_set=stored.score_set_id)
     assert again.to_dict() == stored.drift.to_dict()
     assert (
         registry.drift(v.ref, score_set=stored.score_set_id, min_rows=5000).share_drifting is None
@@ -44,7 +44,7 @@ def test_baseline_and_drift(
     with pytest.raises(InvalidInput, match="min_rows"):
         registry.drift(v.ref, batch, min_rows=0)
     bare = registry.track(rf, name="bare", project=project)
-    with pytest.raises(InvalidInput, match=f"stored by {project}/churn:1"):
+    with pytest.raises(InvalidInput, match=f"stored by {project}/drifting:1"):
         registry.drift(bare.ref, score_set=stored.score_set_id)
     with pytest.raises(NotFound, match="no drift baseline"):
         registry.baseline(bare.ref)
