@@ -114,13 +114,10 @@ def reference(series: pd.Series) -> dict[str, Any]:
 def score_frame(predictor: Any, task: str | None, X: Any) -> pd.DataFrame:
     """The model's score on ``X``, named as the score set's output columns: the probability of
     the positive class (binary), of each class (multiclass), or the prediction."""
-    if task in ("binary", "multiclass") and (
-        hasattr(predictor, "predict_proba") or hasattr(predictor, "predict_with_proba")
-    ):
-        if hasattr(predictor, "predict_with_proba"):
-            proba = np.asarray(predictor.predict_with_proba(X)[1])
-        else:
-            proba = np.asarray(predictor.predict_proba(X))
+    # A classifier without probabilities (scikit-learn's, or a PMML rule set declaring none)
+    # has no ``predict_proba``: its score is its prediction.
+    if task in ("binary", "multiclass") and hasattr(predictor, "predict_proba"):
+        proba = np.asarray(predictor.predict_proba(X))
         classes = list(np.asarray(predictor.classes_))
         keep = classes[1:] if len(classes) == 2 else classes
         return pd.DataFrame({f"probability({c})": proba[:, classes.index(c)] for c in keep}).astype(
