@@ -133,7 +133,7 @@ class PMMLModel:
         if feature == "probability" and f"probability({value})" in columns:
             return f"probability({value})"
         if feature == "predictedValue":
-            guess = f"predicted_{self.info['target']}"
+            guess = f"predicted_{self.info['target'] or 'target'}"
             return guess if guess in columns else None
         return None
 
