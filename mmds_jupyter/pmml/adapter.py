@@ -133,7 +133,7 @@ class PMMLModel:
         if feature == "probability" and f"probability({value})" in columns:
             return f"probability({value})"
         if feature == "predictedValue":
-            guess = f"predicted_{self.info['target']}"
+            guess = f"predicted_{self.info['target'] or 'target'}"
             return guess if guess in columns else None
         return None
 
@@ -212,11 +212,19 @@ class PMMLModel:
         """The predicted value (class or number)."""
         return self._prediction(self._outputs(X))
 
-    def predict_with_proba(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def predict_with_proba(self) -> Any:
         """The prediction and the class probabilities from one evaluation of the document
-        (scoring asks for both; evaluating twice doubled its cost)."""
-        out = self._outputs(X)
-        return self._prediction(out), self._probabilities(out)
+        (scoring asks for both; evaluating twice doubled its cost); absent, like
+        ``predict_proba``, when the document declares no class probabilities."""
+        if not self.has_probabilities:
+            raise AttributeError("The PMML model declares no class probabilities.")
+
+        def both(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+            out = self._outputs(X)
+            return self._prediction(out), self._probabilities(out)
+
+        return both
 
     def _probabilities(self, out: pd.DataFrame) -> np.ndarray:
         cols = []

@@ -32,7 +32,8 @@ def describe(doc: PMMLDocument) -> dict[str, Any]:
     inputs = [
         _describe_input(fields[mf.get("name")], mf)
         for mf in mining_fields
-        if mf.get("usageType", "active") == "active" and mf.get("name") in fields
+        # A group field (an association model's transaction) is read from the input too.
+        if mf.get("usageType", "active") in ("active", "group") and mf.get("name") in fields
     ]
     classes = None
     if target is not None and target in fields:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mmds_jupyter.pmml import PMMLError, describe, load_pmml
+
 SPEC = Path(__file__).parent / "files" / "spec"
 # SVMs, clustering and naive Bayes score through pypmml here: the warning says so each time.
 pytestmark = pytest.mark.filterwarnings("ignore::mmds_jupyter.pmml.PMMLFallbackWarning")
@@ -127,3 +129,49 @@ def test_a_classifier_with_probabilities_still_lists_them(reg) -> None:
     scored = reg.score(v.ref, df).outputs
     assert scored["Predicted_amount"].dtype == np.int64
     assert scored["probability(100)"].iloc[0] == pytest.approx(scored["Probability_100"].iloc[0])
+
+
+def test_association_rules_score_every_declared_rule_value(reg) -> None:
+    """Transactional input, one row per item bought: each row answers for its basket."""
+    v = _import(reg, _text("association_rules.pmml"), "baskets")
+    assert v.task == "associationRules"
+    contract = reg.contract(v.ref)
+    assert [i.name for i in contract.inputs] == ["transaction", "item"]
+    outputs = {o["name"]: o for o in contract.outputs}
+    declared = [o["name"] for o in describe(load_pmml(_text("association_rules.pmml")))["outputs"]]
+    assert list(outputs) == ["prediction", *declared]
+    assert outputs["Confidence"]["dtype"] == "float64" and outputs["Rule"]["dtype"] == "object"
+    assert outputs["Exclusive"]["feature"] == "ruleValue"
+    df = pd.DataFrame(
+        {
+            "transaction": ["a", "a", "b", "c", "c"],
+            "item": ["Cracker", "Water", "Bread", "Coke", "Milk"],
+        }
+    )
+    scored = reg.score(v.ref, df).outputs
+    assert [c for c in scored.columns if c != "mmds_flags"] == list(outputs)
+    # a: {Cracker, Water}: R1 (0.833) then R2 (0.714) recommend; R4 is the exclusive one.
+    assert scored["prediction"].tolist() == ["Water", "Water", "Coke", "Cracker", "Cracker"]
+    assert scored["Rule"].tolist()[:3] == ["{Cracker}->{Water}"] * 2 + ["{Bread}->{Coke}"]
+    assert scored["Exclusive_Id"].tolist()[:2] == ["R4", "R4"]
+    assert scored["Association"].tolist()[0] == "{Cracker}->{Water}"
+    assert pd.isna(scored["Association"].iloc[2])
+    assert scored["Top_2_Ids"].tolist()[:3] == ["R1; R2", "R1; R2", "R5"]
+    assert scored["Confidence"].tolist() == [0.833, 0.833, 0.5, 0.6, 0.6]
+
+
+def test_association_rules_on_one_column_per_item_are_refused_with_one_error(reg) -> None:
+    """The other input shape (no group field; one true/false column per item) is not scored:
+    importing it says so, and nothing is registered."""
+    raw = (
+        _text("association_rules.pmml")
+        .replace(b'<MiningField name="transaction" usageType="group"/>', b"")
+        .replace(b'name="transaction" optype="categorical"', b'name="Cracker" optype="categorical"')
+        .replace(
+            b'<MiningField name="item" usageType="active"/>',
+            b'<MiningField name="Cracker"/><MiningField name="item"/>',
+        )
+    )
+    with pytest.raises(PMMLError, match="transactional data only"):
+        _import(reg, raw, "columns")
+    assert reg.models().empty

@@ -6,13 +6,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..document import PMMLDocument
+from .association import AssociationRules
 from .cox import CoxRegression
 from .expressions import Expr, compile_derived_field
 from .frame import Scope, Unsupported, kind_of
 from .mining import MiningModel
 from .model import CompiledModel, Context
 from .neural import NeuralNetwork
-from .outputs import OutputColumn, compile_outputs, default_outputs
+from .outputs import OutputColumn, compile_outputs, default_outputs, predicted_column
 from .regression import RegressionModel
 from .ruleset import RuleSetModel
 from .scorecard import Scorecard
@@ -26,6 +27,7 @@ _MODELS: dict[str, type[CompiledModel]] = {
     "NeuralNetwork": NeuralNetwork,
     "RuleSetModel": RuleSetModel,
     "Scorecard": Scorecard,
+    "AssociationModel": AssociationRules,
 }
 
 
@@ -80,6 +82,9 @@ def compile_document(doc: PMMLDocument) -> CompiledDocument:
     if outputs is None and isinstance(model, MiningModel) and model.method == "modelChain":
         # A chain without its own Output answers with its last model's Output (as pmml4s does).
         outputs = model.segments[-1].outputs
+    if isinstance(model, AssociationRules):
+        # No predicted value in PMML: MMDS's prediction is the top recommendation.
+        outputs = [*(outputs or []), predicted_column(model.target, "string")]
     if outputs is None:
         classes = model.classes if model.gives_probabilities else []
         outputs = default_outputs(model.target, classes, model.function)

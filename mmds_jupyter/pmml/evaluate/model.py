@@ -33,6 +33,7 @@ class CompiledModel(ABC):
     classes: list[str]
     target: str | None
     gives_probabilities = True  # a classifier's default outputs include class probabilities
+    functions: tuple[str, ...] = ("regression", "classification")  # functionNames it scores
 
     def __init__(
         self,
@@ -43,7 +44,7 @@ class CompiledModel(ABC):
     ) -> None:
         self.element = element
         self.function = element.get("functionName", "")
-        if self.function not in ("regression", "classification"):
+        if self.function not in self.functions:
             raise Unsupported(f"functionName={self.function!r} of <{element.tag}>")
         self.context = context
         self.scope = scope.child()

@@ -43,6 +43,14 @@ def compile_outputs(
     return columns
 
 
+def predicted_column(target: str | None, data_type: str | None) -> OutputColumn:
+    """The predicted value under the name MMDS gives it when a document declares none."""
+    kind: Kind = "str" if data_type == "string" else "num"
+    return OutputColumn(
+        f"predicted_{target or 'target'}", "predictedValue", None, data_type, kind, _predicted
+    )
+
+
 def default_outputs(target: str | None, classes: list[str], function: str) -> list[OutputColumn]:
     """The columns used when a document has no Output: predicted value and class probabilities."""
     name = f"predicted_{target or 'target'}"
@@ -96,6 +104,8 @@ def _compile_field(
         )
     if feature == "entityId":
         return OutputColumn(name, feature, value, data_type, "str", _entity)
+    if feature == "ruleValue":
+        return _rule_value(field, name, value, data_type)
     if feature in ("transformedValue", "decision"):
         expressions = [child for child in field if child.tag in EXPRESSION_TAGS]
         if len(expressions) != 1:
@@ -103,6 +113,36 @@ def _compile_field(
         expr = compile_expression(expressions[0], scope)
         return OutputColumn(name, feature, value, data_type, expr.kind, lambda p, f: expr.fn(f))
     raise Unsupported(f"OutputField feature={feature!r} ({name!r})")
+
+
+def _rule_value(
+    field: ET.Element, name: str, value: str | None, data_type: str | None
+) -> OutputColumn:
+    """An association model's ruleValue (defaults as in the PMML 4.4 schema)."""
+    from .association import ALGORITHMS, BASES, TEXT_FEATURES
+
+    algorithm = field.get("algorithm", "exclusiveRecommendation")
+    rule_feature = field.get("ruleFeature", "consequent")
+    basis = field.get("rankBasis", "confidence")
+    order = field.get("rankOrder", "descending")
+    multi = field.get("isMultiValued", "0") == "1"
+    rank = int(field.get("rank", "1"))
+    if (
+        algorithm not in ALGORITHMS
+        or basis not in BASES
+        or rule_feature not in (*TEXT_FEATURES, *BASES)
+        or order not in ("descending", "ascending")
+        or rank < (0 if multi else 1)
+    ):
+        raise Unsupported(f"OutputField {name!r} (ruleValue {rule_feature} of {algorithm})")
+    kind: Kind = "str" if multi or rule_feature in TEXT_FEATURES else "num"
+
+    def get(prediction: Prediction, frame: Frame) -> np.ndarray:
+        if prediction.rules is None:
+            raise Unsupported(f"OutputField {name!r}: ruleValue of a model without rules")
+        return prediction.rules.value(algorithm, rule_feature, rank, basis, order, multi)
+
+    return OutputColumn(name, "ruleValue", value, data_type, kind, get)
 
 
 def _class_as_number(prediction: Prediction, frame: Frame) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,7 @@ class Prediction:
     confidence: np.ndarray | None = None
     entity_id: np.ndarray | None = None
     reason_codes: list[np.ndarray] = field(default_factory=list)  # by rank: 1st, 2nd, ...
+    rules: Any = None  # an association model's matched rules (association.RuleMatches)
 
     def masked(self, invalid: np.ndarray) -> Prediction:
         """A copy with every result of the invalid rows set to missing."""
@@ -35,7 +37,9 @@ class Prediction:
         reason_codes = [c.copy() for c in self.reason_codes]
         for codes in reason_codes:
             codes[invalid] = None
-        return Prediction(value, probabilities, confidence, self.entity_id, reason_codes)
+        return Prediction(
+            value, probabilities, confidence, self.entity_id, reason_codes, self.rules
+        )
 
 
 def argmax_classes(probabilities: dict[str, np.ndarray], classes: list[str], n: int) -> np.ndarray:
