@@ -78,7 +78,11 @@ def list_versions(registry: RegistryService, get: Callable[[str], Sequence[str]]
     """One page of versions matching the query arguments (``get(name)`` gives each one's
     values), with the total count."""
     args = from_request(get)
-    counting = [v for v in get("count") if v.strip()]
+    counting = list(get("count"))
+    if counting and not counting[-1].strip():
+        raise InvalidInput(
+            "count= is empty: give count=true (count the matches, the default) or count=false."
+        )
     # count=false: a caller that reads the pages alone (RemoteRegistry's search) spares the
     # database a count of up to COUNT_CAP matches per page.
     counted = flag(counting[-1], "count") if counting else True

@@ -109,3 +109,5 @@ async def test_count_false_spares_the_count_of_a_full_page(jp_fetch: Any) -> Non
     assert (last["total"], last["total_exact"]) == (3, True)
     code, body = await error(jp_fetch, "versions", count="perhaps")
     assert code == 400 and "count='perhaps' is not true or false" in body["message"]
+    code, body = await error(jp_fetch, "versions", count="")
+    assert code == 400 and "count= is empty" in body["message"]
