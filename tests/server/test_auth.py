@@ -57,6 +57,9 @@ SAMPLES = {
     "run_id": "1",
     "score_set_id": "1",
     "sha256": "0" * 64,
+    "consumer_id": "1",
+    "request_id": "1",
+    "project": "risk",
 }
 
 
