@@ -17,7 +17,7 @@ ADD_FIELDS = {"ref": TEXT, "application": TEXT, "owner": TEXT, "purpose": TEXT}
 def consumers(registry: RegistryService, ref: str | None, ended: str | None) -> dict[str, Any]:
     from ..errors import InvalidInput
 
-    if ended not in (None, "", "true", "false"):
+    if ended not in (None, "true", "false"):
         raise InvalidInput(f"include_ended is true or false, not {ended!r}.")
     return {"items": records(registry.consumers(ref or None, include_ended=ended == "true"))}
 
