@@ -126,24 +126,24 @@ def test_an_import_names_no_other_author_unless_by_an_admin(
 ) -> None:
     """An author edits their own versions and may not approve them: a user importing a run
     that another person made keeps that person as ``source_user``, not as the author."""
-    dave = new_user(team_db, capsys, "dave")
+    ivan = new_user(team_db, capsys, "ivan")
     record = {
         "origin": "mlflow-run:abc123/model",
         "name": "imported",
-        "project": "dave-imports",
+        "project": "ivan-imports",
         "framework": "sklearn",
         "estimator_class": "sklearn.linear_model.LogisticRegression",
-        "provenance": {"user": "erin"},
+        "provenance": {"user": "judy"},
     }
-    code, v = server.call("POST", "mmds/api/imports", dave, {"record": record})
+    code, v = server.call("POST", "mmds/api/imports", ivan, {"record": record})
     assert code == 201, v
-    assert v["author"] == "dave"
-    assert v["provenance"]["source_user"] == "erin"
-    admin(team_db, capsys, "grant", "admin", "--user", "dave")
+    assert v["author"] == "ivan"
+    assert v["provenance"]["source_user"] == "judy"
+    admin(team_db, capsys, "grant", "admin", "--user", "ivan")
     record = {**record, "origin": "mlflow-run:def456/model"}
-    code, v = server.call("POST", "mmds/api/imports", dave, {"record": record})
+    code, v = server.call("POST", "mmds/api/imports", ivan, {"record": record})
     assert code == 201, v
-    assert v["author"] == "erin"  # a server admin may import a history under its authors
+    assert v["author"] == "judy"  # a server admin may import a history under its authors
 
 
 def test_a_job_created_over_rest_records_its_user(
