@@ -68,6 +68,8 @@ def test_magic_list_options_are_the_declared_arguments() -> None:
 
 def test_openapi_search_parameters_are_the_declared_arguments() -> None:
     params = json.loads(OPENAPI.read_text())["paths"]["/versions"]["get"]["parameters"]
+    # count=false is the route's own (whether a page counts the matches), not a search argument.
+    params = [p for p in params if p["name"] != "count"]
     assert [p["name"] for p in params] == NAMES
     types = {"text": "string", "choice": "string", "flag": "boolean", "whole": "integer"}
     for field, param in zip(QUERY_FIELDS, params, strict=True):
