@@ -203,7 +203,15 @@ def page(browser: Any, lab: Lab) -> Iterator[Any]:
     pg = context.new_page()
     dialogs: list[str] = []
     errors: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(d: Any) -> None:
+        if d.type == "beforeunload":  # a test's reload while a restored document is dirty
+            d.accept()
+            return
+        dialogs.append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(f"{lab.url}/lab?token={lab.token}")
     pg.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
