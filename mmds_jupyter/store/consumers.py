@@ -67,13 +67,7 @@ class SqlConsumerStore:
             if ref.version is not None or ref.alias not in (None, "latest"):
                 find_version_id(s, ref)  # a binding to nothing is a typo: refuse it now
             reference = binding(project, name, ref)
-            row = s.execute(
-                select(ConsumerRow).where(
-                    ConsumerRow.model_id == model_id,
-                    ConsumerRow.application == application,
-                    ConsumerRow.reference == reference,
-                )
-            ).scalar()
+            row = _binding_row(s, model_id, application, reference)
             now = utc_now()
             if row is not None and row.until is None:
                 raise ConflictError(
@@ -154,13 +148,7 @@ class SqlConsumerStore:
         with self.db.session(write=True) as s:
             model_id, project, name = find_model(s, ref)
             reference = binding(project, name, ref)
-            row = s.execute(
-                select(ConsumerRow).where(
-                    ConsumerRow.model_id == model_id,
-                    ConsumerRow.application == application,
-                    ConsumerRow.reference == reference,
-                )
-            ).scalar()
+            row = _binding_row(s, model_id, application, reference)
             now = utc_now()
             if row is None or row.until is not None:
                 if row is None:
@@ -189,3 +177,14 @@ class SqlConsumerStore:
             row.rows = (row.rows or 0) + int(n_rows)
             row.calls = (row.calls or 0) + 1
             row.last_used = now
+
+
+def _binding_row(s: Session, model_id: int, application: str, reference: str) -> ConsumerRow | None:
+    """The consumer row of ``application`` bound to ``reference`` (active or ended), if any."""
+    return s.execute(
+        select(ConsumerRow).where(
+            ConsumerRow.model_id == model_id,
+            ConsumerRow.application == application,
+            ConsumerRow.reference == reference,
+        )
+    ).scalar()
