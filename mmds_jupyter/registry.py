@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 StageGuard = Callable[[Version, str, str], None]
 # Lineage walks at most this many steps up and down (each step is one query per direction).
 MAX_DEPTH = 100
+# Names of each kind a search form is offered at most (Registry.vocabulary).
+MAX_VOCABULARY = 1_000
 
 
 def allow_any_stage(version: Version, stage: str, actor: str) -> None:
@@ -510,11 +512,16 @@ class Registry:
             names.add(key)
         missing, known = self.store.search.unknown_metrics(names) if names else ([], [])
         if missing and known:
+            import difflib
+
             fields = ", ".join(ORDER_FIELDS)
+            close = [m for name in missing for m in difflib.get_close_matches(name, known, 1, 0.5)]
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise InvalidInput(
                 f"No version has a metric named {', '.join(map(repr, missing))}; the metrics "
                 f"recorded are {', '.join(known)}"
                 + (f" (order_by also takes {fields})." if key in missing else ".")
+                + hint
             )
 
     def count(self, query: Query, cap: int | None = None) -> int:
@@ -522,6 +529,12 @@ class Registry:
         if cap is not None:
             cap = whole_number("cap", cap, 1)
         return self.store.search.count(query, cap=cap)
+
+    def vocabulary(self, query: Query, limit: int = 200) -> dict[str, list[str]]:
+        """The metric, feature, tag (key=value) and slice (column=value) names in use among
+        the versions ``query`` matches, ``limit`` of each: what a search form can offer."""
+        limit = whole_number("limit", limit, 1, MAX_VOCABULARY)
+        return self.store.search.vocabulary(query, limit)
 
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side: params, features, metrics and slice metrics."""

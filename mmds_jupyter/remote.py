@@ -400,6 +400,13 @@ class RemoteRegistry(ScoringOverHTTP):
                 return cap
             offset = max(2 * offset, page["total"])
 
+    def vocabulary(self, query: Query, limit: int = 200) -> dict[str, list[str]]:
+        filters = getattr(query, "filters", None)
+        if filters is None:
+            raise InvalidInput("Build the query with this registry's query(...).")
+        names: dict[str, list[str]] = self.http.get("vocabulary", {**filters, "limit": limit})
+        return names
+
     def find(self, **filters: Any) -> pd.DataFrame:
         from .query import FIND_COLUMNS
 

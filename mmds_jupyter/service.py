@@ -96,6 +96,10 @@ class RegistryService(Protocol):
         """How many versions match the query, counting at most ``cap``."""
         ...
 
+    def vocabulary(self, query: Query, limit: int = 200) -> dict[str, list[str]]:
+        """Metric, feature, tag and slice names among the versions the query matches."""
+        ...
+
     def find(self, **filters: Any) -> pd.DataFrame:
         """Versions that match every filter, as a DataFrame (one row per version)."""
         ...

@@ -18,7 +18,8 @@ import {
   IRunDetail,
   IServerInfo,
   IVersion,
-  IVersionPage
+  IVersionPage,
+  IVocabulary
 } from './types';
 
 function refPath(ref: string): string {
@@ -51,6 +52,20 @@ export function models(project = ''): Promise<IItems<IModel>> {
 
 export function searchVersions(search: ISearch): Promise<IVersionPage> {
   return requestAPI<IVersionPage>(`versions?${versionsQuery(search)}`);
+}
+
+/**
+ * The metric, feature, tag and slice names in use in a project (or one model, or all).
+ */
+export function vocabulary(project = '', name = ''): Promise<IVocabulary> {
+  const params = new URLSearchParams();
+  if (project) {
+    params.append('project', project);
+  }
+  if (name) {
+    params.append('name', name);
+  }
+  return requestAPI<IVocabulary>(`vocabulary?${params.toString()}`);
 }
 
 export function version(ref: string): Promise<IVersion> {

@@ -10,9 +10,24 @@ import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, errorText, h } from './dom';
 import { JobsSection } from './jobsSection';
-import { age, EMPTY_SEARCH, headlineOf, ISearch, pageInfo } from './query';
+import {
+  age,
+  EMPTY_SEARCH,
+  headlineOf,
+  isEmptySearch,
+  ISearch,
+  metricOrders,
+  pageInfo
+} from './query';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { IModel, IProject, IVersionPage, IVersionRow } from './types';
+
+// The orderings that need no metric.
+const BASE_ORDERS: [string, string][] = [
+  ['-created', 'Newest first'],
+  ['created', 'Oldest first'],
+  ['name', 'Name']
+];
 
 // While the server does not answer, the looks for changes back off up to this.
 const MAX_POLL_MS = 60_000;
@@ -32,16 +47,45 @@ function select(
 function input(
   label: string,
   placeholder: string,
-  name: string
+  name: string,
+  list = ''
 ): HTMLInputElement {
-  return h('input', {
+  const element = h('input', {
     type: 'text',
     'aria-label': label,
     placeholder,
     name,
     class: 'mmds-input'
   });
+  if (list) {
+    element.setAttribute('list', list); // completions of the names in use
+  }
+  return element;
 }
+
+/**
+ * A form control under its visible label.
+ */
+function field(control: HTMLInputElement | HTMLSelectElement): HTMLElement {
+  return h(
+    'label',
+    { class: 'mmds-field' },
+    h(
+      'span',
+      { class: 'mmds-field-label' },
+      control.getAttribute('aria-label') ?? ''
+    ),
+    control
+  );
+}
+
+// The completion lists of the search fields, filled from GET vocabulary.
+const LISTS = {
+  metrics: 'mmds-names-metrics',
+  features: 'mmds-names-features',
+  tags: 'mmds-names-tags',
+  slices: 'mmds-names-slices'
+};
 
 export class MMDSPanel extends Widget {
   private settings: IPanelSettings = { ...DEFAULT_SETTINGS };
@@ -61,34 +105,47 @@ export class MMDSPanel extends Widget {
   });
   private readonly nameInput = input(
     'Name contains',
-    'name contains, e.g. churn',
+    'e.g. churn',
     'name_contains'
   );
   private readonly featureInput = input(
     'Feature',
-    'feature used, e.g. income',
-    'feature'
+    'e.g. income',
+    'feature',
+    LISTS.features
   );
   private readonly withoutFeatureInput = input(
     'Without feature',
-    'feature not used, e.g. zip_code',
-    'without_feature'
+    'e.g. zip_code',
+    'without_feature',
+    LISTS.features
   );
   private readonly whereInput = input(
     'Metric condition',
-    'metric, e.g. roc_auc>0.8',
-    'where'
+    'e.g. roc_auc>0.8',
+    'where',
+    LISTS.metrics
+  );
+  private readonly sliceInput = input(
+    'Slice',
+    'e.g. country=US',
+    'slice',
+    LISTS.slices
   );
   // Filled with the server's stages on the first refresh.
   private readonly stageSelect = select('Stage', [['', 'Any stage']]);
-  private readonly authorInput = input('Author', 'author', 'author');
-  private readonly tagInput = input('Tag', 'tag, e.g. team=credit', 'tag');
-  // "Best <metric>" options are added with the server's metric directions.
-  private readonly orderSelect = select('Order', [
-    ['-created', 'Newest first'],
-    ['created', 'Oldest first'],
-    ['name', 'Name']
-  ]);
+  private readonly authorInput = input('Author', 'e.g. maya', 'author');
+  private readonly tagInput = input(
+    'Tag',
+    'e.g. team=credit',
+    'tag',
+    LISTS.tags
+  );
+  // "Best <metric>" options follow the metrics recorded (GET vocabulary).
+  private readonly orderSelect = select('Order', BASE_ORDERS);
+  private readonly lists = Object.fromEntries(
+    Object.entries(LISTS).map(([kind, id]) => [kind, h('datalist', { id })])
+  ) as { [kind in keyof typeof LISTS]: HTMLDataListElement };
   private readonly status = h('div', {
     class: 'mmds-status',
     'aria-live': 'polite'
@@ -162,18 +219,39 @@ export class MMDSPanel extends Widget {
     const form = h(
       'form',
       { class: 'mmds-form', role: 'search' },
-      h('div', { class: 'mmds-row' }, this.nameInput),
-      h('div', { class: 'mmds-row' }, this.projectSelect, this.modelSelect),
+      h('div', { class: 'mmds-row' }, field(this.nameInput)),
       h(
         'div',
         { class: 'mmds-row' },
-        this.featureInput,
-        this.withoutFeatureInput
+        field(this.projectSelect),
+        field(this.modelSelect)
       ),
-      h('div', { class: 'mmds-row' }, this.whereInput),
-      h('div', { class: 'mmds-row' }, this.stageSelect, this.authorInput),
-      h('div', { class: 'mmds-row' }, this.tagInput, this.orderSelect),
-      h('div', { class: 'mmds-row mmds-actions' }, searchButton, clearButton)
+      h(
+        'div',
+        { class: 'mmds-row' },
+        field(this.featureInput),
+        field(this.withoutFeatureInput)
+      ),
+      h(
+        'div',
+        { class: 'mmds-row' },
+        field(this.whereInput),
+        field(this.sliceInput)
+      ),
+      h(
+        'div',
+        { class: 'mmds-row' },
+        field(this.stageSelect),
+        field(this.authorInput)
+      ),
+      h(
+        'div',
+        { class: 'mmds-row' },
+        field(this.tagInput),
+        field(this.orderSelect)
+      ),
+      h('div', { class: 'mmds-row mmds-actions' }, searchButton, clearButton),
+      ...Object.values(this.lists)
     );
     form.addEventListener('submit', event => {
       event.preventDefault();
@@ -183,13 +261,22 @@ export class MMDSPanel extends Widget {
       event.preventDefault();
       form.reset();
       this.search = { ...EMPTY_SEARCH, limit: this.settings.pageSize };
-      void this.loadModels().then(() => this.runSearch());
+      void this.loadModels().then(() => {
+        this.runSearch();
+        return this.loadVocabulary();
+      });
     });
     this.projectSelect.addEventListener('change', () => {
       this.modelSelect.value = '';
-      void this.loadModels().then(() => this.runSearch());
+      void this.loadModels().then(() => {
+        this.runSearch();
+        return this.loadVocabulary();
+      });
     });
-    this.modelSelect.addEventListener('change', () => this.runSearch());
+    this.modelSelect.addEventListener('change', () => {
+      this.runSearch();
+      void this.loadVocabulary();
+    });
     this.stageSelect.addEventListener('change', () => this.runSearch());
     this.orderSelect.addEventListener('change', () => this.runSearch());
     this.prevButton.addEventListener('click', () => this.page(-1));
@@ -315,6 +402,7 @@ export class MMDSPanel extends Widget {
     await this.loadStages();
     await this.loadProjects();
     await this.loadModels();
+    await this.loadVocabulary();
     await this.loadPage();
     if (!this.jobs.node.hidden) {
       await this.jobs.refresh();
@@ -341,6 +429,7 @@ export class MMDSPanel extends Widget {
       stage: this.stageSelect.value,
       author: this.authorInput.value,
       tag: this.tagInput.value,
+      slice: this.sliceInput.value,
       orderBy: this.orderSelect.value,
       offset: 0
     };
@@ -358,7 +447,7 @@ export class MMDSPanel extends Widget {
   }
 
   /**
-   * The stage and order choices, from the server's vocabulary (once).
+   * The stage choices, from the server's vocabulary (once).
    */
   private async loadStages(): Promise<void> {
     if (this.stageSelect.options.length > 1) {
@@ -369,13 +458,47 @@ export class MMDSPanel extends Widget {
       for (const stage of info.stages) {
         this.stageSelect.appendChild(h('option', { value: stage }, stage));
       }
-      const lower = new Set(info.lower_is_better);
-      for (const metric of info.headline_metrics) {
-        const [value, text] = lower.has(metric)
-          ? [metric, `Lowest ${metric}`]
-          : [`-${metric}`, `Best ${metric}`];
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /**
+   * The names in use where the form looks (project, model): completions of the fields and
+   * an ordering by each recorded metric.
+   */
+  private async loadVocabulary(): Promise<void> {
+    const [project, name] = this.modelSelect.value
+      ? this.modelSelect.value.split('/')
+      : [this.projectSelect.value, ''];
+    try {
+      const [info, names] = await Promise.all([
+        api.serverInfo(),
+        api.vocabulary(project, name)
+      ]);
+      for (const kind of Object.keys(LISTS) as (keyof typeof LISTS)[]) {
+        const list = this.lists[kind];
+        clear(list);
+        for (const value of names[kind]) {
+          list.appendChild(h('option', { value }));
+        }
+      }
+      const current = this.orderSelect.value;
+      const orders = [
+        ...BASE_ORDERS,
+        ...metricOrders(
+          names.metrics,
+          info.headline_metrics,
+          info.lower_is_better
+        )
+      ];
+      clear(this.orderSelect);
+      for (const [value, text] of orders) {
         this.orderSelect.appendChild(h('option', { value }, text));
       }
+      this.orderSelect.value = orders.some(([v]) => v === current)
+        ? current
+        : '-created';
     } catch (error) {
       this.showError(error);
     }
@@ -460,7 +583,21 @@ export class MMDSPanel extends Widget {
 
   private renderPage(page: IVersionPage): void {
     clear(this.list);
-    if (page.items.length === 0) {
+    if (page.items.length === 0 && isEmptySearch(this.search)) {
+      this.list.appendChild(
+        h(
+          'li',
+          { class: 'mmds-empty mmds-first-run' },
+          h('p', {}, 'No models yet. Track a first one from a notebook:'),
+          h(
+            'pre',
+            {},
+            'import mmds_jupyter as mmds\nmmds.track(model, X_test=X_test, y_test=y_test)'
+          ),
+          h('p', {}, 'or, in a cell after fitting it: %mmds track model')
+        )
+      );
+    } else if (page.items.length === 0) {
       this.list.appendChild(
         h(
           'li',

@@ -103,6 +103,36 @@ export function versionsQuery(search: ISearch): string {
 }
 
 /**
+ * Whether a search filters nothing (only paging and order): its empty answer means an empty
+ * registry, not a filter that matched nothing.
+ */
+export function isEmptySearch(search: ISearch): boolean {
+  const base = { ...search, orderBy: '-created', offset: 0 };
+  return (
+    versionsQuery(base) ===
+    versionsQuery({ ...EMPTY_SEARCH, limit: search.limit })
+  );
+}
+
+/**
+ * The metric orderings a search offers: every recorded metric, the headline ones first,
+ * best first ("Lowest" for metrics where lower is better).
+ */
+export function metricOrders(
+  metrics: string[],
+  headline: string[],
+  lowerIsBetter: string[]
+): [string, string][] {
+  const lower = new Set(lowerIsBetter);
+  const known = new Set(metrics);
+  const first = headline.filter(m => known.has(m));
+  const rest = metrics.filter(m => !first.includes(m));
+  return [...first, ...rest].map(m =>
+    lower.has(m) ? [m, `Lowest ${m}`] : [`-${m}`, `Best ${m}`]
+  );
+}
+
+/**
  * The query string of `GET compare` for the given references.
  */
 export function compareQuery(refs: string[]): string {

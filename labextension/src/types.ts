@@ -11,6 +11,16 @@ export interface IServerInfo {
   headline_metrics: string[];
 }
 
+/**
+ * The names a search can use among the versions it covers (GET vocabulary).
+ */
+export interface IVocabulary {
+  metrics: string[];
+  features: string[];
+  tags: string[];
+  slices: string[];
+}
+
 export interface IProject {
   name: string;
   models: number;

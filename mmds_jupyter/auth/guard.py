@@ -332,6 +332,9 @@ class GuardedRegistry:
     def count(self, query: Query, cap: int | None = None) -> int:
         return self._inner.count(self._restrict(query), cap)
 
+    def vocabulary(self, query: Query, limit: int = 200) -> dict[str, list[str]]:
+        return self._inner.vocabulary(self._restrict(query), limit)
+
     def find(self, **filters: Any) -> pd.DataFrame:
         from ..registry import Registry
 

@@ -62,6 +62,7 @@ OPERATIONS: dict[str, str] = {
     "query": LOGIN,
     "search": READ,
     "count": READ,
+    "vocabulary": READ,
     "find": READ,
     "compare": READ,
     "lineage": READ,

@@ -102,6 +102,13 @@ class VersionsHandler(MMDSHandler):
         self.reply(await self.run(views.list_versions, self.registry, get))
 
 
+class VocabularyHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        get = self.get_query_arguments
+        self.reply(await self.run(views.vocabulary, self.registry, get))
+
+
 class VersionHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, ref: str) -> None:
@@ -266,6 +273,7 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     ("projects", ProjectsHandler),
     ("models", ModelsHandler),
     ("versions", VersionsHandler),
+    ("vocabulary", VocabularyHandler),
     (rf"versions/{_REF}/lineage", LineageHandler),
     (rf"versions/{_REF}/events", VersionEventsHandler),
     (rf"versions/{_REF}/tag", VersionTagHandler),

@@ -113,6 +113,15 @@ def list_versions(registry: RegistryService, get: Callable[[str], Sequence[str]]
     }
 
 
+def vocabulary(registry: RegistryService, get: Callable[[str], Sequence[str]]) -> dict[str, Any]:
+    """The metric, feature, tag and slice names among the versions the search arguments match."""
+    args = from_request(get)
+    limit = capped(args.pop("limit", 200), "limit", 1, 1_000)
+    args.pop("offset", None)
+    args.pop("order_by", None)
+    return registry.vocabulary(registry.query(**args), limit)
+
+
 def capped_count(registry: RegistryService, query: Any, cap: int) -> tuple[int, bool]:
     """(matches, exact): counting stops at ``cap`` matches."""
     n = registry.count(query, cap=cap + 1)

@@ -12,7 +12,7 @@ from .db import Database
 from .events import utc
 from .rows import aliases_of, data_sets_of
 from .search_plan import filtered
-from .tables import MetricRow, ModelRow, ProjectRow, VersionRow
+from .tables import FeatureRow, MetricRow, ModelRow, ProjectRow, TagRow, VersionRow
 
 MAX_PAGE = 100_000
 # The column each of query.ORDER_FIELDS sorts by.
@@ -49,6 +49,41 @@ class SqlSearchStore:
                 select(MetricRow.name).distinct().order_by(MetricRow.name).limit(100)
             ).scalars()
             return missing, list(known)
+
+    def vocabulary(self, query: Query, limit: int) -> dict[str, list[str]]:
+        """The names a search can use among the versions ``query`` matches, ``limit`` of each.
+
+        Metric names, the features versions use, tags as key=value and the slices (column=value)
+        metrics were recorded on: what the panel offers as completions and orderings.
+        """
+        with self.db.session() as s:
+            ids = filtered(s, query).subquery()
+
+            def distinct(column: Any, *conds: Any) -> list[str]:
+                table = column.class_
+                q = (
+                    select(column)
+                    .where(table.version_id.in_(select(ids)), *conds)
+                    .distinct()
+                    .order_by(column)
+                    .limit(limit)
+                )
+                return [str(v) for v in s.execute(q).scalars()]
+
+            tag = (TagRow.key + "=" + TagRow.value).label("tag")
+            tags = s.execute(
+                select(tag)
+                .where(TagRow.version_id.in_(select(ids)))
+                .distinct()
+                .order_by(tag)
+                .limit(limit)
+            ).scalars()
+            return {
+                "metrics": distinct(MetricRow.name, MetricRow.slice == ""),
+                "features": distinct(FeatureRow.name, FeatureRow.used.is_(True)),
+                "tags": [str(t) for t in tags],
+                "slices": distinct(MetricRow.slice, MetricRow.slice != ""),
+            }
 
     def count(self, query: Query, cap: int | None = None) -> int:
         """How many versions match; with ``cap``, counting stops there (for "1,000+")."""

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from mmds_jupyter.comparison import Comparison
 from mmds_jupyter.encode import version_dict
 from mmds_jupyter.entities import Version
+from mmds_jupyter.errors import InvalidInput
 from mmds_jupyter.lineage_graph import Lineage
 from mmds_jupyter.scoring.contract import Contract
 from mmds_jupyter.scoring.performance import ActualsResult
@@ -86,6 +87,26 @@ def test_find_search_count_with_filters(
     assert registry.count(registry.query(project=project)) == 2
     assert registry.count(registry.query(project=project), cap=1) == 1
     assert registry.count(registry.query(project=project, stage="production")) == 0
+
+
+def test_vocabulary_names_what_a_search_can_use(
+    registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    project = fresh_project(request)
+    track_two(registry, project, cancer)
+    names = registry.vocabulary(registry.query(project=project))
+    assert {"roc_auc", "accuracy"} <= set(names["metrics"])
+    assert names["features"] == sorted(NUM)
+    assert names["tags"] == ["team=credit"]
+    assert names["slices"] == ["country=DE", "country=FR", "country=US"]
+    assert registry.vocabulary(registry.query(project=project, tag="team=credit"))["tags"] == [
+        "team=credit"
+    ]
+    assert len(registry.vocabulary(registry.query(project=project), limit=1)["features"]) == 1
+    with pytest.raises(InvalidInput, match="limit"):
+        registry.vocabulary(registry.query(project=project), limit=0)
+    with pytest.raises(InvalidInput, match="Did you mean roc_auc"):
+        registry.find(project=project, where="rocauc>0.5")
 
 
 def test_compare_and_lineage(

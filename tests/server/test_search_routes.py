@@ -57,6 +57,15 @@ async def test_unknown_metric_is_400_naming_known_ones(jp_fetch: Any) -> None:
     assert code == 400 and "roc_aux" in body["message"] and "roc_auc" in body["message"]
 
 
+async def test_vocabulary_of_a_search(jp_fetch: Any) -> None:
+    names = await get(jp_fetch, "vocabulary", stage="development")
+    assert names["features"] == ["age", "collections_flag"] and names["metrics"] == ["roc_auc"]
+    names = await get(jp_fetch, "vocabulary", name="drops")
+    assert names["features"] == ["age"]  # collections_flag is a column drops does not use
+    code, body = await error(jp_fetch, "vocabulary", limit="0")
+    assert code == 400 and "limit" in body["message"]
+
+
 async def test_archived_versions_only_when_asked(jp_fetch: Any) -> None:
     ranked = await get(jp_fetch, "versions", order_by="-roc_auc")
     assert refs(ranked) == ["risk/drops:1", "risk/uses:1"] and ranked["total"] == 2

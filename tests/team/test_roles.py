@@ -218,6 +218,7 @@ def samples(
         ("GET", "/projects"): ("projects", None, {"listing": True}),
         ("GET", "/models"): ("models?project=alpha", None, {}),
         ("GET", "/versions"): ("versions?project=alpha", None, {}),
+        ("GET", "/vocabulary"): ("vocabulary?project=alpha", None, {}),
         ("GET", "/versions/{ref}"): (_v(REF1), None, {}),
         ("GET", "/versions/{ref}/lineage"): (_v(REF1, "lineage"), None, {}),
         ("GET", "/versions/{ref}/events"): (_v(REF1, "events"), None, {}),

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -195,6 +196,21 @@ def browser(chromium_path: str) -> Iterator[Any]:
         b.close()
 
 
+def reset_workspace(lab: Lab) -> None:
+    """Forget JupyterLab's default workspace (its open tabs and layout) on the server."""
+    req = urllib.request.Request(
+        f"{lab.url}/lab/api/workspaces/default",
+        method="DELETE",
+        headers={"Authorization": f"token {lab.token}"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10):
+            pass
+    except urllib.error.HTTPError as err:
+        if err.code != 404:  # no workspace saved yet
+            raise
+
+
 @pytest.fixture
 def page(browser: Any, lab: Lab) -> Iterator[Any]:
     """A JupyterLab page; any alert() (an escaped payload firing) fails the test."""
@@ -213,6 +229,9 @@ def page(browser: Any, lab: Lab) -> Iterator[Any]:
 
     pg.on("dialog", on_dialog)
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    # Each test starts from an empty workspace: what an earlier test left open (a notebook with
+    # unsaved outputs, comparisons) is not restored into this one.
+    reset_workspace(lab)
     pg.goto(f"{lab.url}/lab?token={lab.token}")
     pg.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
     yield pg

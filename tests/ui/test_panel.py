@@ -182,3 +182,52 @@ def test_a_newly_tracked_version_appears_without_reload(page: Any, lab: Lab) -> 
     )
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
     shot(page, "08-notebook-opened-from-provenance")
+
+
+def test_search_teaches_the_names_in_use(page: Any, lab: Lab) -> None:
+    panel = open_panel(page)
+    # Every field has a visible label, and its example fits the field.
+    for label in ("Feature", "Metric condition", "Slice", "Tag", "Order"):
+        assert panel.locator(".mmds-field-label", has_text=label).first.is_visible(), label
+    for box in panel.locator("input.mmds-input").all():
+        fits = box.evaluate(
+            "e => { const c = document.createElement('canvas').getContext('2d');"
+            " c.font = getComputedStyle(e).font;"
+            " return c.measureText(e.placeholder).width <= e.clientWidth; }"
+        )
+        assert fits, box.get_attribute("placeholder")
+    # Completions are the names the registry holds (the same answer as GET vocabulary).
+    names = json.loads(lab.api("/mmds/api/vocabulary"))
+    assert "country=US" in names["slices"] and "roc_auc" in names["metrics"]
+
+    def options(kind: str) -> list[str]:
+        found = panel.locator(f"datalist#mmds-names-{kind} option")
+        return [o.get_attribute("value") or "" for o in found.all()]
+
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mmds-names-slices option').length > 0"
+    )
+    for kind in ("metrics", "features", "tags", "slices"):
+        assert options(kind) == names[kind], kind
+    assert panel.locator("input[name='slice']").get_attribute("list") == "mmds-names-slices"
+    # Any recorded metric orders the list; "best on US customers" is a slice and an order.
+    order = panel.locator("select[aria-label='Order']")
+    texts = [o.inner_text() for o in order.locator("option").all()]
+    assert {f"Best {m}" for m in names["metrics"] if m != "log_loss"} <= set(texts), texts
+    panel.locator("input[name='slice']").fill("country=US")
+    order.select_option("-roc_auc")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#mmds-panel .mmds-result').length === 2"
+    )
+    shown = [r.get_attribute("data-ref") for r in panel.locator(".mmds-result").all()]
+    truth = json.loads(
+        lab.api("/mmds/api/versions?slice=country%3DUS&order_by=-roc_auc&project=risk")
+    )
+    assert shown == [v["ref"] for v in truth["items"]]
+    shot(page, "02c-best-on-a-slice")
+    # A typo in a metric name is answered with the name meant.
+    panel.locator("input[name='slice']").fill("")
+    panel.locator("input[name='where']").fill("rocauc>0.5")
+    panel.locator("button.mmds-search").click()
+    panel.locator(".mmds-error").filter(has_text="Did you mean roc_auc").wait_for()
+    panel.locator("button.mmds-clear").click()

@@ -156,8 +156,9 @@ def test_panel_views_and_notebook_outputs_are_readable_in_light_and_dark(
                     select.click()
                 except PlaywrightTimeout:
                     pass  # the kernel started without asking
+                # The indicator may sit in a toolbar too narrow to show it: idle is what counts.
                 page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-                    timeout=60_000
+                    state="attached", timeout=60_000
                 )
                 page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
                 page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()

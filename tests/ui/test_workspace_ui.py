@@ -83,11 +83,6 @@ def unscored(lab: Lab) -> str:
         reg.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 12, open: after a reload in the whole browser suite (a dirty notebook restored "
-    "too) the restored main area is not always complete; passes when the file runs alone",
-)
 def test_compare_the_top_two_and_find_the_tab_again(page: Any, lab: Lab, unscored: str) -> None:
     # A short window: the form and the list overflow, the selection bar stays in sight.
     page.set_viewport_size({"width": 1200, "height": 560})
@@ -179,9 +174,7 @@ def test_compare_the_top_two_and_find_the_tab_again(page: Any, lab: Lab, unscore
     view = compare_view(page)
     assert view.locator("tr[data-key='roc_auc']").count() == 1
     assert tabs(page, "churn:1 vs churn:2").count() == 1
-    # Known defect (issue 12, left open): in the whole browser suite, where a notebook is
-    # restored too, the second comparison (churn:2 vs the unscored model) is not always
-    # reopened after the reload; alone it is.
+    tabs(page, title).wait_for(timeout=60_000)
     shot(page, "23-compare-after-reload")
 
 
@@ -209,11 +202,6 @@ def test_palette_entries_drive_the_panel(page: Any, lab: Lab) -> None:
     panel.locator("button.mmds-unselect").click()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 12, open: after a reload in the whole browser suite (a dirty notebook restored "
-    "too) the restored main area is not always complete; passes when the file runs alone",
-)
 def test_settings_choose_headline_page_size_and_polling(page: Any, lab: Lab) -> None:
     panel = open_panel(page)
     try:

@@ -1,4 +1,6 @@
 import {
+  isEmptySearch,
+  metricOrders,
   age,
   compareQuery,
   EMPTY_SEARCH,
@@ -144,5 +146,35 @@ describe('headlineOf', () => {
   it("falls back to the server's pick", () => {
     expect(headlineOf(row, 'rmse')).toEqual({ name: 'roc_auc', value: 0.9 });
     expect(headlineOf(row, '')).toEqual({ name: 'roc_auc', value: 0.9 });
+  });
+});
+
+describe('isEmptySearch', () => {
+  it('is true for no filter, whatever the order and page', () => {
+    expect(
+      isEmptySearch({ ...EMPTY_SEARCH, orderBy: 'name', offset: 25 })
+    ).toBe(true);
+  });
+  it('is false as soon as one filter is set', () => {
+    expect(isEmptySearch({ ...EMPTY_SEARCH, slice: 'country=US' })).toBe(false);
+    expect(isEmptySearch({ ...EMPTY_SEARCH, where: 'roc_auc>0.8' })).toBe(
+      false
+    );
+  });
+});
+
+describe('metricOrders', () => {
+  it('offers every recorded metric, headline ones first, lower-is-better as Lowest', () => {
+    expect(
+      metricOrders(
+        ['accuracy', 'log_loss', 'roc_auc'],
+        ['roc_auc', 'f1'],
+        ['log_loss']
+      )
+    ).toEqual([
+      ['-roc_auc', 'Best roc_auc'],
+      ['-accuracy', 'Best accuracy'],
+      ['log_loss', 'Lowest log_loss']
+    ]);
   });
 });
