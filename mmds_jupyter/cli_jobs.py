@@ -70,7 +70,12 @@ def cmd_jobs_create(args: argparse.Namespace) -> None:
 
 
 def cmd_jobs_list(args: argparse.Namespace) -> None:
-    _show_jobs(_scheduler(args).list(), args.json)
+    from .scheduler.service import scheduler_status
+
+    scheduler = _scheduler(args)
+    _show_jobs(scheduler.list(), args.json)
+    if not args.json:
+        print(scheduler_status(scheduler.schedulers()))
 
 
 def cmd_jobs_show(args: argparse.Namespace) -> None:
@@ -83,11 +88,14 @@ def cmd_jobs_show(args: argparse.Namespace) -> None:
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> None:
-    run = _scheduler(args).run(args.name)
+    from .scheduler.service import scheduler_status
+
+    scheduler = _scheduler(args)
+    run = scheduler.run(args.name)
     if args.json:
         _cli()._print_json(run.to_dict())
     else:
-        print(f"Queued run {run.id} of {run.job}; a running `mmds scheduler` will start it.")
+        print(f"Queued run {run.id} of {run.job}. {scheduler_status(scheduler.schedulers())}")
 
 
 def cmd_jobs_pause(args: argparse.Namespace) -> None:

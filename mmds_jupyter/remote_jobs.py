@@ -50,6 +50,13 @@ class RemoteJobs:
     def list(self) -> builtins.list[Job]:
         return [_entity(Job, j) for j in self.http.get("jobs")["items"]]
 
+    def schedulers(self) -> builtins.list[dict[str, Any]]:
+        found: builtins.list[dict[str, Any]] = self.http.get("jobs")["schedulers"]
+        for s in found:
+            for key in ("started_at", "seen_at", "stopped_at"):
+                s[key] = datetime.fromisoformat(s[key]) if s[key] else None
+        return found
+
     def get(self, name: str) -> Job:
         return _entity(Job, self.http.get(path_of("jobs", name), {"limit": 1}))
 

@@ -7,15 +7,18 @@ import { requestAPI } from './request';
 import {
   IChanges,
   IComparison,
+  IConsumer,
   IItems,
   IJob,
   IJobDetail,
+  IJobList,
   ILineage,
   IModel,
   INotebook,
   IProject,
   IRun,
   IRunDetail,
+  IScoreSet,
   IServerInfo,
   IVersion,
   IVersionPage,
@@ -68,6 +71,18 @@ export function vocabulary(project = '', name = ''): Promise<IVocabulary> {
   return requestAPI<IVocabulary>(`vocabulary?${params.toString()}`);
 }
 
+export function consumers(ref: string): Promise<IItems<IConsumer>> {
+  return requestAPI<IItems<IConsumer>>(
+    `consumers?ref=${encodeURIComponent(ref)}`
+  );
+}
+
+export function scoreSets(ref: string, limit = 20): Promise<IItems<IScoreSet>> {
+  return requestAPI<IItems<IScoreSet>>(
+    `score-sets?ref=${encodeURIComponent(ref)}&limit=${limit}`
+  );
+}
+
 export function version(ref: string): Promise<IVersion> {
   return requestAPI<IVersion>(refPath(ref));
 }
@@ -84,8 +99,8 @@ export function changes(): Promise<IChanges> {
   return requestAPI<IChanges>('changes');
 }
 
-export function jobs(): Promise<IItems<IJob>> {
-  return requestAPI<IItems<IJob>>('jobs');
+export function jobs(): Promise<IJobList> {
+  return requestAPI<IJobList>('jobs');
 }
 
 export function job(name: string, limit = 5): Promise<IJobDetail> {

@@ -73,6 +73,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const runs = new WidgetTracker<MainAreaWidget<RunNotebookView>>({
       namespace: 'mmds-run'
     });
+    // An open version page shows a stage, alias or tag change made elsewhere.
+    panel.changed.connect(() =>
+      versions.forEach(widget => void widget.content.load())
+    );
     if (restorer) {
       restorer.add(panel, 'mmds-panel');
       void restorer.restore(versions, {

@@ -15,7 +15,7 @@ import {
   stopping,
   toggleFor
 } from './jobActions';
-import { errorLine, jobMeta, runMeta, utcTime } from './runs';
+import { errorLine, jobMeta, runMeta, schedulerLine, utcTime } from './runs';
 import { IJobDetail, IRun } from './types';
 
 export const RECENT_RUNS = 5;
@@ -37,6 +37,12 @@ export class JobsSection {
   });
   private readonly errorBox = h('div', { class: 'mmds-error', role: 'alert' });
   private readonly list = h('ul', { class: 'mmds-job-list' });
+  // Whether a scheduler is alive to start queued runs (from GET jobs).
+  private readonly heartbeat = h('div', {
+    class: 'mmds-scheduler',
+    role: 'status'
+  });
+  private schedulerAlive = false;
   private readonly refusals = new Refusals();
 
   constructor(private readonly commands: CommandRegistry) {
@@ -51,6 +57,7 @@ export class JobsSection {
     });
     this.node.append(
       h('div', { class: 'mmds-row mmds-jobs-bar' }, this.status, reload),
+      this.heartbeat,
       this.errorBox,
       this.list
     );
@@ -62,7 +69,12 @@ export class JobsSection {
   async refresh(): Promise<void> {
     this.status.textContent = 'Loading…';
     try {
-      const jobs = (await api.jobs()).items;
+      const listing = await api.jobs();
+      const jobs = listing.items;
+      const line = schedulerLine(listing.schedulers);
+      this.schedulerAlive = line.alive;
+      this.heartbeat.textContent = line.text;
+      this.heartbeat.dataset.alive = String(line.alive);
       const details = await Promise.all(
         jobs.map(j => api.job(j.name, RECENT_RUNS))
       );
@@ -120,7 +132,9 @@ export class JobsSection {
       await send(controls, this.refusals.lineFor(key), async () => {
         const run = await api.runNow(job.name);
         await this.refresh();
-        this.status.textContent = `Queued run #${run.id} of ${job.name}`;
+        this.status.textContent = this.schedulerAlive
+          ? `Queued run #${run.id} of ${job.name}`
+          : `Queued run #${run.id} of ${job.name}; it starts when a scheduler runs (\`mmds scheduler\`)`;
       });
     });
     stateButton.addEventListener('click', async () => {

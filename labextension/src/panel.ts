@@ -3,6 +3,7 @@
  */
 import { CommandRegistry } from '@lumino/commands';
 import { IPoll, Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
@@ -92,6 +93,7 @@ export class MMDSPanel extends Widget {
   private search: ISearch = { ...EMPTY_SEARCH };
   private readonly checked = new Set<string>();
   private latestEvent: number | null = null;
+  private readonly changedSignal = new Signal<this, number>(this);
   private poller: Poll | null = null;
   private busy = false;
   // The default project is applied once, when the projects first arrive.
@@ -690,6 +692,13 @@ export class MMDSPanel extends Widget {
   }
 
   /**
+   * Emits the newest event id when the registry changed (open pages reload on it).
+   */
+  get changed(): ISignal<this, number> {
+    return this.changedSignal;
+  }
+
+  /**
    * Ask the server for its newest event; reload when it moved. A failure rejects, so that
    * the poll backs off while the server is away.
    */
@@ -704,6 +713,7 @@ export class MMDSPanel extends Widget {
     ) {
       await this.refresh();
       this.status.textContent += ' · updated';
+      this.changedSignal.emit(change.latest_event_id);
       return;
     }
     this.latestEvent = change.latest_event_id;

@@ -2,7 +2,14 @@
  * Plain text for jobs, runs and executed notebooks: what the Jobs section and the run view show.
  */
 import { age } from './query';
-import { IJob, INotebook, INotebookOutput, IRun, IRunError } from './types';
+import {
+  IJob,
+  INotebook,
+  INotebookOutput,
+  IRun,
+  IRunError,
+  ISchedulerProcess
+} from './types';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
@@ -31,6 +38,29 @@ export function utcTime(iso: string | null): string {
 /**
  * One line under a job's name: its schedule, and its next run unless paused.
  */
+/**
+ * Whether queued runs will start: the schedulers alive and where, or how to start one.
+ */
+export function schedulerLine(
+  schedulers: ISchedulerProcess[],
+  now: number = Date.now()
+): { alive: boolean; text: string } {
+  const alive = schedulers.filter(s => s.alive);
+  if (alive.length === 0) {
+    return {
+      alive: false,
+      text: 'No scheduler is running: queued runs wait until one starts — run `mmds scheduler`.'
+    };
+  }
+  const where = alive
+    .map(s => {
+      const ago = Math.max(0, Math.round((now - Date.parse(s.seen_at)) / 1000));
+      return `${s.host} (seen ${ago} s ago)`;
+    })
+    .join(', ');
+  return { alive: true, text: `Scheduler running on ${where}.` };
+}
+
 export function jobMeta(job: IJob): string {
   const schedule = job.schedule ?? 'on demand only';
   const next = job.paused

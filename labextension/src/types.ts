@@ -21,6 +21,23 @@ export interface IVocabulary {
   slices: string[];
 }
 
+/**
+ * An application recorded as using a version (GET consumers).
+ */
+export interface IConsumer {
+  id: number;
+  application: string;
+  version: string;
+  owner: string | null;
+  purpose: string | null;
+  source: string;
+  since: string;
+  until: string | null;
+  rows: number | null;
+  calls: number | null;
+  last_used: string | null;
+}
+
 export interface IProject {
   name: string;
   models: number;
@@ -37,6 +54,25 @@ export interface IModel {
 
 export interface IItems<T> {
   items: T[];
+}
+
+/**
+ * An `mmds scheduler` process and its last check-in (GET jobs).
+ */
+export interface ISchedulerProcess {
+  owner: string;
+  host: string;
+  pid: number;
+  executor: string;
+  poll_interval: number;
+  started_at: string;
+  seen_at: string;
+  stopped_at: string | null;
+  alive: boolean;
+}
+
+export interface IJobList extends IItems<IJob> {
+  schedulers: ISchedulerProcess[];
 }
 
 export interface IHeadline {

@@ -9,8 +9,9 @@ import { lineageGraph, lineageLegend } from './charts';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, grid, h, keyValueTable, showError } from './dom';
+import { describeEvent } from './events';
 import { age } from './query';
-import { IMetric, IVersion } from './types';
+import { IConsumer, IMetric, IScoreSet, IVersion } from './types';
 
 function section(
   title: string,
@@ -76,17 +77,26 @@ export class VersionView extends Widget {
     return button;
   }
 
+  /**
+   * (Re)load the page; an open page keeps its place and shows the new state when the
+   * version changes (the panel's poll calls this on every new event).
+   */
   async load(): Promise<void> {
-    clear(this.body);
-    this.body.appendChild(h('p', {}, `Loading ${this.ref}…`));
+    if (!this.body.hasChildNodes()) {
+      this.body.appendChild(h('p', {}, `Loading ${this.ref}…`));
+    }
     try {
-      const [v, lin] = await Promise.all([
+      const [v, lin, users, scored] = await Promise.all([
         api.version(this.ref),
-        api.lineage(this.ref)
+        api.lineage(this.ref),
+        api.consumers(this.ref),
+        api.scoreSets(this.ref)
       ]);
+      const scroll = this.node.scrollTop;
       clear(this.body);
       this.title.label = v.ref;
-      this.render(v);
+      this.render(v, users.items, scored.items);
+      this.node.scrollTop = scroll;
       const graph = h('div', { class: 'mmds-graph' });
       graph.append(
         lineageGraph(
@@ -104,7 +114,7 @@ export class VersionView extends Widget {
     }
   }
 
-  private render(v: IVersion): void {
+  private render(v: IVersion, users: IConsumer[], scored: IScoreSet[]): void {
     const prov = v.provenance;
     const env = v.environment;
     let notebook: Node | string = String(prov['notebook'] ?? '—');
@@ -202,14 +212,48 @@ export class VersionView extends Widget {
       ['cell', prov['cell'] ? pre(prov['cell']) : '—']
     ]);
     const events = grid(
-      ['time', 'actor', 'action', 'change'],
+      ['time', 'who', 'what', 'change'],
       v.events.map(e => [
         new Date(e.time).toLocaleString(),
         e.actor,
         e.action,
-        e.after ? JSON.stringify(e.after) : ''
-      ])
+        describeEvent(e)
+      ]),
+      'mmds-grid mmds-events'
     );
+    const consumers = users.length
+      ? grid(
+          [
+            'application',
+            'owner',
+            'purpose',
+            'since',
+            'rows scored',
+            'last used'
+          ],
+          users.map(c => [
+            c.application,
+            c.owner ?? '—',
+            c.purpose ?? '—',
+            age(c.since),
+            c.rows === null ? '—' : c.rows.toLocaleString('en-US'),
+            c.last_used ? age(c.last_used) : '—'
+          ])
+        )
+      : h('p', {}, 'No application is recorded as using this version.');
+    const scoreSets = scored.length
+      ? grid(
+          ['score set', 'mode', 'rows', 'flagged', 'when', 'by'],
+          scored.map(s => [
+            `#${s.id}`,
+            s.mode,
+            s.n_rows.toLocaleString('en-US'),
+            s.n_flagged === null ? '—' : s.n_flagged.toLocaleString('en-US'),
+            age(s.created_at),
+            s.actor
+          ])
+        )
+      : h('p', {}, 'Not scored in production yet.');
     append(
       this.body,
       header,
@@ -220,6 +264,8 @@ export class VersionView extends Widget {
       section('Data sets', datasets),
       section('Provenance', provenance),
       section('Environment', environment),
+      section('Used by', consumers),
+      section('Score sets', scoreSets),
       section('Events', events)
     );
   }

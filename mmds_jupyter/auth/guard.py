@@ -770,6 +770,10 @@ class GuardedScheduler:
         projects = self._require(kwargs.get("parameters"), JOBS, "create a job")
         return self._as_seen(self._inner.create(name, notebook, **kwargs), projects)
 
+    def schedulers(self) -> list[dict[str, Any]]:
+        # Whether queued runs can start is everyone's to know (no project's data in it).
+        return self._inner.schedulers()
+
     def list(self) -> list[Any]:
         seen = []
         for job in self._inner.list():

@@ -64,7 +64,7 @@ class Dispatcher:
 
     def tick(self) -> None:
         """One pass; each step stands alone so a failing step does not starve the others."""
-        for step in (self._reap, self._claim, self._start, self._watch, self._prune):
+        for step in (self._beat, self._reap, self._claim, self._start, self._watch, self._prune):
             try:
                 step()
             except MMDSError as exc:
@@ -104,8 +104,22 @@ class Dispatcher:
             self._finish_lost(live, "SchedulerStopped", "The scheduler running it was stopped.")
             self.live.pop(run_id, None)
         self.executor.close()
+        try:
+            self.runs.scheduler_stopped(self.owner)
+        except MMDSError as exc:
+            log.warning("could not record this scheduler's stop: %s", exc)
 
     # -- steps ---------------------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        """Check in, so people see a scheduler is running (the Jobs tab, `mmds jobs list`)."""
+        self.runs.scheduler_seen(
+            self.owner,
+            socket.gethostname(),
+            os.getpid(),
+            self.executor.name,
+            self.config.poll_interval,
+        )
 
     def _reap(self) -> None:
         lease, actor, home = self.config.lease, self.registry.actor, self.registry.home

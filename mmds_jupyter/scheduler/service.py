@@ -30,6 +30,15 @@ MAX_NESTING = 32
 _LENGTHS = {"name": 200, "notebook": 2000, "schedule": 200}
 
 
+def scheduler_status(schedulers: builtins.list[dict[str, Any]]) -> str:
+    """Whether queued runs will start, in one line: the schedulers alive, or how to start one."""
+    alive = [s for s in schedulers if s["alive"]]
+    if not alive:
+        return "No scheduler is running: queued runs wait until one starts (`mmds scheduler`)."
+    where = ", ".join(f"{s['host']} (pid {s['pid']})" for s in alive)
+    return f"{len(alive)} scheduler{'s' if len(alive) > 1 else ''} running: {where}."
+
+
 class Scheduler:
     """Jobs and runs of one registry; every call is one transaction and writes an event."""
 
@@ -146,6 +155,11 @@ class Scheduler:
                 "so they can be stored and passed to the notebook."
             ) from None
         return params
+
+    def schedulers(self) -> builtins.list[dict[str, Any]]:
+        """The `mmds scheduler` processes seen, newest check-in first, each with ``alive``:
+        queued runs start only while one is alive."""
+        return self.jobs.schedulers()
 
     def list(self) -> list[Job]:
         """Every job, by name, with its next due time and last run status."""

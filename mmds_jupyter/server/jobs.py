@@ -7,6 +7,7 @@ whose ``http_status`` the one handler base class turns into a JSON error.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,12 @@ def resume_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
 
 
 def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
-    return {"items": [job_dict(j) for j in scheduler.list()]}
+    """The jobs, and the scheduler processes that start their runs (with whether alive)."""
+    schedulers = [
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in s.items()}
+        for s in scheduler.schedulers()
+    ]
+    return {"items": [job_dict(j) for j in scheduler.list()], "schedulers": schedulers}
 
 
 def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, Any]:

@@ -18,7 +18,13 @@ from ..scheduler.errors import JobExists, JobNotFound, RunNotFound, RunStateErro
 from .db import Database
 from .events import append_event, utc
 from .rows import utc_now
+from .scheduler_tables import SchedulerRow
 from .tables import JobRow, RunRow
+
+# A scheduler that has not checked in for this many poll intervals (and at least
+# SCHEDULER_GRACE_S) counts as gone: killed, or its machine down.
+SCHEDULER_MISSED_POLLS = 3
+SCHEDULER_GRACE_S = 15.0
 
 
 def iso(dt: datetime) -> str:
@@ -136,6 +142,34 @@ class SqlJobStore:
             job = job_entity(row)
             append_event(s, actor, "job.create", "job", f"job:{job.name}", None, _job_payload(job))
         return job
+
+    def schedulers(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The scheduler processes seen, newest check-in first, each with whether it is alive."""
+        now = utc_now()
+        with self.db.session() as s:
+            rows = (
+                s.execute(select(SchedulerRow).order_by(SchedulerRow.seen_at.desc()).limit(limit))
+                .scalars()
+                .all()
+            )
+            out = []
+            for r in rows:
+                quiet = (now - utc(r.seen_at)).total_seconds()
+                patience = max(SCHEDULER_MISSED_POLLS * r.poll_interval, SCHEDULER_GRACE_S)
+                out.append(
+                    {
+                        "owner": r.owner,
+                        "host": r.host,
+                        "pid": r.pid,
+                        "executor": r.executor,
+                        "poll_interval": r.poll_interval,
+                        "started_at": utc(r.started_at),
+                        "seen_at": utc(r.seen_at),
+                        "stopped_at": _opt(r.stopped_at),
+                        "alive": r.stopped_at is None and quiet <= patience,
+                    }
+                )
+            return out
 
     def jobs(self) -> list[tuple[Job, datetime, str | None]]:
         """Every job by name, with how far it has been scheduled and its last run's status."""

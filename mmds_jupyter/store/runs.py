@@ -19,6 +19,7 @@ from .db import Database
 from .events import append_event, utc
 from .jobs import iso, job_entity, new_run
 from .rows import utc_now
+from .scheduler_tables import SchedulerRow
 from .tables import JobRow, RunRow
 
 if TYPE_CHECKING:
@@ -39,6 +40,35 @@ class SqlRunStore:
 
     def __init__(self, db: Database):
         self.db = db
+
+    # -- the scheduler's own check-in ------------------------------------------------------------
+
+    def scheduler_seen(self, owner: str, host: str, pid: int, executor: str, poll_s: float) -> None:
+        """Record that the scheduler ``owner`` is alive now (one row per scheduler process)."""
+        now = utc_now()
+        with self.db.session() as s, s.begin():
+            row = s.get(SchedulerRow, owner)
+            if row is None:
+                s.add(
+                    SchedulerRow(
+                        owner=owner,
+                        host=host,
+                        pid=pid,
+                        executor=executor,
+                        poll_interval=poll_s,
+                        started_at=now,
+                        seen_at=now,
+                    )
+                )
+            else:
+                row.seen_at, row.stopped_at = now, None
+
+    def scheduler_stopped(self, owner: str) -> None:
+        """Record that the scheduler ``owner`` stopped on purpose."""
+        with self.db.session() as s, s.begin():
+            s.execute(
+                update(SchedulerRow).where(SchedulerRow.owner == owner).values(stopped_at=utc_now())
+            )
 
     # -- claims --------------------------------------------------------------------------------
 

@@ -230,7 +230,7 @@ def test_load_checks_the_file(
     np.testing.assert_array_equal(model.predict(X), v2.load().predict(X))
     data, fmt = registry.model_file(v1)
     assert fmt == "skops" and len(data) > 100
-    assert registry.jobs.list() == []
+    assert registry.jobs.list() == [] and registry.jobs.schedulers() == []
 
 
 def test_import_pmml(registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest) -> None:

@@ -300,3 +300,35 @@ def test_retention_keeps_the_newest_outputs(sched, champion_reg, tmp_path) -> No
     with db.session() as s:
         paths = s.execute(select(RunRow.output_path).order_by(RunRow.id)).scalars().all()
     assert paths == [None, str(files[1]), str(files[2])]
+
+
+def test_people_see_whether_a_scheduler_is_running(
+    sched, champion_reg, db_url, tmp_path, capsys
+) -> None:
+    from mmds_jupyter import cli
+    from mmds_jupyter.scheduler import MMDSScheduler
+    from mmds_jupyter.scheduler.dispatcher import Dispatcher
+    from mmds_jupyter.store.scheduler_tables import SchedulerRow
+
+    sched.create("nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS)
+    argv = ["--url", db_url, "--home", str(tmp_path / "home")]
+    assert sched.schedulers() == []
+    cli.main([*argv, "jobs", "run", "nightly"])
+    assert "No scheduler is running" in capsys.readouterr().out
+    # A scheduler checks in on every pass; people see it alive, with where it runs.
+    dispatcher = Dispatcher(champion_reg, MMDSScheduler(root_dir=str(tmp_path), poll_interval=1))
+    dispatcher.tick()
+    (seen,) = sched.schedulers()
+    assert seen["alive"] and seen["pid"] == os.getpid() and seen["owner"] == dispatcher.owner
+    cli.main([*argv, "jobs", "list"])
+    assert f"1 scheduler running: {seen['host']} (pid {os.getpid()})" in capsys.readouterr().out
+    # Silent for longer than three poll intervals (and 15 s): gone, killed or its machine down.
+    with champion_reg.db.session(write=True) as s:
+        s.execute(update(SchedulerRow).values(seen_at=now_utc() - timedelta(seconds=16)))
+    assert not sched.schedulers()[0]["alive"]
+    dispatcher.tick()
+    assert sched.schedulers()[0]["alive"]
+    # Stopped on purpose: not alive from that moment.
+    dispatcher.shutdown()
+    (seen,) = sched.schedulers()
+    assert not seen["alive"] and seen["stopped_at"] is not None

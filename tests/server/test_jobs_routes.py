@@ -103,6 +103,24 @@ async def error(jp_fetch: Any, *path: str, method: str = "GET", **params: Any) -
     return info.value.code, json.loads(info.value.response.body)
 
 
+async def test_jobs_list_says_whether_a_scheduler_runs(
+    jp_fetch: Any, jobs_registry: dict[str, Any]
+) -> None:
+    from datetime import datetime
+
+    from mmds_jupyter.scheduler.dispatcher import Dispatcher
+
+    assert (await get(jp_fetch, "jobs"))["schedulers"] == []
+    reg = Registry(url=jobs_registry["url"], home=jobs_registry["home"], actor="sam")
+    try:
+        Dispatcher(reg, MMDSScheduler(root_dir=jobs_registry["home"])).tick()
+    finally:
+        reg.close()
+    (seen,) = (await get(jp_fetch, "jobs"))["schedulers"]
+    assert seen["alive"] is True and seen["stopped_at"] is None
+    assert datetime.fromisoformat(seen["seen_at"]).tzinfo is not None
+
+
 async def test_jobs_list_shows_state_schedule_and_last_run(jp_fetch: Any) -> None:
     items = (await get(jp_fetch, "jobs"))["items"]
     assert [j["name"] for j in items] == ["nightly", "weekly"]

@@ -55,6 +55,19 @@ def _jobs(lab: Lab) -> None:
     reg.close()
 
 
+def _scheduler_checks_in(lab: Lab) -> None:
+    """One pass of a scheduler against the lab's registry (it then counts as running)."""
+    from mmds_jupyter.registry import Registry
+    from mmds_jupyter.scheduler import MMDSScheduler
+    from mmds_jupyter.scheduler.dispatcher import Dispatcher
+
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
+    try:
+        Dispatcher(reg, MMDSScheduler(root_dir=str(lab.root), poll_interval=30)).tick()
+    finally:
+        reg.close()
+
+
 def _open_jobs_tab(page: Any) -> Any:
     """The MMDS sidebar, opened on its Jobs tab."""
     tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
@@ -86,6 +99,16 @@ def test_jobs_tab_lists_jobs_and_opens_an_executed_notebook(page: Any, lab: Lab)
     ]
     assert "paused" in weekly and "never run" in weekly
     SCREENSHOTS.mkdir(exist_ok=True)
+    # Whether queued runs will start: no scheduler yet, then one checks in.
+    heartbeat = panel.locator(".mmds-scheduler")
+    assert "No scheduler is running" in heartbeat.inner_text()
+    assert "mmds scheduler" in heartbeat.inner_text()
+    _scheduler_checks_in(lab)
+    panel.locator("button.mmds-jobs-refresh").click()
+    page.wait_for_function(
+        "() => document.querySelector('#mmds-panel .mmds-scheduler').dataset.alive === 'true'"
+    )
+    assert "Scheduler running on" in heartbeat.inner_text()
 
     nightly.locator("button.mmds-run-open").click()
     view = page.locator(".mmds-run-view")

@@ -1,4 +1,5 @@
 import {
+  schedulerLine,
   duration,
   errorLine,
   jobMeta,
@@ -96,5 +97,31 @@ describe('notebookBlocks', () => {
       { kind: 'text', text: '[image/png output not shown]' },
       { kind: 'error', text: 'ValueError: bad' }
     ]);
+  });
+});
+
+describe('schedulerLine', () => {
+  const proc = {
+    owner: 'h:1:a',
+    host: 'h',
+    pid: 1,
+    executor: 'local',
+    poll_interval: 5,
+    started_at: '2026-01-01T00:00:00Z',
+    seen_at: '2026-01-01T00:00:10Z',
+    stopped_at: null,
+    alive: true
+  };
+  it('says how to start one when none is alive', () => {
+    const line = schedulerLine([{ ...proc, alive: false }]);
+    expect(line.alive).toBe(false);
+    expect(line.text).toContain('mmds scheduler');
+  });
+  it('names where the live ones run and when each last checked in', () => {
+    const line = schedulerLine([proc], Date.parse('2026-01-01T00:00:13Z'));
+    expect(line).toEqual({
+      alive: true,
+      text: 'Scheduler running on h (seen 3 s ago).'
+    });
   });
 });
