@@ -19,6 +19,7 @@ import {
   IRun,
   IRunDetail,
   IScoreSet,
+  IStageRequest,
   IServerInfo,
   IVersion,
   IVersionPage,
@@ -81,6 +82,26 @@ export function scoreSets(ref: string, limit = 20): Promise<IItems<IScoreSet>> {
   return requestAPI<IItems<IScoreSet>>(
     `score-sets?ref=${encodeURIComponent(ref)}&limit=${limit}`
   );
+}
+
+/**
+ * Open promotion requests: those this user may decide (`mine`) or all.
+ */
+export function requests(mine: boolean): Promise<IItems<IStageRequest>> {
+  return requestAPI<IItems<IStageRequest>>(
+    `requests?status=open&mine=${String(mine)}`
+  );
+}
+
+export function decide(
+  id: number,
+  verb: 'approve' | 'reject',
+  comment: string | null
+): Promise<IStageRequest> {
+  return requestAPI<IStageRequest>(`requests/${id}/${verb}`, {
+    method: 'POST',
+    body: JSON.stringify({ comment })
+  });
 }
 
 export function version(ref: string): Promise<IVersion> {

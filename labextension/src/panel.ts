@@ -10,6 +10,7 @@ import * as api from './api';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, errorText, h } from './dom';
+import { ApprovalsSection } from './approvalsSection';
 import { JobsSection } from './jobsSection';
 import {
   age,
@@ -184,6 +185,7 @@ export class MMDSPanel extends Widget {
   });
 
   private readonly jobs: JobsSection;
+  private readonly approvals: ApprovalsSection;
   private readonly modelsTab = h('div', { class: 'mmds-tab-models' });
   private readonly tabs = {
     models: h(
@@ -195,12 +197,18 @@ export class MMDSPanel extends Widget {
       'button',
       { class: 'mmds-tab', role: 'tab', 'data-tab': 'jobs' },
       'Jobs'
+    ),
+    approvals: h(
+      'button',
+      { class: 'mmds-tab', role: 'tab', 'data-tab': 'approvals' },
+      'Approvals'
     )
   };
 
   constructor(private readonly commands: CommandRegistry) {
     super();
     this.jobs = new JobsSection(commands);
+    this.approvals = new ApprovalsSection(commands);
     this.id = 'mmds-panel';
     this.addClass('mmds-panel');
     this.title.caption = 'MMDS model registry';
@@ -287,6 +295,9 @@ export class MMDSPanel extends Widget {
     this.unselectButton.addEventListener('click', () => this.clearSelection());
     this.tabs.models.addEventListener('click', () => this.showTab('models'));
     this.tabs.jobs.addEventListener('click', () => this.showTab('jobs'));
+    this.tabs.approvals.addEventListener('click', () =>
+      this.showTab('approvals')
+    );
     append(
       this.modelsTab,
       form,
@@ -323,10 +334,12 @@ export class MMDSPanel extends Widget {
         'div',
         { class: 'mmds-tabs', role: 'tablist' },
         this.tabs.models,
-        this.tabs.jobs
+        this.tabs.jobs,
+        this.tabs.approvals
       ),
       this.modelsTab,
-      this.jobs.node
+      this.jobs.node,
+      this.approvals.node
     );
     this.showTab('models');
     this.updateCompareButton();
@@ -381,14 +394,18 @@ export class MMDSPanel extends Widget {
   /**
    * Show the model search ("models") or the scheduled jobs ("jobs").
    */
-  showTab(tab: 'models' | 'jobs'): void {
-    const jobs = tab === 'jobs';
-    this.modelsTab.hidden = jobs;
-    this.jobs.node.hidden = !jobs;
-    this.tabs.models.setAttribute('aria-selected', String(!jobs));
-    this.tabs.jobs.setAttribute('aria-selected', String(jobs));
-    if (jobs) {
+  showTab(tab: 'models' | 'jobs' | 'approvals'): void {
+    this.modelsTab.hidden = tab !== 'models';
+    this.jobs.node.hidden = tab !== 'jobs';
+    this.approvals.node.hidden = tab !== 'approvals';
+    for (const [name, button] of Object.entries(this.tabs)) {
+      button.setAttribute('aria-selected', String(name === tab));
+    }
+    if (tab === 'jobs') {
       void this.jobs.refresh();
+    }
+    if (tab === 'approvals') {
+      void this.approvals.refresh();
     }
   }
 
@@ -408,6 +425,9 @@ export class MMDSPanel extends Widget {
     await this.loadPage();
     if (!this.jobs.node.hidden) {
       await this.jobs.refresh();
+    }
+    if (!this.approvals.node.hidden) {
+      await this.approvals.refresh();
     }
   }
 

@@ -38,6 +38,28 @@ export interface IConsumer {
   last_used: string | null;
 }
 
+/**
+ * A promotion request with its gates (GET requests).
+ */
+export interface IGate {
+  gate: string;
+  passed: boolean;
+  message: string;
+}
+
+export interface IStageRequest {
+  id: number;
+  ref: string;
+  from_stage: string;
+  to_stage: string;
+  status: 'open' | 'done' | 'rejected';
+  author: string;
+  comment: string | null;
+  created_at: string;
+  closed_at: string | null;
+  gates: IGate[];
+}
+
 export interface IProject {
   name: string;
   models: number;

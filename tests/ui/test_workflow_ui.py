@@ -1,0 +1,72 @@
+"""Sign-off in the panel: a validator finds the promotion request waiting for them in the
+Approvals tab, reads its gates and approves it; the version is then in production.
+
+Runs after test_panel.py (which counts the fixture's versions): it adds a project of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from .conftest import SCREENSHOTS, Lab
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def _requested(lab: Lab) -> tuple[int, str]:
+    """omar tracks gov/churn:1 under the default template and asks for production."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from mmds_jupyter.registry import Registry
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X = X.iloc[:, :4].copy()
+    X.columns = [c.replace(" ", "_") for c in X.columns]
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="omar")
+    try:
+        v = reg.track(LogisticRegression(max_iter=2000).fit(X, y), name="churn", project="gov")
+        reg.bind_template("gov")
+        reg.set_stage(v.ref, "validation")
+        req = reg.request(v.ref, "production", comment="beats the champion on US customers")
+        return int(req.id), v.ref
+    finally:
+        reg.close()
+
+
+def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
+    request_id, ref = _requested(lab)
+    tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
+    tab.wait_for(timeout=60_000)
+    panel = page.locator("#mmds-panel")
+    if not panel.is_visible():
+        tab.click()
+    panel.locator("button.mmds-tab[data-tab='approvals']").click()
+    item = panel.locator(f".mmds-request[data-request='{request_id}']")
+    item.wait_for(timeout=30_000)
+    text = item.inner_text()
+    assert ref in text and "validation → production, asked by omar" in text
+    assert "beats the champion on US customers" in text
+    gate = item.locator(".mmds-gate[data-gate='approvals']")
+    assert gate.get_attribute("class") is not None and "mmds-gate-open" in str(
+        gate.get_attribute("class")
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "30-approvals-inbox.png"))
+    item.locator("input.mmds-decision-comment").fill("checked the US slice")
+    item.locator("button.mmds-approve").click()
+    panel.locator(".mmds-status", has_text=f"Approved: {ref} is now in production").wait_for(
+        timeout=30_000
+    )
+    assert panel.locator(f".mmds-request[data-request='{request_id}']").count() == 0
+    assert "Nothing waits for your approval." in panel.locator(".mmds-approvals").inner_text()
+    # The API agrees: the version moved, and the decision carries maya's comment.
+    version = json.loads(lab.api(f"/mmds/api/versions/{urllib.parse.quote(ref, safe='')}"))
+    assert version["stage"] == "production"
+    done = json.loads(lab.api(f"/mmds/api/requests?ref={urllib.parse.quote(ref)}&status=done"))
+    (decision,) = done["items"][0]["decisions"]
+    assert decision["actor"] == "maya" and decision["comment"] == "checked the US slice"
