@@ -104,6 +104,55 @@ export function decide(
   });
 }
 
+function post<T>(path: string, body: unknown): Promise<T> {
+  return requestAPI<T>(path, { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function setStage(
+  ref: string,
+  stage: string,
+  reason: string
+): Promise<IVersion> {
+  return post(`${refPath(ref)}/stage`, { stage, reason: reason || null });
+}
+
+export function requestStage(
+  ref: string,
+  stage: string,
+  comment: string
+): Promise<IStageRequest> {
+  return post(`${refPath(ref)}/request`, { stage, comment: comment || null });
+}
+
+export function setAlias(
+  ref: string,
+  alias: string,
+  reason: string
+): Promise<unknown> {
+  return post(`${refPath(ref)}/alias`, { alias, reason: reason || null });
+}
+
+export function tag(
+  ref: string,
+  tags: { [key: string]: string }
+): Promise<IVersion> {
+  return post(`${refPath(ref)}/tag`, { tags });
+}
+
+export function untag(ref: string, keys: string[]): Promise<IVersion> {
+  return post(`${refPath(ref)}/untag`, { keys });
+}
+
+export function describe(ref: string, description: string): Promise<IVersion> {
+  return post(`${refPath(ref)}/describe`, { description });
+}
+
+export function runScoringTests(
+  ref: string
+): Promise<IItems<{ name: string; passed: boolean }>> {
+  return post(`${refPath(ref)}/scoring-tests/run`, {});
+}
+
 export function version(ref: string): Promise<IVersion> {
   return requestAPI<IVersion>(refPath(ref));
 }

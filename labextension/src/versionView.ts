@@ -10,6 +10,7 @@ import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, grid, h, keyValueTable, showError } from './dom';
 import { describeEvent } from './events';
+import { versionActions } from './versionActions';
 import { age } from './query';
 import { IConsumer, IMetric, IScoreSet, IVersion } from './types';
 
@@ -49,6 +50,8 @@ export function metricsTable(metrics: IMetric[]): HTMLTableElement {
 
 export class VersionView extends Widget {
   private readonly body = h('div', { class: 'mmds-version-body' });
+  // What the last action on this page did (kept across the reload it causes).
+  private said = '';
 
   constructor(
     readonly ref: string,
@@ -86,16 +89,30 @@ export class VersionView extends Widget {
       this.body.appendChild(h('p', {}, `Loading ${this.ref}…`));
     }
     try {
-      const [v, lin, users, scored] = await Promise.all([
+      const [v, lin, users, scored, info] = await Promise.all([
         api.version(this.ref),
         api.lineage(this.ref),
         api.consumers(this.ref),
-        api.scoreSets(this.ref)
+        api.scoreSets(this.ref),
+        api.serverInfo()
       ]);
       const scroll = this.node.scrollTop;
       clear(this.body);
       this.title.label = v.ref;
       this.render(v, users.items, scored.items);
+      const status = h(
+        'p',
+        { class: 'mmds-status mmds-action-status' },
+        this.said
+      );
+      const actions = versionActions(v, info.stages, async message => {
+        this.said = message;
+        await this.load();
+      });
+      this.body.insertBefore(
+        section('Actions', actions, status),
+        this.body.children[1] ?? null
+      );
       this.node.scrollTop = scroll;
       const graph = h('div', { class: 'mmds-graph' });
       graph.append(

@@ -272,3 +272,56 @@ def test_version_page_reads_as_sentences_and_follows_changes(page: Any, lab: Lab
     finally:
         reg.untag("risk/churn:2", "reviewed")
         reg.close()
+
+
+def test_act_on_a_version_from_its_page(page: Any, lab: Lab) -> None:
+    ref = "risk/odd:1"
+    panel = open_panel(page)
+    panel.locator(f".mmds-result[data-ref='{ref}'] .mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    box = view.locator(".mmds-actions-box")
+    box.wait_for(timeout=30_000)
+    status = view.locator(".mmds-action-status")
+
+    def did(text: str) -> None:
+        view.locator(".mmds-action-status", has_text=text).wait_for(timeout=30_000)
+
+    def truth() -> dict[str, Any]:
+        return dict(json.loads(lab.api("/mmds/api/versions/risk%2Fodd%3A1")))
+
+    box.locator("input.mmds-action-tag").fill("owner=omar")
+    box.locator("button.mmds-action-add-tag").click()
+    did("Tagged owner=omar")
+    assert truth()["tags"]["owner"] == "omar"
+    box = view.locator(".mmds-actions-box")
+    box.locator("button.mmds-action-untag[data-key='owner']").click()
+    did("Removed the tag owner")
+    assert "owner" not in truth()["tags"]
+    # A bad tag is one clear message, and nothing is sent.
+    box = view.locator(".mmds-actions-box")
+    box.locator("input.mmds-action-tag").fill("owner")
+    box.locator("button.mmds-action-add-tag").click()
+    box.locator(".mmds-job-error", has_text="A tag is written key=value").wait_for()
+
+    box.locator("select.mmds-action-stage").select_option("validation")
+    box.locator("input.mmds-action-reason").fill("ready for review")
+    box.locator("button.mmds-action-move").click()
+    did(f"{ref} is now in validation")
+    assert truth()["stage"] == "validation"
+    events = view.locator("table.mmds-events").inner_text()
+    assert "stage: development → validation — 'ready for review'" in events
+    box = view.locator(".mmds-actions-box")
+    box.locator("input.mmds-action-alias").fill("candidate")
+    box.locator("button.mmds-action-set-alias").click()
+    did(f"@candidate now points at {ref}")
+    assert "candidate" in truth()["aliases"]
+    assert "@candidate" in view.locator(".mmds-version-header").inner_text()
+    box = view.locator(".mmds-actions-box")
+    box.locator("button.mmds-action-run-tests").click()
+    did("This version has no scoring tests")
+    shot(page, "03c-version-actions")
+    # Back to where the other tests expect it.
+    box.locator("select.mmds-action-stage").select_option("development")
+    box.locator("button.mmds-action-move").click()
+    did(f"{ref} is now in development")
+    assert status.count() == 1
