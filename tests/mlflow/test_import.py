@@ -176,3 +176,33 @@ def test_without_mlflow_the_error_names_the_extra(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 1, done.stderr[-2000:]
     assert "pip install 'mmds-jupyter[mlflow]'" in done.stderr
+
+
+def test_a_batch_of_records_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    """``import_versions`` (what the importer sends, 200 runs at a time): every record is
+    checked before anything is written; an origin named twice or imported before answers
+    the version its first record made."""
+
+    def record(run: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "origin": f"mlflow-run:{run}",
+            "name": "batch",
+            "project": "bulk",
+            "framework": "mlflow",
+            "estimator_class": "unknown",
+            "metrics": [{"name": "rmse", "value": 0.5}],
+            **extra,
+        }
+
+    with registry(tmp_path) as reg:
+        with pytest.raises(InvalidInput, match="colour"):
+            reg.import_versions([record("a"), record("b", colour="red")])
+        assert reg.imported(["mlflow-run:a", "mlflow-run:b"]) == {}
+        made = reg.import_versions([record("a"), record("b"), record("a")])
+        assert [v.ref for v in made] == ["bulk/batch:1", "bulk/batch:2", "bulk/batch:1"]
+        again = reg.import_versions([record("c"), record("b")])
+        assert [v.ref for v in again] == ["bulk/batch:3", "bulk/batch:2"]
+        events = reg.events()
+        creates = events[events["action"] == "version.create"]
+        assert sorted(creates["object_ref"]) == [f"bulk/batch:{n}" for n in (1, 2, 3)]
+        assert reg.verify_events() is None  # the hash chain holds across a batch
