@@ -16,7 +16,7 @@ from .capture import serialize
 from .capture.adapters import PMMLAdapter, SklearnAdapter
 from .capture.pipeline import CaptureRequest, CaptureSink, capture
 from .config import MMDS
-from .entities import STAGES, Event, Version
+from .entities import STAGES, Event, NewVersion, Version
 from .errors import ConflictError, InvalidInput, MMDSError, RepeatedRequestChanged
 from .query import DATASET_ROLES, FIND_COLUMNS, ORDER_FIELDS, Query
 from .refs import (
@@ -1222,30 +1222,52 @@ class Registry:
         """Register a model made elsewhere, described by ``record`` (its file, if any, is
         ``model_file`` or an upload named by ``record["artifact_sha256"]``), as a version, once
         per origin key (``mlflow-run:<id>``): an origin imported before returns its version."""
+        return self.import_versions([record], [model_file])[0]
+
+    def import_versions(
+        self, records: list[dict[str, Any]], model_files: list[bytes | None] | None = None
+    ) -> list[Version]:
+        """``import_version`` of each record, the new ones written in ONE transaction (every
+        record is checked first: one refused, none is written)."""
         from .capture import external
 
-        key = external.origin_key(record.get("origin") if isinstance(record, dict) else None)
-        done = self.store.versions.tracked_under(key)
-        if done is None:
+        if not isinstance(records, list):
+            raise InvalidInput("records is a list of import records.")
+        files = model_files if model_files is not None else [None] * len(records)
+        if len(files) != len(records):
+            raise InvalidInput("model_files has one entry (bytes or None) per record.")
+        keys = [
+            external.origin_key(r.get("origin") if isinstance(r, dict) else None) for r in records
+        ]
+        done = self.store.versions.versions_under(keys)
+        sink = external.ImportSink(
+            actor=self.actor, resolve=self.store.versions.resolve, has_file=self.artifacts.exists
+        )
+        todo: dict[str, tuple[NewVersion, TrackKey]] = {}
+        for key, record, model_file in zip(keys, records, files, strict=True):
+            if key in done or key in todo:
+                continue
             if model_file is not None:
                 record = {**record, "artifact_sha256": self.artifacts.put(model_file)}
-            sink = external.ImportSink(
-                actor=self.actor,
-                resolve=self.store.versions.resolve,
-                has_file=self.artifacts.exists,
-            )
             spec = external.new_version(sink, record)
-            try:
-                version = self.store.versions.create_version(
-                    spec, key=TrackKey(key, self.actor, external.key_sha256(key))
-                )
-                version._registry = self
-                return version
-            except ConflictError:  # another import of the same origin got there first
-                done = self.store.versions.tracked_under(key)
-                if done is None:
-                    raise
-        return self.get(str(done.ref))
+            todo[key] = (spec, TrackKey(key, self.actor, external.key_sha256(key)))
+        made: dict[str, Version] = {}
+        try:
+            made = dict(
+                zip(todo, self.store.versions.create_versions(list(todo.values())), strict=True)
+            )
+        except ConflictError:  # another import of some origin got there first: one by one
+            for key, item in todo.items():
+                try:
+                    made[key] = self.store.versions.create_versions([item])[0]
+                except ConflictError:
+                    first = self.store.versions.tracked_under(key)
+                    if first is None:
+                        raise
+                    done[key] = str(first.ref)
+        for version in made.values():
+            version._registry = self
+        return [made[k] if k in made else self.get(done[k]) for k in keys]
 
     def imported(self, origins: list[str]) -> dict[str, str]:
         """Which of these origin keys were imported already: origin → version reference."""

@@ -257,11 +257,27 @@ class RemoteRegistry(ScoringOverHTTP):
     def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
         """Send a model made elsewhere (its file uploaded first) to be registered as a version,
         once per origin key (the request is safe to retry)."""
-        if model_file is not None:
-            sha = self._to_cache(model_file)
-            self.http.upload(path_of("artifacts", sha), self.cache_path(sha), "the model file")
-            record = {**record, "artifact_sha256": sha}
+        record = self._import_record(record, model_file)
         return self._version(self.http.post("imports", {"record": record}, key=str(uuid.uuid4())))
+
+    def import_versions(
+        self, records: list[dict[str, Any]], model_files: list[bytes | None] | None = None
+    ) -> list[Version]:
+        """Send many records (their files uploaded first) in one request, the new ones written
+        in one transaction (safe to retry: each is kept once per origin key)."""
+        files = model_files if model_files is not None else [None] * len(records)
+        if len(files) != len(records):
+            raise InvalidInput("model_files has one entry (bytes or None) per record.")
+        sent = [self._import_record(r, f) for r, f in zip(records, files, strict=True)]
+        answer = self.http.post("imports/batch", {"records": sent}, key=str(uuid.uuid4()))
+        return [self._version(v) for v in answer["versions"]]
+
+    def _import_record(self, record: dict[str, Any], model_file: bytes | None) -> dict[str, Any]:
+        if model_file is None:
+            return record
+        sha = self._to_cache(model_file)
+        self.http.upload(path_of("artifacts", sha), self.cache_path(sha), "the model file")
+        return {**record, "artifact_sha256": sha}
 
     def imported(self, origins: list[str]) -> dict[str, str]:
         """Which origin keys were imported already: origin key → version reference."""

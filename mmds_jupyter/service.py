@@ -62,6 +62,12 @@ class RegistryService(Protocol):
         """Register a model made elsewhere (an MLflow run) as a version, once per origin key."""
         ...
 
+    def import_versions(
+        self, records: list[dict[str, Any]], model_files: list[bytes | None] | None = None
+    ) -> list[Version]:
+        """``import_version`` of many records, the new ones in one transaction."""
+        ...
+
     def imported(self, origins: list[str]) -> dict[str, str]:
         """Which origin keys were imported already: origin key → version reference."""
         ...

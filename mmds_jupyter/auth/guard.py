@@ -271,17 +271,28 @@ class GuardedRegistry:
         return version
 
     def import_version(self, record: dict[str, Any], model_file: bytes | None = None) -> Version:
-        project = (record.get("project") if isinstance(record, dict) else None) or "default"
-        new = self._capture(project, "import a version")
-        if not self.access.admin and isinstance(record, dict):
-            record = _authored_by(record, self.access.principal.name)
-        version = self._inner.import_version(record, model_file)
-        if new:
+        return self.import_versions([record], [model_file])[0]
+
+    def import_versions(
+        self, records: list[dict[str, Any]], model_files: list[bytes | None] | None = None
+    ) -> list[Version]:
+        if not isinstance(records, list):
+            return self._inner.import_versions(records, model_files)  # refuses it
+        projects = [
+            (r.get("project") if isinstance(r, dict) else None) or "default" for r in records
+        ]
+        new = {p for p in dict.fromkeys(projects) if self._capture(p, "import a version")}
+        if not self.access.admin:
+            user = self.access.principal.name
+            records = [_authored_by(r, user) if isinstance(r, dict) else r for r in records]
+        versions = self._inner.import_versions(records, model_files)
+        for project in sorted(new):
             self._own_new_project(project)
-        elif version.project != project:
-            # An origin imported before answers its version, which may live in another project.
-            self.access.require(READ, version.project, "read the version it was imported as")
-        return version
+        for project, version in zip(projects, versions, strict=True):
+            if version.project != project and version.project not in new:
+                # An origin imported before answers its version, which may live elsewhere.
+                self.access.require(READ, version.project, "read the version it was imported as")
+        return versions
 
     def imported(self, origins: list[str]) -> dict[str, str]:
         self.access.require(LOGIN)

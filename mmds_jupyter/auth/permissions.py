@@ -53,6 +53,7 @@ OPERATIONS: dict[str, str] = {
     "track": TRACK,
     "import_pmml": TRACK,
     "import_version": TRACK,
+    "import_versions": TRACK,
     "imported": LOGIN,  # answers only the versions of projects the caller may read
     "export_pmml": SCORE,
     # read

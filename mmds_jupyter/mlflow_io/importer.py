@@ -213,19 +213,23 @@ def _import(
     todo = [i for i in items if i.origin not in done]
     summary.already_imported = len(items) - len(todo)
     bar = Progress(len(todo), progress)
+    batch = _Batch(registry, summary, by_origin, by_run, bar)
     try:
         for item in todo:
-            if max_runs is not None and len(summary.imported) >= max_runs:
+            if max_runs is not None and len(summary.imported) + len(batch) >= max_runs:
+                batch.flush()
                 summary.stopped_after = len(summary.imported)
                 break
-            ref = _import_one(registry, source, item, by_run, trust_pickles, metric_history)
-            bar.step()
-            if isinstance(ref, str):
-                summary.imported.append(ref)
-                by_origin[item.origin] = ref
-                by_run.setdefault(item.run.info.run_id, ref)
+            parent_run = item.run.data.tags.get("mlflow.parentRunId")
+            if parent_run and parent_run in batch.runs:
+                batch.flush()  # a child's record names its parent's version
+            built = _build(source, item, by_run, trust_pickles, metric_history)
+            if isinstance(built, tuple) and isinstance(built[0], str):
+                summary.skipped.append((item.run.info.run_id, built[0]))
+                bar.step()
             else:
-                summary.skipped.append((item.run.info.run_id, ref[0]))
+                batch.add(item, *built)
+        batch.flush()
     finally:
         bar.close()
     if registered_models and summary.stopped_after is None:
@@ -257,15 +261,14 @@ def _registered_index(
     return by_model, by_run
 
 
-def _import_one(
-    registry: RegistryService,
+def _build(
     source: MLflowSource,
     item: _Item,
     by_run: dict[str, str],
     trust_pickles: bool,
     metric_history: bool,
-) -> str | tuple[str]:
-    """The reference of the version made from one logged model, or (why it was skipped,)."""
+) -> tuple[dict[str, Any], bytes | None] | tuple[str]:
+    """The import record (and model file) of one logged model, or (why it was skipped,)."""
     from mlflow.exceptions import MlflowException
 
     run = item.run
@@ -282,12 +285,69 @@ def _import_one(
     )
     try:
         files = source.model_dir(item.model)
-        record, model_file = records.build(run, item.model, files, ctx)
-        return registry.import_version(record, model_file).ref
+        return records.build(run, item.model, files, ctx)
     except (MlflowException, OSError) as exc:
         return (f"MLflow could not give its model files ({type(exc).__name__})",)
     except InvalidInput as exc:
         return (f"refused: {exc}",)
+
+
+class _Batch:
+    """Records waiting to be written BATCH at a time (``import_versions``: one transaction
+    each); a batch the registry refuses is written one record at a time, so that only the
+    refused records are skipped, each with its reason."""
+
+    SIZE = 200
+
+    def __init__(
+        self,
+        registry: RegistryService,
+        summary: ImportSummary,
+        by_origin: dict[str, str],
+        by_run: dict[str, str],
+        bar: Progress,
+    ):
+        self.registry, self.summary, self.bar = registry, summary, bar
+        self.by_origin, self.by_run = by_origin, by_run
+        self.items: list[tuple[_Item, dict[str, Any], bytes | None]] = []
+        self.runs: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, item: _Item, record: dict[str, Any], model_file: bytes | None) -> None:
+        self.items.append((item, record, model_file))
+        self.runs.add(item.run.info.run_id)
+        if len(self.items) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.items, self.runs = self.items, [], set()
+        if not items:
+            return
+        try:
+            refs: list[str | tuple[str]] = [
+                v.ref
+                for v in self.registry.import_versions(
+                    [r for _, r, _ in items], [f for _, _, f in items]
+                )
+            ]
+        except InvalidInput:
+            refs = [self._one(record, model_file) for _, record, model_file in items]
+        for (item, _, _), ref in zip(items, refs, strict=True):
+            self.bar.step()
+            if isinstance(ref, str):
+                self.summary.imported.append(ref)
+                self.by_origin[item.origin] = ref
+                self.by_run.setdefault(item.run.info.run_id, ref)
+            else:
+                self.summary.skipped.append((item.run.info.run_id, ref[0]))
+
+    def _one(self, record: dict[str, Any], model_file: bytes | None) -> str | tuple[str]:
+        try:
+            return str(self.registry.import_version(record, model_file).ref)
+        except InvalidInput as exc:
+            return (f"refused: {exc}",)
 
 
 def _apply_registry(

@@ -171,9 +171,13 @@ class MLflowSource:
 
     def metric_history(self, run: Any) -> dict[str, list[list[Any]]]:
         """Every metric's values in order ([step, timestamp in ms, value]), for metrics
-        logged more than once (a single value is the metric itself)."""
+        logged at more than one step (a single value is the metric itself).
+
+        A run's search result carries each metric's latest step: a metric whose latest step
+        is 0 was logged at one step only, so MLflow is asked for the histories of the others
+        alone (one call per metric and run is most of an import's time otherwise)."""
         series: dict[str, list[list[Any]]] = {}
-        for key in sorted(run.data.metrics):
+        for key in _stepped_metrics(run):
             history = self.client.get_metric_history(run.info.run_id, key)
             if len(history) > 1:
                 ordered = sorted(history, key=lambda m: (m.step, m.timestamp))
@@ -184,9 +188,9 @@ class MLflowSource:
         """The model's files (None when it has none, as a model logged without files)."""
         import mlflow
 
-        if model.model_id is not None and not self.client.list_logged_model_artifacts(
-            model.model_id
-        ):
+        if model.model_id is not None and not mlflow.artifacts.list_artifacts(
+            artifact_uri=model.uri, tracking_uri=self.tracking_uri
+        ):  # listed where they are: no lookup of the logged model by id first
             return None
         with tempfile.TemporaryDirectory(prefix="mmds-mlflow-") as tmp:
             local = mlflow.artifacts.download_artifacts(
@@ -196,6 +200,15 @@ class MLflowSource:
             if not (root / "MLmodel").is_file():
                 return None
             return ModelDir.read(root)
+
+
+def _stepped_metrics(run: Any) -> list[str]:
+    """The run's metrics whose latest value was logged after step 0 (all of them when the
+    run does not say its metrics' steps)."""
+    latest = getattr(run.data, "_metric_objs", None)
+    if latest is None:
+        return sorted(run.data.metrics)
+    return sorted({m.key for m in latest if m.step})
 
 
 def _number(value: float) -> float | None:

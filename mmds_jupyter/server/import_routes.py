@@ -20,6 +20,12 @@ def import_version(registry: RegistryService, raw: bytes) -> dict[str, Any]:
     return version_dict(registry.import_version(record))
 
 
+def import_versions(registry: RegistryService, raw: bytes) -> dict[str, Any]:
+    """Many records (files uploaded first) as versions, the new ones in one transaction."""
+    records = body(raw, {"records": LIST}, ("records",))["records"]
+    return {"versions": [version_dict(v) for v in registry.import_versions(records)]}
+
+
 def imported(registry: RegistryService, raw: bytes) -> dict[str, Any]:
     return {"imported": registry.imported(body(raw, {"origins": LIST}, ("origins",))["origins"])}
 
@@ -32,6 +38,14 @@ class ImportHandler(MMDSHandler):
         self.reply(version)
 
 
+class ImportBatchHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        versions = await self.run(import_versions, self.registry, self.request.body)
+        self.set_status(201)
+        self.reply(versions)
+
+
 class ImportedHandler(MMDSHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -40,5 +54,6 @@ class ImportedHandler(MMDSHandler):
 
 ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     ("imports/lookup", ImportedHandler),
+    ("imports/batch", ImportBatchHandler),
     ("imports", ImportHandler),
 ]

@@ -28,11 +28,25 @@ from .tables import (
 def insert_version(s: Session, spec: NewVersion) -> int:
     """Insert a version with the next number of its model, its datasets, edges and event;
     returns its id."""
+    return insert_versions(s, [spec])[0]
+
+
+def insert_versions(s: Session, specs: list[NewVersion]) -> list[int]:
+    """Insert versions in order inside the caller's transaction (each with the next number
+    of its model, its datasets, edges and event, as one version alone); returns their ids.
+    A batch pays one transaction and looks each project up once."""
+    projects: dict[str, int] = {}
+    return [_insert(s, spec, projects) for spec in specs]
+
+
+def _insert(s: Session, spec: NewVersion, projects: dict[str, int]) -> int:
     now = utc_now()
-    insert_ignore(s, ProjectRow, {"name": spec.project, "created_at": now}, ["name"])
-    project_id = s.execute(
-        select(ProjectRow.id).where(ProjectRow.name == spec.project)
-    ).scalar_one()
+    project_id = projects.get(spec.project)
+    if project_id is None:
+        insert_ignore(s, ProjectRow, {"name": spec.project, "created_at": now}, ["name"])
+        project_id = projects[spec.project] = s.execute(
+            select(ProjectRow.id).where(ProjectRow.name == spec.project)
+        ).scalar_one()
     insert_ignore(
         s,
         ModelRow,

@@ -13,7 +13,7 @@ from ..refs import Ref
 from .base import TrackKey
 from .db import Database
 from .events import append_event, utc
-from .new_version import insert_version
+from .new_version import insert_versions
 from .rows import find_version_id, load_versions, refs_of, utc_now
 from .tables import (
     AliasRow,
@@ -38,20 +38,29 @@ class SqlVersionStore:
         """Insert a version with the next number of its model, its datasets, edges and event;
         with ``key``, record in the same transaction that this request made it (a second
         request under that key fails with ConflictError and writes nothing)."""
+        return self.create_versions([(spec, key)])[0]
+
+    def create_versions(self, items: list[tuple[NewVersion, TrackKey | None]]) -> list[Version]:
+        """``create_version`` of each ``(spec, key)`` in ONE transaction: all are made, or
+        (one refused, e.g. a key used before) none is."""
         with self.db.session(write=True) as s:
-            vid = insert_version(s, spec)
-            if key is not None:
-                s.add(
-                    TrackKeyRow(
-                        key=key.key,
-                        actor=key.actor,
-                        request_sha256=key.request_sha256,
-                        version_id=vid,
-                        created_at=utc_now(),
-                    )
+            vids = insert_versions(s, [spec for spec, _ in items])
+            keys = [
+                TrackKeyRow(
+                    key=key.key,
+                    actor=key.actor,
+                    request_sha256=key.request_sha256,
+                    version_id=vid,
+                    created_at=utc_now(),
                 )
+                for (_, key), vid in zip(items, vids, strict=True)
+                if key is not None
+            ]
+            if keys:
+                s.add_all(keys)
                 s.flush()
-            return load_versions(s, [vid])[0]
+            by_id = {v.id: v for v in load_versions(s, vids)}
+            return [by_id[vid] for vid in vids]
 
     def tracked_under(self, key: str) -> TrackKey | None:
         """What a track request under idempotency ``key`` made, if one did."""

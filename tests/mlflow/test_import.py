@@ -66,32 +66,33 @@ def test_an_interrupted_import_resumes_to_the_same_result(
 
 
 def test_an_import_killed_mid_way_resumes(sqlite_store: dict[str, Any], tmp_path: Path) -> None:
-    """A process killed during an import leaves whole versions only; the next import ends
-    with the same result as one uninterrupted."""
+    """A process killed while writing the third version (inside the transaction of a batch
+    of versions) leaves whole versions only; the next import ends with the same result as
+    one uninterrupted."""
     db, home = tmp_path / "killed.db", tmp_path / "killed"
     code = (
         "import os, sys\n"
         "from mmds_jupyter.registry import Registry\n"
-        "import mmds_jupyter.registry as r\n"
+        "import mmds_jupyter.store.new_version as nv\n"
         "from mmds_jupyter.mlflow_io import import_mlflow\n"
         f"reg = Registry(url='sqlite:///{db}', home='{home}', actor='importer')\n"
         "made = []\n"
-        "inner = Registry.import_version\n"
-        "def counting(self, record, model_file=None):\n"
-        "    v = inner(self, record, model_file)\n"
-        "    made.append(v)\n"
+        "inner = nv._insert\n"
+        "def counting(s, spec, projects):\n"
+        "    made.append(spec)\n"
         "    if len(made) == 3:\n"
         "        os._exit(9)  # killed: no clean-up, no summary\n"
-        "    return v\n"
-        "Registry.import_version = counting\n"
+        "    return inner(s, spec, projects)\n"
+        "nv._insert = counting\n"
         f"import_mlflow(reg, {sqlite_store['uri']!r}, registered_models=True)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 9, done.stderr[-2000:]
     with registry(tmp_path, "killed") as killed, registry(tmp_path, "whole") as whole:
-        assert len(by_run(killed)) == 3
+        kept = len(by_run(killed))
+        assert 1 <= kept < 3  # the batch being written when killed left nothing
         resumed = import_mlflow(killed, sqlite_store["uri"], registered_models=True)
-        assert resumed.already_imported == 3 and len(resumed.imported) == 1
+        assert resumed.already_imported == kept and len(resumed.imported) == 4 - kept
         import_mlflow(whole, sqlite_store["uri"], registered_models=True)
         assert state(killed) == state(whole)
 
@@ -175,3 +176,33 @@ def test_without_mlflow_the_error_names_the_extra(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 1, done.stderr[-2000:]
     assert "pip install 'mmds-jupyter[mlflow]'" in done.stderr
+
+
+def test_a_batch_of_records_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    """``import_versions`` (what the importer sends, 200 runs at a time): every record is
+    checked before anything is written; an origin named twice or imported before answers
+    the version its first record made."""
+
+    def record(run: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "origin": f"mlflow-run:{run}",
+            "name": "batch",
+            "project": "bulk",
+            "framework": "mlflow",
+            "estimator_class": "unknown",
+            "metrics": [{"name": "rmse", "value": 0.5}],
+            **extra,
+        }
+
+    with registry(tmp_path) as reg:
+        with pytest.raises(InvalidInput, match="colour"):
+            reg.import_versions([record("a"), record("b", colour="red")])
+        assert reg.imported(["mlflow-run:a", "mlflow-run:b"]) == {}
+        made = reg.import_versions([record("a"), record("b"), record("a")])
+        assert [v.ref for v in made] == ["bulk/batch:1", "bulk/batch:2", "bulk/batch:1"]
+        again = reg.import_versions([record("c"), record("b")])
+        assert [v.ref for v in again] == ["bulk/batch:3", "bulk/batch:2"]
+        events = reg.events()
+        creates = events[events["action"] == "version.create"]
+        assert sorted(creates["object_ref"]) == [f"bulk/batch:{n}" for n in (1, 2, 3)]
+        assert reg.verify_events() is None  # the hash chain holds across a batch

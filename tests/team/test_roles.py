@@ -306,6 +306,7 @@ def samples(
         ("GET", "/grants"): ("grants?project=alpha", None, {}),
         ("POST", "/imports"): ("imports", {"record": IMPORT_RECORD}, {}),
         ("POST", "/imports/lookup"): ("imports/lookup", {"origins": ["mlflow-run:r1"]}, {}),
+        ("POST", "/imports/batch"): ("imports/batch", {"records": [IMPORT_RECORD]}, {}),
         ("POST", "/grants"): ("grants", grant, {}),
         ("POST", "/grants/revoke"): ("grants/revoke", grant, {}),
         ("POST", "/versions/{ref}/request"): (_v(REF1, "request"), {"stage": "production"}, {}),
