@@ -274,10 +274,11 @@ def actuals(model: str, data: Any, key: str, target: str) -> Any:
     return default_registry().add_actuals(model, data, key=key, target=target)
 
 
-def performance(model: str) -> Any:
+def performance(model: str, window: str | int | None = None, slice: str | None = None) -> Any:
     """Metrics over time of a model (every version) or one version (``churn:3``), from stored
-    score sets joined with actuals."""
-    return default_registry().performance(model)
+    score sets joined with actuals; per ``window`` (day, week, month or N rows) with each
+    window's labelled share, and per ``slice`` value of a stored column."""
+    return default_registry().performance(model, window=window, slice=slice)
 
 
 def baseline(ref: str) -> dict[str, Any]:

@@ -250,7 +250,7 @@ def cmd_actuals(args: argparse.Namespace) -> None:
 
 
 def cmd_performance(args: argparse.Namespace) -> None:
-    frame = _registry(args).performance(args.model)
+    frame = _registry(args).performance(args.model, window=args.window, slice=args.slice)
     if args.json:
         _print_json(records(frame))
     else:
@@ -569,6 +569,8 @@ def parser() -> argparse.ArgumentParser:
     ac.set_defaults(func=cmd_actuals)
     pf = sub.add_parser("performance", help="Metrics of production score sets over time.")
     pf.add_argument("model")
+    pf.add_argument("--window", help="day, week, month or a number of rows: metrics per window.")
+    pf.add_argument("--slice", help="A stored column: metrics per value, in each window.")
     pf.add_argument("--json", action="store_true")
     pf.set_defaults(func=cmd_performance)
 

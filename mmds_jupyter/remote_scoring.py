@@ -151,8 +151,11 @@ class ScoringOverHTTP:
         body = {"rows": rows(data), "key": key, "target": target}
         return ActualsResult(**self.http.post(self._vpath(model, "actuals"), body))
 
-    def performance(self, model: str) -> pd.DataFrame:
-        return frame(self.http.get(self._vpath(model, "performance"))["items"])
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
+        query = {k: str(v) for k, v in (("window", window), ("slice", slice)) if v is not None}
+        return frame(self.http.get(self._vpath(model, "performance"), query or None)["items"])
 
     def baseline(self, ref: AnyRef) -> dict[str, Any]:
         found: dict[str, Any] = self.http.get(self._vpath(ref, "baseline"))["baseline"]

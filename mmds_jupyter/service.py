@@ -306,8 +306,10 @@ class RegistryService(Protocol):
         """Attach observed outcomes to a model's stored score sets, by key."""
         ...
 
-    def performance(self, model: str) -> pd.DataFrame:
-        """Metrics of each stored score set that has actuals, oldest first."""
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
+        """Metrics of each stored score set with actuals, or per window (and slice)."""
         ...
 
     def baseline(self, ref: AnyRef) -> dict[str, Any]:

@@ -576,9 +576,11 @@ class GuardedRegistry:
         self._project(model, SCORE, "record actuals")
         return self._inner.add_actuals(model, data, key, target)
 
-    def performance(self, model: str) -> pd.DataFrame:
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
         self._project(model, READ, "read the performance")
-        return self._inner.performance(model)
+        return self._inner.performance(model, window, slice)
 
     def baseline(self, ref: Any) -> dict[str, Any]:
         self._project(ref, READ, "read the baseline")
