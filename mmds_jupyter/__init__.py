@@ -281,6 +281,53 @@ def performance(model: str, window: str | int | None = None, slice: str | None =
     return default_registry().performance(model, window=window, slice=slice)
 
 
+def set_monitor(
+    model: str,
+    reference: str = "champion",
+    window: str = "week",
+    metrics: list[str] | None = None,
+    drift: list[str] | None = None,
+    thresholds: dict[str, Any] | None = None,
+    min_rows: int = 500,
+    min_positives: int = 30,
+) -> dict[str, Any]:
+    """Define how a model is monitored: the version or alias judged, the window (day, week,
+    month), metrics and drift measures with (warning, alert) thresholds; a window needs
+    ``min_rows`` rows (and ``min_positives`` positives) to be judged."""
+    return default_registry().set_monitor(
+        model,
+        reference=reference,
+        window=window,
+        metrics=metrics,
+        drift=drift,
+        thresholds=thresholds,
+        min_rows=min_rows,
+        min_positives=min_positives,
+    )
+
+
+def check_monitor(model: str) -> dict[str, Any]:
+    """Judge every window of a model against its monitor now; opens alerts for findings
+    (storing production scores or actuals checks it too)."""
+    return default_registry().check_monitor(model)
+
+
+def alerts(model: str | None = None, status: str | None = None) -> Any:
+    """Monitoring alerts, newest first: of a model, of one status (open, acknowledged,
+    resolved)."""
+    return default_registry().alerts(model, status)
+
+
+def acknowledge_alert(alert_id: int, note: str | None = None) -> dict[str, Any]:
+    """Mark an alert as seen and being handled (who and when are recorded)."""
+    return default_registry().acknowledge_alert(alert_id, note)
+
+
+def resolve_alert(alert_id: int, note: str | None = None) -> dict[str, Any]:
+    """Close an alert (who and when are recorded)."""
+    return default_registry().resolve_alert(alert_id, note)
+
+
 def baseline(ref: str) -> dict[str, Any]:
     """The reference distributions frozen with a version at capture (its drift baseline)."""
     return default_registry().baseline(ref)
@@ -399,6 +446,11 @@ __all__ = [
     "default_registry",
     "describe",
     "drift",
+    "set_monitor",
+    "check_monitor",
+    "alerts",
+    "acknowledge_alert",
+    "resolve_alert",
     "performance",
     "rollback",
     "score",

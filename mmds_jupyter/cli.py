@@ -20,6 +20,7 @@ from . import (
     cli_governance,
     cli_jobs,
     cli_mlflow,
+    cli_monitor,
     cli_team,
 )
 from .encode import version_dict
@@ -619,6 +620,7 @@ def parser() -> argparse.ArgumentParser:
     cli_jobs.add_commands(sub)
     cli_governance.add_commands(sub)
     cli_drift.add_commands(sub)
+    cli_monitor.add_commands(sub)
     cli_team.add_commands(sub)
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)

@@ -1095,8 +1095,10 @@ class Registry:
             bound = self._ref(ref) if not isinstance(ref, Version) else self._ref(version)
             self.store.consumers.record_use(version.id, bound, app, len(result.outputs), self.actor)
         if mode == "production":
+            from .monitoring.challenger import shadow_score
             from .monitoring.monitors import check_if_monitored
 
+            shadow_score(self, ref, data, key, passthrough)  # its outputs are not returned
             check_if_monitored(self, result.ref)
         return result
 
@@ -1239,6 +1241,15 @@ class Registry:
         from .monitoring.alerts import change
 
         return change(self, alert_id, "resolved", note)
+
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        """Compare two versions (aliases or numbers) on the labelled rows both scored (the
+        challenger's shadow score sets): each metric, its paired test, which is better."""
+        from .monitoring.challenger import champion_challenger
+
+        return champion_challenger(self, model, champion, challenger)
 
     def create_scoring_test(
         self,

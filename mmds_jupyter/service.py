@@ -326,6 +326,38 @@ class RegistryService(Protocol):
         """Drift against a version's baseline of ``data``, or stored with ``score_set``."""
         ...
 
+    # -- monitoring -------------------------------------------------------------------------------
+
+    def set_monitor(
+        self,
+        model: str,
+        reference: str = "champion",
+        window: str = "week",
+        metrics: list[str] | None = None,
+        drift: list[str] | None = None,
+        thresholds: dict[str, Any] | None = None,
+        min_rows: int = 500,
+        min_positives: int = 30,
+    ) -> dict[str, Any]:
+        """Define how a model is monitored: reference, window, measures and thresholds."""
+        ...
+
+    def check_monitor(self, model: str) -> dict[str, Any]:
+        """Judge the model's windows against its monitor now; opens alerts for findings."""
+        ...
+
+    def alerts(self, model: str | None = None, status: str | None = None) -> pd.DataFrame:
+        """Alerts of a model (or every model), newest first; of one status if given."""
+        ...
+
+    def acknowledge_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Mark an alert as seen and being handled."""
+        ...
+
+    def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Close an alert."""
+        ...
+
     def create_scoring_test(
         self, ref: AnyRef, inputs: Any, expected: Any, **kwargs: Any
     ) -> dict[str, Any]:

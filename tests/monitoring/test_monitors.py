@@ -104,3 +104,42 @@ def test_bad_definitions_get_one_clear_error(monitored):
         reg.set_monitor("risk/churn", reference="challenger")
     with pytest.raises(InvalidInput, match="status is open"):
         reg.alerts(status="closed")
+
+
+def test_cli_and_magic(monitored, capsys, monkeypatch):
+    import json
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import mmds_jupyter
+    from mmds_jupyter import cli
+
+    reg = monitored
+    monkeypatch.setenv("MMDS_URL", reg.url)
+    monkeypatch.setenv("MMDS_HOME", reg.home)
+    args = ["monitor", "set", "risk/churn", "--metrics", "", "--drift", "psi"]
+    assert cli.main([*args, "--threshold", "psi=0.05,0.2", "--min-rows", "100", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["thresholds"] == {"psi": [0.05, 0.2]}
+    store_batch(reg, 0, 300, shift=2.0)
+    assert cli.main(["monitor", "check", "risk/churn"]) == 0
+    assert "psi(x1)" in capsys.readouterr().out
+    assert cli.main(["alerts", "--model", "risk/churn", "--json"]) == 0
+    (alert,) = [a for a in json.loads(capsys.readouterr().out) if a["measure"] == "psi(x1)"]
+    assert cli.main(["alerts", "ack", str(alert["id"]), "--note", "on it"]) == 0
+    assert "acknowledged" in capsys.readouterr().out
+    assert cli.main(["alerts", "resolve"]) != 0
+    assert "Name the alert" in capsys.readouterr().err
+
+    mmds_jupyter.connect(url=reg.url, home=reg.home, actor="maya")
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "mmds_jupyter")
+        checks = shell.run_line_magic("mmds", "monitor risk/churn")
+        assert set(checks["verdict"]) == {"alert", "ok"} or set(checks["verdict"]) >= {"alert"}
+        done = shell.run_line_magic("mmds", f"alerts --resolve {alert['id']} --note fixed")
+        assert done["status"] == "resolved" and done["note"] == "fixed"
+        listed = shell.run_line_magic("mmds", "alerts risk/churn --status resolved")
+        assert list(listed["id"]) == [alert["id"]]
+    finally:
+        shell.reset()
+        mmds_jupyter.default_registry().close()
