@@ -328,6 +328,16 @@ def resolve_alert(alert_id: int, note: str | None = None) -> dict[str, Any]:
     return default_registry().resolve_alert(alert_id, note)
 
 
+def champion_challenger(
+    model: str, champion: str = "champion", challenger: str = "challenger"
+) -> dict[str, Any]:
+    """Compare champion and challenger (aliases or version numbers) on the labelled rows both
+    scored: each metric with its paired test (DeLong, McNemar, paired bootstrap), which is
+    better and how sure. Production scoring through ``@champion`` scores the challenger (in
+    validation) in the shadow."""
+    return default_registry().champion_challenger(model, champion, challenger)
+
+
 def baseline(ref: str) -> dict[str, Any]:
     """The reference distributions frozen with a version at capture (its drift baseline)."""
     return default_registry().baseline(ref)
@@ -451,6 +461,7 @@ __all__ = [
     "alerts",
     "acknowledge_alert",
     "resolve_alert",
+    "champion_challenger",
     "performance",
     "rollback",
     "score",

@@ -86,6 +86,21 @@ def cmd_alerts(args: argparse.Namespace) -> None:
         cli._print_frame(frame)
 
 
+def cmd_champion_challenger(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from . import cli
+
+    found = cli._registry(args).champion_challenger(args.model, args.champion, args.challenger)
+    if args.json:
+        cli._print_json(found)
+        return
+    print(f"{found['champion']} vs {found['challenger']} on {found['rows']} labelled rows:")
+    if found["metrics"]:
+        cli._print_frame(pd.DataFrame(found["metrics"]))
+    print(found["verdict"])
+
+
 def add_commands(sub: Any) -> None:
     """Add ``monitor`` and ``alerts`` to the ``mmds`` sub-commands."""
     mo = sub.add_parser("monitor", help="Define or check a model's decay monitor.")
@@ -109,6 +124,15 @@ def add_commands(sub: Any) -> None:
     mc.add_argument("model")
     mc.add_argument("--json", action="store_true")
     mc.set_defaults(func=cmd_monitor_check)
+
+    cc = sub.add_parser(
+        "champion-challenger", help="Compare champion and challenger with paired tests."
+    )
+    cc.add_argument("model")
+    cc.add_argument("--champion", default="champion", help="An alias or version number.")
+    cc.add_argument("--challenger", default="challenger", help="An alias or version number.")
+    cc.add_argument("--json", action="store_true")
+    cc.set_defaults(func=cmd_champion_challenger)
 
     al = sub.add_parser("alerts", help="List, acknowledge or resolve monitoring alerts.")
     al.add_argument("action", nargs="?", choices=["list", "ack", "resolve"], default="list")

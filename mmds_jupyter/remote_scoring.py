@@ -270,3 +270,10 @@ class MonitoringOverHTTP:
         n = whole_number("alert id", alert_id, 1, MAX_ID)
         done: dict[str, Any] = self.http.post(f"alerts/{n}/resolve", {"note": note})
         return done
+
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        params = {"champion": str(champion), "challenger": str(challenger)}
+        found: dict[str, Any] = self.http.get(self._vpath(model, "champion-challenger"), params)
+        return found

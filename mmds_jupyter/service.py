@@ -358,6 +358,12 @@ class RegistryService(Protocol):
         """Close an alert."""
         ...
 
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        """Two versions on the labelled rows both scored: metrics, paired tests, the better."""
+        ...
+
     def create_scoring_test(
         self, ref: AnyRef, inputs: Any, expected: Any, **kwargs: Any
     ) -> dict[str, Any]:

@@ -633,6 +633,12 @@ class GuardedRegistry:
         self._project(self._alert_model(alert_id), SCORE, "resolve an alert")
         return self._inner.resolve_alert(alert_id, note)
 
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        self._project(model, READ, "compare champion and challenger")
+        return self._inner.champion_challenger(model, champion, challenger)
+
     def baseline(self, ref: Any) -> dict[str, Any]:
         self._project(ref, READ, "read the baseline")
         return self._inner.baseline(ref)

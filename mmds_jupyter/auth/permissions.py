@@ -105,6 +105,7 @@ OPERATIONS: dict[str, str] = {
     "alerts": READ,
     "acknowledge_alert": SCORE,
     "resolve_alert": SCORE,
+    "champion_challenger": READ,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,

@@ -314,7 +314,7 @@ def judge_drift(
                 continue
             row = _row(label, f"{measure}({col['column']})", n, limits)
             value = col.get(measure) if enough else None
-            if value is None:
+            if not isinstance(value, (int, float)):
                 row["message"] = not_enough_drift(report, n, definition)
             else:
                 verdict, threshold = level(value, limits)

@@ -57,7 +57,8 @@ def scored_rows(reg: Registry, model: str) -> tuple[pd.DataFrame, dict[str, Vers
     modes = ("production", "shadow") if one else ("production",)
     actual_sets = ss_store.actuals(ref)
     actuals = load_actuals(artifacts, actual_sets) if actual_sets else None
-    parts, versions = [], {}
+    parts: list[pd.DataFrame] = []
+    versions: dict[str, Version] = {}
     for ss in reversed(counted_score_sets(ss_store.score_sets(version_ids))):
         if ss["mode"] not in modes or not ss["key"] or "," in ss["key"]:
             continue
@@ -151,8 +152,8 @@ def performance_windows(
         )
     frame = assign_windows(frame, size)
     out = []
-    for (_, ref), rows in frame.groupby(["__window", "__ref"], sort=True):
-        label = str(rows["__label"].iloc[0])
+    for (_, key), rows in frame.groupby(["__window", "__ref"], sort=True):
+        ref, label = str(key), str(rows["__label"].iloc[0])
         out.append(window_row(versions[ref], rows, label, ref, None))
         if slice_by is None:
             continue

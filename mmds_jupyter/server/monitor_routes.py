@@ -46,6 +46,20 @@ def change(registry: RegistryService, alert_id: str, to: str, raw: bytes) -> dic
     return registry.resolve_alert(n, note)
 
 
+def champion_challenger(
+    registry: RegistryService, ref: str, args: dict[str, str | None]
+) -> dict[str, Any]:
+    picked = {k: v for k, v in args.items() if v}
+    return registry.champion_challenger(ref, **picked)
+
+
+class ChampionChallengerHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        args = self.args("champion", "challenger")
+        self.reply(await self.run(champion_challenger, self.registry, ref, args))
+
+
 class MonitorHandler(MMDSHandler):
     @tornado.web.authenticated
     async def post(self, ref: str) -> None:
@@ -82,6 +96,7 @@ class AlertResolveHandler(MMDSHandler):
 ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/monitor/check", MonitorCheckHandler),
     (rf"versions/{_REF}/monitor", MonitorHandler),
+    (rf"versions/{_REF}/champion-challenger", ChampionChallengerHandler),
     (r"alerts/(?P<alert_id>[0-9]+)/acknowledge", AlertAcknowledgeHandler),
     (r"alerts/(?P<alert_id>[0-9]+)/resolve", AlertResolveHandler),
     ("alerts", AlertsHandler),

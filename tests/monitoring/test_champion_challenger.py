@@ -115,3 +115,16 @@ def test_regression_uses_the_paired_bootstrap(tmp_path):
     assert rmse["test"] == "paired bootstrap" and rmse["better"] == "champion"
     assert rmse["ci_low"] <= rmse["difference"] <= rmse["ci_high"] and rmse["ci_low"] > 0
     reg.close()
+
+
+def test_cli_compares_champion_and_challenger(monitored, capsys, monkeypatch):
+
+    from mmds_jupyter import cli
+
+    reg = monitored
+    monkeypatch.setenv("MMDS_URL", reg.url)
+    monkeypatch.setenv("MMDS_HOME", reg.home)
+    assert cli.main(["champion-challenger", "risk/churn", "--json"]) != 0
+    assert "challenger" in capsys.readouterr().err  # no challenger alias yet: one clear error
+    assert cli.main(["champion-challenger", "risk/churn", "--challenger", "1"]) != 0
+    assert "same version" in capsys.readouterr().err

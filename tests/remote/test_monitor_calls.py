@@ -51,6 +51,30 @@ def test_windows_monitor_and_alerts(registry: Any, request: pytest.FixtureReques
     with pytest.raises(NotFound):
         registry.acknowledge_alert(10**6)
     with pytest.raises(InvalidInput, match="day, week or month"):
-        registry.set_monitor(model, window="hour")
+        registry.set_monitor(model, reference="1", window="hour")
     with pytest.raises(InvalidInput, match="day, week, month"):
         registry.performance(model, window="hour")
+
+
+def test_champion_challenger_calls(registry: Any, request: pytest.FixtureRequest) -> None:
+    project = fresh_project(request)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (X["a"] + 0.5 * rng.normal(size=400) > 0).astype(int)
+    champ = registry.track(
+        LogisticRegression().fit(X, y), name="cc", project=project, X_train=X, y_train=y
+    )
+    Xw = X.assign(a=0.0)
+    chall = registry.track(
+        LogisticRegression().fit(Xw, y), name="cc", project=project, X_train=Xw, y_train=y
+    )
+    registry.alias(registry.set_stage(champ.ref, "production").ref, "champion")
+    registry.alias(registry.set_stage(chall.ref, "validation").ref, "challenger")
+    model = f"{project}/cc"
+    out = registry.score(f"{model}@champion", X.assign(id=range(400)), mode="production", key="id")
+    assert len(out.outputs) == 400
+    registry.add_actuals(model, pd.DataFrame({"id": range(400), "y": y}), "id", "y")
+    found = registry.champion_challenger(model)
+    assert found["rows"] == 400 and found["metrics"][0]["better"] == "champion"
+    with pytest.raises(InvalidInput, match="same version"):
+        registry.champion_challenger(model, challenger="1")

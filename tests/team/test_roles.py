@@ -286,6 +286,11 @@ def samples(
         ),
         ("POST", "/versions/{ref}/monitor/check"): (_v("alpha/churn", "monitor/check"), None, {}),
         ("GET", "/alerts"): ("alerts?status=open", None, {"listing": True}),
+        ("GET", "/versions/{ref}/champion-challenger"): (
+            _v("alpha/churn", "champion-challenger") + "?champion=1&challenger=2",
+            None,
+            {},
+        ),
         ("POST", "/alerts/{id}/acknowledge"): (f"alerts/{ids['alert']}/acknowledge", {}, {}),
         ("POST", "/alerts/{id}/resolve"): (f"alerts/{ids['alert']}/resolve", {"note": "ok"}, {}),
         ("GET", "/versions/{ref}/scoring-tests"): (_v(REF1, "scoring-tests"), None, {}),
