@@ -274,10 +274,68 @@ def actuals(model: str, data: Any, key: str, target: str) -> Any:
     return default_registry().add_actuals(model, data, key=key, target=target)
 
 
-def performance(model: str) -> Any:
+def performance(model: str, window: str | int | None = None, slice: str | None = None) -> Any:
     """Metrics over time of a model (every version) or one version (``churn:3``), from stored
-    score sets joined with actuals."""
-    return default_registry().performance(model)
+    score sets joined with actuals; per ``window`` (day, week, month or N rows) with each
+    window's labelled share, and per ``slice`` value of a stored column."""
+    return default_registry().performance(model, window=window, slice=slice)
+
+
+def set_monitor(
+    model: str,
+    reference: str = "champion",
+    window: str = "week",
+    metrics: list[str] | None = None,
+    drift: list[str] | None = None,
+    thresholds: dict[str, Any] | None = None,
+    min_rows: int = 500,
+    min_positives: int = 30,
+) -> dict[str, Any]:
+    """Define how a model is monitored: the version or alias judged, the window (day, week,
+    month), metrics and drift measures with (warning, alert) thresholds; a window needs
+    ``min_rows`` rows (and ``min_positives`` positives) to be judged."""
+    return default_registry().set_monitor(
+        model,
+        reference=reference,
+        window=window,
+        metrics=metrics,
+        drift=drift,
+        thresholds=thresholds,
+        min_rows=min_rows,
+        min_positives=min_positives,
+    )
+
+
+def check_monitor(model: str) -> dict[str, Any]:
+    """Judge every window of a model against its monitor now; opens alerts for findings
+    (storing production scores or actuals checks it too)."""
+    return default_registry().check_monitor(model)
+
+
+def alerts(model: str | None = None, status: str | None = None) -> Any:
+    """Monitoring alerts, newest first: of a model, of one status (open, acknowledged,
+    resolved)."""
+    return default_registry().alerts(model, status)
+
+
+def acknowledge_alert(alert_id: int, note: str | None = None) -> dict[str, Any]:
+    """Mark an alert as seen and being handled (who and when are recorded)."""
+    return default_registry().acknowledge_alert(alert_id, note)
+
+
+def resolve_alert(alert_id: int, note: str | None = None) -> dict[str, Any]:
+    """Close an alert (who and when are recorded)."""
+    return default_registry().resolve_alert(alert_id, note)
+
+
+def champion_challenger(
+    model: str, champion: str = "champion", challenger: str = "challenger"
+) -> dict[str, Any]:
+    """Compare champion and challenger (aliases or version numbers) on the labelled rows both
+    scored: each metric with its paired test (DeLong, McNemar, paired bootstrap), which is
+    better and how sure. Production scoring through ``@champion`` scores the challenger (in
+    validation) in the shadow."""
+    return default_registry().champion_challenger(model, champion, challenger)
 
 
 def baseline(ref: str) -> dict[str, Any]:
@@ -398,6 +456,12 @@ __all__ = [
     "default_registry",
     "describe",
     "drift",
+    "set_monitor",
+    "check_monitor",
+    "alerts",
+    "acknowledge_alert",
+    "resolve_alert",
+    "champion_challenger",
     "performance",
     "rollback",
     "score",

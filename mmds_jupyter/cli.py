@@ -20,6 +20,7 @@ from . import (
     cli_governance,
     cli_jobs,
     cli_mlflow,
+    cli_monitor,
     cli_team,
 )
 from .encode import version_dict
@@ -250,7 +251,7 @@ def cmd_actuals(args: argparse.Namespace) -> None:
 
 
 def cmd_performance(args: argparse.Namespace) -> None:
-    frame = _registry(args).performance(args.model)
+    frame = _registry(args).performance(args.model, window=args.window, slice=args.slice)
     if args.json:
         _print_json(records(frame))
     else:
@@ -569,6 +570,8 @@ def parser() -> argparse.ArgumentParser:
     ac.set_defaults(func=cmd_actuals)
     pf = sub.add_parser("performance", help="Metrics of production score sets over time.")
     pf.add_argument("model")
+    pf.add_argument("--window", help="day, week, month or a number of rows: metrics per window.")
+    pf.add_argument("--slice", help="A stored column: metrics per value, in each window.")
     pf.add_argument("--json", action="store_true")
     pf.set_defaults(func=cmd_performance)
 
@@ -617,6 +620,7 @@ def parser() -> argparse.ArgumentParser:
     cli_jobs.add_commands(sub)
     cli_governance.add_commands(sub)
     cli_drift.add_commands(sub)
+    cli_monitor.add_commands(sub)
     cli_team.add_commands(sub)
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)

@@ -1107,6 +1107,12 @@ class Registry:
             version = ref if isinstance(ref, Version) else self.get(result.ref)
             bound = self._ref(ref) if not isinstance(ref, Version) else self._ref(version)
             self.store.consumers.record_use(version.id, bound, app, len(result.outputs), self.actor)
+        if mode == "production":
+            from .monitoring.challenger import shadow_score
+            from .monitoring.monitors import check_if_monitored
+
+            shadow_score(self, ref, data, key, passthrough)  # its outputs are not returned
+            check_if_monitored(self, result.ref)
         return result
 
     def scores(
@@ -1173,16 +1179,90 @@ class Registry:
     def add_actuals(self, model: str, data: Any, key: str, target: str) -> ActualsResult:
         """Attach observed outcomes to a model's stored score sets, by key; returns an
         ``ActualsResult`` (the actual set's id, rows matched and not matched)."""
+        from .monitoring.monitors import check_if_monitored
         from .scoring.performance import add_actuals
 
-        return add_actuals(self, self.store.score_sets, self.artifacts, model, data, key, target)
+        added = add_actuals(self, self.store.score_sets, self.artifacts, model, data, key, target)
+        check_if_monitored(self, model)
+        return added
 
-    def performance(self, model: str) -> pd.DataFrame:
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
         """Metrics of each stored score set that has actuals, oldest first; ``churn`` means
-        every version, ``churn:3`` or ``churn@champion`` that version only."""
+        every version, ``churn:3`` or ``churn@champion`` that version only. With ``window``
+        (day, week, month or a number of rows): metrics per window of production rows with
+        their labelled share, per ``slice`` value too, recomputed from the stored actuals."""
+        if window is not None:
+            from .monitoring.windows import performance_windows
+
+            return performance_windows(self, model, window, slice)
+        if slice is not None:
+            raise InvalidInput("slice= splits windows: give a window too (e.g. window='week').")
         from .scoring.performance import performance
 
         return performance(self, self.store.score_sets, self.artifacts, model)
+
+    def set_monitor(
+        self,
+        model: str,
+        reference: str = "champion",
+        window: str = "week",
+        metrics: list[str] | None = None,
+        drift: list[str] | None = None,
+        thresholds: dict[str, Any] | None = None,
+        min_rows: int = 500,
+        min_positives: int = 30,
+    ) -> dict[str, Any]:
+        """Define how a model is monitored (replacing its definition): the version or alias
+        judged, the window, metrics and drift measures with (warning, alert) thresholds."""
+        from .monitoring.monitors import set_monitor
+
+        return set_monitor(
+            self,
+            model,
+            reference=reference,
+            window=window,
+            metrics=metrics,
+            drift=drift,
+            thresholds=thresholds,
+            min_rows=min_rows,
+            min_positives=min_positives,
+        )
+
+    def check_monitor(self, model: str) -> dict[str, Any]:
+        """Judge the model's windows against its monitor now; opens alerts for findings."""
+        from .monitoring.monitors import check_monitor
+
+        return check_monitor(self, model)
+
+    def alerts(self, model: str | None = None, status: str | None = None) -> pd.DataFrame:
+        """Alerts of a model (or of every model), newest first; ``status`` open,
+        acknowledged or resolved."""
+        from .monitoring.alerts import alerts
+
+        return alerts(self, model, status)
+
+    def acknowledge_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Mark an alert as seen and being handled (who and when are recorded)."""
+        from .monitoring.alerts import change
+
+        return change(self, alert_id, "acknowledged", note)
+
+    def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Close an alert (who and when are recorded)."""
+        from .monitoring.alerts import change
+
+        return change(self, alert_id, "resolved", note)
+
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        """Compare two versions (aliases or numbers) on the labelled rows both scored (the
+        challenger's shadow score sets): each metric, its paired test, which is better."""
+        from .monitoring.challenger import champion_challenger
+
+        return champion_challenger(self, model, champion, challenger)
 
     def create_scoring_test(
         self,

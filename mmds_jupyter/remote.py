@@ -31,7 +31,7 @@ from .query import FIELDS as QUERY_FIELDS
 from .query import Query
 from .refs import Ref, whole_number
 from .remote_http import Transport, check_server_url, path_of, read_token
-from .remote_scoring import ScoringOverHTTP, frame
+from .remote_scoring import MonitoringOverHTTP, ScoringOverHTTP, frame
 
 if TYPE_CHECKING:
     from .auth.entities import Grant
@@ -124,7 +124,7 @@ def _values(column: pd.Series) -> list[Any]:
     return list(column.astype(object).where(column.notna(), None).tolist())
 
 
-class RemoteRegistry(ScoringOverHTTP):
+class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
     """Capture, find, compare, change and score model versions held by an MMDS server."""
 
     def __init__(

@@ -151,8 +151,11 @@ class ScoringOverHTTP:
         body = {"rows": rows(data), "key": key, "target": target}
         return ActualsResult(**self.http.post(self._vpath(model, "actuals"), body))
 
-    def performance(self, model: str) -> pd.DataFrame:
-        return frame(self.http.get(self._vpath(model, "performance"))["items"])
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
+        query = {k: str(v) for k, v in (("window", window), ("slice", slice)) if v is not None}
+        return frame(self.http.get(self._vpath(model, "performance"), query or None)["items"])
 
     def baseline(self, ref: AnyRef) -> dict[str, Any]:
         found: dict[str, Any] = self.http.get(self._vpath(ref, "baseline"))["baseline"]
@@ -214,3 +217,63 @@ class ScoringOverHTTP:
 
     def _ref(self, ref: AnyRef) -> str:
         raise NotImplementedError
+
+
+class MonitoringOverHTTP:
+    """Monitors and alerts of the registry service, as calls to the monitoring routes."""
+
+    http: Transport
+
+    def _vpath(self, ref: AnyRef, *more: str) -> str:
+        raise NotImplementedError
+
+    def set_monitor(
+        self,
+        model: str,
+        reference: str = "champion",
+        window: str = "week",
+        metrics: list[str] | None = None,
+        drift: list[str] | None = None,
+        thresholds: dict[str, Any] | None = None,
+        min_rows: int = 500,
+        min_positives: int = 30,
+    ) -> dict[str, Any]:
+        body = {
+            "reference": reference,
+            "window": window,
+            "metrics": metrics,
+            "drift": drift,
+            "thresholds": thresholds,
+            "min_rows": min_rows,
+            "min_positives": min_positives,
+        }
+        defined: dict[str, Any] = self.http.post(self._vpath(model, "monitor"), body)
+        return defined
+
+    def check_monitor(self, model: str) -> dict[str, Any]:
+        checked: dict[str, Any] = self.http.post(self._vpath(model, "monitor", "check"))
+        return checked
+
+    def alerts(self, model: str | None = None, status: str | None = None) -> pd.DataFrame:
+        from .monitoring.alerts import COLUMNS
+
+        params = {k: v for k, v in (("ref", model), ("status", status)) if v is not None}
+        items = self.http.get("alerts", params)["items"]
+        return frame(items, None if items else COLUMNS)
+
+    def acknowledge_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        n = whole_number("alert id", alert_id, 1, MAX_ID)
+        done: dict[str, Any] = self.http.post(f"alerts/{n}/acknowledge", {"note": note})
+        return done
+
+    def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        n = whole_number("alert id", alert_id, 1, MAX_ID)
+        done: dict[str, Any] = self.http.post(f"alerts/{n}/resolve", {"note": note})
+        return done
+
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        params = {"champion": str(champion), "challenger": str(challenger)}
+        found: dict[str, Any] = self.http.get(self._vpath(model, "champion-challenger"), params)
+        return found

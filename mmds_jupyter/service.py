@@ -316,8 +316,10 @@ class RegistryService(Protocol):
         """Attach observed outcomes to a model's stored score sets, by key."""
         ...
 
-    def performance(self, model: str) -> pd.DataFrame:
-        """Metrics of each stored score set that has actuals, oldest first."""
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
+        """Metrics of each stored score set with actuals, or per window (and slice)."""
         ...
 
     def baseline(self, ref: AnyRef) -> dict[str, Any]:
@@ -332,6 +334,44 @@ class RegistryService(Protocol):
         min_rows: int | None = None,
     ) -> Any:
         """Drift against a version's baseline of ``data``, or stored with ``score_set``."""
+        ...
+
+    # -- monitoring -------------------------------------------------------------------------------
+
+    def set_monitor(
+        self,
+        model: str,
+        reference: str = "champion",
+        window: str = "week",
+        metrics: list[str] | None = None,
+        drift: list[str] | None = None,
+        thresholds: dict[str, Any] | None = None,
+        min_rows: int = 500,
+        min_positives: int = 30,
+    ) -> dict[str, Any]:
+        """Define how a model is monitored: reference, window, measures and thresholds."""
+        ...
+
+    def check_monitor(self, model: str) -> dict[str, Any]:
+        """Judge the model's windows against its monitor now; opens alerts for findings."""
+        ...
+
+    def alerts(self, model: str | None = None, status: str | None = None) -> pd.DataFrame:
+        """Alerts of a model (or every model), newest first; of one status if given."""
+        ...
+
+    def acknowledge_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Mark an alert as seen and being handled."""
+        ...
+
+    def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        """Close an alert."""
+        ...
+
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        """Two versions on the labelled rows both scored: metrics, paired tests, the better."""
         ...
 
     def create_scoring_test(

@@ -590,9 +590,68 @@ class GuardedRegistry:
         self._project(model, SCORE, "record actuals")
         return self._inner.add_actuals(model, data, key, target)
 
-    def performance(self, model: str) -> pd.DataFrame:
+    def performance(
+        self, model: str, window: str | int | None = None, slice: str | None = None
+    ) -> pd.DataFrame:
         self._project(model, READ, "read the performance")
-        return self._inner.performance(model)
+        return self._inner.performance(model, window, slice)
+
+    def set_monitor(
+        self,
+        model: str,
+        reference: str = "champion",
+        window: str = "week",
+        metrics: list[str] | None = None,
+        drift: list[str] | None = None,
+        thresholds: dict[str, Any] | None = None,
+        min_rows: int = 500,
+        min_positives: int = 30,
+    ) -> dict[str, Any]:
+        self._project(model, EDIT, "define the monitor")
+        return self._inner.set_monitor(
+            model,
+            reference=reference,
+            window=window,
+            metrics=metrics,
+            drift=drift,
+            thresholds=thresholds,
+            min_rows=min_rows,
+            min_positives=min_positives,
+        )
+
+    def check_monitor(self, model: str) -> dict[str, Any]:
+        self._project(model, SCORE, "check the monitor")
+        return self._inner.check_monitor(model)
+
+    def alerts(self, model: str | None = None, status: str | None = None) -> pd.DataFrame:
+        if model is not None:
+            self._project(model, READ, "read the alerts")
+            return self._inner.alerts(model, status)
+        return self._readable_rows(
+            self._inner.alerts(None, status), lambda row: _ref(row["model"]).project
+        )
+
+    def _alert_model(self, alert_id: int) -> str:
+        n = whole_number("alert id", alert_id, 1)
+        found = self._inner.alerts(None, None)
+        match = found[found["id"] == n] if len(found) else found
+        if match.empty or not self.access.may_read(_ref(match["model"].iloc[0]).project):
+            raise NotFound(f"There is no alert {n} in the projects you may read.")
+        return str(match["model"].iloc[0])
+
+    def acknowledge_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        self._project(self._alert_model(alert_id), SCORE, "acknowledge an alert")
+        return self._inner.acknowledge_alert(alert_id, note)
+
+    def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
+        self._project(self._alert_model(alert_id), SCORE, "resolve an alert")
+        return self._inner.resolve_alert(alert_id, note)
+
+    def champion_challenger(
+        self, model: str, champion: str = "champion", challenger: str = "challenger"
+    ) -> dict[str, Any]:
+        self._project(model, READ, "compare champion and challenger")
+        return self._inner.champion_challenger(model, champion, challenger)
 
     def baseline(self, ref: Any) -> dict[str, Any]:
         self._project(ref, READ, "read the baseline")

@@ -101,6 +101,13 @@ OPERATIONS: dict[str, str] = {
     "performance": READ,
     "baseline": READ,
     "drift": READ,
+    # monitoring (a check records alerts, as storing scores does)
+    "set_monitor": EDIT,
+    "check_monitor": SCORE,
+    "alerts": READ,
+    "acknowledge_alert": SCORE,
+    "resolve_alert": SCORE,
+    "champion_challenger": READ,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,

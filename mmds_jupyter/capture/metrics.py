@@ -46,6 +46,19 @@ def classification(
     return out
 
 
+def separation(positive: np.ndarray, score: np.ndarray) -> dict[str, float | None]:
+    """gini (2 AUC - 1) and ks (the largest gap between the classes' score distributions)
+    of a binary classifier's probability of the positive class."""
+    from sklearn import metrics as m
+
+    def ks(a: np.ndarray, b: np.ndarray) -> float:
+        fpr, tpr, _ = m.roc_curve(a, b)
+        return float(np.max(tpr - fpr))
+
+    auc = _safe(m.roc_auc_score, positive, score)
+    return {"gini": None if auc is None else 2 * auc - 1, "ks": _safe(ks, positive, score)}
+
+
 def regression(y: np.ndarray, pred: np.ndarray) -> dict[str, float | None]:
     """rmse, mae and r2."""
     from sklearn import metrics as m

@@ -13,6 +13,7 @@ from ..errors import InvalidInput
 from .frames import from_parquet_bytes, read_input, to_parquet_bytes
 
 if TYPE_CHECKING:
+    from ..entities import Version
     from ..registry import ArtifactStore, Registry, ScoreSetStore
 
 
@@ -101,14 +102,7 @@ def performance(
     version_ids = [reg.get(ref).id] if one else score_sets.model_version_ids(ref)
     if not actual_sets:
         return pd.DataFrame(columns=["score_set", "ref", "mode", "scored_at", "matched"])
-    actuals = pd.concat(
-        [
-            from_parquet_bytes(artifacts.get(a["artifact_sha256"])).rename(
-                columns={a["key"]: "__key", a["target"]: "__actual"}
-            )
-            for a in actual_sets
-        ]
-    ).drop_duplicates("__key", keep="last")
+    actuals = load_actuals(artifacts, actual_sets)
     rows = []
     for ss in reversed(counted_score_sets(score_sets.score_sets(version_ids))):
         if ss["mode"] not in STORED_MODES or not ss["key"] or "," in ss["key"]:
@@ -118,17 +112,7 @@ def performance(
         joined = joined.dropna(subset=["prediction"])  # flagged rows the model could not score
         if joined.empty:
             continue
-        version = reg.get(ss["ref"])
-        proba = [c for c in joined.columns if c.startswith("probability(")]
-        y = joined["__actual"].to_numpy()
-        if version.task in ("binary", "multiclass"):
-            classes = [o["class"] for o in version.outputs if o.get("kind") == "probability"]
-            p = joined[[f"probability({c})" for c in classes]].to_numpy() if proba else None
-            values = metrics.classification(
-                y, joined["prediction"].to_numpy(), p, np.asarray(classes)
-            )
-        else:
-            values = metrics.regression(y, joined["prediction"].to_numpy())
+        values = scored_metrics(reg.get(ss["ref"]), joined)
         rows.append(
             {
                 "score_set": ss["id"],
@@ -140,3 +124,36 @@ def performance(
             }
         )
     return pd.DataFrame(rows)
+
+
+def load_actuals(artifacts: ArtifactStore, actual_sets: list[dict[str, Any]]) -> pd.DataFrame:
+    """Every actual set of a model as ``__key`` and ``__actual``; a key's latest outcome wins."""
+    return pd.concat(
+        [
+            from_parquet_bytes(artifacts.get(a["artifact_sha256"])).rename(
+                columns={a["key"]: "__key", a["target"]: "__actual"}
+            )
+            for a in actual_sets
+        ]
+    ).drop_duplicates("__key", keep="last")
+
+
+def class_labels(version: Version) -> list[Any]:
+    """The classes a classifier's stored probability columns are named after, in order."""
+    return [o["class"] for o in version.outputs if o.get("kind") == "probability"]
+
+
+def scored_metrics(version: Version, joined: pd.DataFrame) -> dict[str, float | None]:
+    """The task's metrics of scored rows met by their outcome (``__actual``); a binary
+    classifier's also carry gini and ks."""
+    y = joined["__actual"].to_numpy()
+    pred = joined["prediction"].to_numpy()
+    if version.task not in ("binary", "multiclass"):
+        return metrics.regression(y, pred)
+    classes = class_labels(version)
+    names = [f"probability({c})" for c in classes]
+    p = joined[names].to_numpy() if classes and set(names) <= set(joined.columns) else None
+    values = metrics.classification(y, pred, p, np.asarray(classes))
+    if p is not None and len(classes) == 2:
+        values.update(metrics.separation(y == classes[1], p[:, 1]))
+    return values

@@ -76,7 +76,8 @@ class ActualsHandler(MMDSHandler):
 class PerformanceHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, ref: str) -> None:
-        self.reply(await self.run(actions.performance, self.registry, ref))
+        args = self.args("window", "slice")
+        self.reply(await self.run(actions.performance, self.registry, ref, args))
 
 
 class BaselineHandler(MMDSHandler):

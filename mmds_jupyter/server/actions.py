@@ -178,8 +178,8 @@ def actuals(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
     return asdict(result)
 
 
-def performance(registry: RegistryService, ref: str) -> dict[str, Any]:
-    return {"items": records(registry.performance(ref))}
+def performance(registry: RegistryService, ref: str, args: dict[str, str | None]) -> dict[str, Any]:
+    return {"items": records(registry.performance(ref, args["window"], args["slice"]))}
 
 
 def baseline(registry: RegistryService, ref: str) -> dict[str, Any]:

@@ -307,6 +307,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .governance_routes import ROUTES as GOVERNANCE
     from .grant_routes import ROUTES as GRANTS
     from .import_routes import ROUTES as IMPORTS
+    from .monitor_routes import ROUTES as MONITORS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
@@ -318,6 +319,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
             *GOVERNANCE,
             *GRANTS,
             *IMPORTS,
+            *MONITORS,
             *ROUTES,
         ]
     ]

@@ -285,6 +285,24 @@ class ConsumerStore(Protocol):
     ) -> None: ...
 
 
+class MonitorStore(Protocol):
+    """Performance definitions per model and the alerts they raised (each change an event)."""
+
+    def set_definition(self, ref: Ref, definition: dict[str, Any], actor: str) -> str: ...
+
+    def definition(self, ref: Ref) -> tuple[str, dict[str, Any] | None]: ...
+
+    def record_findings(
+        self, ref: Ref, version_id: int, findings: list[dict[str, Any]], actor: str
+    ) -> list[dict[str, Any]]: ...
+
+    def alerts(self, ref: Ref | None, status: str | None) -> list[dict[str, Any]]: ...
+
+    def alert_model(self, alert_id: int) -> str: ...
+
+    def change(self, alert_id: int, to: str, actor: str, note: str | None) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """One store per aggregate: what a registry is built on (composed, not inherited)."""
@@ -299,3 +317,4 @@ class Stores:
     runs: RunStore
     identities: IdentityStore
     consumers: ConsumerStore
+    monitors: MonitorStore

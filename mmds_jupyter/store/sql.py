@@ -9,6 +9,7 @@ from .events import SqlAuditStore
 from .identities import SqlIdentityStore
 from .jobs import SqlJobStore
 from .lineage import SqlLineageStore
+from .monitors import SqlMonitorStore
 from .runs import SqlRunStore
 from .score_sets import SqlScoreSetStore
 from .scoring import SqlScoringStore
@@ -29,4 +30,5 @@ def sql_stores(db: Database) -> Stores:
         runs=SqlRunStore(db),
         identities=SqlIdentityStore(db),
         consumers=SqlConsumerStore(db),
+        monitors=SqlMonitorStore(db),
     )

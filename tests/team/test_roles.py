@@ -280,6 +280,20 @@ def samples(
             None,
             {},
         ),
+        ("POST", "/versions/{ref}/monitor"): (
+            _v("alpha/churn", "monitor"),
+            {"reference": "2", "window": "week", "min_rows": 1},
+            {},
+        ),
+        ("POST", "/versions/{ref}/monitor/check"): (_v("alpha/churn", "monitor/check"), None, {}),
+        ("GET", "/alerts"): ("alerts?status=open", None, {"listing": True}),
+        ("GET", "/versions/{ref}/champion-challenger"): (
+            _v("alpha/churn", "champion-challenger") + "?champion=1&challenger=2",
+            None,
+            {},
+        ),
+        ("POST", "/alerts/{id}/acknowledge"): (f"alerts/{ids['alert']}/acknowledge", {}, {}),
+        ("POST", "/alerts/{id}/resolve"): (f"alerts/{ids['alert']}/resolve", {"note": "ok"}, {}),
         ("GET", "/versions/{ref}/scoring-tests"): (_v(REF1, "scoring-tests"), None, {}),
         ("POST", "/versions/{ref}/scoring-tests"): (
             _v(REF1, "scoring-tests"),
@@ -426,7 +440,16 @@ def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
     assert code == 200 and req["status"] == "open", req
     code, req = server.call("POST", API + f"requests/{req['id']}/reject", owner, {})
     assert code == 200 and req["status"] == "rejected", req
+    # An alert of alpha/churn (thresholds of 0: any drift of the scored rows raises it).
+    watch = {"reference": "2", "metrics": [], "drift": ["psi"], "thresholds": {"psi": [0, 0]}}
+    code, _ = server.call(
+        "POST", API + _v("alpha/churn", "monitor"), owner, {**watch, "min_rows": 1}
+    )
+    assert code == 200, _
+    code, checked = server.call("POST", API + _v("alpha/churn", "monitor/check"), owner)
+    assert code == 200 and checked["alerts"], checked
     ids = {"run": run["id"], "score_set": scored["score_set_id"], "request": req["id"]}
+    ids["alert"] = checked["alerts"][0]["id"]
 
     # Lacking a permission: holding every role of alpha that does not give it (none for READ).
     lacking_cache: dict[frozenset[str], str] = {}
