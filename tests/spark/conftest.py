@@ -5,6 +5,8 @@ pyspark is an optional extra: without it these tests are skipped (CI installs it
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +32,8 @@ def spark() -> Iterator[Any]:
 
     from pyspark.sql import SparkSession
 
+    # Spark's Python workers (pandas UDFs) run this interpreter, with its packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         session = (
