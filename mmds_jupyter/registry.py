@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pandas as pd
 
 from .capture import serialize
-from .capture.adapters import PMMLAdapter, SklearnAdapter
+from .capture.adapters import ModelAdapter, PMMLAdapter, SklearnAdapter, adapter_for
 from .capture.pipeline import CaptureRequest, CaptureSink, capture
 from .config import MMDS
 from .entities import STAGES, Event, NewVersion, Version
@@ -203,7 +203,8 @@ class Registry:
         notebook: str | None = None,
         label: str | None = None,
     ) -> Version:
-        """Capture a fitted estimator as a new version and return it.
+        """Capture a fitted estimator (scikit-learn, or pyspark.ml with Spark DataFrames and
+        ``y_test`` naming the target column) as a new version and return it.
 
         Everything is checked before anything is written: a bad argument leaves the registry
         as it was. The checks and the work are the capture pipeline's, shared by every kind of
@@ -223,7 +224,7 @@ class Registry:
             cell_source=cell_source,
             notebook=notebook,
         )
-        return self._capture(SklearnAdapter(model, label or request.name, serializer), request)
+        return self._capture(adapter_for(model, label or request.name, serializer), request)
 
     def track_file(
         self, sha256: str, name: str | None = None, project: str = "default", **capture: Any
@@ -254,7 +255,7 @@ class Registry:
             ) from None
         return self._capture(SklearnAdapter(model, request.name, "skops", file=data), request)
 
-    def _capture(self, adapter: SklearnAdapter, request: CaptureRequest) -> Version:
+    def _capture(self, adapter: ModelAdapter, request: CaptureRequest) -> Version:
         """Capture what ``adapter`` describes (once under a track key)."""
         done = self._tracked_before()
         if done is not None:
@@ -1074,7 +1075,9 @@ class Registry:
         """Check data against the contract and score it; production mode stores a score set.
 
         ``engine="dask"`` scores partitions in parallel on the Dask cluster at ``scheduler``
-        (or $MMDS_DASK_SCHEDULER). ``policy`` ("flag" or "reject" out-of-domain rows) and
+        (or $MMDS_DASK_SCHEDULER); ``engine="spark"`` (or a Spark DataFrame) scores in the
+        active SparkSession and returns the outputs as a Spark DataFrame. ``policy`` ("flag"
+        or "reject" out-of-domain rows) and
         ``strict`` (refuse columns the contract does not name) override the contract's. An
         input the version already stored is refused (:class:`DuplicateScoreSet`) unless
         ``replace=True``, which replaces that score set. ``trusted=True`` scores a model whose
@@ -1106,7 +1109,7 @@ class Registry:
         if app is not None:
             version = ref if isinstance(ref, Version) else self.get(result.ref)
             bound = self._ref(ref) if not isinstance(ref, Version) else self._ref(version)
-            self.store.consumers.record_use(version.id, bound, app, len(result.outputs), self.actor)
+            self.store.consumers.record_use(version.id, bound, app, result.n_rows, self.actor)
         if mode == "production":
             from .monitoring.challenger import shadow_score
             from .monitoring.monitors import check_if_monitored
@@ -1134,14 +1137,15 @@ class Registry:
     def load_scores(self, score_set_id: int) -> pd.DataFrame:
         """The outputs of one stored score set (verified against its hash)."""
         from .scoring.frames import from_parquet_bytes
+        from .scoring.spark import read_score_set
 
-        return from_parquet_bytes(
-            self.artifacts.get(
-                self.store.score_sets.score_set(
-                    whole_number("score set id", score_set_id, 1, MAX_ID)
-                )["artifact_sha256"]
-            )
+        blob = self.artifacts.get(
+            self.store.score_sets.score_set(whole_number("score set id", score_set_id, 1, MAX_ID))[
+                "artifact_sha256"
+            ]
         )
+        written_by_spark = read_score_set(blob)  # a manifest of Parquet files Spark wrote
+        return from_parquet_bytes(blob) if written_by_spark is None else written_by_spark
 
     def score_set_ref(self, score_set_id: int) -> str | None:
         """The reference of the version that wrote a stored score set."""

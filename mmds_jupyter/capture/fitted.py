@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..entities import Version
 from ..errors import InvalidInput
+from .adapters.spark import is_spark_model
 from .introspect import is_estimator, is_fitted
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def _fit_state(obj: Any, depth: int = 0) -> tuple[Any, ...]:
     Re-fitting replaces these objects, so comparing identities before and after the code tells
     which estimators it fitted, without hashing model contents.
     """
+    if is_spark_model(obj):  # a Spark fit returns a new model object
+        return ()
     own = tuple((k, v) for k, v in vars(obj).items() if k.endswith("_") and not k.startswith("_"))
     if depth > MAX_DEPTH:
         return own
@@ -65,7 +68,9 @@ def _snapshot(namespace: Mapping[str, Any]) -> dict[str, tuple[Any, tuple[Any, .
     return {
         k: (v, _fit_state(v))
         for k, v in list(namespace.items())
-        if not k.startswith("_") and is_estimator(v) and not isinstance(v, type)
+        if not k.startswith("_")
+        and (is_estimator(v) or is_spark_model(v))
+        and not isinstance(v, type)
     }
 
 
@@ -82,7 +87,7 @@ class FitWatch:
         return {
             k: obj
             for k, (obj, state) in sorted(after.items())
-            if is_fitted(obj)
+            if (is_spark_model(obj) or is_fitted(obj))
             and (k not in before or before[k][0] is not obj or not _same_state(before[k][1], state))
         }
 

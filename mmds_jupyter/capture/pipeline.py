@@ -22,6 +22,7 @@ from . import datasets, metrics, provenance
 
 if TYPE_CHECKING:
     from ..entities import NewVersion, Version
+    from ..scoring.contract import Contract
     from .adapters import ModelAdapter
 
 
@@ -109,41 +110,23 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
     Everything is checked before anything is written: a refused capture leaves the registry
     as it was.
     """
-    r = request
-    if r.parent is not None:
-        sink.resolve(r.parent)  # a wrong parent fails before anything is written
-    _check_pairs(r)
-    task = adapter.task
-    features = adapter.features(r.X_train if r.X_train is not None else r.X_test)
-    names = [f["name"] for f in features]
-    outputs = adapter.outputs()
-
-    spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
-    metric_rows: list[dict[str, Any]] = []
-    if r.X_test is not None:
-        X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
-        slice_cols = {c: r.X_test[c] for c in r.slices}
-        metric_rows = _evaluate(adapter, X_eval, r.y_test, slice_cols)
-        frame = datasets.as_frame(r.X_test, r.y_test, names)
-        spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
-    if r.X_train is not None:
-        X_ref = _checked_features(adapter, r.X_train, names, "training", [])
-        frame = datasets.as_frame(r.X_train, r.y_train, names)
-        spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
-
     from ..entities import NewVersion
     from ..scoring.contract import inheritor
 
-    # The observed domain is what the model was trained and evaluated on.
-    seen = [d for d in (r.X_train, r.X_test) if isinstance(d, pd.DataFrame)]
-    observed = pd.concat(seen, ignore_index=True, join="inner") if seen else None
-    contract = adapter.contract(features, outputs, observed)
+    r = request
+    if r.parent is not None:
+        sink.resolve(r.parent)  # a wrong parent fails before anything is written
+    task = adapter.task
+    outputs = adapter.outputs()
+    # A model that measures its own data (spark.ml, on Spark DataFrames) says so; otherwise
+    # the data are pandas, numpy or lists, measured here.
+    measured = adapter.measure(r, outputs) or _measure(adapter, r, outputs)
+    features = measured.features
     prov = provenance.provenance(sink.actor, cell_source=r.cell_source, notebook=r.notebook)
+    prov.update(measured.provenance)
     files: list[tuple[str, str]] = []
-    if r.X_train is not None or r.X_test is not None:
-        source = "train" if r.X_train is not None else "test"
-        frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
-        files.append(("baseline", sink.put_file(_baseline(adapter, X_ref, frame, source))))
+    if measured.baseline is not None:
+        files.append(("baseline", sink.put_file(measured.baseline)))
     blob, fmt = adapter.serialize()
     # The file is written (and fsynced) before the version row commits: a crash in between
     # leaves an unreferenced file, never a version that points at nothing.
@@ -159,21 +142,65 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
         steps=adapter.steps(),
         features=features,
         outputs=outputs,
-        metrics=metric_rows,
+        metrics=measured.metrics,
         provenance=prov,
-        environment=provenance.environment(),
+        environment={**provenance.environment(), **measured.environment},
         artifact_sha256=sha,
         artifact_format=fmt,
         parent=r.parent,
         notebook_path=prov["notebook"],
         tags=r.tags,
         description=r.description,
-        datasets=spec_datasets,
-        contract=contract.to_dict(),
-        inherit_contract=inheritor(contract),
+        datasets=measured.datasets,
+        contract=measured.contract.to_dict(),
+        inherit_contract=inheritor(measured.contract),
         files=files,
     )
     return sink.create_version(spec)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the data given with a model say about it: its input features, metrics (overall
+    and per slice), fingerprinted data sets as (relation, record, name), score contract, the
+    drift baseline's bytes (None without data) and what to add to provenance and environment."""
+
+    features: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]
+    datasets: list[tuple[str, dict[str, Any], str | None]]
+    contract: Contract
+    baseline: bytes | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+def _measure(adapter: ModelAdapter, r: CaptureRequest, outputs: list[dict[str, Any]]) -> Measured:
+    """The pipeline's own measurement of in-memory data (pandas, numpy, lists)."""
+    _check_pairs(r)
+    features = adapter.features(r.X_train if r.X_train is not None else r.X_test)
+    names = [f["name"] for f in features]
+    spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
+    metric_rows: list[dict[str, Any]] = []
+    if r.X_test is not None:
+        X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
+        slice_cols = {c: r.X_test[c] for c in r.slices}
+        metric_rows = _evaluate(adapter, X_eval, r.y_test, slice_cols)
+        frame = datasets.as_frame(r.X_test, r.y_test, names)
+        spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
+    if r.X_train is not None:
+        X_ref = _checked_features(adapter, r.X_train, names, "training", [])
+        frame = datasets.as_frame(r.X_train, r.y_train, names)
+        spec_datasets.append(("trained_on", datasets.fingerprint(frame), "train"))
+    # The observed domain is what the model was trained and evaluated on.
+    seen = [d for d in (r.X_train, r.X_test) if isinstance(d, pd.DataFrame)]
+    observed = pd.concat(seen, ignore_index=True, join="inner") if seen else None
+    contract = adapter.contract(features, outputs, observed)
+    baseline = None
+    if r.X_train is not None or r.X_test is not None:
+        source = "train" if r.X_train is not None else "test"
+        frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
+        baseline = _baseline(adapter, X_ref, frame, source)
+    return Measured(features, metric_rows, spec_datasets, contract, baseline)
 
 
 def _evaluate(

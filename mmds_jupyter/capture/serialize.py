@@ -316,6 +316,10 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
         from ..mlflow_io.model_dir import load_zip
 
         return load_zip(data, trusted, label)
+    if fmt == "spark":  # Spark ML's JSON metadata and Parquet: no code runs when loaded
+        from .adapters.spark_files import load as load_spark
+
+        return load_spark(data, label)
     if fmt != "skops":
         raise InvalidInput(f"{label} has unknown format {fmt!r}.")
     import io

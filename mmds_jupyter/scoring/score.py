@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..capture.adapters.spark import is_spark_frame
 from ..capture.datasets import TextCodes, fingerprint
 from ..errors import InvalidInput
 from ..monitoring.stored import score_set_drift, summarize_inputs
@@ -44,6 +45,12 @@ class ScoreResult:
     # In production and shadow mode, the score set's drift against the version's baseline
     # (a monitoring.drift.DriftReport; None when the version has no baseline).
     drift: Any = None
+    # Rows scored, when ``outputs`` is a Spark DataFrame (engine="spark"), whose length is a job.
+    rows: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.outputs) if self.rows is None else self.rows
 
     @property
     def n_flagged(self) -> int:
@@ -167,6 +174,19 @@ def check_stage(version: Version, mode: str) -> None:
     )
 
 
+def _effective_contract(contract: Contract, policy: str | None, strict: bool | None) -> Contract:
+    """The version's contract with this call's ``policy`` and ``strict``, when given."""
+    if policy is None and strict is None:
+        return contract
+    if strict is not None and not isinstance(strict, bool):
+        raise InvalidInput(f"strict must be True or False, not {strict!r}.")
+    return dataclasses.replace(
+        contract,
+        policy=contract.policy if policy is None else check_policy(policy),
+        strict=contract.strict if strict is None else strict,
+    )
+
+
 def score(
     reg: Registry,
     ref: str | Version,
@@ -195,8 +215,27 @@ def score(
         raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
     version = reg.get(ref)
     check_stage(version, mode)
-    frame = read_input(data)
     keys = [key] if isinstance(key, str) else list(key or [])
+    carried = keys + [c for c in (passthrough or []) if c not in keys]
+    contract = _effective_contract(reg.contract(version), policy, strict)
+    if engine == "spark" or is_spark_frame(data):
+        from .spark import score_spark
+
+        return score_spark(
+            reg,
+            version,
+            data,
+            contract,
+            mode,
+            keys,
+            carried,
+            run_id,
+            replace,
+            trusted,
+            score_sets=score_sets,
+            artifacts=artifacts,
+        )
+    frame = read_input(data)
     missing_keys = [k for k in keys if k not in frame.columns]
     if missing_keys:
         raise InvalidInput(
@@ -208,16 +247,6 @@ def score(
         raise InvalidInput(
             f"The key {', '.join(keys)} is not unique (e.g. {dup}); production "
             "score sets are joined with actuals by key, so each row needs its own."
-        )
-    carried = keys + [c for c in (passthrough or []) if c not in keys]
-    contract: Contract = reg.contract(version)
-    if policy is not None or strict is not None:
-        if strict is not None and not isinstance(strict, bool):
-            raise InvalidInput(f"strict must be True or False, not {strict!r}.")
-        contract = dataclasses.replace(
-            contract,
-            policy=contract.policy if policy is None else check_policy(policy),
-            strict=contract.strict if strict is None else strict,
         )
     # The input's fingerprint (hash and statistics) is computed beside the model, and the
     # outputs' statistics beside their Parquet file: mostly numpy, pyarrow and hashlib work
@@ -248,7 +277,7 @@ def score(
             outputs = pd.concat([frame[carried], _predict(model, version, checked)], axis=1)
             problems, flags = checked.problems, checked.flags
         else:
-            raise InvalidInput(f"engine must be 'local' or 'dask', not {engine!r}.")
+            raise InvalidInput(f"engine must be 'local', 'dask' or 'spark', not {engine!r}.")
         if contract.policy == "flag" or problems:  # only rows with problems are flagged
             outputs[FLAG_COLUMN] = flags
         outputs = outputs.reset_index(drop=True)

@@ -1,6 +1,6 @@
 """What the capture pipeline must know about one kind of model: the adapter interface.
 
-Each kind of model (a scikit-learn estimator, a PMML file, later a spark.ml pipeline) has one
+Each kind of model (a scikit-learn estimator, a PMML file, a spark.ml pipeline) has one
 adapter. The pipeline (:mod:`..pipeline`) asks it only these questions, so every kind is
 checked, measured, fingerprinted and stored by the same code and refuses the same mistakes
 with the same errors.
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ...scoring.contract import Contract
+    from ..pipeline import CaptureRequest, Measured
 
 
 class ModelAdapter(ABC):
@@ -98,6 +99,12 @@ class ModelAdapter(ABC):
     @abstractmethod
     def predictor(self) -> Any:
         """The object that predicts the test set for the metrics."""
+
+    def measure(self, request: CaptureRequest, outputs: list[dict[str, Any]]) -> Measured | None:
+        """The model's own measurement of the request's data (features, metrics, data sets,
+        contract, baseline), or None to let the pipeline measure in-memory data itself. A
+        model whose data live elsewhere (spark.ml on Spark DataFrames) measures them there."""
+        return None
 
     @abstractmethod
     def serialize(self) -> tuple[bytes, str]:
