@@ -88,6 +88,11 @@ def compare(*refs: Any) -> Any:
     return default_registry().compare(*refs)
 
 
+def evaluate(ref: str, X: Any, y: Any, name: str, slices: Any = None) -> dict[str, Any]:
+    """Re-evaluate a version on a new data set, kept as ``name``; see :meth:`Registry.evaluate`."""
+    return default_registry().evaluate(ref, X, y, name=name, slices=slices)
+
+
 def lineage(ref: str, depth: int = 3) -> Any:
     """Lineage of a version; see :meth:`Registry.lineage`."""
     return default_registry().lineage(ref, depth=depth)
@@ -385,6 +390,7 @@ __all__ = [
     "contract",
     "connect",
     "consumers",
+    "evaluate",
     "events",
     "export_mlflow",
     "export_pmml",

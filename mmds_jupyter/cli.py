@@ -20,6 +20,7 @@ from . import (
     cli_governance,
     cli_jobs,
     cli_mlflow,
+    cli_reports,
     cli_team,
 )
 from .encode import version_dict
@@ -622,6 +623,7 @@ def parser() -> argparse.ArgumentParser:
     cli_audit.add_commands(sub)
     cli_consumers.add_commands(sub)
     cli_mlflow.add_commands(sub)
+    cli_reports.add_commands(sub)
     return p
 
 

@@ -419,6 +419,15 @@ class RemoteRegistry(ScoringOverHTTP):
         data = self.http.get("compare", {"refs": [self._ref(r) for r in refs]})
         return Comparison([self.get(r) for r in data["refs"]])
 
+    def evaluate(
+        self, ref: AnyRef, X: Any, y: Any, name: str, slices: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """Send the data set (as columns) to be evaluated where the model and its files are."""
+        body: dict[str, Any] = {"name": name, "X": _columns(X), "y": _values(pd.Series(y))}
+        body["slices"] = list(slices) if slices is not None else None
+        result: dict[str, Any] = self.http.post(self._vpath(ref, "evaluate"), body)
+        return result
+
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:
         from .lineage_graph import Lineage
 

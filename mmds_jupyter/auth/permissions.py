@@ -98,6 +98,8 @@ OPERATIONS: dict[str, str] = {
     "add_actuals": SCORE,
     "performance": READ,
     "baseline": READ,
+    # reports (an evaluation adds evidence to a version, as a capture does)
+    "evaluate": TRACK,
     "drift": READ,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import InvalidInput, MMDSError
 from ..refs import Ref, check_name, check_tags, check_text, parse_ref
+from ..reports import predictions as stored_predictions
 from . import datasets, metrics, provenance
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class CaptureSink:
     resolve: Callable[[Ref], Any]
     put_file: Callable[[bytes], str]
     create_version: Callable[[NewVersion], Version]
+    # Test-set rows kept whole in a version's predictions file; beyond, a stratified sample.
+    prediction_rows: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -120,12 +123,18 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
 
     spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
     metric_rows: list[dict[str, Any]] = []
+    predictions_file: bytes | None = None
     if r.X_test is not None:
         X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
         slice_cols = {c: r.X_test[c] for c in r.slices}
-        metric_rows = _evaluate(adapter, X_eval, r.y_test, slice_cols)
+        answers = predict(adapter.predictor, task, X_eval, r.y_test, adapter.label)
+        metric_rows = metrics.measure(answers, task, slice_cols)
         frame = datasets.as_frame(r.X_test, r.y_test, names)
-        spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
+        test_set = datasets.fingerprint(frame)
+        spec_datasets.append(("evaluated_on", test_set, "test"))
+        predictions_file = _predictions(
+            answers, r.X_test, slice_cols, task, test_set, metric_rows, sink.prediction_rows
+        )
     if r.X_train is not None:
         X_ref = _checked_features(adapter, r.X_train, names, "training", [])
         frame = datasets.as_frame(r.X_train, r.y_train, names)
@@ -144,6 +153,8 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
         source = "train" if r.X_train is not None else "test"
         frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
         files.append(("baseline", sink.put_file(_baseline(adapter, X_ref, frame, source))))
+    if predictions_file is not None:
+        files.append((stored_predictions.KIND, sink.put_file(predictions_file)))
     blob, fmt = adapter.serialize()
     # The file is written (and fsynced) before the version row commits: a crash in between
     # leaves an unreferenced file, never a version that points at nothing.
@@ -176,20 +187,34 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
     return sink.create_version(spec)
 
 
-def _evaluate(
-    adapter: ModelAdapter, X: Any, y: Any, slices: dict[str, pd.Series]
-) -> list[dict[str, Any]]:
-    """Metrics of the model on the test set; a test set the model cannot take (text where it
+def predict(predictor: Any, task: str, X: Any, y: Any, label: str) -> metrics.Predictions:
+    """The model's answers on a test set; a test set the model cannot take (text where it
     reads numbers, say) is the caller's mistake, said as such rather than as a traceback."""
     try:
-        return metrics.evaluate(adapter.predictor, adapter.task, X, y, slices, adapter.label)
+        return metrics.predict(predictor, task, X, y, label)
     except MMDSError:
         raise
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
-            f"{adapter.label} could not predict the test set ({type(exc).__name__}: {exc}). "
+            f"{label} could not predict the test set ({type(exc).__name__}: {exc}). "
             "Pass test data of the types the model was trained on."
         ) from exc
+
+
+def _predictions(
+    answers: metrics.Predictions,
+    X: Any,
+    slices: dict[str, pd.Series],
+    task: str,
+    test_set: dict[str, Any],
+    metric_rows: list[dict[str, Any]],
+    limit: int,
+    name: str = "test",
+) -> bytes:
+    """The version's predictions file (:mod:`..reports.predictions`), what curves are drawn from."""
+    return stored_predictions.build(
+        answers, X, slices, task, name=name, dataset=test_set, metric_rows=metric_rows, limit=limit
+    )
 
 
 def _baseline(adapter: ModelAdapter, X: Any, frame: pd.DataFrame, source: str) -> bytes:

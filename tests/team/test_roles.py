@@ -274,6 +274,11 @@ def samples(
         ),
         ("GET", "/versions/{ref}/performance"): (_v("alpha/churn", "performance"), None, {}),
         ("GET", "/versions/{ref}/baseline"): (_v(REF2, "baseline"), None, {}),
+        ("POST", "/versions/{ref}/evaluate"): (
+            _v(REF1, "evaluate"),
+            {"X": [{c: r[c] for c in COLS} for r in rows], "y": [0, 1, 1], "name": "walk"},
+            {},
+        ),
         ("GET", "/versions/{ref}/drift"): (
             _v("alpha/churn", "drift") + f"?score_set={ids['score_set']}",
             None,
