@@ -93,6 +93,11 @@ def evaluate(ref: str, X: Any, y: Any, name: str, slices: Any = None) -> dict[st
     return default_registry().evaluate(ref, X, y, name=name, slices=slices)
 
 
+def report(*refs: Any, kind: str = "comparison", threshold: float = 0.5) -> Any:
+    """A comparison or validation report (HTML, PDF, rich output); see :meth:`Registry.report`."""
+    return default_registry().report(*refs, kind=kind, threshold=threshold)
+
+
 def lineage(ref: str, depth: int = 3) -> Any:
     """Lineage of a version; see :meth:`Registry.lineage`."""
     return default_registry().lineage(ref, depth=depth)
@@ -400,6 +405,7 @@ __all__ = [
     "import_mlflow",
     "import_pmml",
     "lineage",
+    "report",
     "load",
     "default_registry",
     "describe",

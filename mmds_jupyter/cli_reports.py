@@ -30,8 +30,37 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             print(f"  {m['name']:<10} {m['value']}")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from . import cli
+
+    kind = "validation" if args.validation or len(args.refs) == 1 else "comparison"
+    made = cli._registry(args).report(*args.refs, kind=kind, threshold=args.threshold)
+    if not (args.html or args.pdf):
+        raise InvalidInput("Say where to write the report: --html FILE and/or --pdf FILE.")
+    if args.html:
+        made.to_html(args.html)
+        print(f"Wrote {args.html}")
+    if args.pdf:
+        made.to_pdf(args.pdf)
+        print(f"Wrote {args.pdf}")
+
+
 def add_commands(sub: Any) -> None:
-    """Add ``evaluate`` to the ``mmds`` sub-commands."""
+    """Add ``evaluate`` and ``report`` to the ``mmds`` sub-commands."""
+    rp = sub.add_parser(
+        "report",
+        help="A comparison report of versions (or a validation report of one) as HTML or PDF.",
+        description="Summary with paired intervals, curves, slices, features, data sets, "
+        "lineage and provenance of REFs; kept as evidence with the versions.",
+    )
+    rp.add_argument("refs", nargs="+", metavar="REF")
+    rp.add_argument("--validation", action="store_true", help="A validation report of one REF.")
+    rp.add_argument(
+        "--threshold", type=float, default=0.5, help="Cut of the second confusion matrix."
+    )
+    rp.add_argument("--html", help="Write the report to this HTML file.")
+    rp.add_argument("--pdf", help="Write the report to this PDF file (needs WeasyPrint).")
+    rp.set_defaults(func=cmd_report)
     ev = sub.add_parser(
         "evaluate",
         help="Re-evaluate a version on a new data set; keep its metrics and predictions.",

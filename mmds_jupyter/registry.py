@@ -550,6 +550,12 @@ class Registry:
 
         return evaluate(self, ref, X, y, name, list(slices or []))
 
+    def report(self, *refs: str | Version, kind: str = "comparison", threshold: float = 0.5) -> Any:
+        """A comparison (two or more versions) or validation (one) report, kept as evidence."""
+        from .reports.store import report
+
+        return report(self, refs, kind, threshold)
+
     def predictions(self, ref: str | Version, name: str | None = None) -> Any:
         """A version's stored test predictions (the capture's, or evaluation ``name``'s)."""
         from .reports.evaluation import load

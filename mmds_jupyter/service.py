@@ -112,6 +112,10 @@ class RegistryService(Protocol):
         """Re-evaluate a version on a new data set; keep its metrics and predictions as ``name``."""
         ...
 
+    def report(self, *refs: AnyRef, kind: str = "comparison", threshold: float = 0.5) -> Any:
+        """A comparison (two or more versions) or validation (one) report, kept as evidence."""
+        ...
+
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:
         """Data sets and parent versions upstream, child versions downstream."""
         ...

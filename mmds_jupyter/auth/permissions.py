@@ -100,6 +100,7 @@ OPERATIONS: dict[str, str] = {
     "baseline": READ,
     # reports (an evaluation adds evidence to a version, as a capture does)
     "evaluate": TRACK,
+    "report": READ,
     "drift": READ,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,

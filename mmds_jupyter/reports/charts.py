@@ -139,14 +139,21 @@ def _open(css_class: str, title: str, width: int, height: int) -> list[str]:
     ]
 
 
+LEGEND_ROW = 14
+
+
+def _legend_height(series: list[Series]) -> int:
+    return LEGEND_ROW * len(series) + 4 if len(series) > 1 else 0
+
+
 def _legend(names: list[str], frame: _Frame, markers: bool = False) -> list[str]:
-    """The legend inside the plot's top-left corner, one row per series."""
+    """The legend under the x axis's label (never over a curve), one row per series."""
     if len(names) < 2:
         return []
     out = []
-    x = frame.left + 6
+    x = frame.left
     for i, name in enumerate(names):
-        y = frame.top + 12 + 13 * i
+        y = frame.top + frame.ph + frame.bottom + LEGEND_ROW * (i + 1)
         if markers:
             mark = f"<circle cx='{x + 9}' cy='{y - 4}' r='3' style='fill:{colour(i)}'/>"
         else:
@@ -154,7 +161,7 @@ def _legend(names: list[str], frame: _Frame, markers: bool = False) -> list[str]
                 f"<line x1='{x}' y1='{y - 4}' x2='{x + 18}' y2='{y - 4}' stroke-width='2' "
                 f"style='stroke:{colour(i)}' stroke-dasharray='{DASHES[i % len(DASHES)]}'/>"
             )
-        out.append(f"{mark}<text x='{x + 22}' y='{y}'>{escape(name[:40])}</text>")
+        out.append(f"{mark}<text x='{x + 22}' y='{y}'>{escape(name[:60])}</text>")
     return out
 
 
@@ -179,15 +186,16 @@ def line_chart(
     y_range: tuple[float, float] | None = None,
     diagonal: bool = False,
     steps: bool = False,
-    width: int = 400,
-    height: int = 300,
+    width: int = 330,
+    height: int = 250,
 ) -> str:
     """Lines, one per series (``steps`` draws them as a step function), with an optional
     dotted diagonal (the chance line of ROC and gains, the ideal of calibration)."""
     xs = [np.asarray(s.x, dtype="float64") for s in series]
     ys = [np.asarray(s.y, dtype="float64") for s in series]
     frame = _Frame(x_range or _range(xs), y_range or _range(ys, 0.04), width, height)
-    out = _open("mmds-lines", title, width, height) + frame.axes(x_label, y_label)
+    total = height + _legend_height(series)
+    out = _open("mmds-lines", title, width, total) + frame.axes(x_label, y_label)
     if diagonal:
         lo, hi = max(frame.x0, frame.y0), min(frame.x1, frame.y1)
         a, b = frame.px(np.array([lo, hi])), frame.py(np.array([lo, hi]))
@@ -235,8 +243,8 @@ def scatter_chart(
     *,
     diagonal: bool = False,
     zero_line: bool = False,
-    width: int = 400,
-    height: int = 300,
+    width: int = 330,
+    height: int = 250,
 ) -> str:
     """Points, one colour per series (at most ``MAX_POINTS`` each, a fixed random sample)."""
     rng = np.random.default_rng(0)
@@ -252,7 +260,8 @@ def scatter_chart(
     if diagonal:
         x_range = y_range = (min(x_range[0], y_range[0]), max(x_range[1], y_range[1]))
     frame = _Frame(x_range, y_range, width, height)
-    out = _open("mmds-points", title, width, height) + frame.axes(x_label, y_label)
+    total = height + _legend_height(series)
+    out = _open("mmds-points", title, width, total) + frame.axes(x_label, y_label)
     if diagonal:
         a, b = frame.px(np.array(x_range)), frame.py(np.array(y_range))
         out.append(

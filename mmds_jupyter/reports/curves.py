@@ -187,7 +187,7 @@ def paired_bootstrap(
     else:
         raise ValueError(f"no paired bootstrap for {metric}")
     point = value(np.ones(n))
-    draws = np.array([value(rng.poisson(1.0, n).astype("float64")) for _ in range(replicates)])
+    draws = np.array([value(np.asarray(rng.poisson(1.0, n), "float64")) for _ in range(replicates)])
     draws = draws[np.isfinite(draws)]
-    low, high = (np.percentile(draws, [2.5, 97.5]) if draws.size else (np.nan, np.nan))
+    low, high = np.percentile(draws, [2.5, 97.5]) if draws.size else (np.nan, np.nan)
     return Interval(metric, point, float(low), float(high), int(draws.size))

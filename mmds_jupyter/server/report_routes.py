@@ -34,3 +34,48 @@ class EvaluateHandler(MMDSHandler):
 ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/evaluate", EvaluateHandler),
 ]
+
+
+REPORT_TYPES = {"html": "text/html; charset=UTF-8", "pdf": "application/pdf"}
+
+
+def report(registry: RegistryService, args: dict[str, Any]) -> tuple[bytes, str]:
+    """The report of ``refs`` as HTML or PDF, and its file name."""
+    from ..errors import InvalidInput
+
+    fmt = args.get("format") or "html"
+    if fmt not in REPORT_TYPES:
+        raise InvalidInput(f"format is html or pdf, not {fmt!r}.")
+    threshold = args.get("threshold")
+    try:
+        cut = float(threshold) if threshold is not None else 0.5
+    except ValueError:
+        raise InvalidInput(f"threshold is a number between 0 and 1, not {threshold!r}.") from None
+    from .views import MAX_COMPARE
+
+    refs = [r for r in args["refs"] or [] if r.strip()]
+    if len(refs) > MAX_COMPARE:
+        raise InvalidInput(f"A report covers at most {MAX_COMPARE} versions, not {len(refs)}.")
+    made = registry.report(*refs, kind=args.get("kind") or "comparison", threshold=cut)
+    name = "report-" + "-vs-".join(made.refs)
+    return made.render(fmt), name
+
+
+class ReportHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        args: dict[str, Any] = {k: self.get_query_argument(k, None) for k in ("kind", "format")}
+        args["threshold"] = self.get_query_argument("threshold", None)
+        args["refs"] = self.get_query_arguments("refs")
+        data, name = await self.run(report, self.registry, args)
+        fmt = args["format"] or "html"
+        from .action_routes import file_name
+
+        self.set_header("Content-Type", REPORT_TYPES[fmt])
+        self.set_header(
+            "Content-Disposition", f'attachment; filename="{file_name(name, "." + fmt)}"'
+        )
+        self.finish(data)
+
+
+ROUTES.append(("report", ReportHandler))
