@@ -71,11 +71,10 @@ class ReportHandler(MMDSHandler):
         fmt = args["format"] or "html"
         from .action_routes import file_name
 
-        self.set_header("Content-Type", REPORT_TYPES[fmt])
         self.set_header(
             "Content-Disposition", f'attachment; filename="{file_name(name, "." + fmt)}"'
         )
-        self.finish(data)
+        self.finish(data, set_content_type=REPORT_TYPES[fmt])
 
 
 ROUTES.append(("report", ReportHandler))

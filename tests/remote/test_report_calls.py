@@ -29,3 +29,46 @@ def test_evaluate(registry: Any, cancer: dict[str, Any], request: pytest.Fixture
         registry.evaluate(v.ref, X, cancer["y_test"], name="q3-holdout")
     with pytest.raises(InvalidInput, match="not valid"):
         registry.evaluate(v.ref, X, cancer["y_test"], name="q3 holdout")
+
+
+def test_report(registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    project = fresh_project(request)
+    Xtr = cancer["X_train"][NUM]
+    test = {"X_test": cancer["X_test"][NUM], "y_test": cancer["y_test"]}
+    a = registry.track(
+        LogisticRegression(max_iter=1000).fit(Xtr, cancer["y_train"]), "r", project, **test
+    )
+    b = registry.track(
+        LogisticRegression(C=0.1, max_iter=1000).fit(Xtr, cancer["y_train"]), "r", project, **test
+    )
+    made = registry.report(a.ref, b.ref)
+    html = made.to_html()
+    assert "<h2>Summary</h2>" in html and "<h2>Report fingerprint</h2>" in html
+    assert "95% CI" in html and "Comparison report" in made._repr_html_()
+    with pytest.raises(InvalidInput, match="two or more versions"):
+        registry.report(a.ref)
+
+
+def test_the_report_route_answers_a_file_to_download(
+    api_server: dict[str, str], cancer: Any
+) -> None:
+    import urllib3
+
+    from mmds_jupyter.remote import RemoteRegistry
+
+    reg = RemoteRegistry(api_server["url"], token=api_server["token"], retries=0)
+    try:
+        Xtr = cancer["X_train"][NUM]
+        lr = LogisticRegression(max_iter=1000).fit(Xtr, cancer["y_train"])
+        v = reg.track(lr, "dl", "download", X_test=cancer["X_test"][NUM], y_test=cancer["y_test"])
+    finally:
+        reg.close()
+    url = f"{api_server['url']}mmds/api/report"
+    headers = {"Authorization": f"token {api_server['token']}"}
+    fields = {"refs": v.ref, "kind": "validation", "format": "html"}
+    r = urllib3.request("GET", url, fields=fields, headers=headers)
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert r.headers["Content-Disposition"] == ('attachment; filename="report-download_dl_1.html"')
+    assert b"<h2>Contract</h2>" in r.data
+    bad = urllib3.request("GET", url, fields={**fields, "format": "docx"}, headers=headers)
+    assert bad.status == 400 and b"html or pdf" in bad.data

@@ -230,6 +230,7 @@ def samples(
             {},
         ),
         ("GET", "/compare"): (f"compare?refs={REF1}&refs={REF2}", None, {}),
+        ("GET", "/report"): (f"report?refs={REF1}&refs={REF2}", None, {}),
         ("GET", "/events"): ("events?ref=alpha/churn", None, {}),
         ("GET", "/changes"): ("changes", None, {"listing": True}),
         ("GET", "/jobs"): ("jobs", None, {"listing": True}),
