@@ -145,7 +145,7 @@ def summary(inp: _Inputs, warnings: list[str]) -> str:
             parts.append(
                 _note(
                     f"All versions were evaluated on one test set ({hashes[0]}): differences "
-                    "are paired, with 95% bootstrap intervals (Poisson bootstrap of the rows)."
+                    "are paired, with 95% bootstrap intervals (the rows resampled 200 times)."
                 )
             )
         else:
