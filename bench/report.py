@@ -111,7 +111,8 @@ def main() -> None:
         reg.close()
     print(f"test rows: {rows:,} (two 100-tree forests)")
     print(
-        f"MMDS comparison report, HTML ({len(html) / 1e6:.1f} MB, {len(report.sections)} sections): {mmds_s:.2f} s"
+        f"MMDS comparison report, HTML ({len(html) / 1e6:.1f} MB, "
+        f"{len(report.sections)} sections): {mmds_s:.2f} s"
     )
     if mpl_s is not None:
         print(
