@@ -88,6 +88,16 @@ def compare(*refs: Any) -> Any:
     return default_registry().compare(*refs)
 
 
+def evaluate(ref: str, X: Any, y: Any, name: str, slices: Any = None) -> dict[str, Any]:
+    """Re-evaluate a version on a new data set, kept as ``name``; see :meth:`Registry.evaluate`."""
+    return default_registry().evaluate(ref, X, y, name=name, slices=slices)
+
+
+def report(*refs: Any, kind: str = "comparison", threshold: float = 0.5) -> Any:
+    """A comparison or validation report (HTML, PDF, rich output); see :meth:`Registry.report`."""
+    return default_registry().report(*refs, kind=kind, threshold=threshold)
+
+
 def lineage(ref: str, depth: int = 3) -> Any:
     """Lineage of a version; see :meth:`Registry.lineage`."""
     return default_registry().lineage(ref, depth=depth)
@@ -443,6 +453,7 @@ __all__ = [
     "contract",
     "connect",
     "consumers",
+    "evaluate",
     "events",
     "export_mlflow",
     "export_pmml",
@@ -452,6 +463,7 @@ __all__ = [
     "import_mlflow",
     "import_pmml",
     "lineage",
+    "report",
     "load",
     "default_registry",
     "describe",

@@ -21,6 +21,7 @@ from . import (
     cli_jobs,
     cli_mlflow,
     cli_monitor,
+    cli_reports,
     cli_team,
 )
 from .encode import version_dict
@@ -626,6 +627,7 @@ def parser() -> argparse.ArgumentParser:
     cli_audit.add_commands(sub)
     cli_consumers.add_commands(sub)
     cli_mlflow.add_commands(sub)
+    cli_reports.add_commands(sub)
     return p
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from traitlets import Unicode, default
+from traitlets import Int, Unicode, default
 from traitlets.config import Configurable
 
 
@@ -34,6 +34,12 @@ class MMDS(Configurable):
         help="File of the key that signs audit checkpoints (HMAC-SHA256), kept outside the "
         "database; created (mode 0600) on first use. Defaults to $MMDS_AUDIT_KEY_FILE, then "
         "audit.key in the home folder. Checkpoints go to audit-checkpoints.jsonl beside it.",
+    ).tag(config=True)
+
+    prediction_rows = Int(
+        100_000,
+        help="Rows of a test set whose predictions a version keeps whole (for its report's "
+        "curves); a larger test set keeps a stratified sample of this many, marked as such.",
     ).tag(config=True)
 
     @default("audit_key_file")

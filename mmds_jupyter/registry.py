@@ -92,6 +92,7 @@ class Registry:
         self.store: Stores = sql_stores(self.db)
         self.artifacts = ArtifactStore(self.home)
         self.stage_guard = stage_guard
+        self.prediction_rows = cfg.prediction_rows
         # Governance: the time rules of templates are read at (tests move it), and, in team
         # mode, the permissions and groups the actor holds in a project (None on a laptop,
         # where every role and group is the user's own).
@@ -281,6 +282,7 @@ class Registry:
             create_version=functools.partial(
                 self.store.versions.create_version, key=self._track_key
             ),
+            prediction_rows=self.prediction_rows,
         )
 
     def _warn_not_carried(self, version: Version) -> None:
@@ -548,6 +550,31 @@ class Registry:
                 "Compare needs at least two versions, e.g. mmds.compare('churn:3', 'churn:5')."
             )
         return Comparison([self.get(r) for r in refs])
+
+    def evaluate(
+        self,
+        ref: str | Version,
+        X: Any,
+        y: Any,
+        name: str,
+        slices: Iterable[str] | None = None,
+    ) -> dict[str, Any]:
+        """Re-evaluate a version on a new data set; keep its metrics and predictions as ``name``."""
+        from .reports.evaluation import evaluate
+
+        return evaluate(self, ref, X, y, name, list(slices or []))
+
+    def report(self, *refs: str | Version, kind: str = "comparison", threshold: float = 0.5) -> Any:
+        """A comparison (two or more versions) or validation (one) report, kept as evidence."""
+        from .reports.store import report
+
+        return report(self, refs, kind, threshold)
+
+    def predictions(self, ref: str | Version, name: str | None = None) -> Any:
+        """A version's stored test predictions (the capture's, or evaluation ``name``'s)."""
+        from .reports.evaluation import load
+
+        return load(self, ref if isinstance(ref, Version) else self.get(ref), name)
 
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:
         """Data sets and parent versions upstream, child versions downstream."""

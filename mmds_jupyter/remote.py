@@ -442,6 +442,29 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         data = self.http.get("compare", {"refs": [self._ref(r) for r in refs]})
         return Comparison([self.get(r) for r in data["refs"]])
 
+    def evaluate(
+        self, ref: AnyRef, X: Any, y: Any, name: str, slices: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """Send the data set (as columns) to be evaluated where the model and its files are."""
+        body: dict[str, Any] = {"name": name, "X": _columns(X), "y": _values(pd.Series(y))}
+        body["slices"] = list(slices) if slices is not None else None
+        result: dict[str, Any] = self.http.post(self._vpath(ref, "evaluate"), body)
+        return result
+
+    def report(self, *refs: AnyRef, kind: str = "comparison", threshold: float = 0.5) -> Any:
+        """The report made (and kept) by the server, as its HTML; ``to_pdf`` asks for the PDF."""
+        from .reports.document import FetchedReport
+
+        if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
+            refs = tuple(refs[0])
+        args = {"refs": [self._ref(r) for r in refs], "kind": kind, "threshold": str(threshold)}
+
+        def fetch(fmt: str) -> bytes:
+            data: bytes = self.http.request("GET", "report", params={**args, "format": fmt}).data
+            return data
+
+        return FetchedReport(fetch("html").decode("utf-8"), lambda: fetch("pdf"))
+
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:
         from .lineage_graph import Lineage
 

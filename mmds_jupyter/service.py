@@ -17,6 +17,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
     from .auth.entities import Grant
@@ -112,6 +114,16 @@ class RegistryService(Protocol):
 
     def compare(self, *refs: str | Version) -> Any:
         """Two or more versions side by side."""
+        ...
+
+    def evaluate(
+        self, ref: AnyRef, X: Any, y: Any, name: str, slices: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """Re-evaluate a version on a new data set; keep its metrics and predictions as ``name``."""
+        ...
+
+    def report(self, *refs: AnyRef, kind: str = "comparison", threshold: float = 0.5) -> Any:
+        """A comparison (two or more versions) or validation (one) report, kept as evidence."""
         ...
 
     def lineage(self, ref: str | Version, depth: int = 3) -> Any:

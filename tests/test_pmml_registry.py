@@ -53,8 +53,9 @@ def test_export_records_the_file_and_an_event(tracked, tmp_path):
     names = [f.get("name") for f in doc.data_dictionary.iter("DataField")]
     assert set(COLS) <= set(names)
     files = reg.store.versions.version_files(v.id)
-    assert [f["kind"] for f in files] == ["baseline", "pmml"]  # the baseline came with it
-    assert reg.artifacts.get(files[1]["artifact_sha256"]) == data
+    # the baseline and the test predictions came with it
+    assert [f["kind"] for f in files] == ["baseline", "predictions", "pmml"]
+    assert reg.artifacts.get(files[2]["artifact_sha256"]) == data
     event = reg.events(action="version.export_pmml").iloc[0]
     assert event["object_ref"] == v.ref and event["after"]["path"] == str(out)
 

@@ -358,6 +358,16 @@ class GuardedRegistry:
             refs = tuple(refs[0])
         return self._inner.compare(*[self._version(r, READ, "compare") for r in refs])
 
+    def evaluate(self, ref: Any, X: Any, y: Any, name: str, slices: Any = None) -> dict[str, Any]:
+        version = self._version(ref, TRACK, "evaluate")
+        return self._inner.evaluate(version, X, y, name, slices)
+
+    def report(self, *refs: Any, kind: str = "comparison", threshold: float = 0.5) -> Any:
+        if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
+            refs = tuple(refs[0])
+        versions = [self._version(r, READ, "report on") for r in refs]
+        return self._inner.report(*versions, kind=kind, threshold=threshold)
+
     def lineage(self, ref: Any, depth: int = 3) -> Any:
         graph = self._inner.lineage(self._version(ref, READ, "read the lineage"), depth)
         if self.access.admin:

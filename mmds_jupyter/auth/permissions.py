@@ -100,6 +100,9 @@ OPERATIONS: dict[str, str] = {
     "add_actuals": SCORE,
     "performance": READ,
     "baseline": READ,
+    # reports (an evaluation adds evidence to a version, as a capture does)
+    "evaluate": TRACK,
+    "report": READ,
     "drift": READ,
     # monitoring (a check records alerts, as storing scores does)
     "set_monitor": EDIT,

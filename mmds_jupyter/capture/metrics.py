@@ -147,6 +147,22 @@ def evaluate(
 
     A target with missing values or unknown labels is refused before the model runs.
     """
+    return measure(predict(model, task, X, y, label), task, slices)
+
+
+class Predictions:
+    """A model's answers on a test set: the true values, the predictions and, for a classifier
+    with probabilities, each class's probability (columns in the order of ``classes``)."""
+
+    def __init__(
+        self, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, classes: Any
+    ) -> None:
+        self.y, self.pred, self.proba, self.classes = y, pred, proba, classes
+
+
+def predict(model: Any, task: str, X: Any, y: Any, label: str = "the model") -> Predictions:
+    """Run ``model`` on ``X`` once (the class of highest probability doubles as the prediction
+    where that is its definition), after refusing a target it cannot be measured against."""
     y_arr = np.asarray(y)
     proba = None
     classes = None
@@ -159,6 +175,14 @@ def evaluate(
         pred = classes.take(np.argmax(proba, axis=1))  # type: ignore[union-attr]
     else:
         pred = np.asarray(model.predict(X))
+    return Predictions(y_arr, pred, proba, classes)
+
+
+def measure(
+    p: Predictions, task: str, slices: dict[str, pd.Series] | None = None
+) -> list[dict[str, Any]]:
+    """Metrics of predictions overall and for each slice value (the 100 most frequent)."""
+    y_arr, pred, proba, classes = p.y, p.pred, p.proba, p.classes
 
     def compute(mask: np.ndarray | None) -> dict[str, float | None]:
         yy, pp = (y_arr, pred) if mask is None else (y_arr[mask], pred[mask])

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import InvalidInput, MMDSError
 from ..refs import Ref, check_name, check_tags, check_text, parse_ref
+from ..reports import predictions as stored_predictions
 from . import datasets, metrics, provenance
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class CaptureSink:
     resolve: Callable[[Ref], Any]
     put_file: Callable[[bytes], str]
     create_version: Callable[[NewVersion], Version]
+    # Test-set rows kept whole in a version's predictions file; beyond, a stratified sample.
+    prediction_rows: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,15 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
     outputs = adapter.outputs()
     # A model that measures its own data (spark.ml, on Spark DataFrames) says so; otherwise
     # the data are pandas, numpy or lists, measured here.
-    measured = adapter.measure(r, outputs) or _measure(adapter, r, outputs)
+    measured = adapter.measure(r, outputs) or _measure(adapter, r, outputs, sink.prediction_rows)
     features = measured.features
     prov = provenance.provenance(sink.actor, cell_source=r.cell_source, notebook=r.notebook)
     prov.update(measured.provenance)
     files: list[tuple[str, str]] = []
     if measured.baseline is not None:
         files.append(("baseline", sink.put_file(measured.baseline)))
+    if measured.predictions is not None:
+        files.append((stored_predictions.KIND, sink.put_file(measured.predictions)))
     blob, fmt = adapter.serialize()
     # The file is written (and fsynced) before the version row commits: a crash in between
     # leaves an unreferenced file, never a version that points at nothing.
@@ -163,7 +168,8 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
 class Measured:
     """What the data given with a model say about it: its input features, metrics (overall
     and per slice), fingerprinted data sets as (relation, record, name), score contract, the
-    drift baseline's bytes (None without data) and what to add to provenance and environment."""
+    drift baseline's bytes (None without data), the test predictions file's bytes (None
+    without test data) and what to add to provenance and environment."""
 
     features: list[dict[str, Any]]
     metrics: list[dict[str, Any]]
@@ -172,21 +178,31 @@ class Measured:
     baseline: bytes | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
+    predictions: bytes | None = None
 
 
-def _measure(adapter: ModelAdapter, r: CaptureRequest, outputs: list[dict[str, Any]]) -> Measured:
-    """The pipeline's own measurement of in-memory data (pandas, numpy, lists)."""
+def _measure(
+    adapter: ModelAdapter, r: CaptureRequest, outputs: list[dict[str, Any]], prediction_rows: int
+) -> Measured:
+    """The pipeline's own measurement of in-memory data (pandas, numpy, lists): the model
+    predicts the test set once, and its metrics and stored predictions both come from that."""
     _check_pairs(r)
     features = adapter.features(r.X_train if r.X_train is not None else r.X_test)
     names = [f["name"] for f in features]
     spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
     metric_rows: list[dict[str, Any]] = []
+    predictions_file: bytes | None = None
     if r.X_test is not None:
         X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
         slice_cols = {c: r.X_test[c] for c in r.slices}
-        metric_rows = _evaluate(adapter, X_eval, r.y_test, slice_cols)
+        answers = predict(adapter.predictor, adapter.task, X_eval, r.y_test, adapter.label)
+        metric_rows = metrics.measure(answers, adapter.task, slice_cols)
         frame = datasets.as_frame(r.X_test, r.y_test, names)
-        spec_datasets.append(("evaluated_on", datasets.fingerprint(frame), "test"))
+        test_set = datasets.fingerprint(frame)
+        spec_datasets.append(("evaluated_on", test_set, "test"))
+        predictions_file = _predictions(
+            answers, r.X_test, slice_cols, adapter.task, test_set, metric_rows, prediction_rows
+        )
     if r.X_train is not None:
         X_ref = _checked_features(adapter, r.X_train, names, "training", [])
         frame = datasets.as_frame(r.X_train, r.y_train, names)
@@ -200,23 +216,39 @@ def _measure(adapter: ModelAdapter, r: CaptureRequest, outputs: list[dict[str, A
         source = "train" if r.X_train is not None else "test"
         frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
         baseline = _baseline(adapter, X_ref, frame, source)
-    return Measured(features, metric_rows, spec_datasets, contract, baseline)
+    return Measured(
+        features, metric_rows, spec_datasets, contract, baseline, predictions=predictions_file
+    )
 
 
-def _evaluate(
-    adapter: ModelAdapter, X: Any, y: Any, slices: dict[str, pd.Series]
-) -> list[dict[str, Any]]:
-    """Metrics of the model on the test set; a test set the model cannot take (text where it
+def predict(predictor: Any, task: str, X: Any, y: Any, label: str) -> metrics.Predictions:
+    """The model's answers on a test set; a test set the model cannot take (text where it
     reads numbers, say) is the caller's mistake, said as such rather than as a traceback."""
     try:
-        return metrics.evaluate(adapter.predictor, adapter.task, X, y, slices, adapter.label)
+        return metrics.predict(predictor, task, X, y, label)
     except MMDSError:
         raise
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
-            f"{adapter.label} could not predict the test set ({type(exc).__name__}: {exc}). "
+            f"{label} could not predict the test set ({type(exc).__name__}: {exc}). "
             "Pass test data of the types the model was trained on."
         ) from exc
+
+
+def _predictions(
+    answers: metrics.Predictions,
+    X: Any,
+    slices: dict[str, pd.Series],
+    task: str,
+    test_set: dict[str, Any],
+    metric_rows: list[dict[str, Any]],
+    limit: int,
+    name: str = "test",
+) -> bytes:
+    """The version's predictions file (:mod:`..reports.predictions`), what curves are drawn from."""
+    return stored_predictions.build(
+        answers, X, slices, task, name=name, dataset=test_set, metric_rows=metric_rows, limit=limit
+    )
 
 
 def _baseline(adapter: ModelAdapter, X: Any, frame: pd.DataFrame, source: str) -> bytes:

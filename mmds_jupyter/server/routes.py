@@ -308,6 +308,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .grant_routes import ROUTES as GRANTS
     from .import_routes import ROUTES as IMPORTS
     from .monitor_routes import ROUTES as MONITORS
+    from .report_routes import ROUTES as REPORTS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
@@ -320,6 +321,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
             *GRANTS,
             *IMPORTS,
             *MONITORS,
+            *REPORTS,
             *ROUTES,
         ]
     ]

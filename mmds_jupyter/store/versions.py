@@ -173,8 +173,10 @@ class SqlVersionStore:
         sha256: str,
         actor: str,
         detail: dict[str, Any] | None = None,
+        action: str | None = None,
     ) -> None:
-        """Record a file made from a version (e.g. its PMML export) with an event."""
+        """Record a file made from a version (e.g. its PMML export) with an event (``action``,
+        by default ``version.export_<kind>``)."""
         with self.db.session(write=True) as s:
             s.add(
                 VersionFileRow(
@@ -189,7 +191,7 @@ class SqlVersionStore:
             append_event(
                 s,
                 actor,
-                f"version.export_{kind}",
+                action or f"version.export_{kind}",
                 "version",
                 refs_of(s, [version_id])[version_id],
                 None,

@@ -8,7 +8,7 @@ import ipywidgets as W
 
 from ..comparison import Comparison
 from ..render import comparison_html
-from .bars import bar_chart_svg
+from ..reports.charts import bar_chart
 
 
 def metric_options(cmp: Comparison) -> list[tuple[str, tuple[str, str | None]]]:
@@ -18,6 +18,15 @@ def metric_options(cmp: Comparison) -> list[tuple[str, tuple[str, str | None]]]:
     return [(name, (name, None)) for name in overall] + [
         (f"{sl} {name}", (name, sl)) for sl, name in sliced
     ]
+
+
+def metric_bars(title: str, metric: str, refs: list[str], values: list[float | None]) -> str:
+    """A metric's bar per version, the best (by the metric's direction) drawn green."""
+    from ..render import LOWER_IS_BETTER
+
+    numbers = [v for v in values if isinstance(v, (int, float)) and v == v]
+    best = (min if metric in LOWER_IS_BETTER else max)(numbers) if numbers else None
+    return bar_chart(title, refs, values, best=best)
 
 
 class ComparisonWidget(W.VBox):
@@ -45,7 +54,7 @@ class ComparisonWidget(W.VBox):
         name, sl = self.picker.value
         values = [v.metric(name, sl) for v in self.comparison.versions]
         label = f"{sl} {name}" if sl else name
-        self.chart.value = bar_chart_svg(label, self.comparison.refs, values)
+        self.chart.value = metric_bars(label, name, self.comparison.refs, values)
 
     def _table(self, *_: Any) -> None:
         cmp = self.comparison

@@ -231,6 +231,7 @@ def samples(
             {},
         ),
         ("GET", "/compare"): (f"compare?refs={REF1}&refs={REF2}", None, {}),
+        ("GET", "/report"): (f"report?refs={REF1}&refs={REF2}", None, {}),
         ("GET", "/events"): ("events?ref=alpha/churn", None, {}),
         ("GET", "/changes"): ("changes", None, {"listing": True}),
         ("GET", "/jobs"): ("jobs", None, {"listing": True}),
@@ -275,6 +276,11 @@ def samples(
         ),
         ("GET", "/versions/{ref}/performance"): (_v("alpha/churn", "performance"), None, {}),
         ("GET", "/versions/{ref}/baseline"): (_v(REF2, "baseline"), None, {}),
+        ("POST", "/versions/{ref}/evaluate"): (
+            _v(REF1, "evaluate"),
+            {"X": [{c: r[c] for c in COLS} for r in rows], "y": [0, 1, 1], "name": "walk"},
+            {},
+        ),
         ("GET", "/versions/{ref}/drift"): (
             _v("alpha/churn", "drift") + f"?score_set={ids['score_set']}",
             None,

@@ -1,0 +1,1 @@
+"""Comparison and validation reports, the test predictions they are drawn from, and their curves."""

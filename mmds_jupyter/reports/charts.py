@@ -1,0 +1,326 @@
+"""Every chart MMDS draws, as plain inline SVG written in this one place.
+
+Why SVG by hand rather than Vega-Lite (altair + vl-convert): the charts are few and simple (bars,
+lines, points), a report must be one self-contained file that opens with no network and prints,
+and the same markup must render in a notebook, the panel, an HTML file and a PDF. altair and
+vl-convert are not in the environment, vl-convert ships a ~100 MB JavaScript engine, and its SVGs
+use fixed colours, where these use JupyterLab's theme variables so they follow light and dark.
+
+Conventions: text and axes are drawn in ``currentColor`` (the surrounding text colour); series
+colours are theme variables with light fallbacks for HTML read outside JupyterLab (a PDF resolves
+them to the fallbacks); each series also has its own dash pattern, so that a chart printed in
+black and white still tells them apart. Every chart has a title, labelled axes with units and,
+with more than one series, a legend. Texts are escaped; no script is ever written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+
+from ..render import fmt
+
+# Series colours: the theme's, with fallbacks readable on white and on dark grey.
+SERIES = (
+    "var(--jp-brand-color1,#1976d2)",
+    "var(--jp-warn-color1,#e65100)",
+    "var(--jp-success-color1,#2e7d32)",
+    "var(--jp-error-color1,#c62828)",
+    "var(--jp-accent-color1,#7b1fa2)",
+    "var(--jp-brand-color3,#64b5f6)",
+)
+DASHES = ("", "6 3", "2 2", "8 3 2 3", "1 3", "10 4")
+GRID = "var(--jp-border-color2,#d0d0d0)"
+FAINT = "var(--jp-layout-color3,#9e9e9e)"
+BAR_FILL = "var(--jp-brand-color2,#8fb3e0)"
+BEST_FILL = "var(--jp-success-color1,#2e8b57)"
+FONT = "font-family='sans-serif' font-size='11' fill='currentColor'"
+# Points drawn per scatter series: more adds bytes, not information, to a 400-pixel chart.
+MAX_POINTS = 1500
+
+
+def colour(i: int) -> str:
+    return SERIES[i % len(SERIES)]
+
+
+@dataclass
+class Series:
+    """One line (or set of points) of a chart: its name in the legend and its coordinates."""
+
+    name: str
+    x: Sequence[float] | np.ndarray
+    y: Sequence[float] | np.ndarray
+
+
+def nice_ticks(low: float, high: float, n: int = 5) -> list[float]:
+    """About ``n`` round tick values covering [low, high]."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return [low] if math.isfinite(low) else [0.0]
+    raw = (high - low) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    ticks = []
+    t = first
+    while t <= high + step * 1e-9:
+        ticks.append(round(t, 12))
+        t += step
+    return ticks
+
+
+def _tick_text(v: float) -> str:
+    return f"{v:.4g}"
+
+
+class _Frame:
+    """The plot area of a chart and its mapping from data to pixels."""
+
+    def __init__(
+        self, x_range: tuple[float, float], y_range: tuple[float, float], width: int, height: int
+    ) -> None:
+        self.left, self.right, self.top, self.bottom = 54, 12, 26, 40
+        self.width, self.height = width, height
+        self.x0, self.x1 = x_range
+        self.y0, self.y1 = y_range
+        if self.x1 <= self.x0:
+            self.x1 = self.x0 + 1.0
+        if self.y1 <= self.y0:
+            self.y1 = self.y0 + 1.0
+        self.pw = width - self.left - self.right
+        self.ph = height - self.top - self.bottom
+
+    def px(self, x: np.ndarray) -> np.ndarray:
+        return (
+            self.left + (np.asarray(x, dtype="float64") - self.x0) / (self.x1 - self.x0) * self.pw
+        )
+
+    def py(self, y: np.ndarray) -> np.ndarray:
+        return self.top + (1 - (np.asarray(y, "float64") - self.y0) / (self.y1 - self.y0)) * self.ph
+
+    def axes(self, x_label: str, y_label: str) -> list[str]:
+        out = []
+        for t in nice_ticks(self.x0, self.x1):
+            x = float(self.px(np.array([t]))[0])
+            out.append(
+                f"<line x1='{x:.1f}' y1='{self.top}' x2='{x:.1f}' y2='{self.top + self.ph}' "
+                f"style='stroke:{GRID}' stroke-width='0.5'/>"
+                f"<text x='{x:.1f}' y='{self.top + self.ph + 14}' text-anchor='middle'>"
+                f"{_tick_text(t)}</text>"
+            )
+        for t in nice_ticks(self.y0, self.y1):
+            y = float(self.py(np.array([t]))[0])
+            out.append(
+                f"<line x1='{self.left}' y1='{y:.1f}' x2='{self.left + self.pw}' y2='{y:.1f}' "
+                f"style='stroke:{GRID}' stroke-width='0.5'/>"
+                f"<text x='{self.left - 4}' y='{y + 4:.1f}' text-anchor='end'>"
+                f"{_tick_text(t)}</text>"
+            )
+        out.append(
+            f"<rect x='{self.left}' y='{self.top}' width='{self.pw}' height='{self.ph}' "
+            "fill='none' stroke='currentColor' stroke-width='0.8'/>"
+            f"<text x='{self.left + self.pw / 2:.1f}' y='{self.height - 6}' "
+            f"text-anchor='middle'>{escape(x_label)}</text>"
+            f"<text transform='translate(12,{self.top + self.ph / 2:.1f}) rotate(-90)' "
+            f"text-anchor='middle'>{escape(y_label)}</text>"
+        )
+        return out
+
+
+def _open(css_class: str, title: str, width: int, height: int) -> list[str]:
+    return [
+        f"<svg class='mmds-chart {css_class}' xmlns='http://www.w3.org/2000/svg' "
+        f"width='{width}' height='{height}' viewBox='0 0 {width} {height}' {FONT} role='img'>",
+        f"<title>{escape(title)}</title>",
+        f"<text x='0' y='13' font-weight='bold' font-size='12'>{escape(title)}</text>",
+    ]
+
+
+LEGEND_ROW = 14
+
+
+def _legend_height(series: list[Series]) -> int:
+    return LEGEND_ROW * len(series) + 4 if len(series) > 1 else 0
+
+
+def _legend(names: list[str], frame: _Frame, markers: bool = False) -> list[str]:
+    """The legend under the x axis's label (never over a curve), one row per series."""
+    if len(names) < 2:
+        return []
+    out = []
+    x = frame.left
+    for i, name in enumerate(names):
+        y = frame.top + frame.ph + frame.bottom + LEGEND_ROW * (i + 1)
+        if markers:
+            mark = f"<circle cx='{x + 9}' cy='{y - 4}' r='3' style='fill:{colour(i)}'/>"
+        else:
+            mark = (
+                f"<line x1='{x}' y1='{y - 4}' x2='{x + 18}' y2='{y - 4}' stroke-width='2' "
+                f"style='stroke:{colour(i)}' stroke-dasharray='{DASHES[i % len(DASHES)]}'/>"
+            )
+        out.append(f"{mark}<text x='{x + 22}' y='{y}'>{escape(name[:60])}</text>")
+    return out
+
+
+def _range(values: list[np.ndarray], pad: float = 0.0) -> tuple[float, float]:
+    finite = [v[np.isfinite(v)] for v in values]
+    finite = [v for v in finite if v.size]
+    if not finite:
+        return 0.0, 1.0
+    low = float(min(v.min() for v in finite))
+    high = float(max(v.max() for v in finite))
+    span = (high - low) or 1.0
+    return low - pad * span, high + pad * span
+
+
+def line_chart(
+    title: str,
+    series: list[Series],
+    x_label: str,
+    y_label: str,
+    *,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    diagonal: bool = False,
+    steps: bool = False,
+    width: int = 330,
+    height: int = 250,
+) -> str:
+    """Lines, one per series (``steps`` draws them as a step function), with an optional
+    dotted diagonal (the chance line of ROC and gains, the ideal of calibration)."""
+    xs = [np.asarray(s.x, dtype="float64") for s in series]
+    ys = [np.asarray(s.y, dtype="float64") for s in series]
+    frame = _Frame(x_range or _range(xs), y_range or _range(ys, 0.04), width, height)
+    total = height + _legend_height(series)
+    out = _open("mmds-lines", title, width, total) + frame.axes(x_label, y_label)
+    if diagonal:
+        lo, hi = max(frame.x0, frame.y0), min(frame.x1, frame.y1)
+        a, b = frame.px(np.array([lo, hi])), frame.py(np.array([lo, hi]))
+        out.append(
+            f"<line x1='{a[0]:.1f}' y1='{b[0]:.1f}' x2='{a[1]:.1f}' y2='{b[1]:.1f}' "
+            f"style='stroke:{FAINT}' stroke-dasharray='2 3'/>"
+        )
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        keep = np.isfinite(x) & np.isfinite(y)
+        x, y = x[keep], y[keep]
+        if not x.size:
+            continue
+        if steps and x.size > 1:
+            x = np.repeat(x, 2)[1:]
+            y = np.repeat(y, 2)[:-1]
+        px, py = _thin(frame.px(x), frame.py(y))
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+        out.append(
+            f"<polyline points='{points}' fill='none' stroke-width='1.8' "
+            f"style='stroke:{colour(i)}' stroke-dasharray='{DASHES[i % len(DASHES)]}'>"
+            f"<title>{escape(series[i].name)}</title></polyline>"
+        )
+    out += _legend([s.name for s in series], frame)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _thin(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop points that fall on the pixel of the previous kept point (a curve of 100,000
+    thresholds is a few hundred distinct pixels)."""
+    if px.size <= 2:
+        return px, py
+    key = np.round(px * 2) * 100_000 + np.round(py * 2)
+    keep = np.ones(px.size, dtype=bool)
+    keep[1:] = key[1:] != key[:-1]
+    keep[-1] = True
+    return px[keep], py[keep]
+
+
+def scatter_chart(
+    title: str,
+    series: list[Series],
+    x_label: str,
+    y_label: str,
+    *,
+    diagonal: bool = False,
+    zero_line: bool = False,
+    width: int = 330,
+    height: int = 250,
+) -> str:
+    """Points, one colour per series (at most ``MAX_POINTS`` each, a fixed random sample)."""
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    for s in series:
+        x, y = np.asarray(s.x, dtype="float64"), np.asarray(s.y, dtype="float64")
+        if x.size > MAX_POINTS:
+            rows = np.sort(rng.choice(x.size, MAX_POINTS, replace=False))
+            x, y = x[rows], y[rows]
+        xs.append(x)
+        ys.append(y)
+    x_range, y_range = _range(xs, 0.03), _range(ys, 0.04)
+    if diagonal:
+        x_range = y_range = (min(x_range[0], y_range[0]), max(x_range[1], y_range[1]))
+    frame = _Frame(x_range, y_range, width, height)
+    total = height + _legend_height(series)
+    out = _open("mmds-points", title, width, total) + frame.axes(x_label, y_label)
+    if diagonal:
+        a, b = frame.px(np.array(x_range)), frame.py(np.array(y_range))
+        out.append(
+            f"<line x1='{a[0]:.1f}' y1='{b[0]:.1f}' x2='{a[1]:.1f}' y2='{b[1]:.1f}' "
+            f"style='stroke:{FAINT}' stroke-dasharray='2 3'/>"
+        )
+    if zero_line and frame.y0 < 0 < frame.y1:
+        y0 = float(frame.py(np.array([0.0]))[0])
+        out.append(
+            f"<line x1='{frame.left}' y1='{y0:.1f}' x2='{frame.left + frame.pw}' y2='{y0:.1f}' "
+            f"style='stroke:{FAINT}' stroke-dasharray='2 3'/>"
+        )
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        px, py = frame.px(x), frame.py(y)
+        dots = "".join(
+            f"<circle cx='{a:.1f}' cy='{b:.1f}' r='1.6'/>"
+            for a, b in zip(px, py, strict=True)
+            if math.isfinite(a) and math.isfinite(b)
+        )
+        out.append(f"<g style='fill:{colour(i)}' fill-opacity='0.55'>{dots}</g>")
+    out += _legend([s.name for s in series], frame, markers=True)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def bar_chart(
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    *,
+    best: float | None = None,
+    unit: str = "",
+) -> str:
+    """One horizontal bar per label, its value written beside it; the ``best`` value green."""
+    label_w, bar_w, row_h = 170, 240, 24
+    numbers = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    low, high = min([0.0, *numbers]), max([0.0, *numbers])
+    span = (high - low) or 1.0
+    height = 28 + row_h * len(labels)
+    suffix = f" {unit}" if unit else ""
+    out = [
+        f"<svg class='mmds-chart mmds-bars' xmlns='http://www.w3.org/2000/svg' "
+        f"width='{label_w + bar_w + 80}' height='{height}' font-family='sans-serif' "
+        "font-size='12' fill='currentColor' role='img'>",
+        f"<title>{escape(title)}</title>",
+        f"<text x='0' y='15' font-weight='bold'>{escape(title)}</text>",
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 24 + i * row_h
+        out.append(f"<text x='0' y='{y + 14}'>{escape(label[:28])}</text>")
+        if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+            out.append(f"<text x='{label_w}' y='{y + 14}'>— not recorded</text>")
+            continue
+        w = max(1.0, (value - low) / span * bar_w)
+        fill = BEST_FILL if value == best else BAR_FILL
+        out.append(
+            f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
+            f"style='fill:{fill}'><title>{escape(label)}: {fmt(value)}{suffix}</title></rect>"
+        )
+        out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")
+    out.append("</svg>")
+    return "".join(out)

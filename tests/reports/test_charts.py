@@ -1,0 +1,58 @@
+"""The one chart module: axes, legends, theme colours, escaped text, no scripts."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from mmds_jupyter.reports import charts
+from mmds_jupyter.widgets.compare import metric_bars
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _texts(svg: str) -> list[str]:
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+def test_a_line_chart_has_title_axes_labels_and_a_legend_per_series():
+    a = charts.Series("churn:1 <rf>", [0, 0.5, 1], [0, 0.8, 1])
+    b = charts.Series("churn:2", np.linspace(0, 1, 50_000), np.linspace(0, 1, 50_000) ** 0.5)
+    svg = charts.line_chart(
+        "ROC", [a, b], "false positive rate", "true positive rate", diagonal=True
+    )
+    texts = _texts(svg)  # also: the SVG is well-formed XML with its texts escaped
+    assert texts[0] == "ROC" and "false positive rate" in texts and "true positive rate" in texts
+    assert "churn:1 <rf>" in texts and "churn:2" in texts
+    assert "0.5" in texts and "1" in texts  # round ticks
+    assert "<script" not in svg
+    # a curve of 50,000 points is drawn with at most a few pixels' worth of points
+    lines = ET.fromstring(svg).findall(f"{SVG}polyline")
+    assert len(lines) == 2 and len(lines[1].get("points").split()) < 2000
+    # series differ by theme colour and by dash (for black-and-white print)
+    assert lines[0].get("style") != lines[1].get("style")
+    assert lines[0].get("stroke-dasharray") != lines[1].get("stroke-dasharray")
+    for colour in re.findall(r"(?:fill|stroke):([^;'\"]+)", svg):
+        assert colour.startswith("var(--jp-"), colour
+
+
+def test_one_series_has_no_legend_and_scatter_points_are_capped():
+    x = np.arange(10_000.0)
+    svg = charts.scatter_chart("pred vs actual", [charts.Series("m", x, x)], "actual", "pred")
+    assert svg.count("<circle") == charts.MAX_POINTS
+    assert "m" not in _texts(svg)
+
+
+def test_the_compare_widget_bars_come_from_the_chart_module():
+    svg = metric_bars("rmse", "rmse", ["a:1", "a:2", "a:3"], [3.0, 2.0, None])
+    assert "mmds-bars" in svg and "— not recorded" in svg
+    rects = ET.fromstring(svg).findall(f"{SVG}rect")
+    assert [charts.BEST_FILL in r.get("style") for r in rects] == [False, True]
+
+
+def test_nice_ticks():
+    assert charts.nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert charts.nice_ticks(3, 97) == [20, 40, 60, 80]
+    assert charts.nice_ticks(5, 5) == [5]
