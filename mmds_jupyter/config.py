@@ -36,6 +36,16 @@ class MMDS(Configurable):
         "audit.key in the home folder. Checkpoints go to audit-checkpoints.jsonl beside it.",
     ).tag(config=True)
 
+    archive_root = Unicode(
+        help="Folder of the cold artifact root: archived versions' files move there (same "
+        "sha256 names) and come back on restore. Defaults to $MMDS_ARCHIVE_ROOT, then cold/ "
+        "in the home folder.",
+    ).tag(config=True)
+
+    @default("archive_root")
+    def _default_archive_root(self) -> str:
+        return os.environ.get("MMDS_ARCHIVE_ROOT", "")
+
     @default("audit_key_file")
     def _default_audit_key_file(self) -> str:
         return os.environ.get("MMDS_AUDIT_KEY_FILE", "")

@@ -88,7 +88,8 @@ class Registry:
         check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
         self.store: Stores = sql_stores(self.db)
-        self.artifacts = ArtifactStore(self.home)
+        self.archive_root = cfg.archive_root or str(Path(self.home) / "cold")
+        self.artifacts = ArtifactStore(self.home, cold=self.archive_root)
         self.stage_guard = stage_guard
         # Governance: the time rules of templates are read at (tests move it), and, in team
         # mode, the permissions and groups the actor holds in a project (None on a laptop,
@@ -320,6 +321,9 @@ class Registry:
         version = ref if isinstance(ref, Version) else self.get(ref)
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
+        from .governance.retention import check_loadable
+
+        check_loadable(self, version)
         return self.artifacts.get(version.artifact_sha256), version.artifact_format
 
     # Files in pieces, for `mmds server`: content-addressed uploads, streamed downloads.
@@ -336,6 +340,9 @@ class Registry:
         version = ref if isinstance(ref, Version) else self.get(ref)
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
+        from .governance.retention import check_loadable
+
+        check_loadable(self, version)
         sha = version.artifact_sha256
         return self.artifacts.open(sha), sha, version.artifact_format
 
@@ -346,6 +353,9 @@ class Registry:
         deserialisation on every batch. Only scoring uses it, so no caller can mutate it. A model
         loaded with ``trusted=True`` is kept apart, so that it never serves an untrusted call.
         """
+        from .governance.retention import check_loadable
+
+        check_loadable(self, version)  # a purged version never scores from the cache
         key = (version.artifact_sha256 or "", bool(trusted))
         model = self._scoring_models.get(key)
         if model is None:
@@ -847,11 +857,68 @@ class Registry:
         from .governance.consumers import check_retire
 
         check_retire(self.store.consumers.of_version(current.id), current, stage, force, reason)
+        return self._change_stage(current, stage, reason, force)
+
+    def _change_stage(
+        self, current: Version, stage: str, reason: str | None, force: bool
+    ) -> Version:
+        """Write a stage change whose rules were checked; archiving moves the files to the
+        cold root and leaving ``archived`` brings them back (governance/retention.py)."""
+        from .governance import retention
+
+        retention.before_stage(self, current, stage)
         version = self.store.versions.set_stage(
             self._ref(current), stage, self.actor, reason, drop_aliases=force
         )
         version._registry = self
+        retention.after_stage(self, current.stage, version)
         return version
+
+    # -- archive and retention (the rules live in governance/retention.py) -----------------------
+
+    @functools.cached_property
+    def retention_store(self) -> Any:
+        from .store.retention import SqlRetentionStore
+
+        return SqlRetentionStore(self.db)
+
+    def archive(
+        self, ref: str | Version, reason: str | None = None, force: bool = False
+    ) -> Version:
+        """Move a version to ``archived``: its files go to the cold artifact root (same hash),
+        every record stays; refused under legal hold. ``set_stage(ref, 'archived')``."""
+        return self.set_stage(ref, "archived", reason=reason, force=force)
+
+    def restore(self, ref: str | Version, reason: str | None = None) -> Version:
+        """Bring an archived version back to the stage it was archived from, files hot again."""
+        from .governance.retention import restore
+
+        return restore(self, ref, reason)
+
+    def hold(self, ref: str | Version, reason: str) -> dict[str, Any]:
+        """Put a version under legal hold: it cannot be archived or purged until released."""
+        from .governance.retention import hold
+
+        return hold(self, ref, reason)
+
+    def release(self, ref: str | Version, reason: str | None = None) -> dict[str, Any]:
+        """Release a version's legal hold."""
+        from .governance.retention import release
+
+        return release(self, ref, reason)
+
+    def purge(self, ref: str | Version, reason: str) -> dict[str, Any]:
+        """Delete a retired or archived version's files for good (not a file another version
+        uses); its records stay and a tombstone event keeps the hash."""
+        from .governance.retention import purge
+
+        return purge(self, ref, reason)
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        """Archive the retired versions whose template's retention period has passed."""
+        from .governance.retention import archive_due
+
+        return archive_due(self)
 
     # -- governance (the rules live in governance/) --------------------------------------------
 

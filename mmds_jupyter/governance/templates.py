@@ -105,6 +105,11 @@ SCHEMA: dict[str, Any] = {
                 "properties": {"from": _STAGE, "to": _STAGE, "gates": _GATES},
             },
         },
+        "retention": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"archive_after_days": {"type": "number", "exclusiveMinimum": 0}},
+        },
         "review": {
             "type": "object",
             "propertyNames": _STAGE,
@@ -175,6 +180,7 @@ def parse(source: str, name: str = "(text)") -> dict[str, Any]:
         "stages": stages,
         "transitions": [],
         "review": {},
+        "retention": dict(data.get("retention") or {}),
     }
     seen: set[tuple[str, str]] = set()
     for i, t in enumerate(data["transitions"]):

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 from mmds_jupyter.store import (
     consumer_tables,  # noqa: F401 - its tables join Base.metadata
+    governance2_tables,  # noqa: F401 - its tables join Base.metadata
     governance_tables,  # noqa: F401 - its tables join Base.metadata
     identity_tables,  # noqa: F401 - its tables join Base.metadata
 )
