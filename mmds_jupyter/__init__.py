@@ -126,6 +126,37 @@ def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
     return default_registry().set_stage(ref, stage, reason=reason)
 
 
+def archive(ref: str, reason: str | None = None, force: bool = False) -> Version:
+    """Archive a retired version: its files move to the cold artifact root, records stay."""
+    return default_registry().archive(ref, reason=reason, force=force)
+
+
+def archive_due() -> list[dict[str, Any]]:
+    """Archive the retired versions whose template's retention period has passed."""
+    return default_registry().archive_due()
+
+
+def restore(ref: str, reason: str | None = None) -> Version:
+    """Bring an archived version (and its files) back to the stage it was archived from."""
+    return default_registry().restore(ref, reason=reason)
+
+
+def hold(ref: str, reason: str) -> dict[str, Any]:
+    """Put a version under legal hold: no archiving or purging until :func:`release`."""
+    return default_registry().hold(ref, reason)
+
+
+def release(ref: str, reason: str | None = None) -> dict[str, Any]:
+    """Release a version's legal hold."""
+    return default_registry().release(ref, reason=reason)
+
+
+def purge(ref: str, reason: str) -> dict[str, Any]:
+    """Delete a retired or archived version's files for good (owner only); a tombstone event
+    keeps the hash and every record stays."""
+    return default_registry().purge(ref, reason)
+
+
 def request(ref: str, stage: str, comment: str | None = None) -> Any:
     """Ask to move a version to ``stage`` (its own stage: a review): the request shows which
     gates of the project's template pass and which block; see :meth:`Registry.request`."""
@@ -376,6 +407,8 @@ __all__ = [
     "audit_export",
     "alias",
     "approve",
+    "archive",
+    "archive_due",
     "attach",
     "bind_template",
     "alias_at",
@@ -387,6 +420,7 @@ __all__ = [
     "consumers",
     "events",
     "export_mlflow",
+    "hold",
     "export_pmml",
     "find",
     "get",
@@ -399,6 +433,9 @@ __all__ = [
     "describe",
     "drift",
     "performance",
+    "purge",
+    "release",
+    "restore",
     "rollback",
     "score",
     "scores",

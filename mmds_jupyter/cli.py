@@ -20,6 +20,7 @@ from . import (
     cli_governance,
     cli_jobs,
     cli_mlflow,
+    cli_retention,
     cli_team,
 )
 from .encode import version_dict
@@ -621,6 +622,7 @@ def parser() -> argparse.ArgumentParser:
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)
     cli_consumers.add_commands(sub)
+    cli_retention.add_commands(sub)
     cli_mlflow.add_commands(sub)
     return p
 

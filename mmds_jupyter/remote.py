@@ -84,8 +84,8 @@ def _grant(data: dict[str, Any]) -> Grant:
 
 
 def _times(consumer: dict[str, Any]) -> dict[str, Any]:
-    """A consumer as a local registry returns it: its times as datetimes."""
-    for k in ("since", "until", "last_used"):
+    """A consumer (hold, purge, ...) as a local registry returns it: its times as datetimes."""
+    for k in ("since", "until", "last_used", "held_at", "purged_at", "retired_at"):
         if consumer.get(k):
             consumer[k] = datetime.fromisoformat(consumer[k])
     return consumer
@@ -469,6 +469,30 @@ class RemoteRegistry(ScoringOverHTTP):
 
     def models(self, project: str | None = None) -> pd.DataFrame:
         return frame(self.http.get("models", {"project": project})["items"])
+
+    # -- archive and retention -------------------------------------------------------------
+
+    def archive(self, ref: AnyRef, reason: str | None = None, force: bool = False) -> Version:
+        body = {"reason": reason, "force": force}
+        return self._version(self.http.post(self._vpath(ref, "archive"), body))
+
+    def restore(self, ref: AnyRef, reason: str | None = None) -> Version:
+        return self._version(self.http.post(self._vpath(ref, "restore"), {"reason": reason}))
+
+    def hold(self, ref: AnyRef, reason: str) -> dict[str, Any]:
+        return _times(self.http.post(self._vpath(ref, "hold"), {"reason": reason}))
+
+    def release(self, ref: AnyRef, reason: str | None = None) -> dict[str, Any]:
+        return _times(self.http.post(self._vpath(ref, "release"), {"reason": reason}))
+
+    def purge(self, ref: AnyRef, reason: str) -> dict[str, Any]:
+        done = _times(self.http.post(self._vpath(ref, "purge"), {"reason": reason}))
+        for sha in done.get("files") or []:  # this client's copy goes too (other clients'
+            self.cache_path(sha).unlink(missing_ok=True)  # caches are theirs to clear)
+        return done
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        return [_times(r) for r in self.http.post("archive/due", {})["items"]]
 
     # -- consumers -----------------------------------------------------------------------------
 

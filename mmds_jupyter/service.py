@@ -177,6 +177,32 @@ class RegistryService(Protocol):
         """Record that a consumer no longer uses its model."""
         ...
 
+    # -- archive and retention ---------------------------------------------------------------
+
+    def archive(self, ref: Any, reason: str | None = None, force: bool = False) -> Version:
+        """Archive a version: its files move to the cold artifact root; records all stay."""
+        ...
+
+    def restore(self, ref: Any, reason: str | None = None) -> Version:
+        """Bring an archived version back to the stage it was archived from."""
+        ...
+
+    def hold(self, ref: Any, reason: str) -> dict[str, Any]:
+        """Put a version under legal hold (no archiving, no purging until released)."""
+        ...
+
+    def release(self, ref: Any, reason: str | None = None) -> dict[str, Any]:
+        """Release a version's legal hold."""
+        ...
+
+    def purge(self, ref: Any, reason: str) -> dict[str, Any]:
+        """Delete a retired or archived version's files; a tombstone event keeps the hash."""
+        ...
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        """Archive the retired versions whose template's retention period has passed."""
+        ...
+
     # -- change ----------------------------------------------------------------------------------
 
     def alias(

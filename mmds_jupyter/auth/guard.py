@@ -23,6 +23,7 @@ from ..refs import Ref, parse_ref, whole_number
 from .permissions import (
     ADMIN,
     ADMIN_ROLE,
+    ARCHIVE,
     CREATE_PROJECT,
     EDIT,
     EVERY_USER,
@@ -30,6 +31,7 @@ from .permissions import (
     JOBS,
     LOGIN,
     OWN_VERSIONS,
+    PURGE,
     READ,
     ROLES,
     SCORE,
@@ -496,6 +498,30 @@ class GuardedRegistry:
 
     def describe(self, ref: Any, text: str | None) -> Version:
         return self._inner.describe(self._version(ref, EDIT, "describe"), text)
+
+    # -- archive and retention -------------------------------------------------------------
+
+    def archive(self, ref: Any, reason: str | None = None, force: bool = False) -> Version:
+        version = self._version(ref, ARCHIVE, "archive")
+        for permission in sorted(stage_permissions(version.stage, "archived")):
+            self._require_on(version, permission, f"archive {version.ref}")
+        return self._inner.archive(version, reason, force)
+
+    def restore(self, ref: Any, reason: str | None = None) -> Version:
+        return self._inner.restore(self._version(ref, ARCHIVE, "restore from the archive"), reason)
+
+    def hold(self, ref: Any, reason: str) -> dict[str, Any]:
+        return self._inner.hold(self._version(ref, ARCHIVE, "put under legal hold"), reason)
+
+    def release(self, ref: Any, reason: str | None = None) -> dict[str, Any]:
+        return self._inner.release(self._version(ref, ARCHIVE, "release a legal hold"), reason)
+
+    def purge(self, ref: Any, reason: str) -> dict[str, Any]:
+        return self._inner.purge(self._version(ref, PURGE, "purge"), reason)
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        self.access.require(ADMIN, None, "run the retention sweep of every project")
+        return self._inner.archive_due()
 
     def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
         self.access.require(ADMIN, None, "collect the artifact store's garbage")

@@ -97,9 +97,9 @@ def restore(reg: Registry, ref: Any, reason: str | None) -> Version:
     """Bring an archived version back (files hot again) to the stage it was archived from."""
     check_text("The reason", reason)
     v = reg.get(ref)
+    check_loadable(reg, v)
     if v.stage != ARCHIVED:
         raise InvalidInput(f"{v.ref} is {v.stage}, not archived: there is nothing to restore.")
-    check_loadable(reg, v)
     back = "retired"
     for e in reg.store.audit.events(object_ref=v.ref, action="version.stage", limit=50):
         if e.object_ref == v.ref and (e.after or {}).get("stage") == ARCHIVED:

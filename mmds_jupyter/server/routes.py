@@ -299,6 +299,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .governance_routes import ROUTES as GOVERNANCE
     from .grant_routes import ROUTES as GRANTS
     from .import_routes import ROUTES as IMPORTS
+    from .retention_routes import ROUTES as RETENTION
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
@@ -310,6 +311,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
             *GOVERNANCE,
             *GRANTS,
             *IMPORTS,
+            *RETENTION,
             *ROUTES,
         ]
     ]

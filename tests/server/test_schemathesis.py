@@ -109,8 +109,9 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     excluded = [positive_data_acceptance]
     operations = [result.ok() for result in schema.get_all_operations()]
     # 47 + governance (requests, approvals, evidence, templates: 8; alias history, audit,
-    # consumers: 10) + MLflow imports (2) + drift and baselines (2)
-    assert len(operations) == 69
+    # consumers: 10) + MLflow imports (2) + drift and baselines (2) + archive, restore, hold,
+    # release, purge and the retention sweep (6)
+    assert len(operations) == 75
     statuses: dict[tuple[str, str], list[int]] = {}
     from schemathesis.generation.modes import GenerationMode
 
