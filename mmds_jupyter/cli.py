@@ -21,7 +21,9 @@ from . import (
     cli_jobs,
     cli_mlflow,
     cli_retention,
+    cli_tasks,
     cli_team,
+    cli_webhooks,
 )
 from .encode import version_dict
 from .errors import MMDSError
@@ -623,6 +625,8 @@ def parser() -> argparse.ArgumentParser:
     cli_audit.add_commands(sub)
     cli_consumers.add_commands(sub)
     cli_retention.add_commands(sub)
+    cli_tasks.add_commands(sub)
+    cli_webhooks.add_commands(sub)
     cli_mlflow.add_commands(sub)
     return p
 

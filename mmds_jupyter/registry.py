@@ -1024,6 +1024,84 @@ class Registry:
         version._registry = self
         return version
 
+    # -- webhooks (the rules live in governance/webhooks.py) -------------------------------------
+
+    @functools.cached_property
+    def webhook_store(self) -> Any:
+        from .store.webhooks import SqlWebhookStore
+
+        return SqlWebhookStore(self.db)
+
+    def add_webhook(
+        self, project: str, url: str, events: list[str], secret: str | None = None
+    ) -> dict[str, Any]:
+        """POST the project's events of these types (prefixes: ``request``, ``alias``,
+        ``alert``...) to ``url``, signed with ``secret`` (made when not given; returned once)."""
+        from .governance.webhooks import add
+
+        return add(self, project, url, events, secret)
+
+    def webhooks(self, project: str | None = None) -> list[dict[str, Any]]:
+        """The active webhooks (of one project), without their secrets."""
+        if project is not None:
+            check_name("Project", project)
+        return list(self.webhook_store.webhooks(project))
+
+    def remove_webhook(self, webhook_id: int) -> dict[str, Any]:
+        """Stop a webhook (kept, with its delivery records)."""
+        n = whole_number("webhook id", webhook_id, 1, MAX_ID)
+        return dict(self.webhook_store.remove(n, self.actor))
+
+    def webhook_deliveries(
+        self, webhook_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A webhook's deliveries, newest first: status, attempts, last error."""
+        n = whole_number("webhook id", webhook_id, 1, MAX_ID)
+        if status not in (None, "pending", "delivered", "failed"):
+            raise InvalidInput(f"status is pending, delivered or failed, not {status!r}.")
+        self.webhook_store.get(n, include_removed=True)  # a removed one keeps its records
+        return list(self.webhook_store.deliveries(n, status))
+
+    def deliver_webhooks(self) -> dict[str, int]:
+        """One delivery pass (``mmds webhooks deliver``; the scheduler runs it every poll)."""
+        from .governance.webhooks import deliver
+
+        return deliver(self)
+
+    # -- tasks (the rules live in governance/tasks.py) -----------------------------------------
+
+    @functools.cached_property
+    def task_store(self) -> Any:
+        from .store.tasks import SqlTaskStore
+
+        return SqlTaskStore(self.db)
+
+    def add_task(self, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        """Add a task to a project (``risk``) or a model (``risk/churn``): ``description``,
+        ``assignee`` (a user), ``group``, ``due``, ``depends_on`` (task ids), ``weight``,
+        ``milestone``."""
+        from .governance.tasks import add
+
+        return add(self, ref, title=title, **fields)
+
+    def tasks(
+        self, ref: str | None = None, mine: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
+        """The tasks of a project or a model (with its project's), or every task; ``mine``:
+        those assigned to me or my groups; ``status``: open or done."""
+        from .governance.tasks import frame, tasks
+
+        return frame(tasks(self, ref, bool(mine), status))
+
+    def complete_task(
+        self, task_id: int, comment: str | None = None, attachment: str | None = None
+    ) -> dict[str, Any]:
+        """Complete a task (its dependencies first) with a comment and an optional attachment
+        (text, kept in the artifact store)."""
+        from .governance.tasks import complete
+
+        return complete(self, task_id, comment, attachment)
+
     # -- consumers ---------------------------------------------------------------------------
 
     def add_consumer(

@@ -203,6 +203,50 @@ class RegistryService(Protocol):
         """Archive the retired versions whose template's retention period has passed."""
         ...
 
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def add_task(self, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        """Add a task to a project (``risk``) or a model (``risk/churn``)."""
+        ...
+
+    def tasks(
+        self, ref: str | None = None, mine: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
+        """The tasks of a project or a model, or mine (assigned to me or my groups)."""
+        ...
+
+    def complete_task(
+        self, task_id: int, comment: str | None = None, attachment: str | None = None
+    ) -> dict[str, Any]:
+        """Complete a task with a comment and an optional attachment."""
+        ...
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    def add_webhook(
+        self, project: str, url: str, events: list[str], secret: str | None = None
+    ) -> dict[str, Any]:
+        """POST a project's events of these types to ``url``, HMAC-signed with ``secret``."""
+        ...
+
+    def webhooks(self, project: str | None = None) -> list[dict[str, Any]]:
+        """The active webhooks (of one project), never their secrets."""
+        ...
+
+    def remove_webhook(self, webhook_id: int) -> dict[str, Any]:
+        """Stop a webhook (kept with its delivery records)."""
+        ...
+
+    def webhook_deliveries(
+        self, webhook_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A webhook's delivery records: status, attempts, last error."""
+        ...
+
+    def deliver_webhooks(self) -> dict[str, int]:
+        """One delivery pass: new events to deliveries, then POST those due."""
+        ...
+
     # -- change ----------------------------------------------------------------------------------
 
     def alias(

@@ -94,6 +94,16 @@ OPERATIONS: dict[str, str] = {
     "release": ARCHIVE,
     "purge": PURGE,
     "archive_due": ADMIN,
+    # webhooks: a project's owner sends its events out; its readers see where to
+    "add_webhook": GRANT,
+    "webhooks": READ,
+    "remove_webhook": GRANT,
+    "webhook_deliveries": READ,
+    "deliver_webhooks": ADMIN,
+    # tasks (who may complete one is the task's: its assignee, group, or an owner)
+    "add_task": EDIT,
+    "tasks": READ,
+    "complete_task": READ,
     # consumers (declaring a use is a consumer's own call)
     "add_consumer": SCORE,
     "consumers": READ,

@@ -67,8 +67,10 @@ class Dispatcher:
 
     def tick(self) -> None:
         """One pass; each step stands alone so a failing step does not starve the others."""
-        steps = (self._reap, self._claim, self._start, self._watch, self._prune, self._retention)
-        for step in steps:
+        for step in (
+            *(self._reap, self._claim, self._start, self._watch, self._prune),
+            *(self._retention, self._webhooks),
+        ):
             try:
                 step()
             except MMDSError as exc:
@@ -133,6 +135,12 @@ class Dispatcher:
         self._next_retention = time.monotonic() + _RETENTION_EVERY_S
         for row in self.registry.archive_due():
             log.info("retention: %s %s", row["ref"], row["status"])
+
+    def _webhooks(self) -> None:
+        """Deliver the webhooks due (governance/webhooks.py): new events, then retries."""
+        done = self.registry.deliver_webhooks()
+        if any(done.values()):
+            log.info("webhooks: %s", done)
 
     def _claim(self) -> None:
         for run_id in claims.claim_due(self.runs, self.config.misfire_grace, self.registry.actor):

@@ -300,6 +300,8 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .grant_routes import ROUTES as GRANTS
     from .import_routes import ROUTES as IMPORTS
     from .retention_routes import ROUTES as RETENTION
+    from .task_routes import ROUTES as TASKS
+    from .webhook_routes import ROUTES as WEBHOOKS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
@@ -312,6 +314,8 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
             *GRANTS,
             *IMPORTS,
             *RETENTION,
+            *TASKS,
+            *WEBHOOKS,
             *ROUTES,
         ]
     ]

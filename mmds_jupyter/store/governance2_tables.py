@@ -1,13 +1,24 @@
-"""SQLAlchemy tables of retention and webhooks: legal holds and purge tombstones of versions,
-and per-project webhooks with one delivery record per (webhook, event). The schema is owned by
-migration 0016; holds, releases, purges and webhook changes are also events of the log."""
+"""SQLAlchemy tables of retention, webhooks and tasks: legal holds and purge tombstones of
+versions; per-project webhooks with one delivery record per (webhook, event); the tasks of a
+project's or model's custom process. The schema is owned by migration 0016; every change of
+them is also an event of the log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .tables import Base
@@ -70,3 +81,30 @@ class WebhookDeliveryRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class TaskRow(Base):
+    """A step of a project's (``model_id`` NULL) or a model's custom process."""
+
+    __tablename__ = "tasks"
+    # A template's task is made once per model: its key is "<template id>:<index>".
+    __table_args__ = (UniqueConstraint("model_id", "template_key", name="uq_tasks_template_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(200), index=True)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id"), index=True)
+    milestone: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    assignee_group: Mapped[str | None] = mapped_column(String(200))
+    due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    depends_on: Mapped[list[int]] = mapped_column(JSON)
+    weight: Mapped[float] = mapped_column(Float)
+    template_key: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # open, done
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(Text)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))

@@ -110,8 +110,8 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     # 47 + governance (requests, approvals, evidence, templates: 8; alias history, audit,
     # consumers: 10) + MLflow imports (2) + drift and baselines (2) + archive, restore, hold,
-    # release, purge and the retention sweep (6)
-    assert len(operations) == 75
+    # release, purge and the retention sweep (6) + webhooks (5) + tasks (3)
+    assert len(operations) == 83
     statuses: dict[tuple[str, str], list[int]] = {}
     from schemathesis.generation.modes import GenerationMode
 
