@@ -136,6 +136,90 @@ def set_stage(ref: str, stage: str, reason: str | None = None) -> Version:
     return default_registry().set_stage(ref, stage, reason=reason)
 
 
+def archive(ref: str, reason: str | None = None, force: bool = False) -> Version:
+    """Archive a retired version: its files move to the cold artifact root, records stay."""
+    return default_registry().archive(ref, reason=reason, force=force)
+
+
+def archive_due() -> list[dict[str, Any]]:
+    """Archive the retired versions whose template's retention period has passed."""
+    return default_registry().archive_due()
+
+
+def restore(ref: str, reason: str | None = None) -> Version:
+    """Bring an archived version (and its files) back to the stage it was archived from."""
+    return default_registry().restore(ref, reason=reason)
+
+
+def hold(ref: str, reason: str) -> dict[str, Any]:
+    """Put a version under legal hold: no archiving or purging until :func:`release`."""
+    return default_registry().hold(ref, reason)
+
+
+def release(ref: str, reason: str | None = None) -> dict[str, Any]:
+    """Release a version's legal hold."""
+    return default_registry().release(ref, reason=reason)
+
+
+def purge(ref: str, reason: str) -> dict[str, Any]:
+    """Delete a retired or archived version's files for good (owner only); a tombstone event
+    keeps the hash and every record stays."""
+    return default_registry().purge(ref, reason)
+
+
+def add_webhook(
+    project: str, url: str, events: list[str], secret: str | None = None
+) -> dict[str, Any]:
+    """POST a project's events of these types (``request``, ``alias``, ``alert``...) to ``url``,
+    HMAC-SHA256 signed with ``secret`` (made and returned once when not given)."""
+    return default_registry().add_webhook(project, url, events, secret)
+
+
+def webhooks(project: str | None = None) -> list[dict[str, Any]]:
+    """The active webhooks (of one project), without their secrets."""
+    return default_registry().webhooks(project)
+
+
+def remove_webhook(webhook_id: int) -> dict[str, Any]:
+    """Stop a webhook (kept, with its delivery records)."""
+    return default_registry().remove_webhook(webhook_id)
+
+
+def webhook_deliveries(webhook_id: int, status: str | None = None) -> list[dict[str, Any]]:
+    """A webhook's delivery records, newest first: status, attempts, last error."""
+    return default_registry().webhook_deliveries(webhook_id, status)
+
+
+def deliver_webhooks() -> dict[str, int]:
+    """One delivery pass (``mmds scheduler`` runs it by itself)."""
+    return default_registry().deliver_webhooks()
+
+
+def add_task(ref: str, title: str, **fields: Any) -> dict[str, Any]:
+    """Add a task to a project (``"risk"``) or a model (``"risk/churn"``); fields:
+    description, assignee, group, due, depends_on, weight, milestone."""
+    return default_registry().add_task(ref, title, **fields)
+
+
+def tasks(ref: str | None = None, mine: bool = False, status: str | None = None) -> Any:
+    """The tasks of a project or model (``mine=True``: assigned to me or my groups)."""
+    return default_registry().tasks(ref, mine=mine, status=status)
+
+
+def complete_task(
+    task_id: int, comment: str | None = None, attachment: str | None = None
+) -> dict[str, Any]:
+    """Complete a task with a comment and an optional attachment (text)."""
+    return default_registry().complete_task(task_id, comment=comment, attachment=attachment)
+
+
+def task_progress(frame: Any) -> dict[str | None, dict[str, Any]]:
+    """Per milestone, the weighted share done of the tasks ``mmds.tasks(...)`` returned."""
+    from .governance.tasks import progress
+
+    return progress(frame)
+
+
 def request(ref: str, stage: str, comment: str | None = None) -> Any:
     """Ask to move a version to ``stage`` (its own stage: a review): the request shows which
     gates of the project's template pass and which block; see :meth:`Registry.request`."""
@@ -440,22 +524,28 @@ __all__ = [
     "UntrustedArtifact",
     "Version",
     "actuals",
+    "add_task",
+    "add_webhook",
     "audit_checkpoint",
     "audit_export",
     "alias",
     "approve",
+    "archive",
+    "archive_due",
     "attach",
     "bind_template",
     "alias_at",
     "alias_history",
     "baseline",
     "compare",
+    "complete_task",
     "contract",
     "connect",
     "consumers",
     "evaluate",
     "events",
     "export_mlflow",
+    "hold",
     "export_pmml",
     "find",
     "get",
@@ -466,6 +556,7 @@ __all__ = [
     "report",
     "load",
     "default_registry",
+    "deliver_webhooks",
     "describe",
     "drift",
     "set_monitor",
@@ -475,6 +566,10 @@ __all__ = [
     "resolve_alert",
     "champion_challenger",
     "performance",
+    "purge",
+    "release",
+    "remove_webhook",
+    "restore",
     "rollback",
     "score",
     "scores",
@@ -486,8 +581,12 @@ __all__ = [
     "set_aliases",
     "set_stage",
     "tag",
+    "task_progress",
+    "tasks",
     "track",
     "tracking",
     "untag",
     "verify_audit",
+    "webhook_deliveries",
+    "webhooks",
 ]

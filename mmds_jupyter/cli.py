@@ -22,7 +22,10 @@ from . import (
     cli_mlflow,
     cli_monitor,
     cli_reports,
+    cli_retention,
+    cli_tasks,
     cli_team,
+    cli_webhooks,
 )
 from .encode import version_dict
 from .errors import MMDSError
@@ -626,6 +629,9 @@ def parser() -> argparse.ArgumentParser:
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)
     cli_consumers.add_commands(sub)
+    cli_retention.add_commands(sub)
+    cli_tasks.add_commands(sub)
+    cli_webhooks.add_commands(sub)
     cli_mlflow.add_commands(sub)
     cli_reports.add_commands(sub)
     return p

@@ -42,6 +42,16 @@ class MMDS(Configurable):
         "curves); a larger test set keeps a stratified sample of this many, marked as such.",
     ).tag(config=True)
 
+    archive_root = Unicode(
+        help="Folder of the cold artifact root: archived versions' files move there (same "
+        "sha256 names) and come back on restore. Defaults to $MMDS_ARCHIVE_ROOT, then cold/ "
+        "in the home folder.",
+    ).tag(config=True)
+
+    @default("archive_root")
+    def _default_archive_root(self) -> str:
+        return os.environ.get("MMDS_ARCHIVE_ROOT", "")
+
     @default("audit_key_file")
     def _default_audit_key_file(self) -> str:
         return os.environ.get("MMDS_AUDIT_KEY_FILE", "")

@@ -24,6 +24,10 @@ class NotFound(MMDSError):
     http_status = 404
 
 
+class Purged(NotFound):
+    """A version whose file was purged: its records stay, its file is gone for good."""
+
+
 class AmbiguousReference(MMDSError):
     """A reference matches more than one model."""
 

@@ -90,7 +90,8 @@ class Registry:
         check_text("The user name (MMDS_USER)", self.actor, MAX_NAME)
         self.db = Database(self.url)
         self.store: Stores = sql_stores(self.db)
-        self.artifacts = ArtifactStore(self.home)
+        self.archive_root = cfg.archive_root or str(Path(self.home) / "cold")
+        self.artifacts = ArtifactStore(self.home, cold=self.archive_root)
         self.stage_guard = stage_guard
         self.prediction_rows = cfg.prediction_rows
         # Governance: the time rules of templates are read at (tests move it), and, in team
@@ -325,6 +326,9 @@ class Registry:
         version = ref if isinstance(ref, Version) else self.get(ref)
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
+        from .governance.retention import check_loadable
+
+        check_loadable(self, version)
         return self.artifacts.get(version.artifact_sha256), version.artifact_format
 
     # Files in pieces, for `mmds server`: content-addressed uploads, streamed downloads.
@@ -341,6 +345,9 @@ class Registry:
         version = ref if isinstance(ref, Version) else self.get(ref)
         if not version.artifact_sha256 or not version.artifact_format:
             raise MMDSError(f"{version.ref} has no model file to load.")
+        from .governance.retention import check_loadable
+
+        check_loadable(self, version)
         sha = version.artifact_sha256
         return self.artifacts.open(sha), sha, version.artifact_format
 
@@ -351,6 +358,9 @@ class Registry:
         deserialisation on every batch. Only scoring uses it, so no caller can mutate it. A model
         loaded with ``trusted=True`` is kept apart, so that it never serves an untrusted call.
         """
+        from .governance.retention import check_loadable
+
+        check_loadable(self, version)  # a purged version never scores from the cache
         key = (version.artifact_sha256 or "", bool(trusted))
         model = self._scoring_models.get(key)
         if model is None:
@@ -888,11 +898,68 @@ class Registry:
         from .governance.consumers import check_retire
 
         check_retire(self.store.consumers.of_version(current.id), current, stage, force, reason)
+        return self._change_stage(current, stage, reason, force)
+
+    def _change_stage(
+        self, current: Version, stage: str, reason: str | None, force: bool
+    ) -> Version:
+        """Write a stage change whose rules were checked; archiving moves the files to the
+        cold root and leaving ``archived`` brings them back (governance/retention.py)."""
+        from .governance import retention
+
+        retention.before_stage(self, current, stage)
         version = self.store.versions.set_stage(
             self._ref(current), stage, self.actor, reason, drop_aliases=force
         )
         version._registry = self
+        retention.after_stage(self, current.stage, version)
         return version
+
+    # -- archive and retention (the rules live in governance/retention.py) -----------------------
+
+    @functools.cached_property
+    def retention_store(self) -> Any:
+        from .store.retention import SqlRetentionStore
+
+        return SqlRetentionStore(self.db)
+
+    def archive(
+        self, ref: str | Version, reason: str | None = None, force: bool = False
+    ) -> Version:
+        """Move a version to ``archived``: its files go to the cold artifact root (same hash),
+        every record stays; refused under legal hold. ``set_stage(ref, 'archived')``."""
+        return self.set_stage(ref, "archived", reason=reason, force=force)
+
+    def restore(self, ref: str | Version, reason: str | None = None) -> Version:
+        """Bring an archived version back to the stage it was archived from, files hot again."""
+        from .governance.retention import restore
+
+        return restore(self, ref, reason)
+
+    def hold(self, ref: str | Version, reason: str) -> dict[str, Any]:
+        """Put a version under legal hold: it cannot be archived or purged until released."""
+        from .governance.retention import hold
+
+        return hold(self, ref, reason)
+
+    def release(self, ref: str | Version, reason: str | None = None) -> dict[str, Any]:
+        """Release a version's legal hold."""
+        from .governance.retention import release
+
+        return release(self, ref, reason)
+
+    def purge(self, ref: str | Version, reason: str) -> dict[str, Any]:
+        """Delete a retired or archived version's files for good (not a file another version
+        uses); its records stay and a tombstone event keeps the hash."""
+        from .governance.retention import purge
+
+        return purge(self, ref, reason)
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        """Archive the retired versions whose template's retention period has passed."""
+        from .governance.retention import archive_due
+
+        return archive_due(self)
 
     # -- governance (the rules live in governance/) --------------------------------------------
 
@@ -997,6 +1064,84 @@ class Registry:
         )
         version._registry = self
         return version
+
+    # -- webhooks (the rules live in governance/webhooks.py) -------------------------------------
+
+    @functools.cached_property
+    def webhook_store(self) -> Any:
+        from .store.webhooks import SqlWebhookStore
+
+        return SqlWebhookStore(self.db)
+
+    def add_webhook(
+        self, project: str, url: str, events: list[str], secret: str | None = None
+    ) -> dict[str, Any]:
+        """POST the project's events of these types (prefixes: ``request``, ``alias``,
+        ``alert``...) to ``url``, signed with ``secret`` (made when not given; returned once)."""
+        from .governance.webhooks import add
+
+        return add(self, project, url, events, secret)
+
+    def webhooks(self, project: str | None = None) -> list[dict[str, Any]]:
+        """The active webhooks (of one project), without their secrets."""
+        if project is not None:
+            check_name("Project", project)
+        return list(self.webhook_store.webhooks(project))
+
+    def remove_webhook(self, webhook_id: int) -> dict[str, Any]:
+        """Stop a webhook (kept, with its delivery records)."""
+        n = whole_number("webhook id", webhook_id, 1, MAX_ID)
+        return dict(self.webhook_store.remove(n, self.actor))
+
+    def webhook_deliveries(
+        self, webhook_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A webhook's deliveries, newest first: status, attempts, last error."""
+        n = whole_number("webhook id", webhook_id, 1, MAX_ID)
+        if status not in (None, "pending", "delivered", "failed"):
+            raise InvalidInput(f"status is pending, delivered or failed, not {status!r}.")
+        self.webhook_store.get(n, include_removed=True)  # a removed one keeps its records
+        return list(self.webhook_store.deliveries(n, status))
+
+    def deliver_webhooks(self) -> dict[str, int]:
+        """One delivery pass (``mmds webhooks deliver``; the scheduler runs it every poll)."""
+        from .governance.webhooks import deliver
+
+        return deliver(self)
+
+    # -- tasks (the rules live in governance/tasks.py) -----------------------------------------
+
+    @functools.cached_property
+    def task_store(self) -> Any:
+        from .store.tasks import SqlTaskStore
+
+        return SqlTaskStore(self.db)
+
+    def add_task(self, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        """Add a task to a project (``risk``) or a model (``risk/churn``): ``description``,
+        ``assignee`` (a user), ``group``, ``due``, ``depends_on`` (task ids), ``weight``,
+        ``milestone``."""
+        from .governance.tasks import add
+
+        return add(self, ref, title=title, **fields)
+
+    def tasks(
+        self, ref: str | None = None, mine: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
+        """The tasks of a project or a model (with its project's), or every task; ``mine``:
+        those assigned to me or my groups; ``status``: open or done."""
+        from .governance.tasks import frame, tasks
+
+        return frame(tasks(self, ref, bool(mine), status))
+
+    def complete_task(
+        self, task_id: int, comment: str | None = None, attachment: str | None = None
+    ) -> dict[str, Any]:
+        """Complete a task (its dependencies first) with a comment and an optional attachment
+        (text, kept in the artifact store)."""
+        from .governance.tasks import complete
+
+        return complete(self, task_id, comment, attachment)
 
     # -- consumers ---------------------------------------------------------------------------
 

@@ -83,9 +83,18 @@ def _grant(data: dict[str, Any]) -> Grant:
     return Grant(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
 
 
+# The times of consumers, holds, purges, the retention sweep and webhooks, as JSON sends them.
+TIMES = ("since", "until", "last_used", "held_at", "purged_at", "retired_at", "created_at") + (
+    "next_attempt_at",
+    "delivered_at",
+    "due",
+    "completed_at",
+)
+
+
 def _times(consumer: dict[str, Any]) -> dict[str, Any]:
-    """A consumer as a local registry returns it: its times as datetimes."""
-    for k in ("since", "until", "last_used"):
+    """A consumer (hold, purge, ...) as a local registry returns it: its times as datetimes."""
+    for k in TIMES:
         if consumer.get(k):
             consumer[k] = datetime.fromisoformat(consumer[k])
     return consumer
@@ -515,6 +524,82 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
 
     def models(self, project: str | None = None) -> pd.DataFrame:
         return frame(self.http.get("models", {"project": project})["items"])
+
+    # -- archive and retention -------------------------------------------------------------
+
+    def archive(self, ref: AnyRef, reason: str | None = None, force: bool = False) -> Version:
+        body = {"reason": reason, "force": force}
+        return self._version(self.http.post(self._vpath(ref, "archive"), body))
+
+    def restore(self, ref: AnyRef, reason: str | None = None) -> Version:
+        return self._version(self.http.post(self._vpath(ref, "restore"), {"reason": reason}))
+
+    def hold(self, ref: AnyRef, reason: str) -> dict[str, Any]:
+        return _times(self.http.post(self._vpath(ref, "hold"), {"reason": reason}))
+
+    def release(self, ref: AnyRef, reason: str | None = None) -> dict[str, Any]:
+        return _times(self.http.post(self._vpath(ref, "release"), {"reason": reason}))
+
+    def purge(self, ref: AnyRef, reason: str) -> dict[str, Any]:
+        done = _times(self.http.post(self._vpath(ref, "purge"), {"reason": reason}))
+        for sha in done.get("files") or []:  # this client's copy goes too (other clients'
+            self.cache_path(sha).unlink(missing_ok=True)  # caches are theirs to clear)
+        return done
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        return [_times(r) for r in self.http.post("archive/due", {})["items"]]
+
+    # -- tasks -------------------------------------------------------------------------------
+
+    def add_task(self, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        due: Any = fields.get("due")
+        if isinstance(due, date):  # a datetime too
+            fields = {**fields, "due": due.isoformat()}
+        return _times(self.http.post("tasks", {"ref": ref, "title": title, **fields}))
+
+    def tasks(
+        self, ref: str | None = None, mine: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
+        from .governance.tasks import frame as tasks_frame
+
+        params = {"ref": ref, "mine": "true" if mine else None, "status": status}
+        found = self.http.get("tasks", {k: v for k, v in params.items() if v is not None})
+        return tasks_frame(found["items"])
+
+    def complete_task(
+        self, task_id: int, comment: str | None = None, attachment: str | None = None
+    ) -> dict[str, Any]:
+        n = whole_number("task id", task_id, 1)
+        body = {"comment": comment, "attachment": attachment}
+        return _times(self.http.post(path_of("tasks", n, "complete"), body))
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def add_webhook(
+        self, project: str, url: str, events: list[str], secret: str | None = None
+    ) -> dict[str, Any]:
+        body = {"project": project, "url": url, "events": events, "secret": secret}
+        return _times(self.http.post("webhooks", body))
+
+    def webhooks(self, project: str | None = None) -> list[dict[str, Any]]:
+        params = {} if project is None else {"project": project}
+        return [_times(w) for w in self.http.get("webhooks", params)["items"]]
+
+    def remove_webhook(self, webhook_id: int) -> dict[str, Any]:
+        n = whole_number("webhook id", webhook_id, 1)
+        return _times(self.http.post(path_of("webhooks", n, "remove"), {}))
+
+    def webhook_deliveries(
+        self, webhook_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        n = whole_number("webhook id", webhook_id, 1)
+        params = {} if status is None else {"status": status}
+        found = self.http.get(path_of("webhooks", n, "deliveries"), params)["items"]
+        return [_times(d) for d in found]
+
+    def deliver_webhooks(self) -> dict[str, int]:
+        result: dict[str, int] = self.http.post("webhooks/deliver", {})
+        return result
 
     # -- consumers -----------------------------------------------------------------------------
 

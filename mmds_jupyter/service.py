@@ -199,6 +199,76 @@ class RegistryService(Protocol):
         """Record that a consumer no longer uses its model."""
         ...
 
+    # -- archive and retention ---------------------------------------------------------------
+
+    def archive(self, ref: Any, reason: str | None = None, force: bool = False) -> Version:
+        """Archive a version: its files move to the cold artifact root; records all stay."""
+        ...
+
+    def restore(self, ref: Any, reason: str | None = None) -> Version:
+        """Bring an archived version back to the stage it was archived from."""
+        ...
+
+    def hold(self, ref: Any, reason: str) -> dict[str, Any]:
+        """Put a version under legal hold (no archiving, no purging until released)."""
+        ...
+
+    def release(self, ref: Any, reason: str | None = None) -> dict[str, Any]:
+        """Release a version's legal hold."""
+        ...
+
+    def purge(self, ref: Any, reason: str) -> dict[str, Any]:
+        """Delete a retired or archived version's files; a tombstone event keeps the hash."""
+        ...
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        """Archive the retired versions whose template's retention period has passed."""
+        ...
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def add_task(self, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        """Add a task to a project (``risk``) or a model (``risk/churn``)."""
+        ...
+
+    def tasks(
+        self, ref: str | None = None, mine: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
+        """The tasks of a project or a model, or mine (assigned to me or my groups)."""
+        ...
+
+    def complete_task(
+        self, task_id: int, comment: str | None = None, attachment: str | None = None
+    ) -> dict[str, Any]:
+        """Complete a task with a comment and an optional attachment."""
+        ...
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    def add_webhook(
+        self, project: str, url: str, events: list[str], secret: str | None = None
+    ) -> dict[str, Any]:
+        """POST a project's events of these types to ``url``, HMAC-signed with ``secret``."""
+        ...
+
+    def webhooks(self, project: str | None = None) -> list[dict[str, Any]]:
+        """The active webhooks (of one project), never their secrets."""
+        ...
+
+    def remove_webhook(self, webhook_id: int) -> dict[str, Any]:
+        """Stop a webhook (kept with its delivery records)."""
+        ...
+
+    def webhook_deliveries(
+        self, webhook_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A webhook's delivery records: status, attempts, last error."""
+        ...
+
+    def deliver_webhooks(self) -> dict[str, int]:
+        """One delivery pass: new events to deliveries, then POST those due."""
+        ...
+
     # -- change ----------------------------------------------------------------------------------
 
     def alias(

@@ -23,6 +23,7 @@ from ..refs import Ref, parse_ref, whole_number
 from .permissions import (
     ADMIN,
     ADMIN_ROLE,
+    ARCHIVE,
     CREATE_PROJECT,
     EDIT,
     EVERY_USER,
@@ -30,6 +31,7 @@ from .permissions import (
     JOBS,
     LOGIN,
     OWN_VERSIONS,
+    PURGE,
     READ,
     ROLES,
     SCORE,
@@ -520,6 +522,90 @@ class GuardedRegistry:
 
     def describe(self, ref: Any, text: str | None) -> Version:
         return self._inner.describe(self._version(ref, EDIT, "describe"), text)
+
+    # -- archive and retention -------------------------------------------------------------
+
+    def archive(self, ref: Any, reason: str | None = None, force: bool = False) -> Version:
+        version = self._version(ref, ARCHIVE, "archive")
+        for permission in sorted(stage_permissions(version.stage, "archived")):
+            self._require_on(version, permission, f"archive {version.ref}")
+        return self._inner.archive(version, reason, force)
+
+    def restore(self, ref: Any, reason: str | None = None) -> Version:
+        return self._inner.restore(self._version(ref, ARCHIVE, "restore from the archive"), reason)
+
+    def hold(self, ref: Any, reason: str) -> dict[str, Any]:
+        return self._inner.hold(self._version(ref, ARCHIVE, "put under legal hold"), reason)
+
+    def release(self, ref: Any, reason: str | None = None) -> dict[str, Any]:
+        return self._inner.release(self._version(ref, ARCHIVE, "release a legal hold"), reason)
+
+    def purge(self, ref: Any, reason: str) -> dict[str, Any]:
+        return self._inner.purge(self._version(ref, PURGE, "purge"), reason)
+
+    def archive_due(self) -> list[dict[str, Any]]:
+        self.access.require(ADMIN, None, "run the retention sweep of every project")
+        return self._inner.archive_due()
+
+    # -- tasks -------------------------------------------------------------------------------
+
+    def _task_project(self, ref: Any, permission: str, what: str) -> str:
+        if isinstance(ref, str) and ref and "/" not in ref:
+            self.access.require(permission, ref, what)
+            return ref
+        return self._project(ref, permission, what)
+
+    def add_task(self, ref: str, title: str, **fields: Any) -> dict[str, Any]:
+        self._task_project(ref, EDIT, "add a task")
+        return self._inner.add_task(ref, title, **fields)
+
+    def tasks(
+        self, ref: str | None = None, mine: bool = False, status: str | None = None
+    ) -> pd.DataFrame:
+        if ref is not None:
+            self._task_project(ref, READ, "read the tasks")
+            return self._judging().tasks(ref, mine, status)
+        found = self._judging().tasks(None, mine, status)
+        return self._readable_rows(found, lambda row: row["project"])
+
+    def complete_task(
+        self, task_id: int, comment: str | None = None, attachment: str | None = None
+    ) -> dict[str, Any]:
+        n = whole_number("task id", task_id, 1)
+        self.access.require(READ, self._inner.task_store.get(n)["project"], "complete a task")
+        return self._judging().complete_task(n, comment, attachment)
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def add_webhook(
+        self, project: str, url: str, events: list[str], secret: str | None = None
+    ) -> dict[str, Any]:
+        self.access.require(GRANT, project, "add a webhook")
+        return self._inner.add_webhook(project, url, events, secret)
+
+    def webhooks(self, project: str | None = None) -> list[dict[str, Any]]:
+        if project is not None:
+            self.access.require(READ, project, "list the webhooks")
+        return [w for w in self._inner.webhooks(project) if self.access.may_read(w["project"])]
+
+    def _webhook(self, webhook_id: int, permission: str, what: str) -> int:
+        n = whole_number("webhook id", webhook_id, 1)
+        project = self._inner.webhook_store.get(n, include_removed=True)["project"]
+        self.access.require(permission, project, what)
+        return n
+
+    def remove_webhook(self, webhook_id: int) -> dict[str, Any]:
+        return self._inner.remove_webhook(self._webhook(webhook_id, GRANT, "remove a webhook"))
+
+    def webhook_deliveries(
+        self, webhook_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        n = self._webhook(webhook_id, READ, "list a webhook's deliveries")
+        return self._inner.webhook_deliveries(n, status)
+
+    def deliver_webhooks(self) -> dict[str, int]:
+        self.access.require(ADMIN, None, "deliver the webhooks of every project")
+        return self._inner.deliver_webhooks()
 
     def gc(self, older_than: float | None = None) -> list[dict[str, Any]]:
         self.access.require(ADMIN, None, "collect the artifact store's garbage")

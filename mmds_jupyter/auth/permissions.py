@@ -22,7 +22,8 @@ EDIT_ANY = "edit_any"  # the same on anyone's versions
 JOBS = "jobs"  # create, run, pause and resume scheduled jobs of the project
 VALIDATE = "validate"  # scoring tests; move versions to and out of `validation`
 APPROVE = "approve"  # move to/out of `production` (and `retired`); set `@champion`
-ARCHIVE = "archive"  # move to/out of `archived`
+ARCHIVE = "archive"  # move to/out of `archived`, restore, legal hold and release
+PURGE = "purge"  # delete a retired or archived version's files for good (owner only)
 GRANT = "grant"  # grant and revoke roles in the project, list its grants
 # Server-wide permissions (not of a project).
 LOGIN = "login"  # any active user: what reveals nothing of any project
@@ -36,7 +37,7 @@ ROLES: dict[str, frozenset[str]] = {
     "validator": frozenset({READ, VALIDATE}),
     "approver": frozenset({READ, APPROVE}),
     "owner": frozenset(
-        {READ, SCORE, TRACK, EDIT, EDIT_ANY, JOBS, VALIDATE, APPROVE, ARCHIVE, GRANT}
+        {READ, SCORE, TRACK, EDIT, EDIT_ANY, JOBS, VALIDATE, APPROVE, ARCHIVE, PURGE, GRANT}
     ),
 }
 # The server-wide role (granted with no project): every permission on every project.
@@ -88,6 +89,23 @@ OPERATIONS: dict[str, str] = {
     "untag": EDIT,
     "describe": EDIT,
     "gc": ADMIN,
+    # archive and retention (governance/retention.py)
+    "archive": ARCHIVE,
+    "restore": ARCHIVE,
+    "hold": ARCHIVE,
+    "release": ARCHIVE,
+    "purge": PURGE,
+    "archive_due": ADMIN,
+    # webhooks: a project's owner sends its events out; its readers see where to
+    "add_webhook": GRANT,
+    "webhooks": READ,
+    "remove_webhook": GRANT,
+    "webhook_deliveries": READ,
+    "deliver_webhooks": ADMIN,
+    # tasks (who may complete one is the task's: its assignee, group, or an owner)
+    "add_task": EDIT,
+    "tasks": READ,
+    "complete_task": READ,
     # consumers (declaring a use is a consumer's own call)
     "add_consumer": SCORE,
     "consumers": READ,

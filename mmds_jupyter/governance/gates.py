@@ -114,7 +114,34 @@ def comparison_report(reg: Registry, v: Version, check: dict[str, Any]) -> dict[
     return _gate("comparison_report", bool(files), msg, {"files": files})
 
 
+def tasks(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str, Any]:
+    """Every task of the milestone (of the version's model and its project) is done."""
+    from .tasks import progress
+    from .tasks import tasks as find
+
+    milestone = check["milestone"]
+    rows = [t for t in find(reg, f"{v.project}/{v.name}") if t["milestone"] == milestone]
+    p = progress(rows).get(milestone) or {"progress": 0.0, "open": [], "tasks": 0}
+    if not rows:
+        msg = (
+            f"milestone {milestone!r} has no task for {v.project}/{v.name}: add them with "
+            f"mmds.add_task('{v.project}/{v.name}', TITLE, milestone='{milestone}')"
+        )
+    elif p["open"]:
+        msg = (
+            f"milestone {milestone!r} is {p['progress']:.0%} done; open task(s) "
+            f"{', '.join(map(str, p['open']))}: mmds.complete_task(ID, comment=...)"
+        )
+    else:
+        msg = f"every task of milestone {milestone!r} is done ({len(rows)})"
+    done = [{"id": t["id"], "title": t["title"], "by": t["completed_by"]} for t in rows
+            if t["status"] == "done"]  # fmt: skip
+    evidence = {"milestone": milestone, "progress": p["progress"], "open": p["open"], "done": done}
+    return _gate(f"tasks {milestone}", bool(rows) and not p["open"], msg, evidence)
+
+
 CHECKS = {
+    "tasks": tasks,
     "scoring_test": scoring_test,
     "contract_declared": contract_declared,
     "metric": metric,

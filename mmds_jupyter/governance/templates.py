@@ -70,6 +70,12 @@ _CHECK = {
         {
             "type": "object",
             "additionalProperties": False,
+            "required": ["tasks"],
+            "properties": {"tasks": _NAME},
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
             "required": ["documentation"],
             "properties": {
                 "documentation": {
@@ -104,6 +110,29 @@ SCHEMA: dict[str, Any] = {
                 "required": ["from", "to"],
                 "properties": {"from": _STAGE, "to": _STAGE, "gates": _GATES},
             },
+        },
+        "tasks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["title"],
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": {"type": "string"},
+                    "milestone": _NAME,
+                    "assignee": {"type": "string", "minLength": 1},
+                    "group": _NAME,
+                    "due_days": {"type": "number", "exclusiveMinimum": 0},
+                    "weight": {"type": "number", "exclusiveMinimum": 0},
+                    "depends_on": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "retention": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"archive_after_days": {"type": "number", "exclusiveMinimum": 0}},
         },
         "review": {
             "type": "object",
@@ -175,7 +204,18 @@ def parse(source: str, name: str = "(text)") -> dict[str, Any]:
         "stages": stages,
         "transitions": [],
         "review": {},
+        "retention": dict(data.get("retention") or {}),
+        "tasks": list(data.get("tasks") or []),
     }
+    titles = [t["title"] for t in spec["tasks"]]
+    for i, t in enumerate(spec["tasks"]):
+        for dep in t.get("depends_on") or []:
+            if dep not in titles[:i]:
+                raise _fail(
+                    name,
+                    _line(node, ["tasks", i, "depends_on"]),
+                    f"task {t['title']!r} depends on {dep!r}, which is not a task above it.",
+                )
     seen: set[tuple[str, str]] = set()
     for i, t in enumerate(data["transitions"]):
         for end in ("from", "to"):
@@ -224,6 +264,8 @@ def _gates(name: str, node: yaml.Node, path: list[Any], gates: Any) -> dict[str,
             checks.append({"check": c})
         elif "metric" in c:
             checks.append({"check": "metric", **c["metric"]})
+        elif "tasks" in c:
+            checks.append({"check": "tasks", "milestone": c["tasks"]})
         else:
             checks.append({"check": "documentation", "fields": c["documentation"]})
     approvals = gates.get("approvals")

@@ -25,6 +25,8 @@ log = logging.getLogger("mmds.scheduler")
 _KILL_GRACE_S = 30.0
 # Team mode: how often a scheduler deletes the tokens of runs that ended (run_identity).
 _PRUNE_EVERY_S = 600.0
+# How often a scheduler runs the retention sweep (governance/retention.py: archive_due).
+_RETENTION_EVERY_S = 3600.0
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Dispatcher:
         self.live: dict[int, Live] = {}
         self.stopping = threading.Event()
         self._next_prune = 0.0
+        self._next_retention = 0.0
 
     @property
     def heartbeat_s(self) -> float:
@@ -64,7 +67,10 @@ class Dispatcher:
 
     def tick(self) -> None:
         """One pass; each step stands alone so a failing step does not starve the others."""
-        for step in (self._beat, self._reap, self._claim, self._start, self._watch, self._prune):
+        for step in (
+            *(self._beat, self._reap, self._claim, self._start, self._watch, self._prune),
+            *(self._retention, self._webhooks),
+        ):
             try:
                 step()
             except MMDSError as exc:
@@ -135,6 +141,20 @@ class Dispatcher:
 
         if n := prune_run_tokens(self.registry):
             log.info("deleted %d ended run token(s)", n)
+
+    def _retention(self) -> None:
+        """Archive the retired versions their template's retention says are due (hourly)."""
+        if time.monotonic() < self._next_retention:
+            return
+        self._next_retention = time.monotonic() + _RETENTION_EVERY_S
+        for row in self.registry.archive_due():
+            log.info("retention: %s %s", row["ref"], row["status"])
+
+    def _webhooks(self) -> None:
+        """Deliver the webhooks due (governance/webhooks.py): new events, then retries."""
+        done = self.registry.deliver_webhooks()
+        if any(done.values()):
+            log.info("webhooks: %s", done)
 
     def _claim(self) -> None:
         for run_id in claims.claim_due(self.runs, self.config.misfire_grace, self.registry.actor):

@@ -309,6 +309,9 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .import_routes import ROUTES as IMPORTS
     from .monitor_routes import ROUTES as MONITORS
     from .report_routes import ROUTES as REPORTS
+    from .retention_routes import ROUTES as RETENTION
+    from .task_routes import ROUTES as TASKS
+    from .webhook_routes import ROUTES as WEBHOOKS
 
     return [
         (rf"/{API_PREFIX}/{path}/?" if path else rf"/{API_PREFIX}/?", cls)
@@ -322,6 +325,9 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
             *IMPORTS,
             *MONITORS,
             *REPORTS,
+            *RETENTION,
+            *TASKS,
+            *WEBHOOKS,
             *ROUTES,
         ]
     ]

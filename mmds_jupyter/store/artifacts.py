@@ -25,13 +25,25 @@ STALE_AFTER_S = 3600.0
 _TEMPORARY = re.compile(r"^\.[0-9a-f]{64}\.[A-Za-z0-9_]+\.tmp\Z")
 # Touched after each sweep: a registry starting within STALE_AFTER_S of the last one skips it.
 _SWEPT = ".swept"
+_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 class ArtifactStore:
-    """Files under ``root/artifacts/ab/abcdef...`` named by the sha256 of their content."""
+    """Files under ``root/artifacts/ab/abcdef...`` named by the sha256 of their content.
 
-    def __init__(self, root: str | os.PathLike[str], sweep: bool = True):
+    With a ``cold`` root, the files of archived versions live under ``cold/artifacts/...`` by
+    the same name: a file is read from the hot root, else the cold one (:meth:`freeze` and
+    :meth:`thaw` move it between them). New files are always written hot.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        sweep: bool = True,
+        cold: str | os.PathLike[str] | None = None,
+    ):
         self.root = Path(root).expanduser() / "artifacts"
+        self.cold_root = None if cold is None else Path(cold).expanduser() / "artifacts"
         # What the sweep on start removed, until a caller's sweep reports it (``mmds gc``).
         self._unreported: list[dict[str, Any]] = []
         if sweep:  # on start, at most once per STALE_AFTER_S for the whole artifact root
@@ -86,14 +98,52 @@ class ArtifactStore:
         return removed
 
     def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        """Where the file of ``sha256`` is (hot, else cold), or would be written (hot)."""
+        hot = self.hot_path(sha256)
+        if not hot.exists() and self.cold_root is not None:
+            cold = self.cold_path(sha256)
+            if cold.exists():
+                return cold
+        return hot
+
+    def hot_path(self, sha256: str) -> Path:
+        if not isinstance(sha256, str) or not _SHA256.match(sha256):
             raise InvalidInput(f"{sha256!r} is not a sha256 artifact id (64 lowercase hex digits).")
         return self.root / sha256[:2] / sha256
+
+    def cold_path(self, sha256: str) -> Path:
+        if self.cold_root is None:
+            raise InvalidInput("This artifact store has no cold root (MMDS archive_root).")
+        return self.cold_root / sha256[:2] / self.hot_path(sha256).name
+
+    def freeze(self, sha256: str) -> None:
+        """Copy a file to the cold root (checked against its hash); the hot copy stays until
+        :meth:`drop` removes it, so an interruption never loses the file."""
+        self._copy(self.hot_path(sha256), self.cold_path(sha256), sha256)
+
+    def thaw(self, sha256: str) -> None:
+        """Copy a file from the cold root back to the hot one (checked against its hash)."""
+        self._copy(self.cold_path(sha256), self.hot_path(sha256), sha256)
+
+    def drop(self, sha256: str, cold: bool = False) -> bool:
+        """Delete the hot (``cold``: the cold) copy of a file; whether there was one."""
+        path = self.cold_path(sha256) if cold else self.hot_path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _copy(self, source: Path, target: Path, sha256: str) -> None:
+        if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
+            return
+        data = self.get(sha256)  # from wherever it is, verified
+        atomic_write(target, data)
 
     def put(self, data: bytes) -> str:
         """Store ``data`` and return its sha256; storing the same bytes twice is a no-op."""
         sha = hashlib.sha256(data).hexdigest()
-        path = self.path_for(sha)
+        path = self.hot_path(sha)
         if not (path.exists() and self._holds(path, data)):
             atomic_write(path, data)
         return sha
@@ -154,7 +204,7 @@ class Upload:
 
     def __init__(self, store: ArtifactStore, sha256: str):
         self.sha256 = sha256
-        self.path = store.path_for(sha256)
+        self.path = store.hot_path(sha256)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{sha256}.", suffix=".tmp")
         self.tmp = Path(tmp)

@@ -58,6 +58,8 @@ SAMPLES = {
     "score_set_id": "1",
     "sha256": "0" * 64,
     "consumer_id": "1",
+    "webhook_id": "1",
+    "task_id": "1",
     "request_id": "1",
     "project": "risk",
 }

@@ -5,9 +5,11 @@ from sqlalchemy import create_engine
 
 from mmds_jupyter.store import (
     consumer_tables,  # noqa: F401 - its tables join Base.metadata
+    governance2_tables,  # noqa: F401 - its tables join Base.metadata
     governance_tables,  # noqa: F401 - its tables join Base.metadata
     identity_tables,  # noqa: F401 - its tables join Base.metadata
     monitor_tables,  # noqa: F401 - its tables join Base.metadata
+    scheduler_tables,  # noqa: F401 - its tables join Base.metadata
 )
 from mmds_jupyter.store.tables import Base
 

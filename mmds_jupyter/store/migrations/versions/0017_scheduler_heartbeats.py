@@ -1,14 +1,14 @@
 """scheduler heartbeats: which `mmds scheduler` processes run and when each last checked in
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
