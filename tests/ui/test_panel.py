@@ -8,6 +8,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import SCREENSHOTS, XSS, Lab, which_jupyter_execute
 
@@ -22,9 +23,16 @@ def open_panel(page: Any) -> Any:
     tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
     tab.wait_for(timeout=60_000)
     panel = page.locator("#mmds-panel")
-    # JupyterLab restores the last layout, so the panel may already be open.
-    if not panel.is_visible():
-        tab.click()
+    # JupyterLab may still be laying out the sidebar (a click then toggles it shut again):
+    # click until the panel shows.
+    for _ in range(5):
+        if not panel.is_visible():
+            tab.click()
+        try:
+            panel.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
     panel.locator(".mmds-result").first.wait_for(timeout=30_000)
     return panel
 
