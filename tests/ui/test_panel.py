@@ -326,7 +326,8 @@ def test_act_on_a_version_from_its_page(page: Any, lab: Lab) -> None:
     assert "@candidate" in view.locator(".mmds-version-header").inner_text()
     box = view.locator(".mmds-actions-box")
     box.locator("button.mmds-action-run-tests").click()
-    did("This version has no scoring tests")
+    # None to run: the server's message, beside the buttons.
+    box.locator(".mmds-job-error", has_text=f"{ref} has no scoring test").wait_for()
     shot(page, "03c-version-actions")
     # Back to where the other tests expect it.
     box.locator("select.mmds-action-stage").select_option("development")
