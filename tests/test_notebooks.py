@@ -100,3 +100,26 @@ def test_train_then_compare_notebooks(tmp_path, monkeypatch):
     assert reg.get("risk/churn_gb:1").version == 1
     assert reg.verify_events() is None
     reg.close()
+
+
+@pytest.mark.slow
+def test_governance_notebook_signs_a_model_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("MMDS_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MMDS_URL", raising=False)
+    out = execute("04_governance.ipynb", tmp_path, monkeypatch, n_customers=800)
+    reg = Registry(home=str(tmp_path / "home"))
+    v = reg.get("credit/churn@champion")
+    assert v.stage == "production"
+    (done,) = reg.requests(ref=v.ref, status="done")
+    assert [(d["actor"], d["comment"]) for d in done.decisions] == [("vera", "validated")]
+    assert set(reg.tasks("credit", status="done")["title"]) == {
+        "Review the data and the slices",
+        "Write the validation memo",
+    }
+    assert reg.consumers(v.ref)["application"].tolist() == ["crm-retention"]
+    assert reg.verify_events() is None
+    # The gated move was refused in the notebook, naming the request to make.
+    cells = nbformat.read(out, as_version=4).cells
+    text = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
+    assert "mmds.request" in text
+    reg.close()

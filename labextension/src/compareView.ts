@@ -8,6 +8,7 @@ import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
+import { exportButtons } from './download';
 import { barChart } from './charts';
 import { CommandIDs } from './commands';
 import {
@@ -90,6 +91,7 @@ export class CompareView extends Widget {
       this.render();
     });
     this.body.appendChild(h('h2', {}, data.refs.join(' vs ')));
+    this.body.appendChild(exportButtons(data.refs, 'comparison'));
     for (const warning of data.warnings ?? []) {
       this.body.appendChild(h('p', { class: 'mmds-warning' }, `⚠ ${warning}`));
     }

@@ -106,44 +106,35 @@ export class MMDSPanel extends Widget {
   private readonly modelSelect = select('Model', [['', 'All models']], {
     class: 'mmds-model'
   });
-  private readonly nameInput = input(
-    'Name contains',
-    'e.g. churn',
-    'name_contains'
-  );
+  private readonly nameInput = input('Name contains', 'churn', 'name_contains');
   private readonly featureInput = input(
     'Feature',
-    'e.g. income',
+    'income',
     'feature',
     LISTS.features
   );
   private readonly withoutFeatureInput = input(
     'Without feature',
-    'e.g. zip_code',
+    'zip_code',
     'without_feature',
     LISTS.features
   );
   private readonly whereInput = input(
     'Metric condition',
-    'e.g. roc_auc>0.8',
+    'roc_auc>0.8',
     'where',
     LISTS.metrics
   );
   private readonly sliceInput = input(
     'Slice',
-    'e.g. country=US',
+    'country=US',
     'slice',
     LISTS.slices
   );
   // Filled with the server's stages on the first refresh.
   private readonly stageSelect = select('Stage', [['', 'Any stage']]);
-  private readonly authorInput = input('Author', 'e.g. maya', 'author');
-  private readonly tagInput = input(
-    'Tag',
-    'e.g. team=credit',
-    'tag',
-    LISTS.tags
-  );
+  private readonly authorInput = input('Author', 'maya', 'author');
+  private readonly tagInput = input('Tag', 'team=risk', 'tag', LISTS.tags);
   // "Best <metric>" options follow the metrics recorded (GET vocabulary).
   private readonly orderSelect = select('Order', BASE_ORDERS);
   private readonly lists = Object.fromEntries(

@@ -14,6 +14,36 @@ export class MMDSRequestError extends Error {
 }
 
 /**
+ * GET a file from `<base_url>/mmds/api/<endpoint>`: its bytes and the name the server gives it
+ * (Content-Disposition); an error answer is an MMDSRequestError with the server's message.
+ */
+export async function requestFile(
+  endpoint: string
+): Promise<{ blob: Blob; name: string }> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'mmds', 'api', endpoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, {}, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  if (!response.ok) {
+    let message = `MMDS server answered ${response.status}`;
+    try {
+      const data = JSON.parse(await response.text());
+      message = typeof data.message === 'string' ? data.message : message;
+    } catch {
+      // not JSON: keep the status
+    }
+    throw new MMDSRequestError(response.status, message);
+  }
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'mmds-report';
+  return { blob: await response.blob(), name };
+}
+
+/**
  * GET (or, with `init`, POST) `<base_url>/mmds/api/<endpoint>` with Jupyter's credentials;
  * the only fetch in the extension.
  */

@@ -9,6 +9,7 @@ import { lineageGraph, lineageLegend } from './charts';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, grid, h, keyValueTable, showError } from './dom';
+import { exportButtons } from './download';
 import { describeEvent } from './events';
 import { versionActions } from './versionActions';
 import { age } from './query';
@@ -110,7 +111,12 @@ export class VersionView extends Widget {
         await this.load();
       });
       this.body.insertBefore(
-        section('Actions', actions, status),
+        section(
+          'Actions',
+          actions,
+          exportButtons([v.ref], 'validation'),
+          status
+        ),
         this.body.children[1] ?? null
       );
       this.node.scrollTop = scroll;

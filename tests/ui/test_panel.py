@@ -213,7 +213,10 @@ def test_search_teaches_the_names_in_use(page: Any, lab: Lab) -> None:
         fits = box.evaluate(
             "e => { const c = document.createElement('canvas').getContext('2d');"
             " c.font = getComputedStyle(e).font;"
-            " return c.measureText(e.placeholder).width <= e.clientWidth; }"
+            " const st = getComputedStyle(e);"
+            " const room = e.clientWidth - parseFloat(st.paddingLeft)"
+            " - parseFloat(st.paddingRight);"
+            " return c.measureText(e.placeholder).width <= room; }"
         )
         assert fits, box.get_attribute("placeholder")
     # Completions are the names the registry holds (the same answer as GET vocabulary).

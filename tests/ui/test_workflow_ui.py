@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +71,33 @@ def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
     done = json.loads(lab.api(f"/mmds/api/requests?ref={urllib.parse.quote(ref)}&status=done"))
     (decision,) = done["items"][0]["decisions"]
     assert decision["actor"] == "maya" and decision["comment"] == "checked the US slice"
+
+
+def test_export_the_comparison_report(page: Any, lab: Lab) -> None:
+    from .test_panel import open_panel
+
+    panel = open_panel(page)
+    panel.locator("button.mmds-clear").click()
+    for ref in ("risk/churn:1", "risk/churn:2"):
+        panel.locator(f".mmds-result[data-ref='{ref}'] input.mmds-check").check()
+    panel.locator("button.mmds-compare").click()
+    view = page.locator(".mmds-compare-view:visible")
+    view.locator(".mmds-compare-table").wait_for(timeout=30_000)
+    with page.expect_download(timeout=120_000) as got:
+        view.locator("button.mmds-export-report[data-format='html']").click()
+    download = got.value
+    assert download.suggested_filename.endswith(".html")
+    html = Path(download.path()).read_text(encoding="utf-8")
+    assert "risk/churn:1" in html and "risk/churn:2" in html and "<svg" in html
+    assert "<script" not in html  # self-contained and inert
+    with page.expect_download(timeout=120_000) as got:
+        view.locator("button.mmds-export-report[data-format='pdf']").click()
+    pdf = got.value
+    assert pdf.suggested_filename.endswith(".pdf")
+    assert Path(pdf.path()).read_bytes()[:5] == b"%PDF-"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "31-compare-export.png"))
+    # Each export is kept with the versions, as evidence (an event says so).
+    events = json.loads(lab.api("/mmds/api/versions/risk%2Fchurn%3A1/events"))
+    assert any(e["action"] == "version.report" for e in events["items"]), events
+    panel.locator("button.mmds-unselect").click()

@@ -1,0 +1,58 @@
+/**
+ * Reports as files: the server renders them (GET report), the browser saves them.
+ */
+import { h } from './dom';
+import { send } from './jobActions';
+import { requestFile } from './request';
+
+/**
+ * The query of `GET report` for versions, a kind and a format.
+ */
+export function reportQuery(
+  refs: string[],
+  kind: 'comparison' | 'validation',
+  format: 'html' | 'pdf'
+): string {
+  const params = new URLSearchParams();
+  for (const ref of refs) {
+    params.append('refs', ref);
+  }
+  params.append('kind', kind);
+  params.append('format', format);
+  return `report?${params.toString()}`;
+}
+
+/**
+ * "Export report" buttons (HTML and PDF) that download the report of `refs`; a refusal shows
+ * the server's message beside them.
+ */
+export function exportButtons(
+  refs: string[],
+  kind: 'comparison' | 'validation'
+): HTMLElement {
+  const line = h('span', { class: 'mmds-job-error', role: 'alert' });
+  const buttons = (['html', 'pdf'] as const).map(format => {
+    const button = h(
+      'button',
+      {
+        class: `mmds-export-report jp-mod-styled`,
+        'data-format': format,
+        title: `Download the ${kind} report of ${refs.join(', ')} as ${format.toUpperCase()} (it is also stored with the versions)`
+      },
+      `Export report (${format.toUpperCase()})`
+    );
+    button.addEventListener('click', () => {
+      void send([button], line, async () => {
+        const file = await requestFile(reportQuery(refs, kind, format));
+        const url = URL.createObjectURL(file.blob);
+        const link = h('a', { href: url, download: file.name });
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      });
+    });
+    return button;
+  });
+  return h('div', { class: 'mmds-row mmds-export' }, ...buttons, line);
+}
