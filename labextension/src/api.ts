@@ -20,6 +20,7 @@ import {
   IRunDetail,
   IScoreSet,
   IStageRequest,
+  ITask,
   IServerInfo,
   IVersion,
   IVersionPage,
@@ -151,6 +152,32 @@ export function runScoringTests(
   ref: string
 ): Promise<IItems<{ name: string; passed: boolean }>> {
   return post(`${refPath(ref)}/scoring-tests/run`, {});
+}
+
+/**
+ * Tasks: of a project or model (`ref`), or assigned to me (`mine`), open only unless `all`.
+ */
+export function tasks(
+  ref: string,
+  mine: boolean,
+  all = false
+): Promise<IItems<ITask>> {
+  const params = new URLSearchParams();
+  if (ref) {
+    params.append('ref', ref);
+  }
+  params.append('mine', String(mine));
+  if (!all) {
+    params.append('status', 'open');
+  }
+  return requestAPI<IItems<ITask>>(`tasks?${params.toString()}`);
+}
+
+export function completeTask(
+  id: number,
+  comment: string | null
+): Promise<ITask> {
+  return post(`tasks/${id}/complete`, { comment });
 }
 
 export function version(ref: string): Promise<IVersion> {

@@ -7,8 +7,9 @@ import { CommandRegistry } from '@lumino/commands';
 import * as api from './api';
 import { CommandIDs } from './commands';
 import { clear, errorText, h } from './dom';
-import { send } from './jobActions';
+import { Refusals, send } from './jobActions';
 import { age } from './query';
+import { taskList } from './tasks';
 import { IStageRequest } from './types';
 
 /**
@@ -26,6 +27,8 @@ export class ApprovalsSection {
   });
   private readonly errorBox = h('div', { class: 'mmds-error', role: 'alert' });
   private readonly list = h('ul', { class: 'mmds-request-list' });
+  private readonly myTasks = h('div', { class: 'mmds-my-tasks' });
+  private readonly refusals = new Refusals();
   private readonly scope = h(
     'select',
     { class: 'mmds-request-scope', 'aria-label': 'Requests shown' },
@@ -38,7 +41,9 @@ export class ApprovalsSection {
     this.node.append(
       h('div', { class: 'mmds-row mmds-jobs-bar' }, this.scope, this.status),
       this.errorBox,
-      this.list
+      this.list,
+      h('h3', { class: 'mmds-subhead' }, 'My tasks'),
+      this.myTasks
     );
   }
 
@@ -48,9 +53,21 @@ export class ApprovalsSection {
   async refresh(): Promise<void> {
     try {
       const mine = this.scope.value === 'mine';
-      const items = (await api.requests(mine)).items;
+      const [items, mineTasks] = await Promise.all([
+        api.requests(mine).then(r => r.items),
+        api.tasks('', true).then(r => r.items)
+      ]);
       this.errorBox.textContent = '';
       this.render(items, mine);
+      clear(this.myTasks);
+      this.myTasks.appendChild(
+        mineTasks.length
+          ? taskList(mineTasks, this.refusals, async message => {
+              await this.refresh();
+              this.status.textContent = message;
+            })
+          : h('p', { class: 'mmds-empty' }, 'No open task is assigned to you.')
+      );
       this.status.textContent = `${items.length} open request${items.length === 1 ? '' : 's'}`;
     } catch (error) {
       this.errorBox.textContent = errorText(error);

@@ -39,6 +39,27 @@ export interface IConsumer {
 }
 
 /**
+ * A task of a project's or model's checklist (GET tasks).
+ */
+export interface ITask {
+  id: number;
+  project: string;
+  model: string | null;
+  milestone: string | null;
+  title: string;
+  description: string | null;
+  assignee: string | null;
+  group: string | null;
+  due: string | null;
+  depends_on: number[];
+  weight: number;
+  status: 'open' | 'done';
+  completed_by: string | null;
+  completed_at: string | null;
+  comment: string | null;
+}
+
+/**
  * A promotion request with its gates (GET requests).
  */
 export interface IGate {

@@ -11,6 +11,8 @@ import { formatValue } from './diff';
 import { append, clear, grid, h, keyValueTable, showError } from './dom';
 import { exportButtons } from './download';
 import { describeEvent } from './events';
+import { Refusals } from './jobActions';
+import { taskList } from './tasks';
 import { versionActions } from './versionActions';
 import { age } from './query';
 import { IConsumer, IMetric, IScoreSet, IVersion } from './types';
@@ -53,6 +55,8 @@ export class VersionView extends Widget {
   private readonly body = h('div', { class: 'mmds-version-body' });
   // What the last action on this page did (kept across the reload it causes).
   private said = '';
+  // Refusals of task completions, kept while the page is drawn again.
+  private readonly refusals = new Refusals();
 
   constructor(
     readonly ref: string,
@@ -90,12 +94,14 @@ export class VersionView extends Widget {
       this.body.appendChild(h('p', {}, `Loading ${this.ref}…`));
     }
     try {
-      const [v, lin, users, scored, info] = await Promise.all([
+      const model = this.ref.split(/[:@]/)[0];
+      const [v, lin, users, scored, info, checklist] = await Promise.all([
         api.version(this.ref),
         api.lineage(this.ref),
         api.consumers(this.ref),
         api.scoreSets(this.ref),
-        api.serverInfo()
+        api.serverInfo(),
+        api.tasks(model, false, true)
       ]);
       const scroll = this.node.scrollTop;
       clear(this.body);
@@ -106,10 +112,11 @@ export class VersionView extends Widget {
         { class: 'mmds-status mmds-action-status' },
         this.said
       );
-      const actions = versionActions(v, info.stages, async message => {
+      const reload = async (message: string): Promise<void> => {
         this.said = message;
         await this.load();
-      });
+      };
+      const actions = versionActions(v, info.stages, reload);
       this.body.insertBefore(
         section(
           'Actions',
@@ -118,6 +125,15 @@ export class VersionView extends Widget {
           status
         ),
         this.body.children[1] ?? null
+      );
+      this.body.insertBefore(
+        section(
+          'Tasks',
+          checklist.items.length
+            ? taskList(checklist.items, this.refusals, reload)
+            : h('p', {}, 'No checklist for this model or its project.')
+        ),
+        this.body.children[2] ?? null
       );
       this.node.scrollTop = scroll;
       const graph = h('div', { class: 'mmds-graph' });

@@ -101,3 +101,47 @@ def test_export_the_comparison_report(page: Any, lab: Lab) -> None:
     events = json.loads(lab.api("/mmds/api/versions/risk%2Fchurn%3A1/events"))
     assert any(e["action"] == "version.report" for e in events["items"]), events
     panel.locator("button.mmds-unselect").click()
+
+
+def test_my_tasks_in_the_panel_and_on_the_version_page(page: Any, lab: Lab) -> None:
+    from mmds_jupyter.registry import Registry
+
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="omar")
+    try:
+        first = reg.add_task("risk/churn", "Check the US slice", assignee="maya", weight=2)
+        second = reg.add_task(
+            "risk/churn", "Sign the memo", assignee="maya", depends_on=[first["id"]]
+        )
+    finally:
+        reg.close()
+    tab = page.locator("li.lm-TabBar-tab[data-id='mmds-panel']")
+    tab.wait_for(timeout=60_000)
+    panel = page.locator("#mmds-panel")
+    if not panel.is_visible():
+        tab.click()
+    panel.locator("button.mmds-tab[data-tab='approvals']").click()
+    mine = panel.locator(".mmds-my-tasks")
+    item = mine.locator(f".mmds-task[data-task='{first['id']}']")
+    item.wait_for(timeout=30_000)
+    assert "Check the US slice · maya" in item.inner_text()
+    # The second waits for the first: completing it first is refused, with the reason.
+    later = mine.locator(f".mmds-task[data-task='{second['id']}']")
+    assert f"after #{first['id']}" in later.inner_text()
+    later.locator("button.mmds-task-complete").click()
+    later.locator(".mmds-job-error").filter(has_text="not done yet").wait_for()
+    item.locator("input.mmds-task-comment").fill("US slice fine")
+    item.locator("button.mmds-task-complete").click()
+    panel.locator(".mmds-status", has_text="Completed task").wait_for(timeout=30_000)
+    done = json.loads(lab.api("/mmds/api/tasks?ref=risk%2Fchurn&status=done"))["items"]
+    assert [(t["id"], t["completed_by"], t["comment"]) for t in done] == [
+        (first["id"], "maya", "US slice fine")
+    ]
+    # The version page lists the model's checklist, done and open.
+    panel.locator("button.mmds-tab[data-tab='models']").click()
+    panel.locator(".mmds-result[data-ref='risk/churn:2'] .mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    checklist = view.locator(".mmds-task-list")
+    checklist.wait_for(timeout=30_000)
+    assert "done by maya" in checklist.locator(f"[data-task='{first['id']}']").inner_text()
+    assert checklist.locator(f"[data-task='{second['id']}'] button.mmds-task-complete").count()
+    page.screenshot(path=str(SCREENSHOTS / "32-version-tasks.png"))
