@@ -117,9 +117,17 @@ def test_governance_notebook_signs_a_model_off(tmp_path, monkeypatch):
         "Write the validation memo",
     }
     assert reg.consumers(v.ref)["application"].tolist() == ["crm-retention"]
+    # The gates passed on evidence: the scoring test's run and the attached comparison report.
+    passed = {g["gate"]: g["passed"] for g in done.gates}
+    assert passed.get("approvals") and all(passed.values()), done.gates
+    assert reg.scoring_test_results(v.ref)["passed"].all()
+    moves = reg.alias_history("credit/churn")
+    assert moves.iloc[0]["alias"].endswith("@champion") and moves.iloc[0]["version"] == v.ref
     assert reg.verify_events() is None
-    # The gated move was refused in the notebook, naming the request to make.
+    # The gated move was refused in the notebook, naming the request to make, and the first
+    # request showed the scoring test and the report blocking.
     cells = nbformat.read(out, as_version=4).cells
     text = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
     assert "mmds.request" in text
+    assert "blocks scoring_test" in text and "blocks comparison_report" in text
     reg.close()

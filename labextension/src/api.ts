@@ -5,6 +5,7 @@ import { JobVerb } from './jobActions';
 import { compareQuery, ISearch, versionsQuery } from './query';
 import { requestAPI } from './request';
 import {
+  IAliasMove,
   IChanges,
   IComparison,
   IConsumer,
@@ -178,6 +179,13 @@ export function completeTask(
   comment: string | null
 ): Promise<ITask> {
   return post(`tasks/${id}/complete`, { comment });
+}
+
+/**
+ * Every move of a model's aliases, newest first.
+ */
+export function aliasHistory(model: string): Promise<IItems<IAliasMove>> {
+  return requestAPI<IItems<IAliasMove>>(`aliases/${encodeURIComponent(model)}`);
 }
 
 export function version(ref: string): Promise<IVersion> {

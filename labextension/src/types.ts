@@ -39,6 +39,20 @@ export interface IConsumer {
 }
 
 /**
+ * One move of an alias (GET aliases/MODEL).
+ */
+export interface IAliasMove {
+  event_id: number;
+  time: string;
+  alias: string;
+  version: string | null;
+  previous: string | null;
+  actor: string;
+  action: 'set' | 'remove';
+  reason?: string | null;
+}
+
+/**
  * A task of a project's or model's checklist (GET tasks).
  */
 export interface ITask {

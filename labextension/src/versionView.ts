@@ -15,7 +15,7 @@ import { Refusals } from './jobActions';
 import { taskList } from './tasks';
 import { versionActions } from './versionActions';
 import { age } from './query';
-import { IConsumer, IMetric, IScoreSet, IVersion } from './types';
+import { IAliasMove, IConsumer, IMetric, IScoreSet, IVersion } from './types';
 
 function section(
   title: string,
@@ -95,18 +95,21 @@ export class VersionView extends Widget {
     }
     try {
       const model = this.ref.split(/[:@]/)[0];
-      const [v, lin, users, scored, info, checklist] = await Promise.all([
-        api.version(this.ref),
-        api.lineage(this.ref),
-        api.consumers(this.ref),
-        api.scoreSets(this.ref),
-        api.serverInfo(),
-        api.tasks(model, false, true)
-      ]);
+      const [v, lin, users, scored, info, checklist, moves] = await Promise.all(
+        [
+          api.version(this.ref),
+          api.lineage(this.ref),
+          api.consumers(this.ref),
+          api.scoreSets(this.ref),
+          api.serverInfo(),
+          api.tasks(model, false, true),
+          api.aliasHistory(model)
+        ]
+      );
       const scroll = this.node.scrollTop;
       clear(this.body);
       this.title.label = v.ref;
-      this.render(v, users.items, scored.items);
+      this.render(v, users.items, scored.items, moves.items);
       const status = h(
         'p',
         { class: 'mmds-status mmds-action-status' },
@@ -153,7 +156,12 @@ export class VersionView extends Widget {
     }
   }
 
-  private render(v: IVersion, users: IConsumer[], scored: IScoreSet[]): void {
+  private render(
+    v: IVersion,
+    users: IConsumer[],
+    scored: IScoreSet[],
+    moves: IAliasMove[]
+  ): void {
     const prov = v.provenance;
     const env = v.environment;
     let notebook: Node | string = String(prov['notebook'] ?? '—');
@@ -304,6 +312,23 @@ export class VersionView extends Widget {
       section('Provenance', provenance),
       section('Environment', environment),
       section('Used by', consumers),
+      section(
+        'Alias history',
+        moves.length
+          ? grid(
+              ['time', 'alias', 'now', 'before', 'who', 'why'],
+              moves.map(m => [
+                new Date(m.time).toLocaleString(),
+                `@${m.alias.split('@').pop()}`,
+                m.action === 'remove' ? 'removed' : (m.version ?? '—'),
+                m.previous ?? '—',
+                m.actor,
+                m.reason ?? '—'
+              ]),
+              'mmds-grid mmds-alias-history'
+            )
+          : h('p', {}, 'No alias of this model has moved yet.')
+      ),
       section('Score sets', scoreSets),
       section('Events', events)
     );

@@ -46,7 +46,11 @@ def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
     panel = page.locator("#mmds-panel")
     if not panel.is_visible():
         tab.click()
+    # The version's page is open while the request is decided.
     panel.locator("button.mmds-tab[data-tab='approvals']").click()
+    panel.locator(f".mmds-request[data-request='{request_id}'] button.mmds-ref").click()
+    page_view = page.locator(".mmds-view:visible").last
+    page_view.locator(".mmds-version-header", has_text="validation").wait_for(timeout=30_000)
     item = panel.locator(f".mmds-request[data-request='{request_id}']")
     item.wait_for(timeout=30_000)
     text = item.inner_text()
@@ -65,6 +69,17 @@ def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
     )
     assert panel.locator(f".mmds-request[data-request='{request_id}']").count() == 0
     assert "Nothing waits for your approval." in panel.locator(".mmds-approvals").inner_text()
+    # The open page follows: production, without a reload; making it champion there shows
+    # in its alias history.
+    page_view.locator(".mmds-version-header", has_text="production").wait_for(timeout=30_000)
+    box = page_view.locator(".mmds-actions-box")
+    box.locator("input.mmds-action-alias").fill("champion")
+    box.locator("input.mmds-action-reason").fill("approved")
+    box.locator("button.mmds-action-set-alias").click()
+    history = page_view.locator("table.mmds-alias-history")
+    history.filter(has_text="@champion").wait_for(timeout=30_000)
+    assert "approved" in history.inner_text() and "maya" in history.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "30b-approved-and-champion.png"))
     # The API agrees: the version moved, and the decision carries maya's comment.
     version = json.loads(lab.api(f"/mmds/api/versions/{urllib.parse.quote(ref, safe='')}"))
     assert version["stage"] == "production"
