@@ -5,11 +5,13 @@ import { JobVerb } from './jobActions';
 import { compareQuery, ISearch, versionsQuery } from './query';
 import { requestAPI } from './request';
 import {
+  IAlert,
   IAliasMove,
   IChanges,
   IComparison,
   IConsumer,
   IItems,
+  IPerformanceWindow,
   IJob,
   IJobDetail,
   IJobList,
@@ -186,6 +188,26 @@ export function completeTask(
  */
 export function aliasHistory(model: string): Promise<IItems<IAliasMove>> {
   return requestAPI<IItems<IAliasMove>>(`aliases/${encodeURIComponent(model)}`);
+}
+
+export function alerts(model: string): Promise<IItems<IAlert>> {
+  return requestAPI<IItems<IAlert>>(`alerts?ref=${encodeURIComponent(model)}`);
+}
+
+export function settleAlert(
+  id: number,
+  verb: 'acknowledge' | 'resolve'
+): Promise<IAlert> {
+  return post(`alerts/${id}/${verb}`, {});
+}
+
+export function performanceWindows(
+  model: string,
+  window = 'week'
+): Promise<IItems<IPerformanceWindow>> {
+  return requestAPI<IItems<IPerformanceWindow>>(
+    `${refPath(model)}/performance?window=${window}`
+  );
 }
 
 export function version(ref: string): Promise<IVersion> {

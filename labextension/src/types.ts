@@ -39,6 +39,38 @@ export interface IConsumer {
 }
 
 /**
+ * A monitoring alert (GET alerts).
+ */
+export interface IAlert {
+  id: number;
+  model: string;
+  ref: string | null;
+  window: string;
+  measure: string;
+  level: 'warning' | 'alert';
+  value: number;
+  threshold: number;
+  message: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  opened_by: string;
+  acknowledged_by: string | null;
+  resolved_by: string | null;
+}
+
+/**
+ * One window of production performance (GET versions/REF/performance?window=...).
+ */
+export interface IPerformanceWindow {
+  window: string;
+  ref: string;
+  rows: number;
+  labelled: number;
+  labelled_share: number;
+  estimated?: boolean;
+  [metric: string]: unknown;
+}
+
+/**
  * One move of an alias (GET aliases/MODEL).
  */
 export interface IAliasMove {

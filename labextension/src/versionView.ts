@@ -12,6 +12,7 @@ import { append, clear, grid, h, keyValueTable, showError } from './dom';
 import { exportButtons } from './download';
 import { describeEvent } from './events';
 import { Refusals } from './jobActions';
+import { monitoringSection } from './monitoring';
 import { taskList } from './tasks';
 import { versionActions } from './versionActions';
 import { age } from './query';
@@ -95,17 +96,18 @@ export class VersionView extends Widget {
     }
     try {
       const model = this.ref.split(/[:@]/)[0];
-      const [v, lin, users, scored, info, checklist, moves] = await Promise.all(
-        [
+      const [v, lin, users, scored, info, checklist, moves, alerts, windows] =
+        await Promise.all([
           api.version(this.ref),
           api.lineage(this.ref),
           api.consumers(this.ref),
           api.scoreSets(this.ref),
           api.serverInfo(),
           api.tasks(model, false, true),
-          api.aliasHistory(model)
-        ]
-      );
+          api.aliasHistory(model),
+          api.alerts(model),
+          api.performanceWindows(model)
+        ]);
       const scroll = this.node.scrollTop;
       clear(this.body);
       this.title.label = v.ref;
@@ -138,6 +140,20 @@ export class VersionView extends Widget {
         ),
         this.body.children[2] ?? null
       );
+      if (scored.items.length || alerts.items.length) {
+        this.body.insertBefore(
+          section(
+            'Monitoring',
+            monitoringSection(
+              alerts.items,
+              windows.items,
+              this.refusals,
+              reload
+            )
+          ),
+          this.body.children[3] ?? null
+        );
+      }
       this.node.scrollTop = scroll;
       const graph = h('div', { class: 'mmds-graph' });
       graph.append(

@@ -160,3 +160,68 @@ def test_my_tasks_in_the_panel_and_on_the_version_page(page: Any, lab: Lab) -> N
     assert "done by maya" in checklist.locator(f"[data-task='{first['id']}']").inner_text()
     assert checklist.locator(f"[data-task='{second['id']}'] button.mmds-task-complete").count()
     page.screenshot(path=str(SCREENSHOTS / "32-version-tasks.png"))
+
+
+def _monitored(lab: Lab) -> None:
+    """watch/churn in production under a monitor: three ordinary weeks with their labels, then
+    a week where x1 drifted and no label has come yet."""
+    from monitoring.conftest import label, population, store_batch  # tests/ is on sys.path
+    from sklearn.linear_model import LogisticRegression
+
+    from mmds_jupyter.registry import Registry
+
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
+    try:
+        X, y = population(2000, 0)
+        Xt, yt = population(1000, 1)
+        cols = ["x1", "x2"]
+        v = reg.track(
+            LogisticRegression().fit(X[cols], y),
+            name="churn",
+            project="watch",
+            X_train=X[cols],
+            y_train=y,
+            X_test=Xt[cols],
+            y_test=yt,
+        )
+        reg.alias(reg.set_stage(v.ref, "production").ref, "champion")
+        reg.set_monitor("watch/churn")
+        for week in range(3):
+            Xw, yw, _ = store_batch(reg, week, 1000, ref="watch/churn@champion")
+            label(reg, Xw, yw, model="watch/churn")
+        store_batch(reg, 3, 1000, shift=1.5, ref="watch/churn@champion")
+    finally:
+        reg.close()
+
+
+def test_monitoring_on_the_version_page(page: Any, lab: Lab) -> None:
+    from .test_panel import open_panel
+
+    _monitored(lab)
+    open_alerts = json.loads(lab.api("/mmds/api/alerts?ref=watch%2Fchurn"))["items"]
+    assert open_alerts, "the drifted week opened no alert"
+    panel = open_panel(page)
+    panel.locator("button.mmds-clear").click()
+    panel.locator(".mmds-result[data-ref='watch/churn:1'] .mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    box = view.locator(".mmds-monitoring")
+    box.wait_for(timeout=30_000)
+    # Every open alert, with its window, measure, value and threshold.
+    shown = box.locator(".mmds-alert")
+    assert shown.count() == len(open_alerts)
+    text = box.inner_text()
+    assert "psi(x1)" in text and "2026-01-26/2026-02-01" in text
+    # Four weeks of production; the last has no label yet, so its accuracy is an estimate.
+    rows = box.locator("table.mmds-performance tr").all()[1:]
+    assert len(rows) == 4
+    assert "100%" in rows[0].inner_text() and "0%" in rows[3].inner_text()
+    assert "(est.)" in rows[3].inner_text() and "(est.)" not in rows[0].inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "33-monitoring.png"))
+    first = open_alerts[0]["id"]
+    box.locator(f".mmds-alert[data-alert='{first}'] button.mmds-alert-acknowledge").click()
+    view.locator(".mmds-action-status", has_text=f"Alert #{first} is acknowledged").wait_for(
+        timeout=30_000
+    )
+    after = json.loads(lab.api("/mmds/api/alerts?ref=watch%2Fchurn"))["items"]
+    (acked,) = [a for a in after if a["id"] == first]
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "maya"
