@@ -60,6 +60,7 @@ SAMPLES = {
     "consumer_id": "1",
     "webhook_id": "1",
     "task_id": "1",
+    "alert_id": "1",
     "request_id": "1",
     "project": "risk",
 }
