@@ -229,7 +229,12 @@ class Registry:
         return self._capture(adapter_for(model, label or request.name, serializer), request)
 
     def track_file(
-        self, sha256: str, name: str | None = None, project: str = "default", **capture: Any
+        self,
+        sha256: str,
+        name: str | None = None,
+        project: str = "default",
+        described: dict[str, Any] | None = None,
+        **capture: Any,
     ) -> Version:
         """Capture the model whose skops file arrived through :meth:`receive_file` (a
         ``track`` sent to `mmds server`), with ``track``'s other arguments.
@@ -237,12 +242,17 @@ class Registry:
         The file is loaded as any model file is (only the allowed types: a file holding a
         function is refused) to be measured, and stored as the bytes that arrived: they hash to
         ``sha256`` already, so the version's file is the very file its metadata describes.
+        With ``described`` (what the client measured itself, as ``mmds.track`` through a
+        server sends: :func:`.capture.external.described_version`) the file's types are
+        audited without building the model, and nothing else is measured here.
         """
         if not self.artifacts.exists(sha256):  # also refuses what is not a sha256
             raise InvalidInput(
                 f"There is no uploaded file with sha256 {sha256}: upload the skops file first "
                 f"(PUT artifacts/{sha256}), then track it."
             )
+        if described is not None:
+            return self._track_described(sha256, name, project, described, capture)
         request = CaptureRequest.check(name, project, **capture)
         data = self.artifacts.get(sha256)
         try:
@@ -257,13 +267,42 @@ class Registry:
             ) from None
         return self._capture(SklearnAdapter(model, request.name, "skops", file=data), request)
 
+    def _track_described(
+        self,
+        sha256: str,
+        name: str | None,
+        project: str,
+        described: dict[str, Any],
+        data: dict[str, Any],
+    ) -> Version:
+        from .capture import external
+
+        if data:
+            raise InvalidInput(
+                f"A described version carries its own measurement: send no "
+                f"{', '.join(sorted(data))} with it."
+            )
+        if not isinstance(described, dict):
+            raise InvalidInput("A described version is a mapping of fields.")
+        sink = external.ImportSink(
+            actor=self.actor, resolve=self.store.versions.resolve, has_file=self.artifacts.exists
+        )
+        record = {**described, "name": name, "project": project}
+        spec = external.described_version(sink, record, sha256)
+        serialize.audit(self.artifacts.get(sha256), "The uploaded model file")
+        return self._capture_with(lambda s: s.create_version(spec))
+
     def _capture(self, adapter: ModelAdapter, request: CaptureRequest) -> Version:
         """Capture what ``adapter`` describes (once under a track key)."""
+        return self._capture_with(lambda sink: capture(sink, adapter, request))
+
+    def _capture_with(self, write: Callable[[CaptureSink], Version]) -> Version:
+        """``write`` a version through the capture sink, once under a track key."""
         done = self._tracked_before()
         if done is not None:
             return done
         try:
-            version = capture(self._capture_sink(), adapter, request)
+            version = write(self._capture_sink())
         except ConflictError:
             # The same key's request made its version meanwhile (a retry that overtook it).
             done = self._tracked_before()
