@@ -56,6 +56,15 @@ if TYPE_CHECKING:
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
+
+
+def _unreadable_upload(sha256: str, exc: Exception) -> InvalidInput:
+    return InvalidInput(
+        f"The uploaded file {sha256[:12]}… is not a readable skops file "
+        f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or serialize.dump."
+    )
+
+
 # Lineage walks at most this many steps up and down (each step is one query per direction).
 MAX_DEPTH = 100
 # Names of each kind a search form is offered at most (Registry.vocabulary).
@@ -260,11 +269,7 @@ class Registry:
         except MMDSError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
-            raise InvalidInput(
-                f"The uploaded file {sha256[:12]}… is not a readable skops file "
-                f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or "
-                "serialize.dump."
-            ) from None
+            raise _unreadable_upload(sha256, exc) from None
         return self._capture(SklearnAdapter(model, request.name, "skops", file=data), request)
 
     def _track_described(
@@ -289,7 +294,12 @@ class Registry:
         )
         record = {**described, "name": name, "project": project}
         spec = external.described_version(sink, record, sha256)
-        serialize.audit(self.artifacts.get(sha256), "The uploaded model file")
+        try:
+            serialize.audit(self.artifacts.get(sha256), "The uploaded model file")
+        except MMDSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
+            raise _unreadable_upload(sha256, exc) from None
         return self._capture_with(lambda s: s.create_version(spec))
 
     def _capture(self, adapter: ModelAdapter, request: CaptureRequest) -> Version:

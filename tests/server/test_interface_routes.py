@@ -199,6 +199,14 @@ async def test_a_model_file_holding_a_function_is_refused_over_rest(
     blob = await upload(jp_fetch, dump(model, "skops"))
     code, err = await call(jp_fetch, "POST", "track", {"model_sha256": blob, "name": "fn"})
     assert code == 400 and "f_classif" in err["message"], err
+    # Described by the client (as mmds.track through a server sends it): the file's types are
+    # audited all the same, and nothing is written.
+    described = {"framework": "sklearn", "estimator_class": "sklearn.pipeline.Pipeline"}
+    body = {"model_sha256": blob, "name": "fn", "described": described}
+    code, err = await call(jp_fetch, "POST", "track", body)
+    assert code == 400 and "f_classif" in err["message"], err
+    code, err = await call(jp_fetch, "GET", "versions/default/fn:1")
+    assert code == 404, err
 
 
 async def test_bodies_are_checked_before_the_registry_is_called(jp_fetch: Any) -> None:
@@ -212,8 +220,10 @@ async def test_bodies_are_checked_before_the_registry_is_called(jp_fetch: Any) -
     assert code == 400 and "upload the skops file first" in err["message"], err
     for damaged in (b"", b"PK\x03\x04 not a zip"):
         sha = await upload(jp_fetch, damaged)
-        code, err = await call(jp_fetch, "POST", "track", {"model_sha256": sha, "name": "x"})
-        assert code == 400 and "skops file" in err["message"], err
+        for extra in ({}, {"described": {"framework": "sklearn", "estimator_class": "m.C"}}):
+            body = {"model_sha256": sha, "name": "x", **extra}
+            code, err = await call(jp_fetch, "POST", "track", body)
+            assert code == 400 and "skops file" in err["message"], err
     code, err = await call(jp_fetch, "GET", "score-sets/99")
     assert code == 404, err
     code, err = await call(jp_fetch, "POST", "versions/risk/nope:1/stage", {"stage": "validation"})
