@@ -186,9 +186,17 @@ def _feature(f: Any) -> dict[str, Any]:
     return {
         "name": f["name"],
         "dtype": f.get("dtype") or "unknown",
-        "used": f.get("used", True),
+        "used": f.get("used", True) is not False,
         "importance": importance,
     }
+
+
+def _count(value: Any, what: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise InvalidInput(f"A data set's {what} is a whole number of 0 or more, not {value!r}.")
+    return value
 
 
 def _number(value: Any) -> float | None:
@@ -223,8 +231,8 @@ def _dataset(d: Any) -> tuple[str, dict[str, Any], str | None]:
     check_text("A data set's name", d.get("name"), MAX_NAME * 2)
     fingerprint = {
         "content_hash": content_hash,
-        "n_rows": int(d.get("n_rows") or 0),
-        "n_cols": int(d.get("n_cols") or len(d.get("schema") or {})),
+        "n_rows": _count(d.get("n_rows"), "n_rows"),
+        "n_cols": _count(d.get("n_cols"), "n_cols") or len(d.get("schema") or {}),
         "schema": _json(_mapping(d.get("schema") or {}, "data set schema"), "schema"),
         "stats": _json(_mapping(d.get("stats") or {}, "data set stats"), "stats"),
     }
@@ -270,6 +278,7 @@ def described_version(sink: ImportSink, record: dict[str, Any], sha256: str) -> 
     )
     provenance = {k: v for k, v in spec.provenance.items() if k not in ("origin", "imported_by")}
     provenance["user"] = sink.actor
+    check_text("The notebook (provenance)", provenance.get("notebook"), 1000)
     contract = from_dict(spec.contract) if spec.contract is not None else None
     return dataclasses.replace(
         spec,
