@@ -56,6 +56,15 @@ if TYPE_CHECKING:
 # How a version used a data set, by the role a search names (find(dataset=..., dataset_role=)).
 # A stage-change guard: (version, new_stage, actor) -> None, raising to refuse.
 StageGuard = Callable[[Version, str, str], None]
+
+
+def _unreadable_upload(sha256: str, exc: Exception) -> InvalidInput:
+    return InvalidInput(
+        f"The uploaded file {sha256[:12]}… is not a readable skops file "
+        f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or serialize.dump."
+    )
+
+
 # Lineage walks at most this many steps up and down (each step is one query per direction).
 MAX_DEPTH = 100
 # Names of each kind a search form is offered at most (Registry.vocabulary).
@@ -229,7 +238,12 @@ class Registry:
         return self._capture(adapter_for(model, label or request.name, serializer), request)
 
     def track_file(
-        self, sha256: str, name: str | None = None, project: str = "default", **capture: Any
+        self,
+        sha256: str,
+        name: str | None = None,
+        project: str = "default",
+        described: dict[str, Any] | None = None,
+        **capture: Any,
     ) -> Version:
         """Capture the model whose skops file arrived through :meth:`receive_file` (a
         ``track`` sent to `mmds server`), with ``track``'s other arguments.
@@ -237,12 +251,17 @@ class Registry:
         The file is loaded as any model file is (only the allowed types: a file holding a
         function is refused) to be measured, and stored as the bytes that arrived: they hash to
         ``sha256`` already, so the version's file is the very file its metadata describes.
+        With ``described`` (what the client measured itself, as ``mmds.track`` through a
+        server sends: :func:`.capture.external.described_version`) the file's types are
+        audited without building the model, and nothing else is measured here.
         """
         if not self.artifacts.exists(sha256):  # also refuses what is not a sha256
             raise InvalidInput(
                 f"There is no uploaded file with sha256 {sha256}: upload the skops file first "
                 f"(PUT artifacts/{sha256}), then track it."
             )
+        if described is not None:
+            return self._track_described(sha256, name, project, described, capture)
         request = CaptureRequest.check(name, project, **capture)
         data = self.artifacts.get(sha256)
         try:
@@ -250,20 +269,50 @@ class Registry:
         except MMDSError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
-            raise InvalidInput(
-                f"The uploaded file {sha256[:12]}… is not a readable skops file "
-                f"({type(exc).__name__}: {exc}); upload the bytes of skops.io.dump or "
-                "serialize.dump."
-            ) from None
+            raise _unreadable_upload(sha256, exc) from None
         return self._capture(SklearnAdapter(model, request.name, "skops", file=data), request)
+
+    def _track_described(
+        self,
+        sha256: str,
+        name: str | None,
+        project: str,
+        described: dict[str, Any],
+        data: dict[str, Any],
+    ) -> Version:
+        from .capture import external
+
+        if data:
+            raise InvalidInput(
+                f"A described version carries its own measurement: send no "
+                f"{', '.join(sorted(data))} with it."
+            )
+        if not isinstance(described, dict):
+            raise InvalidInput("A described version is a mapping of fields.")
+        sink = external.ImportSink(
+            actor=self.actor, resolve=self.store.versions.resolve, has_file=self.artifacts.exists
+        )
+        record = {**described, "name": name, "project": project}
+        spec = external.described_version(sink, record, sha256)
+        try:
+            serialize.audit(self.artifacts.get(sha256), "The uploaded model file")
+        except MMDSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file makes skops raise
+            raise _unreadable_upload(sha256, exc) from None
+        return self._capture_with(lambda s: s.create_version(spec))
 
     def _capture(self, adapter: ModelAdapter, request: CaptureRequest) -> Version:
         """Capture what ``adapter`` describes (once under a track key)."""
+        return self._capture_with(lambda sink: capture(sink, adapter, request))
+
+    def _capture_with(self, write: Callable[[CaptureSink], Version]) -> Version:
+        """``write`` a version through the capture sink, once under a track key."""
         done = self._tracked_before()
         if done is not None:
             return done
         try:
-            version = capture(self._capture_sink(), adapter, request)
+            version = write(self._capture_sink())
         except ConflictError:
             # The same key's request made its version meanwhile (a retry that overtook it).
             done = self._tracked_before()

@@ -35,6 +35,7 @@ from .remote_scoring import MonitoringOverHTTP, ScoringOverHTTP, frame
 
 if TYPE_CHECKING:
     from .auth.entities import Grant
+    from .entities import NewVersion
     from .governance.alias_history import AliasMove
     from .remote_jobs import RemoteJobs
 
@@ -201,30 +202,72 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         notebook: str | None = None,
         label: str | None = None,
     ) -> Version:
-        """Send a fitted estimator (as a skops file) and its data (as columns) to be captured."""
-        from .capture import introspect, provenance, serialize
+        """Measure a fitted estimator here, as the local registry does (the one capture
+        pipeline), and send its skops file, files and description to the server, which audits
+        the file's types and writes the version (``Registry.track_file``)."""
+        from .capture.adapters import adapter_for
+        from .capture.pipeline import CaptureRequest, CaptureSink, capture
 
-        introspect.check_trackable(model, label or name or "the model")
         if serializer != "skops":
             raise InvalidInput(
                 f"An MMDS server takes skops model files, not {serializer!r}; leave serializer "
                 "at its default."
             )
-        sha = self._to_cache(serialize.dump(model, "skops"))
+        request = CaptureRequest.check(
+            name,
+            project,
+            X_test=X_test,
+            y_test=y_test,
+            slices=slices,
+            X_train=X_train,
+            y_train=y_train,
+            parent=parent,
+            tags=tags,
+            description=description,
+            cell_source=cell_source,
+            notebook=notebook,
+        )
+        adapter = adapter_for(model, label or request.name, serializer)
+        sink = CaptureSink(
+            actor=self.actor,
+            resolve=lambda ref: self.get(str(ref)),
+            put_file=self._put_file,
+            create_version=self._create_described,
+        )
+        return capture(sink, adapter, request)
+
+    def _put_file(self, data: bytes) -> str:
+        """Keep ``data`` in the local cache and upload it (a file of a version being tracked)."""
+        sha = self._to_cache(data)
         self.http.upload(path_of("artifacts", sha), self.cache_path(sha), "the model file")
-        body: dict[str, Any] = {
-            "model_sha256": sha,
-            "name": name,
-            "project": project,
-            "slices": list(slices) if slices is not None else None,
-            "parent": parent,
-            "tags": tags,
-            "description": description,
+        return sha
+
+    def _create_described(self, spec: NewVersion) -> Version:
+        """Ask the server to write the version ``spec`` describes (its files uploaded)."""
+        described = {
+            "framework": spec.framework,
+            "estimator_class": spec.estimator_class,
+            "task": spec.task,
+            "params": spec.params,
+            "steps": spec.steps,
+            "features": spec.features,
+            "outputs": spec.outputs,
+            "metrics": spec.metrics,
+            "provenance": spec.provenance,
+            "environment": spec.environment,
+            "tags": spec.tags,
+            "description": spec.description,
+            "parent": str(spec.parent) if spec.parent is not None else None,
+            "datasets": [{**fp, "relation": rel, "name": n} for rel, fp, n in spec.datasets],
+            "contract": spec.contract,
+            "files": [[kind, sha] for kind, sha in spec.files],
         }
-        # Where the capture runs is known here, in the kernel, not on the server.
-        prov = provenance.provenance(self.actor, cell_source=cell_source, notebook=notebook)
-        body.update(cell_source=prov["cell"], notebook=prov["notebook"])
-        body.update(_data(X_test=X_test, y_test=y_test, X_train=X_train, y_train=y_train))
+        body = {
+            "model_sha256": spec.artifact_sha256,
+            "name": spec.name,
+            "project": spec.project,
+            "described": described,
+        }
         # One key for this call and its retries: the server makes one version however many
         # times the request reaches it.
         return self._version(self.http.post("track", body, key=str(uuid.uuid4())))

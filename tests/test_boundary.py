@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = [ROOT / "mmds_jupyter", ROOT / "magics" / "mmds_magics"]
 PARTS = {"store", "db", "scoring", "artifacts"}
 # The registry: registry.py, its stores, and the modules that implement its operations with them
-# (life-cycle rules, drift, re-evaluation and stored reports) — Registry delegates to these as a class delegates to its helpers.
+# (life-cycle rules, drift, re-evaluation and stored reports) — Registry delegates to these as a
+# class delegates to its helpers.
 # Front ends (magics, CLI, server, widgets, scheduler) stay outside and call the service.
 INSIDE = {
     ROOT / "mmds_jupyter" / "registry.py",

@@ -10,6 +10,7 @@ origin key: importing again returns the version the first import made.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -181,7 +182,28 @@ def _feature(f: Any) -> dict[str, Any]:
     if not f.get("name"):
         raise InvalidInput("A feature has a name.")
     check_text("A feature's dtype", f.get("dtype"), MAX_NAME)
-    return {"name": f["name"], "dtype": f.get("dtype") or "unknown", "used": f.get("used", True)}
+    importance = _number(f.get("importance"))
+    return {
+        "name": f["name"],
+        "dtype": f.get("dtype") or "unknown",
+        "used": f.get("used", True) is not False,
+        "importance": importance,
+    }
+
+
+def _count(value: Any, what: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise InvalidInput(f"A data set's {what} is a whole number of 0 or more, not {value!r}.")
+    return value
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, else None (NaN and infinities, which MLflow allows, are "no value")."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _metric(m: Any) -> dict[str, Any]:
@@ -189,12 +211,13 @@ def _metric(m: Any) -> dict[str, Any]:
     check_text("A metric name", m.get("name"), MAX_NAME)
     if not m.get("name"):
         raise InvalidInput("A metric has a name.")
-    value = m.get("value")
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-    ):
-        value = None  # NaN and infinities (MLflow allows them) are "no value"
-    return {"name": m["name"], "value": value, "slice": None, "dataset": "test"}
+    check_text("A metric's slice", m.get("slice"), MAX_NAME * 2)
+    return {
+        "name": m["name"],
+        "value": _number(m.get("value")),
+        "slice": m.get("slice") or None,
+        "dataset": "test",
+    }
 
 
 def _dataset(d: Any) -> tuple[str, dict[str, Any], str | None]:
@@ -208,9 +231,61 @@ def _dataset(d: Any) -> tuple[str, dict[str, Any], str | None]:
     check_text("A data set's name", d.get("name"), MAX_NAME * 2)
     fingerprint = {
         "content_hash": content_hash,
-        "n_rows": int(d.get("n_rows") or 0),
-        "n_cols": int(d.get("n_cols") or len(d.get("schema") or {})),
+        "n_rows": _count(d.get("n_rows"), "n_rows"),
+        "n_cols": _count(d.get("n_cols"), "n_cols") or len(d.get("schema") or {}),
         "schema": _json(_mapping(d.get("schema") or {}, "data set schema"), "schema"),
         "stats": _json(_mapping(d.get("stats") or {}, "data set stats"), "stats"),
     }
     return relation, fingerprint, d.get("name")
+
+
+# What a client that measured its own model (a remote ``track``) describes about it; the
+# server adds who, the model file and its stage.
+DESCRIBED_FIELDS = tuple(
+    f for f in RECORD_FIELDS if f not in ("origin", "artifact_sha256", "artifact_format")
+) + ("files",)
+DESCRIBED_FILES = ("baseline", "predictions")
+
+
+def described_version(sink: ImportSink, record: dict[str, Any], sha256: str) -> NewVersion:
+    """The version a client describes of the skops model file ``sha256`` it uploaded (its own
+    measurement: features, metrics, data sets, contract, baseline and predictions files),
+    checked as an import record is. What the caller could not state with an import record is
+    the server's: the actor and author, the model file, the stage."""
+    from ..scoring.contract import from_dict, inheritor
+
+    if not isinstance(record, dict):
+        raise InvalidInput("A described version is a mapping of fields.")
+    unknown = sorted(set(record) - set(DESCRIBED_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown field(s) {', '.join(unknown)} in a described version; its fields are "
+            f"{', '.join(DESCRIBED_FIELDS)}."
+        )
+    files = []
+    for item in _list(record.get("files"), "files"):
+        kind, sha = item if isinstance(item, list) and len(item) == 2 else (None, None)
+        if kind not in DESCRIBED_FILES or not isinstance(sha, str) or not sink.has_file(sha):
+            raise InvalidInput(
+                f"A described version's file is [kind, sha256] with kind one of "
+                f"{', '.join(DESCRIBED_FILES)}, uploaded first; not {item!r}."
+            )
+        files.append((kind, sha))
+    fields = {k: v for k, v in record.items() if k != "files"}
+    spec = new_version(
+        sink,
+        {**fields, "origin": "track:-", "artifact_sha256": sha256, "artifact_format": "skops"},
+    )
+    provenance = {k: v for k, v in spec.provenance.items() if k not in ("origin", "imported_by")}
+    provenance["user"] = sink.actor
+    check_text("The notebook (provenance)", provenance.get("notebook"), 1000)
+    contract = from_dict(spec.contract) if spec.contract is not None else None
+    return dataclasses.replace(
+        spec,
+        author=sink.actor,
+        provenance=provenance,
+        notebook_path=provenance.get("notebook"),
+        inherit_contract=inheritor(contract) if contract is not None else None,
+        actor=None,
+        files=files,
+    )

@@ -348,6 +348,26 @@ def load(data: bytes, fmt: str, trusted: bool = False, label: str = "the artifac
         return tree.construct()
 
 
+def audit(data: bytes, label: str = "the artifact") -> None:
+    """Refuse a skops file holding types outside :func:`allowed_types` (as :func:`load` does)
+    without building the model: the file's schema is read and its node tree audited, nothing
+    in it is constructed."""
+    import io
+    from zipfile import ZipFile
+
+    import skops.io as sio
+
+    try:
+        from skops.io._audit import get_tree
+        from skops.io._utils import read_schema
+    except ImportError:  # pragma: no cover - skops' internals moved: its public audit
+        _audit(sio.get_untrusted_types(data=data), False, label)
+        return
+    with ZipFile(io.BytesIO(data), "r") as zip_file:
+        schema, load_context = read_schema(zip_file)
+        _audit(get_tree(schema, load_context, trusted=None).get_unsafe_set(), False, label)
+
+
 def _audit(found: Iterable[str], trusted: bool, label: str) -> None:
     """Refuse, unless ``trusted``, a file holding types (``found``: those skops does not trust
     by default) that are not in :func:`allowed_types`."""

@@ -270,12 +270,14 @@ def track(registry: RegistryService, raw: bytes, key: str | None = None) -> dict
     """Capture a model whose skops file was uploaded (``PUT artifacts/<sha256>``), named by
     its sha256, with its data as tables; under an Idempotency-Key, at most once. The file is
     loaded as any model file is (over REST a file holding a function is always refused) and
-    kept as uploaded (``Registry.track_file``).
+    kept as uploaded (``Registry.track_file``). With ``described`` (what the client measured:
+    mmds.track through a server sends it), the file's types are audited, the model not built.
     """
     from .artifact_routes import file_keeper
 
     # No name is the registry's error (the same as mmds.track's), not the body's.
-    b = body(raw, {"model_sha256": TEXT, **CAPTURE_FIELDS}, required=("model_sha256",))
+    fields = {"model_sha256": TEXT, "described": OBJECT, **CAPTURE_FIELDS}
+    b = body(raw, fields, required=("model_sha256",))
     sha = b.pop("model_sha256")
     keeper = file_keeper(registry)  # the local registry, which keeps the files
     if key is not None:

@@ -93,6 +93,22 @@ def test_errors_have_the_same_class_and_message(
         seed.close()
 
 
+def test_a_model_holding_a_function_tracked_through_the_server_is_refused(
+    remote: RemoteRegistry, cancer: dict[str, Any]
+) -> None:
+    # The kernel measures the model itself; the server audits the uploaded file's types.
+    Xtr, y = cancer["X_train"][NUM], cancer["y_train"]
+    risky = make_pipeline(FunctionTransformer(_double), LogisticRegression(max_iter=500))
+    risky.fit(Xtr, y)
+    X, y_test = cancer["X_test"][NUM], cancer["y_test"]
+    with pytest.raises(UntrustedArtifact, match="_double") as caught:
+        remote.track(risky, name="risky", project="refused-fn", X_test=X, y_test=y_test)
+    assert "The uploaded model file holds types" in str(caught.value)
+    assert len(remote.find(project="refused-fn")) == 0
+    with pytest.raises(NotFound):
+        remote.get("refused-fn/risky:1")
+
+
 def test_local_and_remote_capture_the_same_version(
     remote: RemoteRegistry, tmp_path: Path, cancer: dict[str, Any]
 ) -> None:

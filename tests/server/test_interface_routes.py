@@ -199,6 +199,42 @@ async def test_a_model_file_holding_a_function_is_refused_over_rest(
     blob = await upload(jp_fetch, dump(model, "skops"))
     code, err = await call(jp_fetch, "POST", "track", {"model_sha256": blob, "name": "fn"})
     assert code == 400 and "f_classif" in err["message"], err
+    # Described by the client (as mmds.track through a server sends it): the file's types are
+    # audited all the same, and nothing is written.
+    described = {"framework": "sklearn", "estimator_class": "sklearn.pipeline.Pipeline"}
+    body = {"model_sha256": blob, "name": "fn", "described": described}
+    code, err = await call(jp_fetch, "POST", "track", body)
+    assert code == 400 and "f_classif" in err["message"], err
+    code, err = await call(jp_fetch, "GET", "versions/default/fn:1")
+    assert code == 404, err
+
+
+async def test_a_described_track_is_checked_as_an_import_record(jp_fetch: Any, cancer: Any) -> None:
+    model = LogisticRegression(max_iter=1000).fit(cancer["X_train"][COLS], cancer["y_train"])
+    blob = await upload(jp_fetch, dump(model, "skops"))
+    ok = {"framework": "sklearn", "estimator_class": "sklearn.linear_model.LogisticRegression"}
+    bad = {
+        "unknown field": ({"origin": "x:1"}, "Unknown field(s) origin"),
+        "data beside it": ({}, "send no X_test"),
+        "rows not a count": (
+            {"datasets": [{"relation": "trained_on", "content_hash": "abcd", "n_rows": "many"}]},
+            "n_rows",
+        ),
+        "notebook not text": ({"provenance": {"notebook": ["nb"]}}, "notebook"),
+        "file not uploaded": ({"files": [["baseline", "0" * 64]]}, "[kind, sha256]"),
+        "file of no kind": ({"files": [["model", blob]]}, "[kind, sha256]"),
+    }
+    for what, (fields, message) in bad.items():
+        body: dict[str, Any] = {"model_sha256": blob, "name": "d", "described": {**ok, **fields}}
+        if what == "data beside it":
+            body["X_test"] = {c: [1.0] for c in COLS}
+        code, err = await call(jp_fetch, "POST", "track", body)
+        assert code == 400 and message in err["message"], (what, err)
+    code, err = await call(jp_fetch, "GET", "versions/default/d:1")
+    assert code == 404, err
+    body = {"model_sha256": blob, "name": "d", "described": ok}
+    code, version = await call(jp_fetch, "POST", "track", body)
+    assert code == 201 and version["artifact_sha256"] == blob, version
 
 
 async def test_bodies_are_checked_before_the_registry_is_called(jp_fetch: Any) -> None:
@@ -212,8 +248,10 @@ async def test_bodies_are_checked_before_the_registry_is_called(jp_fetch: Any) -
     assert code == 400 and "upload the skops file first" in err["message"], err
     for damaged in (b"", b"PK\x03\x04 not a zip"):
         sha = await upload(jp_fetch, damaged)
-        code, err = await call(jp_fetch, "POST", "track", {"model_sha256": sha, "name": "x"})
-        assert code == 400 and "skops file" in err["message"], err
+        for extra in ({}, {"described": {"framework": "sklearn", "estimator_class": "m.C"}}):
+            body = {"model_sha256": sha, "name": "x", **extra}
+            code, err = await call(jp_fetch, "POST", "track", body)
+            assert code == 400 and "skops file" in err["message"], err
     code, err = await call(jp_fetch, "GET", "score-sets/99")
     assert code == 404, err
     code, err = await call(jp_fetch, "POST", "versions/risk/nope:1/stage", {"stage": "validation"})
