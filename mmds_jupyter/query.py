@@ -158,7 +158,10 @@ def from_request(get: Callable[[str], Sequence[str]]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for f in QUERY_FIELDS:
-        values = [v for v in get(f.name) if v.strip()]
+        given = list(get(f.name))
+        if f.kind == "whole" and given and not given[-1].strip():
+            raise InvalidInput(f"{f.name}= is empty: give a whole number, or leave it out.")
+        values = [v for v in given if v.strip()]
         if f.kind == "conditions":
             out[f.name] = values or None
         elif not values:

@@ -64,6 +64,9 @@ async def test_vocabulary_of_a_search(jp_fetch: Any) -> None:
     assert names["features"] == ["age"]  # collections_flag is a column drops does not use
     code, body = await error(jp_fetch, "vocabulary", limit="0")
     assert code == 400 and "limit" in body["message"]
+    for route in ("vocabulary", "versions"):  # a whole number left empty is a mistake, said so
+        code, body = await error(jp_fetch, route, limit="")
+        assert code == 400 and "limit= is empty" in body["message"], body
 
 
 async def test_archived_versions_only_when_asked(jp_fetch: Any) -> None:
