@@ -140,7 +140,27 @@ def tasks(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str, Any]:
     return _gate(f"tasks {milestone}", bool(rows) and not p["open"], msg, evidence)
 
 
+def no_open_alert(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str, Any]:
+    """No monitoring alert (level alert, not a warning) on this version is left unresolved."""
+    found = reg.store.monitors.alerts(reg._ref(f"{v.project}/{v.name}"), None)
+    open_ = [
+        {"id": a["id"], "window": a["window"], "measure": a["measure"], "status": a["status"]}
+        for a in found
+        if a.get("ref") == v.ref and a["level"] == "alert" and a["status"] != "resolved"
+    ]
+    if open_:
+        ids = ", ".join(str(a["id"]) for a in open_)
+        msg = (
+            f"{len(open_)} monitoring alert(s) on {v.ref} are not resolved ({ids}): "
+            "mmds.resolve_alert(ID) once handled"
+        )
+    else:
+        msg = f"no monitoring alert is open on {v.ref}"
+    return _gate("no_open_alert", not open_, msg, {"open": open_})
+
+
 CHECKS = {
+    "no_open_alert": no_open_alert,
     "tasks": tasks,
     "scoring_test": scoring_test,
     "contract_declared": contract_declared,

@@ -222,7 +222,7 @@ BAD = [
     ("name: x\nstages: [development]\ntransitions:\n  - from: development\n    to: prod\n", 5,
      "'prod' is not one of"),
     ("name: x\nstages: [development, validation]\ntransitions:\n  - from: development\n"
-     "    to: validation\n    gates:\n      checks: [no_open_alert]\n", 7, "needs monitoring"),
+     "    to: validation\n    gates:\n      checks: [no_alert]\n", 7, "is not valid under"),
     ("name: x\nstages: [development\n", 3, "not valid YAML"),
     ("name: x\nstages: [development]\ntransitions: []\nreview:\n  production: {}\n", 5,
      "not a stage here"),

@@ -143,3 +143,28 @@ def test_cli_and_magic(monitored, capsys, monkeypatch):
     finally:
         shell.reset()
         mmds_jupyter.default_registry().close()
+
+
+def test_an_open_alert_blocks_a_gated_move_until_resolved(monitored):
+    reg = monitored
+    reg.set_monitor("risk/churn")
+    store_batch(reg, 0, 1000, shift=1.5)
+    open_ = reg.alerts("risk/churn", status="open")
+    assert not open_.empty
+    reg.save_template(
+        "name: watched\nstages: [development, validation, production, retired, archived]\n"
+        "transitions:\n  - from: production\n    to: validation\n    gates:\n"
+        "      checks: [no_open_alert]\n"
+    )
+    reg.bind_template("risk", "watched")
+    blocked = reg.request("risk/churn:1", "validation")  # back for a look, once all is calm
+    (gate,) = blocked.gates
+    assert gate["gate"] == "no_open_alert" and not gate["passed"]
+    assert {a["id"] for a in gate["evidence"]["open"]} == set(
+        open_[open_["level"] == "alert"]["id"]
+    )
+    assert reg.get("risk/churn:1").stage == "production"
+    for alert_id in open_["id"]:
+        reg.resolve_alert(int(alert_id))
+    done = reg.request("risk/churn:1", "validation")
+    assert done.gates[0]["passed"] and reg.get("risk/churn:1").stage == "validation"
