@@ -105,6 +105,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
             return response.status, None
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error holds the connection's response: close it here, not at gc
         return exc.code, f"HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
