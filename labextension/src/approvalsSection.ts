@@ -60,6 +60,7 @@ export class ApprovalsSection {
       this.errorBox.textContent = '';
       this.render(items, mine);
       clear(this.myTasks);
+      this.refusals.detachAll(); // the lines of the previous drawing are gone
       this.myTasks.appendChild(
         mineTasks.length
           ? taskList(mineTasks, this.refusals, async message => {

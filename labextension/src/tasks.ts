@@ -41,7 +41,6 @@ export function taskList(
   done: (message: string) => Promise<void>
 ): HTMLElement {
   const list = h('ul', { class: 'mmds-task-list' });
-  refusals.detachAll();
   for (const task of items) {
     const key = `task:${task.id}`;
     const line = h('div', { class: 'mmds-job-error', role: 'alert' });

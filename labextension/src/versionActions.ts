@@ -5,7 +5,7 @@
  */
 import * as api from './api';
 import { h } from './dom';
-import { send } from './jobActions';
+import { Refusals, send } from './jobActions';
 import { IVersion } from './types';
 
 /**
@@ -35,9 +35,13 @@ export function snippet(ref: string): string {
 export function versionActions(
   v: IVersion,
   stages: string[],
+  refusals: Refusals,
   done: (message: string) => Promise<void>
 ): HTMLElement {
+  // A refusal is kept in `refusals`: the page may be drawn again (a change made elsewhere)
+  // just after the server answered.
   const line = h('div', { class: 'mmds-job-error', role: 'alert' });
+  refusals.attach(`actions:${v.ref}`, line);
   const row = (...children: HTMLElement[]): HTMLElement =>
     h('div', { class: 'mmds-row mmds-action-row' }, ...children);
   const button = (cls: string, text: string): HTMLButtonElement =>
@@ -92,7 +96,9 @@ export function versionActions(
     ...removeTags
   ];
   const act = (request: () => Promise<string>): void => {
-    void send(controls, line, async () => done(await request()));
+    void send(controls, refusals.lineFor(`actions:${v.ref}`), async () =>
+      done(await request())
+    );
   };
 
   move.addEventListener('click', () =>

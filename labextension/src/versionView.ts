@@ -110,6 +110,7 @@ export class VersionView extends Widget {
         ]);
       const scroll = this.node.scrollTop;
       clear(this.body);
+      this.refusals.detachAll(); // the lines of the previous drawing are gone
       this.title.label = v.ref;
       this.render(v, users.items, scored.items, moves.items);
       const status = h(
@@ -121,7 +122,7 @@ export class VersionView extends Widget {
         this.said = message;
         await this.load();
       };
-      const actions = versionActions(v, info.stages, reload);
+      const actions = versionActions(v, info.stages, this.refusals, reload);
       this.body.insertBefore(
         section(
           'Actions',
