@@ -93,7 +93,7 @@ def evaluate(ref: str, X: Any, y: Any, name: str, slices: Any = None) -> dict[st
     return default_registry().evaluate(ref, X, y, name=name, slices=slices)
 
 
-def report(*refs: Any, kind: str = "comparison", threshold: float = 0.5) -> Any:
+def report(*refs: Any, kind: str | None = None, threshold: float = 0.5) -> Any:
     """A comparison or validation report (HTML, PDF, rich output); see :meth:`Registry.report`."""
     return default_registry().report(*refs, kind=kind, threshold=threshold)
 

@@ -33,7 +33,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from . import cli
 
-    kind = "validation" if args.validation or len(args.refs) == 1 else "comparison"
+    kind = "validation" if args.validation else None
     made = cli._registry(args).report(*args.refs, kind=kind, threshold=args.threshold)
     if not (args.html or args.pdf):
         raise InvalidInput("Say where to write the report: --html FILE and/or --pdf FILE.")

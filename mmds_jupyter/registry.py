@@ -623,7 +623,7 @@ class Registry:
 
         return evaluate(self, ref, X, y, name, list(slices or []))
 
-    def report(self, *refs: str | Version, kind: str = "comparison", threshold: float = 0.5) -> Any:
+    def report(self, *refs: str | Version, kind: str | None = None, threshold: float = 0.5) -> Any:
         """A comparison (two or more versions) or validation (one) report, kept as evidence."""
         from .reports.store import report
 

@@ -503,13 +503,15 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         result: dict[str, Any] = self.http.post(self._vpath(ref, "evaluate"), body)
         return result
 
-    def report(self, *refs: AnyRef, kind: str = "comparison", threshold: float = 0.5) -> Any:
+    def report(self, *refs: AnyRef, kind: str | None = None, threshold: float = 0.5) -> Any:
         """The report made (and kept) by the server, as its HTML; ``to_pdf`` asks for the PDF."""
         from .reports.document import FetchedReport
 
         if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
             refs = tuple(refs[0])
-        args = {"refs": [self._ref(r) for r in refs], "kind": kind, "threshold": str(threshold)}
+        args: dict[str, Any] = {"refs": [self._ref(r) for r in refs], "threshold": str(threshold)}
+        if kind is not None:
+            args["kind"] = kind
 
         def fetch(fmt: str) -> bytes:
             data: bytes = self.http.request("GET", "report", params={**args, "format": fmt}).data

@@ -122,7 +122,7 @@ class RegistryService(Protocol):
         """Re-evaluate a version on a new data set; keep its metrics and predictions as ``name``."""
         ...
 
-    def report(self, *refs: AnyRef, kind: str = "comparison", threshold: float = 0.5) -> Any:
+    def report(self, *refs: AnyRef, kind: str | None = None, threshold: float = 0.5) -> Any:
         """A comparison (two or more versions) or validation (one) report, kept as evidence."""
         ...
 

@@ -11,7 +11,7 @@ import {
   IComparison,
   IConsumer,
   IItems,
-  IPerformanceWindow,
+  IPerformance,
   IJob,
   IJobDetail,
   IJobList,
@@ -204,8 +204,8 @@ export function settleAlert(
 export function performanceWindows(
   model: string,
   window = 'week'
-): Promise<IItems<IPerformanceWindow>> {
-  return requestAPI<IItems<IPerformanceWindow>>(
+): Promise<IPerformance> {
+  return requestAPI<IPerformance>(
     `${refPath(model)}/performance?window=${window}`
   );
 }

@@ -91,7 +91,7 @@ export class CompareView extends Widget {
       this.render();
     });
     this.body.appendChild(h('h2', {}, data.refs.join(' vs ')));
-    this.body.appendChild(exportButtons(data.refs, 'comparison'));
+    this.body.appendChild(exportButtons(data.refs));
     for (const warning of data.warnings ?? []) {
       this.body.appendChild(h('p', { class: 'mmds-warning' }, `⚠ ${warning}`));
     }

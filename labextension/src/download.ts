@@ -6,18 +6,13 @@ import { send } from './jobActions';
 import { requestFile } from './request';
 
 /**
- * The query of `GET report` for versions, a kind and a format.
+ * The query of `GET report` for versions and a format (the server picks the kind: one version is validated, two or more compared).
  */
-export function reportQuery(
-  refs: string[],
-  kind: 'comparison' | 'validation',
-  format: 'html' | 'pdf'
-): string {
+export function reportQuery(refs: string[], format: 'html' | 'pdf'): string {
   const params = new URLSearchParams();
   for (const ref of refs) {
     params.append('refs', ref);
   }
-  params.append('kind', kind);
   params.append('format', format);
   return `report?${params.toString()}`;
 }
@@ -26,10 +21,7 @@ export function reportQuery(
  * "Export report" buttons (HTML and PDF) that download the report of `refs`; a refusal shows
  * the server's message beside them.
  */
-export function exportButtons(
-  refs: string[],
-  kind: 'comparison' | 'validation'
-): HTMLElement {
+export function exportButtons(refs: string[]): HTMLElement {
   const line = h('span', { class: 'mmds-job-error', role: 'alert' });
   const buttons = (['html', 'pdf'] as const).map(format => {
     const button = h(
@@ -37,13 +29,13 @@ export function exportButtons(
       {
         class: `mmds-export-report jp-mod-styled`,
         'data-format': format,
-        title: `Download the ${kind} report of ${refs.join(', ')} as ${format.toUpperCase()} (it is also stored with the versions)`
+        title: `Download the report of ${refs.join(', ')} as ${format.toUpperCase()} (it is also stored with the versions)`
       },
       `Export report (${format.toUpperCase()})`
     );
     button.addEventListener('click', () => {
       void send([button], line, async () => {
-        const file = await requestFile(reportQuery(refs, kind, format));
+        const file = await requestFile(reportQuery(refs, format));
         const url = URL.createObjectURL(file.blob);
         const link = h('a', { href: url, download: file.name });
         document.body.appendChild(link);

@@ -6,33 +6,26 @@ import * as api from './api';
 import { formatValue } from './diff';
 import { grid, h } from './dom';
 import { Refusals, send } from './jobActions';
-import { IAlert, IPerformanceWindow } from './types';
-
-// The metrics a window shows, when it has them (classification, then regression).
-const WINDOW_METRICS = ['roc_auc', 'accuracy', 'f1', 'rmse', 'mae', 'r2'];
+import { IAlert, IPerformance, IPerformanceWindow } from './types';
 
 /**
- * The columns of the performance table: the metrics present in any window.
+ * A metric's cell: the value, marked "(est.)" when the window has no label yet and this is
+ * the metric the server estimates from the classifier's confidence.
  */
-export function windowMetrics(rows: IPerformanceWindow[]): string[] {
-  return WINDOW_METRICS.filter(m =>
-    rows.some(r => r[m] !== null && r[m] !== undefined)
-  );
-}
-
-/**
- * A metric's cell: the value, marked "(est.)" when it is an estimate from confidence.
- */
-export function windowCell(row: IPerformanceWindow, metric: string): string {
+export function windowCell(
+  row: IPerformanceWindow,
+  metric: string,
+  estimated: string
+): string {
   const value = formatValue(row[metric]);
-  return row.estimated && metric === 'accuracy' && value !== '—'
+  return row.estimated && metric === estimated && value !== '—'
     ? `${value} (est.)`
     : value;
 }
 
 export function monitoringSection(
   alerts: IAlert[],
-  windows: IPerformanceWindow[],
+  performance: IPerformance,
   refusals: Refusals,
   done: (message: string) => Promise<void>
 ): HTMLElement {
@@ -86,21 +79,21 @@ export function monitoringSection(
     }
     box.appendChild(list);
   }
-  if (windows.length === 0) {
+  if (performance.items.length === 0) {
     box.appendChild(
       h('p', {}, 'No production scores yet: nothing to judge over time.')
     );
   } else {
-    const metrics = windowMetrics(windows);
+    const metrics = performance.metrics;
     box.appendChild(
       grid(
         ['week', 'version', 'rows', 'labelled', ...metrics],
-        windows.map(w => [
+        performance.items.map(w => [
           w.window,
           w.ref,
           w.rows.toLocaleString('en-US'),
           `${Math.round(w.labelled_share * 100)}%`,
-          ...metrics.map(m => windowCell(w, m))
+          ...metrics.map(m => windowCell(w, m, performance.estimated_metric))
         ]),
         'mmds-grid mmds-performance'
       )

@@ -71,6 +71,15 @@ export interface IPerformanceWindow {
 }
 
 /**
+ * A model's performance windows (GET versions/MODEL/performance?window=week): the rows, the
+ * headline metrics they carry, and the metric a window without labels shows as an estimate.
+ */
+export interface IPerformance extends IItems<IPerformanceWindow> {
+  metrics: string[];
+  estimated_metric: string;
+}
+
+/**
  * One move of an alias (GET aliases/MODEL).
  */
 export interface IAliasMove {

@@ -124,12 +124,7 @@ export class VersionView extends Widget {
       };
       const actions = versionActions(v, info.stages, this.refusals, reload);
       this.body.insertBefore(
-        section(
-          'Actions',
-          actions,
-          exportButtons([v.ref], 'validation'),
-          status
-        ),
+        section('Actions', actions, exportButtons([v.ref]), status),
         this.body.children[1] ?? null
       );
       this.body.insertBefore(
@@ -145,12 +140,7 @@ export class VersionView extends Widget {
         this.body.insertBefore(
           section(
             'Monitoring',
-            monitoringSection(
-              alerts.items,
-              windows.items,
-              this.refusals,
-              reload
-            )
+            monitoringSection(alerts.items, windows, this.refusals, reload)
           ),
           this.body.children[3] ?? null
         );

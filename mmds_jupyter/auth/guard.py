@@ -364,7 +364,7 @@ class GuardedRegistry:
         version = self._version(ref, TRACK, "evaluate")
         return self._inner.evaluate(version, X, y, name, slices)
 
-    def report(self, *refs: Any, kind: str = "comparison", threshold: float = 0.5) -> Any:
+    def report(self, *refs: Any, kind: str | None = None, threshold: float = 0.5) -> Any:
         if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
             refs = tuple(refs[0])
         versions = [self._version(r, READ, "report on") for r in refs]

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ..registry import Registry
 
 CALENDAR = {"day": "D", "week": "W-SUN", "month": "M"}
+# What a window with no label yet shows as an estimate (from the classifier's confidence).
+ESTIMATED_METRIC = "accuracy"
 WINDOW_COLUMNS = ["window", "start", "end", "ref", "slice", "rows", "labelled", "labelled_share"]
 
 
@@ -128,7 +130,7 @@ def window_row(
     if estimate is not None:
         out["expected_accuracy"] = estimate
         if labelled.empty:  # no label yet: the accuracy shown is the estimate
-            out["accuracy"] = estimate
+            out[ESTIMATED_METRIC] = estimate
     out["estimated"] = bool(labelled.empty and estimate is not None)
     return out
 

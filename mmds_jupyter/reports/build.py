@@ -553,9 +553,12 @@ def stage_history(registry: Registry, v: Version) -> str:
 
 
 def build(
-    registry: Registry, refs: list[Any], kind: str = "comparison", threshold: float = 0.5
+    registry: Registry, refs: list[Any], kind: str | None = None, threshold: float = 0.5
 ) -> Report:
-    """The report of ``refs``: ``comparison`` of two or more versions, ``validation`` of one."""
+    """The report of ``refs``: ``comparison`` of two or more versions, ``validation`` of one
+    (the kind, when not given, follows from how many versions there are)."""
+    if kind is None:
+        kind = "validation" if len(refs) == 1 else "comparison"
     if kind not in KINDS:
         raise InvalidInput(f"A report is a comparison or a validation, not {kind!r}.")
     if kind == "comparison" and len(refs) < 2:

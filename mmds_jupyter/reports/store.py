@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 KIND = "report"
 
 
-def report(registry: Registry, refs: tuple[Any, ...], kind: str, threshold: float) -> Report:
+def report(registry: Registry, refs: tuple[Any, ...], kind: str | None, threshold: float) -> Report:
     if len(refs) == 1 and isinstance(refs[0], (list, tuple)):
         refs = tuple(refs[0])
     made = build(registry, list(refs), kind, threshold)
     sha = registry.artifacts.put(made.to_html().encode("utf-8"))
     made.stored_sha256 = sha
-    detail = {"kind": kind, "fingerprint": made.fingerprint, "refs": made.refs}
+    detail = {"kind": made.kind, "fingerprint": made.fingerprint, "refs": made.refs}
     for ref in made.refs:
         version = registry.get(ref)
         registry.store.versions.add_version_file(

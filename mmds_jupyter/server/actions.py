@@ -179,7 +179,14 @@ def actuals(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
 
 
 def performance(registry: RegistryService, ref: str, args: dict[str, str | None]) -> dict[str, Any]:
-    return {"items": records(registry.performance(ref, args["window"], args["slice"]))}
+    """The rows, and for a reader the headline metrics they carry (in headline order) and
+    which metric a window without labels shows as an estimate."""
+    from ..monitoring.windows import ESTIMATED_METRIC
+    from .views import HEADLINE
+
+    frame = registry.performance(ref, args["window"], args["slice"])
+    present = [m for m in HEADLINE if m in frame.columns and frame[m].notna().any()]
+    return {"items": records(frame), "metrics": present, "estimated_metric": ESTIMATED_METRIC}
 
 
 def baseline(registry: RegistryService, ref: str) -> dict[str, Any]:

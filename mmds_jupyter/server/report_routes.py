@@ -56,7 +56,7 @@ def report(registry: RegistryService, args: dict[str, Any]) -> tuple[bytes, str]
     refs = [r for r in args["refs"] or [] if r.strip()]
     if len(refs) > MAX_COMPARE:
         raise InvalidInput(f"A report covers at most {MAX_COMPARE} versions, not {len(refs)}.")
-    made = registry.report(*refs, kind=args.get("kind") or "comparison", threshold=cut)
+    made = registry.report(*refs, kind=args.get("kind") or None, threshold=cut)
     name = "report-" + "-vs-".join(made.refs)
     return made.render(fmt), name
 

@@ -45,8 +45,10 @@ def test_report(registry: Any, cancer: dict[str, Any], request: pytest.FixtureRe
     html = made.to_html()
     assert "<h2>Summary</h2>" in html and "<h2>Report fingerprint</h2>" in html
     assert "95% CI" in html and "Comparison report" in made._repr_html_()
+    # Without a kind, one version is validated; a comparison of one is refused.
+    assert "Validation report" in registry.report(a.ref)._repr_html_()
     with pytest.raises(InvalidInput, match="two or more versions"):
-        registry.report(a.ref)
+        registry.report(a.ref, kind="comparison")
 
 
 def test_the_report_route_answers_a_file_to_download(

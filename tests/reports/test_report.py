@@ -96,8 +96,9 @@ def test_a_validation_report_adds_contract_tests_and_stage_history(reg):
     assert titles[-4:] == ["Contract", "Scoring tests", "Stage history and approvals", titles[-1]]
     assert "validation" in dict(report.sections)["Stage history and approvals"]
     assert "<table" in report._repr_html_()
+    assert reg.report("churn:2").section_titles() == titles  # one version: validation
     with pytest.raises(InvalidInput, match="two or more versions"):
-        reg.report("churn:1")
+        reg.report("churn:1", kind="comparison")
     with pytest.raises(InvalidInput, match="of one version"):
         reg.report("churn:1", "churn:2", kind="validation")
     with pytest.raises(InvalidInput, match="not 'summary'"):

@@ -1,4 +1,4 @@
-import { windowCell, windowMetrics } from '../monitoring';
+import { windowCell } from '../monitoring';
 import { IPerformanceWindow } from '../types';
 
 const WEEK: IPerformanceWindow = {
@@ -11,18 +11,8 @@ const WEEK: IPerformanceWindow = {
   accuracy: 0.84
 };
 
-describe('windowMetrics', () => {
-  it('keeps the metrics some window has, in a fixed order', () => {
-    expect(windowMetrics([WEEK, { ...WEEK, roc_auc: null, f1: 0.5 }])).toEqual([
-      'roc_auc',
-      'accuracy',
-      'f1'
-    ]);
-  });
-});
-
 describe('windowCell', () => {
-  it('marks an estimated accuracy, and only that', () => {
+  it('marks the estimated metric of a window without labels, and only that', () => {
     const unlabelled = {
       ...WEEK,
       labelled: 0,
@@ -30,8 +20,8 @@ describe('windowCell', () => {
       roc_auc: null,
       estimated: true
     };
-    expect(windowCell(unlabelled, 'accuracy')).toBe('0.84 (est.)');
-    expect(windowCell(unlabelled, 'roc_auc')).toBe('—');
-    expect(windowCell(WEEK, 'accuracy')).toBe('0.84');
+    expect(windowCell(unlabelled, 'accuracy', 'accuracy')).toBe('0.84 (est.)');
+    expect(windowCell(unlabelled, 'roc_auc', 'accuracy')).toBe('—');
+    expect(windowCell(WEEK, 'accuracy', 'accuracy')).toBe('0.84');
   });
 });

@@ -23,7 +23,7 @@ def spec(line: str) -> None:
 
 def run(magics: Any, line: str, cell: str | None) -> Any:
     a = parse(spec, line)
-    kind = "validation" if a.validation or len(a.refs) == 1 else "comparison"
+    kind = "validation" if a.validation else None
     made = default_registry().report(*a.refs, kind=kind, threshold=a.threshold)
     if a.html:
         made.to_html(a.html)
