@@ -432,6 +432,12 @@ def champion_challenger(
     return default_registry().champion_challenger(model, champion, challenger)
 
 
+def monitor(model: str) -> Any:
+    """A model's monitoring view (charts, alerts, champion vs challenger); see
+    :meth:`Registry.monitor`."""
+    return default_registry().monitor(model)
+
+
 def baseline(ref: str) -> dict[str, Any]:
     """The reference distributions frozen with a version at capture (its drift baseline)."""
     return default_registry().baseline(ref)
@@ -565,6 +571,7 @@ __all__ = [
     "acknowledge_alert",
     "resolve_alert",
     "champion_challenger",
+    "monitor",
     "performance",
     "purge",
     "release",

@@ -1489,6 +1489,13 @@ class Registry:
 
         return champion_challenger(self, model, champion, challenger)
 
+    def monitor(self, model: str) -> Any:
+        """A model's monitoring view: judged metrics and drift by window as charts, the
+        open alerts, champion vs challenger (rich output in a notebook)."""
+        from .monitoring.view import MonitorView, monitor_view
+
+        return MonitorView(monitor_view(self, model))
+
     def create_scoring_test(
         self,
         ref: str | Version,

@@ -277,3 +277,8 @@ class MonitoringOverHTTP:
         params = {"champion": str(champion), "challenger": str(challenger)}
         found: dict[str, Any] = self.http.get(self._vpath(model, "champion-challenger"), params)
         return found
+
+    def monitor(self, model: str) -> Any:
+        from .monitoring.view import MonitorView
+
+        return MonitorView(self.http.get(self._vpath(model, "monitor")))

@@ -456,6 +456,11 @@ class RegistryService(Protocol):
         """Two versions on the labelled rows both scored: metrics, paired tests, the better."""
         ...
 
+    def monitor(self, model: str) -> Any:
+        """A model's monitoring view: judged metrics and drift by window as charts, the
+        open alerts, champion vs challenger (rich output in a notebook)."""
+        ...
+
     def create_scoring_test(
         self, ref: AnyRef, inputs: Any, expected: Any, **kwargs: Any
     ) -> dict[str, Any]:

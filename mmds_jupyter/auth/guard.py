@@ -749,6 +749,10 @@ class GuardedRegistry:
         self._project(model, READ, "compare champion and challenger")
         return self._inner.champion_challenger(model, champion, challenger)
 
+    def monitor(self, model: str) -> Any:
+        self._project(model, READ, "read the monitoring")
+        return self._inner.monitor(model)
+
     def baseline(self, ref: Any) -> dict[str, Any]:
         self._project(ref, READ, "read the baseline")
         return self._inner.baseline(ref)

@@ -129,6 +129,7 @@ OPERATIONS: dict[str, str] = {
     "acknowledge_alert": SCORE,
     "resolve_alert": SCORE,
     "champion_challenger": READ,
+    "monitor": READ,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,

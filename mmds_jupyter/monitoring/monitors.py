@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..entities import Version
+    from ..refs import Ref
     from ..registry import Registry
 
 # Metrics judged by how far they fell below the reference (absolute); the others by how much
@@ -112,12 +113,12 @@ def check_pair(name: str, given: Any) -> list[float]:
 
 def set_monitor(reg: Registry, model: str, **options: Any) -> dict[str, Any]:
     """Store the model's performance definition; returns it with the model's name."""
-    ref = reg._ref(model)
-    if ref.version is not None or ref.alias is not None:
-        raise InvalidInput(
-            f"A monitor belongs to a model: name it without a version ({ref.name}) and give "
-            f"the version or alias it judges as reference=, e.g. reference='champion'."
-        )
+    ref = model_ref(
+        reg,
+        model,
+        "A monitor",
+        " and give the version or alias it judges as reference=, e.g. reference='champion'",
+    )
     reference = str(options.pop("reference", "champion")).lstrip("@:")
     version = reference_version(
         reg, f"{ref.project + '/' if ref.project else ''}{ref.name}", reference
@@ -125,6 +126,16 @@ def set_monitor(reg: Registry, model: str, **options: Any) -> dict[str, Any]:
     definition = define(version, reference, **options)
     name = reg.store.monitors.set_definition(ref, definition, reg.actor)
     return {"model": name, **definition}
+
+
+def model_ref(reg: Registry, model: str, what: str, hint: str = "") -> Ref:
+    """``model`` as a model's reference: a version or alias is refused, naming the fix."""
+    ref = reg._ref(model)
+    if ref.version is not None or ref.alias is not None:
+        raise InvalidInput(
+            f"{what} belongs to a model: name it without a version ({ref.name}){hint}."
+        )
+    return ref
 
 
 def reference_version(reg: Registry, model: str, reference: str) -> Version:
@@ -173,21 +184,32 @@ def check_if_monitored(reg: Registry, model: str) -> None:
 
 def judge(reg: Registry, version: Version, definition: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per window and measure: value, reference, thresholds and the verdict."""
+    return judged_windows(reg, version, definition)[0]
+
+
+def judged_windows(
+    reg: Registry, version: Version, definition: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[list[int]]]:
+    """The checks of every window, and per window (oldest first) its performance row and
+    the ids of the score sets it covers."""
     frame, _ = scored_rows(reg, version.ref)
     if frame.empty:
-        return []
+        return [], [], []
     frame = assign_windows(frame, definition["window"])
     baseline = reg.stored_baseline(version)
     reference = version.overall_metrics
     out: list[dict[str, Any]] = []
+    perf_rows, sets = [], []
     for _, rows in frame.groupby("__window", sort=True):
         label = str(rows["__label"].iloc[0])
         perf = window_row(version, rows, label, version.ref, None)
+        perf_rows.append(perf)
+        sets.append(sorted(int(s) for s in rows["__set"].unique()))
         for metric in definition["metrics"]:
             out.append(judge_metric(definition, perf, metric, reference.get(metric)))
         if definition["drift"]:
             out += judge_drift(reg, definition, baseline, rows, label, version.ref)
-    return out
+    return out, perf_rows, sets
 
 
 def _row(label: str, measure: str, rows: int, limits: list[float]) -> dict[str, Any]:

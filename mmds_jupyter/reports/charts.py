@@ -324,3 +324,188 @@ def bar_chart(
         out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")
     out.append("</svg>")
     return "".join(out)
+
+
+# -- monitoring: metrics over windows, drift per feature and window, distributions ---------------
+
+# Fixed light fills (not theme colours): the cells' text is dark in every theme.
+LEVEL_FILL = {"ok": "#a5d6a7", "warning": "#ffb74d", "alert": "#e57373", None: "#e0e0e0"}
+LEVEL_WORDS = {"ok": "ok", "warning": "warning", "alert": "alert", None: "not enough data"}
+
+
+def window_tick(name: str) -> str:
+    """A window's short name for an axis: a week (2026-01-05/2026-01-11) by its first day
+    without the year (01-05), a day likewise, a month (2026-01) as it is."""
+    first = name.split("/")[0]
+    if len(first) == 10 and first[4] == "-" and first[7] == "-":
+        return first[5:]
+    return first[:10]
+
+
+def window_chart(
+    title: str,
+    windows: list[str],
+    series: list[tuple[str, list[float | None]]],
+    y_label: str,
+    *,
+    x_label: str = "window",
+    lines: Sequence[tuple[str, float, str]] = (),
+    width: int = 420,
+    height: int = 250,
+) -> str:
+    """Values per window (one line per series, a point on each window) with labelled
+    horizontal lines such as the reference and the warning and alert thresholds (``level`` is
+    ``reference``, ``warning`` or ``alert``); the windows' names are the x ticks."""
+    n = len(windows)
+    ys = [np.array([np.nan if v is None else v for v in s[1]], dtype="float64") for s in series]
+    fixed = np.array([v for _, v, _ in lines], dtype="float64")
+    frame = _Frame((-0.5, max(n - 0.5, 0.5)), _range([*ys, fixed], 0.08), width, height)
+    frame.left = 62
+    frame.pw = width - frame.left - frame.right
+    legend = LEGEND_ROW * len(series) + 4 if len(series) > 1 else 0
+    out = _open("mmds-windows", title, width, height + legend) + [
+        f"<text transform='translate(12,{frame.top + frame.ph / 2:.1f}) rotate(-90)' "
+        f"text-anchor='middle'>{escape(y_label)}</text>"
+    ]
+    for t in nice_ticks(frame.y0, frame.y1):
+        y = float(frame.py(np.array([t]))[0])
+        out.append(
+            f"<line x1='{frame.left}' y1='{y:.1f}' x2='{frame.left + frame.pw}' y2='{y:.1f}' "
+            f"style='stroke:{GRID}' stroke-width='0.5'/><text x='{frame.left - 4}' "
+            f"y='{y + 4:.1f}' text-anchor='end'>{_tick_text(t)}</text>"
+        )
+    every = max(1, math.ceil(n / 8))
+    for i, name in enumerate(windows):
+        if i % every == 0:
+            x = float(frame.px(np.array([i]))[0])
+            out.append(
+                f"<text x='{x:.1f}' y='{frame.top + frame.ph + 14}' text-anchor='middle'>"
+                f"{escape(window_tick(name))}</text>"
+            )
+    out.append(
+        f"<rect x='{frame.left}' y='{frame.top}' width='{frame.pw}' height='{frame.ph}' "
+        "fill='none' stroke='currentColor' stroke-width='0.8'/>"
+        f"<text x='{frame.left + frame.pw / 2:.1f}' y='{height - 6}' text-anchor='middle'>"
+        f"{escape(x_label)}</text>"
+    )
+    styles = {"reference": (FAINT, "2 3"), "warning": (SERIES[1], "6 3"), "alert": (SERIES[3], "")}
+    # labels at the left, middle and right, so that lines close together stay readable
+    anchors = [("start", frame.left + 2), ("middle", frame.left + frame.pw / 2),
+               ("end", frame.left + frame.pw - 2)]  # fmt: skip
+    for k, (name, value, level) in enumerate(lines):
+        if not math.isfinite(value):
+            continue
+        y = float(frame.py(np.array([value]))[0])
+        stroke, dash = styles.get(level, (FAINT, "2 3"))
+        out.append(
+            f"<line class='mmds-line-{escape(level)}' x1='{frame.left}' y1='{y:.1f}' "
+            f"x2='{frame.left + frame.pw}' y2='{y:.1f}' style='stroke:{stroke}' "
+            f"stroke-width='1.2' stroke-dasharray='{dash}'><title>{escape(name)}: "
+            f"{fmt(value)}</title></line><text x='{anchors[k % 3][1]:.1f}' y='{y - 3:.1f}' "
+            f"text-anchor='{anchors[k % 3][0]}' font-size='10'>{escape(name)}</text>"
+        )
+    for i, y in enumerate(ys):
+        x = np.arange(n, dtype="float64")
+        keep = np.isfinite(y)
+        px, py = frame.px(x[keep]), frame.py(y[keep])
+        if px.size > 1:
+            points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+            out.append(
+                f"<polyline points='{points}' fill='none' stroke-width='1.8' "
+                f"style='stroke:{colour(i)}' stroke-dasharray='{DASHES[i % len(DASHES)]}'/>"
+            )
+        for j, a, b in zip(np.flatnonzero(keep), px, py, strict=True):
+            out.append(
+                f"<circle cx='{a:.1f}' cy='{b:.1f}' r='2.5' style='fill:{colour(i)}'>"
+                f"<title>{escape(series[i][0])}, {escape(windows[j])}: {fmt(y[j])}</title>"
+                "</circle>"
+            )
+    out += _legend([s[0] for s in series], frame)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def heat_map(
+    title: str,
+    rows: list[str],
+    columns: list[str],
+    values: list[list[float | None]],
+    levels: list[list[str | None]],
+) -> str:
+    """A table of coloured cells, one row per feature and one column per window, each cell
+    its value and coloured by its verdict (ok, warning, alert, not enough data), with a legend
+    of the colours; the colour is never the only signal (the value is written in the cell)."""
+    label_w, cell_w, cell_h, top = 150, 58, 20, 40
+    shown = columns[-12:]  # the latest windows fit a panel's width
+    skip = len(columns) - len(shown)
+    width = label_w + cell_w * max(len(shown), 1) + 8
+    height = top + cell_h * len(rows) + 34
+    out = _open("mmds-heat", title, width, height)
+    for j, name in enumerate(shown):
+        x = label_w + j * cell_w + cell_w / 2
+        out.append(
+            f"<text x='{x:.1f}' y='{top - 6}' text-anchor='middle'>{escape(window_tick(name))}</text>"
+        )
+    for i, name in enumerate(rows):
+        y = top + i * cell_h
+        out.append(f"<text x='0' y='{y + 14}'>{escape(name[:24])}</text>")
+        for j in range(len(shown)):
+            value, level = values[i][skip + j], levels[i][skip + j]
+            x = label_w + j * cell_w
+            text = "—" if value is None else fmt(value)
+            out.append(
+                f"<rect x='{x + 1}' y='{y + 1}' width='{cell_w - 2}' height='{cell_h - 2}' "
+                f"style='fill:{LEVEL_FILL.get(level, LEVEL_FILL[None])}'><title>"
+                f"{escape(name)}, {escape(shown[j])}: {text} ({LEVEL_WORDS.get(level, level)})"
+                f"</title></rect><text x='{x + cell_w / 2:.1f}' y='{y + 14}' "
+                f"text-anchor='middle' fill='#212121'>{text}</text>"
+            )
+    y = top + cell_h * len(rows) + 14
+    x = 0
+    for level in ("ok", "warning", "alert", None):
+        out.append(
+            f"<rect x='{x}' y='{y - 9}' width='10' height='10' style='fill:{LEVEL_FILL[level]}'/>"
+            f"<text x='{x + 14}' y='{y}'>{LEVEL_WORDS[level]}</text>"
+        )
+        x += 20 + 7 * len(LEVEL_WORDS[level])
+    if skip:
+        out.append(f"<text x='0' y='{y + 16}'>the latest {len(shown)} of {len(columns)} windows</text>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def paired_bars(
+    title: str, labels: list[str], series: list[tuple[str, list[float]]], unit: str = "%"
+) -> str:
+    """For each label (a bin), one horizontal bar per series side by side (e.g. the baseline's
+    share of rows and this window's), each with its value, and a legend."""
+    label_w, bar_w, bar_h = 130, 220, 8
+    group_h = bar_h * len(series) + 6
+    top = 24
+    values = [v for _, vs in series for v in vs if math.isfinite(v)]
+    high = max(values or [1.0]) or 1.0
+    height = top + group_h * len(labels) + LEGEND_ROW * len(series) + 8
+    out = _open("mmds-paired", title, label_w + bar_w + 60, height)
+    for i, label in enumerate(labels):
+        y0 = top + i * group_h
+        out.append(f"<text x='0' y='{y0 + group_h / 2 + 3:.1f}'>{escape(label[:22])}</text>")
+        for k, (name, vs) in enumerate(series):
+            v = vs[i]
+            w = max(0.5, v / high * bar_w) if math.isfinite(v) else 0.0
+            y = y0 + k * bar_h
+            out.append(
+                f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{bar_h - 1}' "
+                f"style='fill:{colour(k)}'><title>{escape(name)}, {escape(label)}: "
+                f"{v:.1f}{unit}</title></rect>"
+                f"<text x='{label_w + w + 3:.1f}' y='{y + bar_h - 1}' font-size='9'>"
+                f"{v:.1f}{unit}</text>"
+            )
+    y = top + group_h * len(labels) + 4
+    for k, (name, _) in enumerate(series):
+        y += LEGEND_ROW
+        out.append(
+            f"<rect x='0' y='{y - 9}' width='14' height='8' style='fill:{colour(k)}'/>"
+            f"<text x='20' y='{y}'>{escape(name[:60])}</text>"
+        )
+    out.append("</svg>")
+    return "".join(out)

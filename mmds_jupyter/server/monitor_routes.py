@@ -60,7 +60,16 @@ class ChampionChallengerHandler(MMDSHandler):
         self.reply(await self.run(champion_challenger, self.registry, ref, args))
 
 
+def monitor(registry: RegistryService, ref: str) -> dict[str, Any]:
+    data: dict[str, Any] = registry.monitor(ref).data
+    return data
+
+
 class MonitorHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        self.reply(await self.run(monitor, self.registry, ref))
+
     @tornado.web.authenticated
     async def post(self, ref: str) -> None:
         self.reply(await self.run(set_monitor, self.registry, ref, self.request.body))
