@@ -1,9 +1,10 @@
-"""``mmds monitor set|check`` and ``mmds alerts [list|ack|resolve]``: decay monitoring."""
+"""``mmds monitor set|check|show`` and ``mmds alerts [list|ack|resolve]``: decay monitoring."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInput
@@ -65,6 +66,29 @@ def cmd_monitor_check(args: argparse.Namespace) -> None:
     print(f"{len(checked['alerts'])} alert(s) opened.")
 
 
+def cmd_monitor_show(args: argparse.Namespace) -> None:
+    from . import cli
+
+    view = cli._registry(args).monitor(args.model)
+    if args.json:
+        cli._print_json(view.data)
+        return
+    if args.html:
+        from .files import atomic_write
+        from .render import page
+
+        atomic_write(
+            Path(args.html).expanduser(),
+            page(f"Monitoring of {view['model']}", view._repr_html_()).encode("utf-8"),
+        )
+        print(f"Wrote {args.html}")
+    for note in view["notes"]:
+        print(note)
+    for w in view["windows"]:
+        print(f"{w['window']}  {w['rows']} rows, {w['labelled_share']:.0%} labelled")
+    print(f"{len(view['alerts'])} open alert(s); {len(view['charts'])} chart(s) (--html FILE).")
+
+
 def cmd_alerts(args: argparse.Namespace) -> None:
     from . import cli
 
@@ -124,6 +148,11 @@ def add_commands(sub: Any) -> None:
     mc.add_argument("model")
     mc.add_argument("--json", action="store_true")
     mc.set_defaults(func=cmd_monitor_check)
+    mv = mo_sub.add_parser("show", help="The monitoring view: windows, alerts, charts (--html).")
+    mv.add_argument("model")
+    mv.add_argument("--html", help="Write the view with its charts to this HTML file.")
+    mv.add_argument("--json", action="store_true")
+    mv.set_defaults(func=cmd_monitor_show)
 
     cc = sub.add_parser(
         "champion-challenger", help="Compare champion and challenger with paired tests."

@@ -11,7 +11,7 @@ import {
   IComparison,
   IConsumer,
   IItems,
-  IPerformance,
+  IMonitorView,
   IJob,
   IJobDetail,
   IJobList,
@@ -190,8 +190,8 @@ export function aliasHistory(model: string): Promise<IItems<IAliasMove>> {
   return requestAPI<IItems<IAliasMove>>(`aliases/${encodeURIComponent(model)}`);
 }
 
-export function alerts(model: string): Promise<IItems<IAlert>> {
-  return requestAPI<IItems<IAlert>>(`alerts?ref=${encodeURIComponent(model)}`);
+export function monitorView(model: string): Promise<IMonitorView> {
+  return requestAPI<IMonitorView>(`${refPath(model)}/monitor`);
 }
 
 export function settleAlert(
@@ -199,15 +199,6 @@ export function settleAlert(
   verb: 'acknowledge' | 'resolve'
 ): Promise<IAlert> {
   return post(`alerts/${id}/${verb}`, {});
-}
-
-export function performanceWindows(
-  model: string,
-  window = 'week'
-): Promise<IPerformance> {
-  return requestAPI<IPerformance>(
-    `${refPath(model)}/performance?window=${window}`
-  );
 }
 
 export function version(ref: string): Promise<IVersion> {

@@ -1,12 +1,20 @@
 /**
- * A model's Monitoring section: its alerts (acknowledge, resolve) and its production
- * performance window by window, with the labelled share and estimates marked as such.
+ * A model's Monitoring section, from its monitoring view (GET versions/MODEL/monitor): the
+ * open alerts (acknowledge, resolve), the server's charts (metrics by window with their
+ * warning and alert lines, drift per input, the score distribution against its baseline),
+ * champion vs challenger, and the performance window by window with the labelled share and
+ * estimates marked as such.
  */
 import * as api from './api';
 import { formatValue } from './diff';
 import { grid, h } from './dom';
 import { Refusals, send } from './jobActions';
-import { IAlert, IPerformance, IPerformanceWindow } from './types';
+import {
+  IChallenger,
+  IMonitorView,
+  IPerformanceWindow,
+  IServerChart
+} from './types';
 
 /**
  * A metric's cell: the value, marked "(est.)" when the window has no label yet and this is
@@ -23,14 +31,78 @@ export function windowCell(
     : value;
 }
 
+/**
+ * A chart the server drew, as an SVG element. The server escapes every text in it and
+ * writes no script; as a second guard, anything that could run is dropped here.
+ */
+export function serverChart(chart: IServerChart): HTMLElement {
+  const doc = new DOMParser().parseFromString(chart.svg, 'image/svg+xml');
+  const svg = doc.documentElement;
+  const figure = h('figure', {
+    class: 'mmds-monitor-chart',
+    'data-chart': chart.id
+  });
+  if (svg.nodeName !== 'svg') {
+    figure.appendChild(
+      h('p', {}, `The chart ${chart.title} could not be read.`)
+    );
+    return figure;
+  }
+  for (const el of [svg, ...Array.from(svg.querySelectorAll('*'))]) {
+    if (['script', 'foreignObject'].includes(el.nodeName)) {
+      el.remove();
+      continue;
+    }
+    for (const attr of Array.from(el.attributes)) {
+      if (/^on/i.test(attr.name) || /javascript:/i.test(attr.value)) {
+        el.removeAttribute(attr.name);
+      }
+    }
+  }
+  figure.appendChild(document.importNode(svg, true));
+  return figure;
+}
+
+function challengerBox(cc: IChallenger): HTMLElement {
+  const box = h(
+    'div',
+    { class: 'mmds-challenger' },
+    h('p', {}, h('b', {}, 'Champion vs challenger: '), cc.verdict)
+  );
+  if (cc.metrics.length) {
+    box.appendChild(
+      grid(
+        [
+          'metric',
+          cc.champion ?? 'champion',
+          cc.challenger ?? 'challenger',
+          'test',
+          'p'
+        ],
+        cc.metrics.map(m => [
+          m.metric,
+          formatValue(m.champion),
+          formatValue(m.challenger),
+          m.test,
+          formatValue(m.p_value)
+        ]),
+        'mmds-grid mmds-challenger-table'
+      )
+    );
+  }
+  return box;
+}
+
 export function monitoringSection(
-  alerts: IAlert[],
-  performance: IPerformance,
+  view: IMonitorView,
   refusals: Refusals,
   done: (message: string) => Promise<void>
 ): HTMLElement {
   const box = h('div', { class: 'mmds-monitoring' });
-  const open = alerts.filter(a => a.status !== 'resolved');
+  for (const note of view.notes) {
+    box.appendChild(h('p', { class: 'mmds-monitor-note' }, note));
+  }
+  const open = view.alerts.filter(a => a.status !== 'resolved');
   if (open.length === 0) {
     box.appendChild(h('p', { class: 'mmds-no-alerts' }, 'No open alert.'));
   } else {
@@ -79,21 +151,31 @@ export function monitoringSection(
     }
     box.appendChild(list);
   }
-  if (performance.items.length === 0) {
+  if (view.charts.length) {
     box.appendChild(
-      h('p', {}, 'No production scores yet: nothing to judge over time.')
+      h('div', { class: 'mmds-charts' }, ...view.charts.map(serverChart))
     );
-  } else {
-    const metrics = performance.metrics;
+  }
+  if (view.challenger) {
+    box.appendChild(challengerBox(view.challenger));
+  }
+  if (view.windows.length) {
+    const metrics = view.metrics;
     box.appendChild(
       grid(
-        ['week', 'version', 'rows', 'labelled', ...metrics],
-        performance.items.map(w => [
+        [
+          view.definition?.window ?? 'window',
+          'version',
+          'rows',
+          'labelled',
+          ...metrics
+        ],
+        view.windows.map(w => [
           w.window,
           w.ref,
           w.rows.toLocaleString('en-US'),
           `${Math.round(w.labelled_share * 100)}%`,
-          ...metrics.map(m => windowCell(w, m, performance.estimated_metric))
+          ...metrics.map(m => windowCell(w, m, view.estimated_metric))
         ]),
         'mmds-grid mmds-performance'
       )

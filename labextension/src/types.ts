@@ -71,12 +71,46 @@ export interface IPerformanceWindow {
 }
 
 /**
- * A model's performance windows (GET versions/MODEL/performance?window=week): the rows, the
- * headline metrics they carry, and the metric a window without labels shows as an estimate.
+ * A chart drawn by the server's one chart module, as SVG text.
  */
-export interface IPerformance extends IItems<IPerformanceWindow> {
+export interface IServerChart {
+  id: string;
+  title: string;
+  svg: string;
+}
+
+/**
+ * Champion vs challenger on the labelled rows both scored (GET versions/MODEL/champion-challenger).
+ */
+export interface IChallenger {
+  champion?: string;
+  challenger?: string;
+  rows?: number;
+  verdict: string;
+  metrics: {
+    metric: string;
+    champion: number;
+    challenger: number;
+    test: string;
+    p_value: number;
+    better: string | null;
+  }[];
+}
+
+/**
+ * A model's monitoring view (GET versions/MODEL/monitor).
+ */
+export interface IMonitorView {
+  model: string;
+  ref: string | null;
+  definition: { window: string; reference: string } | null;
+  windows: IPerformanceWindow[];
   metrics: string[];
   estimated_metric: string;
+  charts: IServerChart[];
+  alerts: IAlert[];
+  challenger: IChallenger | null;
+  notes: string[];
 }
 
 /**

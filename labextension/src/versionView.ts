@@ -96,7 +96,7 @@ export class VersionView extends Widget {
     }
     try {
       const model = this.ref.split(/[:@]/)[0];
-      const [v, lin, users, scored, info, checklist, moves, alerts, windows] =
+      const [v, lin, users, scored, info, checklist, moves, monitored] =
         await Promise.all([
           api.version(this.ref),
           api.lineage(this.ref),
@@ -105,8 +105,7 @@ export class VersionView extends Widget {
           api.serverInfo(),
           api.tasks(model, false, true),
           api.aliasHistory(model),
-          api.alerts(model),
-          api.performanceWindows(model)
+          api.monitorView(model)
         ]);
       const scroll = this.node.scrollTop;
       clear(this.body);
@@ -136,11 +135,15 @@ export class VersionView extends Widget {
         ),
         this.body.children[2] ?? null
       );
-      if (scored.items.length || alerts.items.length) {
+      if (
+        scored.items.length ||
+        monitored.definition ||
+        monitored.alerts.length
+      ) {
         this.body.insertBefore(
           section(
             'Monitoring',
-            monitoringSection(alerts.items, windows, this.refusals, reload)
+            monitoringSection(monitored, this.refusals, reload)
           ),
           this.body.children[3] ?? null
         );

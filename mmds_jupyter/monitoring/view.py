@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import MMDSError, NotFound
 from ..render import STYLE, fmt
 from ..reports import charts
+from ..server.encode import plain, records
 from . import baseline as bl
 from .alerts import alerts as alert_frame
 from .monitors import HIGHER_IS_BETTER, judged_windows, reference_version, window_summary
@@ -40,14 +41,14 @@ def monitor_view(reg: Registry, model: str) -> dict[str, Any]:
     ref = model_ref(reg, model, "The monitoring view")
     name, definition = reg.store.monitors.definition(ref)
     open_alerts = alert_frame(reg, name, None)
-    open_alerts = open_alerts[open_alerts["status"] != "resolved"] if len(open_alerts) else []
+    open_alerts = open_alerts[open_alerts["status"] != "resolved"]
     view: dict[str, Any] = {
         "model": name,
         "ref": None,
         "definition": definition,
         "windows": [],
         "charts": [],
-        "alerts": _records(open_alerts),
+        "alerts": records(open_alerts) if len(open_alerts) else [],
         "challenger": None,
         "notes": [],
     }
@@ -61,7 +62,7 @@ def monitor_view(reg: Registry, model: str) -> dict[str, Any]:
     view["ref"] = version.ref
     checks, perf, sets = judged_windows(reg, version, definition)
     labels = [p["window"] for p in perf]
-    view["windows"] = [_plain(p) for p in perf]
+    view["windows"] = plain(perf)
     if not labels:
         view["notes"].append(
             f"No production rows of {version.ref} yet: score with mmds.score(..., "
@@ -69,28 +70,8 @@ def monitor_view(reg: Registry, model: str) -> dict[str, Any]:
         )
     else:
         view["charts"] = _charts(reg, version, definition, checks, labels, sets)
-    view["challenger"] = _challenger(reg, name)
+    view["challenger"] = plain(_challenger(reg, name))
     return view
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    if not len(frame):
-        return []
-    return [_plain(r) for r in frame.to_dict("records")]
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    """JSON-ready: times as ISO text, numpy numbers as Python's, NaN as None."""
-    out = {}
-    for k, v in row.items():
-        if hasattr(v, "isoformat"):
-            v = v.isoformat()
-        elif isinstance(v, np.generic):
-            v = v.item()
-        if isinstance(v, float) and not np.isfinite(v):
-            v = None
-        out[k] = v
-    return out
 
 
 def _charts(
@@ -151,7 +132,10 @@ def _charts(
             names,
             labels,
             [[_value(c) for c in row] for row in cells],
-            [[c["verdict"] if c and c["verdict"] in VERDICT_LEVELS else None for c in row] for row in cells],
+            [
+                [c["verdict"] if c and c["verdict"] in VERDICT_LEVELS else None for c in row]
+                for row in cells
+            ],
         )
         out.append({"id": f"drift:{measure}", "title": f"{measure} per input", "svg": svg})
     scores = _score_distribution(reg, version, labels[-1], sets[-1])
@@ -193,8 +177,10 @@ def _score_distribution(
     svg = charts.paired_bars(
         f"{name}: share of rows per bin",
         labels,
-        [(f"baseline ({baseline.get('source', 'capture')})", shares(ref_counts)),
-         (f"window {label}", shares(now_counts))],
+        [
+            (f"baseline ({baseline.get('source', 'capture')})", shares(ref_counts)),
+            (f"window {label}", shares(now_counts)),
+        ],
     )
     return {"id": "scores", "title": "score distribution", "svg": svg}
 
@@ -238,11 +224,14 @@ class MonitorView:
             for a in d["alerts"][:SHOWN_ALERTS]:
                 parts.append(
                     f"<li>#{a['id']} {escape(str(a['level']))}: {escape(str(a['window']))} · "
-                    f"{escape(str(a['measure']))} {fmt(a['value'])} ({escape(str(a['status']))})</li>"
+                    f"{escape(str(a['measure']))} {fmt(a['value'])} "
+                    f"({escape(str(a['status']))})</li>"
                 )
             parts.append("</ul>")
             if len(d["alerts"]) > SHOWN_ALERTS:
-                parts.append(f"<p>… and {len(d['alerts']) - SHOWN_ALERTS} more: mmds.alerts(…).</p>")
+                parts.append(
+                    f"<p>… and {len(d['alerts']) - SHOWN_ALERTS} more: mmds.alerts(…).</p>"
+                )
         elif d["definition"] is not None:
             parts.append("<p>No open alert.</p>")
         parts += [f"<figure class='mmds-monitor-chart'>{c['svg']}</figure>" for c in d["charts"]]

@@ -404,10 +404,10 @@ def window_chart(
             f"{fmt(value)}</title></line><text x='{anchors[k % 3][1]:.1f}' y='{y - 3:.1f}' "
             f"text-anchor='{anchors[k % 3][0]}' font-size='10'>{escape(name)}</text>"
         )
-    for i, y in enumerate(ys):
-        x = np.arange(n, dtype="float64")
-        keep = np.isfinite(y)
-        px, py = frame.px(x[keep]), frame.py(y[keep])
+    for i, vals in enumerate(ys):
+        xs = np.arange(n, dtype="float64")
+        keep = np.isfinite(vals)
+        px, py = frame.px(xs[keep]), frame.py(vals[keep])
         if px.size > 1:
             points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
             out.append(
@@ -417,7 +417,7 @@ def window_chart(
         for j, a, b in zip(np.flatnonzero(keep), px, py, strict=True):
             out.append(
                 f"<circle cx='{a:.1f}' cy='{b:.1f}' r='2.5' style='fill:{colour(i)}'>"
-                f"<title>{escape(series[i][0])}, {escape(windows[j])}: {fmt(y[j])}</title>"
+                f"<title>{escape(series[i][0])}, {escape(windows[j])}: {fmt(vals[j])}</title>"
                 "</circle>"
             )
     out += _legend([s[0] for s in series], frame)
@@ -444,7 +444,8 @@ def heat_map(
     for j, name in enumerate(shown):
         x = label_w + j * cell_w + cell_w / 2
         out.append(
-            f"<text x='{x:.1f}' y='{top - 6}' text-anchor='middle'>{escape(window_tick(name))}</text>"
+            f"<text x='{x:.1f}' y='{top - 6}' text-anchor='middle'>"
+            f"{escape(window_tick(name))}</text>"
         )
     for i, name in enumerate(rows):
         y = top + i * cell_h
@@ -469,7 +470,9 @@ def heat_map(
         )
         x += 20 + 7 * len(LEVEL_WORDS[level])
     if skip:
-        out.append(f"<text x='0' y='{y + 16}'>the latest {len(shown)} of {len(columns)} windows</text>")
+        out.append(
+            f"<text x='0' y='{y + 16}'>the latest {len(shown)} of {len(columns)} windows</text>"
+        )
     out.append("</svg>")
     return "".join(out)
 

@@ -178,15 +178,19 @@ def actuals(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
     return asdict(result)
 
 
-def performance(registry: RegistryService, ref: str, args: dict[str, str | None]) -> dict[str, Any]:
-    """The rows, and for a reader the headline metrics they carry (in headline order) and
-    which metric a window without labels shows as an estimate."""
+def window_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """For a reader of performance rows: the headline metrics they carry (in headline order)
+    and which metric a window without labels shows as an estimate."""
     from ..monitoring.windows import ESTIMATED_METRIC
     from .views import HEADLINE
 
-    frame = registry.performance(ref, args["window"], args["slice"])
-    present = [m for m in HEADLINE if m in frame.columns and frame[m].notna().any()]
-    return {"items": records(frame), "metrics": present, "estimated_metric": ESTIMATED_METRIC}
+    present = [m for m in HEADLINE if any(r.get(m) is not None for r in rows)]
+    return {"metrics": present, "estimated_metric": ESTIMATED_METRIC}
+
+
+def performance(registry: RegistryService, ref: str, args: dict[str, str | None]) -> dict[str, Any]:
+    rows = records(registry.performance(ref, args["window"], args["slice"]))
+    return {"items": rows, **window_metrics(rows)}
 
 
 def baseline(registry: RegistryService, ref: str) -> dict[str, Any]:

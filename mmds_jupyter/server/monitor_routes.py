@@ -61,8 +61,10 @@ class ChampionChallengerHandler(MMDSHandler):
 
 
 def monitor(registry: RegistryService, ref: str) -> dict[str, Any]:
+    from .actions import window_metrics
+
     data: dict[str, Any] = registry.monitor(ref).data
-    return data
+    return {**data, **window_metrics(data["windows"])}
 
 
 class MonitorHandler(MMDSHandler):

@@ -24,7 +24,9 @@ def test_a_model_without_a_monitor_says_how_to_get_one(monitored):
         monitored.monitor("risk/churn@champion")
 
 
-def test_four_weeks_of_decay_drawn_with_thresholds_heat_map_and_distribution(monitored):
+def test_four_weeks_of_decay_drawn_with_thresholds_heat_map_and_distribution(
+    monitored, tmp_path, monkeypatch, capsys
+):
     reg = monitored
     reg.set_monitor("risk/churn", metrics=["roc_auc"], drift=["psi", "share_drifting"])
     shifts = [0.0, 0.0, 1.5, 2.5]
@@ -68,6 +70,21 @@ def test_four_weeks_of_decay_drawn_with_thresholds_heat_map_and_distribution(mon
     assert "Open alerts" in html and html.count("<svg") == 4
     assert "<script" not in html
 
+    # the same from the command line: a summary, the JSON, the page with its charts
+    import json
+
+    from mmds_jupyter import cli
+
+    monkeypatch.setenv("MMDS_URL", reg.url)
+    monkeypatch.setenv("MMDS_HOME", reg.home)
+    out = tmp_path / "monitor.html"
+    assert cli.main(["monitor", "show", "risk/churn", "--html", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert f"{weeks[-1]}  600 rows, 100% labelled" in said and "4 chart(s)" in said
+    assert out.read_text().count("<svg") == 4
+    assert cli.main(["monitor", "show", "risk/churn", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ref"] == "risk/churn:1"
+
 
 def test_the_challenger_is_compared_on_shadow_rows(monitored):
     reg = monitored
@@ -90,8 +107,15 @@ def test_names_from_users_are_text_in_the_charts(monitored):
     X, y = population(1500, 3)
     X = X.rename(columns={"x1": "<img src=x onerror=alert(1)>"})
     cols = list(X.columns[:2])
-    v = reg.track(LogisticRegression().fit(X[cols], y), name="xss", project="risk",
-                  X_train=X[cols], y_train=y, X_test=X[cols], y_test=y)
+    v = reg.track(
+        LogisticRegression().fit(X[cols], y),
+        name="xss",
+        project="risk",
+        X_train=X[cols],
+        y_train=y,
+        X_test=X[cols],
+        y_test=y,
+    )
     reg.alias(reg.set_stage(v.ref, "production").ref, "champion")
     reg.set_monitor("risk/xss", metrics=[], drift=["psi"], min_rows=100)
     X.insert(0, "customer_id", range(len(X)))

@@ -43,6 +43,13 @@ def test_windows_monitor_and_alerts(registry: Any, request: pytest.FixtureReques
         "psi(a)",
         "psi(b)",
     }
+    view = registry.monitor(model)  # the same view, with its charts, from either side
+    assert view["ref"] == v.ref and [w["rows"] for w in view["windows"]] == [300]
+    assert [c["id"] for c in view["charts"]] == ["drift:psi", "scores"]
+    assert [a["measure"] for a in view["alerts"]] == ["psi(a)"]
+    assert "psi per input" in view._repr_html_()
+    with pytest.raises(InvalidInput, match="without a version"):
+        registry.monitor(v.ref)
     alert_id = int(found["id"].iloc[0])
     assert registry.acknowledge_alert(alert_id, note="seen")["status"] == "acknowledged"
     assert registry.resolve_alert(alert_id)["resolved_by"]

@@ -286,6 +286,7 @@ def samples(
             None,
             {},
         ),
+        ("GET", "/versions/{ref}/monitor"): (_v("alpha/churn", "monitor"), None, {}),
         ("POST", "/versions/{ref}/monitor"): (
             _v("alpha/churn", "monitor"),
             {"reference": "2", "window": "week", "min_rows": 1},

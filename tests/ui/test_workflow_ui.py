@@ -216,7 +216,26 @@ def test_monitoring_on_the_version_page(page: Any, lab: Lab) -> None:
     assert len(rows) == 4
     assert "100%" in rows[0].inner_text() and "0%" in rows[3].inner_text()
     assert "(est.)" in rows[3].inner_text() and "(est.)" not in rows[0].inner_text()
+    # The charts: AUC by week with its warning and alert lines, PSI per input and week (x1
+    # alerts in the drifted week), the score now against its baseline.
+    charts = box.locator("figure.mmds-monitor-chart")
+    ids = [charts.nth(i).get_attribute("data-chart") for i in range(charts.count())]
+    assert ids == ["metric:roc_auc", "drift:share", "drift:psi", "scores"]
+    auc = box.locator("figure[data-chart='metric:roc_auc'] svg")
+    assert auc.locator("line.mmds-line-warning").count() == 1
+    assert auc.locator("line.mmds-line-alert").count() == 1
+    cell = box.locator("figure[data-chart='drift:psi'] rect title", has_text="x1, 2026-01-26")
+    assert (cell.text_content() or "").endswith("(alert)")
+    box.locator("figure[data-chart='drift:psi']").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "33-monitoring.png"))
+    from .test_theme import THEMES, set_theme
+
+    try:
+        set_theme(page, THEMES["dark"])
+        box.locator("figure[data-chart='drift:psi']").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "33-monitoring-dark.png"))
+    finally:
+        set_theme(page, THEMES["light"])
     first = open_alerts[0]["id"]
     box.locator(f".mmds-alert[data-alert='{first}'] button.mmds-alert-acknowledge").click()
     view.locator(".mmds-action-status", has_text=f"Alert #{first} is acknowledged").wait_for(
