@@ -377,13 +377,13 @@ def performance(model: str, window: str | int | None = None, slice: str | None =
 
 def set_monitor(
     model: str,
-    reference: str = "champion",
-    window: str = "week",
+    reference: str | None = None,
+    window: str | None = None,
     metrics: list[str] | None = None,
     drift: list[str] | None = None,
     thresholds: dict[str, Any] | None = None,
-    min_rows: int = 500,
-    min_positives: int = 30,
+    min_rows: int | None = None,
+    min_positives: int | None = None,
 ) -> dict[str, Any]:
     """Define how a model is monitored: the version or alias judged, the window (day, week,
     month), metrics and drift measures with (warning, alert) thresholds; a window needs

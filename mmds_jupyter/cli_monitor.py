@@ -131,8 +131,8 @@ def add_commands(sub: Any) -> None:
     mo_sub = mo.add_subparsers(dest="monitor_command", required=True)
     ms = mo_sub.add_parser("set", help="Define how a model is monitored (replaces it).")
     ms.add_argument("model")
-    ms.add_argument("--reference", default="champion", help="The version or alias judged.")
-    ms.add_argument("--window", default="week", help="day, week or month.")
+    ms.add_argument("--reference", help="The version or alias judged (default champion).")
+    ms.add_argument("--window", help="day, week or month (default week).")
     ms.add_argument("--metrics", help="Comma-separated, e.g. roc_auc,accuracy (default by task).")
     ms.add_argument("--drift", help="Comma-separated, e.g. psi,share_drifting (the default).")
     ms.add_argument(
@@ -140,8 +140,8 @@ def add_commands(sub: Any) -> None:
         action="append",
         help="MEASURE=WARNING,ALERT, e.g. psi=0.1,0.25 (repeatable; defaults per measure).",
     )
-    ms.add_argument("--min-rows", type=int, default=500)
-    ms.add_argument("--min-positives", type=int, default=30)
+    ms.add_argument("--min-rows", type=int, help="Rows a window needs to be judged (500).")
+    ms.add_argument("--min-positives", type=int, help="Positives it needs for metrics (30).")
     ms.add_argument("--json", action="store_true")
     ms.set_defaults(func=cmd_monitor_set)
     mc = mo_sub.add_parser("check", help="Judge every window now; opens alerts for findings.")

@@ -423,13 +423,13 @@ class RegistryService(Protocol):
     def set_monitor(
         self,
         model: str,
-        reference: str = "champion",
-        window: str = "week",
+        reference: str | None = None,
+        window: str | None = None,
         metrics: list[str] | None = None,
         drift: list[str] | None = None,
         thresholds: dict[str, Any] | None = None,
-        min_rows: int = 500,
-        min_positives: int = 30,
+        min_rows: int | None = None,
+        min_positives: int | None = None,
     ) -> dict[str, Any]:
         """Define how a model is monitored: reference, window, measures and thresholds."""
         ...

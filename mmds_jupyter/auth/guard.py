@@ -695,13 +695,13 @@ class GuardedRegistry:
     def set_monitor(
         self,
         model: str,
-        reference: str = "champion",
-        window: str = "week",
+        reference: str | None = None,
+        window: str | None = None,
         metrics: list[str] | None = None,
         drift: list[str] | None = None,
         thresholds: dict[str, Any] | None = None,
-        min_rows: int = 500,
-        min_positives: int = 30,
+        min_rows: int | None = None,
+        min_positives: int | None = None,
     ) -> dict[str, Any]:
         self._project(model, EDIT, "define the monitor")
         return self._inner.set_monitor(

@@ -40,20 +40,26 @@ DEFAULT_THRESHOLDS: dict[str, tuple[float, float]] = {
     "rmse": (0.10, 0.20),
 }
 MIN_ROWS, MIN_POSITIVES = 500, 30
+DEFAULT_REFERENCE, DEFAULT_WINDOW = "champion", "week"
 OK, WARNING, ALERT = "ok", "warning", "alert"
 
 
 def define(
     version: Version,
     reference: str,
-    window: str,
+    window: str | None,
     metrics: list[str] | None,
     drift: list[str] | None,
     thresholds: dict[str, Any] | None,
-    min_rows: int,
-    min_positives: int,
+    min_rows: int | None,
+    min_positives: int | None,
 ) -> dict[str, Any]:
-    """A checked definition with the issue's defaults filled in."""
+    """A checked definition with the defaults (the one place they are spelled) filled in for
+    what is None: a weekly window, the task's main metric, PSI and the share of drifting
+    inputs, their default thresholds, ``MIN_ROWS`` rows and ``MIN_POSITIVES`` positives."""
+    window = DEFAULT_WINDOW if window is None else window
+    min_rows = MIN_ROWS if min_rows is None else min_rows
+    min_positives = MIN_POSITIVES if min_positives is None else min_positives
     if window not in CALENDAR:
         raise InvalidInput(f"A monitor's window is day, week or month, not {window!r}.")
     classifier = version.task in ("binary", "multiclass")
@@ -119,7 +125,7 @@ def set_monitor(reg: Registry, model: str, **options: Any) -> dict[str, Any]:
         "A monitor",
         " and give the version or alias it judges as reference=, e.g. reference='champion'",
     )
-    reference = str(options.pop("reference", "champion")).lstrip("@:")
+    reference = str(options.pop("reference", None) or DEFAULT_REFERENCE).lstrip("@:")
     version = reference_version(
         reg, f"{ref.project + '/' if ref.project else ''}{ref.name}", reference
     )
