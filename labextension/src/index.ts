@@ -75,7 +75,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     // An open version page shows a stage, alias or tag change made elsewhere.
     panel.changed.connect(() =>
-      versions.forEach(widget => void widget.content.load())
+      versions.forEach(widget => widget.content.refresh())
     );
     if (restorer) {
       restorer.add(panel, 'mmds-panel');

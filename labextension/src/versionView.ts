@@ -3,6 +3,7 @@
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
+import type { Message } from '@lumino/messaging';
 
 import * as api from './api';
 import { lineageGraph, lineageLegend } from './charts';
@@ -58,6 +59,8 @@ export class VersionView extends Widget {
   private said = '';
   // Refusals of task completions, kept while the page is drawn again.
   private readonly refusals = new Refusals();
+  // A change came while the page was hidden: it loads when shown again.
+  private stale = false;
 
   constructor(
     readonly ref: string,
@@ -84,6 +87,26 @@ export class VersionView extends Widget {
       () => void this.commands.execute(CommandIDs.openVersion, { ref })
     );
     return button;
+  }
+
+  /**
+   * The registry changed: a page in view loads now; a hidden one (a background tab) when it
+   * is shown again, so that ten open pages do not each ask the server on every event.
+   */
+  refresh(): void {
+    if (this.isVisible) {
+      void this.load();
+    } else {
+      this.stale = true;
+    }
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (this.stale) {
+      this.stale = false;
+      void this.load();
+    }
   }
 
   /**
