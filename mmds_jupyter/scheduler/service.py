@@ -67,6 +67,7 @@ class Scheduler:
         description: str | None = None,
         paused: bool = False,
         parameters_as_text: bool = False,
+        replace: bool = False,
     ) -> Job:
         """Check a job definition and store it; nothing is stored if any check fails.
 
@@ -117,7 +118,10 @@ class Scheduler:
             created_by=self.registry.actor,
             description=description,
         )
-        job = self.jobs.create_job(fields, self.registry.actor)
+        if replace:  # a definition that owns its job (a retraining) changes it in place
+            job = self.jobs.replace_job(name, fields, self.registry.actor)
+        else:
+            job = self.jobs.create_job(fields, self.registry.actor)
         return self._with_next(job)
 
     def _check_parameters(
