@@ -129,6 +129,9 @@ OPERATIONS: dict[str, str] = {
     "acknowledge_alert": SCORE,
     "resolve_alert": SCORE,
     "champion_challenger": READ,
+    "set_retrain": JOBS,  # it creates (or changes) the job that runs the notebook
+    "retrain_definition": READ,
+    "retrain": JOBS,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,
