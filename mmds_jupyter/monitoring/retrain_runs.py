@@ -151,7 +151,9 @@ def _alert_key(reg: Registry, model: str) -> tuple[Any, ...]:
     )
 
 
-def queue_due(reg: Registry, seen: dict[str, tuple[Any, ...]], now: datetime | None = None) -> list[int]:
+def queue_due(
+    reg: Registry, seen: dict[str, tuple[Any, ...]], now: datetime | None = None
+) -> list[int]:
     """Queue a run of each alert-triggered retraining that is due (a scheduler tick); returns
     the new run ids. ``seen`` remembers each model's alerts when it was last found not due,
     so the windows are judged again only when an alert was opened or raised since."""

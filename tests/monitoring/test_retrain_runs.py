@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scheduler.processes import Daemon, env_for, wait_for
 
 from mmds_jupyter import cli
 from mmds_jupyter.errors import InvalidInput, NotFound
 from mmds_jupyter.monitoring.retrain_runs import job_name
 
-from scheduler.processes import Daemon, env_for, wait_for
 from .conftest import label, population, store_batch
 
 EXAMPLE = Path(__file__).parents[2] / "example_notebooks" / "05_retrain.ipynb"
