@@ -69,9 +69,10 @@ class Dispatcher:
 
     def tick(self) -> None:
         """One pass; each step stands alone so a failing step does not starve the others."""
+        # A retraining is queued before the start step, so that `--once` runs it too.
         for step in (
-            *(self._beat, self._reap, self._claim, self._start, self._watch, self._prune),
-            *(self._retention, self._webhooks, self._retrain),
+            *(self._beat, self._reap, self._retrain, self._claim, self._start, self._watch),
+            *(self._prune, self._retention, self._webhooks),
         ):
             try:
                 step()
