@@ -41,6 +41,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_an_alert_that_persists_runs_the_retraining_once(monitored, root, tmp_path):
     reg = monitored
     reg.bind_template("risk")  # promotion to production is a request another person approves
