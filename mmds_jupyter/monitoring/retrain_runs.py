@@ -142,7 +142,7 @@ def retrain(reg: Registry, model: str, reason: str | None = None) -> Run:
         raise InvalidInput(f"reason is text, not {reason!r}.")
     why = reason or f"retrained by hand by {reg.actor}"
     params = _run_parameters(_definition(stored), None, why, now_utc())
-    return reg.jobs.jobs.queue_run(job, reg.actor, "manual", params)
+    return reg.jobs.run(job, trigger="manual", parameters=params)
 
 
 def _alert_key(reg: Registry, model: str) -> tuple[Any, ...]:
@@ -184,7 +184,7 @@ def queue_due(
             continue
         alert_id = _alert_of(reg, model, result["ref"], decision.measure, decision.windows)
         params = _run_parameters(definition, alert_id, decision.reason, at)
-        run = reg.jobs.jobs.queue_run(job, reg.actor, "alert", params)
+        run = reg.jobs.run(job, trigger="alert", parameters=params)
         log.info("retraining %s: queued run %s (%s)", model, run.id, decision.reason)
         queued.append(run.id)
     return queued

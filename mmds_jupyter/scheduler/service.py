@@ -191,9 +191,12 @@ class Scheduler:
         """Schedule a paused job again from now on; occurrences during the pause are not run."""
         return self._with_next(self.jobs.set_paused(name, False, self.registry.actor))
 
-    def run(self, name: str) -> Run:
-        """Queue a run of the job at once, whatever its schedule or pause."""
-        return self.jobs.queue_run(name, self.registry.actor)
+    def run(
+        self, name: str, *, trigger: str = "manual", parameters: dict[str, Any] | None = None
+    ) -> Run:
+        """Queue a run of the job at once, whatever its schedule or pause; ``parameters``
+        override the job's for this run (a retraining's alert and data window)."""
+        return self.jobs.queue_run(name, self.registry.actor, trigger, parameters)
 
     # -- runs ----------------------------------------------------------------------------------
 
