@@ -22,7 +22,7 @@ install: $(BIN)/.installed
 $(DEMO_HOME)/mmds.db: $(BIN)/.installed
 	mkdir -p $(DEMO_HOME)/runs
 	cd example_notebooks && $(CURDIR)/$(BIN)/python churn_data.py new_customers.parquet && \
-	for nb in 01_train_and_track 02_compare 03_score 04_governance; do \
+	for nb in 01_train_and_track 02_compare 03_score 04_governance 06_monitoring; do \
 	  MMDS_HOME=$(DEMO_HOME) MMDS_NOTEBOOK=$(CURDIR)/example_notebooks/$$nb.ipynb \
 	  $(CURDIR)/$(BIN)/papermill --no-progress-bar -k python3 $$nb.ipynb $(DEMO_HOME)/runs/$$nb.ipynb \
 	  || { rm -f $(DEMO_HOME)/mmds.db; exit 1; }; done

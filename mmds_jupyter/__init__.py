@@ -438,6 +438,22 @@ def monitor(model: str) -> Any:
     return default_registry().monitor(model)
 
 
+def set_retrain(model: str, notebook: str, **options: Any) -> dict[str, Any]:
+    """Define how a model is retrained: the notebook the scheduler runs, ``trigger`` (alert,
+    schedule, manual), ``windows``, ``cooldown_days``, ``train_window``, ``schedule``."""
+    return default_registry().set_retrain(model, notebook, **options)
+
+
+def retrain_definition(model: str) -> dict[str, Any]:
+    """A model's retrain definition, its job and the job's last runs."""
+    return default_registry().retrain_definition(model)
+
+
+def retrain(model: str, reason: str | None = None) -> Any:
+    """Queue a retraining run of the model now, by hand (the scheduler runs it)."""
+    return default_registry().retrain(model, reason)
+
+
 def baseline(ref: str) -> dict[str, Any]:
     """The reference distributions frozen with a version at capture (its drift baseline)."""
     return default_registry().baseline(ref)
@@ -572,6 +588,9 @@ __all__ = [
     "resolve_alert",
     "champion_challenger",
     "monitor",
+    "set_retrain",
+    "retrain_definition",
+    "retrain",
     "performance",
     "purge",
     "release",

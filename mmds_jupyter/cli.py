@@ -23,6 +23,7 @@ from . import (
     cli_monitor,
     cli_reports,
     cli_retention,
+    cli_retrain,
     cli_tasks,
     cli_team,
     cli_webhooks,
@@ -625,6 +626,7 @@ def parser() -> argparse.ArgumentParser:
     cli_governance.add_commands(sub)
     cli_drift.add_commands(sub)
     cli_monitor.add_commands(sub)
+    cli_retrain.add_commands(sub)
     cli_team.add_commands(sub)
     cli_aliases.add_commands(sub)
     cli_audit.add_commands(sub)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .auth.identities import Identities
     from .governance.alias_history import AliasMove
     from .scheduler import Scheduler
+    from .scheduler.entities import Run
     from .scoring.performance import ActualsResult
     from .store.base import AuditStore as AuditStore  # for governance/audit.py
     from .store.base import IdentityStore as IdentityStore  # for auth/, like the parts above
@@ -1479,6 +1480,46 @@ class Registry:
         from .monitoring.alerts import change
 
         return change(self, alert_id, "resolved", note)
+
+    def set_retrain(
+        self,
+        model: str,
+        notebook: str,
+        trigger: str = "alert",
+        windows: int = 2,
+        cooldown_days: float = 7.0,
+        train_window: str = "90d",
+        schedule: str | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Define how a model is retrained (replacing its definition): the parameterised
+        notebook the scheduler runs, its trigger (alert, schedule, manual), cool-down and
+        data window; the job that runs it is created or changed with it."""
+        from .monitoring.retrain_runs import set_retrain
+
+        return set_retrain(
+            self,
+            model,
+            notebook,
+            parameters,
+            trigger=trigger,
+            windows=windows,
+            cooldown_days=cooldown_days,
+            train_window=train_window,
+            schedule=schedule,
+        )
+
+    def retrain_definition(self, model: str) -> dict[str, Any]:
+        """The model's retrain definition, its job and the job's last runs."""
+        from .monitoring.retrain_runs import retrain_definition
+
+        return retrain_definition(self, model)
+
+    def retrain(self, model: str, reason: str | None = None) -> Run:
+        """Queue a retraining run of the model now, by hand (no cool-down applies)."""
+        from .monitoring.retrain_runs import retrain
+
+        return retrain(self, model, reason)
 
     def champion_challenger(
         self, model: str, champion: str = "champion", challenger: str = "challenger"

@@ -254,6 +254,21 @@ class MonitoringOverHTTP:
         checked: dict[str, Any] = self.http.post(self._vpath(model, "monitor", "check"))
         return checked
 
+    def set_retrain(self, model: str, notebook: str, **options: Any) -> dict[str, Any]:
+        body = {"notebook": notebook, **options}
+        defined: dict[str, Any] = self.http.post(self._vpath(model, "retrain-definition"), body)
+        return defined
+
+    def retrain_definition(self, model: str) -> dict[str, Any]:
+        shown: dict[str, Any] = self.http.get(self._vpath(model, "retrain-definition"))
+        return shown
+
+    def retrain(self, model: str, reason: str | None = None) -> Any:
+        from .remote_jobs import _entity
+        from .scheduler.entities import Run
+
+        return _entity(Run, self.http.post(self._vpath(model, "retrain"), {"reason": reason}))
+
     def alerts(self, model: str | None = None, status: str | None = None) -> pd.DataFrame:
         from .monitoring.alerts import COLUMNS
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .governance.alias_history import AliasMove
     from .query import Query
     from .refs import Ref
+    from .scheduler.entities import Run
     from .scoring.performance import ActualsResult
 
     AnyRef = str | Ref | Version
@@ -448,6 +449,28 @@ class RegistryService(Protocol):
 
     def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
         """Close an alert."""
+        ...
+
+    def set_retrain(
+        self,
+        model: str,
+        notebook: str,
+        trigger: str = "alert",
+        windows: int = 2,
+        cooldown_days: float = 7.0,
+        train_window: str = "90d",
+        schedule: str | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Define how a model is retrained: notebook, trigger, cool-down, data window."""
+        ...
+
+    def retrain_definition(self, model: str) -> dict[str, Any]:
+        """The model's retrain definition, its job and the job's last runs."""
+        ...
+
+    def retrain(self, model: str, reason: str | None = None) -> Run:
+        """Queue a retraining run of the model now, by hand."""
         ...
 
     def champion_challenger(

@@ -131,3 +131,22 @@ def test_governance_notebook_signs_a_model_off(tmp_path, monkeypatch):
     assert "mmds.request" in text
     assert "blocks scoring_test" in text and "blocks comparison_report" in text
     reg.close()
+
+
+@pytest.mark.slow
+def test_monitoring_notebook_retrains_on_a_persisting_alert(tmp_path, monkeypatch):
+    monkeypatch.setenv("MMDS_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MMDS_URL", raising=False)
+    monkeypatch.delenv("MMDS_ROOT_DIR", raising=False)  # the notebooks' folder (their cwd)
+    execute("06_monitoring.ipynb", tmp_path, monkeypatch, n_per_week=600)
+    reg = Registry(home=str(tmp_path / "home"))
+    champion, challenger = reg.get("telco/churn@champion"), reg.get("telco/churn@challenger")
+    assert champion.ref == "telco/churn:1" and challenger.parent_ref == champion.ref
+    (run,) = reg.jobs.runs(job="retrain-telco.churn")
+    assert (run.trigger, run.status) == ("alert", "succeeded")
+    assert challenger.tags["retrain.alert"] == str(run.parameters["alert_id"])
+    alert = reg.alerts("telco/churn").set_index("id").loc[run.parameters["alert_id"]]
+    assert alert["level"] == "alert"
+    (request,) = reg.requests(ref=challenger.ref, status="open")
+    assert request.to_stage == "production"
+    reg.close()

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ..query import Query
     from ..registry import Registry
     from ..scheduler import Scheduler
+    from ..scheduler.entities import Run
     from .entities import Grant
 
 
@@ -742,6 +743,18 @@ class GuardedRegistry:
     def resolve_alert(self, alert_id: int, note: str | None = None) -> dict[str, Any]:
         self._project(self._alert_model(alert_id), SCORE, "resolve an alert")
         return self._inner.resolve_alert(alert_id, note)
+
+    def set_retrain(self, model: str, notebook: str, **options: Any) -> dict[str, Any]:
+        self._project(model, JOBS, "define the retraining")
+        return self._inner.set_retrain(model, notebook, **options)
+
+    def retrain_definition(self, model: str) -> dict[str, Any]:
+        self._project(model, READ, "read the retraining")
+        return self._inner.retrain_definition(model)
+
+    def retrain(self, model: str, reason: str | None = None) -> Run:
+        self._project(model, JOBS, "retrain the model")
+        return self._inner.retrain(model, reason)
 
     def champion_challenger(
         self, model: str, champion: str = "champion", challenger: str = "challenger"

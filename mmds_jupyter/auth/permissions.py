@@ -130,6 +130,9 @@ OPERATIONS: dict[str, str] = {
     "resolve_alert": SCORE,
     "champion_challenger": READ,
     "monitor": READ,
+    "set_retrain": JOBS,  # it creates (or changes) the job that runs the notebook
+    "retrain_definition": READ,
+    "retrain": JOBS,
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,

@@ -1,6 +1,6 @@
 """When a model is retrained: a retrain definition and the decision it takes on a monitor's
-checks. The scheduler that runs the notebook (papermill) is not here: this module only says
-whether a run is due, and why, so that the decision can be tested without a scheduler.
+checks. The scheduler that runs the notebook (papermill) is not here (see retrain_runs.py): this
+module only says whether a run is due, and why, so that the decision can be tested alone.
 
 A definition names the parameterised notebook, what triggers it (an alert that persists for
 ``windows`` consecutive windows, a schedule, or only by hand), a cool-down after a run, and
@@ -9,6 +9,7 @@ the data window to train on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ class RetrainDefinition:
     trigger: str = "alert"
     windows: int = 2  # consecutive windows an alert must persist (trigger="alert")
     cooldown_days: float = 7.0
-    train_window: str = "90d"  # the data to train on, e.g. "90d" or "last 8 weeks"
+    train_window: str = "90d"  # the data to train on: "90d" (days) or "8w" (weeks)
     schedule: str | None = None  # a cron expression (trigger="schedule")
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,9 +43,21 @@ def define_retrain(notebook: Any, **options: Any) -> RetrainDefinition:
         raise InvalidInput(f"windows is a whole number of at least 1, not {d.windows!r}.")
     if not isinstance(d.cooldown_days, (int, float)) or d.cooldown_days < 0:
         raise InvalidInput(f"cooldown_days is a number of days >= 0, not {d.cooldown_days!r}.")
+    window_span(d.train_window)
     if d.trigger == "schedule" and not d.schedule:
         raise InvalidInput("A scheduled retraining needs schedule= (a cron expression).")
     return d
+
+
+def window_span(text: Any) -> timedelta:
+    """The span of a data window to train on: ``90d`` (days) or ``8w`` (weeks)."""
+    match = re.fullmatch(r"\s*([0-9]+)\s*([dw])\s*", text) if isinstance(text, str) else None
+    if match is None or int(match[1]) < 1:
+        raise InvalidInput(
+            f"train_window is a number of days or weeks, e.g. '90d' or '8w'; not {text!r}."
+        )
+    n = int(match[1])
+    return timedelta(days=n) if match[2] == "d" else timedelta(weeks=n)
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,16 @@ def persisting_alert(checks: list[dict[str, Any]], n: int) -> tuple[str, list[st
     return None
 
 
+def cooling_until(
+    definition: RetrainDefinition, last_run: datetime | None, now: datetime
+) -> datetime | None:
+    """When the cool-down after the last run ends, if it has not ended by ``now``."""
+    if last_run is None:
+        return None
+    until = last_run + timedelta(days=definition.cooldown_days)
+    return until if now < until else None
+
+
 def retrain_due(
     definition: RetrainDefinition,
     checks: list[dict[str, Any]],
@@ -88,8 +111,8 @@ def retrain_due(
             False, f"no alert has persisted for {definition.windows} judged window(s)"
         )
     measure, windows = found
-    if last_run is not None and now - last_run < timedelta(days=definition.cooldown_days):
-        until = last_run + timedelta(days=definition.cooldown_days)
+    until = cooling_until(definition, last_run, now)
+    if last_run is not None and until is not None:
         return RetrainDecision(
             False, f"cooling down after the run of {last_run:%Y-%m-%d} until {until:%Y-%m-%d}",
             measure, windows,

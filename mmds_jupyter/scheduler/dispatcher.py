@@ -60,6 +60,8 @@ class Dispatcher:
         self.stopping = threading.Event()
         self._next_prune = 0.0
         self._next_retention = 0.0
+        # Each model's alerts when its retraining was last found not due (monitoring/retrain_runs).
+        self._retrain_seen: dict[str, tuple[object, ...]] = {}
 
     @property
     def heartbeat_s(self) -> float:
@@ -67,9 +69,10 @@ class Dispatcher:
 
     def tick(self) -> None:
         """One pass; each step stands alone so a failing step does not starve the others."""
+        # A retraining is queued before the start step, so that `--once` runs it too.
         for step in (
-            *(self._beat, self._reap, self._claim, self._start, self._watch, self._prune),
-            *(self._retention, self._webhooks),
+            *(self._beat, self._reap, self._retrain, self._claim, self._start, self._watch),
+            *(self._prune, self._retention, self._webhooks),
         ):
             try:
                 step()
@@ -155,6 +158,13 @@ class Dispatcher:
         done = self.registry.deliver_webhooks()
         if any(done.values()):
             log.info("webhooks: %s", done)
+
+    def _retrain(self) -> None:
+        """Queue the retrainings that an alert persisting long enough made due."""
+        from ..monitoring.retrain_runs import queue_due
+
+        for run_id in queue_due(self.registry, self._retrain_seen):
+            log.info("queued retraining run %s", run_id)
 
     def _claim(self) -> None:
         for run_id in claims.claim_due(self.runs, self.config.misfire_grace, self.registry.actor):

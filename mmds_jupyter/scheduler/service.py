@@ -67,6 +67,7 @@ class Scheduler:
         description: str | None = None,
         paused: bool = False,
         parameters_as_text: bool = False,
+        replace: bool = False,
     ) -> Job:
         """Check a job definition and store it; nothing is stored if any check fails.
 
@@ -117,7 +118,10 @@ class Scheduler:
             created_by=self.registry.actor,
             description=description,
         )
-        job = self.jobs.create_job(fields, self.registry.actor)
+        if replace:  # a definition that owns its job (a retraining) changes it in place
+            job = self.jobs.replace_job(name, fields, self.registry.actor)
+        else:
+            job = self.jobs.create_job(fields, self.registry.actor)
         return self._with_next(job)
 
     def _check_parameters(
@@ -187,9 +191,12 @@ class Scheduler:
         """Schedule a paused job again from now on; occurrences during the pause are not run."""
         return self._with_next(self.jobs.set_paused(name, False, self.registry.actor))
 
-    def run(self, name: str) -> Run:
-        """Queue a run of the job at once, whatever its schedule or pause."""
-        return self.jobs.queue_run(name, self.registry.actor)
+    def run(
+        self, name: str, *, trigger: str = "manual", parameters: dict[str, Any] | None = None
+    ) -> Run:
+        """Queue a run of the job at once, whatever its schedule or pause; ``parameters``
+        override the job's for this run (a retraining's alert and data window)."""
+        return self.jobs.queue_run(name, self.registry.actor, trigger, parameters)
 
     # -- runs ----------------------------------------------------------------------------------
 

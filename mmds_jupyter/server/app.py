@@ -69,6 +69,8 @@ class MMDSExtension(ExtensionApp):
             if isinstance(registry, Registry)
             else registry.jobs
         )
+        if isinstance(registry, Registry):  # what the registry does with jobs (a retraining's)
+            registry._jobs = scheduler
         self.settings.update(
             {
                 "mmds_registry": self.registry,

@@ -310,6 +310,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
     from .monitor_routes import ROUTES as MONITORS
     from .report_routes import ROUTES as REPORTS
     from .retention_routes import ROUTES as RETENTION
+    from .retrain_routes import ROUTES as RETRAIN
     from .task_routes import ROUTES as TASKS
     from .webhook_routes import ROUTES as WEBHOOKS
 
@@ -326,6 +327,7 @@ def handlers() -> list[tuple[str, type[MMDSHandler]]]:
             *MONITORS,
             *REPORTS,
             *RETENTION,
+            *RETRAIN,
             *TASKS,
             *WEBHOOKS,
             *ROUTES,

@@ -204,17 +204,48 @@ class SqlJobStore:
             )
             return job_entity(row)
 
-    def queue_run(self, name: str, actor: str) -> Run:
-        """Queue a run of the job at once, whatever its schedule or pause."""
+    def queue_run(
+        self,
+        name: str,
+        actor: str,
+        trigger: str = "manual",
+        parameters: dict[str, Any] | None = None,
+    ) -> Run:
+        """Queue a run of the job at once, whatever its schedule or pause; ``parameters``
+        override the job's for this run only."""
         with self.db.session(write=True) as s:
             row = _job_row(s, name)
             now = utc_now()
-            run = new_run(row.id, now, "manual", now)
+            run = new_run(row.id, now, trigger, now)
+            run.given_parameters = parameters
             s.add(run)
             s.flush()
-            after = {"run": run.id, "scheduled_for": iso(now)}
+            after = {"run": run.id, "scheduled_for": iso(now), "trigger": trigger}
+            if parameters:
+                after["parameters"] = parameters
             append_event(s, actor, "job.run", "job", f"job:{name}", None, after)
             return run_entity(run, name)
+
+    def replace_job(self, name: str, fields: dict[str, Any], actor: str) -> Job:
+        """Change a job's checked definition (``fields`` are its columns) or create it; runs
+        already queued keep running with what they were given."""
+        with self.db.session(write=True) as s:
+            row = s.execute(select(JobRow).where(JobRow.name == name)).scalar_one_or_none()
+            if row is None:
+                row = JobRow(**{**fields, "name": name})
+                s.add(row)
+                s.flush()
+                job = job_entity(row)
+                append_event(s, actor, "job.create", "job", f"job:{name}", None, _job_payload(job))
+                return job
+            before = _job_payload(job_entity(row))
+            for key, value in fields.items():
+                if key not in ("name", "created_at", "created_by", "scheduled_until"):
+                    setattr(row, key, value)
+            s.flush()
+            job = job_entity(row)
+            append_event(s, actor, "job.update", "job", f"job:{name}", before, _job_payload(job))
+            return job
 
     def runs(self, job: str | None, status: str | None, limit: int | None) -> list[Run]:
         """Runs, newest first, optionally of one job and/or in one status."""

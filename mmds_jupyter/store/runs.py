@@ -225,7 +225,10 @@ class SqlRunStore:
                 return None
             row = s.get(JobRow, run.job_id)
             assert row is not None
-            return job_entity(row)
+            job = job_entity(row)
+            if run.given_parameters:  # given when queued (a retraining's alert): they win
+                job.parameters = {**job.parameters, **run.given_parameters}
+            return job
 
     def record_start(
         self,

@@ -10,6 +10,7 @@ from .identities import SqlIdentityStore
 from .jobs import SqlJobStore
 from .lineage import SqlLineageStore
 from .monitors import SqlMonitorStore
+from .retrains import SqlRetrainStore
 from .runs import SqlRunStore
 from .score_sets import SqlScoreSetStore
 from .scoring import SqlScoringStore
@@ -31,4 +32,5 @@ def sql_stores(db: Database) -> Stores:
         identities=SqlIdentityStore(db),
         consumers=SqlConsumerStore(db),
         monitors=SqlMonitorStore(db),
+        retrains=SqlRetrainStore(db),
     )

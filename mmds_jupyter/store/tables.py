@@ -328,6 +328,8 @@ class RunRow(Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # {"model_ref": {"requested": "risk/churn@champion", "resolved": "risk/churn:4"}}
     resolved_refs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Parameters given when the run was queued (a retraining's alert); they override the job's.
+    given_parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     output_path: Mapped[str | None] = mapped_column(String(2000))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Errors of earlier attempts of this run, oldest first.

@@ -77,6 +77,7 @@ def test_scheduler_create_takes_the_spec_fields_and_defaults() -> None:
     params = dict(inspect.signature(Scheduler.create).parameters)
     params.pop("self")
     assert params.pop("parameters_as_text").default is False
+    assert params.pop("replace").default is False  # a retraining's job is changed in place
     assert list(params) == [f.name for f in JOB_FIELDS]
     for field in JOB_FIELDS:
         default = params[field.name].default

@@ -293,6 +293,17 @@ def samples(
             {},
         ),
         ("POST", "/versions/{ref}/monitor/check"): (_v("alpha/churn", "monitor/check"), None, {}),
+        ("POST", "/versions/{ref}/retrain-definition"): (
+            _v("alpha/churn", "retrain-definition"),
+            {"notebook": "score.ipynb", "trigger": "manual"},
+            {},
+        ),
+        ("GET", "/versions/{ref}/retrain-definition"): (
+            _v("alpha/churn", "retrain-definition"),
+            None,
+            {},
+        ),
+        ("POST", "/versions/{ref}/retrain"): (_v("alpha/churn", "retrain"), {"reason": "r"}, {}),
         ("GET", "/alerts"): ("alerts?status=open", None, {"listing": True}),
         ("GET", "/versions/{ref}/champion-challenger"): (
             _v("alpha/churn", "champion-challenger") + "?champion=1&challenger=2",

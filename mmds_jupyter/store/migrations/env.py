@@ -9,6 +9,7 @@ from mmds_jupyter.store import (
     governance_tables,  # noqa: F401 - its tables join Base.metadata
     identity_tables,  # noqa: F401 - its tables join Base.metadata
     monitor_tables,  # noqa: F401 - its tables join Base.metadata
+    retrain_tables,  # noqa: F401 - its tables join Base.metadata
     scheduler_tables,  # noqa: F401 - its tables join Base.metadata
 )
 from mmds_jupyter.store.tables import Base

@@ -1,0 +1,53 @@
+"""Retrain definitions: the same against a local Registry and a RemoteRegistry (the run
+itself, in a real scheduler, is tests/monitoring/test_retrain_runs.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from mmds_jupyter.errors import InvalidInput, NotFound
+
+from .conftest import fresh_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+EXAMPLE = Path(__file__).parents[2] / "example_notebooks" / "05_retrain.ipynb"
+
+
+def test_define_show_and_queue_a_retraining(
+    registry: Any, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = fresh_project(request)
+    if hasattr(registry, "db"):  # local: jobs obey $MMDS_ROOT_DIR; the server its own folder
+        root = Path(registry.home) / "notebooks"
+        root.mkdir(exist_ok=True)
+        monkeypatch.setenv("MMDS_ROOT_DIR", str(root))
+    else:
+        root = Path(request.getfixturevalue("api_server")["log"]).parent / "notebooks"
+    shutil.copy(EXAMPLE, root / EXAMPLE.name)
+    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3})
+    v = registry.track(
+        LogisticRegression().fit(X, (X["a"] > 20).astype(int)), name="kept", project=project
+    )
+    model = f"{project}/kept"
+    with pytest.raises(NotFound, match="no @champion"):
+        registry.set_retrain(model, EXAMPLE.name)
+    registry.alias(v.ref, "champion")
+    with pytest.raises(InvalidInput, match="train_window"):
+        registry.set_retrain(model, EXAMPLE.name, train_window="a while")
+    defined = registry.set_retrain(
+        model, EXAMPLE.name, trigger="manual", cooldown_days=1, parameters={"target": "y"}
+    )
+    assert defined["model"] == model and defined["trigger"] == "manual"
+    assert defined["parameters"] == {"target": "y"} and defined["notebook"].endswith(EXAMPLE.name)
+    run = registry.retrain(model, reason="fresh labels")
+    assert (run.job, run.trigger, run.status) == (defined["job"], "manual", "queued")
+    shown = registry.retrain_definition(model)
+    assert shown["cooldown_days"] == 1 and [r["id"] for r in shown["runs"]] == [run.id]
+    registry.jobs.cancel_run(run.id)
