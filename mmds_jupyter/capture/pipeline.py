@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import InvalidInput, MMDSError
 from ..refs import Ref, check_name, check_tags, check_text, parse_ref
+from ..reports import importance
 from ..reports import predictions as stored_predictions
 from . import datasets, metrics, provenance
 
@@ -200,8 +201,18 @@ def _measure(
         frame = datasets.as_frame(r.X_test, r.y_test, names)
         test_set = datasets.fingerprint(frame)
         spec_datasets.append(("evaluated_on", test_set, "test"))
+        weights = importance.measure(
+            adapter.predictor, adapter.task, X_eval, r.y_test, names, adapter.label
+        )
         predictions_file = _predictions(
-            answers, r.X_test, slice_cols, adapter.task, test_set, metric_rows, prediction_rows
+            answers,
+            r.X_test,
+            slice_cols,
+            adapter.task,
+            test_set,
+            metric_rows,
+            prediction_rows,
+            importance=weights,
         )
     if r.X_train is not None:
         X_ref = _checked_features(adapter, r.X_train, names, "training", [])
@@ -244,10 +255,20 @@ def _predictions(
     metric_rows: list[dict[str, Any]],
     limit: int,
     name: str = "test",
+    importance: dict[str, Any] | None = None,
 ) -> bytes:
-    """The version's predictions file (:mod:`..reports.predictions`), what curves are drawn from."""
+    """The version's predictions file (:mod:`..reports.predictions`), what curves are drawn from,
+    with the inputs' permutation importance (:mod:`..reports.importance`)."""
     return stored_predictions.build(
-        answers, X, slices, task, name=name, dataset=test_set, metric_rows=metric_rows, limit=limit
+        answers,
+        X,
+        slices,
+        task,
+        name=name,
+        dataset=test_set,
+        metric_rows=metric_rows,
+        limit=limit,
+        importance=importance,
     )
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .predictions import StoredPredictions
 
 KINDS = ("comparison", "validation")
-FORMAT = 1
+FORMAT = 2
 WORST_SLICES = 3
 
 
@@ -394,14 +394,80 @@ def features(inp: _Inputs) -> str:
     from ..comparison import Comparison
 
     if len(inp.versions) > 1:
-        return comparison_html(Comparison(inp.versions)).replace("<details>", "<details open>")
+        html = comparison_html(Comparison(inp.versions)).replace("<details>", "<details open>")
+        return html + permutation_importance(inp)
     v = inp.versions[0]
     rows = [[escape(f.name), escape(f.dtype), "yes" if f.used else "no"] for f in v.features]
     params = [[escape(k), escape(fmt(x))] for k, x in sorted(v.params.items())]
     return (
         _table(["input", "type", "used"], rows)
+        + permutation_importance(inp)
         + "<h3>Parameters</h3>"
         + _table(["parameter", "value"], params)
+    )
+
+
+def _importance(p: StoredPredictions | None) -> tuple[dict[str, Any] | None, str]:
+    """A version's stored permutation importance, or None and why there is none."""
+    if p is None:
+        return None, "no importance: it has no stored test predictions (captured without test data)"
+    found = p.meta.get("importance")
+    if not found:
+        return None, (
+            "no importance: its test predictions were kept without the inputs' importance "
+            "(before MMDS computed it, or measured by a model that scores its own data); "
+            "mmds.evaluate(ref, X, y, name=...) computes it"
+        )
+    if "error" in found:
+        return None, f"no importance: the model could not score shuffled inputs ({found['error']})"
+    how = "on every" if found["rows"] == found["of_rows"] else f"on a {found['sample']} sample of"
+    return found, (
+        f"drop of {found['metric']} (from {fmt(found['baseline'])}) when an input is shuffled, "
+        f"{how} {found['rows']} of the {found['of_rows']} rows of evaluation "
+        f"'{p.name}', {found['repeats']} shuffles, seed {found['seed']}"
+    )
+
+
+def permutation_importance(inp: _Inputs, top: int = 15) -> str:
+    """Each version's permutation importance side by side: a bar chart per version (the inputs
+    in one order, most important first) and a table of every input."""
+    found = [_importance(p) for p in inp.preds]
+    notes = "".join(
+        _note(f"{ref}: {text}.") for ref, (_, text) in zip(inp.refs, found, strict=True)
+    )
+    have = [(r, f) for r, (f, _) in zip(inp.refs, found, strict=True) if f is not None]
+    head = "<h3>Permutation importance on the test set</h3>"
+    if not have:
+        return head + notes
+    by_version = [{x["name"]: x for x in f["features"]} for _, f in have]
+    names = sorted(
+        {n for d in by_version for n in d},
+        key=lambda n: -max(d[n]["mean"] if n in d else -np.inf for d in by_version),
+    )
+    bars = []
+    for (ref, f), d in zip(have, by_version, strict=True):
+        shown = names[:top]
+        values: list[float | None] = [d[n]["mean"] if n in d else None for n in shown]
+        best = max((v for v in values if v is not None), default=None)
+        bars.append(
+            charts.bar_chart(
+                f"{ref}: drop of {f['metric']}", [str(n) for n in shown], values, best=best
+            )
+        )
+    rows = []
+    for n in names:
+        cells = [escape(str(n))]
+        for d in by_version:
+            x = d.get(n)
+            cells.append("—" if x is None else f"{x['mean']:.4f} ± {x['std']:.4f}")
+        rows.append(cells)
+    more = f" (the first {top} charted)" if len(names) > top else ""
+    return (
+        head
+        + notes
+        + _charts(bars)
+        + _note(f"Mean ± standard deviation over the shuffles, most important first{more}.")
+        + _table(["input", *(escape(r) for r, _ in have)], rows)
     )
 
 
@@ -493,13 +559,32 @@ def fingerprint_section(report_inputs: dict[str, Any], digest: str) -> str:
             escape(v["ref"]),
             f"<code>{(v['artifact_sha256'] or '')[:16]}</code>",
             f"<code>{(v['predictions_sha256'] or '—')[:16]}</code>",
+            escape(_settings_text(v["importance"])),
         ]
         for v in report_inputs["versions"]
     ]
     return (
         f"<p>sha256 <code>{digest}</code> of what this report was computed from:</p>"
-        + _table(["version", "model file", "test predictions"], rows)
+        + _table(["version", "model file", "test predictions", "permutation importance"], rows)
         + _note(f"options: {json.dumps(report_inputs['options'])}; report format {FORMAT}")
+    )
+
+
+def _importance_settings(p: StoredPredictions | None) -> dict[str, Any] | None:
+    """How a version's importance was computed (its values are in the predictions file)."""
+    found = None if p is None else p.meta.get("importance")
+    if p is None or not found or "error" in found:
+        return None
+    keys = ("metric", "rows", "of_rows", "sample", "repeats", "seed")
+    return {"evaluation": p.name, **{k: found[k] for k in keys}}
+
+
+def _settings_text(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return "—"
+    return (
+        f"{s['metric']}, {s['rows']} of {s['of_rows']} rows ({s['sample']}), "
+        f"{s['repeats']} shuffles, seed {s['seed']}"
     )
 
 
@@ -611,6 +696,7 @@ def build(
                 "id": v.id,
                 "artifact_sha256": v.artifact_sha256,
                 "predictions_sha256": p.sha256 if p is not None else None,
+                "importance": _importance_settings(p),
             }
             for v, p in zip(versions, inp.preds, strict=True)
         ],

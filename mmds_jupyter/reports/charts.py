@@ -315,12 +315,16 @@ def bar_chart(
         if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
             out.append(f"<text x='{label_w}' y='{y + 14}'>— not recorded</text>")
             continue
-        w = max(1.0, (value - low) / span * bar_w)
+        # Bars grow from zero, so a negative value (a permutation importance below chance,
+        # say) points left of it.
+        zero = label_w + (0.0 - low) / span * bar_w
+        end = label_w + (value - low) / span * bar_w
+        x, w = min(zero, end), max(1.0, abs(end - zero))
         fill = BEST_FILL if value == best else BAR_FILL
         out.append(
-            f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
+            f"<rect x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
             f"style='fill:{fill}'><title>{escape(label)}: {fmt(value)}{suffix}</title></rect>"
         )
-        out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")
+        out.append(f"<text x='{max(zero, end) + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")
     out.append("</svg>")
     return "".join(out)

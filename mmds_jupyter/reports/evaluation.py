@@ -2,7 +2,8 @@
 
 The version stays as captured (versions are immutable); the evaluation is evidence added to
 it: one more predictions file (:mod:`.predictions`) named ``name``, holding the data set's
-fingerprint, the metrics on every row and the rows the report's curves are drawn from, recorded
+fingerprint, the metrics on every row, the rows the report's curves are drawn from and the
+inputs' permutation importance (the model as loaded from its file), recorded
 with an ``version.evaluate`` event.
 """
 
@@ -16,6 +17,7 @@ from ..capture import datasets, metrics
 from ..capture.pipeline import _predictions, predict
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..refs import check_name
+from . import importance
 from . import predictions as stored
 
 if TYPE_CHECKING:
@@ -97,13 +99,23 @@ def evaluate(
     if bad:
         raise InvalidInput(f"Slice column(s) {', '.join(map(repr, bad))} are not in the data set.")
     model = registry.scoring_model(version)
-    answers = predict(model, version.task, _inputs(version, X), y, version.ref)
+    inputs = _inputs(version, X)
+    answers = predict(model, version.task, inputs, y, version.ref)
     slice_cols = {c: X[c] for c in slices}
     rows = metrics.measure(answers, version.task, slice_cols)
     names = [f.name for f in version.features]
     fingerprint = datasets.fingerprint(datasets.as_frame(X, y, names))
+    weights = importance.measure(model, version.task, inputs, y, names, version.ref)
     blob = _predictions(
-        answers, X, slice_cols, version.task, fingerprint, rows, registry.prediction_rows, name
+        answers,
+        X,
+        slice_cols,
+        version.task,
+        fingerprint,
+        rows,
+        registry.prediction_rows,
+        name,
+        importance=weights,
     )
     sha = registry.artifacts.put(blob)
     registry.store.versions.add_version_file(

@@ -1,0 +1,169 @@
+"""Permutation importance of a version's inputs on its test set, kept with its predictions.
+
+The stored predictions keep no input columns (curves need none, and a test set's inputs are the
+data a registry should not copy), so importance is computed where the inputs and the model are
+both at hand: at capture (the model as tracked) and at ``mmds.evaluate`` (the model as loaded
+from its file through the safe loader). The result goes into the predictions file's metadata
+(``importance``), so the report reads it and its fingerprint covers it.
+
+How: on a bounded sample of the test rows (all of them up to ``ROWS``, else a stratified one as
+the predictions file draws it, fixed seed), each input column is shuffled ``REPEATS`` times and
+the drop of the score from the unshuffled one is that input's importance (mean and standard
+deviation over the repeats). The score is the ROC AUC for a binary classifier with probabilities,
+the accuracy for other classifiers and R² for a regressor. The shuffles are exactly those of
+``sklearn.inspection.permutation_importance`` with ``random_state=SEED`` (the tests check the
+numbers agree); the repeats of one column are scored in one call of the model, not one each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROWS = 1_000
+REPEATS = 5
+SEED = 0
+# Rows the model predicts for one version at most (rows x repeats x inputs): the sample shrinks
+# for a model of many inputs, never below MIN_ROWS.
+BUDGET = 200_000
+MIN_ROWS = 100
+
+
+def _score(
+    task: str, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, classes: Any
+) -> float:
+    if task == "regression":
+        yf = y.astype("float64")
+        resid = ((yf - pred.astype("float64")) ** 2).sum()
+        total = ((yf - yf.mean()) ** 2).sum()
+        return float(1 - resid / total) if total > 0 else float("nan")
+    if task == "binary" and proba is not None and classes is not None and len(classes) == 2:
+        from .curves import auc
+
+        return auc(y == classes[1], proba[:, 1])
+    return float(np.mean(pred == y))
+
+
+def metric_name(task: str, has_proba: bool) -> str:
+    if task == "regression":
+        return "r2"
+    return "roc_auc" if task == "binary" and has_proba else "accuracy"
+
+
+def _predict(model: Any, task: str, X: Any, y: np.ndarray, label: str) -> Any:
+    from ..capture import metrics
+
+    return metrics.predict(model, task, X, y, label)
+
+
+def _take(X: Any, rows: np.ndarray) -> Any:
+    if isinstance(X, pd.DataFrame):
+        return X.iloc[rows].reset_index(drop=True)
+    return np.asarray(X)[rows]
+
+
+def _names(X: Any, names: list[str]) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    width = np.asarray(X).shape[1]
+    return names if len(names) == width else [f"x{i}" for i in range(width)]
+
+
+def _copies(data: pd.DataFrame | np.ndarray, j: int, column: np.ndarray, repeats: int) -> Any:
+    """``repeats`` copies of ``data`` one under the other, column ``j`` replaced by ``column``."""
+    if isinstance(data, pd.DataFrame):
+        big = pd.concat([data] * repeats, ignore_index=True)
+        big.isetitem(j, pd.Series(column).astype(data.dtypes.iloc[j]).array)
+        return big
+    tiled = np.tile(data, (repeats, 1))
+    tiled[:, j] = column
+    return tiled
+
+
+def sample_rows(task: str, y: np.ndarray, n_inputs: int) -> tuple[np.ndarray, str]:
+    """The test rows importance is computed on and how they were chosen."""
+    from .predictions import _strata, stratified_rows
+
+    n = y.shape[0]
+    limit = max(MIN_ROWS, min(ROWS, BUDGET // max(1, REPEATS * n_inputs)))
+    if n <= limit:
+        return np.arange(n), "every row"
+    strata, how = _strata(task, y)
+    return stratified_rows(strata, limit), how
+
+
+def permutation(
+    model: Any,
+    task: str,
+    X: Any,
+    y: np.ndarray,
+    names: list[str],
+    *,
+    repeats: int = REPEATS,
+    seed: int = SEED,
+    label: str = "the model",
+) -> dict[str, Any]:
+    """Permutation importance of every column of ``X`` (all its rows; see the module's text)."""
+    y = np.asarray(y)
+    base = _predict(model, task, X, y, label)
+    metric = metric_name(task, base.proba is not None)
+    baseline = _score(task, y, base.pred, base.proba, base.classes)
+    # sklearn draws one seed for all columns, then shuffles each column from it afresh.
+    column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
+    n = y.shape[0]
+    data = X if isinstance(X, pd.DataFrame) else np.asarray(X)
+    y_rep = np.tile(y, repeats)
+    out = []
+    for j, name in enumerate(_names(X, names)):
+        rng = np.random.RandomState(column_seed)
+        idx = np.arange(n)
+        column = data.iloc[:, j].to_numpy() if isinstance(data, pd.DataFrame) else data[:, j]
+        shuffled = []
+        for _ in range(repeats):
+            rng.shuffle(idx)
+            column = column[idx]
+            shuffled.append(column)
+        big = _copies(data, j, np.concatenate(shuffled), repeats)
+        p = _predict(model, task, big, y_rep, label)
+        scores = np.array(
+            [
+                _score(
+                    task,
+                    y,
+                    p.pred[r * n : (r + 1) * n],
+                    None if p.proba is None else p.proba[r * n : (r + 1) * n],
+                    p.classes,
+                )
+                for r in range(repeats)
+            ]
+        )
+        drops = baseline - scores
+        out.append(
+            {
+                "name": name,
+                "mean": float(drops.mean()),
+                "std": float(drops.std()),
+            }
+        )
+    return {
+        "metric": metric,
+        "baseline": baseline,
+        "repeats": repeats,
+        "seed": seed,
+        "features": out,
+    }
+
+
+def measure(model: Any, task: str, X: Any, y: Any, names: list[str], label: str) -> dict[str, Any]:
+    """What the predictions file keeps: the importances on a bounded sample of the test set,
+    with how it was drawn; or, when the model cannot be scored on shuffled inputs, why not."""
+    y_arr = np.asarray(y)
+    width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else len(names)
+    rows, how = sample_rows(task, y_arr, width)
+    try:
+        found = permutation(model, task, _take(X, rows), y_arr[rows], names, label=label)
+    except (ValueError, TypeError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {**found, "rows": int(rows.shape[0]), "of_rows": int(y_arr.shape[0]), "sample": how}
