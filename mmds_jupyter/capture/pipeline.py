@@ -133,6 +133,8 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
         files.append(("baseline", sink.put_file(measured.baseline)))
     if measured.predictions is not None:
         files.append((stored_predictions.KIND, sink.put_file(measured.predictions)))
+    if measured.test_inputs is not None:
+        files.append((importance.KIND, sink.put_file(measured.test_inputs)))
     blob, fmt = adapter.serialize()
     # The file is written (and fsynced) before the version row commits: a crash in between
     # leaves an unreferenced file, never a version that points at nothing.
@@ -180,6 +182,8 @@ class Measured:
     provenance: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
     predictions: bytes | None = None
+    # A sample of the test inputs, for the report's permutation importance (None without them).
+    test_inputs: bytes | None = None
 
 
 def _measure(
@@ -193,6 +197,7 @@ def _measure(
     spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
     metric_rows: list[dict[str, Any]] = []
     predictions_file: bytes | None = None
+    inputs_file: bytes | None = None
     if r.X_test is not None:
         X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
         slice_cols = {c: r.X_test[c] for c in r.slices}
@@ -201,18 +206,11 @@ def _measure(
         frame = datasets.as_frame(r.X_test, r.y_test, names)
         test_set = datasets.fingerprint(frame)
         spec_datasets.append(("evaluated_on", test_set, "test"))
-        weights = importance.measure(
-            adapter.predictor, adapter.task, X_eval, r.y_test, names, adapter.label
-        )
         predictions_file = _predictions(
-            answers,
-            r.X_test,
-            slice_cols,
-            adapter.task,
-            test_set,
-            metric_rows,
-            prediction_rows,
-            importance=weights,
+            answers, r.X_test, slice_cols, adapter.task, test_set, metric_rows, prediction_rows
+        )
+        inputs_file = importance.inputs_file(
+            X_eval, r.y_test, adapter.task, names, name="test", dataset=test_set
         )
     if r.X_train is not None:
         X_ref = _checked_features(adapter, r.X_train, names, "training", [])
@@ -228,7 +226,13 @@ def _measure(
         frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
         baseline = _baseline(adapter, X_ref, frame, source)
     return Measured(
-        features, metric_rows, spec_datasets, contract, baseline, predictions=predictions_file
+        features,
+        metric_rows,
+        spec_datasets,
+        contract,
+        baseline,
+        predictions=predictions_file,
+        test_inputs=inputs_file,
     )
 
 
@@ -255,20 +259,10 @@ def _predictions(
     metric_rows: list[dict[str, Any]],
     limit: int,
     name: str = "test",
-    importance: dict[str, Any] | None = None,
 ) -> bytes:
-    """The version's predictions file (:mod:`..reports.predictions`), what curves are drawn from,
-    with the inputs' permutation importance (:mod:`..reports.importance`)."""
+    """The version's predictions file (:mod:`..reports.predictions`), what curves are drawn from."""
     return stored_predictions.build(
-        answers,
-        X,
-        slices,
-        task,
-        name=name,
-        dataset=test_set,
-        metric_rows=metric_rows,
-        limit=limit,
-        importance=importance,
+        answers, X, slices, task, name=name, dataset=test_set, metric_rows=metric_rows, limit=limit
     )
 
 

@@ -9,6 +9,7 @@ the population ranked by score, best first, in ``n`` groups of equal size.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,13 +137,51 @@ class Interval:
     replicates: int
 
 
-def _weighted_auc(groups: np.ndarray, pos: np.ndarray, w: np.ndarray, n_groups: int) -> float:
-    """AUC under row weights ``w``: rows grouped by distinct score (ascending ``groups``)."""
-    pw = np.bincount(groups, weights=w * pos, minlength=n_groups)
-    nw = np.bincount(groups, weights=w * ~pos, minlength=n_groups)
-    below = np.cumsum(nw) - nw
-    total = pw.sum() * nw.sum()
-    return float((pw * (below + 0.5 * nw)).sum() / total) if total > 0 else float("nan")
+# Replicates drawn and measured together: a chunk's row counts are CHUNK x n floats.
+CHUNK = 25
+
+
+def _weights(n: int, replicates: int) -> Iterator[np.ndarray]:
+    """The bootstrap's row weights, ``CHUNK`` replicates at a time (a replicate weighs each row
+    by how often a draw of n rows with replacement took it). The draws are those of one
+    ``integers(0, n, n)`` per replicate from a generator seeded 0, made in one call per chunk."""
+    rng = np.random.default_rng(0)
+    done = 0
+    while done < replicates:
+        c = min(CHUNK, replicates - done)
+        draws = rng.integers(0, n, (c, n))
+        flat = (draws + (np.arange(c) * n)[:, None]).ravel()
+        yield np.bincount(flat, minlength=c * n).reshape(c, n).astype("float64")
+        done += c
+
+
+def _group_sums(groups: np.ndarray, mask: np.ndarray, n_groups: int) -> Any:
+    """The matrix that sums row weights of the rows in ``mask`` per group (n x groups)."""
+    from scipy import sparse
+
+    rows = np.flatnonzero(mask)
+    ones = np.ones(rows.size)
+    return sparse.csr_matrix((ones, (rows, groups[rows])), shape=(groups.size, n_groups))
+
+
+class _WeightedAUC:
+    """AUC of one score under many replicates' row weights at once: rows grouped by
+    distinct score level (ascending), positives and negatives summed per level."""
+
+    def __init__(self, score: np.ndarray, pos: np.ndarray) -> None:
+        groups = _levels(score)
+        n_groups = int(groups.max()) + 1
+        self.to_pos = _group_sums(groups, pos, n_groups)
+        self.to_neg = _group_sums(groups, ~pos, n_groups)
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        pw = np.asarray((self.to_pos.T @ w.T).T)
+        nw = np.asarray((self.to_neg.T @ w.T).T)
+        below = np.cumsum(nw, axis=1) - nw
+        total = pw.sum(axis=1) * nw.sum(axis=1)
+        num = (pw * (below + 0.5 * nw)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, num / np.where(total > 0, total, 1), np.nan)
 
 
 # Distinct score levels a bootstrap replicate ranks by: replicates cost one pass over the levels,
@@ -159,6 +198,57 @@ def _levels(score: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, score, side="right")
 
 
+Measure = Callable[[np.ndarray], np.ndarray]
+
+
+def _measure(metric: str, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> Measure:
+    """The difference of ``metric`` (b minus a) under each row of a weights matrix."""
+    if metric == "roc_auc":
+        pos = np.asarray(y, bool)
+        auc_a, auc_b = _WeightedAUC(a, pos), _WeightedAUC(b, pos)
+        return lambda w: auc_b(w) - auc_a(w)
+    if metric == "accuracy":
+        diff = (b == y).astype("float64") - (a == y).astype("float64")
+        return lambda w: (w @ diff) / w.sum(axis=1)
+    if metric in ("rmse", "mae"):
+        ea = (a - y) ** 2 if metric == "rmse" else np.abs(a - y)
+        eb = (b - y) ** 2 if metric == "rmse" else np.abs(b - y)
+        root = np.sqrt if metric == "rmse" else (lambda v: v)
+
+        def value(w: np.ndarray) -> np.ndarray:
+            s = w.sum(axis=1)
+            return np.asarray(root((w @ eb) / s) - root((w @ ea) / s))
+
+        return value
+    raise ValueError(f"no paired bootstrap for {metric}")
+
+
+def paired_bootstraps(
+    pairs: dict[Any, tuple[str, np.ndarray, np.ndarray, np.ndarray]], replicates: int = 200
+) -> dict[Any, Interval]:
+    """:func:`paired_bootstrap` of several (metric, y, a, b) on the same rows, from one set of
+    draws (each alone would draw the same ones)."""
+    if not pairs:
+        return {}
+    sizes = {y.shape[0] for _, y, _, _ in pairs.values()}
+    if len(sizes) != 1:
+        raise ValueError("paired bootstraps resample one set of rows")
+    n = sizes.pop()
+    measures = {k: (m, _measure(m, y, a, b)) for k, (m, y, a, b) in pairs.items()}
+    points = {k: float(f(np.ones((1, n)))[0]) for k, (_, f) in measures.items()}
+    draws: dict[Any, list[np.ndarray]] = {k: [] for k in pairs}
+    for w in _weights(n, replicates):
+        for k, (_, f) in measures.items():
+            draws[k].append(f(w))
+    out = {}
+    for k, (metric, _) in measures.items():
+        d = np.concatenate(draws[k])
+        d = d[np.isfinite(d)]
+        low, high = np.percentile(d, [2.5, 97.5]) if d.size else (np.nan, np.nan)
+        out[k] = Interval(metric, points[k], float(low), float(high), int(d.size))
+    return out
+
+
 def paired_bootstrap(
     metric: str,
     y: np.ndarray,
@@ -168,45 +258,9 @@ def paired_bootstrap(
 ) -> Interval:
     """Metric of ``b`` minus metric of ``a`` on the same rows, with a 95% percentile interval
     from a bootstrap of the rows (each replicate weighs every row by how often a draw of n
-    rows with replacement took it, so that a replicate is one pass over the rows).
+    rows with replacement took it; the replicates are measured a chunk at a time, as
+    matrix products).
 
     ``metric`` is ``roc_auc`` (a, b: scores, y: booleans), ``accuracy`` (a, b: predictions),
     ``rmse`` or ``mae`` (a, b: predictions of a number)."""
-    rng = np.random.default_rng(0)
-    n = y.shape[0]
-    if metric == "roc_auc":
-        pos = np.asarray(y, bool)
-        ga, gb = _levels(a), _levels(b)
-        na, nb = int(ga.max()) + 1, int(gb.max()) + 1
-
-        def value(w: np.ndarray) -> float:
-            return _weighted_auc(gb, pos, w, nb) - _weighted_auc(ga, pos, w, na)
-
-    elif metric == "accuracy":
-        da = (a == y).astype("float64")
-        db = (b == y).astype("float64")
-
-        def value(w: np.ndarray) -> float:
-            return float(((db - da) * w).sum() / w.sum())
-
-    elif metric in ("rmse", "mae"):
-        ea = (a - y) ** 2 if metric == "rmse" else np.abs(a - y)
-        eb = (b - y) ** 2 if metric == "rmse" else np.abs(b - y)
-        root = np.sqrt if metric == "rmse" else (lambda v: v)
-
-        def value(w: np.ndarray) -> float:
-            s = w.sum()
-            return float(root((eb * w).sum() / s) - root((ea * w).sum() / s))
-
-    else:
-        raise ValueError(f"no paired bootstrap for {metric}")
-    point = value(np.ones(n))
-    draws = np.array(
-        [
-            value(np.bincount(rng.integers(0, n, n), minlength=n).astype("float64"))
-            for _ in range(replicates)
-        ]
-    )
-    draws = draws[np.isfinite(draws)]
-    low, high = np.percentile(draws, [2.5, 97.5]) if draws.size else (np.nan, np.nan)
-    return Interval(metric, point, float(low), float(high), int(draws.size))
+    return paired_bootstraps({0: (metric, y, a, b)}, replicates)[0]

@@ -2,8 +2,8 @@
 
 The version stays as captured (versions are immutable); the evaluation is evidence added to
 it: one more predictions file (:mod:`.predictions`) named ``name``, holding the data set's
-fingerprint, the metrics on every row, the rows the report's curves are drawn from and the
-inputs' permutation importance (the model as loaded from its file), recorded
+fingerprint, the metrics on every row and the rows the report's curves are drawn from, and
+a sample of its inputs for the report's permutation importance (:mod:`.importance`), recorded
 with an ``version.evaluate`` event.
 """
 
@@ -105,23 +105,23 @@ def evaluate(
     rows = metrics.measure(answers, version.task, slice_cols)
     names = [f.name for f in version.features]
     fingerprint = datasets.fingerprint(datasets.as_frame(X, y, names))
-    weights = importance.measure(model, version.task, inputs, y, names, version.ref)
     blob = _predictions(
-        answers,
-        X,
-        slice_cols,
-        version.task,
-        fingerprint,
-        rows,
-        registry.prediction_rows,
-        name,
-        importance=weights,
+        answers, X, slice_cols, version.task, fingerprint, rows, registry.prediction_rows, name
     )
+    sample = importance.inputs_file(inputs, y, version.task, names, name=name, dataset=fingerprint)
     sha = registry.artifacts.put(blob)
     registry.store.versions.add_version_file(
         version.id,
         stored.KIND,
         sha,
+        registry.actor,
+        {"name": name, "dataset": fingerprint["content_hash"]},
+        action="version.evaluate",
+    )
+    registry.store.versions.add_version_file(
+        version.id,
+        importance.KIND,
+        registry.artifacts.put(sample),
         registry.actor,
         {"name": name, "dataset": fingerprint["content_hash"]},
         action="version.evaluate",

@@ -1,18 +1,20 @@
-"""Permutation importance of a version's inputs on its test set, kept with its predictions.
+"""Permutation importance of a version's inputs on its stored test set, in its reports.
 
-The stored predictions keep no input columns (curves need none, and a test set's inputs are the
-data a registry should not copy), so importance is computed where the inputs and the model are
-both at hand: at capture (the model as tracked) and at ``mmds.evaluate`` (the model as loaded
-from its file through the safe loader). The result goes into the predictions file's metadata
-(``importance``), so the report reads it and its fingerprint covers it.
+The predictions file keeps no input columns, so beside it, at capture and at each
+``mmds.evaluate``, MMDS keeps a small sample of the test inputs (``ROWS`` rows at most, fewer for
+a model of many inputs; all of them when the test set is smaller, else a stratified sample drawn
+as the predictions file draws its own): a version file of kind ``test_inputs``, Parquet with the
+row numbers, the true values and the inputs as the model takes them. Computing importance there
+would cost every capture a model's prediction of ``ROWS x REPEATS x inputs`` rows; keeping the
+sample costs a small write.
 
-How: on a bounded sample of the test rows (all of them up to ``ROWS``, else a stratified one as
-the predictions file draws it, fixed seed), each input column is shuffled ``REPEATS`` times and
-the drop of the score from the unshuffled one is that input's importance (mean and standard
-deviation over the repeats). The score is the ROC AUC for a binary classifier with probabilities,
-the accuracy for other classifiers and R² for a regressor. The shuffles are exactly those of
+A report computes the importance when the model file loads through the safe loader (never
+trusted): each input column is shuffled ``REPEATS`` times and the drop of the score from the
+unshuffled one is that input's importance (mean and standard deviation over the shuffles). The
+score is the ROC AUC for a binary classifier with probabilities, the accuracy for other
+classifiers and R² for a regressor. The shuffles are exactly those of
 ``sklearn.inspection.permutation_importance`` with ``random_state=SEED`` (the tests check the
-numbers agree); the repeats of one column are scored in one call of the model, not one each.
+numbers agree); the shuffles of one column are scored in one call of the model.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import pandas as pd
 ROWS = 1_000
 REPEATS = 5
 SEED = 0
-# Rows the model predicts for one version at most (rows x repeats x inputs): the sample shrinks
-# for a model of many inputs, never below MIN_ROWS.
-BUDGET = 200_000
+KIND = "test_inputs"
+# Rows a report's model predicts for one version at most (rows x repeats x inputs): the sample
+# shrinks for a model of many inputs, never below MIN_ROWS.
+BUDGET = 50_000
 MIN_ROWS = 100
 
 
@@ -56,12 +59,6 @@ def _predict(model: Any, task: str, X: Any, y: np.ndarray, label: str) -> Any:
     from ..capture import metrics
 
     return metrics.predict(model, task, X, y, label)
-
-
-def _take(X: Any, rows: np.ndarray) -> Any:
-    if isinstance(X, pd.DataFrame):
-        return X.iloc[rows].reset_index(drop=True)
-    return np.asarray(X)[rows]
 
 
 def _names(X: Any, names: list[str]) -> list[str]:
@@ -156,14 +153,42 @@ def permutation(
     }
 
 
-def measure(model: Any, task: str, X: Any, y: Any, names: list[str], label: str) -> dict[str, Any]:
-    """What the predictions file keeps: the importances on a bounded sample of the test set,
-    with how it was drawn; or, when the model cannot be scored on shuffled inputs, why not."""
+def inputs_file(
+    X: Any, y: Any, task: str, names: list[str], *, name: str, dataset: dict[str, Any]
+) -> bytes:
+    """The bytes of the ``test_inputs`` file of evaluation ``name`` (see the module's text)."""
+    from .predictions import to_bytes
+
     y_arr = np.asarray(y)
-    width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else len(names)
-    rows, how = sample_rows(task, y_arr, width)
-    try:
-        found = permutation(model, task, _take(X, rows), y_arr[rows], names, label=label)
-    except (ValueError, TypeError) as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {**found, "rows": int(rows.shape[0]), "of_rows": int(y_arr.shape[0]), "sample": how}
+    frame = isinstance(X, pd.DataFrame)
+    table = X if frame else pd.DataFrame(np.asarray(X), columns=_names(X, names))
+    rows, how = sample_rows(task, y_arr, table.shape[1])
+    out = table.iloc[rows].reset_index(drop=True)
+    out.columns = [str(c) for c in out.columns]
+    columns = list(out.columns)
+    out.insert(0, "__row", rows.astype("int64"))
+    out.insert(1, "__y_true", y_arr[rows])
+    meta = {
+        "name": name,
+        "dataset": {"content_hash": dataset["content_hash"]},
+        "columns": columns,
+        "frame": frame,
+        "rows": int(rows.shape[0]),
+        "of_rows": int(y_arr.shape[0]),
+        "sample": how,
+    }
+    return to_bytes(out, meta)
+
+
+def compute(model: Any, task: str, blob: bytes, label: str) -> dict[str, Any]:
+    """The importance of every input on a ``test_inputs`` file, with how it was computed."""
+    from .predictions import from_bytes
+
+    kept = from_bytes(blob, "")
+    meta, table = kept.meta, kept.frame
+    columns = list(meta["columns"])
+    X = table[columns] if meta["frame"] else table[columns].to_numpy()
+    y = table["__y_true"].to_numpy()
+    found = permutation(model, task, X, y, columns, label=label)
+    keys = ("rows", "of_rows", "sample", "name")
+    return {**found, **{k: meta[k] for k in keys}}

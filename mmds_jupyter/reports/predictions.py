@@ -5,8 +5,7 @@ content-addressed Parquet file, a *version file* of kind ``predictions``: the ro
 the frame's index as ``key`` when it is not the default one), the true value, the prediction,
 each class's probability and the slice columns (``slice:<column>``). The file's metadata holds
 what it was made from: the evaluation's name (``test`` at capture), the test set's fingerprint,
-the metrics computed on every row, the inputs' permutation importance (:mod:`.importance`;
-None when it was not computed), and whether the rows are all of them or a stratified sample
+the metrics computed on every row, and whether the rows are all of them or a stratified sample
 (by true class, or by decile of the true value) because the test set was larger than the limit
 (``c.MMDS.prediction_rows``).
 """
@@ -146,6 +145,14 @@ class StoredPredictions:
         }
 
 
+def schema_meta(blob: bytes) -> dict[str, Any]:
+    """The ``mmds`` metadata of a file written by :func:`to_bytes`, without reading its rows."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(io.BytesIO(blob))
+    return dict(json.loads((schema.metadata or {})[b"mmds"]))
+
+
 def from_bytes(blob: bytes, sha256: str) -> StoredPredictions:
     import pyarrow.parquet as pq
 
@@ -164,7 +171,6 @@ def build(
     dataset: dict[str, Any],
     metric_rows: list[dict[str, Any]],
     limit: int,
-    importance: dict[str, Any] | None = None,
 ) -> bytes:
     """The bytes of the predictions file of one evaluation (see the module's text)."""
     frame, sample = frame_of(p, X, slices, task, limit)
@@ -176,7 +182,6 @@ def build(
         "dataset": {"content_hash": dataset["content_hash"], "n_rows": dataset["n_rows"]},
         "slices": [str(s) for s in slices],
         "metrics": metric_rows,
-        "importance": importance,
         **sample,
     }
     return to_bytes(frame, meta)

@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.reports import importance
+from mmds_jupyter.reports.predictions import schema_meta
 
 COLS = ["noise_a", "signal", "noise_b", "noise_c"]
 
@@ -37,6 +38,8 @@ def reg(tmp_path_factory):
     lr = LogisticRegression().fit(Xtr[COLS], ytr)
     r.track(lr, "syn", X_train=Xtr[COLS], y_train=ytr, X_test=Xte, y_test=yte)
     r.track(lr, "syn", X_train=Xtr[COLS], y_train=ytr)  # no test data: no importance
+    # a file that loads only with trusted=True: the report never trusts one
+    r.track(lr, "syn", X_test=Xte, y_test=yte, serializer="pickle")
     yield r, forest, Xte, yte
     r.close()
 
@@ -47,9 +50,21 @@ def _sklearn(model, X, y, scoring):
     )
 
 
-def test_the_stored_importance_agrees_with_scikit_learn_on_the_same_rows_and_seed(reg):
+def _kept(r, ref, name="test"):
+    """The bytes of the test inputs kept with evaluation ``name`` of ``ref``."""
+    for f in r.store.versions.version_files(r.get(ref).id):
+        blob = r.artifacts.get(f["artifact_sha256"])
+        if f["kind"] == importance.KIND and schema_meta(blob)["name"] == name:
+            return blob
+    raise AssertionError(f"no test inputs kept for {ref} {name}")
+
+
+def test_importance_on_the_kept_test_inputs_agrees_with_scikit_learn_on_the_same_rows_and_seed(
+    reg,
+):
     r, forest, Xte, yte = reg
-    kept = r.predictions("syn:1").meta["importance"]
+    # capture kept the test inputs the model takes (not the slice column), every row here
+    kept = importance.compute(r.load("syn:1"), "binary", _kept(r, "syn:1"), "syn:1")
     assert (kept["metric"], kept["rows"], kept["of_rows"]) == ("roc_auc", 300, 300)
     assert kept["sample"] == "every row"
     ref = _sklearn(forest, Xte[COLS], yte, "roc_auc")
@@ -60,6 +75,10 @@ def test_the_stored_importance_agrees_with_scikit_learn_on_the_same_rows_and_see
     np.testing.assert_allclose(
         [f["std"] for f in kept["features"]], ref.importances_std, atol=1e-12
     )
+    # and the report shows those numbers
+    html = r.report("syn:1", "syn:2").to_html()
+    for name, mean, std in zip(COLS, ref.importances_mean, ref.importances_std, strict=True):
+        assert f"<td>{name}</td><td>{mean:.4f} ± {std:.4f}</td>" in html
 
 
 def test_regression_and_multiclass_scores_agree_with_scikit_learn(diabetes, iris):
@@ -85,7 +104,7 @@ def test_regression_and_multiclass_scores_agree_with_scikit_learn(diabetes, iris
 
 def test_the_report_ranks_the_one_input_that_matters_first_for_each_version(reg):
     r = reg[0]
-    html = r.report("syn:1", "syn:2", "syn:3").to_html()
+    html = r.report("syn:1", "syn:2", "syn:3", "syn:4").to_html()
     part = html[html.index("Permutation importance on the test set") :]
     # one bar chart per version with importance, the inputs in one order, signal first
     charts = re.findall(r"<svg class='mmds-chart mmds-bars'.*?</svg>", part, re.S)
@@ -98,18 +117,19 @@ def test_the_report_ranks_the_one_input_that_matters_first_for_each_version(reg)
     assert first_row is not None and first_row.group(1) == "signal"
     # the version without test data says so plainly
     assert "default/syn:3: no importance: it has no stored test predictions" in part
+    assert "default/syn:4: no importance: its model file does not load (" in part
     assert "drop of roc_auc" in part and "on every 300 of the 300 rows" in part
     # the report's fingerprint names how it was computed
     fp = html[html.index("sha256 <code>") :]
     assert "roc_auc, 300 of 300 rows (every row), 5 shuffles, seed 0" in fp
 
 
-def test_a_large_test_set_is_sampled_and_evaluate_computes_it_from_the_model_file(reg, monkeypatch):
+def test_a_large_test_set_keeps_a_sample_and_evaluate_keeps_its_inputs(reg, monkeypatch):
     r, forest, _, _ = reg
     monkeypatch.setattr(importance, "ROWS", 120)
     X, y = _synthetic(500, 2)
     r.evaluate("syn:1", X, y, name="holdout")
-    kept = r.predictions("syn:1", "holdout").meta["importance"]
+    kept = importance.compute(forest, "binary", _kept(r, "syn:1", "holdout"), "syn:1")
     assert kept["rows"] == 120 and kept["of_rows"] == 500
     assert kept["sample"] == "stratified by true class"
     rows, _ = importance.sample_rows("binary", y.to_numpy(), len(COLS))
@@ -120,18 +140,15 @@ def test_a_large_test_set_is_sampled_and_evaluate_computes_it_from_the_model_fil
     assert max(kept["features"], key=lambda f: f["mean"])["name"] == "signal"
 
 
-def test_a_model_that_cannot_score_shuffled_inputs_is_reported_not_fatal():
-    class Picky:
-        classes_ = np.array([0, 1])
+def test_a_version_kept_without_test_inputs_is_said_plainly(reg, monkeypatch):
+    """As a version captured before MMDS kept them (or by a model that measures itself)."""
+    import mmds_jupyter.capture.pipeline as pipeline
 
-        def predict_proba(self, X):
-            if len(X) > 10:
-                raise ValueError("at most 10 rows")
-            return np.tile([0.5, 0.5], (len(X), 1))
-
-        def predict(self, X):
-            return self.predict_proba(X).argmax(axis=1)
-
-    X, y = _synthetic(10, 3)
-    kept = importance.measure(Picky(), "binary", X[COLS], y, COLS, "picky")
-    assert kept == {"error": "ValueError: at most 10 rows"}
+    r, forest, Xte, yte = reg
+    monkeypatch.setattr(pipeline.importance, "inputs_file", lambda *a, **k: None)
+    old = r.track(forest, "syn", X_test=Xte, y_test=yte)
+    kinds = [f["kind"] for f in r.store.versions.version_files(old.id)]
+    assert kinds == ["baseline", "predictions"]
+    html = r.report("syn:1", old.ref).to_html()
+    assert f"{old.ref}: no importance: no test inputs were kept with its predictions" in html
+    assert html.count("mmds-bars") == 1  # only syn:1's chart
