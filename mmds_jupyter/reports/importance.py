@@ -32,6 +32,7 @@ KIND = "test_inputs"
 # shrinks for a model of many inputs, never below MIN_ROWS.
 BUDGET = 50_000
 MIN_ROWS = 100
+CALL_ROWS = 50_000
 
 
 def _score(
@@ -79,6 +80,19 @@ def _copies(data: pd.DataFrame | np.ndarray, j: int, column: np.ndarray, repeats
     return tiled
 
 
+def _shuffles(data: pd.DataFrame | np.ndarray, j: int, seed: int, repeats: int) -> np.ndarray:
+    """Column ``j`` shuffled ``repeats`` times in turn (as scikit-learn does), one after another."""
+    rng = np.random.RandomState(seed)
+    column = data.iloc[:, j].to_numpy() if isinstance(data, pd.DataFrame) else data[:, j]
+    idx = np.arange(column.shape[0])
+    out = []
+    for _ in range(repeats):
+        rng.shuffle(idx)
+        column = column[idx]
+        out.append(column)
+    return np.concatenate(out)
+
+
 def sample_rows(task: str, y: np.ndarray, n_inputs: int) -> tuple[np.ndarray, str]:
     """The test rows importance is computed on and how they were chosen."""
     from .predictions import _strata, stratified_rows
@@ -111,39 +125,39 @@ def permutation(
     column_seed = np.random.RandomState(seed).randint(np.iinfo(np.int32).max + 1)
     n = y.shape[0]
     data = X if isinstance(X, pd.DataFrame) else np.asarray(X)
-    y_rep = np.tile(y, repeats)
+    columns = _names(X, names)
+    # The shuffled copies of several columns go to the model in one call (each call has a
+    # fixed cost), up to CALL_ROWS rows a call.
+    per_call = max(1, CALL_ROWS // max(1, n * repeats))
     out = []
-    for j, name in enumerate(_names(X, names)):
-        rng = np.random.RandomState(column_seed)
-        idx = np.arange(n)
-        column = data.iloc[:, j].to_numpy() if isinstance(data, pd.DataFrame) else data[:, j]
-        shuffled = []
-        for _ in range(repeats):
-            rng.shuffle(idx)
-            column = column[idx]
-            shuffled.append(column)
-        big = _copies(data, j, np.concatenate(shuffled), repeats)
-        p = _predict(model, task, big, y_rep, label)
-        scores = np.array(
-            [
-                _score(
-                    task,
-                    y,
-                    p.pred[r * n : (r + 1) * n],
-                    None if p.proba is None else p.proba[r * n : (r + 1) * n],
-                    p.classes,
-                )
-                for r in range(repeats)
-            ]
+    for start in range(0, len(columns), per_call):
+        batch = range(start, min(start + per_call, len(columns)))
+        copies = [
+            _copies(data, j, _shuffles(data, j, column_seed, repeats), repeats) for j in batch
+        ]
+        big = (
+            pd.concat(copies, ignore_index=True)
+            if isinstance(data, pd.DataFrame)
+            else np.vstack(copies)
         )
-        drops = baseline - scores
-        out.append(
-            {
-                "name": name,
-                "mean": float(drops.mean()),
-                "std": float(drops.std()),
-            }
-        )
+        p = _predict(model, task, big, np.tile(y, repeats * len(batch)), label)
+        for k, j in enumerate(batch):
+            scores = np.array(
+                [
+                    _score(
+                        task,
+                        y,
+                        p.pred[(k * repeats + r) * n : (k * repeats + r + 1) * n],
+                        None
+                        if p.proba is None
+                        else p.proba[(k * repeats + r) * n : (k * repeats + r + 1) * n],
+                        p.classes,
+                    )
+                    for r in range(repeats)
+                ]
+            )
+            drops = baseline - scores
+            out.append({"name": columns[j], "mean": float(drops.mean()), "std": float(drops.std())})
     return {
         "metric": metric,
         "baseline": baseline,
