@@ -499,7 +499,10 @@ def permutation_importance(inp: _Inputs, top: int = 15) -> str:
     return (
         head
         + notes
-        + _charts(bars)
+        # inline, not floated: a float at a page break overlapped the table in print
+        + "<div class='mmds-importance'>"
+        + " ".join(bars)
+        + "</div>"
         + _note(f"Mean ± standard deviation over the shuffles, most important first{more}.")
         + _table(["input", *(escape(r) for r, _ in have)], rows)
     )

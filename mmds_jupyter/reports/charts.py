@@ -304,7 +304,8 @@ def bar_chart(
     suffix = f" {unit}" if unit else ""
     out = [
         f"<svg class='mmds-chart mmds-bars' xmlns='http://www.w3.org/2000/svg' "
-        f"width='{label_w + bar_w + 80}' height='{height}' font-family='sans-serif' "
+        f"width='{label_w + bar_w + 80}' height='{height}' "
+        f"viewBox='0 0 {label_w + bar_w + 80} {height}' font-family='sans-serif' "
         "font-size='12' fill='currentColor' role='img'>",
         f"<title>{escape(title)}</title>",
         f"<text x='0' y='15' font-weight='bold'>{escape(title)}</text>",
