@@ -137,46 +137,36 @@ class Interval:
     replicates: int
 
 
-# Replicates drawn and measured together: a chunk's row counts are CHUNK x n floats.
+# Replicates drawn and measured together: a chunk's draws are CHUNK x n row numbers.
 CHUNK = 25
 
 
-def _weights(n: int, replicates: int) -> Iterator[np.ndarray]:
-    """The bootstrap's row weights, ``CHUNK`` replicates at a time (a replicate weighs each row
-    by how often a draw of n rows with replacement took it). The draws are those of one
-    ``integers(0, n, n)`` per replicate from a generator seeded 0, made in one call per chunk."""
+def _draws(n: int, replicates: int) -> Iterator[np.ndarray]:
+    """The bootstrap's draws, ``CHUNK`` replicates at a time: each replicate is the row numbers
+    of a draw of n rows with replacement, those of one ``integers(0, n, n)`` per replicate from a
+    generator seeded 0 (made in one call per chunk, which gives the same numbers)."""
     rng = np.random.default_rng(0)
     done = 0
     while done < replicates:
         c = min(CHUNK, replicates - done)
-        draws = rng.integers(0, n, (c, n))
-        flat = (draws + (np.arange(c) * n)[:, None]).ravel()
-        yield np.bincount(flat, minlength=c * n).reshape(c, n).astype("float64")
+        yield rng.integers(0, n, (c, n), dtype=np.int32)
         done += c
 
 
-def _group_sums(groups: np.ndarray, mask: np.ndarray, n_groups: int) -> Any:
-    """The matrix that sums row weights of the rows in ``mask`` per group (n x groups)."""
-    from scipy import sparse
-
-    rows = np.flatnonzero(mask)
-    ones = np.ones(rows.size)
-    return sparse.csr_matrix((ones, (rows, groups[rows])), shape=(groups.size, n_groups))
-
-
 class _WeightedAUC:
-    """AUC of one score under many replicates' row weights at once: rows grouped by
-    distinct score level (ascending), positives and negatives summed per level."""
+    """AUC of one score in each replicate of a chunk: the drawn rows counted per distinct score
+    level (ascending), positives and negatives apart, in one bincount for the chunk."""
 
     def __init__(self, score: np.ndarray, pos: np.ndarray) -> None:
-        groups = _levels(score)
-        n_groups = int(groups.max()) + 1
-        self.to_pos = _group_sums(groups, pos, n_groups)
-        self.to_neg = _group_sums(groups, ~pos, n_groups)
+        self.groups = _levels(score).astype(np.int64)
+        self.n_groups = int(self.groups.max()) + 1
+        self.pos = pos.astype(np.int64)
 
-    def __call__(self, w: np.ndarray) -> np.ndarray:
-        pw = np.asarray((self.to_pos.T @ w.T).T)
-        nw = np.asarray((self.to_neg.T @ w.T).T)
+    def __call__(self, d: np.ndarray) -> np.ndarray:
+        c, k = d.shape[0], self.n_groups
+        key = ((np.arange(c)[:, None] * k + self.groups[d]) * 2 + self.pos[d]).ravel()
+        counts = np.bincount(key, minlength=c * k * 2).reshape(c, k, 2).astype("float64")
+        nw, pw = counts[:, :, 0], counts[:, :, 1]
         below = np.cumsum(nw, axis=1) - nw
         total = pw.sum(axis=1) * nw.sum(axis=1)
         num = (pw * (below + 0.5 * nw)).sum(axis=1)
@@ -202,22 +192,22 @@ Measure = Callable[[np.ndarray], np.ndarray]
 
 
 def _measure(metric: str, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> Measure:
-    """The difference of ``metric`` (b minus a) under each row of a weights matrix."""
+    """The difference of ``metric`` (b minus a) in each replicate of a chunk of draws."""
     if metric == "roc_auc":
         pos = np.asarray(y, bool)
         auc_a, auc_b = _WeightedAUC(a, pos), _WeightedAUC(b, pos)
-        return lambda w: auc_b(w) - auc_a(w)
+        return lambda d: auc_b(d) - auc_a(d)
     if metric == "accuracy":
         diff = (b == y).astype("float64") - (a == y).astype("float64")
-        return lambda w: (w @ diff) / w.sum(axis=1)
+        return lambda d: diff[d].sum(axis=1) / d.shape[1]
     if metric in ("rmse", "mae"):
         ea = (a - y) ** 2 if metric == "rmse" else np.abs(a - y)
         eb = (b - y) ** 2 if metric == "rmse" else np.abs(b - y)
         root = np.sqrt if metric == "rmse" else (lambda v: v)
 
-        def value(w: np.ndarray) -> np.ndarray:
-            s = w.sum(axis=1)
-            return np.asarray(root((w @ eb) / s) - root((w @ ea) / s))
+        def value(d: np.ndarray) -> np.ndarray:
+            n = d.shape[1]
+            return np.asarray(root(eb[d].sum(axis=1) / n) - root(ea[d].sum(axis=1) / n))
 
         return value
     raise ValueError(f"no paired bootstrap for {metric}")
@@ -235,11 +225,12 @@ def paired_bootstraps(
         raise ValueError("paired bootstraps resample one set of rows")
     n = sizes.pop()
     measures = {k: (m, _measure(m, y, a, b)) for k, (m, y, a, b) in pairs.items()}
-    points = {k: float(f(np.ones((1, n)))[0]) for k, (_, f) in measures.items()}
+    every_row = np.arange(n, dtype=np.int32)[None, :]
+    points = {k: float(f(every_row)[0]) for k, (_, f) in measures.items()}
     draws: dict[Any, list[np.ndarray]] = {k: [] for k in pairs}
-    for w in _weights(n, replicates):
+    for d in _draws(n, replicates):
         for k, (_, f) in measures.items():
-            draws[k].append(f(w))
+            draws[k].append(f(d))
     out = {}
     for k, (metric, _) in measures.items():
         d = np.concatenate(draws[k])
@@ -258,8 +249,8 @@ def paired_bootstrap(
 ) -> Interval:
     """Metric of ``b`` minus metric of ``a`` on the same rows, with a 95% percentile interval
     from a bootstrap of the rows (each replicate weighs every row by how often a draw of n
-    rows with replacement took it; the replicates are measured a chunk at a time, as
-    matrix products).
+    rows with replacement took it; the replicates are measured a chunk at a time, each metric
+    in a few array operations over the chunk's draws).
 
     ``metric`` is ``roc_auc`` (a, b: scores, y: booleans), ``accuracy`` (a, b: predictions),
     ``rmse`` or ``mae`` (a, b: predictions of a number)."""
