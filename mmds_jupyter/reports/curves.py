@@ -158,14 +158,15 @@ class _WeightedAUC:
     level (ascending), positives and negatives apart, in one bincount for the chunk."""
 
     def __init__(self, score: np.ndarray, pos: np.ndarray) -> None:
-        self.groups = _levels(score).astype(np.int64)
-        self.n_groups = int(self.groups.max()) + 1
-        self.pos = pos.astype(np.int64)
+        groups = _levels(score)
+        self.n_groups = int(groups.max()) + 1
+        # each row's bin: its level, negatives and positives apart (one gather per draw)
+        self.bins = (groups * 2 + pos).astype(np.int32)
 
     def __call__(self, d: np.ndarray) -> np.ndarray:
         c, k = d.shape[0], self.n_groups
-        key = ((np.arange(c)[:, None] * k + self.groups[d]) * 2 + self.pos[d]).ravel()
-        counts = np.bincount(key, minlength=c * k * 2).reshape(c, k, 2).astype("float64")
+        key = self.bins[d] + (np.arange(c, dtype=np.int32) * (2 * k))[:, None]
+        counts = np.bincount(key.ravel(), minlength=c * k * 2).reshape(c, k, 2).astype("float64")
         nw, pw = counts[:, :, 0], counts[:, :, 1]
         below = np.cumsum(nw, axis=1) - nw
         total = pw.sum(axis=1) * nw.sum(axis=1)
