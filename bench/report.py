@@ -4,11 +4,13 @@ Two 100-tree random forests are tracked with a 100,000-row test set (their predi
 whole: ``c.MMDS.prediction_rows`` is 100,000). Measured:
 
 - MMDS: ``mmds.report(a, b).to_html()`` — reading both predictions files, every curve, the paired
-  bootstrap intervals, every other section, the HTML with inline SVG, storing it with its event;
+  bootstrap intervals, the permutation importance (loading both model files through the safe
+  loader and scoring their kept test inputs shuffled), every other section, the HTML with inline
+  SVG, storing it with its event;
 - matplotlib: a plain script (``--matplotlib-python``, default .venv-bench where matplotlib
   lives) that reads the same predictions and draws the same binary figures (ROC, precision-recall,
   cumulative gains, cumulative lift, calibration, two score distributions) with scikit-learn's
-  curves, saved as SVG. It computes no bootstrap and writes no tables.
+  curves, saved as SVG. It computes no bootstrap, no importance and writes no tables.
 
     .venv/bin/python bench/report.py            # 100,000 test rows
     .venv/bin/python bench/report.py --smoke    # 5,000 rows

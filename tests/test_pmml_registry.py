@@ -54,8 +54,8 @@ def test_export_records_the_file_and_an_event(tracked, tmp_path):
     assert set(COLS) <= set(names)
     files = reg.store.versions.version_files(v.id)
     # the baseline and the test predictions came with it
-    assert [f["kind"] for f in files] == ["baseline", "predictions", "pmml"]
-    assert reg.artifacts.get(files[2]["artifact_sha256"]) == data
+    assert [f["kind"] for f in files] == ["baseline", "predictions", "test_inputs", "pmml"]
+    assert reg.artifacts.get(files[3]["artifact_sha256"]) == data
     event = reg.events(action="version.export_pmml").iloc[0]
     assert event["object_ref"] == v.ref and event["after"]["path"] == str(out)
 

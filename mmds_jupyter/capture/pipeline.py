@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import InvalidInput, MMDSError
 from ..refs import Ref, check_name, check_tags, check_text, parse_ref
+from ..reports import importance
 from ..reports import predictions as stored_predictions
 from . import datasets, metrics, provenance
 
@@ -132,6 +133,8 @@ def capture(sink: CaptureSink, adapter: ModelAdapter, request: CaptureRequest) -
         files.append(("baseline", sink.put_file(measured.baseline)))
     if measured.predictions is not None:
         files.append((stored_predictions.KIND, sink.put_file(measured.predictions)))
+    if measured.test_inputs is not None:
+        files.append((importance.KIND, sink.put_file(measured.test_inputs)))
     blob, fmt = adapter.serialize()
     # The file is written (and fsynced) before the version row commits: a crash in between
     # leaves an unreferenced file, never a version that points at nothing.
@@ -179,6 +182,8 @@ class Measured:
     provenance: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
     predictions: bytes | None = None
+    # A sample of the test inputs, for the report's permutation importance (None without them).
+    test_inputs: bytes | None = None
 
 
 def _measure(
@@ -192,6 +197,7 @@ def _measure(
     spec_datasets: list[tuple[str, dict[str, Any], str | None]] = []
     metric_rows: list[dict[str, Any]] = []
     predictions_file: bytes | None = None
+    inputs_file: bytes | None = None
     if r.X_test is not None:
         X_eval = X_ref = _checked_features(adapter, r.X_test, names, "test", r.slices)
         slice_cols = {c: r.X_test[c] for c in r.slices}
@@ -202,6 +208,9 @@ def _measure(
         spec_datasets.append(("evaluated_on", test_set, "test"))
         predictions_file = _predictions(
             answers, r.X_test, slice_cols, adapter.task, test_set, metric_rows, prediction_rows
+        )
+        inputs_file = importance.inputs_file(
+            X_eval, r.y_test, adapter.task, names, name="test", dataset=test_set
         )
     if r.X_train is not None:
         X_ref = _checked_features(adapter, r.X_train, names, "training", [])
@@ -217,7 +226,13 @@ def _measure(
         frame = X_ref if isinstance(X_ref, pd.DataFrame) else datasets.as_frame(X_ref, None, names)
         baseline = _baseline(adapter, X_ref, frame, source)
     return Measured(
-        features, metric_rows, spec_datasets, contract, baseline, predictions=predictions_file
+        features,
+        metric_rows,
+        spec_datasets,
+        contract,
+        baseline,
+        predictions=predictions_file,
+        test_inputs=inputs_file,
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InvalidInput, MMDSError
 from ..render import LOWER_IS_BETTER, comparison_html, fmt
-from . import charts, curves
+from . import charts, curves, importance
 from .charts import Series
 from .document import Report
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .predictions import StoredPredictions
 
 KINDS = ("comparison", "validation")
-FORMAT = 1
+FORMAT = 2
 WORST_SLICES = 3
 
 
@@ -69,9 +69,23 @@ class _Inputs:
         self.versions = versions
         self.refs = [v.ref for v in versions]
         self.preds: list[StoredPredictions | None] = []
+        # The sample of test inputs kept with each version's predictions: (sha256, bytes).
+        self.inputs: list[tuple[str, bytes] | None] = []
         for v in versions:
             found = load_all(registry, v)
             self.preds.append(found[0] if found else None)
+            self.inputs.append(_test_inputs(registry, v, found[0].name) if found else None)
+        self._importance: list[tuple[dict[str, Any] | None, str]] | None = None
+
+    def importance(self) -> list[tuple[dict[str, Any] | None, str]]:
+        """Each version's permutation importance (or None) and how it was computed (or why
+        there is none); computed once per report."""
+        if self._importance is None:
+            self._importance = [
+                _importance(self.registry, v, p, kept)
+                for v, p, kept in zip(self.versions, self.preds, self.inputs, strict=True)
+            ]
+        return self._importance
 
     def task(self) -> str | None:
         tasks = {v.task for v in self.versions}
@@ -80,6 +94,18 @@ class _Inputs:
     def same_test_set(self) -> bool:
         hashes = {p.dataset_hash for p in self.preds if p is not None}
         return len(hashes) == 1 and all(p is not None for p in self.preds)
+
+
+def _test_inputs(registry: Registry, v: Version, name: str) -> tuple[str, bytes] | None:
+    """The ``test_inputs`` file kept with evaluation ``name`` of ``v`` (None when none was)."""
+    from . import predictions
+
+    for f in registry.store.versions.version_files(v.id):
+        if f["kind"] == importance.KIND:
+            blob = registry.artifacts.get(f["artifact_sha256"])
+            if predictions.schema_meta(blob).get("name") == name:
+                return f["artifact_sha256"], blob
+    return None
 
 
 # -- summary -----------------------------------------------------------------------------------
@@ -113,24 +139,25 @@ def _intervals(inp: _Inputs) -> dict[tuple[str, int], curves.Interval]:
     first = inp.preds[0]
     assert first is not None
     y = frames[0]["y_true"].to_numpy()
-    out: dict[tuple[str, int], curves.Interval] = {}
+    # Every metric of every pair is resampled from one set of draws (as each alone would be).
+    pairs: dict[tuple[str, int], tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
     for i, f in enumerate(frames[1:], start=1):
         if task == "binary" and len(first.classes) == 2:
             col = f"probability({first.classes[1]})"
             if col in f.columns and col in frames[0].columns:
                 pos = y == np.asarray(first.classes[1], dtype=y.dtype)
                 a, b = frames[0][col].to_numpy(), f[col].to_numpy()
-                out[("roc_auc", i)] = curves.paired_bootstrap("roc_auc", pos, a, b)
+                pairs[("roc_auc", i)] = ("roc_auc", pos, a, b)
         if task in ("binary", "multiclass"):
             a, b = frames[0]["y_pred"].to_numpy(), f["y_pred"].to_numpy()
-            out[("accuracy", i)] = curves.paired_bootstrap("accuracy", y, a, b)
+            pairs[("accuracy", i)] = ("accuracy", y, a, b)
         if task == "regression":
             yf = y.astype("float64")
             for m in ("rmse", "mae"):
                 a = frames[0]["y_pred"].to_numpy("float64")
                 b = f["y_pred"].to_numpy("float64")
-                out[(m, i)] = curves.paired_bootstrap(m, yf, a, b)
-    return out
+                pairs[(m, i)] = (m, yf, a, b)
+    return curves.paired_bootstraps(pairs)
 
 
 def summary(inp: _Inputs, warnings: list[str]) -> str:
@@ -394,14 +421,90 @@ def features(inp: _Inputs) -> str:
     from ..comparison import Comparison
 
     if len(inp.versions) > 1:
-        return comparison_html(Comparison(inp.versions)).replace("<details>", "<details open>")
+        html = comparison_html(Comparison(inp.versions)).replace("<details>", "<details open>")
+        return html + permutation_importance(inp)
     v = inp.versions[0]
     rows = [[escape(f.name), escape(f.dtype), "yes" if f.used else "no"] for f in v.features]
     params = [[escape(k), escape(fmt(x))] for k, x in sorted(v.params.items())]
     return (
         _table(["input", "type", "used"], rows)
+        + permutation_importance(inp)
         + "<h3>Parameters</h3>"
         + _table(["parameter", "value"], params)
+    )
+
+
+def _importance(
+    registry: Registry, v: Version, p: StoredPredictions | None, kept: tuple[str, bytes] | None
+) -> tuple[dict[str, Any] | None, str]:
+    """A version's permutation importance on its kept test inputs, or None and why not."""
+    if p is None:
+        return None, "no importance: it has no stored test predictions (captured without test data)"
+    if kept is None:
+        return None, (
+            "no importance: no test inputs were kept with its predictions (kept before MMDS "
+            "did, or measured by a model that scores its own data); "
+            "mmds.evaluate(ref, X, y, name=...) keeps them"
+        )
+    try:
+        model = registry.scoring_model(v)
+    except MMDSError as exc:
+        return None, f"no importance: its model file does not load ({exc})"
+    try:
+        found = importance.compute(model, v.task or "", kept[1], v.ref)
+    except (ValueError, TypeError) as exc:
+        return None, f"no importance: the model could not score shuffled inputs ({exc})"
+    how = "on every" if found["rows"] == found["of_rows"] else f"on a {found['sample']} sample of"
+    return found, (
+        f"drop of {found['metric']} (from {fmt(found['baseline'])}) when an input is shuffled, "
+        f"{how} {found['rows']} of the {found['of_rows']} rows of evaluation "
+        f"'{found['name']}', {found['repeats']} shuffles, seed {found['seed']}"
+    )
+
+
+def permutation_importance(inp: _Inputs, top: int = 15) -> str:
+    """Each version's permutation importance side by side: a bar chart per version (the inputs
+    in one order, most important first) and a table of every input."""
+    found = inp.importance()
+    notes = "".join(
+        _note(f"{ref}: {text}.") for ref, (_, text) in zip(inp.refs, found, strict=True)
+    )
+    have = [(r, f) for r, (f, _) in zip(inp.refs, found, strict=True) if f is not None]
+    head = "<h3>Permutation importance on the test set</h3>"
+    if not have:
+        return head + notes
+    by_version = [{x["name"]: x for x in f["features"]} for _, f in have]
+    names = sorted(
+        {n for d in by_version for n in d},
+        key=lambda n: -max(d[n]["mean"] if n in d else -np.inf for d in by_version),
+    )
+    bars = []
+    for (ref, f), d in zip(have, by_version, strict=True):
+        shown = names[:top]
+        values: list[float | None] = [d[n]["mean"] if n in d else None for n in shown]
+        best = max((v for v in values if v is not None), default=None)
+        bars.append(
+            charts.bar_chart(
+                f"{ref}: drop of {f['metric']}", [str(n) for n in shown], values, best=best
+            )
+        )
+    rows = []
+    for n in names:
+        cells = [escape(str(n))]
+        for d in by_version:
+            x = d.get(n)
+            cells.append("—" if x is None else f"{x['mean']:.4f} ± {x['std']:.4f}")
+        rows.append(cells)
+    more = f" (the first {top} charted)" if len(names) > top else ""
+    return (
+        head
+        + notes
+        # inline, not floated: a float at a page break overlapped the table in print
+        + "<div class='mmds-importance'>"
+        + " ".join(bars)
+        + "</div>"
+        + _note(f"Mean ± standard deviation over the shuffles, most important first{more}.")
+        + _table(["input", *(escape(r) for r, _ in have)], rows)
     )
 
 
@@ -493,13 +596,31 @@ def fingerprint_section(report_inputs: dict[str, Any], digest: str) -> str:
             escape(v["ref"]),
             f"<code>{(v['artifact_sha256'] or '')[:16]}</code>",
             f"<code>{(v['predictions_sha256'] or '—')[:16]}</code>",
+            escape(_settings_text(v["importance"])),
         ]
         for v in report_inputs["versions"]
     ]
     return (
         f"<p>sha256 <code>{digest}</code> of what this report was computed from:</p>"
-        + _table(["version", "model file", "test predictions"], rows)
+        + _table(["version", "model file", "test predictions", "permutation importance"], rows)
         + _note(f"options: {json.dumps(report_inputs['options'])}; report format {FORMAT}")
+    )
+
+
+def _importance_settings(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How a version's importance was computed (from its test inputs file, named beside it)."""
+    if found is None:
+        return None
+    keys = ("name", "metric", "rows", "of_rows", "sample", "repeats", "seed")
+    return {k: found[k] for k in keys}
+
+
+def _settings_text(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return "—"
+    return (
+        f"{s['metric']}, {s['rows']} of {s['of_rows']} rows ({s['sample']}), "
+        f"{s['repeats']} shuffles, seed {s['seed']}"
     )
 
 
@@ -611,8 +732,12 @@ def build(
                 "id": v.id,
                 "artifact_sha256": v.artifact_sha256,
                 "predictions_sha256": p.sha256 if p is not None else None,
+                "test_inputs_sha256": kept[0] if kept is not None else None,
+                "importance": _importance_settings(found),
             }
-            for v, p in zip(versions, inp.preds, strict=True)
+            for v, p, kept, (found, _) in zip(
+                versions, inp.preds, inp.inputs, inp.importance(), strict=True
+            )
         ],
     }
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()

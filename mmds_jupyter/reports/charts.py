@@ -304,7 +304,8 @@ def bar_chart(
     suffix = f" {unit}" if unit else ""
     out = [
         f"<svg class='mmds-chart mmds-bars' xmlns='http://www.w3.org/2000/svg' "
-        f"width='{label_w + bar_w + 80}' height='{height}' font-family='sans-serif' "
+        f"width='{label_w + bar_w + 80}' height='{height}' "
+        f"viewBox='0 0 {label_w + bar_w + 80} {height}' font-family='sans-serif' "
         "font-size='12' fill='currentColor' role='img'>",
         f"<title>{escape(title)}</title>",
         f"<text x='0' y='15' font-weight='bold'>{escape(title)}</text>",
@@ -315,13 +316,17 @@ def bar_chart(
         if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
             out.append(f"<text x='{label_w}' y='{y + 14}'>— not recorded</text>")
             continue
-        w = max(1.0, (value - low) / span * bar_w)
+        # Bars grow from zero, so a negative value (a permutation importance below chance,
+        # say) points left of it.
+        zero = label_w + (0.0 - low) / span * bar_w
+        end = label_w + (value - low) / span * bar_w
+        x, w = min(zero, end), max(1.0, abs(end - zero))
         fill = BEST_FILL if value == best else BAR_FILL
         out.append(
-            f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
+            f"<rect x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
             f"style='fill:{fill}'><title>{escape(label)}: {fmt(value)}{suffix}</title></rect>"
         )
-        out.append(f"<text x='{label_w + w + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")
+        out.append(f"<text x='{max(zero, end) + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")
     out.append("</svg>")
     return "".join(out)
 

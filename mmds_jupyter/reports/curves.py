@@ -9,6 +9,7 @@ the population ranked by score, best first, in ``n`` groups of equal size.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,13 +137,42 @@ class Interval:
     replicates: int
 
 
-def _weighted_auc(groups: np.ndarray, pos: np.ndarray, w: np.ndarray, n_groups: int) -> float:
-    """AUC under row weights ``w``: rows grouped by distinct score (ascending ``groups``)."""
-    pw = np.bincount(groups, weights=w * pos, minlength=n_groups)
-    nw = np.bincount(groups, weights=w * ~pos, minlength=n_groups)
-    below = np.cumsum(nw) - nw
-    total = pw.sum() * nw.sum()
-    return float((pw * (below + 0.5 * nw)).sum() / total) if total > 0 else float("nan")
+# Replicates drawn and measured together: a chunk's draws are CHUNK x n row numbers.
+CHUNK = 25
+
+
+def _draws(n: int, replicates: int) -> Iterator[np.ndarray]:
+    """The bootstrap's draws, ``CHUNK`` replicates at a time: each replicate is the row numbers
+    of a draw of n rows with replacement, those of one ``integers(0, n, n)`` per replicate from a
+    generator seeded 0 (made in one call per chunk, which gives the same numbers)."""
+    rng = np.random.default_rng(0)
+    done = 0
+    while done < replicates:
+        c = min(CHUNK, replicates - done)
+        yield rng.integers(0, n, (c, n), dtype=np.int32)
+        done += c
+
+
+class _WeightedAUC:
+    """AUC of one score in each replicate of a chunk: the drawn rows counted per distinct score
+    level (ascending), positives and negatives apart, in one bincount for the chunk."""
+
+    def __init__(self, score: np.ndarray, pos: np.ndarray) -> None:
+        groups = _levels(score)
+        self.n_groups = int(groups.max()) + 1
+        # each row's bin: its level, negatives and positives apart (one gather per draw)
+        self.bins = (groups * 2 + pos).astype(np.int32)
+
+    def __call__(self, d: np.ndarray) -> np.ndarray:
+        c, k = d.shape[0], self.n_groups
+        key = self.bins[d] + (np.arange(c, dtype=np.int32) * (2 * k))[:, None]
+        counts = np.bincount(key.ravel(), minlength=c * k * 2).reshape(c, k, 2).astype("float64")
+        nw, pw = counts[:, :, 0], counts[:, :, 1]
+        below = np.cumsum(nw, axis=1) - nw
+        total = pw.sum(axis=1) * nw.sum(axis=1)
+        num = (pw * (below + 0.5 * nw)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, num / np.where(total > 0, total, 1), np.nan)
 
 
 # Distinct score levels a bootstrap replicate ranks by: replicates cost one pass over the levels,
@@ -159,6 +189,58 @@ def _levels(score: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, score, side="right")
 
 
+Measure = Callable[[np.ndarray], np.ndarray]
+
+
+def _measure(metric: str, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> Measure:
+    """The difference of ``metric`` (b minus a) in each replicate of a chunk of draws."""
+    if metric == "roc_auc":
+        pos = np.asarray(y, bool)
+        auc_a, auc_b = _WeightedAUC(a, pos), _WeightedAUC(b, pos)
+        return lambda d: auc_b(d) - auc_a(d)
+    if metric == "accuracy":
+        diff = (b == y).astype("float64") - (a == y).astype("float64")
+        return lambda d: diff[d].sum(axis=1) / d.shape[1]
+    if metric in ("rmse", "mae"):
+        ea = (a - y) ** 2 if metric == "rmse" else np.abs(a - y)
+        eb = (b - y) ** 2 if metric == "rmse" else np.abs(b - y)
+        root = np.sqrt if metric == "rmse" else (lambda v: v)
+
+        def value(d: np.ndarray) -> np.ndarray:
+            n = d.shape[1]
+            return np.asarray(root(eb[d].sum(axis=1) / n) - root(ea[d].sum(axis=1) / n))
+
+        return value
+    raise ValueError(f"no paired bootstrap for {metric}")
+
+
+def paired_bootstraps(
+    pairs: dict[Any, tuple[str, np.ndarray, np.ndarray, np.ndarray]], replicates: int = 200
+) -> dict[Any, Interval]:
+    """:func:`paired_bootstrap` of several (metric, y, a, b) on the same rows, from one set of
+    draws (each alone would draw the same ones)."""
+    if not pairs:
+        return {}
+    sizes = {y.shape[0] for _, y, _, _ in pairs.values()}
+    if len(sizes) != 1:
+        raise ValueError("paired bootstraps resample one set of rows")
+    n = sizes.pop()
+    measures = {k: (m, _measure(m, y, a, b)) for k, (m, y, a, b) in pairs.items()}
+    every_row = np.arange(n, dtype=np.int32)[None, :]
+    points = {k: float(f(every_row)[0]) for k, (_, f) in measures.items()}
+    draws: dict[Any, list[np.ndarray]] = {k: [] for k in pairs}
+    for d in _draws(n, replicates):
+        for k, (_, f) in measures.items():
+            draws[k].append(f(d))
+    out = {}
+    for k, (metric, _) in measures.items():
+        d = np.concatenate(draws[k])
+        d = d[np.isfinite(d)]
+        low, high = np.percentile(d, [2.5, 97.5]) if d.size else (np.nan, np.nan)
+        out[k] = Interval(metric, points[k], float(low), float(high), int(d.size))
+    return out
+
+
 def paired_bootstrap(
     metric: str,
     y: np.ndarray,
@@ -168,45 +250,9 @@ def paired_bootstrap(
 ) -> Interval:
     """Metric of ``b`` minus metric of ``a`` on the same rows, with a 95% percentile interval
     from a bootstrap of the rows (each replicate weighs every row by how often a draw of n
-    rows with replacement took it, so that a replicate is one pass over the rows).
+    rows with replacement took it; the replicates are measured a chunk at a time, each metric
+    in a few array operations over the chunk's draws).
 
     ``metric`` is ``roc_auc`` (a, b: scores, y: booleans), ``accuracy`` (a, b: predictions),
     ``rmse`` or ``mae`` (a, b: predictions of a number)."""
-    rng = np.random.default_rng(0)
-    n = y.shape[0]
-    if metric == "roc_auc":
-        pos = np.asarray(y, bool)
-        ga, gb = _levels(a), _levels(b)
-        na, nb = int(ga.max()) + 1, int(gb.max()) + 1
-
-        def value(w: np.ndarray) -> float:
-            return _weighted_auc(gb, pos, w, nb) - _weighted_auc(ga, pos, w, na)
-
-    elif metric == "accuracy":
-        da = (a == y).astype("float64")
-        db = (b == y).astype("float64")
-
-        def value(w: np.ndarray) -> float:
-            return float(((db - da) * w).sum() / w.sum())
-
-    elif metric in ("rmse", "mae"):
-        ea = (a - y) ** 2 if metric == "rmse" else np.abs(a - y)
-        eb = (b - y) ** 2 if metric == "rmse" else np.abs(b - y)
-        root = np.sqrt if metric == "rmse" else (lambda v: v)
-
-        def value(w: np.ndarray) -> float:
-            s = w.sum()
-            return float(root((eb * w).sum() / s) - root((ea * w).sum() / s))
-
-    else:
-        raise ValueError(f"no paired bootstrap for {metric}")
-    point = value(np.ones(n))
-    draws = np.array(
-        [
-            value(np.bincount(rng.integers(0, n, n), minlength=n).astype("float64"))
-            for _ in range(replicates)
-        ]
-    )
-    draws = draws[np.isfinite(draws)]
-    low, high = np.percentile(draws, [2.5, 97.5]) if draws.size else (np.nan, np.nan)
-    return Interval(metric, point, float(low), float(high), int(draws.size))
+    return paired_bootstraps({0: (metric, y, a, b)}, replicates)[0]

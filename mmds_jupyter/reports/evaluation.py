@@ -2,7 +2,8 @@
 
 The version stays as captured (versions are immutable); the evaluation is evidence added to
 it: one more predictions file (:mod:`.predictions`) named ``name``, holding the data set's
-fingerprint, the metrics on every row and the rows the report's curves are drawn from, recorded
+fingerprint, the metrics on every row and the rows the report's curves are drawn from, and
+a sample of its inputs for the report's permutation importance (:mod:`.importance`), recorded
 with an ``version.evaluate`` event.
 """
 
@@ -16,6 +17,7 @@ from ..capture import datasets, metrics
 from ..capture.pipeline import _predictions, predict
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..refs import check_name
+from . import importance
 from . import predictions as stored
 
 if TYPE_CHECKING:
@@ -97,7 +99,8 @@ def evaluate(
     if bad:
         raise InvalidInput(f"Slice column(s) {', '.join(map(repr, bad))} are not in the data set.")
     model = registry.scoring_model(version)
-    answers = predict(model, version.task, _inputs(version, X), y, version.ref)
+    inputs = _inputs(version, X)
+    answers = predict(model, version.task, inputs, y, version.ref)
     slice_cols = {c: X[c] for c in slices}
     rows = metrics.measure(answers, version.task, slice_cols)
     names = [f.name for f in version.features]
@@ -105,11 +108,20 @@ def evaluate(
     blob = _predictions(
         answers, X, slice_cols, version.task, fingerprint, rows, registry.prediction_rows, name
     )
+    sample = importance.inputs_file(inputs, y, version.task, names, name=name, dataset=fingerprint)
     sha = registry.artifacts.put(blob)
     registry.store.versions.add_version_file(
         version.id,
         stored.KIND,
         sha,
+        registry.actor,
+        {"name": name, "dataset": fingerprint["content_hash"]},
+        action="version.evaluate",
+    )
+    registry.store.versions.add_version_file(
+        version.id,
+        importance.KIND,
+        registry.artifacts.put(sample),
         registry.actor,
         {"name": name, "dataset": fingerprint["content_hash"]},
         action="version.evaluate",

@@ -145,6 +145,14 @@ class StoredPredictions:
         }
 
 
+def schema_meta(blob: bytes) -> dict[str, Any]:
+    """The ``mmds`` metadata of a file written by :func:`to_bytes`, without reading its rows."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(io.BytesIO(blob))
+    return dict(json.loads((schema.metadata or {})[b"mmds"]))
+
+
 def from_bytes(blob: bytes, sha256: str) -> StoredPredictions:
     import pyarrow.parquet as pq
 

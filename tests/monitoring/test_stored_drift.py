@@ -56,7 +56,11 @@ def test_the_baseline_is_frozen_with_the_version_at_capture(churn, cancer):
     assert score["role"] == "score" and score["kind"] == "numeric"
     # a content-addressed file of the version, written with it
     files = reg.store.versions.version_files(v.id)
-    assert [f["kind"] for f in files] == ["baseline", "predictions"]  # and its test predictions
+    assert [f["kind"] for f in files] == [
+        "baseline",
+        "predictions",
+        "test_inputs",
+    ]  # and its test predictions
     assert json.loads(reg.artifacts.get(files[0]["artifact_sha256"])) == base
 
 

@@ -81,3 +81,48 @@ def test_paired_bootstrap_brackets_the_difference_and_is_zero_for_a_model_agains
     yr = np.arange(100.0)
     iv = curves.paired_bootstrap("rmse", yr, yr + 1, yr + 2)
     assert iv.difference == pytest.approx(1.0) and iv.low == pytest.approx(1.0)
+
+
+def _one_at_a_time(metric, y, a, b, replicates=200):
+    """The bootstrap as first written: one replicate's weights and metric at a time."""
+    rng = np.random.default_rng(0)
+    n = y.shape[0]
+
+    def auc(score, w):
+        order = np.argsort(score, kind="mergesort")
+        s, p, ww = score[order], np.asarray(y, bool)[order], w[order]
+        groups = np.r_[0, np.cumsum(np.diff(s) != 0)]
+        pw = np.bincount(groups, weights=ww * p)
+        nw = np.bincount(groups, weights=ww * ~p)
+        return (pw * (np.cumsum(nw) - nw + 0.5 * nw)).sum() / (pw.sum() * nw.sum())
+
+    def value(w):
+        if metric == "roc_auc":
+            return auc(b, w) - auc(a, w)
+        if metric == "accuracy":
+            return (((b == y) * 1.0 - (a == y)) * w).sum() / w.sum()
+        return np.sqrt(((b - y) ** 2 * w).sum() / w.sum()) - np.sqrt(
+            ((a - y) ** 2 * w).sum() / w.sum()
+        )
+
+    draws = [value(np.bincount(rng.integers(0, n, n), minlength=n)) for _ in range(replicates)]
+    return value(np.ones(n)), *np.percentile(draws, [2.5, 97.5])
+
+
+def test_the_bootstrap_resampled_in_chunks_gives_the_numbers_of_one_replicate_at_a_time(scored):
+    y, score = scored
+    rng = np.random.default_rng(3)
+    worse = np.round(np.clip(score + rng.normal(0, 0.3, y.size), 0, 1), 3)  # few levels: exact
+    pred_a, pred_b = worse > 0.5, score > 0.5
+    yr = rng.normal(size=y.size)
+    pairs = {
+        "auc": ("roc_auc", y, worse, np.round(score, 3)),
+        "acc": ("accuracy", y, pred_a, pred_b),
+        "rmse": ("rmse", yr, yr + rng.normal(size=y.size), yr + 0.5 * rng.normal(size=y.size)),
+    }
+    together = curves.paired_bootstraps(pairs)
+    for key, (metric, yy, a, b) in pairs.items():
+        point, low, high = _one_at_a_time(metric, yy, a, b)
+        for iv in (together[key], curves.paired_bootstrap(metric, yy, a, b)):
+            assert iv.replicates == 200
+            assert (iv.difference, iv.low, iv.high) == pytest.approx((point, low, high), abs=1e-12)

@@ -37,7 +37,7 @@ def test_capture_keeps_every_test_prediction_with_slices_and_the_fingerprint(sql
     X = cancer["X_test"]
     v = reg.track(model, "churn", X_test=X, y_test=cancer["y_test"], slices=["country"])
     kinds = [f["kind"] for f in reg.store.versions.version_files(v.id)]
-    assert kinds == ["baseline", "predictions"]
+    assert kinds == ["baseline", "predictions", "test_inputs"]
     p = reg.predictions(v.ref)
     assert p.name == "test" and not p.meta["sampled"] and len(p.frame) == len(X)
     assert p.dataset_hash == v.metrics[0].dataset_hash
