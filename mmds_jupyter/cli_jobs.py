@@ -9,7 +9,15 @@ from typing import Any
 
 import pandas as pd
 
-JOB_COLUMNS = ["name", "schedule", "paused", "next_run_at", "last_status", "notebook"]
+JOB_COLUMNS = [
+    "name",
+    "schedule",
+    "paused",
+    "next_run_at",
+    "last_status",
+    "notebook",
+    "spark_master",
+]
 RUN_COLUMNS = [
     "id",
     "job",

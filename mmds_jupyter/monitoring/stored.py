@@ -65,7 +65,14 @@ def score_set_drift(
     the outputs; None when the version has no baseline."""
     if baseline is None or inputs is None:
         return None
-    scores = bl.summarize(baseline, outputs, role="score")
+    return drift_document(baseline, inputs, bl.summarize(baseline, outputs, role="score"), ref)
+
+
+def drift_document(
+    baseline: dict[str, Any], inputs: dict[str, Any], scores: dict[str, Any], ref: str
+) -> tuple[bytes, DriftReport]:
+    """The artifact of a score set's drift and its report, from the summaries of its inputs
+    and of its scores (made from pandas, or in Spark by scoring.spark_drift)."""
     summary = {**inputs, "columns": {**inputs["columns"], **scores["columns"]}}
     report = compare(baseline, summary, ref)
     doc = {"format": bl.FORMAT, "summary": bl.pack(summary), "report": report.to_dict()}

@@ -31,6 +31,8 @@ class Job:
     created_at: datetime
     created_by: str
     description: str | None = None
+    # The Spark master its notebook runs against (MASTER in the kernel's environment).
+    spark_master: str | None = None
     next_run_at: datetime | None = None
     last_status: str | None = None
     # Whether the user asking may run, pause and resume it and cancel its runs: always on a

@@ -18,10 +18,11 @@ from typing import Any
 
 from ..errors import MMDSError, error_named
 from ..registry import Registry
-from . import run_identity
+from . import run_identity, spark_master
 from .config import SERVER_URL_ENV, MMDSScheduler
 from .entities import Job
 from .errors import NotebookRefused
+from .notebooks import notebook_parameters
 from .outcomes import Outcome, finish_attempt
 from .paths import output_dir
 from .watchdog import Watchdog
@@ -115,6 +116,8 @@ class RunExecution:
                 version = self.registry.get(str(params[key]))
                 resolved[key] = {"requested": params[key], "resolved": version.ref}
                 params[key] = version.ref
+        if job.spark_master and spark_master.PARAMETER in notebook_parameters(Path(job.notebook)):
+            params[spark_master.PARAMETER] = job.spark_master
         self.parameters = params
         folder = output_dir(self.registry.home, job.name)
         folder.mkdir(parents=True, exist_ok=True)
@@ -130,6 +133,7 @@ class RunExecution:
             MMDS_HOME=str(self.registry.home),
             MMDS_NOTEBOOK=job.notebook,
         )
+        spark_master.spark_environment(job.spark_master)
         if self.config.server_url:
             self._team_environment(job)
 

@@ -18,6 +18,8 @@ from .errors import JobRefused, ParameterRefused
 from .notebooks import coerce_text, notebook_parameters, resolve_notebook
 from .outcomes import now_utc
 from .score_sets import score_sets_of_run
+from .spark_master import PARAMETER as SPARK_PARAMETER
+from .spark_master import check_spark_master
 from .spec import check_job
 from .timing import normalise, parse_zone
 
@@ -66,6 +68,7 @@ class Scheduler:
         keep_outputs: int | None = None,
         description: str | None = None,
         paused: bool = False,
+        spark_master: str | None = None,
         parameters_as_text: bool = False,
         replace: bool = False,
     ) -> Job:
@@ -91,14 +94,21 @@ class Scheduler:
                 "keep_outputs": keep_outputs,
                 "description": description,
                 "paused": paused,
+                "spark_master": spark_master,
             }
         )
+        check_spark_master(spark_master)
         path = resolve_notebook(notebook, self.config.root_dir)
         declared = notebook_parameters(path)
         schedule = normalise(cron, every)
         _check_lengths(name=name, notebook=str(path), schedule=schedule)
         parse_zone(timezone)
         params = self._check_parameters(dict(parameters or {}), declared, path, parameters_as_text)
+        if spark_master is not None and SPARK_PARAMETER in params:
+            raise ParameterRefused(
+                f"Give the Spark master once: as spark_master ({spark_master!r}) or as the "
+                f"parameter {SPARK_PARAMETER} ({params[SPARK_PARAMETER]!r}), not both."
+            )
         now = now_utc()
         fields = dict(
             name=name,
@@ -117,6 +127,7 @@ class Scheduler:
             created_at=now,
             created_by=self.registry.actor,
             description=description,
+            spark_master=spark_master,
         )
         if replace:  # a definition that owns its job (a retraining) changes it in place
             job = self.jobs.replace_job(name, fields, self.registry.actor)

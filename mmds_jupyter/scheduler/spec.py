@@ -245,6 +245,16 @@ JOB_FIELDS: tuple[JobField, ...] = (
         max_length=MAX_TEXT,
     ),
     JobField("paused", "boolean", "Create the job paused.", default=False),
+    JobField(
+        "spark_master",
+        "text",
+        "The Spark master the notebook runs against, e.g. 'spark://host:7077', 'yarn' or "
+        "'local[2]': set as MASTER in the kernel's environment, so SparkSession.builder."
+        "getOrCreate() uses it, and as the parameter spark_master if the notebook declares it.",
+        nullable=True,
+        max_length=2000,
+        metavar="URL",
+    ),
 )
 FIELDS: dict[str, JobField] = {f.name: f for f in JOB_FIELDS}
 # Only one of these may be given: a job runs on a cron schedule, at an interval, or on demand.

@@ -10,7 +10,9 @@ code as :func:`.score.predict_frame`, so its outputs are those of scoring on pan
 Production and shadow scoring write the outputs as a Parquet data set (one file per Spark
 partition) under ``<home>/score_sets/``, and store as the score set's file a small manifest that
 names each Parquet file with its sha256 and size; the input's fingerprint and the outputs'
-statistics are computed in Spark. The result's ``outputs`` is a Spark DataFrame.
+statistics are computed in Spark, and so is its drift against the version's baseline (counts
+in the baseline's bins, :mod:`.spark_drift`), stored as a pandas score set's is. The result's
+``outputs`` is a Spark DataFrame.
 """
 
 from __future__ import annotations
@@ -425,6 +427,8 @@ def score_spark(
         stored.where(F.col(FLAG_COLUMN) != "").count() if FLAG_COLUMN in stored.columns else 0
     )
     sha = artifacts.put(json.dumps(manifest, sort_keys=True).encode())
+    drift = _drift(reg.stored_baseline(version), df, stored, version.ref)
+    drift_sha = artifacts.put(drift[0]) if drift else None
     result.outputs = stored  # type: ignore[assignment]
     result.rows = int(input_fingerprint["n_rows"])
     result.score_set_id = score_sets.create_score_set(
@@ -440,5 +444,26 @@ def score_spark(
         output_stats=output_stats(stored.drop(*carried)),
         actor=reg.actor,
         replace=replace,
+        drift_sha256=drift_sha,
     )
+    if drift:
+        result.drift = drift[1]
+        result.drift.score_set_id = result.score_set_id
     return result
+
+
+def _drift(
+    baseline: dict[str, Any] | None, inputs: DataFrame, outputs: DataFrame, ref: str
+) -> tuple[bytes, Any] | None:
+    """The score set's drift against the baseline, counted in Spark (see spark_drift)."""
+    if baseline is None:
+        return None
+    from ..monitoring.stored import drift_document
+    from . import spark_drift
+
+    return drift_document(
+        baseline,
+        spark_drift.summarize(baseline, inputs, "input"),
+        spark_drift.summarize(baseline, outputs, "score"),
+        ref,
+    )

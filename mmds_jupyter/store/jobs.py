@@ -55,6 +55,7 @@ def job_entity(row: JobRow) -> Job:
         created_at=utc(row.created_at),
         created_by=row.created_by,
         description=row.description,
+        spark_master=row.spark_master,
     )
 
 

@@ -296,6 +296,8 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    # Migration 0018: the Spark master the notebook runs against (NULL: none given).
+    spark_master: Mapped[str | None] = mapped_column(String(2000))
 
 
 class RunRow(Base):

@@ -345,6 +345,12 @@ async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
         jp_fetch, "jobs", body={"name": "later", "notebook": score_notebook, "paused": True}
     )
     assert code == 201 and paused["state"] == "paused"
+    assert job["spark_master"] is None
+    body = {"name": "on_spark", "notebook": score_notebook, "spark_master": "spark://h:7077"}
+    code, job = await send(jp_fetch, "jobs", body=body)
+    assert code == 201 and job["spark_master"] == "spark://h:7077"
+    listed = {j["name"]: j for j in (await get(jp_fetch, "jobs"))["items"]}
+    assert listed["on_spark"]["spark_master"] == "spark://h:7077"
 
 
 @pytest.mark.parametrize(
@@ -373,6 +379,7 @@ async def test_a_job_with_only_a_name_and_notebook_runs_on_demand(
         ({"name": "n" * 201}, 400, "name is 201 characters; at most 150 fit"),
         ({"description": "d" * 8001}, 400, "description is 8001 characters long"),
         ({"name": "nightly"}, 409, "already exists"),
+        ({"spark_master": "spark://nowhere"}, 400, "is not a Spark master URL"),
     ],
 )
 async def test_create_refusals_name_the_problem(

@@ -137,3 +137,27 @@ def test_spark_and_sklearn_side_by_side(both: Any) -> None:
     upstream = graph.upstream()
     assert [n.kind for n in upstream] == ["dataset"]
     assert upstream[0].id == reg.datasets(spark_v)[0]["id"]
+
+
+def test_drift_of_a_spark_score_set_is_that_of_pandas(
+    both: Any, data: dict[str, Any], pandas_data: dict[str, pd.DataFrame]
+) -> None:
+    reg, spark_v, sk_v = both
+    batch = pandas_data["train"].drop(columns="label").reset_index(names="id")
+    batch["amount"] += 0.75  # one input drifts
+    batch.loc[::7, "visits"] = None  # and some values are missing
+    on_pandas = reg.score(sk_v.ref, batch, mode="production", key="id")
+    on_spark = reg.score(sk_v.ref, batch, mode="production", key="id", engine="spark")
+    expected = on_pandas.drift.to_frame()
+    assert "amount" in on_pandas.drift.drifting and "probability(1)" in set(expected["column"])
+    pd.testing.assert_frame_equal(on_spark.drift.to_frame(), expected)
+    stored = reg.drift(sk_v.ref, score_set=on_spark.score_set_id)
+    assert stored.score_set_id == on_spark.score_set_id
+    pd.testing.assert_frame_equal(stored.to_frame(), expected)
+
+    # A spark.ml version's score set: its stored drift is the drift of the same rows and
+    # scores computed from pandas.
+    spark_batch = _scoring_input(data["train"])
+    result = reg.score(spark_v.ref, spark_batch, mode="production", key="id")
+    rows = to_pandas(spark_batch).merge(reg.load_scores(result.score_set_id), on="id")
+    pd.testing.assert_frame_equal(result.drift.to_frame(), reg.drift(spark_v.ref, rows).to_frame())
