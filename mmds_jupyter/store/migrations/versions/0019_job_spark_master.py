@@ -1,14 +1,14 @@
 """jobs.spark_master: the Spark master a job's notebook runs against
 
-Revision ID: 0018_job_spark_master
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_job_spark_master"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
