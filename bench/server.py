@@ -187,7 +187,7 @@ def start(cmd: list[str], url: str, health: str, log: Path, env: dict[str, str])
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=log.parent, env=env, stdout=out, stderr=out)
     server = Process(proc, url, log)
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # several processes start slowly on a loaded machine
     while True:
         try:
             if urllib3.request("GET", url + health, timeout=5, retries=False).status == 200:
