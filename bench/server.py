@@ -103,6 +103,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="part 2: `mlflow server --workers` (default: MLflow's own default)",
     )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="`mmds server --processes` (2: one a core on the 2-core machine of the README)",
+    )
     p.add_argument("--sqlite", action="store_true", help="use SQLite even if PostgreSQL answers")
     p.add_argument("--skip-track", action="store_true", help="skip part 1")
     p.add_argument("--skip-load", action="store_true", help="skip part 2")
@@ -181,7 +187,7 @@ def start(cmd: list[str], url: str, health: str, log: Path, env: dict[str, str])
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=log.parent, env=env, stdout=out, stderr=out)
     server = Process(proc, url, log)
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # several processes start slowly on a loaded machine
     while True:
         try:
             if urllib3.request("GET", url + health, timeout=5, retries=False).status == 200:
@@ -206,12 +212,12 @@ def clean_env(base: Path) -> dict[str, str]:
     return env
 
 
-def start_mmds(db_url: str, base: Path) -> Process:
+def start_mmds(db_url: str, base: Path, processes: int = 1) -> Process:
     base.mkdir(parents=True, exist_ok=True)
     port = free_port()
     cmd = [sys.executable, "-m", "mmds_jupyter.cli", "server", f"--db-url={db_url}",
            f"--artifact-root={base / 'artifacts'}", "--ip=127.0.0.1", f"--port={port}",
-           "--allow-root"]  # fmt: skip
+           "--allow-root", f"--processes={processes}"]  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     return start(cmd, url, "mmds/api/health", base / "mmds-server.log", clean_env(base))
 
@@ -787,7 +793,7 @@ def part_load(
             f"this process, urllib3), {args.rounds} x {args.duration:g} s per server, "
             f"alternating; think time {args.think:g} s; MLflow workers: "
             f"{args.mlflow_workers or 'its default (4 processes in MLflow 3)'}; "
-            "mmds server: 1 process.",
+            f"mmds server: {args.processes} process(es).",
             flush=True,
         )
         idle = {name: idle_latency(tool) for name, tool in tools.items()}
@@ -874,7 +880,7 @@ def main(argv: list[str] | None = None) -> int:
             with Registry(url=urls["mmds"], home=str(tmp / "direct"), actor="bench") as reg:
                 reg.store.search.find(reg.query(limit=1))
             token = bench_token(urls["mmds"])
-            mmds = start_mmds(urls["mmds"], tmp / "mmds")
+            mmds = start_mmds(urls["mmds"], tmp / "mmds", args.processes)
             try:
                 if not args.skip_track:
                     part_track(args, urls["mmds"], mmds, token, tmp)

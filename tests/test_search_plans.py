@@ -99,6 +99,10 @@ def _expected(specs, refs, q: Query, dataset: str | None = None) -> list[str]:  
     for i, sp in enumerate(specs):
         if q.project and sp["project"] != q.project:
             continue
+        if q.projects is not None and sp["project"] not in q.projects:
+            continue
+        if q.name and sp["name"] != q.name:
+            continue
         if q.name_contains and not any(
             q.name_contains.lower() in n.lower() for n in (sp["name"], sp["project"])
         ):
@@ -159,6 +163,13 @@ QUERIES = [
     Query(stage="archived", feature="f2"),
     Query(without_feature="f1", order_by="-roc_auc"),
     Query(without_feature="f5", feature="f0"),
+    # A project's or model's versions: their models are looked up first (model_ids).
+    Query(project="risk"),
+    Query(project="risk", order_by="-roc_auc", metrics=[("roc_auc", ">", 0.2)]),
+    Query(projects=("growth",), tag=("team", "a")),
+    Query(projects=("growth", "risk"), name="churn", order_by="-roc_auc"),
+    Query(projects=()),  # a user who may read no project
+    Query(project="nowhere"),
 ]
 
 
@@ -167,6 +178,8 @@ def test_every_plan_pages_to_the_same_answer(reg, monkeypatch, small_set):  # ty
     specs = _specs(45)
     refs = _fill(reg, specs)
     monkeypatch.setattr(search_plan, "SMALL_SET", small_set)
+    # "walk" also filters by a subquery of the models instead of listing them.
+    monkeypatch.setattr(search_plan, "MAX_MODEL_IDS", small_set)
     for q in QUERIES:
         want = _expected(specs, refs, q)
         whole = [r["ref"] for r in reg.store.search.find(q)]

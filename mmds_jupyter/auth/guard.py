@@ -78,10 +78,8 @@ class Access:
     @classmethod
     def of(cls, registry: Registry, principal: Principal) -> Access:
         """The principal's access, with the groups MMDS keeps for them added to theirs."""
-        identities = registry.identities()
-        groups = principal.groups | identities.groups_of(principal.name)
-        principal = dataclasses.replace(principal, groups=groups)
-        return cls(principal, identities.roles_of(principal.name, groups))
+        groups, roles = registry.identities().standing(principal.name, principal.groups)
+        return cls(dataclasses.replace(principal, groups=groups), roles)
 
     def may(self, permission: str, project: str | None = None) -> bool:
         if self.admin:

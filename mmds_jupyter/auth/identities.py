@@ -154,14 +154,13 @@ class Identities:
     def remove_member(self, group: str, user: str) -> None:
         self.store.remove_member(check_name("Group", group), check_name("User", user), self.actor)
 
-    def roles_of(self, user: str, groups: frozenset[str]) -> list[tuple[str, str | None]]:
-        """(role, project) of every grant to the user or one of the groups (project None: the
-        server-wide admin role)."""
-        return self.store.roles_of(user, groups)
-
-    def groups_of(self, user: str) -> frozenset[str]:
-        """The groups MMDS keeps the user in (`mmds groups add-member`)."""
-        return self.store.groups_of(user)
+    def standing(
+        self, user: str, groups: frozenset[str] = frozenset()
+    ) -> tuple[frozenset[str], list[tuple[str, str | None]]]:
+        """The user's groups (``groups``, e.g. a Hub's, plus those MMDS keeps them in: `mmds
+        groups add-member`) and the (role, project) of every grant to the user or one of those
+        groups (project None: the server-wide admin role)."""
+        return self.store.standing(user, groups)
 
     def project_exists(self, project: str) -> bool:
         """Whether the project exists (tracking into a new one creates it, and needs the

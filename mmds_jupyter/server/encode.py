@@ -12,7 +12,18 @@ import pandas as pd
 
 def plain(value: Any) -> Any:
     """A copy of ``value`` made only of JSON types; non-finite floats become None."""
-    if value is None or isinstance(value, (bool, int, str)):
+    # Exact types first: a page of search rows is thousands of these (dispatch on the type
+    # takes half the time of the chain of isinstance checks below).
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {k if type(k) is str else str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
+    if isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None

@@ -27,7 +27,14 @@ class MMDSHandler(ExtensionHandlerMixin, APIHandler):
     def registry(self) -> Any:
         # `mmds server` (team mode): the authenticated user is the actor of every write.
         team = self.settings.get("mmds_team")
-        return team.registry_for(self.current_user) if team else self.settings["mmds_registry"]
+        if team is None:
+            return self.settings["mmds_registry"]
+        # One view per request, so that the caller's roles are read once, not once per use.
+        if self._mmds_view is None:
+            self._mmds_view = team.registry_for(self.current_user)
+        return self._mmds_view
+
+    _mmds_view: Any = None
 
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a blocking registry call in the extension's thread pool.
@@ -51,7 +58,7 @@ class MMDSHandler(ExtensionHandlerMixin, APIHandler):
     @property
     def scheduler(self) -> Any:
         team = self.settings.get("mmds_team")
-        return team.scheduler_for(self.current_user) if team else self.settings["mmds_scheduler"]
+        return self.registry.jobs if team else self.settings["mmds_scheduler"]
 
     def args(self, *names: str) -> dict[str, str | None]:
         return {n: self.get_query_argument(n, None) for n in names}

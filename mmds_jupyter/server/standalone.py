@@ -20,7 +20,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.serverapp import ServerApp
-from traitlets import Bool, Dict, default
+from tornado.netutil import bind_sockets
+from traitlets import Bool, Dict, Int, default, validate
 
 from ..auth.guard import GuardedRegistry
 from ..auth.permissions import Principal
@@ -62,9 +63,6 @@ class TeamMode:
         )
         inner = self.registry.acting_as(user.username)
         return GuardedRegistry(inner, principal, self.scheduler_config)
-
-    def scheduler_for(self, user: Any) -> Any:
-        return self.registry_for(user).jobs
 
     def log_write(self, handler: MMDSHandler) -> None:
         """One line per write that went through: who, what, on which reference."""
@@ -143,6 +141,10 @@ _ALIASES = {
     ),
     "artifact-root": ("MMDS.home", "Folder of the model files and other artifacts."),
     "notebook-dir": ("MMDSScheduler.root_dir", "Folder that scheduled jobs' notebooks live in."),
+    "processes": (
+        "MMDSServerApp.processes",
+        "Worker processes serving the address (default 1); more use more cores.",
+    ),
     "config": ("ServerApp.config_file", "A config file (.py or .json) of these traitlets."),
     "log-level": ("Application.log_level", "DEBUG, INFO, WARN, ERROR or CRITICAL."),
 }
@@ -171,6 +173,7 @@ class MMDSServerApp(ServerApp):
     examples = """
 mmds server --db-url=postgresql+psycopg://mmds@db/mmds --artifact-root=/srv/mmds
 mmds server --ip=0.0.0.0 --port=8443 --certfile=mmds.pem --keyfile=mmds.key
+mmds server --db-url=postgresql+psycopg://mmds@db/mmds --processes=4
 mmds --url=postgresql+psycopg://mmds@db/mmds users add alice
 mmds --url=postgresql+psycopg://mmds@db/mmds tokens create alice
 curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
@@ -187,6 +190,33 @@ curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
         service's access scope are accepted beside MMDS tokens, and the address and base URL
         default to the service's url and prefix that the Hub passes in the environment.""",
     )
+
+    processes = Int(
+        1,
+        config=True,
+        help="""Worker processes that serve the address, each with its own database
+        connections (1: this process serves). A process runs one request's Python code at a
+        time, so more processes, up to about the number of cores, answer more requests at
+        once. With more than one, this process supervises: it starts them, and SIGTERM or
+        Ctrl-C stops them all (see mmds_jupyter/server/workers.py).""",
+    )
+
+    worker = Int(
+        -1,
+        config=True,
+        help="""Set by the supervisor of --processes for each worker it starts (its index);
+        not for operators.""",
+    )
+
+    @validate("processes")
+    def _valid_processes(self, proposal: Any) -> int:
+        if proposal["value"] < 1:
+            raise InvalidInput(f"--processes={proposal['value']}: give 1 or more worker processes.")
+        return int(proposal["value"])
+
+    @property
+    def supervising(self) -> bool:
+        return self.processes > 1 and self.worker < 0
 
     @default("ip")
     def _default_ip(self) -> str:
@@ -244,6 +274,47 @@ curl -H "Authorization: token $TOKEN" https://host:8443/mmds/api/projects
         # SIGTERM: no "Shut down (y/[n])?" that a service has no one to answer, and no bare
         # KeyboardInterrupt that skips closing the registry when there is no terminal.
         signal.signal(signal.SIGINT, self._signal_stop)
+
+    def start(self) -> None:
+        from .workers import supervise, watch_parent
+
+        if self.supervising:
+            # The configuration and the port were checked in initialize(); this process
+            # serves nothing itself, so it lets go of its registry before the workers start.
+            if self.sock:
+                raise InvalidInput(
+                    "--processes serves a TCP address (--ip, --port), not a Unix socket "
+                    "(--sock): give one or the other."
+                )
+            self._release_registry()
+            self.exit(supervise(self, self.processes))
+        if self.worker >= 0:
+            watch_parent(self)
+        super().start()
+
+    def _release_registry(self) -> None:
+        settings = self.web_app.settings
+        if settings.get("mmds_executor") is not None:
+            settings["mmds_executor"].shutdown(wait=False)
+        if settings.get("mmds_registry") is not None:
+            settings["mmds_registry"].close()
+
+    def _find_http_port(self) -> None:
+        if self.worker >= 0:
+            return  # the supervisor checked the port, where the other workers now listen
+        super()._find_http_port()
+
+    def _bind_http_server_tcp(self) -> bool:
+        if self.worker < 0:
+            return bool(super()._bind_http_server_tcp())
+        # Every worker listens on the address; the kernel spreads the connections.
+        try:
+            sockets = bind_sockets(self.port, self.ip or None, reuse_port=True)
+        except OSError as exc:
+            self.log.critical("MMDS server worker %d cannot listen: %s", self.worker, exc)
+            return False
+        self.http_server.add_sockets(sockets)
+        return True
 
     def init_server_extensions(self) -> None:
         # MMDS alone, whatever extensions the Python environment enables for Jupyter.

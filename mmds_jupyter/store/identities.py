@@ -131,9 +131,15 @@ class SqlGrantMixin:
                 q = q.where(GrantRow.project == project)
             return [_grant(r) for r in s.execute(q).scalars()]
 
-    def roles_of(self, user: str, groups: frozenset[str]) -> list[tuple[str, str | None]]:
-        """(role, project) of every grant to the user or one of the groups."""
+    def standing(
+        self, user: str, groups: frozenset[str]
+    ) -> tuple[frozenset[str], list[tuple[str, str | None]]]:
+        """The user's groups (``groups`` and those MMDS keeps them in) and the (role, project) of
+        every grant to the user or one of those groups, read in one transaction: `mmds server`
+        reads them on every request."""
         with self.db.session() as s:
+            q = select(GroupMemberRow.group_name).where(GroupMemberRow.user_name == user)
+            groups = groups | frozenset(s.execute(q).scalars())
             to_user = (GrantRow.kind == "user") & (GrantRow.principal == user)
             to_groups = (GrantRow.kind == "group") & GrantRow.principal.in_(sorted(groups))
             rows = s.execute(
@@ -141,7 +147,7 @@ class SqlGrantMixin:
                     or_(to_user, to_groups) if groups else to_user
                 )
             ).all()
-            return [(r, None if p == SERVER else p) for r, p in rows]
+            return groups, [(r, None if p == SERVER else p) for r, p in rows]
 
     def add_member(self, group: str, user: str, actor: str) -> None:
         with self.db.session(write=True) as s:
@@ -171,11 +177,6 @@ class SqlGrantMixin:
             s.delete(row)
             before = {"user": user}
             append_event(s, actor, "group.remove_member", "group", f"group:{group}", before, None)
-
-    def groups_of(self, user: str) -> frozenset[str]:
-        with self.db.session() as s:
-            q = select(GroupMemberRow.group_name).where(GroupMemberRow.user_name == user)
-            return frozenset(s.execute(q).scalars())
 
     def members(self) -> list[tuple[str, str]]:
         with self.db.session() as s:

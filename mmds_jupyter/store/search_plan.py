@@ -16,6 +16,8 @@ from .tables import EdgeRow, FeatureRow, MetricRow, ModelRow, ProjectRow, TagRow
 
 # A related-table filter matching fewer versions than this leads the search (see filtered).
 SMALL_SET = 2_000
+# Up to this many models, a search names them (see model_ids).
+MAX_MODEL_IDS = 5_000
 _OPS = {
     ">": "__gt__",
     ">=": "__ge__",
@@ -123,24 +125,13 @@ def filtered(s: Session, query: Query, ordered: bool = False) -> Any:
             q = q.where(col.not_in(select(v.id).where(v.stage == "archived")))
         return q
     q = select(v.id)
-    if ordered or query.project or query.projects is not None or query.name or query.name_contains:
+    if ordered:
         q = q.join(ModelRow, v.model_id == ModelRow.id).join(
             ProjectRow, ModelRow.project_id == ProjectRow.id
         )
-    if query.project:
-        q = q.where(ProjectRow.name == query.project)
-    if query.projects is not None:
-        q = q.where(ProjectRow.name.in_(query.projects))
-    if query.name:
-        q = q.where(ModelRow.name == query.name)
-    if query.name_contains:
-        pattern = "%" + _like_escape(query.name_contains) + "%"
-        q = q.where(
-            or_(
-                ModelRow.name.ilike(pattern, escape="\\"),
-                ProjectRow.name.ilike(pattern, escape="\\"),
-            )
-        )
+    models = model_ids(s, query)
+    if models is not None:
+        q = q.where(v.model_id.in_(models))
     if query.stage:
         q = q.where(v.stage == query.stage)
     elif hide_archived:
@@ -169,6 +160,37 @@ def filtered(s: Session, query: Query, ordered: bool = False) -> Any:
         else:
             q = q.where(exists().where(col == v.id, *conds))
     return q
+
+
+def model_ids(s: Session, query: Query) -> list[int] | Any | None:
+    """The models a search's project and name filters leave (None: no such filter).
+
+    They are read first, in a query of their own, so that the search filters versions by
+    ``model_id IN (1, 2, ...)``: PostgreSQL cannot tell from a project's name how many
+    versions it holds (it guessed a handful, read all 10,000 of a project in a 100,000-version
+    registry and sorted them), while from the model ids its statistics say, and it walks the
+    newest-first index and stops at the page's end. Past ``MAX_MODEL_IDS`` models the
+    filter stays a subquery (a statement has a bounded number of parameters).
+    """
+    if not (query.project or query.projects is not None or query.name or query.name_contains):
+        return None
+    q = select(ModelRow.id).join(ProjectRow, ModelRow.project_id == ProjectRow.id)
+    if query.project:
+        q = q.where(ProjectRow.name == query.project)
+    if query.projects is not None:
+        q = q.where(ProjectRow.name.in_(query.projects))
+    if query.name:
+        q = q.where(ModelRow.name == query.name)
+    if query.name_contains:
+        pattern = "%" + _like_escape(query.name_contains) + "%"
+        q = q.where(
+            or_(
+                ModelRow.name.ilike(pattern, escape="\\"),
+                ProjectRow.name.ilike(pattern, escape="\\"),
+            )
+        )
+    ids = list(s.execute(q.order_by(ModelRow.id).limit(MAX_MODEL_IDS + 1)).scalars())
+    return ids if len(ids) <= MAX_MODEL_IDS else q
 
 
 def lead_set(s: Session, sets: list[tuple[Any, list[Any], bool]], ordered: bool) -> int:

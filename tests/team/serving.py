@@ -97,8 +97,9 @@ class Server:
             raise
 
 
-def start_server(db_url: str, base: Path, *extra: str) -> Server:
-    """Start `mmds server` on a free port over ``db_url``; return once its health answers."""
+def start_server(db_url: str, base: Path, *extra: str, timeout: float = 120) -> Server:
+    """Start `mmds server` on a free port over ``db_url``; return once its health answers
+    (within ``timeout`` seconds)."""
     base.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = base / "server.log"
@@ -116,7 +117,7 @@ def start_server(db_url: str, base: Path, *extra: str) -> Server:
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=base, env=env_for(base), stdout=log, stderr=log)
     server = Server(proc, f"http://127.0.0.1:{port}", log_path)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while True:
         try:
             urllib.request.urlopen(f"{server.url}/mmds/api/health", timeout=5).read()

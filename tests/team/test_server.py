@@ -228,7 +228,8 @@ def test_help_lists_the_options(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     for option in ("--ip", "--port", "--certfile", "--keyfile", "--base-url", "--db-url",
-                   "--artifact-root", "MMDS.url", "MMDS.home", "ServerApp.certfile"):  # fmt: skip
+                   "--artifact-root", "--processes", "MMDS.url", "MMDS.home",
+                   "ServerApp.certfile"):  # fmt: skip
         assert option in done.stdout, option
 
 
