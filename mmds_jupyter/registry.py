@@ -1485,29 +1485,28 @@ class Registry:
         self,
         model: str,
         notebook: str,
-        trigger: str = "alert",
-        windows: int = 2,
-        cooldown_days: float = 7.0,
-        train_window: str = "90d",
+        trigger: str | None = None,
+        windows: int | None = None,
+        cooldown_days: float | None = None,
+        train_window: str | None = None,
         schedule: str | None = None,
         parameters: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Define how a model is retrained (replacing its definition): the parameterised
         notebook the scheduler runs, its trigger (alert, schedule, manual), cool-down and
-        data window; the job that runs it is created or changed with it."""
+        data window; the job that runs it is created or changed with it. What is None takes
+        the default of ``RetrainDefinition`` (the one place defaults are spelled)."""
         from .monitoring.retrain_runs import set_retrain
 
-        return set_retrain(
-            self,
-            model,
-            notebook,
-            parameters,
-            trigger=trigger,
-            windows=windows,
-            cooldown_days=cooldown_days,
-            train_window=train_window,
-            schedule=schedule,
-        )
+        given = {
+            "trigger": trigger,
+            "windows": windows,
+            "cooldown_days": cooldown_days,
+            "train_window": train_window,
+            "schedule": schedule,
+        }
+        options = {k: v for k, v in given.items() if v is not None}
+        return set_retrain(self, model, notebook, parameters, **options)
 
     def retrain_definition(self, model: str) -> dict[str, Any]:
         """The model's retrain definition, its job and the job's last runs."""

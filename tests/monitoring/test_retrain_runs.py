@@ -5,6 +5,7 @@ compares it with the champion and opens a promotion request; the cool-down stops
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -131,3 +132,12 @@ def test_bad_retrain_definitions_are_refused_whole(monitored, root, capsys):
     cli.main([*env, "retrain", "risk/churn", "--reason", "by hand"])
     assert "Queued retraining run" in capsys.readouterr().out
     assert pd.Series([r.trigger for r in reg.jobs.runs(job=JOB)]).tolist() == ["manual"]
+    # What is not said takes the definition's defaults, from every front end alike.
+    assert cli.main([*env, "retrain-set", "risk/churn", nb, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["trigger"], shown["windows"], shown["cooldown_days"], shown["train_window"]) == (
+        "alert",
+        2,
+        7.0,
+        "90d",
+    )
