@@ -244,7 +244,7 @@ def _dataset(d: Any) -> tuple[str, dict[str, Any], str | None]:
 DESCRIBED_FIELDS = tuple(
     f for f in RECORD_FIELDS if f not in ("origin", "artifact_sha256", "artifact_format")
 ) + ("files",)
-DESCRIBED_FILES = ("baseline", "predictions")
+DESCRIBED_FILES = ("baseline", "predictions", "test_inputs")
 
 
 def described_version(sink: ImportSink, record: dict[str, Any], sha256: str) -> NewVersion:
