@@ -150,3 +150,18 @@ def test_monitoring_notebook_retrains_on_a_persisting_alert(tmp_path, monkeypatc
     (request,) = reg.requests(ref=challenger.ref, status="open")
     assert request.to_stage == "production"
     reg.close()
+
+
+@pytest.mark.slow
+def test_spark_notebook_tracks_compares_and_scores_in_spark(tmp_path, monkeypatch):
+    monkeypatch.setenv("MMDS_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MMDS_URL", raising=False)
+    execute("07_spark.ipynb", tmp_path, monkeypatch, n_rows=1500)
+    reg = Registry(home=str(tmp_path / "home"))
+    spark_forest = reg.get("spark_demo/spark_forest")
+    assert spark_forest.framework == "spark.ml" and spark_forest.stage == "production"
+    assert reg.get("spark_demo/sklearn_forest").framework == "sklearn"
+    assert {m.name for m in spark_forest.metrics} >= {"roc_auc", "accuracy"}
+    (scored,) = reg.scores("spark_demo/spark_forest").to_dict("records")
+    assert scored["mode"] == "production" and scored["n_rows"] > 0
+    reg.close()
