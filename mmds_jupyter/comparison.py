@@ -150,7 +150,8 @@ class Comparison:
         return sorted(out, key=lambda r: order[r[0]])
 
     def charts(self) -> list[dict[str, Any]]:
-        """A bar chart per overall metric that any version has; ``missing`` names the others."""
+        """A bar chart per overall metric that any version has (its values, and drawn as SVG
+        by the one chart module); ``missing`` names the others."""
         from .render import LOWER_IS_BETTER
 
         names = sorted(
@@ -172,6 +173,7 @@ class Comparison:
                     "missing": [
                         r for r, x in zip(self.refs, values, strict=True) if not _number(x)
                     ],
+                    "svg": metric_bars(name, name, self.refs, values),
                 }
             )
         return charts
@@ -218,3 +220,13 @@ class Comparison:
 
     def __repr__(self) -> str:
         return f"Comparison({', '.join(self.refs)})"
+
+
+def metric_bars(title: str, metric: str, refs: list[str], values: list[Any]) -> str:
+    """A metric's bar per version, the best (by the metric's direction) drawn green."""
+    from .render import LOWER_IS_BETTER
+    from .reports.charts import bar_chart
+
+    numbers = [v for v in values if _number(v)]
+    best = (min if metric in LOWER_IS_BETTER else max)(numbers) if numbers else None
+    return bar_chart(title, refs, [v if _number(v) else None for v in values], best=best)

@@ -1,68 +1,9 @@
 /**
  * Bar charts and the lineage graph as SVG built with DOM calls.
  */
-import { formatValue } from './diff';
 import { svg } from './dom';
 import { layoutLineage, NODE_H, NODE_W } from './layout';
-import { ILineage, IMetricChart } from './types';
-
-/**
- * One bar per version for a metric; the best bar is marked.
- */
-export function barChart(chart: IMetricChart, refs: string[]): SVGElement {
-  const labelW = 150;
-  const barW = 180;
-  const rowH = 22;
-  const height = refs.length * rowH + 26;
-  const root = svg('svg', {
-    class: 'mmds-bars',
-    width: labelW + barW + 70,
-    height,
-    role: 'img'
-  });
-  root.appendChild(svg('title', {}, `${chart.metric} by version`));
-  root.appendChild(
-    svg('text', { x: 0, y: 14, class: 'mmds-bars-title' }, chart.metric)
-  );
-  const numbers = chart.values.filter((v): v is number => v !== null);
-  const max = Math.max(0, ...numbers);
-  const min = Math.min(0, ...numbers);
-  const span = max - min || 1;
-  const best = numbers.length
-    ? chart.lower_is_better
-      ? Math.min(...numbers)
-      : Math.max(...numbers)
-    : null;
-  refs.forEach((ref, i) => {
-    const value = chart.values[i];
-    const y = 22 + i * rowH;
-    root.appendChild(
-      svg('text', { x: 0, y: y + 13, class: 'mmds-bars-label' }, ref)
-    );
-    if (value === null || value === undefined) {
-      root.appendChild(svg('text', { x: labelW, y: y + 13 }, '—'));
-      return;
-    }
-    const w = Math.max(1, ((value - min) / span) * barW);
-    const bar = svg('rect', {
-      x: labelW,
-      y: y + 2,
-      width: w,
-      height: rowH - 6,
-      class: value === best ? 'mmds-bar mmds-bar-best' : 'mmds-bar'
-    });
-    bar.appendChild(svg('title', {}, `${ref}: ${formatValue(value)}`));
-    root.appendChild(bar);
-    root.appendChild(
-      svg(
-        'text',
-        { x: labelW + w + 4, y: y + 13, class: 'mmds-bars-value' },
-        formatValue(value)
-      )
-    );
-  });
-  return root;
-}
+import { ILineage } from './types';
 
 /**
  * The lineage graph; clicking a version node calls `onOpen` with its reference.

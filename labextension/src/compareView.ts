@@ -9,7 +9,6 @@ import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
 import { exportButtons } from './download';
-import { barChart } from './charts';
 import { CommandIDs } from './commands';
 import {
   bestIndexes,
@@ -21,7 +20,7 @@ import {
   groupRows,
   missingNote
 } from './diff';
-import { clear, h, showError } from './dom';
+import { clear, h, serverSvg, showError } from './dom';
 import { IComparison } from './types';
 
 /**
@@ -110,7 +109,8 @@ export class CompareView extends Widget {
         h(
           'figure',
           { class: 'mmds-chart', 'data-metric': chart.metric },
-          barChart(chart, data.refs),
+          serverSvg(chart.svg) ??
+            h('p', {}, `The chart of ${chart.metric} could not be read.`),
           note ? h('figcaption', { class: 'mmds-chart-note' }, note) : null
         )
       );

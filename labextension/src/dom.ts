@@ -92,3 +92,28 @@ export function showError(body: HTMLElement, error: unknown): void {
   clear(body);
   body.appendChild(h('p', { class: 'mmds-error' }, errorText(error)));
 }
+
+/**
+ * A chart the server drew (its one chart module), as an SVG element to insert, or null when
+ * the text is not a drawing. The server escapes every text in it and writes no script; as a
+ * second guard, anything that could run is dropped here.
+ */
+export function serverSvg(text: string): Element | null {
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const root = doc.documentElement;
+  if (root.nodeName !== 'svg') {
+    return null;
+  }
+  for (const el of [root, ...Array.from(root.querySelectorAll('*'))]) {
+    if (['script', 'foreignObject'].includes(el.nodeName)) {
+      el.remove();
+      continue;
+    }
+    for (const attr of Array.from(el.attributes)) {
+      if (/^on/i.test(attr.name) || /javascript:/i.test(attr.value)) {
+        el.removeAttribute(attr.name);
+      }
+    }
+  }
+  return document.importNode(root, true);
+}

@@ -7,7 +7,7 @@
  */
 import * as api from './api';
 import { formatValue } from './diff';
-import { grid, h } from './dom';
+import { grid, h, serverSvg } from './dom';
 import { Refusals, send } from './jobActions';
 import {
   IChallenger,
@@ -32,35 +32,15 @@ export function windowCell(
 }
 
 /**
- * A chart the server drew, as an SVG element. The server escapes every text in it and
- * writes no script; as a second guard, anything that could run is dropped here.
+ * A chart of the view in a figure (or a line saying it could not be read).
  */
 export function serverChart(chart: IServerChart): HTMLElement {
-  const doc = new DOMParser().parseFromString(chart.svg, 'image/svg+xml');
-  const svg = doc.documentElement;
-  const figure = h('figure', {
-    class: 'mmds-monitor-chart',
-    'data-chart': chart.id
-  });
-  if (svg.nodeName !== 'svg') {
-    figure.appendChild(
-      h('p', {}, `The chart ${chart.title} could not be read.`)
-    );
-    return figure;
-  }
-  for (const el of [svg, ...Array.from(svg.querySelectorAll('*'))]) {
-    if (['script', 'foreignObject'].includes(el.nodeName)) {
-      el.remove();
-      continue;
-    }
-    for (const attr of Array.from(el.attributes)) {
-      if (/^on/i.test(attr.name) || /javascript:/i.test(attr.value)) {
-        el.removeAttribute(attr.name);
-      }
-    }
-  }
-  figure.appendChild(document.importNode(svg, true));
-  return figure;
+  const drawing = serverSvg(chart.svg);
+  return h(
+    'figure',
+    { class: 'mmds-monitor-chart', 'data-chart': chart.id },
+    drawing ?? h('p', {}, `The chart ${chart.title} could not be read.`)
+  );
 }
 
 function challengerBox(cc: IChallenger): HTMLElement {

@@ -344,6 +344,8 @@ export interface IMetricChart {
   lower_is_better: boolean;
   /** The versions without a value for this metric. */
   missing?: string[];
+  /** The chart, drawn by the server's one chart module. */
+  svg: string;
 }
 
 export interface IComparison {

@@ -322,8 +322,9 @@ def bar_chart(
         end = label_w + (value - low) / span * bar_w
         x, w = min(zero, end), max(1.0, abs(end - zero))
         fill = BEST_FILL if value == best else BAR_FILL
+        kind = "mmds-bar mmds-bar-best" if value == best else "mmds-bar"
         out.append(
-            f"<rect x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
+            f"<rect class='{kind}' x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row_h - 8}' "
             f"style='fill:{fill}'><title>{escape(label)}: {fmt(value)}{suffix}</title></rect>"
         )
         out.append(f"<text x='{max(zero, end) + 4:.1f}' y='{y + 14}'>{fmt(value)}{suffix}</text>")

@@ -6,9 +6,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..comparison import Comparison
+from ..comparison import Comparison, metric_bars
 from ..render import comparison_html
-from ..reports.charts import bar_chart
 
 
 def metric_options(cmp: Comparison) -> list[tuple[str, tuple[str, str | None]]]:
@@ -18,15 +17,6 @@ def metric_options(cmp: Comparison) -> list[tuple[str, tuple[str, str | None]]]:
     return [(name, (name, None)) for name in overall] + [
         (f"{sl} {name}", (name, sl)) for sl, name in sliced
     ]
-
-
-def metric_bars(title: str, metric: str, refs: list[str], values: list[float | None]) -> str:
-    """A metric's bar per version, the best (by the metric's direction) drawn green."""
-    from ..render import LOWER_IS_BETTER
-
-    numbers = [v for v in values if isinstance(v, (int, float)) and v == v]
-    best = (min if metric in LOWER_IS_BETTER else max)(numbers) if numbers else None
-    return bar_chart(title, refs, values, best=best)
 
 
 class ComparisonWidget(W.VBox):
