@@ -42,12 +42,10 @@ def job_name(model: str) -> str:
 
 
 def _model(reg: Registry, model: str) -> str:
-    ref = reg._ref(model)
-    if ref.version is not None or ref.alias is not None:
-        raise InvalidInput(
-            f"A retrain definition belongs to a model: name it without a version or alias "
-            f"({ref.name}); the run trains a challenger to its @champion."
-        )
+    from .monitors import model_ref
+
+    hint = "; the run trains a challenger to its @champion"
+    ref = model_ref(reg, model, "A retrain definition", hint)
     return f"{ref.project + '/' if ref.project else ''}{ref.name}"
 
 
