@@ -63,7 +63,7 @@ class _Inputs:
     """The versions of a report and their stored predictions (None where there are none)."""
 
     def __init__(self, registry: Registry, versions: list[Version]) -> None:
-        from .evaluation import load_all
+        from .evaluation import load_all, test_inputs
 
         self.registry = registry
         self.versions = versions
@@ -74,7 +74,7 @@ class _Inputs:
         for v in versions:
             found = load_all(registry, v)
             self.preds.append(found[0] if found else None)
-            self.inputs.append(_test_inputs(registry, v, found[0].name) if found else None)
+            self.inputs.append(test_inputs(registry, v, found[0].name) if found else None)
         self._importance: list[tuple[dict[str, Any] | None, str]] | None = None
 
     def importance(self) -> list[tuple[dict[str, Any] | None, str]]:
@@ -94,18 +94,6 @@ class _Inputs:
     def same_test_set(self) -> bool:
         hashes = {p.dataset_hash for p in self.preds if p is not None}
         return len(hashes) == 1 and all(p is not None for p in self.preds)
-
-
-def _test_inputs(registry: Registry, v: Version, name: str) -> tuple[str, bytes] | None:
-    """The ``test_inputs`` file kept with evaluation ``name`` of ``v`` (None when none was)."""
-    from . import predictions
-
-    for f in registry.store.versions.version_files(v.id):
-        if f["kind"] == importance.KIND:
-            blob = registry.artifacts.get(f["artifact_sha256"])
-            if predictions.schema_meta(blob).get("name") == name:
-                return f["artifact_sha256"], blob
-    return None
 
 
 # -- summary -----------------------------------------------------------------------------------

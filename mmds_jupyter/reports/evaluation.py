@@ -40,6 +40,17 @@ def load_all(registry: Registry, version: Version) -> list[stored.StoredPredicti
     return out
 
 
+def test_inputs(registry: Registry, version: Version, name: str) -> tuple[str, bytes] | None:
+    """The ``test_inputs`` file kept with evaluation ``name`` (None when none was): its
+    sha256 and bytes."""
+    for f in registry.store.versions.version_files(version.id):
+        if f["kind"] == importance.KIND:
+            blob = registry.artifacts.get(f["artifact_sha256"])
+            if stored.schema_meta(blob).get("name") == name:
+                return f["artifact_sha256"], blob
+    return None
+
+
 def load(registry: Registry, version: Version, name: str | None = None) -> stored.StoredPredictions:
     """One stored evaluation: ``name``'s, or the capture's test set when no name is given."""
     found = load_all(registry, version)
