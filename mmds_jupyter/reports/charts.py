@@ -334,8 +334,14 @@ def bar_chart(
 
 # -- monitoring: metrics over windows, drift per feature and window, distributions ---------------
 
-# Fixed light fills (not theme colours): the cells' text is dark in every theme.
-LEVEL_FILL = {"ok": "#a5d6a7", "warning": "#ffb74d", "alert": "#e57373", None: "#e0e0e0"}
+# Theme colours, translucent over the page, so the cells' text (the page's own colour) reads in
+# light and dark alike.
+LEVEL_FILL = {
+    "ok": "color-mix(in srgb, var(--jp-success-color1,#2e7d32) 40%, transparent)",
+    "warning": "color-mix(in srgb, var(--jp-warn-color1,#e65100) 40%, transparent)",
+    "alert": "color-mix(in srgb, var(--jp-error-color1,#c62828) 40%, transparent)",
+    None: "color-mix(in srgb, var(--jp-layout-color3,#9e9e9e) 40%, transparent)",
+}
 LEVEL_WORDS = {"ok": "ok", "warning": "warning", "alert": "alert", None: "not enough data"}
 
 
@@ -465,7 +471,7 @@ def heat_map(
                 f"style='fill:{LEVEL_FILL.get(level, LEVEL_FILL[None])}'><title>"
                 f"{escape(name)}, {escape(shown[j])}: {text} ({LEVEL_WORDS.get(level, level)})"
                 f"</title></rect><text x='{x + cell_w / 2:.1f}' y='{y + 14}' "
-                f"text-anchor='middle' fill='#212121'>{text}</text>"
+                f"text-anchor='middle'>{text}</text>"
             )
     y = top + cell_h * len(rows) + 14
     x = 0
