@@ -52,6 +52,33 @@ def _model_name(s: Session, model_id: int) -> str:
     return f"{project}/{name}"
 
 
+def set_model_definition(
+    s: Session,
+    table: type[Any],
+    ref: Ref,
+    definition: dict[str, Any],
+    columns: dict[str, Any],
+    actor: str,
+    action: str,
+) -> str:
+    """Store (or replace) a model's one row of ``table`` (its ``definition`` and other
+    ``columns``) and log ``action`` with the definition before and after; returns the model's
+    project/name."""
+    model_id, project, name = find_model(s, ref)
+    row = s.execute(select(table).where(table.model_id == model_id)).scalar()
+    before = None if row is None else row.definition
+    if row is None:
+        row = table(model_id=model_id)
+        s.add(row)
+    row.definition, row.updated_at, row.updated_by = definition, utc_now(), actor
+    for column, value in columns.items():
+        setattr(row, column, value)
+    s.flush()
+    model = f"{project}/{name}"
+    append_event(s, actor, action, "model", model, before, definition)
+    return model
+
+
 class SqlMonitorStore:
     """Performance definitions and alerts; every method is one transaction."""
 
@@ -61,17 +88,7 @@ class SqlMonitorStore:
     def set_definition(self, ref: Ref, definition: dict[str, Any], actor: str) -> str:
         """Store (or replace) the model's definition; returns the model's project/name."""
         with self.db.session(write=True) as s:
-            model_id, project, name = find_model(s, ref)
-            row = s.execute(select(MonitorRow).where(MonitorRow.model_id == model_id)).scalar()
-            before = None if row is None else row.definition
-            if row is None:
-                row = MonitorRow(model_id=model_id)
-                s.add(row)
-            row.definition, row.updated_at, row.updated_by = definition, utc_now(), actor
-            s.flush()
-            model = f"{project}/{name}"
-            append_event(s, actor, "monitor.set", "model", model, before, definition)
-            return model
+            return set_model_definition(s, MonitorRow, ref, definition, {}, actor, "monitor.set")
 
     def definition(self, ref: Ref) -> tuple[str, dict[str, Any] | None]:
         """The model's project/name and its definition (None: it has no monitor)."""

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from ..refs import Ref
 from .db import Database
-from .events import append_event
-from .monitors import _model_name
+from .monitors import _model_name, set_model_definition
 from .retrain_tables import RetrainRow
-from .rows import find_model, utc_now
+from .rows import find_model
 
 
 class SqlRetrainStore:
@@ -26,18 +25,8 @@ class SqlRetrainStore:
     ) -> str:
         """Store (or replace) the model's retrain definition; returns the model's name."""
         with self.db.session(write=True) as s:
-            model_id, project, name = find_model(s, ref)
-            row = s.execute(select(RetrainRow).where(RetrainRow.model_id == model_id)).scalar()
-            before = None if row is None else row.definition
-            if row is None:
-                row = RetrainRow(model_id=model_id)
-                s.add(row)
-            row.definition, row.job_name = definition, job_name
-            row.updated_at, row.updated_by = utc_now(), actor
-            s.flush()
-            model = f"{project}/{name}"
-            append_event(s, actor, "retrain.set", "model", model, before, definition)
-            return model
+            job = {"job_name": job_name}
+            return set_model_definition(s, RetrainRow, ref, definition, job, actor, "retrain.set")
 
     def definition(self, ref: Ref) -> tuple[str, dict[str, Any] | None, str | None]:
         """The model's project/name, its retrain definition and job (None, None: none)."""
