@@ -101,15 +101,22 @@ class _Frame:
     def py(self, y: np.ndarray) -> np.ndarray:
         return self.top + (1 - (np.asarray(y, "float64") - self.y0) / (self.y1 - self.y0)) * self.ph
 
-    def axes(self, x_label: str, y_label: str) -> list[str]:
+    def axes(
+        self, x_label: str, y_label: str, x_ticks: Sequence[tuple[float, str]] | None = None
+    ) -> list[str]:
+        """Grid, ticks, frame and axis labels. ``x_ticks`` (position, label) name the x
+        ticks instead of numbers, without vertical grid lines."""
         out = []
-        for t in nice_ticks(self.x0, self.x1):
+        for t, label in x_ticks or [(t, _tick_text(t)) for t in nice_ticks(self.x0, self.x1)]:
             x = float(self.px(np.array([t]))[0])
+            if x_ticks is None:
+                out.append(
+                    f"<line x1='{x:.1f}' y1='{self.top}' x2='{x:.1f}' y2='{self.top + self.ph}' "
+                    f"style='stroke:{GRID}' stroke-width='0.5'/>"
+                )
             out.append(
-                f"<line x1='{x:.1f}' y1='{self.top}' x2='{x:.1f}' y2='{self.top + self.ph}' "
-                f"style='stroke:{GRID}' stroke-width='0.5'/>"
                 f"<text x='{x:.1f}' y='{self.top + self.ph + 14}' text-anchor='middle'>"
-                f"{_tick_text(t)}</text>"
+                f"{escape(label)}</text>"
             )
         for t in nice_ticks(self.y0, self.y1):
             y = float(self.py(np.array([t]))[0])
@@ -375,31 +382,9 @@ def window_chart(
     frame.left = 62
     frame.pw = width - frame.left - frame.right
     legend = LEGEND_ROW * len(series) + 4 if len(series) > 1 else 0
-    out = _open("mmds-windows", title, width, height + legend) + [
-        f"<text transform='translate(12,{frame.top + frame.ph / 2:.1f}) rotate(-90)' "
-        f"text-anchor='middle'>{escape(y_label)}</text>"
-    ]
-    for t in nice_ticks(frame.y0, frame.y1):
-        y = float(frame.py(np.array([t]))[0])
-        out.append(
-            f"<line x1='{frame.left}' y1='{y:.1f}' x2='{frame.left + frame.pw}' y2='{y:.1f}' "
-            f"style='stroke:{GRID}' stroke-width='0.5'/><text x='{frame.left - 4}' "
-            f"y='{y + 4:.1f}' text-anchor='end'>{_tick_text(t)}</text>"
-        )
     every = max(1, math.ceil(n / 8))
-    for i, name in enumerate(windows):
-        if i % every == 0:
-            x = float(frame.px(np.array([i]))[0])
-            out.append(
-                f"<text x='{x:.1f}' y='{frame.top + frame.ph + 14}' text-anchor='middle'>"
-                f"{escape(window_tick(name))}</text>"
-            )
-    out.append(
-        f"<rect x='{frame.left}' y='{frame.top}' width='{frame.pw}' height='{frame.ph}' "
-        "fill='none' stroke='currentColor' stroke-width='0.8'/>"
-        f"<text x='{frame.left + frame.pw / 2:.1f}' y='{height - 6}' text-anchor='middle'>"
-        f"{escape(x_label)}</text>"
-    )
+    ticks = [(float(i), window_tick(name)) for i, name in enumerate(windows) if i % every == 0]
+    out = _open("mmds-windows", title, width, height + legend) + frame.axes(x_label, y_label, ticks)
     styles = {"reference": (FAINT, "2 3"), "warning": (SERIES[1], "6 3"), "alert": (SERIES[3], "")}
     # labels at the left, middle and right, so that lines close together stay readable
     anchors = [("start", frame.left + 2), ("middle", frame.left + frame.pw / 2),

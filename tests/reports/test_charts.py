@@ -56,3 +56,27 @@ def test_nice_ticks():
     assert charts.nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert charts.nice_ticks(3, 97) == [20, 40, 60, 80]
     assert charts.nice_ticks(5, 5) == [5]
+
+
+def test_a_window_chart_names_its_windows_and_labels_its_threshold_lines():
+    weeks = [f"2026-{m:02d}-01/2026-{m:02d}-07" for m in range(1, 13)] + ["2027-01-01/2027-01-07"]
+    svg = charts.window_chart(
+        "AUC by week",
+        weeks,
+        [("AUC", [0.8 - 0.01 * i for i in range(12)] + [None])],
+        "AUC",
+        lines=[("reference", 0.8, "reference"), ("alert", 0.7, "alert")],
+    )
+    texts = _texts(svg)
+    assert texts[0] == "AUC by week" and "AUC" in texts and "window" in texts
+    # 13 windows: every second one is named (at most 8 names), without its year
+    assert [t for t in texts if re.fullmatch(r"\d\d-\d\d", t)] == [
+        "01-01", "03-01", "05-01", "07-01", "09-01", "11-01", "01-01"
+    ]  # fmt: skip
+    root = ET.fromstring(svg)
+    labelled = {line.get("class") for line in root.iter(f"{SVG}line") if line.get("class")}
+    assert labelled == {"mmds-line-reference", "mmds-line-alert"}
+    # horizontal grid lines only: windows are names, not a numeric axis
+    assert all(line.get("x1") != line.get("x2") for line in root.iter(f"{SVG}line"))
+    # the missing last value is not drawn: 12 points on the line
+    assert len(root.find(f"{SVG}polyline").get("points").split()) == 12
