@@ -28,13 +28,12 @@ from . import (
     cli_team,
     cli_webhooks,
 )
-from .encode import version_dict
+from .encode import records, version_dict
 from .errors import MMDSError
 from .query import from_arguments as query_from_arguments
 from .query import query_arguments
 from .scoring.contract import POLICIES
 from .search import glue_descending
-from .server.encode import records
 
 LIST_COLUMNS = ["ref", "stage", "estimator", "task", "author", "age", "aliases"]
 

@@ -16,7 +16,7 @@ SHOWN = ["time", "alias", "version", "previous", "actor", "reason", "request", "
 
 
 def cmd_history(args: argparse.Namespace) -> None:
-    from .server.encode import records
+    from .encode import records
 
     cli = _cli()
     frame = cli._registry(args).alias_history(args.ref, alias=args.alias)

@@ -26,7 +26,7 @@ def cmd_add(args: argparse.Namespace) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    from .server.encode import records
+    from .encode import records
 
     cli = _cli()
     frame = cli._registry(args).consumers(args.ref, include_ended=args.all)

@@ -27,8 +27,8 @@ def cmd_add(args: argparse.Namespace) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> None:
+    from .encode import records
     from .governance.tasks import progress
-    from .server.encode import records
 
     cli = _cli()
     frame = cli._registry(args).tasks(args.target, mine=args.mine, status=args.status)

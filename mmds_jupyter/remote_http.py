@@ -132,7 +132,7 @@ class Transport:
     def post(self, path: str, body: Mapping[str, Any] | None = None, key: str | None = None) -> Any:
         """The JSON a POST answers (a JSON body in). With an idempotency ``key`` the server
         applies it once however often it arrives, so it is retried like a read."""
-        from .server.encode import dumps
+        from .encode import dumps
 
         headers = {"Idempotency-Key": key} if key else None
         raw = dumps(body or {}).encode()

@@ -36,7 +36,7 @@ def frame(items: list[dict[str, Any]], columns: Iterable[str] | None = None) -> 
 
 def rows(data: Any) -> list[dict[str, Any]]:
     """A table to send: a DataFrame (or anything pandas reads) as a list of row objects."""
-    from .server.encode import plain, records
+    from .encode import plain, records
 
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     out: list[dict[str, Any]] = plain(records(df.rename(columns=str)))

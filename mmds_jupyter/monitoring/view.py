@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..encode import plain, records
 from ..errors import MMDSError, NotFound
 from ..render import STYLE, fmt
 from ..reports import charts
-from ..server.encode import plain, records
 from . import baseline as bl
 from .alerts import alerts as alert_frame
 from .monitors import HIGHER_IS_BETTER, judged_windows, reference_version, window_summary

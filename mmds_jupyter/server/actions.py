@@ -18,10 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..encode import version_dict
+from ..encode import records, version_dict
 from ..errors import InvalidInput
 from ..service import RegistryService
-from .encode import records
 
 TEXT, FLAG, NUMBER, OBJECT, LIST = "text", "true/false", "number", "object", "list"
 ROWS, TABLE, COLUMN, NAMES, TAGS = "rows", "table", "column", "names", "tags"

@@ -7,10 +7,9 @@ from typing import Any
 
 import tornado.web
 
-from ..encode import version_dict
+from ..encode import records, version_dict
 from ..service import RegistryService
 from .actions import FLAG, NUMBER, OBJECT, TEXT, body
-from .encode import records
 from .routes import MMDSHandler
 
 _REF = r"(?P<ref>[^/]+(?:/[^/]+)?)"

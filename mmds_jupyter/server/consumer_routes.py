@@ -6,9 +6,9 @@ from typing import Any
 
 import tornado.web
 
+from ..encode import records
 from ..service import RegistryService
 from .actions import TEXT, body
-from .encode import records
 from .routes import MMDSHandler
 
 ADD_FIELDS = {"ref": TEXT, "application": TEXT, "owner": TEXT, "purpose": TEXT}

@@ -7,9 +7,9 @@ from typing import Any
 
 import tornado.web
 
+from ..encode import records
 from ..service import RegistryService
 from .actions import NAMES, NUMBER, OBJECT, TEXT, body
-from .encode import records
 from .routes import MMDSHandler
 
 _REF = r"(?P<ref>[^/]+(?:/[^/]+)?)"

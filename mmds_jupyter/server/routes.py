@@ -13,9 +13,9 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
+from ..encode import dumps
 from ..errors import MMDSError
 from . import actions, jobs, views
-from .encode import dumps
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import tornado.web
 
+from ..encode import records
 from ..errors import InvalidInput
 from ..service import RegistryService
 from .actions import LIST, NUMBER, TEXT, body
-from .encode import records
 from .routes import MMDSHandler
 
 ADD_FIELDS = {

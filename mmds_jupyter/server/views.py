@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ..comparison import deltas
-from ..encode import version_dict
+from ..encode import records, version_dict
 from ..entities import STAGES
 from ..errors import InvalidInput
 from ..query import FIND_COLUMNS, flag, from_request, whole
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
-from .encode import records
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
