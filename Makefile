@@ -45,7 +45,7 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy mmds_jupyter magics/mmds_magics
 
 pytest: $(BIN)/.installed
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=30
 
 test: $(BIN)/.installed postgres lint pytest
 

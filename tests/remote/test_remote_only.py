@@ -3,9 +3,12 @@ file cache, the token file rule, https, retries and the signature of every opera
 
 from __future__ import annotations
 
+import gc
 import http.server
 import json
+import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,6 +221,32 @@ def test_a_post_is_never_retried(stub: str, tmp_path: Path) -> None:
     with pytest.raises(ServerUnavailable, match="failed \\(503"):
         reg.gc()
     assert _Stub.seen == ["POST /mmds/api/gc"]
+
+
+class _KeepAlive(_Stub):
+    protocol_version = "HTTP/1.1"  # connections stay open between requests
+
+
+def test_a_registry_dropped_without_close_closes_its_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _Stub.seen = ["(the first answer is a 200)"]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    lost: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            url = f"http://127.0.0.1:{server.server_address[1]}/"
+            reg = RemoteRegistry(url, token="t", home=str(tmp_path))
+            assert reg.latest_event_id() == 7  # one kept-alive connection in its pool
+            del reg
+            gc.collect()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [str(u.exc_value) for u in lost] == []
 
 
 def test_an_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
