@@ -204,7 +204,12 @@ export class VersionView extends Widget {
         this.body.insertBefore(
           section(
             'Monitoring',
-            monitoringSection(monitored, this.refusals, reload)
+            monitoringSection(
+              monitored,
+              this.refusals,
+              reload,
+              allowed.operations.includes('acknowledge_alert')
+            )
           ),
           this.body.children[3] ?? null
         );
