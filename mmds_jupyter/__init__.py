@@ -454,6 +454,13 @@ def retrain(model: str, reason: str | None = None) -> Any:
     return default_registry().retrain(model, reason)
 
 
+def permissions(ref: str) -> dict[str, Any]:
+    """What you may do to a version: the operations your roles allow, the stages you may move
+    it to, whether you may set ``@champion`` (on a laptop, everything; on `mmds server`, your
+    roles in its project decide)."""
+    return default_registry().permissions(ref)
+
+
 def baseline(ref: str) -> dict[str, Any]:
     """The reference distributions frozen with a version at capture (its drift baseline)."""
     return default_registry().baseline(ref)
@@ -592,6 +599,7 @@ __all__ = [
     "retrain_definition",
     "retrain",
     "performance",
+    "permissions",
     "purge",
     "release",
     "remove_webhook",

@@ -77,6 +77,18 @@ def cmd_grants(args: argparse.Namespace) -> None:
         _cli()._print_frame(pd.DataFrame(rows, columns=cols), cols)
 
 
+def cmd_permissions(args: argparse.Namespace) -> None:
+    allowed = _cli()._registry(args).permissions(args.ref)
+    if args.json:
+        _cli()._print_json(allowed)
+        return
+    print(f"{allowed['user']} may, on {allowed['ref']}:")
+    print("  operations: " + ", ".join(allowed["operations"]))
+    print("  move it to: " + (", ".join(allowed["stages"]) or "(no stage)"))
+    for alias, may in allowed["aliases"].items():
+        print(f"  set @{alias}: {'yes' if may else 'no'}")
+
+
 def _grant_arguments(parser: Any) -> None:
     from .auth.permissions import ADMIN_ROLE, ROLES
 
@@ -204,6 +216,12 @@ def add_commands(sub: Any) -> None:
     grants.add_argument("--project")
     grants.add_argument("--json", action="store_true")
     grants.set_defaults(func=cmd_grants)
+    allowed = sub.add_parser(
+        "permissions", help="What you may do to a version (your roles, on `mmds server`)."
+    )
+    allowed.add_argument("ref")
+    allowed.add_argument("--json", action="store_true")
+    allowed.set_defaults(func=cmd_permissions)
 
 
 def server_arguments(words: Sequence[str]) -> list[str] | None:

@@ -185,6 +185,14 @@ class Registry:
         """The roles granted (in one project)."""
         return self.identities().grants(project)
 
+    def permissions(self, ref: str | Version) -> dict[str, Any]:
+        """What this registry's user may do to a version: on a laptop every role is the
+        user's own, so every operation, every other stage and every alias."""
+        from .auth.permissions import allowed_on_version
+
+        v = ref if isinstance(ref, Version) else self.get(ref)
+        return allowed_on_version(v.ref, self.actor, v.stage, lambda _permission: True)
+
     def __enter__(self) -> Registry:
         return self
 

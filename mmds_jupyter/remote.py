@@ -791,6 +791,10 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
 
     # -- roles (the server checks who may) ------------------------------------------------------
 
+    def permissions(self, ref: AnyRef) -> dict[str, Any]:
+        found: dict[str, Any] = self.http.get(self._vpath(ref, "permissions"))
+        return found
+
     def grant(
         self,
         role: str,

@@ -500,6 +500,10 @@ class RegistryService(Protocol):
 
     # -- roles (team mode: `mmds server` checks them; see auth/permissions.py) -------------------
 
+    def permissions(self, ref: AnyRef) -> dict[str, Any]:
+        """What the caller may do to a version: operations, stages to move it to, aliases."""
+        ...
+
     def grant(
         self,
         role: str,

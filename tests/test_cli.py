@@ -386,3 +386,11 @@ def test_age_reads_like_a_person_says_it():
     ago = [timedelta(seconds=5), timedelta(minutes=7), timedelta(hours=3), timedelta(days=12)]
     assert [age(now - d, now) for d in ago] == ["just now", "7 min ago", "3 h ago", "12 d ago"]
     assert age(datetime(2025, 11, 2, 8, 30), now) == "2025-11-02"
+
+
+def test_permissions_on_a_laptop_allow_everything(populated, capsys):
+    out = cli(populated, "permissions", "risk/churn:1", capsys=capsys).out
+    assert "move it to: validation, production, retired, archived" in out
+    assert "set @champion: yes" in out
+    allowed = json.loads(cli(populated, "permissions", "risk/churn:2", "--json", capsys=capsys).out)
+    assert allowed["ref"] == "risk/churn:2" and "tag" in allowed["operations"]

@@ -10,6 +10,7 @@ import {
   IChanges,
   IComparison,
   IConsumer,
+  IContract,
   IItems,
   IMonitorView,
   IJob,
@@ -18,10 +19,12 @@ import {
   ILineage,
   IModel,
   INotebook,
+  IPermissions,
   IProject,
   IRun,
   IRunDetail,
   IScoreSet,
+  IScoringTestResult,
   IStageRequest,
   ITask,
   IServerInfo,
@@ -199,6 +202,23 @@ export function settleAlert(
   verb: 'acknowledge' | 'resolve'
 ): Promise<IAlert> {
   return post(`alerts/${id}/${verb}`, {});
+}
+
+export function permissions(ref: string): Promise<IPermissions> {
+  return requestAPI<IPermissions>(`${refPath(ref)}/permissions`);
+}
+
+export function contract(ref: string): Promise<IContract> {
+  return requestAPI<IContract>(`${refPath(ref)}/contract`);
+}
+
+export function scoringTestResults(
+  ref: string,
+  limit = 50
+): Promise<IItems<IScoringTestResult>> {
+  return requestAPI<IItems<IScoringTestResult>>(
+    `${refPath(ref)}/scoring-tests?limit=${limit}`
+  );
 }
 
 export function version(ref: string): Promise<IVersion> {

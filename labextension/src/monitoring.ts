@@ -76,7 +76,9 @@ function challengerBox(cc: IChallenger): HTMLElement {
 export function monitoringSection(
   view: IMonitorView,
   refusals: Refusals,
-  done: (message: string) => Promise<void>
+  done: (message: string) => Promise<void>,
+  // The user's roles let them acknowledge and resolve alerts (else no button is offered).
+  settles = true
 ): HTMLElement {
   const box = h('div', { class: 'mmds-monitoring' });
   for (const note of view.notes) {
@@ -92,6 +94,7 @@ export function monitoringSection(
       const line = h('span', { class: 'mmds-job-error', role: 'alert' });
       refusals.attach(key, line);
       const buttons = (['acknowledge', 'resolve'] as const)
+        .filter(() => settles)
         .filter(verb => verb === 'resolve' || alert.status === 'open')
         .map(verb => {
           const button = h(

@@ -420,6 +420,58 @@ export interface IScoreSet {
   actor: string;
 }
 
+/**
+ * What the calling user may do to a version (GET versions/REF/permissions): the registry
+ * operations their roles allow, the stages they may move it to, and for each alias that needs
+ * a role of its own (champion) whether they may set it.
+ */
+export interface IPermissions {
+  ref: string;
+  user: string;
+  operations: string[];
+  stages: string[];
+  aliases: { [alias: string]: boolean };
+}
+
+/**
+ * One input of a score contract (scoring/contract.py InputSpec).
+ */
+export interface IContractInput {
+  name: string;
+  type: string;
+  required: boolean;
+  nullable: boolean;
+  min: number | null;
+  max: number | null;
+  categories: unknown[] | null;
+}
+
+/**
+ * A version's score contract (GET versions/REF/contract).
+ */
+export interface IContract {
+  version: string;
+  policy: string;
+  strict: boolean;
+  inputs: IContractInput[];
+  outputs: { name: string; type?: string; [key: string]: unknown }[];
+  inherited_from: string | null;
+}
+
+/**
+ * One recorded run of a scoring test (GET versions/REF/scoring-tests), newest first.
+ */
+export interface IScoringTestResult {
+  id: number;
+  test: string;
+  passed: boolean;
+  n_rows: number;
+  n_mismatched: number;
+  max_abs_diff: number | null;
+  ran_at: string;
+  actor: string;
+}
+
 export interface IRunDetail extends IRun {
   score_sets: IScoreSet[];
 }

@@ -1,12 +1,13 @@
 /**
  * What a person can do from a version's page: move its stage (or ask for the move), set an
  * alias, add or remove tags, edit the description, run its scoring tests, copy a snippet.
- * Each button sends one request; a refusal shows the server's message beside it.
+ * Each button sends one request; a refusal shows the server's message beside it. Only the
+ * actions the user's roles allow are offered (the server says which: `permissions`).
  */
 import * as api from './api';
 import { h } from './dom';
 import { Refusals, send } from './jobActions';
-import { IVersion } from './types';
+import { IPermissions, IVersion } from './types';
 
 /**
  * `key=value` as a tag, or null when it is not one.
@@ -22,6 +23,48 @@ export function parseTag(text: string): [string, string] | null {
 }
 
 /**
+ * The actions a version page offers, from what the server says the user may do to it.
+ */
+export interface IOffered {
+  /** stages the stage menu lists (to move to, or to request) */
+  stages: string[];
+  move: boolean;
+  request: boolean;
+  /** aliases may be set: any ("any"), only those that need a role of their own, or none */
+  alias: 'any' | 'reserved' | 'none';
+  tag: boolean;
+  untag: boolean;
+  describe: boolean;
+  runTests: boolean;
+  report: boolean;
+}
+
+export function offered(
+  allowed: IPermissions,
+  stages: string[],
+  current: string
+): IOffered {
+  const may = new Set(allowed.operations);
+  const request = may.has('request');
+  const move = may.has('set_stage') && allowed.stages.length > 0;
+  const reserved = Object.values(allowed.aliases).some(Boolean);
+  return {
+    // A request may ask for any move (its gates decide); a move only where the roles allow.
+    stages: stages.filter(
+      s => s !== current && (request || allowed.stages.includes(s))
+    ),
+    move,
+    request,
+    alias: may.has('alias') ? 'any' : reserved ? 'reserved' : 'none',
+    tag: may.has('tag'),
+    untag: may.has('untag'),
+    describe: may.has('describe'),
+    runTests: may.has('run_scoring_tests'),
+    report: may.has('report')
+  };
+}
+
+/**
  * The two lines that load a version in a notebook.
  */
 export function snippet(ref: string): string {
@@ -34,7 +77,8 @@ export function snippet(ref: string): string {
  */
 export function versionActions(
   v: IVersion,
-  stages: string[],
+  offer: IOffered,
+  allowed: IPermissions,
   refusals: Refusals,
   done: (message: string) => Promise<void>
 ): HTMLElement {
@@ -42,7 +86,7 @@ export function versionActions(
   // just after the server answered.
   const line = h('div', { class: 'mmds-job-error', role: 'alert' });
   refusals.attach(`actions:${v.ref}`, line);
-  const row = (...children: HTMLElement[]): HTMLElement =>
+  const row = (...children: (HTMLElement | null)[]): HTMLElement =>
     h('div', { class: 'mmds-row mmds-action-row' }, ...children);
   const button = (cls: string, text: string): HTMLButtonElement =>
     h('button', { class: `${cls} jp-mod-styled` }, text);
@@ -61,13 +105,21 @@ export function versionActions(
     class: 'mmds-action-stage',
     'aria-label': 'New stage'
   });
-  for (const s of stages.filter(s => s !== v.stage)) {
+  for (const s of offer.stages) {
     stage.appendChild(h('option', { value: s }, s));
   }
   const reason = field('Reason', 'mmds-action-reason');
   const move = button('mmds-action-move', 'Move');
   const ask = button('mmds-action-request', 'Request');
-  const alias = field('Alias, e.g. champion', 'mmds-action-alias');
+  const reservedAliases = Object.keys(allowed.aliases).filter(
+    a => allowed.aliases[a]
+  );
+  const alias = field(
+    offer.alias === 'any'
+      ? 'Alias, e.g. champion'
+      : `Alias: ${reservedAliases.join(' or ')}`,
+    'mmds-action-alias'
+  );
   const setAlias = button('mmds-action-set-alias', 'Set alias');
   const tag = field('Tag key=value', 'mmds-action-tag');
   const addTag = button('mmds-action-add-tag', 'Add tag');
@@ -161,14 +213,25 @@ export function versionActions(
       .writeText(snippet(v.ref))
       .then(() => done('Copied: ' + snippet(v.ref).split('\n')[1]));
   });
+  // What the user's roles do not allow is not offered at all (not merely disabled).
+  const moves = offer.stages.length > 0 && (offer.move || offer.request);
+  const aliasing = offer.alias !== 'none';
   return h(
     'div',
     { class: 'mmds-actions-box' },
-    row(stage, reason, move, ask),
-    row(alias, setAlias),
-    row(tag, addTag, ...removeTags),
-    row(description, saveDescription),
-    row(runTests, copy),
+    moves
+      ? row(stage, reason, offer.move ? move : null, offer.request ? ask : null)
+      : null,
+    aliasing ? row(alias, moves ? null : reason, setAlias) : null,
+    offer.tag || offer.untag
+      ? row(
+          offer.tag ? tag : null,
+          offer.tag ? addTag : null,
+          ...(offer.untag ? removeTags : [])
+        )
+      : null,
+    offer.describe ? row(description, saveDescription) : null,
+    row(offer.runTests ? runTests : null, copy),
     line
   );
 }

@@ -15,9 +15,18 @@ import { describeEvent } from './events';
 import { Refusals } from './jobActions';
 import { monitoringSection } from './monitoring';
 import { taskList } from './tasks';
-import { versionActions } from './versionActions';
+import { offered, versionActions } from './versionActions';
+import { contractSection, scoringTestsSection } from './versionSections';
 import { age } from './query';
-import { IAliasMove, IConsumer, IMetric, IScoreSet, IVersion } from './types';
+import {
+  IAliasMove,
+  IConsumer,
+  IContract,
+  IMetric,
+  IScoreSet,
+  IScoringTestResult,
+  IVersion
+} from './types';
 
 function section(
   title: string,
@@ -119,22 +128,45 @@ export class VersionView extends Widget {
     }
     try {
       const model = this.ref.split(/[:@]/)[0];
-      const [v, lin, users, scored, info, checklist, moves, monitored] =
-        await Promise.all([
-          api.version(this.ref),
-          api.lineage(this.ref),
-          api.consumers(this.ref),
-          api.scoreSets(this.ref),
-          api.serverInfo(),
-          api.tasks(model, false, true),
-          api.aliasHistory(model),
-          api.monitorView(model)
-        ]);
+      const [
+        v,
+        lin,
+        users,
+        scored,
+        info,
+        checklist,
+        moves,
+        monitored,
+        allowed,
+        tested
+      ] = await Promise.all([
+        api.version(this.ref),
+        api.lineage(this.ref),
+        api.consumers(this.ref),
+        api.scoreSets(this.ref),
+        api.serverInfo(),
+        api.tasks(model, false, true),
+        api.aliasHistory(model),
+        api.monitorView(model),
+        api.permissions(this.ref),
+        api.scoringTestResults(this.ref)
+      ]);
+      // The contract is a scorer's to read: asked for only when the user's role allows it.
+      const contract = allowed.operations.includes('contract')
+        ? await api.contract(this.ref)
+        : null;
       const scroll = this.node.scrollTop;
       clear(this.body);
       this.refusals.detachAll(); // the lines of the previous drawing are gone
       this.title.label = v.ref;
-      this.render(v, users.items, scored.items, moves.items);
+      this.render(
+        v,
+        users.items,
+        scored.items,
+        moves.items,
+        contract,
+        tested.items
+      );
       const status = h(
         'p',
         { class: 'mmds-status mmds-action-status' },
@@ -144,9 +176,15 @@ export class VersionView extends Widget {
         this.said = message;
         await this.load();
       };
-      const actions = versionActions(v, info.stages, this.refusals, reload);
+      const offer = offered(allowed, info.stages, v.stage);
+      const actions = versionActions(v, offer, allowed, this.refusals, reload);
       this.body.insertBefore(
-        section('Actions', actions, exportButtons([v.ref]), status),
+        section(
+          'Actions',
+          actions,
+          offer.report ? exportButtons([v.ref]) : null,
+          status
+        ),
         this.body.children[1] ?? null
       );
       this.body.insertBefore(
@@ -166,7 +204,12 @@ export class VersionView extends Widget {
         this.body.insertBefore(
           section(
             'Monitoring',
-            monitoringSection(monitored, this.refusals, reload)
+            monitoringSection(
+              monitored,
+              this.refusals,
+              reload,
+              allowed.operations.includes('acknowledge_alert')
+            )
           ),
           this.body.children[3] ?? null
         );
@@ -193,7 +236,9 @@ export class VersionView extends Widget {
     v: IVersion,
     users: IConsumer[],
     scored: IScoreSet[],
-    moves: IAliasMove[]
+    moves: IAliasMove[],
+    contract: IContract | null,
+    tested: IScoringTestResult[]
   ): void {
     const prov = v.provenance;
     const env = v.environment;
@@ -341,6 +386,7 @@ export class VersionView extends Widget {
       section('Metrics', metricsTable(v.metrics)),
       section('Parameters', params),
       section('Features', features),
+      section('Score contract', contractSection(contract)),
       section('Data sets', datasets),
       section('Provenance', provenance),
       section('Environment', environment),
@@ -363,6 +409,7 @@ export class VersionView extends Widget {
           : h('p', {}, 'No alias of this model has moved yet.')
       ),
       section('Score sets', scoreSets),
+      section('Scoring tests', scoringTestsSection(tested)),
       section('Events', events)
     );
   }

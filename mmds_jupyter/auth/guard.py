@@ -39,6 +39,7 @@ from .permissions import (
     VALIDATE,
     Principal,
     alias_permission,
+    allowed_on_version,
     project_of_object,
     smallest_role,
     stage_permissions,
@@ -96,6 +97,18 @@ class Access:
 
     def may_read(self, project: str | None) -> bool:
         return self.admin or (project is not None and self.may(READ, project))
+
+    def may_on(self, version: Version, permission: str) -> bool:
+        """Whether the principal holds ``permission`` on ``version``: in its project, and, for
+        an edit, on their own version or as one who may edit any."""
+        if not self.may(permission, version.project):
+            return False
+        any_version = OWN_VERSIONS.get(permission)
+        return (
+            not any_version
+            or version.author == self.principal.name
+            or self.may(any_version, version.project)
+        )
 
     def require(self, permission: str, project: str | None = None, what: str = "") -> None:
         if self.may(permission, project):
@@ -199,20 +212,17 @@ class GuardedRegistry:
         return version
 
     def _require_on(self, version: Version, permission: str, what: str) -> None:
+        if self.access.may_on(version, permission):
+            return
         self.access.require(permission, version.project, what)
-        any_version = OWN_VERSIONS.get(permission)
+        # Holding the permission in the project, they may use it on their own versions only.
         user = self.access.principal.name
-        if (
-            any_version
-            and version.author != user
-            and not self.access.may(any_version, version.project)
-        ):
-            raise PermissionDenied(
-                f"{user} may {permission} only their own versions in project "
-                f"{version.project!r}, and {version.ref} is {version.author}'s. Ask its "
-                f"author, or an owner of project {version.project}: mmds grant owner "
-                f"--project {version.project} --user {user}"
-            )
+        raise PermissionDenied(
+            f"{user} may {permission} only their own versions in project "
+            f"{version.project!r}, and {version.ref} is {version.author}'s. Ask its "
+            f"author, or an owner of project {version.project}: mmds grant owner "
+            f"--project {version.project} --user {user}"
+        )
 
     def _readable_rows(self, frame: pd.DataFrame, project_of: Any) -> pd.DataFrame:
         if self.access.admin or frame.empty:
@@ -789,6 +799,15 @@ class GuardedRegistry:
     def run_scoring_tests(self, ref: Any, name: str | None = None) -> list[dict[str, Any]]:
         version = self._version(ref, VALIDATE, "run the scoring tests")
         return self._inner.run_scoring_tests(version, name)
+
+    def permissions(self, ref: Any) -> dict[str, Any]:
+        version = self._version(ref, READ, "read")
+        return allowed_on_version(
+            version.ref,
+            self.access.principal.name,
+            version.stage,
+            lambda permission: self.access.may_on(version, permission),
+        )
 
     def scoring_test_results(self, ref: Any, limit: int = 20) -> pd.DataFrame:
         return self._inner.scoring_test_results(self._version(ref, READ, "read"), limit)

@@ -11,7 +11,11 @@ On a laptop (no server) nothing is checked: every role is the user's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from ..entities import STAGES
 
 # -- permissions -------------------------------------------------------------------------------
 READ = "read"  # see a project's models, versions, events, lineage, scores
@@ -136,6 +140,7 @@ OPERATIONS: dict[str, str] = {
     "create_scoring_test": VALIDATE,
     "run_scoring_tests": VALIDATE,
     "scoring_test_results": READ,
+    "permissions": READ,  # what the caller may do to a version (what the panel offers)
     # jobs (of the projects their model-reference parameters name)
     "jobs": JOBS,
     # governance (whose approval counts is the template's: governance/gates.py)
@@ -248,3 +253,28 @@ def required(
         return frozenset({READ})
     base = OPERATIONS[operation]
     return frozenset() if base == LOGIN else frozenset({base})
+
+
+def allowed_on_version(
+    ref: str, user: str, stage: str, may: Callable[[str], bool]
+) -> dict[str, Any]:
+    """What ``user`` may do to the version ``ref`` (now in ``stage``), given ``may``: whether
+    they hold a permission on it (the guard's check; on a laptop, always).
+
+    ``operations``: the operations whose permission (:func:`required`) they hold there;
+    ``stages``: the stages they may move it to; ``aliases``: for each alias that needs a role
+    of its own (``champion``), whether they may set it.
+    """
+
+    def holds(perms: frozenset[str]) -> bool:
+        return all(may(p) for p in perms)
+
+    return {
+        "ref": ref,
+        "user": user,
+        "operations": sorted(op for op in OPERATIONS if holds(required(op))),
+        "stages": [
+            s for s in STAGES if s != stage and holds(required("set_stage", stage=(stage, s)))
+        ],
+        "aliases": {a: holds(required("alias", alias=a)) for a in APPROVED_ALIASES},
+    }

@@ -86,6 +86,12 @@ class BaselineHandler(MMDSHandler):
         self.reply(await self.run(actions.baseline, self.registry, ref))
 
 
+class PermissionsHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str) -> None:
+        self.reply(await self.run(actions.permissions, self.registry, ref))
+
+
 class DriftHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, ref: str) -> None:
@@ -147,6 +153,7 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/performance", PerformanceHandler),
     (rf"versions/{_REF}/baseline", BaselineHandler),
     (rf"versions/{_REF}/drift", DriftHandler),
+    (rf"versions/{_REF}/permissions", PermissionsHandler),
     (rf"versions/{_REF}/scoring-tests/run", ScoringTestsRunHandler),
     (rf"versions/{_REF}/scoring-tests", ScoringTestsHandler),
     (rf"versions/{_REF}/pmml", PMMLExportHandler),

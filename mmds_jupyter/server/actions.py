@@ -192,6 +192,10 @@ def performance(registry: RegistryService, ref: str, args: dict[str, str | None]
     return {"items": rows, **window_metrics(rows)}
 
 
+def permissions(registry: RegistryService, ref: str) -> dict[str, Any]:
+    return registry.permissions(ref)
+
+
 def baseline(registry: RegistryService, ref: str) -> dict[str, Any]:
     return {"ref": registry.get(ref).ref, "baseline": registry.baseline(ref)}
 

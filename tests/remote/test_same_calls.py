@@ -250,3 +250,21 @@ def test_import_pmml(registry: Any, cancer: dict[str, Any], request: pytest.Fixt
     with pytest.raises(Exception) as refused:
         registry.import_pmml(document, "churn_pmml", project, slices=["nope"], **data)
     assert type(refused.value).__name__ == "InvalidInput" and "nope" in str(refused.value)
+
+
+def test_permissions_on_a_laptop_or_a_server_without_roles_allow_everything(
+    registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    from mmds_jupyter.auth.permissions import OPERATIONS
+
+    project = fresh_project(request)
+    X, y = cancer["X_train"][NUM], cancer["y_train"]
+    v = registry.track(LogisticRegression(max_iter=500).fit(X, y), name="churn", project=project)
+    allowed = registry.permissions(v.ref)
+    assert allowed == {
+        "ref": v.ref,
+        "user": "maya",
+        "operations": sorted(OPERATIONS),
+        "stages": ["validation", "production", "retired", "archived"],
+        "aliases": {"champion": True},
+    }

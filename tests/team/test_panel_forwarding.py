@@ -85,6 +85,10 @@ def test_the_panel_of_a_users_jupyterlab_shows_and_changes_the_central_registry(
         code, detail = call(lab, "GET", "mmds/api/versions/risk%2Fchurn%3A1")
         assert code == 200, detail
         assert (detail["ref"], detail["author"]) == ("risk/churn:1", "alice")
+        # What the version page offers is what alice (the token's user) may do centrally.
+        code, allowed = call(lab, "GET", "mmds/api/versions/risk%2Fchurn%3A1/permissions")
+        assert code == 200 and allowed["user"] == "alice", allowed
+        assert {"tag", "set_stage", "run_scoring_tests"} <= set(allowed["operations"])
         # A change made in the panel is made on the central server, in alice's name.
         code, tagged = call(lab, "POST", "mmds/api/versions/risk%2Fchurn%3A1/tag",
                             {"tags": {"reviewed": "yes"}})  # fmt: skip

@@ -276,6 +276,7 @@ def samples(
         ),
         ("GET", "/versions/{ref}/performance"): (_v("alpha/churn", "performance"), None, {}),
         ("GET", "/versions/{ref}/baseline"): (_v(REF2, "baseline"), None, {}),
+        ("GET", "/versions/{ref}/permissions"): (_v(REF1, "permissions"), None, {}),
         ("POST", "/versions/{ref}/evaluate"): (
             _v(REF1, "evaluate"),
             {"X": [{c: r[c] for c in COLS} for r in rows], "y": [0, 1, 1], "name": "walk"},
@@ -538,3 +539,76 @@ def test_every_route_refuses_a_user_lacking_its_role_and_allows_one_holding_it(
     assert checked == len(docs)
     # Health needs no token at all.
     assert server.call("GET", API + "health")[0] == 200
+
+
+def test_what_a_user_may_do_to_a_version_is_what_the_guard_lets_them_do(
+    server: Server,
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+    tmp_path: Path,
+) -> None:
+    from mmds_jupyter.auth.permissions import LOGIN, OPERATIONS, READ
+    from mmds_jupyter.remote import RemoteRegistry
+
+    own, vic, mo, apo, nobody = (
+        new_user(team_db, capsys, n) for n in ("p-own", "p-vic", "p-mo", "p-apo", "p-none")
+    )
+    code, v = server.call(
+        "POST", API + "track", own, body_for(server, own, cancer, "churn", "perm")
+    )
+    assert code == 201, v
+    for role, user in (("viewer", "p-vic"), ("modeller", "p-mo"), ("approver", "p-apo")):
+        admin(team_db, capsys, "grant", role, "--project", "perm", "--user", user)
+    code, mine = server.call(
+        "POST", API + "track", mo, body_for(server, mo, cancer, "churn", "perm")
+    )
+    assert code == 201 and mine["ref"] == "perm/churn:2", mine
+
+    def may(token: str, ref: str = "perm/churn:1") -> dict[str, Any]:
+        code, answer = server.call("GET", API + _v(ref, "permissions"), token)
+        assert code == 200, answer
+        return answer
+
+    # A viewer: the reading operations only, no stage, no champion.
+    seen = may(vic)
+    assert (seen["ref"], seen["user"]) == ("perm/churn:1", "p-vic")
+    assert seen["operations"] == sorted(
+        op for op, perm in OPERATIONS.items() if perm in (READ, LOGIN)
+    ), seen
+    assert (seen["stages"], seen["aliases"]) == ([], {"champion": False})
+    # A modeller scores, exports and runs jobs on anyone's version, edits only their own.
+    other, theirs = may(mo), may(mo, "perm/churn:2")
+    assert {"export_pmml", "load", "score", "jobs", "track"} <= set(other["operations"])
+    assert not {"tag", "describe", "alias", "set_stage", "run_scoring_tests"} & set(
+        other["operations"]
+    )
+    assert {"tag", "untag", "describe", "alias", "set_stage"} <= set(theirs["operations"])
+    assert "run_scoring_tests" not in theirs["operations"]
+    assert theirs["stages"] == [] and theirs["aliases"] == {"champion": False}
+    # An approver moves to and out of production and sets @champion; the owner does anything.
+    approving = may(apo)
+    assert (approving["stages"], approving["aliases"]) == (
+        ["production", "retired"],
+        {"champion": True},
+    )
+    assert "tag" not in approving["operations"]
+    owning = may(own)
+    assert owning["stages"] == ["validation", "production", "retired", "archived"]
+    assert {"tag", "run_scoring_tests", "purge", "grant"} <= set(owning["operations"])
+    assert "gc" not in owning["operations"]  # server-wide: the admin's
+    # What it says is what the guard does.
+    tag = API + _v("perm/churn:1", "tag")
+    assert server.call("POST", tag, vic, {"tags": {"k": "v"}})[0] == 403
+    assert server.call("POST", tag, mo, {"tags": {"k": "v"}})[0] == 403
+    assert server.call("POST", API + _v("perm/churn:2", "tag"), mo, {"tags": {"k": "v"}})[0] == 200
+    stage = API + _v("perm/churn:1", "stage")
+    assert server.call("POST", stage, mo, {"stage": "production"})[0] == 403
+    assert server.call("POST", stage, apo, {"stage": "production"})[0] == 200
+    assert may(apo)["stages"] == ["retired"]  # now in production: it may leave to retired
+    # No role in the project: refused, as reading the version is.
+    code, err = server.call("GET", API + _v("perm/churn:1", "permissions"), nobody)
+    assert code == 403 and err["error"] == "PermissionDenied", err
+    # A kernel's remote registry asks the same route.
+    with RemoteRegistry(server.url, token=vic, home=str(tmp_path / "cache"), retries=0) as r:
+        assert r.permissions("perm/churn:1") == seen

@@ -244,3 +244,88 @@ def test_monitoring_on_the_version_page(page: Any, lab: Lab) -> None:
     after = json.loads(lab.api("/mmds/api/alerts?ref=watch%2Fchurn"))["items"]
     (acked,) = [a for a in after if a["id"] == first]
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == "maya"
+
+
+def _scored_and_tested(lab: Lab) -> str:
+    """scored/churn:1: scored once in production, one scoring test that passes, one that fails."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from mmds_jupyter.registry import Registry
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X = X.iloc[:, :3].copy()
+    X.columns = ["radius", "texture", "perimeter"]
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="omar")
+    try:
+        model = LogisticRegression(max_iter=2000).fit(X, y)
+        v = reg.track(model, name="churn", project="scored", X_test=X, y_test=y)
+        rows = X.head(12).assign(cid=range(12))
+        reg.set_stage(v.ref, "production", reason="for the scoring page")
+        reg.score(v.ref, rows, mode="production", key="cid")
+        expected = reg.score(v.ref, rows, key="cid").outputs
+        reg.create_scoring_test(v.ref, rows, expected, name="golden", key="cid")
+        wrong = expected.copy()
+        wrong.loc[3, "probability(1)"] += 0.5
+        reg.create_scoring_test(v.ref, rows, wrong, tolerance=1e-3, name="skewed", key="cid")
+        reg.run_scoring_tests(v.ref)
+        return v.ref
+    finally:
+        reg.close()
+
+
+def test_contract_score_sets_and_scoring_tests_on_the_version_page(page: Any, lab: Lab) -> None:
+    from .test_panel import open_panel
+    from .test_theme import THEMES, set_theme
+
+    ref = _scored_and_tested(lab)
+    quoted = urllib.parse.quote(ref, safe="")
+    contract = json.loads(lab.api(f"/mmds/api/versions/{quoted}/contract"))
+    sets = json.loads(lab.api(f"/mmds/api/score-sets?ref={quoted}"))["items"]
+    results = json.loads(lab.api(f"/mmds/api/versions/{quoted}/scoring-tests"))["items"]
+    assert len(sets) == 1 and {r["test"]: r["passed"] for r in results} == {
+        "golden": True,
+        "skewed": False,
+    }
+    panel = open_panel(page)
+    panel.locator("button.mmds-clear").click()
+    panel.locator(f".mmds-result[data-ref='{ref}'] .mmds-ref").click()
+    view = page.locator(".mmds-view:visible").last
+    inputs = view.locator("table.mmds-contract-inputs")
+    inputs.wait_for(timeout=30_000)
+    # The contract: one row per input with its type, then its outputs and policy.
+    rows = [r.locator("td").all_inner_texts() for r in inputs.locator("tr").all()[1:]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (i["name"], i["type"], "yes" if i["required"] else "no (unused by the model)")
+        for i in contract["inputs"]
+    ]
+    box = view.locator(".mmds-contract").inner_text()
+    for output in contract["outputs"]:
+        assert output["name"] in box
+    assert "out-of-domain policy" in box and contract["policy"] in box
+    # The score set: its id, mode and rows.
+    section = view.locator("section.mmds-section", has=page.locator("h3", has_text="Score sets"))
+    score_row = section.locator("tr").nth(1).locator("td").all_inner_texts()
+    assert score_row[:3] == [f"#{sets[0]['id']}", "production", str(sets[0]["n_rows"])]
+    # The scoring tests: the newest result of each, passed or failed.
+    tests = view.locator("table.mmds-scoring-tests")
+    shown = {
+        r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
+        for r in tests.locator("tr").all()[1:]
+    }
+    assert shown == {"golden": "passed", "skewed": "failed"}
+    skewed = next(r for r in results if r["test"] == "skewed")
+    assert f"{skewed['n_mismatched']} of {skewed['n_rows']}" in tests.inner_text()
+    assert tests.locator(".mmds-test-failed").count() == 1
+    view.locator(".mmds-contract").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "34-version-contract.png"))
+    tests.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "34-version-scoring-tests.png"))
+    try:
+        set_theme(page, THEMES["dark"])
+        view.locator(".mmds-contract").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "34-version-contract-dark.png"))
+        tests.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "34-version-scoring-tests-dark.png"))
+    finally:
+        set_theme(page, THEMES["light"])
