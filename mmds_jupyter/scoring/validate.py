@@ -292,7 +292,10 @@ def _outside(
 
 def _flags(flagged: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     """Per row, the names of the inputs out of domain, joined by ';' ('' when none)."""
-    flags = pd.Series("", index=index, dtype="str")  # as it reads back from Parquet
+    flags = np.full(len(index), "", dtype=object)
     for name, mask in flagged.items():
-        flags[mask] = flags[mask].map(lambda f, n=name: f"{f};{n}" if f else n)
-    return flags
+        rows = np.flatnonzero(mask)  # only the flagged rows are touched, in numpy
+        if rows.size:
+            before = flags[rows]
+            flags[rows] = np.where(before == "", name, before + (";" + name))
+    return pd.Series(flags, index=index, dtype="str")  # as it reads back from Parquet
