@@ -140,6 +140,10 @@ class Transport:
             self.request("POST", path, body=raw, headers=headers, idempotent=key is not None)
         )
 
+    def delete(self, path: str) -> Any:
+        """The JSON a DELETE answers (not retried: a second try would find nothing to delete)."""
+        return _json(self.request("DELETE", path))
+
     def upload(self, path: str, file: Path, what: str) -> None:
         """Send ``file`` to the content-addressed ``path`` (artifacts/<sha256>) in pieces read
         from disk, unless the server has it already (HEAD). Retried like a read: the address

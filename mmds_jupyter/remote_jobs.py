@@ -32,8 +32,8 @@ def _entity(cls: type[Any], data: Mapping[str, Any]) -> Any:
 
 
 class RemoteJobs:
-    """``create``, ``list``, ``get``, ``pause``, ``resume``, ``run``, ``runs``, ``get_run``,
-    ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook paths are the
+    """``create``, ``list``, ``get``, ``pause``, ``resume``, ``delete``, ``run``, ``runs``,
+    ``get_run``, ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook paths are the
     server's (under its scheduler's root)."""
 
     def __init__(self, http: Transport):
@@ -65,6 +65,9 @@ class RemoteJobs:
 
     def resume(self, name: str) -> Job:
         return _entity(Job, self.http.post(path_of("jobs", name, "resume")))
+
+    def delete(self, name: str) -> Job:
+        return _entity(Job, self.http.delete(path_of("jobs", name)))
 
     def run(self, name: str) -> Run:
         return _entity(Run, self.http.post(path_of("jobs", name, "run")))

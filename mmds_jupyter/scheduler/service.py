@@ -1,4 +1,4 @@
-"""The jobs service: create, list, pause, resume and run jobs; list, show and cancel runs."""
+"""The jobs service: create, list, pause, resume, run and delete jobs; list, show, cancel runs."""
 
 from __future__ import annotations
 
@@ -201,6 +201,11 @@ class Scheduler:
     def resume(self, name: str) -> Job:
         """Schedule a paused job again from now on; occurrences during the pause are not run."""
         return self._with_next(self.jobs.set_paused(name, False, self.registry.actor))
+
+    def delete(self, name: str) -> Job:
+        """Delete a job that has no run queued or running (cancel those first); its past runs,
+        their outputs and the audit log keep its name."""
+        return self.jobs.delete_job(name, self.registry.actor)
 
     def run(
         self, name: str, *, trigger: str = "manual", parameters: dict[str, Any] | None = None

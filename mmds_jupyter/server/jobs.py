@@ -75,6 +75,11 @@ def resume_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
     return job_dict(scheduler.resume(name))
 
 
+def delete_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
+    """Delete a job with no run queued or running; its past runs stay, under its name."""
+    return job_dict(scheduler.delete(name))
+
+
 def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
     """The jobs, and the scheduler processes that start their runs (with whether alive)."""
     schedulers = [

@@ -201,6 +201,10 @@ class JobHandler(MMDSHandler):
         limit = self.get_query_argument("limit", None)
         self.reply(await self.run(jobs.job_detail, self.scheduler, name, limit))
 
+    @tornado.web.authenticated
+    async def delete(self, name: str) -> None:
+        self.reply(await self.run(jobs.delete_job, self.scheduler, name))
+
 
 class JobRunHandler(MMDSHandler):
     @tornado.web.authenticated

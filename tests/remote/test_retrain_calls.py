@@ -51,3 +51,8 @@ def test_define_show_and_queue_a_retraining(
     shown = registry.retrain_definition(model)
     assert shown["cooldown_days"] == 1 and [r["id"] for r in shown["runs"]] == [run.id]
     registry.jobs.cancel_run(run.id)
+    # Deleting the job keeps its run (under its name) and frees the retraining's job name.
+    assert registry.jobs.delete(defined["job"]).name == defined["job"]
+    with pytest.raises(NotFound, match="no job named"):
+        registry.jobs.get(defined["job"])
+    assert registry.jobs.get_run(run.id).job == defined["job"]

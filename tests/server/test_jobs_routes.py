@@ -324,6 +324,40 @@ async def test_a_client_creates_pauses_resumes_runs_and_cancels_a_job(
     assert code == 409 and "already cancelled" in body["message"]
 
 
+async def delete(jp_fetch: Any, *path: str) -> tuple[int, Any]:
+    resp = await jp_fetch("mmds", "api", *path, method="DELETE", raise_error=False)
+    return resp.code, json.loads(resp.body)
+
+
+async def test_delete_a_job_keeps_its_runs_and_refuses_one_with_a_run_queued(
+    jp_fetch: Any, jobs_registry: Any
+) -> None:
+    code, queued = await send(jp_fetch, "jobs", "weekly", "run")
+    code, body = await delete(jp_fetch, "jobs", "weekly")
+    assert code == 409 and body["error"] == "JobBusy"
+    assert f"run {queued['id']} queued; cancel it first" in body["message"]
+    assert (await send(jp_fetch, "runs", str(queued["id"]), "cancel"))[0] == 200
+    code, gone = await delete(jp_fetch, "jobs", "weekly")
+    assert code == 200 and gone["name"] == "weekly"
+    code, deleted = await delete(jp_fetch, "jobs", "nightly")
+    assert code == 200 and deleted["schedule"] == "0 2 * * *"
+    assert (await get(jp_fetch, "jobs"))["items"] == []
+    assert (await error(jp_fetch, "jobs", "nightly"))[0] == 404
+    code, body = await delete(jp_fetch, "jobs", "nightly")
+    assert code == 404 and "no job named 'nightly'" in body["message"]
+    # The past runs and their notebooks stay, under the job's name (the audit trail).
+    run = await get(jp_fetch, "runs", str(jobs_registry["ok"]))
+    assert run["job"] == "nightly" and run["status"] == "succeeded"
+    assert (await get(jp_fetch, "runs", str(jobs_registry["ok"]), "notebook"))["cells"]
+    reg = Registry(url=jobs_registry["url"], home=jobs_registry["home"], actor="sam")
+    try:
+        log = reg.events(action="job.delete", limit=None)
+    finally:
+        reg.close()
+    assert sorted(log["object_ref"]) == ["job:nightly", "job:weekly"]
+    assert set(log["actor"]) == {"server"}
+
+
 async def test_pausing_twice_and_resuming_an_active_job_are_harmless(jp_fetch: Any) -> None:
     for _ in range(2):
         code, job = await send(jp_fetch, "jobs", "nightly", "pause")
