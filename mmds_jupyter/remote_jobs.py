@@ -57,6 +57,10 @@ class RemoteJobs:
                 s[key] = datetime.fromisoformat(s[key]) if s[key] else None
         return found
 
+    def notebooks(self) -> builtins.list[dict[str, Any]]:
+        found: builtins.list[dict[str, Any]] = self.http.get("notebooks")["items"]
+        return found
+
     def get(self, name: str) -> Job:
         return _entity(Job, self.http.get(path_of("jobs", name), {"limit": 1}))
 

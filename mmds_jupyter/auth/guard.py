@@ -11,6 +11,7 @@ read, so no name or count of another project shows. Team mode builds one per req
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 from collections.abc import Iterable
@@ -948,8 +949,18 @@ class GuardedScheduler:
         return dataclasses.replace(job, may_change=self._holds(JOBS, projects))
 
     def create(self, name: str, notebook: str, **kwargs: Any) -> Any:
+        if kwargs.get("replace"):  # changing a job needs JOBS where it is now, too
+            with contextlib.suppress(NotFound):
+                self._job(name, JOBS, f"change the job {name!r}")
         projects = self._require(kwargs.get("parameters"), JOBS, "create a job")
         return self._as_seen(self._inner.create(name, notebook, **kwargs), projects)
+
+    def notebooks(self) -> list[dict[str, Any]]:
+        # The server's notebook names and parameters: for anyone who may read some project.
+        access = self.registry.access
+        if not (access.admin or access.readable()):
+            access.require(READ, None, "see the notebooks a job can run")
+        return self._inner.notebooks()
 
     def schedulers(self) -> list[dict[str, Any]]:
         # Whether queued runs can start is everyone's to know (no project's data in it).
