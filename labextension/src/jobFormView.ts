@@ -123,7 +123,7 @@ export class JobFormBody
         'div',
         { class: 'mmds-form-row' },
         h('label', {}, 'Schedule'),
-        h('div', { class: 'mmds-row' }, this.timing, this.when)
+        h('div', { class: 'mmds-job-form-schedule' }, this.timing, this.when)
       ),
       h(
         'div',
