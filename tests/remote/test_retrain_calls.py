@@ -31,6 +31,9 @@ def test_define_show_and_queue_a_retraining(
     else:
         root = Path(request.getfixturevalue("api_server")["log"]).parent / "notebooks"
     shutil.copy(EXAMPLE, root / EXAMPLE.name)
+    # The notebooks a job can run, with the parameters each declares (the panel's picker).
+    listed = {n["path"]: n for n in registry.jobs.notebooks()}
+    assert "target" in [p["name"] for p in listed[EXAMPLE.name]["parameters"]]
     X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3})
     v = registry.track(
         LogisticRegression().fit(X, (X["a"] > 20).astype(int)), name="kept", project=project
