@@ -40,11 +40,19 @@ class RemoteJobs:
         self.http = http
 
     def create(
-        self, name: str, notebook: str, parameters_as_text: bool = False, **kwargs: Any
+        self,
+        name: str,
+        notebook: str,
+        parameters_as_text: bool = False,
+        replace: bool = False,
+        **kwargs: Any,
     ) -> Job:
-        """Check a job definition on the server and store it there (``parameters_as_text`` is
-        not sent: the route takes typed JSON parameters, so ``-p`` values stay text)."""
+        """Check a job definition on the server and store it there, or with ``replace`` define
+        the job anew (PUT); ``parameters_as_text`` is not sent: the route takes typed JSON
+        parameters, so ``-p`` values stay text."""
         body = {"name": name, "notebook": os.fspath(notebook), **kwargs}
+        if replace:
+            return _entity(Job, self.http.put(path_of("jobs", name), body))
         return _entity(Job, self.http.post("jobs", body))
 
     def list(self) -> builtins.list[Job]:

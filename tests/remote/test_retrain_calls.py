@@ -54,6 +54,12 @@ def test_define_show_and_queue_a_retraining(
     shown = registry.retrain_definition(model)
     assert shown["cooldown_days"] == 1 and [r["id"] for r in shown["runs"]] == [run.id]
     registry.jobs.cancel_run(run.id)
+    # Defined anew (what the panel's Edit sends): the schedule changes, the run stays.
+    job = registry.jobs.get(defined["job"])
+    changed = registry.jobs.create(
+        job.name, EXAMPLE.name, every="1d", parameters=job.parameters, replace=True
+    )
+    assert changed.schedule == "every 86400s" and changed.parameters == job.parameters
     # Deleting the job keeps its run (under its name) and frees the retraining's job name.
     assert registry.jobs.delete(defined["job"]).name == defined["job"]
     with pytest.raises(NotFound, match="no job named"):
