@@ -117,6 +117,11 @@ def cmd_jobs_resume(args: argparse.Namespace) -> None:
     print(f"Resumed {args.name}{nxt}.")
 
 
+def cmd_jobs_delete(args: argparse.Namespace) -> None:
+    _scheduler(args).delete(args.name)
+    print(f"Deleted {args.name}; its past runs stay in `mmds runs list`.")
+
+
 def cmd_runs_list(args: argparse.Namespace) -> None:
     runs = _scheduler(args).runs(job=args.job, status=args.status, limit=args.limit)
     rows = _run_rows(runs)
@@ -202,6 +207,7 @@ def add_commands(sub: Any) -> None:
         ("run", cmd_jobs_run, "Queue a run now."),
         ("pause", cmd_jobs_pause, "Stop scheduling a job."),
         ("resume", cmd_jobs_resume, "Schedule a paused job again."),
+        ("delete", cmd_jobs_delete, "Delete a job with no run queued or running."),
     ):
         p = jsub.add_parser(name, help=text)
         p.add_argument("name")

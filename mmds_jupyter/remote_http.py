@@ -140,6 +140,17 @@ class Transport:
             self.request("POST", path, body=raw, headers=headers, idempotent=key is not None)
         )
 
+    def put(self, path: str, body: Mapping[str, Any]) -> Any:
+        """The JSON a PUT answers (a JSON body in); retried like a read: it defines the same
+        thing however often it arrives."""
+        from .encode import dumps
+
+        return _json(self.request("PUT", path, body=dumps(body).encode(), idempotent=True))
+
+    def delete(self, path: str) -> Any:
+        """The JSON a DELETE answers (not retried: a second try would find nothing to delete)."""
+        return _json(self.request("DELETE", path))
+
     def upload(self, path: str, file: Path, what: str) -> None:
         """Send ``file`` to the content-addressed ``path`` (artifacts/<sha256>) in pieces read
         from disk, unless the server has it already (HEAD). Retried like a read: the address

@@ -32,19 +32,27 @@ def _entity(cls: type[Any], data: Mapping[str, Any]) -> Any:
 
 
 class RemoteJobs:
-    """``create``, ``list``, ``get``, ``pause``, ``resume``, ``run``, ``runs``, ``get_run``,
-    ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook paths are the
+    """``create``, ``list``, ``get``, ``pause``, ``resume``, ``delete``, ``run``, ``runs``,
+    ``get_run``, ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook paths are the
     server's (under its scheduler's root)."""
 
     def __init__(self, http: Transport):
         self.http = http
 
     def create(
-        self, name: str, notebook: str, parameters_as_text: bool = False, **kwargs: Any
+        self,
+        name: str,
+        notebook: str,
+        parameters_as_text: bool = False,
+        replace: bool = False,
+        **kwargs: Any,
     ) -> Job:
-        """Check a job definition on the server and store it there (``parameters_as_text`` is
-        not sent: the route takes typed JSON parameters, so ``-p`` values stay text)."""
+        """Check a job definition on the server and store it there, or with ``replace`` define
+        the job anew (PUT); ``parameters_as_text`` is not sent: the route takes typed JSON
+        parameters, so ``-p`` values stay text."""
         body = {"name": name, "notebook": os.fspath(notebook), **kwargs}
+        if replace:
+            return _entity(Job, self.http.put(path_of("jobs", name), body))
         return _entity(Job, self.http.post("jobs", body))
 
     def list(self) -> builtins.list[Job]:
@@ -57,6 +65,10 @@ class RemoteJobs:
                 s[key] = datetime.fromisoformat(s[key]) if s[key] else None
         return found
 
+    def notebooks(self) -> builtins.list[dict[str, Any]]:
+        found: builtins.list[dict[str, Any]] = self.http.get("notebooks")["items"]
+        return found
+
     def get(self, name: str) -> Job:
         return _entity(Job, self.http.get(path_of("jobs", name), {"limit": 1}))
 
@@ -65,6 +77,9 @@ class RemoteJobs:
 
     def resume(self, name: str) -> Job:
         return _entity(Job, self.http.post(path_of("jobs", name, "resume")))
+
+    def delete(self, name: str) -> Job:
+        return _entity(Job, self.http.delete(path_of("jobs", name)))
 
     def run(self, name: str) -> Run:
         return _entity(Run, self.http.post(path_of("jobs", name, "run")))

@@ -533,7 +533,7 @@ class RegistryService(Protocol):
     @property
     def jobs(self) -> Any:
         """Scheduled notebook and scoring jobs and their runs (``create``, ``list``, ``get``,
-        ``pause``, ``resume``, ``run``, ``runs``, ``get_run``, ``cancel_run``)."""
+        ``pause``, ``resume``, ``delete``, ``run``, ``runs``, ``get_run``, ``cancel_run``)."""
         ...
 
 

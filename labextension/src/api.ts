@@ -1,6 +1,7 @@
 /**
  * Typed calls of the MMDS REST API; everything goes through requestAPI.
  */
+import { IJobBody } from './jobForm';
 import { JobVerb } from './jobActions';
 import { compareQuery, ISearch, versionsQuery } from './query';
 import { requestAPI } from './request';
@@ -16,6 +17,7 @@ import {
   IJob,
   IJobDetail,
   IJobList,
+  INotebookList,
   ILineage,
   IModel,
   INotebook,
@@ -263,6 +265,35 @@ export function runNotebook(id: number): Promise<INotebook> {
 export function runNow(name: string): Promise<IRun> {
   return requestAPI<IRun>(`jobs/${encodeURIComponent(name)}/run`, {
     method: 'POST'
+  });
+}
+
+/**
+ * The notebooks a job can run, under the scheduler's root, with their declared parameters.
+ */
+export function notebooks(): Promise<INotebookList> {
+  return requestAPI<INotebookList>('notebooks');
+}
+
+/**
+ * Create a job (POST jobs), or define an existing one anew (PUT jobs/NAME) when `replace`.
+ */
+export function saveJob(body: IJobBody, replace: boolean): Promise<IJob> {
+  if (!replace) {
+    return post<IJob>('jobs', body);
+  }
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(body.name)}`, {
+    method: 'PUT',
+    body: JSON.stringify(body)
+  });
+}
+
+/**
+ * Delete a job (refused while a run of it is queued or running); its past runs stay.
+ */
+export function deleteJob(name: string): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(name)}`, {
+    method: 'DELETE'
   });
 }
 

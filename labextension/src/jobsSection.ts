@@ -15,6 +15,7 @@ import {
   stopping,
   toggleFor
 } from './jobActions';
+import { confirmDelete, editJob } from './jobFormView';
 import { errorLine, jobMeta, runMeta, schedulerLine, utcTime } from './runs';
 import { IJobDetail, IRun } from './types';
 
@@ -55,8 +56,23 @@ export class JobsSection {
       this.refusals.clear();
       void this.refresh();
     });
+    const create = h(
+      'button',
+      {
+        class: 'mmds-job-new jp-mod-styled',
+        title:
+          'Schedule a notebook: pick it, set when it runs and its parameters'
+      },
+      'New job'
+    );
+    create.addEventListener('click', () => void this.edit());
     this.node.append(
-      h('div', { class: 'mmds-row mmds-jobs-bar' }, this.status, reload),
+      h(
+        'div',
+        { class: 'mmds-row mmds-jobs-bar' },
+        this.status,
+        h('span', { class: 'mmds-job-actions' }, create, reload)
+      ),
       this.heartbeat,
       this.errorBox,
       this.list
@@ -87,6 +103,17 @@ export class JobsSection {
     }
   }
 
+  /**
+   * Open the job form: a new job, or `job` to edit it; the list shows the saved job.
+   */
+  async edit(job?: IJobDetail): Promise<void> {
+    const saved = await editJob(job);
+    if (saved) {
+      await this.refresh();
+      this.status.textContent = `${job ? 'Saved' : 'Created'} job ${saved.name}`;
+    }
+  }
+
   private render(jobs: IJobDetail[]): void {
     clear(this.list);
     this.refusals.detachAll();
@@ -95,7 +122,7 @@ export class JobsSection {
         h(
           'li',
           { class: 'mmds-empty' },
-          'No jobs yet. Schedule a notebook with `mmds jobs create --name NAME --notebook NOTEBOOK --cron ...`, `%mmds schedule` or POST /mmds/api/jobs.'
+          'No jobs yet. Schedule a notebook with New job, `mmds jobs create --name NAME --notebook NOTEBOOK --cron ...`, `%mmds schedule` or POST /mmds/api/jobs.'
         )
       );
     }
@@ -126,8 +153,32 @@ export class JobsSection {
     const refusal = h('div', { class: 'mmds-job-error', role: 'alert' });
     const key = `job:${job.name}`;
     this.refusals.attach(key, refusal);
-    // Both buttons wait for either request: a pause and a run now never cross.
-    const controls = [stateButton, runNow];
+    const editButton = h(
+      'button',
+      { class: 'mmds-job-edit jp-mod-styled', title: `Edit ${job.name}` },
+      'Edit'
+    );
+    const deleteButton = h(
+      'button',
+      {
+        class: 'mmds-job-delete jp-mod-styled',
+        title: `Delete ${job.name} (its past runs stay)`
+      },
+      'Delete'
+    );
+    // The buttons wait for any request: a pause, a run now and a delete never cross.
+    const controls = [stateButton, runNow, editButton, deleteButton];
+    editButton.addEventListener('click', () => void this.edit(job));
+    deleteButton.addEventListener('click', async () => {
+      if (!(await confirmDelete(job))) {
+        return;
+      }
+      await send(controls, this.refusals.lineFor(key), async () => {
+        const gone = await api.deleteJob(job.name);
+        await this.refresh();
+        this.status.textContent = `Deleted job ${gone.name}; its past runs stay`;
+      });
+    });
     runNow.addEventListener('click', async () => {
       await send(controls, this.refusals.lineFor(key), async () => {
         const run = await api.runNow(job.name);
@@ -159,7 +210,14 @@ export class JobsSection {
         h('span', { class: `mmds-badge mmds-job-${job.state}` }, job.state),
         badge(job.last_status),
         mayChange
-          ? h('span', { class: 'mmds-job-actions' }, stateButton, runNow)
+          ? h(
+              'span',
+              { class: 'mmds-job-actions' },
+              stateButton,
+              runNow,
+              editButton,
+              deleteButton
+            )
           : null
       ),
       h('div', { class: 'mmds-result-meta' }, jobMeta(job)),

@@ -380,6 +380,38 @@ export interface IJob {
   created_by: string;
   /** Whether the user may run, pause, resume it and cancel its runs (their role, in team mode). */
   may_change?: boolean;
+  // The rest of its definition, kept as it is when the panel's form edits a job.
+  max_concurrent?: number;
+  timeout_s?: number | null;
+  max_retries?: number;
+  retry_delay_s?: number;
+  catchup?: string;
+  keep_outputs?: number | null;
+  spark_master?: string | null;
+}
+
+/**
+ * A name that a notebook's `parameters` cell assigns, with its literal default (GET notebooks).
+ */
+export interface IDeclaredParameter {
+  name: string;
+  default: unknown;
+  has_default: boolean;
+}
+
+/**
+ * A notebook a job could run: its path under the scheduler's root, and its declared parameters
+ * (null, with the `problem`, when a job cannot run it).
+ */
+export interface INotebookChoice {
+  path: string;
+  parameters: IDeclaredParameter[] | null;
+  problem: string | null;
+}
+
+export interface INotebookList {
+  root: string;
+  items: INotebookChoice[];
 }
 
 export interface IRunError {

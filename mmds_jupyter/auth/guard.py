@@ -11,6 +11,7 @@ read, so no name or count of another project shows. Team mode builds one per req
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 from collections.abc import Iterable
@@ -967,8 +968,18 @@ class GuardedScheduler:
         return dataclasses.replace(job, may_change=self._holds(JOBS, projects))
 
     def create(self, name: str, notebook: str, **kwargs: Any) -> Any:
+        if kwargs.get("replace"):  # changing a job needs JOBS where it is now, too
+            with contextlib.suppress(NotFound):
+                self._job(name, JOBS, f"change the job {name!r}")
         projects = self._require(kwargs.get("parameters"), JOBS, "create a job")
         return self._as_seen(self._inner.create(name, notebook, **kwargs), projects)
+
+    def notebooks(self) -> list[dict[str, Any]]:
+        # The server's notebook names and parameters: for anyone who may read some project.
+        access = self.registry.access
+        if not (access.admin or access.readable()):
+            access.require(READ, None, "see the notebooks a job can run")
+        return self._inner.notebooks()
 
     def schedulers(self) -> list[dict[str, Any]]:
         # Whether queued runs can start is everyone's to know (no project's data in it).
@@ -993,6 +1004,10 @@ class GuardedScheduler:
         _, projects = self._job(name, JOBS, f"resume the job {name!r}")
         return self._as_seen(self._inner.resume(name), projects)
 
+    def delete(self, name: str) -> Any:
+        _, projects = self._job(name, JOBS, f"delete the job {name!r}")
+        return self._as_seen(self._inner.delete(name), projects)
+
     def run(self, name: str) -> Any:
         self._job(name, JOBS, f"run the job {name!r}")
         return self._inner.run(name)
@@ -1008,7 +1023,10 @@ class GuardedScheduler:
 
     def get_run(self, run_id: int) -> Any:
         run = self._inner.get_run(run_id)
-        self.get(run.job)
+        try:
+            self.get(run.job)
+        except NotFound:  # a deleted job's run: the projects its parameters named decide
+            self._require(run.parameters, READ, f"see run {run.id} of a deleted job")
         return run
 
     def cancel_run(self, run_id: int) -> Any:

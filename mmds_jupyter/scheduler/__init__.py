@@ -10,6 +10,7 @@ from .config import MMDSScheduler
 from .entities import Job, Run
 from .errors import (
     ExecutorUnavailable,
+    JobBusy,
     JobExists,
     JobNotFound,
     JobRefused,
@@ -24,6 +25,7 @@ from .service import Scheduler
 __all__ = [
     "ExecutorUnavailable",
     "Job",
+    "JobBusy",
     "JobExists",
     "JobNotFound",
     "JobRefused",

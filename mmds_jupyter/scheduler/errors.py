@@ -33,6 +33,10 @@ class JobExists(ConflictError):
     """A job with this name already exists."""
 
 
+class JobBusy(ConflictError):
+    """The job has a run queued or running, so it cannot be deleted yet."""
+
+
 class RunStateError(ConflictError):
     """The run is not in a state that allows the request (e.g. cancelling a finished run)."""
 

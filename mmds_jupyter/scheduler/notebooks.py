@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +104,39 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
             "inspector."
         )
     return declared_parameters(cell.source)
+
+
+def notebook_choices(root_dir: str, limit: int) -> list[dict[str, Any]]:
+    """The notebooks under ``root_dir`` a job could run (hidden folders skipped, at most
+    ``limit``), by path relative to it, each with its declared parameters and their defaults,
+    or the problem that keeps a job from running it."""
+    root = Path(root_dir).expanduser().resolve()
+    found: list[dict[str, Any]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .ipynb_checkpoints too
+        for name in sorted(f for f in files if f.endswith(".ipynb") and not f.startswith(".")):
+            if len(found) >= limit:
+                return found
+            path = (Path(folder) / name).relative_to(root).as_posix()
+            entry: dict[str, Any] = {"path": path, "parameters": None, "problem": None}
+            try:
+                declared = notebook_parameters(resolve_notebook(path, str(root)))
+                entry["parameters"] = [_described(k, v) for k, v in declared.items()]
+            except NotebookRefused as exc:
+                entry["problem"] = str(exc)
+            found.append(entry)
+    return found
+
+
+def _described(name: str, default: Any) -> dict[str, Any]:
+    """One declared parameter as JSON: a default JSON cannot hold is shown as Python text."""
+    if not has_default(default):
+        return {"name": name, "default": None, "has_default": False}
+    try:
+        json.dumps(default, allow_nan=False)
+    except (TypeError, ValueError):
+        default = repr(default)
+    return {"name": name, "default": default, "has_default": True}
 
 
 def has_default(value: Any) -> bool:

@@ -1,4 +1,4 @@
-"""The jobs service: create, list, pause, resume and run jobs; list, show and cancel runs."""
+"""The jobs service: create, list, pause, resume, run and delete jobs; list, show, cancel runs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .claims import schedule_of
 from .config import MMDSScheduler
 from .entities import Job, Run
 from .errors import JobRefused, ParameterRefused
-from .notebooks import coerce_text, notebook_parameters, resolve_notebook
+from .notebooks import coerce_text, notebook_choices, notebook_parameters, resolve_notebook
 from .outcomes import now_utc
 from .score_sets import score_sets_of_run
 from .spark_master import PARAMETER as SPARK_PARAMETER
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 # Deeper values overflow the JSON encoders' recursion (the parameters object is level 1).
 MAX_NESTING = 32
+# The most notebooks that ``notebooks`` lists (a root holding more is better narrowed).
+MAX_NOTEBOOKS = 500
 # The widths of the job table's text columns.
 _LENGTHS = {"name": 200, "notebook": 2000, "schedule": 200}
 
@@ -171,6 +173,11 @@ class Scheduler:
             ) from None
         return params
 
+    def notebooks(self) -> builtins.list[dict[str, Any]]:
+        """The notebooks a job can run (``path`` under the root), each with the parameters its
+        cell declares (``name``, ``default``, ``has_default``) or the ``problem`` with it."""
+        return notebook_choices(self.config.root_dir, MAX_NOTEBOOKS)
+
     def schedulers(self) -> builtins.list[dict[str, Any]]:
         """The `mmds scheduler` processes seen, newest check-in first, each with ``alive``:
         queued runs start only while one is alive."""
@@ -201,6 +208,11 @@ class Scheduler:
     def resume(self, name: str) -> Job:
         """Schedule a paused job again from now on; occurrences during the pause are not run."""
         return self._with_next(self.jobs.set_paused(name, False, self.registry.actor))
+
+    def delete(self, name: str) -> Job:
+        """Delete a job that has no run queued or running (cancel those first); its past runs,
+        their outputs and the audit log keep its name."""
+        return self.jobs.delete_job(name, self.registry.actor)
 
     def run(
         self, name: str, *, trigger: str = "manual", parameters: dict[str, Any] | None = None

@@ -67,12 +67,29 @@ def create_job(scheduler: Scheduler, body: bytes) -> dict[str, Any]:
     return job_dict(scheduler.create(**job_spec(body)))
 
 
+def replace_job(scheduler: Scheduler, name: str, body: bytes) -> dict[str, Any]:
+    """The job ``name`` defined anew from a PUT body (created if there is none); runs already
+    queued keep what they were given."""
+    spec = job_spec(body)
+    if spec["name"] != name:
+        raise BodyRefused(
+            f"The body names the job {spec['name']!r} but the path {name!r}; a job cannot be "
+            "renamed: create one under the new name, then delete the old one."
+        )
+    return job_dict(scheduler.create(**spec, replace=True))
+
+
 def pause_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
     return job_dict(scheduler.pause(name))
 
 
 def resume_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
     return job_dict(scheduler.resume(name))
+
+
+def delete_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
+    """Delete a job with no run queued or running; its past runs stay, under its name."""
+    return job_dict(scheduler.delete(name))
 
 
 def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
@@ -82,6 +99,11 @@ def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
         for s in scheduler.schedulers()
     ]
     return {"items": [job_dict(j) for j in scheduler.list()], "schedulers": schedulers}
+
+
+def list_notebooks(scheduler: Scheduler) -> dict[str, Any]:
+    """The notebooks a job can run, under the scheduler's root, with their parameters."""
+    return {"root": scheduler.config.root_dir, "items": scheduler.notebooks()}
 
 
 def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, Any]:

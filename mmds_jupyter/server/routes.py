@@ -195,11 +195,25 @@ class JobsHandler(MMDSHandler):
         self.reply(job)
 
 
+class NotebooksHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reply(await self.run(jobs.list_notebooks, self.scheduler))
+
+
 class JobHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self, name: str) -> None:
         limit = self.get_query_argument("limit", None)
         self.reply(await self.run(jobs.job_detail, self.scheduler, name, limit))
+
+    @tornado.web.authenticated
+    async def put(self, name: str) -> None:
+        self.reply(await self.run(jobs.replace_job, self.scheduler, name, self.request.body))
+
+    @tornado.web.authenticated
+    async def delete(self, name: str) -> None:
+        self.reply(await self.run(jobs.delete_job, self.scheduler, name))
 
 
 class JobRunHandler(MMDSHandler):
@@ -292,6 +306,7 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     ("events", EventsHandler),
     ("changes", ChangesHandler),
     ("jobs", JobsHandler),
+    ("notebooks", NotebooksHandler),
     (r"jobs/(?P<name>[^/]+)/run", JobRunHandler),
     (r"jobs/(?P<name>[^/]+)/pause", JobPauseHandler),
     (r"jobs/(?P<name>[^/]+)/resume", JobResumeHandler),

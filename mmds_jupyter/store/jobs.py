@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..scheduler.entities import FINISHED, Job, Run
-from ..scheduler.errors import JobExists, JobNotFound, RunNotFound, RunStateError
+from ..scheduler.errors import JobBusy, JobExists, JobNotFound, RunNotFound, RunStateError
 from .db import Database
 from .events import append_event, utc
 from .rows import utc_now
@@ -112,15 +112,34 @@ def _job_payload(job: Job) -> dict[str, Any]:
 
 
 def _job_row(s: Session, name: str, lock: bool = False) -> JobRow:
-    q = select(JobRow).where(JobRow.name == name)
+    """The job named ``name``; a deleted job is not found (its row only names its past runs)."""
+    q = select(JobRow).where(JobRow.name == name, JobRow.deleted_at.is_(None))
     row = s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
     if row is None:
-        known = ", ".join(s.execute(select(JobRow.name).order_by(JobRow.name)).scalars())
+        names = select(JobRow.name).where(JobRow.deleted_at.is_(None)).order_by(JobRow.name)
+        known = ", ".join(s.execute(names).scalars())
         raise JobNotFound(
             f"There is no job named {name!r} (jobs: {known or 'none yet'}). "
             "`mmds jobs list` shows them."
         )
     return row
+
+
+def _create(s: Session, deleted: JobRow | None, fields: dict[str, Any], actor: str) -> Job:
+    """A new job row, or a deleted job of that name revived with ``fields`` (its past runs
+    keep their one job), and its ``job.create`` event."""
+    if deleted is None:
+        row = JobRow(**fields)
+        s.add(row)
+    else:
+        row = deleted
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.deleted_at = None
+    s.flush()
+    job = job_entity(row)
+    append_event(s, actor, "job.create", "job", f"job:{job.name}", None, _job_payload(job))
+    return job
 
 
 class SqlJobStore:
@@ -131,18 +150,14 @@ class SqlJobStore:
 
     def create_job(self, fields: dict[str, Any], actor: str) -> Job:
         """Store a checked job definition (``fields`` are its columns) and its event."""
-        row = JobRow(**fields)
         with self.db.session(write=True) as s:
-            if s.execute(select(JobRow.id).where(JobRow.name == row.name)).scalar() is not None:
+            row = s.execute(select(JobRow).where(JobRow.name == fields["name"])).scalar()
+            if row is not None and row.deleted_at is None:
                 raise JobExists(
                     f"A job named {row.name!r} already exists. Choose another name, or change "
                     "the existing job with pause/resume."
                 )
-            s.add(row)
-            s.flush()
-            job = job_entity(row)
-            append_event(s, actor, "job.create", "job", f"job:{job.name}", None, _job_payload(job))
-        return job
+            return _create(s, row, fields, actor)
 
     def schedulers(self, limit: int = 20) -> list[dict[str, Any]]:
         """The scheduler processes seen, newest check-in first, each with whether it is alive."""
@@ -175,7 +190,8 @@ class SqlJobStore:
     def jobs(self) -> list[tuple[Job, datetime, str | None]]:
         """Every job by name, with how far it has been scheduled and its last run's status."""
         with self.db.session() as s:
-            rows = s.execute(select(JobRow).order_by(JobRow.name)).scalars().all()
+            q = select(JobRow).where(JobRow.deleted_at.is_(None)).order_by(JobRow.name)
+            rows = s.execute(q).scalars().all()
             last = dict(
                 s.execute(
                     select(RunRow.job_id, RunRow.status).where(
@@ -232,13 +248,8 @@ class SqlJobStore:
         already queued keep running with what they were given."""
         with self.db.session(write=True) as s:
             row = s.execute(select(JobRow).where(JobRow.name == name)).scalar_one_or_none()
-            if row is None:
-                row = JobRow(**{**fields, "name": name})
-                s.add(row)
-                s.flush()
-                job = job_entity(row)
-                append_event(s, actor, "job.create", "job", f"job:{name}", None, _job_payload(job))
-                return job
+            if row is None or row.deleted_at is not None:
+                return _create(s, row, {**fields, "name": name}, actor)
             before = _job_payload(job_entity(row))
             for key, value in fields.items():
                 if key not in ("name", "created_at", "created_by", "scheduled_until"):
@@ -246,6 +257,27 @@ class SqlJobStore:
             s.flush()
             job = job_entity(row)
             append_event(s, actor, "job.update", "job", f"job:{name}", before, _job_payload(job))
+            return job
+
+    def delete_job(self, name: str, actor: str) -> Job:
+        """Delete a job that has no run queued or running; its past runs, their outputs and
+        events stay, under its name."""
+        with self.db.session(write=True) as s:
+            row = _job_row(s, name, lock=True)
+            busy = s.execute(
+                select(RunRow.id, RunRow.status)
+                .where(RunRow.job_id == row.id, RunRow.status.in_(("queued", "running")))
+                .order_by(RunRow.id)
+            ).first()
+            if busy is not None:
+                raise JobBusy(
+                    f"The job {name!r} has run {busy.id} {busy.status}; cancel it first "
+                    f"(`mmds runs cancel {busy.id}`), then delete the job."
+                )
+            job = job_entity(row)
+            row.deleted_at = utc_now()
+            row.paused = True  # a scheduler that listed the job before this commit skips it
+            append_event(s, actor, "job.delete", "job", f"job:{name}", _job_payload(job), None)
             return job
 
     def runs(self, job: str | None, status: str | None, limit: int | None) -> list[Run]:

@@ -77,7 +77,11 @@ class SqlRunStore:
         (a lock-free look, so that a tick with nothing due takes no write lock)."""
         with self.db.session() as s:
             rows = s.execute(
-                select(JobRow).where(JobRow.paused.is_(False), JobRow.schedule.is_not(None))
+                select(JobRow).where(
+                    JobRow.paused.is_(False),
+                    JobRow.schedule.is_not(None),
+                    JobRow.deleted_at.is_(None),
+                )
             ).scalars()
             return [(job_entity(r), utc(r.scheduled_until)) for r in rows]
 
@@ -99,6 +103,8 @@ class SqlRunStore:
             row = s.execute(
                 select(JobRow).where(JobRow.id == job_id).with_for_update()
             ).scalar_one()
+            if row.deleted_at is not None:  # deleted since scheduled_jobs listed it
+                return None
             mark = utc(row.scheduled_until)
             decided = decide(job_entity(row), mark)
             if decided is None or decided.until <= mark:

@@ -298,6 +298,9 @@ class JobRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     # Migration 0018: the Spark master the notebook runs against (NULL: none given).
     spark_master: Mapped[str | None] = mapped_column(String(2000))
+    # Migration 0020: when the job was deleted (NULL: it was not). The row stays so that its
+    # past runs keep its name; creating a job of that name again revives it.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RunRow(Base):

@@ -31,6 +31,9 @@ def test_define_show_and_queue_a_retraining(
     else:
         root = Path(request.getfixturevalue("api_server")["log"]).parent / "notebooks"
     shutil.copy(EXAMPLE, root / EXAMPLE.name)
+    # The notebooks a job can run, with the parameters each declares (the panel's picker).
+    listed = {n["path"]: n for n in registry.jobs.notebooks()}
+    assert "target" in [p["name"] for p in listed[EXAMPLE.name]["parameters"]]
     X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3})
     v = registry.track(
         LogisticRegression().fit(X, (X["a"] > 20).astype(int)), name="kept", project=project
@@ -51,3 +54,14 @@ def test_define_show_and_queue_a_retraining(
     shown = registry.retrain_definition(model)
     assert shown["cooldown_days"] == 1 and [r["id"] for r in shown["runs"]] == [run.id]
     registry.jobs.cancel_run(run.id)
+    # Defined anew (what the panel's Edit sends): the schedule changes, the run stays.
+    job = registry.jobs.get(defined["job"])
+    changed = registry.jobs.create(
+        job.name, EXAMPLE.name, every="1d", parameters=job.parameters, replace=True
+    )
+    assert changed.schedule == "every 86400s" and changed.parameters == job.parameters
+    # Deleting the job keeps its run (under its name) and frees the retraining's job name.
+    assert registry.jobs.delete(defined["job"]).name == defined["job"]
+    with pytest.raises(NotFound, match="no job named"):
+        registry.jobs.get(defined["job"])
+    assert registry.jobs.get_run(run.id).job == defined["job"]

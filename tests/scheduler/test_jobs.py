@@ -17,7 +17,9 @@ from sqlalchemy import select, update
 
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.scheduler import (
+    JobBusy,
     JobExists,
+    JobNotFound,
     JobRefused,
     NotebookRefused,
     ParameterRefused,
@@ -157,6 +159,40 @@ def test_paused_job_is_not_claimed_and_resume_skips_the_pause(sched, champion_re
     assert claims.claim_due(champion_reg.run_store(), 60, "a") == []
     assert sched.get("p").next_run_at is not None
     assert job_events(champion_reg) == ["job.create", "job.pause", "job.resume"]
+
+
+def test_delete_keeps_past_runs_and_refuses_a_job_with_a_run_in_progress(
+    sched, champion_reg
+) -> None:
+    sched.create("d", "score.ipynb", every="1h", parameters=PARAMS)
+    _backdate(champion_reg, "d", 1.5 * 3600)
+    running = sched.run("d")
+    champion_reg.run_store().start_run(running.id, "me", "local", "sam")
+    with pytest.raises(JobBusy, match=f"run {running.id} running; cancel it first"):
+        sched.delete("d")
+    assert [j.name for j in sched.list()] == ["d"]  # nothing half done
+    sched.cancel_run(running.id)
+    home = champion_reg.home
+    finish_attempt(champion_reg.run_store(), running.id, 1, Outcome("cancelled"), "me", home=home)
+    assert sched.delete("d").name == "d"
+    # Gone from the jobs, never claimed again; its past run keeps the job's name.
+    assert sched.list() == []
+    with pytest.raises(JobNotFound, match="no job named 'd'"):
+        sched.get("d")
+    with pytest.raises(JobNotFound):
+        sched.delete("d")
+    with pytest.raises(JobNotFound):
+        sched.run("d")
+    assert claims.claim_due(champion_reg.run_store(), 60, "a") == []
+    assert sched.get_run(running.id).job == "d"
+    assert [r.id for r in sched.runs()] == [running.id]
+    deleted = champion_reg.events(action="job.delete")
+    assert list(deleted["before"].map(lambda b: b["schedule"])) == ["every 3600s"]
+    # The name is free again: the new job continues the old one's history.
+    sched.create("d", "score.ipynb", cron="0 3 * * *", parameters=PARAMS)
+    assert sched.get("d").schedule == "0 3 * * *"
+    assert sched.get_run(running.id).job == "d"
+    assert job_events(champion_reg)[-2:] == ["job.delete", "job.create"]
 
 
 def test_concurrency_limit_holds_runs_back(sched, champion_reg) -> None:

@@ -37,6 +37,21 @@ def test_schedule_magic_creates_a_job(ip, capsys):
     assert [r.id for r in mmds_jupyter.jobs.runs(job="nightly")] == [run.id]
 
 
+def test_delete_a_job_from_python_and_the_cli(ip, tmp_path, capsys):
+    from mmds_jupyter import cli
+
+    ip.run_line_magic("mmds", "schedule nightly score.ipynb --every 1d")
+    ip.run_line_magic("mmds", "schedule weekly score.ipynb --every 7d")
+    assert mmds_jupyter.jobs.delete("nightly").name == "nightly"
+    where = ["--url", f"sqlite:///{tmp_path / 'mmds.db'}", "--home", str(tmp_path)]
+    capsys.readouterr()
+    assert cli.main([*where, "jobs", "delete", "weekly"]) == 0
+    assert "Deleted weekly; its past runs stay" in capsys.readouterr().out
+    assert mmds_jupyter.jobs.list() == []
+    assert cli.main([*where, "jobs", "delete", "weekly"]) == 1
+    assert "no job named 'weekly'" in capsys.readouterr().err
+
+
 def test_schedule_help_and_the_jobs_api_name_the_same_actions(ip, capsys):
     assert ip.run_line_magic("mmds", "schedule --help") is None
     assert "%mmds schedule [--cron CRON]" in capsys.readouterr().out

@@ -324,6 +324,81 @@ async def test_a_client_creates_pauses_resumes_runs_and_cancels_a_job(
     assert code == 409 and "already cancelled" in body["message"]
 
 
+async def delete(jp_fetch: Any, *path: str) -> tuple[int, Any]:
+    resp = await jp_fetch("mmds", "api", *path, method="DELETE", raise_error=False)
+    return resp.code, json.loads(resp.body)
+
+
+async def test_delete_a_job_keeps_its_runs_and_refuses_one_with_a_run_queued(
+    jp_fetch: Any, jobs_registry: Any
+) -> None:
+    code, queued = await send(jp_fetch, "jobs", "weekly", "run")
+    code, body = await delete(jp_fetch, "jobs", "weekly")
+    assert code == 409 and body["error"] == "JobBusy"
+    assert f"run {queued['id']} queued; cancel it first" in body["message"]
+    assert (await send(jp_fetch, "runs", str(queued["id"]), "cancel"))[0] == 200
+    code, gone = await delete(jp_fetch, "jobs", "weekly")
+    assert code == 200 and gone["name"] == "weekly"
+    code, deleted = await delete(jp_fetch, "jobs", "nightly")
+    assert code == 200 and deleted["schedule"] == "0 2 * * *"
+    assert (await get(jp_fetch, "jobs"))["items"] == []
+    assert (await error(jp_fetch, "jobs", "nightly"))[0] == 404
+    code, body = await delete(jp_fetch, "jobs", "nightly")
+    assert code == 404 and "no job named 'nightly'" in body["message"]
+    # The past runs and their notebooks stay, under the job's name (the audit trail).
+    run = await get(jp_fetch, "runs", str(jobs_registry["ok"]))
+    assert run["job"] == "nightly" and run["status"] == "succeeded"
+    assert (await get(jp_fetch, "runs", str(jobs_registry["ok"]), "notebook"))["cells"]
+    reg = Registry(url=jobs_registry["url"], home=jobs_registry["home"], actor="sam")
+    try:
+        log = reg.events(action="job.delete", limit=None)
+    finally:
+        reg.close()
+    assert sorted(log["object_ref"]) == ["job:nightly", "job:weekly"]
+    assert set(log["actor"]) == {"server"}
+
+
+async def test_put_defines_a_job_anew_and_refuses_a_rename(
+    jp_fetch: Any, score_notebook: str
+) -> None:
+    body = {"name": "nightly", "notebook": score_notebook, "cron": "0 4 * * *", "paused": True}
+    resp = await jp_fetch(
+        "mmds", "api", "jobs", "nightly", method="PUT", body=json.dumps(body), raise_error=False
+    )
+    job = json.loads(resp.body)
+    assert resp.code == 200 and (job["schedule"], job["state"]) == ("0 4 * * *", "paused")
+    assert job["parameters"] == {}  # the new definition replaces the old one's parameters
+    # The old runs stay with it.
+    assert len((await get(jp_fetch, "runs", job="nightly"))["items"]) == 3
+    resp = await jp_fetch(
+        "mmds", "api", "jobs", "weekly", method="PUT", body=json.dumps(body), raise_error=False
+    )
+    refused = json.loads(resp.body)
+    assert resp.code == 400 and "cannot be renamed" in refused["message"]
+    assert (await get(jp_fetch, "jobs", "weekly"))["schedule"] == "every 604800s"
+
+
+async def test_notebooks_lists_what_a_job_can_run_with_its_parameters(
+    jp_fetch: Any, jp_root_dir: Path, score_notebook: str
+) -> None:
+    nbformat.write(nbformat.v4.new_notebook(), jp_root_dir / "plain.ipynb")
+    hidden = jp_root_dir / ".ipynb_checkpoints"
+    hidden.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), hidden / "plain-checkpoint.ipynb")
+    listing = await get(jp_fetch, "notebooks")
+    assert Path(listing["root"]).resolve() == jp_root_dir.resolve()
+    found = {n["path"]: n for n in listing["items"]}
+    assert sorted(found) == ["plain.ipynb", score_notebook]
+    assert found[score_notebook]["problem"] is None
+    assert found[score_notebook]["parameters"] == [
+        {"name": "region", "default": "north", "has_default": True},
+        {"name": "rows", "default": 10, "has_default": True},
+        {"name": "model_ref", "default": "churn@champion", "has_default": True},
+    ]
+    assert found["plain.ipynb"]["parameters"] is None
+    assert "no cell tagged 'parameters'" in found["plain.ipynb"]["problem"]
+
+
 async def test_pausing_twice_and_resuming_an_active_job_are_harmless(jp_fetch: Any) -> None:
     for _ in range(2):
         code, job = await send(jp_fetch, "jobs", "nightly", "pause")

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from jupyter_servers import jupyter_server  # noqa: E402
 
 OPENAPI = Path(__file__).parents[2] / "mmds_jupyter" / "server" / "openapi.json"
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # 98 operations, two servers
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # 101 operations, two servers
 
 
 @pytest.fixture(scope="module", params=["extension", "mmds-server"])
@@ -111,9 +111,9 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     # 47 + governance (requests, approvals, evidence, templates: 8; alias history, audit,
     # consumers: 10) + MLflow imports (3) + drift and baselines (2) + search vocabulary (1)
     # + monitors, alerts, champion/challenger (6) + evaluate, report (2) + archive, holds,
-    # purge, webhooks, tasks (14) + the monitoring view (1) + retraining (3) + what the
-    # caller may do to a version (1)
-    assert len(operations) == 98
+    # purge, webhooks, tasks (14) + the monitoring view (1) + retraining (3) + job replace,
+    # job delete, the notebooks a job can run (3) + what the caller may do to a version (1)
+    assert len(operations) == 101
     statuses: dict[tuple[str, str], list[int]] = {}
     from schemathesis.generation.modes import GenerationMode
 

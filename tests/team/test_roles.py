@@ -240,6 +240,10 @@ def samples(
         ("POST", "/jobs/{name}/run"): ("jobs/walk/run", None, {}),
         ("POST", "/jobs/{name}/pause"): ("jobs/walk/pause", None, {}),
         ("POST", "/jobs/{name}/resume"): ("jobs/walk/resume", None, {}),
+        # walk2 is the job that POST /jobs made (documented before this route).
+        ("PUT", "/jobs/{name}"): ("jobs/walk2", {**job, "cron": "0 3 * * *"}, {}),
+        ("DELETE", "/jobs/{name}"): ("jobs/walk2", None, {}),
+        ("GET", "/notebooks"): ("notebooks", None, {}),
         ("GET", "/runs"): ("runs", None, {"listing": True}),
         ("GET", "/runs/{id}"): (f"runs/{ids['run']}", None, {}),
         ("GET", "/runs/{id}/notebook"): (f"runs/{ids['run']}/notebook", None, {}),

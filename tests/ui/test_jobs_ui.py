@@ -210,3 +210,86 @@ def test_jobs_tab_pauses_resumes_and_cancels(page: Any, lab: Lab) -> None:
     assert "next" in job.locator(".mmds-result-meta").first.inner_text()
     assert _job_state(lab, "hourly-north") == "active"
     reg.close()
+
+
+def _job_names(lab: Lab) -> list[str]:
+    return [j["name"] for j in json.loads(lab.api("/mmds/api/jobs"))["items"]]
+
+
+def test_jobs_tab_creates_edits_and_deletes_a_job(page: Any, lab: Lab) -> None:
+    """A person creates a job in the form (a refusal shown in it first), edits its schedule,
+    then deletes it; each step is checked through the REST API. The form in both themes."""
+    from .test_theme import THEMES, set_theme
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('region = "north"\nrows = 10')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nbformat.write(nb, lab.root / "form-score.ipynb")
+
+    panel = _open_jobs_tab(page)
+    panel.locator("button.mmds-job-new").click()
+    dialog = page.locator(".jp-Dialog")
+    form = dialog.locator(".mmds-job-form")
+    form.wait_for(timeout=15_000)
+    form.locator(".mmds-job-form-name").fill("form-job")
+    form.locator("select.mmds-job-form-notebook").select_option("form-score.ipynb")
+    rows = form.locator(".mmds-job-form-param[data-param='rows']")
+    # The notebook's declared parameters, their defaults shown.
+    assert rows.get_attribute("placeholder") == "10"
+    assert (
+        form.locator(".mmds-job-form-param[data-param='region']").get_attribute("placeholder")
+        == "north"
+    )
+    rows.fill("25")
+    form.locator(".mmds-job-form-when").fill("61 * * * *")
+    form.locator(".mmds-job-form-description").fill("Scores churn from the form")
+    dialog.locator("button.jp-mod-accept").click()
+    # The server's refusal is shown in the form, what was typed kept; nothing was stored.
+    refusal = page.locator(".jp-Dialog .mmds-job-form-error")
+    refusal.filter(has_text="not a valid cron").wait_for(timeout=15_000)
+    form = page.locator(".jp-Dialog .mmds-job-form")
+    assert form.locator(".mmds-job-form-param[data-param='rows']").input_value() == "25"
+    assert "form-job" not in _job_names(lab)
+    form.locator(".mmds-job-form-when").fill("30 1 * * *")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / "11-job-form-light.png"))
+    page.locator(".jp-Dialog button.jp-mod-accept").click()
+    job = panel.locator(".mmds-job[data-job='form-job']")
+    job.wait_for(timeout=15_000)
+    stored = json.loads(lab.api("/mmds/api/jobs/form-job"))
+    assert (stored["schedule"], stored["parameters"]) == ("30 1 * * *", {"rows": 25})
+    assert stored["description"] == "Scores churn from the form" and stored["state"] == "active"
+
+    # Edit: the same form, prefilled; the cron changes, the rest stays.
+    set_theme(page, THEMES["dark"])
+    try:
+        job.locator("button.mmds-job-edit").click()
+        form = page.locator(".jp-Dialog .mmds-job-form")
+        form.wait_for(timeout=15_000)
+        name = form.locator(".mmds-job-form-name")
+        assert name.input_value() == "form-job" and name.get_attribute("readonly") is not None
+        assert form.locator("select.mmds-job-form-notebook").input_value() == "form-score.ipynb"
+        assert form.locator(".mmds-job-form-param[data-param='rows']").input_value() == "25"
+        when = form.locator(".mmds-job-form-when")
+        assert when.input_value() == "30 1 * * *"
+        when.fill("45 2 * * *")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / "11-job-form-dark.png"))
+        page.locator(".jp-Dialog button.jp-mod-accept").click()
+        job.filter(has_text="45 2 * * *").wait_for(timeout=15_000)
+    finally:
+        if page.locator(".jp-Dialog").count():
+            page.locator(".jp-Dialog button.jp-mod-reject").click()
+        set_theme(page, THEMES["light"])
+    stored = json.loads(lab.api("/mmds/api/jobs/form-job"))
+    assert (stored["schedule"], stored["parameters"]) == ("45 2 * * *", {"rows": 25})
+    assert stored["description"] == "Scores churn from the form"
+
+    # Delete asks first; the job leaves the list and the registry.
+    job.locator("button.mmds-job-delete").click()
+    confirm = page.locator(".jp-Dialog")
+    confirm.filter(has_text="Delete job form-job?").wait_for(timeout=15_000)
+    confirm.locator("button.jp-mod-accept").click()
+    job.wait_for(state="detached", timeout=15_000)
+    assert "form-job" not in _job_names(lab)

@@ -1,0 +1,151 @@
+/**
+ * The job form's values and the JSON body they become (POST jobs, or PUT jobs/NAME to edit):
+ * kept free of the DOM so that the rules can be tested on their own.
+ */
+import { IDeclaredParameter, IJob } from './types';
+
+export type Timing = 'cron' | 'every' | 'none';
+
+/**
+ * What a person fills in: parameter values are text as typed (empty: the notebook's default).
+ */
+export interface IJobForm {
+  name: string;
+  notebook: string;
+  timing: Timing;
+  when: string;
+  parameters: { [name: string]: string };
+  description: string;
+  paused: boolean;
+}
+
+/**
+ * The body of POST jobs / PUT jobs/NAME (the fields of openapi.json's JobCreate).
+ */
+export interface IJobBody {
+  name: string;
+  notebook: string;
+  [field: string]: unknown;
+}
+
+export function emptyForm(): IJobForm {
+  return {
+    name: '',
+    notebook: '',
+    timing: 'cron',
+    when: '',
+    parameters: {},
+    description: '',
+    paused: false
+  };
+}
+
+/**
+ * A stored notebook path (absolute, resolved) as the form shows it: relative to the root.
+ */
+export function relativePath(path: string, root: string): string {
+  const base = root.replace(/\/+$/, '') + '/';
+  return root && path.startsWith(base) ? path.slice(base.length) : path;
+}
+
+/**
+ * A parameter value as text in a field: text as it is, anything else as JSON.
+ */
+export function parameterText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The form of an existing job, to edit it (`root`: the scheduler's notebook folder).
+ */
+export function formOf(job: IJob, root: string): IJobForm {
+  const schedule = job.schedule ?? '';
+  const every = schedule.startsWith('every ');
+  const parameters: { [name: string]: string } = {};
+  for (const [name, value] of Object.entries(job.parameters ?? {})) {
+    parameters[name] = parameterText(value);
+  }
+  return {
+    name: job.name,
+    notebook: relativePath(job.notebook, root),
+    timing: schedule ? (every ? 'every' : 'cron') : 'none',
+    when: every ? schedule.slice('every '.length) : schedule,
+    parameters,
+    description: job.description ?? '',
+    paused: job.paused
+  };
+}
+
+const PYTHON_WORDS: { [word: string]: unknown } = {
+  True: true,
+  False: false,
+  None: null
+};
+
+/**
+ * A typed parameter value, typed like the notebook's default: text for a text default,
+ * otherwise JSON (or Python's True, False, None) when the text reads as such.
+ */
+export function typedValue(
+  text: string,
+  declared: IDeclaredParameter | undefined
+): unknown {
+  if (declared?.has_default && typeof declared.default === 'string') {
+    return text;
+  }
+  const word = text.trim();
+  if (word in PYTHON_WORDS) {
+    return PYTHON_WORDS[word];
+  }
+  try {
+    return JSON.parse(word);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The request body of a form: the parameters given (others keep the notebook's defaults),
+ * and, when editing, the rest of the job's definition unchanged (a PUT defines it anew).
+ */
+export function jobBody(
+  form: IJobForm,
+  declared: IDeclaredParameter[],
+  editing?: IJob
+): IJobBody {
+  const known = new Map(declared.map(p => [p.name, p]));
+  const parameters: { [name: string]: unknown } = {};
+  for (const [name, text] of Object.entries(form.parameters)) {
+    if (text.trim() !== '') {
+      parameters[name] = typedValue(text, known.get(name));
+    }
+  }
+  const body: IJobBody = {
+    name: form.name.trim(),
+    notebook: form.notebook.trim(),
+    parameters,
+    description: form.description.trim() || null,
+    paused: form.paused
+  };
+  if (form.timing !== 'none') {
+    body[form.timing] = form.when.trim();
+  }
+  if (editing) {
+    const kept: [string, unknown][] = [
+      ['timezone', editing.timezone],
+      ['max_concurrent', editing.max_concurrent],
+      ['timeout', editing.timeout_s],
+      ['retries', editing.max_retries],
+      ['retry_delay', editing.retry_delay_s],
+      ['catchup', editing.catchup],
+      ['keep_outputs', editing.keep_outputs],
+      ['spark_master', editing.spark_master]
+    ];
+    for (const [field, value] of kept) {
+      if (value !== undefined) {
+        body[field] = value;
+      }
+    }
+  }
+  return body;
+}
