@@ -35,11 +35,31 @@ def populated(db_url, tmp_path, cancer):
 
 
 def mmds(populated, *args, ok=True):
+    """``mmds ...`` as its own process, as a user runs it."""
     url, home = populated
     env = {**os.environ, "MMDS_URL": url, "MMDS_HOME": home}
     proc = subprocess.run(
         [sys.executable, "-m", "mmds_jupyter.cli", *args], env=env, capture_output=True, text=True
     )
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def in_process(populated, capsys, *args, ok=True):
+    """``mmds ...`` through the CLI's ``main`` in this process, answered like ``mmds``'s."""
+    from types import SimpleNamespace
+
+    from mmds_jupyter.cli import main
+
+    url, home = populated
+    capsys.readouterr()
+    try:
+        rc = main(["--url", url, "--home", home, *args])
+    except SystemExit as exc:
+        rc = exc.code
+    out = capsys.readouterr()
+    proc = SimpleNamespace(returncode=rc or 0, stdout=out.out, stderr=out.err)
     if ok:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -127,7 +147,12 @@ def test_db_upgrade_on_empty_database(tmp_path):
     assert f"empty -> {Database(url).head()}" in proc.stdout
 
 
-def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
+def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer, capsys):
+    # The first calls go through a real `mmds` process; the rest through the same `main` in
+    # this process (each process start imports scikit-learn and skops again: ~100 s in all).
+    def run(*args, ok=True):
+        return in_process(populated, capsys, *args, ok=ok)
+
     data = cancer["X_test"][COLS].reset_index(drop=True).assign(cid=range(len(cancer["X_test"])))
     path = tmp_path / "batch.parquet"
     data.to_parquet(path)
@@ -136,10 +161,9 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     out = tmp_path / "scores.csv"
     proc = mmds(populated, "score", "risk/churn:1", "--data", str(path), "--production", ok=False)
     assert proc.returncode == 1 and "in stage 'development'" in proc.stderr
-    mmds(populated, "stage", "risk/churn:1", "production")
+    run("stage", "risk/churn:1", "production")
     summary = json.loads(
-        mmds(
-            populated,
+        run(
             "score",
             "risk/churn:1",
             "--data",
@@ -154,46 +178,46 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer):
     )
     assert summary["rows"] == len(data) and summary["score_set"] == 1
     assert out.read_text().startswith("cid,prediction,probability(0),probability(1)")
-    listed = json.loads(mmds(populated, "scores", "risk/churn", "--json").stdout)
+    listed = json.loads(run("scores", "risk/churn", "--json").stdout)
     assert [s["id"] for s in listed] == [1]
     again = ["score", "risk/churn:1", "--data", str(path), "--key", "cid", "--production"]
-    proc = mmds(populated, *again, ok=False)
+    proc = run(*again, ok=False)
     assert proc.returncode == 1 and "already scored exactly this input" in proc.stderr
-    assert "score_set 2" in mmds(populated, *again, "--replace").stdout
+    assert "score_set 2" in run(*again, "--replace").stdout
     # An alias in use moves only to a version whose contract takes its last production input.
-    mmds(populated, "alias", "risk/churn:1", "live")
+    run("alias", "risk/churn:1", "live")
     url, home = populated
     with Registry(url=url, home=home) as reg:
         narrowed = reg.contract("risk/churn:2").to_dict()
         narrowed["inputs"][0]["max"] = 10.0  # mean_radius
         reg.contract("risk/churn:2", update={"inputs": narrowed["inputs"]}, policy="reject")
-    proc = mmds(populated, "alias", "risk/churn:2", "live", ok=False)
+    proc = run("alias", "risk/churn:2", "live", ok=False)
     assert proc.returncode == 1 and "'mean_radius': values out of range" in proc.stderr
-    assert "-> risk/churn:2" in mmds(populated, "alias", "risk/churn:2", "live", "--force").stdout
+    assert "-> risk/churn:2" in run("alias", "risk/churn:2", "live", "--force").stdout
     bad = data.assign(junk=1)
     bad.to_parquet(path)
     args = ["score", "risk/churn:1", "--data", str(path), "--key", "cid"]
-    assert json.loads(mmds(populated, *args, "--json").stdout)["ignored"] == ["junk"]
-    proc = mmds(populated, *args, "--strict", ok=False)
+    assert json.loads(run(*args, "--json").stdout)["ignored"] == ["junk"]
+    proc = run(*args, "--strict", ok=False)
     assert proc.returncode == 1 and "unexpected column 'junk'" in proc.stderr
     far = data.copy()
     far.loc[0, "mean_radius"] = 1e4
     far.to_parquet(path)
-    assert json.loads(mmds(populated, *args, "--json").stdout)["flagged"] == 1
-    proc = mmds(populated, *args, "--policy", "reject", ok=False)
+    assert json.loads(run(*args, "--json").stdout)["flagged"] == 1
+    proc = run(*args, "--policy", "reject", ok=False)
     assert proc.returncode == 1 and "1 row(s) with values out of range" in proc.stderr
-    shown = mmds(populated, "contract", "risk/churn:1", "--policy", "reject", "--strict").stdout
+    shown = run("contract", "risk/churn:1", "--policy", "reject", "--strict").stdout
     assert "out-of-domain policy: reject; extra columns: refused" in shown
-    proc = mmds(populated, *args, ok=False)
+    proc = run(*args, ok=False)
     assert proc.returncode == 1 and "values out of range" in proc.stderr
     reg = Registry(url=url, home=home)
     expected = reg.load_scores(1)
     expected.loc[0, "probability(1)"] += 0.5
     reg.create_scoring_test("risk/churn:1", data, expected, key="cid", name="drifted")
     reg.close()
-    proc = mmds(populated, "test", "risk/churn:1", ok=False)
+    proc = run("test", "risk/churn:1", ok=False)
     assert proc.returncode == 3 and proc.stdout.startswith("FAIL test drifted: 1 of")
-    assert "drifted" in mmds(populated, "show", "risk/churn:1").stdout
+    assert "drifted" in run("show", "risk/churn:1").stdout
 
 
 def cli(populated, *args, code=0, capsys=None):
@@ -394,3 +418,18 @@ def test_permissions_on_a_laptop_allow_everything(populated, capsys):
     assert "set @champion: yes" in out
     allowed = json.loads(cli(populated, "permissions", "risk/churn:2", "--json", capsys=capsys).out)
     assert allowed["ref"] == "risk/churn:2" and "tag" in allowed["operations"]
+
+
+def test_a_stage_or_alias_move_does_not_import_jsonschema(populated):
+    # jsonschema's import builds a URI grammar (seconds); only saving a template needs it.
+    url, home = populated
+    code = (
+        "import sys\n"
+        "from mmds_jupyter.cli import main\n"
+        f"main(['--url', {url!r}, '--home', {home!r}, 'alias', 'risk/churn:1', 'live'])\n"
+        f"main(['--url', {url!r}, '--home', {home!r}, 'stage', 'risk/churn:1', 'validation'])\n"
+        "assert 'jsonschema' not in sys.modules, 'jsonschema was imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "risk/churn@live -> risk/churn:1" in proc.stdout

@@ -12,7 +12,6 @@ import hashlib
 from importlib.resources import files
 from typing import Any
 
-import jsonschema
 import yaml
 
 from ..auth.permissions import ROLES
@@ -190,6 +189,10 @@ def parse(source: str, name: str = "(text)") -> dict[str, Any]:
         ) from None
     except (yaml.YAMLError, RecursionError) as exc:  # e.g. a control character
         raise _fail(name, None, f"not valid YAML: {exc}") from None
+    # Imported here: jsonschema's import builds a URI grammar (seconds), which every stage or
+    # alias move through the CLI would pay although only saving a template checks one.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:

@@ -38,6 +38,11 @@ def raised(runs: list[Run]) -> list[Run]:
     return [r for r in runs if r.status == "failed" and r.error["ename"] != "SchedulerStopped"]
 
 
+# Two schedulers sharing one database is a team's setup, on PostgreSQL (about 100 s of CI time
+# per database); one scheduler on SQLite is driven by the other tests of this module.
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_two_schedulers_run_each_occurrence_once_and_follow_the_champion(setup, tmp_path):
     reg, sched, env, out = setup
     mmds(
