@@ -43,6 +43,11 @@ def mixed_test_sets(test_sets: dict[str, str | None], what: str) -> str | None:
     )
 
 
+def default_params(version: Version) -> list[str]:
+    """The names of ``version``'s parameters that hold their class's default (sorted)."""
+    return sorted(k for k in version.params if is_default(version, k, _same))
+
+
 def _same(values: list[Any]) -> bool:
     """Equal, with floats compared to 1e-9 relative (the same model via two paths agrees).
 

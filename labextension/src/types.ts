@@ -306,6 +306,8 @@ export interface IVersion {
   children: string[];
   events: IEvent[];
   notebook_link: string | null;
+  /** The parameters that hold their estimator class's default value. */
+  default_params?: string[];
 }
 
 export interface ILineageNode {

@@ -1,5 +1,5 @@
 /**
- * Sections of a version page that show its scoring: the score contract and the newest
+ * Sections of a version page: its parameters (set ones first), the score contract and the newest
  * result of each scoring test (as `mmds contract` and `mmds show` print them).
  */
 import { formatValue } from './diff';
@@ -93,5 +93,54 @@ export function scoringTestsSection(
       r.actor
     ]),
     'mmds-grid mmds-scoring-tests'
+  );
+}
+
+/**
+ * A version's parameters as [set by someone, at their class default], each sorted by name: the
+ * few a modeller chose come first, the fifty a library defaults are folded below them.
+ */
+export function splitParams(
+  params: { [key: string]: unknown },
+  defaults: string[] | undefined
+): [[string, unknown][], [string, unknown][]] {
+  const folded = new Set(defaults ?? []);
+  const entries = Object.entries(params).sort(([a], [b]) => a.localeCompare(b));
+  return [
+    entries.filter(([k]) => !folded.has(k)),
+    entries.filter(([k]) => folded.has(k))
+  ];
+}
+
+/** The parameters section: those set first, then the defaults in a closed fold. */
+export function paramsSection(
+  params: { [key: string]: unknown },
+  defaults: string[] | undefined
+): HTMLElement {
+  const [set, atDefault] = splitParams(params, defaults);
+  const table = (rows: [string, unknown][], cls: string): HTMLElement =>
+    grid(
+      ['parameter', 'value'],
+      rows.map(([k, val]) => [k, formatValue(val)]),
+      `mmds-grid ${cls}`
+    );
+  return h(
+    'div',
+    { class: 'mmds-params' },
+    set.length
+      ? table(set, 'mmds-params-set')
+      : h('p', {}, 'Every parameter holds its default.'),
+    atDefault.length
+      ? h(
+          'details',
+          { class: 'mmds-params-defaults' },
+          h(
+            'summary',
+            {},
+            `${atDefault.length} parameter${atDefault.length === 1 ? '' : 's'} at their defaults`
+          ),
+          table(atDefault, 'mmds-params-default')
+        )
+      : null
   );
 }

@@ -14,9 +14,14 @@ import { exportButtons } from './download';
 import { describeEvent } from './events';
 import { Refusals } from './jobActions';
 import { monitoringSection } from './monitoring';
+import { INotebookLike, revealCell } from './notebookCell';
 import { taskList } from './tasks';
 import { offered, versionActions } from './versionActions';
-import { contractSection, scoringTestsSection } from './versionSections';
+import {
+  contractSection,
+  paramsSection,
+  scoringTestsSection
+} from './versionSections';
 import { age } from './query';
 import {
   IAliasMove,
@@ -250,10 +255,13 @@ export class VersionView extends Widget {
         { class: 'mmds-link mmds-notebook', title: `Open ${path}` },
         path
       );
-      open.addEventListener(
-        'click',
-        () => void this.commands.execute('docmanager:open', { path })
-      );
+      open.addEventListener('click', () => {
+        void this.commands
+          .execute('docmanager:open', { path })
+          .then(widget =>
+            revealCell(widget as INotebookLike, prov['cell'] as string | null)
+          );
+      });
       notebook = open;
     }
     const header = h(
@@ -302,12 +310,7 @@ export class VersionView extends Widget {
         formatValue(f.importance)
       ])
     );
-    const params = grid(
-      ['parameter', 'value'],
-      Object.entries(v.params)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, val]) => [k, formatValue(val)])
-    );
+    const params = paramsSection(v.params, v.default_params);
     const datasets = grid(
       ['relation', 'name', 'rows', 'columns', 'content hash'],
       v.datasets.map(d => [

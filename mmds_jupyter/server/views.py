@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..comparison import deltas
+from ..comparison import default_params, deltas
 from ..encode import records, version_dict
 from ..entities import STAGES
 from ..errors import InvalidInput
@@ -151,6 +151,7 @@ def version_detail(
     out["children"] = registry.children(v)
     out["events"] = records(registry.events(ref=v.ref, limit=event_limit))
     out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
+    out["default_params"] = default_params(v)
     keys = (
         "test",
         "passed",

@@ -167,11 +167,13 @@ def test_a_newly_tracked_version_appears_without_reload(page: Any, lab: Lab) -> 
             "from sklearn.datasets import load_iris\n"
             "from sklearn.tree import DecisionTreeClassifier\n"
             "import mmds_jupyter as mmds\n"
-            "X, y = load_iris(return_X_y=True, as_frame=True)\n"
+            "X, y = load_iris(return_X_y=True, as_frame=True)"
+        ),
+        nbformat.v4.new_code_cell(
             "clf = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)\n"
-            "v = mmds.track(clf, name='iris_tree', project='flowers', X_test=X, y_test=y)\n"
-            "print(v.ref)"
-        )
+            "v = mmds.track(clf, name='iris_tree', project='flowers', X_test=X, y_test=y)"
+        ),
+        nbformat.v4.new_code_cell("print(v.ref)"),
     ]
     path = lab.root / "train_iris.ipynb"
     nbformat.write(nb, path)
@@ -196,11 +198,31 @@ def test_a_newly_tracked_version_appears_without_reload(page: Any, lab: Lab) -> 
     link = view.locator("button.mmds-notebook")
     link.wait_for(timeout=30_000)
     assert link.inner_text() == "train_iris.ipynb"
+    # The parameters set in the notebook come first; those at the class's defaults are folded.
+    detail = json.loads(lab.api("/mmds/api/versions/flowers/iris_tree:1"))
+    assert "criterion" in detail["default_params"] and "max_depth" not in detail["default_params"]
+    shown = view.locator("table.mmds-params-set td:first-child").all_inner_texts()
+    assert shown == sorted(k for k in detail["params"] if k not in detail["default_params"])
+    assert {"max_depth", "random_state"} <= set(shown)
+    fold = view.locator("details.mmds-params-defaults")
+    assert not fold.evaluate("d => d.open")
+    n = len(detail["default_params"])
+    assert fold.locator("summary").inner_text() == f"{n} parameters at their defaults"
+    fold.locator("summary").click()
+    fold.locator("table.mmds-params-default").scroll_into_view_if_needed()
+    shot(page, "07b-version-parameters")
     link.click()
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has_text="train_iris.ipynb").wait_for(
         timeout=30_000
     )
-    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=30_000)
+    # The notebook opens at the cell that tracked the version, not at its top.
+    active = page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell.jp-mod-active")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-mod-active')]"
+        ".some(c => c.textContent.includes('mmds.track('))",
+        timeout=30_000,
+    )
+    assert "mmds.track(" in active.inner_text()
     shot(page, "08-notebook-opened-from-provenance")
 
 
