@@ -25,9 +25,9 @@ pytestmark = MLFLOW_WARNINGS
 
 @pytest.fixture
 def pyfunc(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """mlflow.pyfunc, told to load scikit-learn models (MLflow 3.17 loads none, skops files
-    included, until told); imported here, where MLflow's own import-time notes are allowed."""
-    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
+    """mlflow.pyfunc as a plain user has it: not told to allow pickles (an export is skops, which
+    MLflow loads without that); imported here, where MLflow's own import-time notes are allowed."""
+    monkeypatch.delenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", raising=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Any type hint is inferred as AnyType": MLflow's
         import mlflow.pyfunc
