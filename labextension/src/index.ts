@@ -8,6 +8,7 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Widget } from '@lumino/widgets';
 
@@ -41,12 +42,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Browse, search, inspect and compare MMDS model versions.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    IRenderMimeRegistry
+  ],
   activate: async (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     const { commands, shell } = app;
     const panel = new MMDSPanel(commands);
@@ -155,7 +162,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         show(
           runs,
           runs.find(w => w.content.runId === id),
-          () => new RunNotebookView(id)
+          () => new RunNotebookView(id, rendermime)
         );
       }
     });

@@ -1,6 +1,10 @@
 /**
- * A run's executed notebook in the main area, read-only: cell sources and outputs as text.
+ * A run's executed notebook in the main area, read-only. With JupyterLab's rendermime (always
+ * there in a real Lab), markdown cells and outputs are rendered as a notebook shows them, as
+ * *untrusted* content: HTML is sanitized and no script runs. Without it, everything is text.
  */
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { OutputModel } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
@@ -11,7 +15,10 @@ import { IRunDetail } from './types';
 export class RunNotebookView extends Widget {
   private readonly body = h('div', { class: 'mmds-run-body' });
 
-  constructor(readonly runId: number) {
+  constructor(
+    readonly runId: number,
+    private readonly rendermime: IRenderMimeRegistry | null = null
+  ) {
     super();
     this.id = `mmds-run-${runId}`;
     this.addClass('mmds-view');
@@ -34,26 +41,57 @@ export class RunNotebookView extends Widget {
       clear(this.body);
       this.title.label = `${run.job} #${run.id}`;
       this.body.append(this.header(run));
-      for (const block of notebookBlocks(notebook)) {
-        this.body.appendChild(
-          h(
-            'div',
-            { class: `mmds-cell mmds-cell-${block.kind}` },
-            h('div', { class: 'mmds-cell-label' }, block.label),
-            h('pre', { class: 'mmds-cell-source' }, block.source),
-            ...block.outputs.map(o =>
-              h(
-                'pre',
-                { class: `mmds-cell-output mmds-output-${o.kind}` },
-                o.text
-              )
-            )
-          )
+      const cells = notebook.cells ?? [];
+      for (const [index, block] of notebookBlocks(notebook).entries()) {
+        const cell = h(
+          'div',
+          { class: `mmds-cell mmds-cell-${block.kind}` },
+          h('div', { class: 'mmds-cell-label' }, block.label)
         );
+        this.body.appendChild(cell);
+        if (block.kind === 'markdown' && this.rendermime) {
+          cell.appendChild(
+            await this.rendered('mmds-cell-markdown', {
+              output_type: 'display_data',
+              data: { 'text/markdown': block.source },
+              metadata: {}
+            })
+          );
+          continue;
+        }
+        cell.appendChild(h('pre', { class: 'mmds-cell-source' }, block.source));
+        const outputs = cells[index]?.outputs ?? [];
+        for (const [i, o] of block.outputs.entries()) {
+          const cls = `mmds-cell-output mmds-output-${o.kind}`;
+          cell.appendChild(
+            this.rendermime && outputs[i]
+              ? await this.rendered(cls, outputs[i])
+              : h('pre', { class: cls }, o.text)
+          );
+        }
       }
     } catch (error) {
       showError(this.body, error);
     }
+  }
+
+  /** One output (or a markdown source) rendered by Lab's renderers, untrusted. */
+  private async rendered(cls: string, output: object): Promise<HTMLElement> {
+    const box = h('div', { class: cls });
+    const rendermime = this.rendermime as IRenderMimeRegistry;
+    const model = new OutputModel({
+      value: output as ConstructorParameters<typeof OutputModel>[0]['value'],
+      trusted: false
+    });
+    const mime = rendermime.preferredMimeType(model.data, 'any');
+    if (!mime) {
+      box.textContent = `[${Object.keys(model.data).join(', ')} output not shown]`;
+      return box;
+    }
+    const renderer = rendermime.createRenderer(mime);
+    await renderer.renderModel(model);
+    box.appendChild(renderer.node);
+    return box;
   }
 
   private header(run: IRunDetail): HTMLElement {

@@ -18,13 +18,13 @@ from .conftest import SCREENSHOTS, XSS, Lab
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def _notebook(path: Path, outputs: list[Any] | None = None) -> None:
+def _notebook(path: Path, outputs: list[Any] | None = None, more: list[Any] = ()) -> None:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('region = "north"')
     params.metadata["tags"] = ["parameters"]
     work = nbformat.v4.new_code_cell("print(region)", execution_count=1)
     work.outputs = outputs or []
-    nb.cells = [params, work]
+    nb.cells = [params, work, *more]
     nbformat.write(nb, path)
 
 
@@ -42,7 +42,17 @@ def _jobs(lab: Lab) -> None:
     sched.create("weekly-report", "score.ipynb", every="7d", paused=True)
     out = home / "runs" / "nightly-score" / "1.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
-    _notebook(out, [nbformat.v4.new_output("stream", text=f"north {XSS}\n")])
+    # An executed notebook as papermill leaves one: a markdown note, a stream, an HTML table.
+    table = nbformat.v4.new_code_cell("scores.head(1)", execution_count=2)
+    table.outputs = [
+        nbformat.v4.new_output(
+            "execute_result",
+            data={"text/html": f"<table><tr><td>0.42</td><td>{XSS}</td></tr></table>"},
+            execution_count=2,
+        )
+    ]
+    note = nbformat.v4.new_markdown_cell(f"# Scores for **north**\n\nChecked by maya {XSS}")
+    _notebook(out, [nbformat.v4.new_output("stream", text=f"north {XSS}\n")], [note, table])
     error = {"ename": "ValueError", "evalue": "no rows to score", "cell_index": 1}
     for outcome in (
         Outcome("succeeded", output_path=str(out)),
@@ -113,8 +123,13 @@ def test_jobs_tab_lists_jobs_and_opens_an_executed_notebook(page: Any, lab: Lab)
     nightly.locator("button.mmds-run-open").click()
     view = page.locator(".mmds-run-view")
     view.locator(".mmds-cell").first.wait_for(timeout=30_000)
-    assert f"north {XSS}" in view.locator(".mmds-output-text").inner_text()
-    assert view.locator("img").count() == 0
+    # Outputs and markdown render as in a notebook, untrusted: markup is sanitized, a stream
+    # stays text, and no script runs (the page fixture fails the test on any dialog).
+    assert f"north {XSS}" in view.locator(".mmds-output-text").first.inner_text()
+    assert view.locator(".mmds-cell-markdown h1").inner_text() == "Scores for north"
+    assert view.locator(".mmds-cell-markdown strong").inner_text() == "north"
+    assert view.locator(".mmds-cell-output table td").first.inner_text() == "0.42"
+    assert view.locator("[onerror]").count() == 0
     assert "succeeded" in view.locator(".mmds-version-header").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "09-jobs.png"))
 
