@@ -183,6 +183,32 @@ class Comparison:
             )
         return charts
 
+    def overview(self) -> str | None:
+        """With three versions or more, every overall metric at once: a parallel-coordinates
+        chart (SVG), a line per version, better up on each axis. None for two versions (the
+        bar charts say it) or fewer than two metrics."""
+        from .render import LOWER_IS_BETTER
+        from .reports.charts import parallel_chart
+
+        names = sorted(
+            {
+                m.name
+                for v in self.versions
+                for m in v.metrics
+                if m.slice is None and _number(m.value)
+            }
+        )
+        if len(self.versions) < 3 or len(names) < 2:
+            return None
+        values = [[x if _number(x := v.metric(n)) else None for n in names] for v in self.versions]
+        return parallel_chart(
+            f"{len(self.refs)} versions on {len(names)} metrics (better is up)",
+            self.refs,
+            names,
+            values,
+            set(LOWER_IS_BETTER),
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """A DataFrame indexed by (section, key), a column per version, plus ``differs``."""
         rows = self.rows()

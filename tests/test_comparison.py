@@ -92,3 +92,21 @@ def test_notebook_table_is_one_table_in_folding_sections(pair: Any) -> None:
     assert "<details class='mmds-section' open><summary>params" in html
     roc = next(vals for _, k, vals, _ in cmp.rows() if k == "roc_auc")
     assert f"{roc[1] - roc[0]:+.4g}" in html
+
+
+def test_three_versions_get_a_parallel_coordinates_overview(pair: Any) -> None:
+    import xml.etree.ElementTree as ET
+
+    reg, a, b, c = pair
+    assert reg.compare(a, b).overview() is None  # two versions: the bar charts say it
+    svg = reg.compare(a, b, c).overview()
+    assert svg is not None
+    root = ET.fromstring(svg)
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "roc_auc" in texts and "log_loss (lower is better)" in texts
+    assert texts[0].startswith("3 versions on ")
+    # the two scored versions each have a line; the unscored one has no value to draw
+    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 2
+    metrics = {m.name for m in reg.get(a).metrics if m.slice is None}
+    assert len(lines[0].get("points").split()) == len(metrics)

@@ -103,6 +103,12 @@ export class CompareView extends Widget {
 
   private renderCharts(data: IComparison): HTMLElement {
     const charts = h('div', { class: 'mmds-charts' });
+    const overview = data.overview ? serverSvg(data.overview) : null;
+    if (overview) {
+      charts.appendChild(
+        h('figure', { class: 'mmds-chart mmds-overview' }, overview)
+      );
+    }
     for (const chart of data.charts) {
       const note = missingNote(chart.metric, chart.missing);
       charts.appendChild(

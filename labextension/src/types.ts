@@ -354,6 +354,8 @@ export interface IComparison {
   refs: string[];
   rows: ICompareRow[];
   charts: IMetricChart[];
+  /** Three versions or more: every overall metric at once (parallel coordinates, SVG). */
+  overview?: string | null;
   warnings?: string[];
 }
 

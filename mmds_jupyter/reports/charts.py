@@ -294,6 +294,76 @@ def scatter_chart(
     return "".join(out)
 
 
+def parallel_chart(
+    title: str,
+    names: list[str],
+    axes: list[str],
+    values: list[list[float | None]],
+    lower_is_better: set[str] | frozenset[str] = frozenset(),
+    *,
+    height: int = 260,
+) -> str:
+    """Parallel coordinates: an axis per metric, a line per version (``values[version][axis]``).
+
+    Each axis spans its own values, better up (a lower-is-better axis is turned over and says
+    so), its best and worst values written at its ends. A missing value breaks the version's
+    line there; a version's points are drawn too, so one value between two gaps still shows.
+    """
+    width = max(330, 110 * len(axes) + 60)
+    frame = _Frame((0.0, max(len(axes) - 1, 1)), (0.0, 1.0), width, height)
+    frame.left = frame.right = 40
+    frame.top = 36  # room for the title, then the axes' best values
+    frame.pw = width - frame.left - frame.right
+    frame.ph = height - frame.top - frame.bottom
+    total = height + _legend_height([Series(n, [], []) for n in names])
+    out = _open("mmds-parallel", title, width, total)
+    known = [[v if v is not None and math.isfinite(v) else None for v in row] for row in values]
+    levels: list[list[float | None]] = [[None] * len(axes) for _ in names]
+    for j, axis in enumerate(axes):
+        column = [v for row in known if (v := row[j]) is not None]
+        low, high = (min(column), max(column)) if column else (0.0, 1.0)
+        flip = axis in lower_is_better
+        best, worst = (low, high) if flip else (high, low)
+        for i, row in enumerate(known):
+            if (v := row[j]) is None:
+                continue
+            share = 0.5 if high == low else (v - low) / (high - low)
+            levels[i][j] = 1 - share if flip else share
+        x = float(frame.px(np.array([j]))[0])
+        label = f"{axis} (lower is better)" if flip else axis
+        out.append(
+            f"<line x1='{x:.1f}' y1='{frame.top}' x2='{x:.1f}' y2='{frame.top + frame.ph}' "
+            "stroke='currentColor' stroke-width='0.8'/>"
+            f"<text x='{x:.1f}' y='{frame.top - 4}' text-anchor='middle'>"
+            f"{_tick_text(best) if column else '—'}</text>"
+            f"<text x='{x:.1f}' y='{frame.top + frame.ph + 13}' text-anchor='middle'>"
+            f"{_tick_text(worst) if column else '—'}</text>"
+            f"<text x='{x:.1f}' y='{frame.top + frame.ph + 28}' text-anchor='middle' "
+            f"font-weight='bold'>{escape(label[:40])}</text>"
+        )
+    for i, row in enumerate(levels):
+        style = f"style='stroke:{colour(i)}' stroke-dasharray='{DASHES[i % len(DASHES)]}'"
+        run: list[str] = []
+        dots = []
+        for j, level in enumerate(row + [None]):
+            if level is None:
+                if len(run) > 1:
+                    out.append(
+                        f"<polyline class='mmds-version-line' points='{' '.join(run)}' "
+                        f"fill='none' stroke-width='2' {style}/>"
+                    )
+                run = []
+                continue
+            x = float(frame.px(np.array([j]))[0])
+            y = float(frame.py(np.array([level]))[0])
+            run.append(f"{x:.1f},{y:.1f}")
+            dots.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3'/>")
+        out.append(f"<g style='fill:{colour(i)}'>{''.join(dots)}</g>")
+    out += _legend(names, frame)
+    out.append("</svg>")
+    return "".join(out)
+
+
 def bar_chart(
     title: str,
     labels: list[str],

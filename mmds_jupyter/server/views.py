@@ -184,7 +184,13 @@ def compare(registry: RegistryService, refs: Sequence[str]) -> dict[str, Any]:
         for s, k, values, differs in cmp.rows()
     ]
     charts = cmp.charts()
-    return {"refs": cmp.refs, "rows": rows, "charts": charts, "warnings": cmp.warnings}
+    return {
+        "refs": cmp.refs,
+        "rows": rows,
+        "charts": charts,
+        "overview": cmp.overview(),
+        "warnings": cmp.warnings,
+    }
 
 
 def events(registry: RegistryService, args: Mapping[str, str | None]) -> dict[str, Any]:

@@ -80,3 +80,30 @@ def test_a_window_chart_names_its_windows_and_labels_its_threshold_lines():
     assert all(line.get("x1") != line.get("x2") for line in root.iter(f"{SVG}line"))
     # the missing last value is not drawn: 12 points on the line
     assert len(root.find(f"{SVG}polyline").get("points").split()) == 12
+
+
+def test_parallel_coordinates_put_better_up_on_each_axis_and_break_at_a_missing_value():
+    svg = charts.parallel_chart(
+        "3 versions",
+        ["churn:1", "churn:2 <x>", "churn:3"],
+        ["log_loss", "roc_auc"],
+        [[0.30, 0.90], [0.20, 0.95], [None, 0.80]],
+        {"log_loss"},
+    )
+    root = ET.fromstring(svg)
+    texts = _texts(svg)
+    assert texts[0] == "3 versions" and "churn:2 <x>" in texts
+    assert "log_loss (lower is better)" in texts and "roc_auc" in texts
+    # a lower-is-better axis is turned over: its best (lowest) value is written at the top
+    top_of_log_loss = [t.text for t in root.iter(f"{SVG}text") if t.get("y") == "32"]
+    assert top_of_log_loss[:2] == ["0.2", "0.95"]
+    # churn:2 is best on both: its line runs along the top; churn:3 lacks log_loss, so it
+    # has no line (one point only) but its point is drawn
+    lines = root.findall(f"{SVG}polyline")
+    assert len(lines) == 2
+    ys = [{p.split(",")[1] for p in line.get("points").split()} for line in lines]
+    assert ys[1] == {"36.0"} and len(ys[0]) == 2
+    dots = [g for g in root.iter(f"{SVG}g")]
+    assert [len(g.findall(f"{SVG}circle")) for g in dots] == [2, 2, 1]
+    for colour in re.findall(r"(?:fill|stroke):([^;'\"]+)", svg):
+        assert colour.startswith("var(--jp-"), colour

@@ -183,6 +183,30 @@ def test_compare_the_top_two_and_find_the_tab_again(page: Any, lab: Lab, unscore
     shot(page, "23-compare-after-reload")
 
 
+def test_three_versions_compare_on_every_metric_at_once(page: Any, lab: Lab) -> None:
+    refs = [*PAIR, "risk/odd:1"]
+    truth = compare_api(lab, refs)
+    assert truth["overview"]
+    panel = open_panel(page)
+    panel.locator("button.mmds-clear").click()
+    panel.locator(".mmds-result[data-ref='risk/odd:1']").wait_for(timeout=30_000)
+    tick(panel, refs)
+    panel.locator(".mmds-selection button.mmds-compare").click()
+    view = compare_view(page)
+    chart = view.locator("figure.mmds-overview svg")
+    # a line per version, an axis per overall metric, as the REST answer draws it
+    assert chart.locator("polyline").count() == 3
+    metrics = sorted({c["metric"] for c in truth["charts"]})
+    bold = chart.locator("text[font-weight='bold']").all_text_contents()  # the title, then axes
+    axis_names = [t.split(" (")[0] for t in bold[1:]]
+    assert axis_names == metrics
+    for theme, name in THEMES.items():
+        set_theme(page, name)
+        chart.scroll_into_view_if_needed()
+        shot(page, f"24-compare-three-{theme}")
+    set_theme(page, THEMES["light"])
+
+
 def test_palette_entries_drive_the_panel(page: Any, lab: Lab) -> None:
     panel = open_panel(page)
     tick(panel, PAIR)
