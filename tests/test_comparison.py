@@ -110,3 +110,10 @@ def test_three_versions_get_a_parallel_coordinates_overview(pair: Any) -> None:
     assert len(lines) == 2
     metrics = {m.name for m in reg.get(a).metrics if m.slice is None}
     assert len(lines[0].get("points").split()) == len(metrics)
+    # the notebook's compare widget shows it first, and only for three versions or more
+    from mmds_jupyter.widgets.compare import compare_widget
+
+    three = compare_widget(reg.compare(a, b, c))
+    assert three.children[0] is three.overview and three.overview.value == svg
+    two = compare_widget(reg.compare(a, b))
+    assert two.overview not in two.children and two.overview.value == ""

@@ -35,7 +35,11 @@ class ComparisonWidget(W.VBox):
         self.only_diff.observe(self._table, names="value")
         if not options:
             self.chart.value = "<i>The compared versions have no metrics.</i>"
-        super().__init__([W.HBox([self.picker, self.only_diff]), self.chart, self.table], **kwargs)
+        overview = cmp.overview()  # three versions or more: every metric at once
+        self.overview = W.HTML(overview or "")
+        parts = [self.overview] if overview else []
+        parts += [W.HBox([self.picker, self.only_diff]), self.chart, self.table]
+        super().__init__(parts, **kwargs)
         self._draw()
 
     def _draw(self, *_: Any) -> None:
