@@ -190,7 +190,10 @@ def lineage_html(lin: Lineage) -> str:
     for n in lin.nodes.values():
         levels.setdefault(n.level, []).append(n)
     order = sorted(levels)
-    w, h, gap_x, gap_y = 190, 34, 60, 16
+    # The gap between columns fits the longest edge label ("derived_from"), so no label runs
+    # into a node; labels are centred in it.
+    longest = max((len(e.relation) for e in lin.edges), default=0)
+    w, h, gap_x, gap_y = 190, 34, max(60, int(longest * 6.5) + 24), 16
     pos = {}
     for col, level in enumerate(order):
         for row, n in enumerate(sorted(levels[level], key=lambda n: n.label)):
@@ -214,7 +217,8 @@ def lineage_html(lin: Lineage) -> str:
             f"marker-end='url(#mmds-arrow)'><title>{escape(e.relation)}</title></line>"
         )
         svg.append(
-            f"<text x='{(x1 + x2) / 2 - 25}' y='{(y1 + y2) / 2 - 4}' style='fill:{_MUTED}'>"
+            f"<text x='{(x1 + x2) / 2}' y='{(y1 + y2) / 2 - 4}' text-anchor='middle' "
+            f"style='fill:{_MUTED}'>"
             f"{escape(e.relation)}</text>"
         )
     for n in lin.nodes.values():

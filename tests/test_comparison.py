@@ -117,3 +117,23 @@ def test_three_versions_get_a_parallel_coordinates_overview(pair: Any) -> None:
     assert three.children[0] is three.overview and three.overview.value == svg
     two = compare_widget(reg.compare(a, b))
     assert two.overview not in two.children and two.overview.value == ""
+
+
+def test_lineage_edge_labels_fit_between_the_node_columns(pair: Any) -> None:
+    import xml.etree.ElementTree as ET
+
+    from mmds_jupyter.render import lineage_html
+
+    reg, a, b, _ = pair
+    model = LogisticRegression(C=0.25).fit([[0.0], [1.0]], [0, 1])
+    child = reg.track(model, name="child", project="risk", parent=a)
+    svg = lineage_html(reg.lineage(child.ref))
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    rects = [(float(r.get("x")), float(r.get("width"))) for r in root.iter(f"{ns}rect")]
+    labels = [t for t in root.iter(f"{ns}text") if t.get("text-anchor") == "middle"]
+    assert labels and any(t.text == "derived_from" for t in labels)
+    for t in labels:
+        centre, half = float(t.get("x")), len(t.text) * 6.5 / 2  # 11 px sans-serif, at most
+        for x, width in rects:
+            assert centre + half <= x or centre - half >= x + width, (t.text, x)
