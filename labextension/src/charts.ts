@@ -2,17 +2,37 @@
  * Bar charts and the lineage graph as SVG built with DOM calls.
  */
 import { svg } from './dom';
-import { layoutLineage, NODE_H, NODE_W } from './layout';
+import { ILayout, layoutLineage, NODE_H, NODE_W } from './layout';
+import { panZoomBox } from './panZoom';
 import { ILineage } from './types';
+
+/**
+ * The lineage graph in a box that zooms and pans, opened centred on the version (the root).
+ */
+export function lineageView(
+  lineage: ILineage,
+  onOpen: (ref: string) => void
+): HTMLElement {
+  const layout = layoutLineage(lineage);
+  const root = layout.boxes.find(b => b.node.key === lineage.root);
+  const centre = root
+    ? { x: root.x + NODE_W / 2, y: root.y + NODE_H / 2 }
+    : { x: layout.width / 2, y: layout.height / 2 };
+  return panZoomBox(
+    lineageGraph(lineage, onOpen, layout) as SVGSVGElement,
+    layout,
+    centre
+  );
+}
 
 /**
  * The lineage graph; clicking a version node calls `onOpen` with its reference.
  */
 export function lineageGraph(
   lineage: ILineage,
-  onOpen: (ref: string) => void
+  onOpen: (ref: string) => void,
+  layout: ILayout = layoutLineage(lineage)
 ): SVGElement {
-  const layout = layoutLineage(lineage);
   const root = svg('svg', {
     class: 'mmds-lineage',
     width: layout.width,

@@ -6,7 +6,7 @@ import { Widget } from '@lumino/widgets';
 import type { Message } from '@lumino/messaging';
 
 import * as api from './api';
-import { lineageGraph, lineageLegend } from './charts';
+import { lineageLegend, lineageView } from './charts';
 import { CommandIDs } from './commands';
 import { formatValue } from './diff';
 import { append, clear, grid, h, keyValueTable, showError } from './dom';
@@ -222,7 +222,7 @@ export class VersionView extends Widget {
       this.node.scrollTop = scroll;
       const graph = h('div', { class: 'mmds-graph' });
       graph.append(
-        lineageGraph(
+        lineageView(
           lin,
           ref => void this.commands.execute(CommandIDs.openVersion, { ref })
         ),

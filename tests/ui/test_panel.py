@@ -124,6 +124,39 @@ def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
     assert view.locator("img").count() == 0
     nodes = view.locator("svg.mmds-lineage g.mmds-node")
     assert nodes.count() >= 3
+    # The graph sits in its own pan-and-zoom box: shown whole when it fits (this one), else
+    # centred on this version's node; "Centre" centres it.
+    box = view.locator(".mmds-lineage-box")
+    root = view.locator("svg.mmds-lineage g.mmds-node-root rect")
+
+    def centre_offset() -> float:
+        b, r = box.bounding_box(), root.bounding_box()
+        assert b is not None and r is not None
+        return (r["x"] + r["width"] / 2) - (b["x"] + b["width"] / 2)
+
+    page.wait_for_function(
+        "() => document.querySelector('.mmds-view:not(.lm-mod-hidden) .mmds-lineage-box')"
+        "?.dataset.placed === 'true'"
+    )
+    b = box.bounding_box()
+    for node in nodes.all():
+        n = node.bounding_box()
+        assert b["x"] <= n["x"] and n["x"] + n["width"] <= b["x"] + b["width"] + 1
+    view.locator("button.mmds-zoom-centre").click()
+    assert abs(centre_offset()) < 2
+    width = root.bounding_box()["width"]
+    view.locator("button.mmds-zoom-in").click()
+    assert root.bounding_box()["width"] == pytest.approx(width * 1.25, rel=0.02)
+    assert float(box.get_attribute("data-scale")) == pytest.approx(1.25, rel=0.01)
+    # A drag moves the graph with the pointer; Centre brings the version back.
+    b = box.bounding_box()
+    page.mouse.move(b["x"] + 20, b["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(b["x"] + 120, b["y"] + 30, steps=5)
+    page.mouse.up()
+    assert centre_offset() == pytest.approx(100, abs=3)
+    view.locator("button.mmds-zoom-centre").click()
+    assert abs(centre_offset()) < 2
     shot(page, "03-version-with-lineage")
     view.locator("g.mmds-node[data-key^='version']").filter(has_text="risk/churn:1").click()
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has_text="risk/churn:1").wait_for()
