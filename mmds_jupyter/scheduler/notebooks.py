@@ -41,6 +41,15 @@ def resolve_notebook(path: str, root_dir: str) -> Path:
     return real
 
 
+def shown_path(path: str, root_dir: str) -> str:
+    """A stored notebook path as a reader of the server sees it: relative to the root when it
+    lies under it (as :func:`resolve_notebook` takes it back), else as stored."""
+    try:
+        return Path(path).relative_to(Path(root_dir).expanduser().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return path
+
+
 def parameters_cell(nb: Any) -> Any | None:
     """The first code cell tagged ``parameters`` (papermill's convention), or None."""
     for cell in nb.cells:

@@ -58,6 +58,9 @@ class JobField:
     metavar: str | None = None
     # Added to the help of the command-line option (how to write the value there).
     cli_help: str = ""
+    # The stored Job's attribute that holds it, when not the same name (cron and every are
+    # both read from ``schedule``): what keeps a field that a change does not name.
+    column: str | None = None
 
     @property
     def flag(self) -> str:
@@ -202,6 +205,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
         exclusive_minimum=True,
         maximum=MAX_SECONDS,
         unit="seconds",
+        column="timeout_s",
     ),
     JobField(
         "retries",
@@ -210,6 +214,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
         default=0,
         minimum=0,
         maximum=MAX_WHOLE,
+        column="max_retries",
     ),
     JobField(
         "retry_delay",
@@ -219,6 +224,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
         minimum=0,
         maximum=MAX_SECONDS,
         unit="seconds",
+        column="retry_delay_s",
     ),
     JobField(
         "catchup",
@@ -281,21 +287,49 @@ def check_job(values: Mapping[str, Any], error: type[InvalidInput] = JobRefused)
             raise JobRefused(field.range_error(value))
 
 
-def read_fields(data: Mapping[str, Any], error: type[InvalidInput]) -> dict[str, Any]:
-    """The keyword arguments of ``Scheduler.create`` from a mapping such as a JSON body:
-    unknown and missing fields and values of the wrong type are refused with ``error``."""
-    unknown = sorted(set(data) - set(FIELDS))
+def refuse_unknown(names: Iterable[str], error: type[InvalidInput]) -> None:
+    """Refuse (with ``error``) names that are not fields of a job."""
+    unknown = sorted(set(names) - set(FIELDS))
     if unknown:
         raise error(
             f"Unknown field(s) {', '.join(map(repr, unknown))}; a job takes {', '.join(FIELDS)}."
         )
+
+
+def read_fields(
+    data: Mapping[str, Any], error: type[InvalidInput], partial: bool = False
+) -> dict[str, Any]:
+    """The keyword arguments of ``Scheduler.create`` (or, ``partial``, of ``Scheduler.update``:
+    the fields to change) from a mapping such as a JSON body: unknown and missing fields and
+    values of the wrong type are refused with ``error``."""
+    refuse_unknown(data, error)
     missing = [f.name for f in JOB_FIELDS if f.required and f.name not in data]
-    if missing:
+    if missing and not partial:
         raise error(f"The field(s) {', '.join(missing)} are required to create a job.")
     for name, value in data.items():
         if not FIELDS[name].type_ok(value, body=True):
             raise error(FIELDS[name].type_error(value))
     return dict(data)
+
+
+def definition_of(job: Any) -> dict[str, Any]:
+    """The keyword arguments of ``Scheduler.create`` that define a stored Job as it is: what a
+    change keeps of the fields it does not name (every field of :data:`JOB_FIELDS`)."""
+    schedule = job.schedule or None
+    every = None
+    if schedule and schedule.startswith("every "):
+        # Read back as a number: jobs stored before intervals were written in full digits
+        # hold e.g. "every 1.728e+06s", which an interval given anew may not be.
+        every = f"{float(schedule[len('every ') : -1]):.15g}s"
+    out: dict[str, Any] = {}
+    for f in JOB_FIELDS:
+        if f.name == "cron":
+            out[f.name] = None if every else schedule
+        elif f.name == "every":
+            out[f.name] = every
+        else:
+            out[f.name] = getattr(job, f.column or f.name)
+    return out
 
 
 def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:

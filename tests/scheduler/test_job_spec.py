@@ -55,6 +55,10 @@ def test_openapi_job_create_schema_is_the_spec() -> None:
     )
     assert schema["required"] == [f.name for f in JOB_FIELDS if f.required]
     assert schema["additionalProperties"] is False
+    # A change (PATCH) takes the same fields, none of them required.
+    change = json.loads(OPENAPI.read_text())["components"]["schemas"]["JobChange"]
+    assert change["properties"] == schema["properties"]
+    assert "required" not in change and change["additionalProperties"] is False
 
 
 def test_cli_job_options_are_the_spec() -> None:

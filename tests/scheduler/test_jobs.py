@@ -111,6 +111,66 @@ def test_duplicate_name_is_refused(sched: Scheduler) -> None:
         sched.create("a", "score.ipynb", every="1h")
 
 
+def test_update_changes_only_the_named_fields(sched: Scheduler, champion_reg: Registry) -> None:
+    from mmds_jupyter.scheduler.spec import JOB_FIELDS, definition_of
+
+    sched.create(
+        "nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS, timezone="Europe/Paris",
+        max_concurrent=2, timeout=600, retries=3, retry_delay=5, catchup="skip", keep_outputs=4,
+        description="scores churn", spark_master="local[2]",
+    )  # fmt: skip
+    before = definition_of(sched.get("nightly"))
+    job = sched.update("nightly", every="2h")
+    after = definition_of(job)
+    # The schedule is one setting: every replaces the cron; nothing else moved.
+    assert (after["cron"], after["every"]) == (None, "7200s")
+    assert {k: v for k, v in after.items() if k not in ("cron", "every")} == {
+        k: v for k, v in before.items() if k not in ("cron", "every")
+    }
+    assert (job.max_retries, job.timeout_s, job.spark_master) == (3, 600, "local[2]")
+    # Every field of a job is kept by a change that does not name it (a field added to
+    # JOB_FIELDS later too: definition_of reads each one back from the stored job).
+    assert set(after) == {f.name for f in JOB_FIELDS}
+    # Audited as an edit, with the field before and after.
+    events = champion_reg.events(limit=None)
+    assert job_events(champion_reg) == ["job.create", "job.update"]
+    assert "7200" in str(events.iloc[0].to_dict())
+    # On demand: both schedule fields named without a value.
+    assert sched.update("nightly", cron=None).schedule is None
+    # Parameters given replace the mapping, typed like create's -p text when asked.
+    job = sched.update("nightly", parameters={"out_dir": "/srv"}, parameters_as_text=True)
+    assert job.parameters == {"out_dir": "/srv"} and job.max_retries == 3
+
+
+def test_update_is_checked_as_a_create_and_stores_nothing_refused(sched: Scheduler) -> None:
+    sched.create("nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS, retries=2)
+    stored = sched.get("nightly")
+    cases = [
+        ({"cron": "61 * * * *"}, ScheduleInvalid, "not a valid cron"),
+        ({"cron": "0 2 * * *", "every": "1h"}, ScheduleInvalid, "not both"),
+        ({"retries": -1}, JobRefused, "retries"),
+        ({"notebook": "../outside.ipynb"}, NotebookRefused, "outside the allowed folder"),
+        ({"parameters": {"modle_ref": "x"}}, ParameterRefused, "modle_ref"),
+        ({"name": "other"}, JobRefused, "cannot be renamed"),
+        ({"colour": "red"}, JobRefused, "Unknown field"),
+        ({}, JobRefused, "Name what to change"),
+    ]
+    for changes, error, match in cases:
+        with pytest.raises(error, match=match):
+            sched.update("nightly", **changes)
+    assert sched.get("nightly") == stored
+    with pytest.raises(JobNotFound):
+        sched.update("nope", retries=1)
+    assert [j.name for j in sched.list()] == ["nightly"]
+
+
+def test_a_long_interval_is_stored_in_full_and_kept_by_an_edit(sched: Scheduler) -> None:
+    # Stored as "every 1.23457e+06s" before: digits lost, and refused when sent back.
+    job = sched.create("slow", "score.ipynb", every="1234567s")
+    assert job.schedule == "every 1234567s"
+    assert sched.update("slow", retries=1).schedule == "every 1234567s"
+
+
 def _backdate(reg: Registry, name: str, seconds: float) -> None:
     """Pretend the job was created (and last scheduled) ``seconds`` ago."""
     then = now_utc() - timedelta(seconds=seconds)

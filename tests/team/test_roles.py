@@ -242,6 +242,7 @@ def samples(
         ("POST", "/jobs/{name}/resume"): ("jobs/walk/resume", None, {}),
         # walk2 is the job that POST /jobs made (documented before this route).
         ("PUT", "/jobs/{name}"): ("jobs/walk2", {**job, "cron": "0 3 * * *"}, {}),
+        ("PATCH", "/jobs/{name}"): ("jobs/walk2", {"cron": "0 4 * * *"}, {}),
         ("DELETE", "/jobs/{name}"): ("jobs/walk2", None, {}),
         ("GET", "/notebooks"): ("notebooks", None, {}),
         ("GET", "/runs"): ("runs", None, {"listing": True}),
