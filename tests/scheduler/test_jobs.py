@@ -171,6 +171,46 @@ def test_a_long_interval_is_stored_in_full_and_kept_by_an_edit(sched: Scheduler)
     assert sched.update("slow", retries=1).schedule == "every 1234567s"
 
 
+def _parameters_notebook(path: Path, source: str) -> None:
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    nbformat.write(nb, path)
+
+
+def test_listing_notebooks_again_reads_only_those_that_changed(sched: Scheduler, root) -> None:
+    from mmds_jupyter.scheduler.notebooks import cache_info
+
+    _parameters_notebook(root / "a.ipynb", "alpha = 1")
+    _parameters_notebook(root / "b.ipynb", "beta = 1")
+    first = sched.notebooks()
+    listed = len(first)
+    assert listed >= 3
+    before = cache_info()
+    assert sched.notebooks() == first
+    after = cache_info()
+    assert after["reads"] == before["reads"]  # nothing read again
+    assert after["hits"] == before["hits"] + listed
+    # a.ipynb changes size; b.ipynb keeps its size (same length of text) but not its time.
+    _parameters_notebook(root / "a.ipynb", "alpha = 1\ngamma = 'new'")
+    b = root / "b.ipynb"
+    stat = b.stat()
+    b.write_text(b.read_text().replace("beta = 1", "beta = 2"))
+    assert b.stat().st_size == stat.st_size
+    os.utime(b, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    third = {n["path"]: n for n in sched.notebooks()}
+    assert cache_info()["reads"] == after["reads"] + 2  # those two, and only those
+    assert [p["name"] for p in third["a.ipynb"]["parameters"]] == ["alpha", "gamma"]
+    assert third["b.ipynb"]["parameters"][0]["default"] == 2
+    # A refusal is remembered too (and given again, whole).
+    assert third["no_parameters.ipynb"]["problem"] == {n["path"]: n for n in first}[
+        "no_parameters.ipynb"
+    ]["problem"]
+
+
 def _backdate(reg: Registry, name: str, seconds: float) -> None:
     """Pretend the job was created (and last scheduled) ``seconds`` ago."""
     then = now_utc() - timedelta(seconds=seconds)
