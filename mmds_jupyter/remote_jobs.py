@@ -32,9 +32,9 @@ def _entity(cls: type[Any], data: Mapping[str, Any]) -> Any:
 
 
 class RemoteJobs:
-    """``create``, ``update``, ``list``, ``get``, ``pause``, ``resume``, ``delete``, ``run``, ``runs``,
-    ``get_run``, ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook paths are the
-    server's (under its scheduler's root)."""
+    """``create``, ``update``, ``list``, ``get``, ``pause``, ``resume``, ``delete``, ``run``,
+    ``runs``, ``get_run``, ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook
+    paths are the server's: relative to its scheduler's root."""
 
     def __init__(self, http: Transport):
         self.http = http

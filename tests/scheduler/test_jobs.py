@@ -206,9 +206,10 @@ def test_listing_notebooks_again_reads_only_those_that_changed(sched: Scheduler,
     assert [p["name"] for p in third["a.ipynb"]["parameters"]] == ["alpha", "gamma"]
     assert third["b.ipynb"]["parameters"][0]["default"] == 2
     # A refusal is remembered too (and given again, whole).
-    assert third["no_parameters.ipynb"]["problem"] == {n["path"]: n for n in first}[
-        "no_parameters.ipynb"
-    ]["problem"]
+    assert (
+        third["no_parameters.ipynb"]["problem"]
+        == {n["path"]: n for n in first}["no_parameters.ipynb"]["problem"]
+    )
 
 
 def _backdate(reg: Registry, name: str, seconds: float) -> None:

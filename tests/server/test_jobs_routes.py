@@ -380,9 +380,7 @@ async def test_put_defines_a_job_anew_and_refuses_a_rename(
 
 async def patch(jp_fetch: Any, name: str, body: Any) -> tuple[int, Any]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    resp = await jp_fetch(
-        "mmds", "api", "jobs", name, method="PATCH", body=data, raise_error=False
-    )
+    resp = await jp_fetch("mmds", "api", "jobs", name, method="PATCH", body=data, raise_error=False)
     return resp.code, json.loads(resp.body)
 
 
@@ -469,9 +467,10 @@ async def test_notebooks_lists_what_a_job_can_run_with_its_parameters(
     # Paths relative to the root; the root itself (a folder of the server's) is not shown.
     assert set(listing) == {"items"}
     assert str(jp_root_dir.resolve()) not in json.dumps(listing)
-    assert "broken.ipynb could not be read" in {n["path"]: n for n in listing["items"]}[
-        "broken.ipynb"
-    ]["problem"]
+    assert (
+        "broken.ipynb could not be read"
+        in {n["path"]: n for n in listing["items"]}["broken.ipynb"]["problem"]
+    )
     found = {n["path"]: n for n in listing["items"]}
     assert sorted(found) == ["broken.ipynb", "plain.ipynb", score_notebook]
     assert found[score_notebook]["problem"] is None
