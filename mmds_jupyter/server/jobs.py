@@ -43,7 +43,11 @@ def job_dict(scheduler: Scheduler, job: Any) -> dict[str, Any]:
     """A job as JSON; its notebook relative to the scheduler's root (where it lies under it),
     so that no reader learns the server's folders and the path goes back as it came."""
     data: dict[str, Any] = job.to_dict()
-    data["notebook"] = shown_path(job.notebook, scheduler.config.root_dir)
+    # A remote registry's jobs (a Lab forwarding to `mmds server`) have no root here: that
+    # server has shown their notebooks relative to its own already.
+    config = getattr(scheduler, "config", None)
+    if config is not None:
+        data["notebook"] = shown_path(job.notebook, config.root_dir)
     data["state"] = "paused" if job.paused else "active"
     return data
 
