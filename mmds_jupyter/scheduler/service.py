@@ -153,7 +153,8 @@ class Scheduler:
             )
         if not set(changes) - {"name"}:
             raise JobRefused(
-                f"Name what to change in the job {name!r}, e.g. cron='0 3 * * *' or retries=2."
+                f"Name what to change in the job {name!r} (e.g. its cron schedule or its "
+                "retries); the fields not named keep their values."
             )
         values = definition_of(self.get(name))
         if any(field in changes for field in SCHEDULE_FIELDS):

@@ -8,6 +8,7 @@ spells a field, a range or a default of its own.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -345,17 +346,34 @@ def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:
     return out
 
 
-def job_arguments(positional: Iterable[str] = ()) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+def _blank_is_none(convert: Any) -> Any:
+    """An option type that reads '' as None (clearing a field in ``mmds jobs edit``)."""
+
+    def read(text: str) -> Any:
+        return None if text == "" else convert(text)
+
+    read.__name__ = convert.__name__  # argparse names the type in its error
+    return read
+
+
+def job_arguments(
+    positional: Iterable[str] = (), editing: bool = False
+) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
     """``add_argument`` flags and keywords of every field, in the spec's order.
 
     ``mmds jobs create`` takes every field as an option; ``%mmds schedule`` takes the fields
     named in ``positional`` (name, notebook) as positional arguments. Each option stores into
     the field's own name, so :func:`from_arguments` reads the parsed namespace back.
+    ``editing`` (``mmds jobs edit NAME``): an option not given is absent from the namespace
+    (the job keeps that field), ``--paused``/``--no-paused``, and '' clears a field that may
+    be empty.
     """
     positional = tuple(positional)
     out: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     for f in JOB_FIELDS:
         text = f"{f.help} {f.cli_help}".strip()
+        if editing and f.nullable and f.kind != "object":
+            text += " Give '' to clear it."
         kw: dict[str, Any] = {"help": text}
         if f.name in positional:
             out.append(((f.name,), kw))
@@ -363,10 +381,12 @@ def job_arguments(positional: Iterable[str] = ()) -> list[tuple[tuple[str, ...],
         flags = (f.short, f.flag) if f.short else (f.flag,)
         kw["dest"] = f.name
         kw["metavar"] = f.metavar or f.flag.lstrip("-").replace("-", "_").upper()
-        if f.required:
+        if f.required and not editing:
             kw["required"] = True
         if f.kind == "boolean":
             kw = {"help": text, "dest": f.name, "action": "store_true"}
+            if editing:
+                kw["action"] = argparse.BooleanOptionalAction
         elif f.kind == "object":
             kw.update(action="extend", nargs="+", default=None)
         else:
@@ -378,13 +398,19 @@ def job_arguments(positional: Iterable[str] = ()) -> list[tuple[tuple[str, ...],
             elif f.choices:
                 kw["choices"] = list(f.choices)
                 del kw["metavar"]
+            if editing and f.nullable:
+                kw["type"] = _blank_is_none(kw.get("type", str))
+        if editing:
+            kw["default"] = argparse.SUPPRESS
         out.append((flags, kw))
     return out
 
 
 def from_arguments(args: Any) -> dict[str, Any]:
-    """The keyword arguments of ``Scheduler.create`` from a namespace that
-    :func:`job_arguments` parsed (``-p`` pairs become the parameters mapping)."""
+    """The keyword arguments of ``Scheduler.create`` (or ``update``: only the options given)
+    from a namespace that :func:`job_arguments` parsed (``-p`` pairs become the parameters
+    mapping)."""
     values = {f.name: getattr(args, f.name) for f in JOB_FIELDS if hasattr(args, f.name)}
-    values["parameters"] = parse_parameters(values.get("parameters"))
+    if "parameters" in values:
+        values["parameters"] = parse_parameters(values["parameters"])
     return values

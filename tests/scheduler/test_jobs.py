@@ -164,6 +164,34 @@ def test_update_is_checked_as_a_create_and_stores_nothing_refused(sched: Schedul
     assert [j.name for j in sched.list()] == ["nightly"]
 
 
+def test_cli_edit_changes_only_the_options_given(sched, db_url, tmp_path, root, capsys) -> None:
+    from mmds_jupyter import cli
+
+    sched.create(
+        "nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS, retries=3, timeout=600,
+        description="scores churn", spark_master="local[2]",
+    )  # fmt: skip
+    argv = ["--url", db_url, "--home", str(tmp_path / "home"), "jobs", "edit", "nightly"]
+    where = ["--root-dir", str(root)]
+    assert cli.main([*argv, *where, "--every", "2h", "--no-paused", "--timeout", ""]) == 0
+    assert "Changed job nightly" in capsys.readouterr().out
+    job = sched.get("nightly")
+    assert (job.schedule, job.timeout_s, job.paused) == ("every 7200s", None, False)
+    assert (job.max_retries, job.description, job.spark_master) == (3, "scores churn", "local[2]")
+    assert job.parameters == PARAMS
+    # '' clears a field that may be empty: no schedule is on demand.
+    assert cli.main([*argv, *where, "--cron", "", "--paused", "-p", "out_dir=/srv"]) == 0
+    job = sched.get("nightly")
+    assert (job.schedule, job.paused, job.parameters) == (None, True, {"out_dir": "/srv"})
+    # Nothing given, or a bad value: one clear error, nothing changed.
+    capsys.readouterr()
+    assert cli.main([*argv, *where]) == 1
+    assert "Name what to change" in capsys.readouterr().err
+    assert cli.main([*argv, *where, "--retries", "-1"]) == 1
+    assert "retries must be" in capsys.readouterr().err
+    assert sched.get("nightly") == job
+
+
 def test_a_long_interval_is_stored_in_full_and_kept_by_an_edit(sched: Scheduler) -> None:
     # Stored as "every 1.23457e+06s" before: digits lost, and refused when sent back.
     job = sched.create("slow", "score.ipynb", every="1234567s")
