@@ -115,7 +115,8 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     # consumers: 10) + MLflow imports (3) + drift and baselines (2) + search vocabulary (1)
     # + monitors, alerts, champion/challenger (6) + evaluate, report (2) + archive, holds,
     # purge, webhooks, tasks (14) + the monitoring view (1) + retraining (3) + job replace,
-    # job delete, the notebooks a job can run (3) + what the caller may do to a version (1)
+    # job change (PATCH), job delete, the notebooks a job can run (4) + what the caller may do
+    # to a version (1)
     assert len(operations) == 102
     statuses: dict[tuple[str, str], list[int]] = {}
     from schemathesis.generation.modes import GenerationMode
