@@ -77,6 +77,21 @@ def cmd_jobs_create(args: argparse.Namespace) -> None:
     print(f"Created job {job.name}: {job.notebook} ({job.schedule or 'no schedule'}; {when}).")
 
 
+def cmd_jobs_edit(args: argparse.Namespace) -> None:
+    from .scheduler.spec import from_arguments
+
+    changes = from_arguments(args)
+    name = changes.pop("name")
+    job = _scheduler(args, args.root_dir).update(name, **changes, parameters_as_text=True)
+    if args.json:
+        _cli()._print_json(job.to_dict())
+        return
+    when = f"next run {job.next_run_at:%Y-%m-%d %H:%M:%S} UTC" if job.next_run_at else "on demand"
+    if job.paused:
+        when = "paused"
+    print(f"Changed job {job.name}: {job.notebook} ({job.schedule or 'no schedule'}; {when}).")
+
+
 def cmd_jobs_list(args: argparse.Namespace) -> None:
     from .scheduler.service import scheduler_status
 
@@ -198,6 +213,18 @@ def add_commands(sub: Any) -> None:
     cr.add_argument("--root-dir", help="Allowed notebook folder (default $MMDS_ROOT_DIR or .).")
     cr.add_argument("--json", action="store_true")
     cr.set_defaults(func=cmd_jobs_create)
+
+    ed = jsub.add_parser(
+        "edit",
+        help="Change the fields of a job that are given (e.g. --cron '0 3 * * *'); the others "
+        "keep their values. -p gives the job's parameters anew.",
+    )
+    when = ed.add_mutually_exclusive_group()
+    for flags, options in job_arguments(positional=("name",), editing=True):
+        (when if options.get("dest") in SCHEDULE_FIELDS else ed).add_argument(*flags, **options)
+    ed.add_argument("--root-dir", help="Allowed notebook folder (default $MMDS_ROOT_DIR or .).")
+    ed.add_argument("--json", action="store_true")
+    ed.set_defaults(func=cmd_jobs_edit)
 
     ls = jsub.add_parser("list", help="List jobs.")
     ls.add_argument("--json", action="store_true")

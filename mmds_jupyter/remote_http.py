@@ -147,6 +147,13 @@ class Transport:
 
         return _json(self.request("PUT", path, body=dumps(body).encode(), idempotent=True))
 
+    def patch(self, path: str, body: Mapping[str, Any]) -> Any:
+        """The JSON a PATCH answers (a JSON body in); retried like a read: it sets the fields it
+        names to the same values however often it arrives."""
+        from .encode import dumps
+
+        return _json(self.request("PATCH", path, body=dumps(body).encode(), idempotent=True))
+
     def delete(self, path: str) -> Any:
         """The JSON a DELETE answers (not retried: a second try would find nothing to delete)."""
         return _json(self.request("DELETE", path))

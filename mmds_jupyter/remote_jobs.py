@@ -32,9 +32,9 @@ def _entity(cls: type[Any], data: Mapping[str, Any]) -> Any:
 
 
 class RemoteJobs:
-    """``create``, ``list``, ``get``, ``pause``, ``resume``, ``delete``, ``run``, ``runs``,
-    ``get_run``, ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook paths are the
-    server's (under its scheduler's root)."""
+    """``create``, ``update``, ``list``, ``get``, ``pause``, ``resume``, ``delete``, ``run``,
+    ``runs``, ``get_run``, ``cancel_run`` and ``score_sets`` of the server's scheduler. Notebook
+    paths are the server's: relative to its scheduler's root."""
 
     def __init__(self, http: Transport):
         self.http = http
@@ -54,6 +54,13 @@ class RemoteJobs:
         if replace:
             return _entity(Job, self.http.put(path_of("jobs", name), body))
         return _entity(Job, self.http.post("jobs", body))
+
+    def update(self, name: str, /, parameters_as_text: bool = False, **changes: Any) -> Job:
+        """Change the named fields of the job on the server (PATCH); the others keep their
+        values there. ``parameters_as_text`` is not sent (see :meth:`create`)."""
+        if "notebook" in changes:
+            changes["notebook"] = os.fspath(changes["notebook"])
+        return _entity(Job, self.http.patch(path_of("jobs", name), changes))
 
     def list(self) -> builtins.list[Job]:
         return [_entity(Job, j) for j in self.http.get("jobs")["items"]]

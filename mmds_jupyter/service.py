@@ -532,8 +532,9 @@ class RegistryService(Protocol):
 
     @property
     def jobs(self) -> Any:
-        """Scheduled notebook and scoring jobs and their runs (``create``, ``list``, ``get``,
-        ``pause``, ``resume``, ``delete``, ``run``, ``runs``, ``get_run``, ``cancel_run``)."""
+        """Scheduled notebook and scoring jobs and their runs (``create``, ``update``, ``list``,
+        ``get``, ``pause``, ``resume``, ``delete``, ``run``, ``runs``, ``get_run``,
+        ``cancel_run``)."""
         ...
 
 

@@ -269,21 +269,23 @@ export function runNow(name: string): Promise<IRun> {
 }
 
 /**
- * The notebooks a job can run, under the scheduler's root, with their declared parameters.
+ * The notebooks a job can run, by path relative to the scheduler's root (not shown), with
+ * their declared parameters.
  */
 export function notebooks(): Promise<INotebookList> {
   return requestAPI<INotebookList>('notebooks');
 }
 
 /**
- * Create a job (POST jobs), or define an existing one anew (PUT jobs/NAME) when `replace`.
+ * Create a job (POST jobs), or, `editing`, change the fields the body names (PATCH jobs/NAME:
+ * the server keeps the others).
  */
-export function saveJob(body: IJobBody, replace: boolean): Promise<IJob> {
-  if (!replace) {
+export function saveJob(body: IJobBody, editing: boolean): Promise<IJob> {
+  if (!editing) {
     return post<IJob>('jobs', body);
   }
   return requestAPI<IJob>(`jobs/${encodeURIComponent(body.name)}`, {
-    method: 'PUT',
+    method: 'PATCH',
     body: JSON.stringify(body)
   });
 }

@@ -1,6 +1,7 @@
 /**
- * The job form's values and the JSON body they become (POST jobs, or PUT jobs/NAME to edit):
- * kept free of the DOM so that the rules can be tested on their own.
+ * The job form's values and the JSON body they become (POST jobs, or PATCH jobs/NAME to edit):
+ * kept free of the DOM so that the rules can be tested on their own. The body holds only the
+ * fields the form shows; an edit leaves the others as the server has them.
  */
 import { IDeclaredParameter, IJob } from './types';
 
@@ -20,7 +21,7 @@ export interface IJobForm {
 }
 
 /**
- * The body of POST jobs / PUT jobs/NAME (the fields of openapi.json's JobCreate).
+ * The body of POST jobs / PATCH jobs/NAME (fields of openapi.json's JobCreate / JobChange).
  */
 export interface IJobBody {
   name: string;
@@ -41,14 +42,6 @@ export function emptyForm(): IJobForm {
 }
 
 /**
- * A stored notebook path (absolute, resolved) as the form shows it: relative to the root.
- */
-export function relativePath(path: string, root: string): string {
-  const base = root.replace(/\/+$/, '') + '/';
-  return root && path.startsWith(base) ? path.slice(base.length) : path;
-}
-
-/**
  * A parameter value as text in a field: text as it is, anything else as JSON.
  */
 export function parameterText(value: unknown): string {
@@ -56,9 +49,10 @@ export function parameterText(value: unknown): string {
 }
 
 /**
- * The form of an existing job, to edit it (`root`: the scheduler's notebook folder).
+ * The form of an existing job, to edit it (its notebook as the server shows it: relative to
+ * the scheduler's notebook folder, as the notebook listing names it).
  */
-export function formOf(job: IJob, root: string): IJobForm {
+export function formOf(job: IJob): IJobForm {
   const schedule = job.schedule ?? '';
   const every = schedule.startsWith('every ');
   const parameters: { [name: string]: string } = {};
@@ -67,7 +61,7 @@ export function formOf(job: IJob, root: string): IJobForm {
   }
   return {
     name: job.name,
-    notebook: relativePath(job.notebook, root),
+    notebook: job.notebook,
     timing: schedule ? (every ? 'every' : 'cron') : 'none',
     when: every ? schedule.slice('every '.length) : schedule,
     parameters,
@@ -105,13 +99,13 @@ export function typedValue(
 }
 
 /**
- * The request body of a form: the parameters given (others keep the notebook's defaults),
- * and, when editing, the rest of the job's definition unchanged (a PUT defines it anew).
+ * The request body of a form: the fields it shows, and no other. Of the parameters, those
+ * given (the others keep the notebook's defaults); of the schedule, the one chosen (the other
+ * null, both null on demand). Editing, the server keeps every field the body does not name.
  */
 export function jobBody(
   form: IJobForm,
-  declared: IDeclaredParameter[],
-  editing?: IJob
+  declared: IDeclaredParameter[]
 ): IJobBody {
   const known = new Map(declared.map(p => [p.name, p]));
   const parameters: { [name: string]: unknown } = {};
@@ -123,29 +117,14 @@ export function jobBody(
   const body: IJobBody = {
     name: form.name.trim(),
     notebook: form.notebook.trim(),
+    cron: null,
+    every: null,
     parameters,
     description: form.description.trim() || null,
     paused: form.paused
   };
   if (form.timing !== 'none') {
     body[form.timing] = form.when.trim();
-  }
-  if (editing) {
-    const kept: [string, unknown][] = [
-      ['timezone', editing.timezone],
-      ['max_concurrent', editing.max_concurrent],
-      ['timeout', editing.timeout_s],
-      ['retries', editing.max_retries],
-      ['retry_delay', editing.retry_delay_s],
-      ['catchup', editing.catchup],
-      ['keep_outputs', editing.keep_outputs],
-      ['spark_master', editing.spark_master]
-    ];
-    for (const [field, value] of kept) {
-      if (value !== undefined) {
-        body[field] = value;
-      }
-    }
   }
   return body;
 }

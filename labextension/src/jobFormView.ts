@@ -117,7 +117,7 @@ export class JobFormBody
       labelled(
         'Notebook',
         this.notebook,
-        listing ? `Under ${listing.root}` : undefined
+        'A path under the notebook folder of the server.'
       ),
       h(
         'div',
@@ -264,7 +264,7 @@ export async function editJob(job?: IJob): Promise<IJob | null> {
   } catch (reason) {
     error = `The notebooks could not be listed (${errorText(reason)}); type the path.`;
   }
-  let form = job ? formOf(job, listing?.root ?? '') : emptyForm();
+  let form = job ? formOf(job) : emptyForm();
   for (;;) {
     const body = new JobFormBody(form, listing, error, job !== undefined);
     const result = await showDialog({
@@ -283,7 +283,7 @@ export async function editJob(job?: IJob): Promise<IJob | null> {
     const chosen = listing?.items.find(c => c.path === form.notebook);
     try {
       const declared = chosen?.parameters ?? [];
-      return await api.saveJob(jobBody(form, declared, job), job !== undefined);
+      return await api.saveJob(jobBody(form, declared), job !== undefined);
     } catch (reason) {
       error = errorText(reason);
     }

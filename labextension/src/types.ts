@@ -414,7 +414,6 @@ export interface INotebookChoice {
 }
 
 export interface INotebookList {
-  root: string;
   items: INotebookChoice[];
 }
 

@@ -974,6 +974,13 @@ class GuardedScheduler:
         projects = self._require(kwargs.get("parameters"), JOBS, "create a job")
         return self._as_seen(self._inner.create(name, notebook, **kwargs), projects)
 
+    def update(self, name: str, /, **changes: Any) -> Any:
+        # JOBS where the job is now, and where its (changed or kept) parameters put it.
+        job, _ = self._job(name, JOBS, f"change the job {name!r}")
+        parameters = changes.get("parameters", job.parameters)
+        projects = self._require(parameters, JOBS, f"change the job {name!r}")
+        return self._as_seen(self._inner.update(name, **changes), projects)
+
     def notebooks(self) -> list[dict[str, Any]]:
         # The server's notebook names and parameters: for anyone who may read some project.
         access = self.registry.access

@@ -5,12 +5,21 @@ from __future__ import annotations
 import ast
 import json
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from .errors import NotebookRefused
 
 _NO_DEFAULT = object()
+# What a notebook declares, by (real path, mtime_ns, size): the form opening again, or a job
+# created from a notebook just listed, does not read and parse it again until it changes.
+# Bounded (oldest use dropped first), above the 500 notebooks that a listing reads.
+CACHE_SIZE = 2048
+_cache: OrderedDict[tuple[str, int, int], dict[str, Any] | NotebookRefused] = OrderedDict()
+_cache_lock = threading.Lock()
+_stats = {"hits": 0, "reads": 0}
 
 
 def resolve_notebook(path: str, root_dir: str) -> Path:
@@ -39,6 +48,15 @@ def resolve_notebook(path: str, root_dir: str) -> Path:
             f"relative to {root}."
         )
     return real
+
+
+def shown_path(path: str, root_dir: str) -> str:
+    """A stored notebook path as a reader of the server sees it: relative to the root when it
+    lies under it (as :func:`resolve_notebook` takes it back), else as stored."""
+    try:
+        return Path(path).relative_to(Path(root_dir).expanduser().resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return path
 
 
 def parameters_cell(nb: Any) -> Any | None:
@@ -84,7 +102,44 @@ def _literal(node: ast.expr | None) -> Any:
 
 
 def notebook_parameters(path: Path) -> dict[str, Any]:
-    """The parameters a notebook declares; refused if it has no ``parameters`` cell."""
+    """The parameters a notebook declares; refused if it has no ``parameters`` cell.
+
+    Read once per version of the file: the answer (or the refusal) is kept while the file's
+    modification time and size stay the same.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return _read_parameters(path)  # _read_parameters names the problem
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            _stats["hits"] += 1
+    if found is None:
+        try:
+            found = _read_parameters(path)
+        except NotebookRefused as exc:
+            found = exc
+        with _cache_lock:
+            _stats["reads"] += 1
+            _cache[key] = found
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    if isinstance(found, NotebookRefused):
+        raise NotebookRefused(str(found))
+    return dict(found)
+
+
+def cache_info() -> dict[str, int]:
+    """How often :func:`notebook_parameters` answered from its cache (``hits``), how often it
+    read a notebook (``reads``), and how many versions it holds (``size``)."""
+    with _cache_lock:
+        return {**_stats, "size": len(_cache)}
+
+
+def _read_parameters(path: Path) -> dict[str, Any]:
     # Imported here: nbformat's schema validator takes seconds to import (jsonschema builds
     # a URI grammar), which `import mmds_jupyter`, the magics and the CLI need not pay.
     import nbformat
@@ -93,7 +148,7 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for a damaged file
         raise NotebookRefused(
-            f"{path} could not be read as a notebook ({exc}); open and save it in Jupyter."
+            f"{path.name} could not be read as a notebook ({exc}); open and save it in Jupyter."
         ) from None
     cell = parameters_cell(nb)
     if cell is None:

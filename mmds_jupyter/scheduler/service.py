@@ -20,7 +20,7 @@ from .outcomes import now_utc
 from .score_sets import score_sets_of_run
 from .spark_master import PARAMETER as SPARK_PARAMETER
 from .spark_master import check_spark_master
-from .spec import check_job
+from .spec import SCHEDULE_FIELDS, check_job, definition_of, refuse_unknown
 from .timing import normalise, parse_zone
 
 if TYPE_CHECKING:
@@ -136,6 +136,32 @@ class Scheduler:
         else:
             job = self.jobs.create_job(fields, self.registry.actor)
         return self._with_next(job)
+
+    def update(self, name: str, /, *, parameters_as_text: bool = False, **changes: Any) -> Job:
+        """Change the fields of the job ``name`` that ``changes`` names; every other field keeps
+        its stored value. The result is checked exactly as :meth:`create` checks a job, stored
+        in place and audited as ``job.update``; runs already queued keep what they were given.
+
+        ``cron`` and ``every`` are one setting: naming either replaces the schedule (neither
+        given a value: on demand). ``parameters`` replaces the whole mapping.
+        """
+        refuse_unknown(changes, JobRefused)
+        if changes.get("name", name) != name:
+            raise JobRefused(
+                f"A job cannot be renamed ({name!r} to {changes['name']!r}): create one under the "
+                "new name, then delete the old one."
+            )
+        if not set(changes) - {"name"}:
+            raise JobRefused(
+                f"Name what to change in the job {name!r} (e.g. its cron schedule or its "
+                "retries); the fields not named keep their values."
+            )
+        values = definition_of(self.get(name))
+        if any(field in changes for field in SCHEDULE_FIELDS):
+            values.update(dict.fromkeys(SCHEDULE_FIELDS))
+        values.update(changes)
+        as_text = parameters_as_text and "parameters" in changes
+        return self.create(**values, parameters_as_text=as_text, replace=True)
 
     def _check_parameters(
         self, params: dict[str, Any], declared: dict[str, Any], path: Any, as_text: bool

@@ -8,6 +8,7 @@ spells a field, a range or a default of its own.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ class JobField:
     metavar: str | None = None
     # Added to the help of the command-line option (how to write the value there).
     cli_help: str = ""
+    # The stored Job's attribute that holds it, when not the same name (cron and every are
+    # both read from ``schedule``): what keeps a field that a change does not name.
+    column: str | None = None
 
     @property
     def flag(self) -> str:
@@ -202,6 +206,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
         exclusive_minimum=True,
         maximum=MAX_SECONDS,
         unit="seconds",
+        column="timeout_s",
     ),
     JobField(
         "retries",
@@ -210,6 +215,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
         default=0,
         minimum=0,
         maximum=MAX_WHOLE,
+        column="max_retries",
     ),
     JobField(
         "retry_delay",
@@ -219,6 +225,7 @@ JOB_FIELDS: tuple[JobField, ...] = (
         minimum=0,
         maximum=MAX_SECONDS,
         unit="seconds",
+        column="retry_delay_s",
     ),
     JobField(
         "catchup",
@@ -281,21 +288,49 @@ def check_job(values: Mapping[str, Any], error: type[InvalidInput] = JobRefused)
             raise JobRefused(field.range_error(value))
 
 
-def read_fields(data: Mapping[str, Any], error: type[InvalidInput]) -> dict[str, Any]:
-    """The keyword arguments of ``Scheduler.create`` from a mapping such as a JSON body:
-    unknown and missing fields and values of the wrong type are refused with ``error``."""
-    unknown = sorted(set(data) - set(FIELDS))
+def refuse_unknown(names: Iterable[str], error: type[InvalidInput]) -> None:
+    """Refuse (with ``error``) names that are not fields of a job."""
+    unknown = sorted(set(names) - set(FIELDS))
     if unknown:
         raise error(
             f"Unknown field(s) {', '.join(map(repr, unknown))}; a job takes {', '.join(FIELDS)}."
         )
+
+
+def read_fields(
+    data: Mapping[str, Any], error: type[InvalidInput], partial: bool = False
+) -> dict[str, Any]:
+    """The keyword arguments of ``Scheduler.create`` (or, ``partial``, of ``Scheduler.update``:
+    the fields to change) from a mapping such as a JSON body: unknown and missing fields and
+    values of the wrong type are refused with ``error``."""
+    refuse_unknown(data, error)
     missing = [f.name for f in JOB_FIELDS if f.required and f.name not in data]
-    if missing:
+    if missing and not partial:
         raise error(f"The field(s) {', '.join(missing)} are required to create a job.")
     for name, value in data.items():
         if not FIELDS[name].type_ok(value, body=True):
             raise error(FIELDS[name].type_error(value))
     return dict(data)
+
+
+def definition_of(job: Any) -> dict[str, Any]:
+    """The keyword arguments of ``Scheduler.create`` that define a stored Job as it is: what a
+    change keeps of the fields it does not name (every field of :data:`JOB_FIELDS`)."""
+    schedule = job.schedule or None
+    every = None
+    if schedule and schedule.startswith("every "):
+        # Read back as a number: jobs stored before intervals were written in full digits
+        # hold e.g. "every 1.728e+06s", which an interval given anew may not be.
+        every = f"{float(schedule[len('every ') : -1]):.15g}s"
+    out: dict[str, Any] = {}
+    for f in JOB_FIELDS:
+        if f.name == "cron":
+            out[f.name] = None if every else schedule
+        elif f.name == "every":
+            out[f.name] = every
+        else:
+            out[f.name] = getattr(job, f.column or f.name)
+    return out
 
 
 def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:
@@ -311,17 +346,34 @@ def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:
     return out
 
 
-def job_arguments(positional: Iterable[str] = ()) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+def _blank_is_none(convert: Any) -> Any:
+    """An option type that reads '' as None (clearing a field in ``mmds jobs edit``)."""
+
+    def read(text: str) -> Any:
+        return None if text == "" else convert(text)
+
+    read.__name__ = convert.__name__  # argparse names the type in its error
+    return read
+
+
+def job_arguments(
+    positional: Iterable[str] = (), editing: bool = False
+) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
     """``add_argument`` flags and keywords of every field, in the spec's order.
 
     ``mmds jobs create`` takes every field as an option; ``%mmds schedule`` takes the fields
     named in ``positional`` (name, notebook) as positional arguments. Each option stores into
     the field's own name, so :func:`from_arguments` reads the parsed namespace back.
+    ``editing`` (``mmds jobs edit NAME``): an option not given is absent from the namespace
+    (the job keeps that field), ``--paused``/``--no-paused``, and '' clears a field that may
+    be empty.
     """
     positional = tuple(positional)
     out: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     for f in JOB_FIELDS:
         text = f"{f.help} {f.cli_help}".strip()
+        if editing and f.nullable and f.kind != "object":
+            text += " Give '' to clear it."
         kw: dict[str, Any] = {"help": text}
         if f.name in positional:
             out.append(((f.name,), kw))
@@ -329,10 +381,12 @@ def job_arguments(positional: Iterable[str] = ()) -> list[tuple[tuple[str, ...],
         flags = (f.short, f.flag) if f.short else (f.flag,)
         kw["dest"] = f.name
         kw["metavar"] = f.metavar or f.flag.lstrip("-").replace("-", "_").upper()
-        if f.required:
+        if f.required and not editing:
             kw["required"] = True
         if f.kind == "boolean":
             kw = {"help": text, "dest": f.name, "action": "store_true"}
+            if editing:
+                kw["action"] = argparse.BooleanOptionalAction
         elif f.kind == "object":
             kw.update(action="extend", nargs="+", default=None)
         else:
@@ -344,13 +398,19 @@ def job_arguments(positional: Iterable[str] = ()) -> list[tuple[tuple[str, ...],
             elif f.choices:
                 kw["choices"] = list(f.choices)
                 del kw["metavar"]
+            if editing and f.nullable:
+                kw["type"] = _blank_is_none(kw.get("type", str))
+        if editing:
+            kw["default"] = argparse.SUPPRESS
         out.append((flags, kw))
     return out
 
 
 def from_arguments(args: Any) -> dict[str, Any]:
-    """The keyword arguments of ``Scheduler.create`` from a namespace that
-    :func:`job_arguments` parsed (``-p`` pairs become the parameters mapping)."""
+    """The keyword arguments of ``Scheduler.create`` (or ``update``: only the options given)
+    from a namespace that :func:`job_arguments` parsed (``-p`` pairs become the parameters
+    mapping)."""
     values = {f.name: getattr(args, f.name) for f in JOB_FIELDS if hasattr(args, f.name)}
-    values["parameters"] = parse_parameters(values.get("parameters"))
+    if "parameters" in values:
+        values["parameters"] = parse_parameters(values["parameters"])
     return values

@@ -50,7 +50,9 @@ def normalise(cron: str | None, every: str | None) -> str | None:
                 f"{every!r} is longer than a year; use a cron expression for yearly schedules "
                 "(e.g. '0 2 1 1 *')."
             )
-        return f"every {seconds:g}s"
+        # Fifteen digits: a long interval stays a plain number ("every 1728000s", not
+        # "1.728e+06s", which loses digits and which this very check would refuse when edited).
+        return f"every {seconds:.15g}s"
     if cron is None:
         return None
     expr = " ".join(cron.split())

@@ -14,6 +14,7 @@ from typing import Any
 from ..errors import InvalidInput, MMDSError, NotFound
 from ..scheduler import Scheduler
 from ..scheduler.errors import RunNotFound
+from ..scheduler.notebooks import shown_path
 from ..scheduler.paths import runs_dir
 from ..scheduler.spec import read_fields
 from .views import int_argument
@@ -38,8 +39,15 @@ class BodyRefused(InvalidInput):
     """A request body that is not the JSON object the route reads (names the bad field)."""
 
 
-def job_dict(job: Any) -> dict[str, Any]:
+def job_dict(scheduler: Scheduler, job: Any) -> dict[str, Any]:
+    """A job as JSON; its notebook relative to the scheduler's root (where it lies under it),
+    so that no reader learns the server's folders and the path goes back as it came."""
     data: dict[str, Any] = job.to_dict()
+    # A remote registry's jobs (a Lab forwarding to `mmds server`) have no root here: that
+    # server has shown their notebooks relative to its own already.
+    config = getattr(scheduler, "config", None)
+    if config is not None:
+        data["notebook"] = shown_path(job.notebook, config.root_dir)
     data["state"] = "paused" if job.paused else "active"
     return data
 
@@ -48,8 +56,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def job_spec(body: bytes) -> dict[str, Any]:
-    """The keyword arguments of :meth:`Scheduler.create` read from a POST jobs body."""
+def job_spec(body: bytes, partial: bool = False) -> dict[str, Any]:
+    """The keyword arguments of :meth:`Scheduler.create` read from a POST jobs body (or, with
+    ``partial``, the fields of a PATCH body that :meth:`Scheduler.update` changes)."""
     try:
         data = json.loads(body or b"null", parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
@@ -59,12 +68,12 @@ def job_spec(body: bytes) -> dict[str, Any]:
             'The body must be a JSON object such as {"name": "nightly", "notebook": '
             '"score.ipynb", "cron": "0 2 * * *"}.'
         )
-    return read_fields(data, BodyRefused)
+    return read_fields(data, BodyRefused, partial)
 
 
 def create_job(scheduler: Scheduler, body: bytes) -> dict[str, Any]:
     """A new job from a POST body; Scheduler.create refuses what it could not run."""
-    return job_dict(scheduler.create(**job_spec(body)))
+    return job_dict(scheduler, scheduler.create(**job_spec(body)))
 
 
 def replace_job(scheduler: Scheduler, name: str, body: bytes) -> dict[str, Any]:
@@ -76,20 +85,37 @@ def replace_job(scheduler: Scheduler, name: str, body: bytes) -> dict[str, Any]:
             f"The body names the job {spec['name']!r} but the path {name!r}; a job cannot be "
             "renamed: create one under the new name, then delete the old one."
         )
-    return job_dict(scheduler.create(**spec, replace=True))
+    return job_dict(scheduler, scheduler.create(**spec, replace=True))
+
+
+def update_job(scheduler: Scheduler, name: str, body: bytes) -> dict[str, Any]:
+    """Change the fields of the job ``name`` that a PATCH body names; the others keep their
+    stored values (Scheduler.update checks the result as a create does)."""
+    changes = job_spec(body, partial=True)
+    if changes.get("name", name) != name:
+        raise BodyRefused(
+            f"The body names the job {changes['name']!r} but the path {name!r}; a job cannot be "
+            "renamed: create one under the new name, then delete the old one."
+        )
+    if not set(changes) - {"name"}:
+        raise BodyRefused(
+            'Name the fields to change, e.g. {"cron": "0 3 * * *"} or {"retries": 2}; the '
+            "others keep their values."
+        )
+    return job_dict(scheduler, scheduler.update(name, **changes))
 
 
 def pause_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
-    return job_dict(scheduler.pause(name))
+    return job_dict(scheduler, scheduler.pause(name))
 
 
 def resume_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
-    return job_dict(scheduler.resume(name))
+    return job_dict(scheduler, scheduler.resume(name))
 
 
 def delete_job(scheduler: Scheduler, name: str) -> dict[str, Any]:
     """Delete a job with no run queued or running; its past runs stay, under its name."""
-    return job_dict(scheduler.delete(name))
+    return job_dict(scheduler, scheduler.delete(name))
 
 
 def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
@@ -98,17 +124,18 @@ def list_jobs(scheduler: Scheduler) -> dict[str, Any]:
         {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in s.items()}
         for s in scheduler.schedulers()
     ]
-    return {"items": [job_dict(j) for j in scheduler.list()], "schedulers": schedulers}
+    return {"items": [job_dict(scheduler, j) for j in scheduler.list()], "schedulers": schedulers}
 
 
 def list_notebooks(scheduler: Scheduler) -> dict[str, Any]:
-    """The notebooks a job can run, under the scheduler's root, with their parameters."""
-    return {"root": scheduler.config.root_dir, "items": scheduler.notebooks()}
+    """The notebooks a job can run, by path relative to the scheduler's root (which is not
+    shown: it is a folder of the server's), with their parameters."""
+    return {"items": scheduler.notebooks()}
 
 
 def job_detail(scheduler: Scheduler, name: str, limit: str | None) -> dict[str, Any]:
     """One job with its newest runs."""
-    data = job_dict(scheduler.get(name))
+    data = job_dict(scheduler, scheduler.get(name))
     n = int_argument(limit, "limit", 5, 1, MAX_RUNS)
     runs = scheduler.runs(job=name, limit=n)
     data["runs"] = [r.to_dict() for r in runs]

@@ -212,6 +212,10 @@ class JobHandler(MMDSHandler):
         self.reply(await self.run(jobs.replace_job, self.scheduler, name, self.request.body))
 
     @tornado.web.authenticated
+    async def patch(self, name: str) -> None:
+        self.reply(await self.run(jobs.update_job, self.scheduler, name, self.request.body))
+
+    @tornado.web.authenticated
     async def delete(self, name: str) -> None:
         self.reply(await self.run(jobs.delete_job, self.scheduler, name))
 

@@ -54,12 +54,21 @@ def test_define_show_and_queue_a_retraining(
     shown = registry.retrain_definition(model)
     assert shown["cooldown_days"] == 1 and [r["id"] for r in shown["runs"]] == [run.id]
     registry.jobs.cancel_run(run.id)
-    # Defined anew (what the panel's Edit sends): the schedule changes, the run stays.
+    # Defined anew (PUT): the schedule changes, the run stays.
     job = registry.jobs.get(defined["job"])
     changed = registry.jobs.create(
         job.name, EXAMPLE.name, every="1d", parameters=job.parameters, replace=True
     )
     assert changed.schedule == "every 86400s" and changed.parameters == job.parameters
+    # Changed in place (PATCH, what the panel's Edit sends): the fields named, the rest kept.
+    registry.jobs.update(job.name, retries=2, timeout=300)
+    changed = registry.jobs.update(job.name, cron="0 3 * * *")
+    assert changed.schedule == "0 3 * * *" and changed.parameters == job.parameters
+    assert (changed.max_retries, changed.timeout_s) == (2, 300)
+    with pytest.raises(InvalidInput, match="cannot be renamed"):
+        registry.jobs.update(job.name, name="other", retries=1)
+    with pytest.raises(NotFound, match="no job named"):
+        registry.jobs.update("no-such-job", retries=1)
     # Deleting the job keeps its run (under its name) and frees the retraining's job name.
     assert registry.jobs.delete(defined["job"]).name == defined["job"]
     with pytest.raises(NotFound, match="no job named"):

@@ -55,6 +55,10 @@ def test_openapi_job_create_schema_is_the_spec() -> None:
     )
     assert schema["required"] == [f.name for f in JOB_FIELDS if f.required]
     assert schema["additionalProperties"] is False
+    # A change (PATCH) takes the same fields, none of them required.
+    change = json.loads(OPENAPI.read_text())["components"]["schemas"]["JobChange"]
+    assert change["properties"] == schema["properties"]
+    assert "required" not in change and change["additionalProperties"] is False
 
 
 def test_cli_job_options_are_the_spec() -> None:
@@ -62,6 +66,19 @@ def test_cli_job_options_are_the_spec() -> None:
     for field in JOB_FIELDS:
         _agrees(field, actions[field.name])
     assert set(actions) - set(FIELDS) == {"help", "root_dir", "json"}
+
+
+def test_cli_edit_takes_every_field_and_defaults_none() -> None:
+    actions = _actions(_sub(cli.parser(), "jobs", "edit"))
+    assert set(actions) - set(FIELDS) == {"help", "root_dir", "json"}
+    for field in JOB_FIELDS:
+        action = actions[field.name]
+        assert field.help in (action.help or ""), field.name
+        if field.name == "name":
+            assert not action.option_strings
+            continue
+        # An option not given leaves the field as the job has it.
+        assert not action.required and action.default is argparse.SUPPRESS, field.name
 
 
 def test_magic_schedule_arguments_are_the_spec() -> None:

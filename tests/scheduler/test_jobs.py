@@ -111,6 +111,135 @@ def test_duplicate_name_is_refused(sched: Scheduler) -> None:
         sched.create("a", "score.ipynb", every="1h")
 
 
+def test_update_changes_only_the_named_fields(sched: Scheduler, champion_reg: Registry) -> None:
+    from mmds_jupyter.scheduler.spec import JOB_FIELDS, definition_of
+
+    sched.create(
+        "nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS, timezone="Europe/Paris",
+        max_concurrent=2, timeout=600, retries=3, retry_delay=5, catchup="skip", keep_outputs=4,
+        description="scores churn", spark_master="local[2]",
+    )  # fmt: skip
+    before = definition_of(sched.get("nightly"))
+    job = sched.update("nightly", every="2h")
+    after = definition_of(job)
+    # The schedule is one setting: every replaces the cron; nothing else moved.
+    assert (after["cron"], after["every"]) == (None, "7200s")
+    assert {k: v for k, v in after.items() if k not in ("cron", "every")} == {
+        k: v for k, v in before.items() if k not in ("cron", "every")
+    }
+    assert (job.max_retries, job.timeout_s, job.spark_master) == (3, 600, "local[2]")
+    # Every field of a job is kept by a change that does not name it (a field added to
+    # JOB_FIELDS later too: definition_of reads each one back from the stored job).
+    assert set(after) == {f.name for f in JOB_FIELDS}
+    # Audited as an edit, with the field before and after.
+    events = champion_reg.events(limit=None)
+    assert job_events(champion_reg) == ["job.create", "job.update"]
+    assert "7200" in str(events.iloc[0].to_dict())
+    # On demand: both schedule fields named without a value.
+    assert sched.update("nightly", cron=None).schedule is None
+    # Parameters given replace the mapping, typed like create's -p text when asked.
+    job = sched.update("nightly", parameters={"out_dir": "/srv"}, parameters_as_text=True)
+    assert job.parameters == {"out_dir": "/srv"} and job.max_retries == 3
+
+
+def test_update_is_checked_as_a_create_and_stores_nothing_refused(sched: Scheduler) -> None:
+    sched.create("nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS, retries=2)
+    stored = sched.get("nightly")
+    cases = [
+        ({"cron": "61 * * * *"}, ScheduleInvalid, "not a valid cron"),
+        ({"cron": "0 2 * * *", "every": "1h"}, ScheduleInvalid, "not both"),
+        ({"retries": -1}, JobRefused, "retries"),
+        ({"notebook": "../outside.ipynb"}, NotebookRefused, "outside the allowed folder"),
+        ({"parameters": {"modle_ref": "x"}}, ParameterRefused, "modle_ref"),
+        ({"name": "other"}, JobRefused, "cannot be renamed"),
+        ({"colour": "red"}, JobRefused, "Unknown field"),
+        ({}, JobRefused, "Name what to change"),
+    ]
+    for changes, error, match in cases:
+        with pytest.raises(error, match=match):
+            sched.update("nightly", **changes)
+    assert sched.get("nightly") == stored
+    with pytest.raises(JobNotFound):
+        sched.update("nope", retries=1)
+    assert [j.name for j in sched.list()] == ["nightly"]
+
+
+def test_cli_edit_changes_only_the_options_given(sched, db_url, tmp_path, root, capsys) -> None:
+    from mmds_jupyter import cli
+
+    sched.create(
+        "nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS, retries=3, timeout=600,
+        description="scores churn", spark_master="local[2]",
+    )  # fmt: skip
+    argv = ["--url", db_url, "--home", str(tmp_path / "home"), "jobs", "edit", "nightly"]
+    where = ["--root-dir", str(root)]
+    assert cli.main([*argv, *where, "--every", "2h", "--no-paused", "--timeout", ""]) == 0
+    assert "Changed job nightly" in capsys.readouterr().out
+    job = sched.get("nightly")
+    assert (job.schedule, job.timeout_s, job.paused) == ("every 7200s", None, False)
+    assert (job.max_retries, job.description, job.spark_master) == (3, "scores churn", "local[2]")
+    assert job.parameters == PARAMS
+    # '' clears a field that may be empty: no schedule is on demand.
+    assert cli.main([*argv, *where, "--cron", "", "--paused", "-p", "out_dir=/srv"]) == 0
+    job = sched.get("nightly")
+    assert (job.schedule, job.paused, job.parameters) == (None, True, {"out_dir": "/srv"})
+    # Nothing given, or a bad value: one clear error, nothing changed.
+    capsys.readouterr()
+    assert cli.main([*argv, *where]) == 1
+    assert "Name what to change" in capsys.readouterr().err
+    assert cli.main([*argv, *where, "--retries", "-1"]) == 1
+    assert "retries must be" in capsys.readouterr().err
+    assert sched.get("nightly") == job
+
+
+def test_a_long_interval_is_stored_in_full_and_kept_by_an_edit(sched: Scheduler) -> None:
+    # Stored as "every 1.23457e+06s" before: digits lost, and refused when sent back.
+    job = sched.create("slow", "score.ipynb", every="1234567s")
+    assert job.schedule == "every 1234567s"
+    assert sched.update("slow", retries=1).schedule == "every 1234567s"
+
+
+def _parameters_notebook(path: Path, source: str) -> None:
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    nbformat.write(nb, path)
+
+
+def test_listing_notebooks_again_reads_only_those_that_changed(sched: Scheduler, root) -> None:
+    from mmds_jupyter.scheduler.notebooks import cache_info
+
+    _parameters_notebook(root / "a.ipynb", "alpha = 1")
+    _parameters_notebook(root / "b.ipynb", "beta = 1")
+    first = sched.notebooks()
+    listed = len(first)
+    assert listed >= 3
+    before = cache_info()
+    assert sched.notebooks() == first
+    after = cache_info()
+    assert after["reads"] == before["reads"]  # nothing read again
+    assert after["hits"] == before["hits"] + listed
+    # a.ipynb changes size; b.ipynb keeps its size (same length of text) but not its time.
+    _parameters_notebook(root / "a.ipynb", "alpha = 1\ngamma = 'new'")
+    b = root / "b.ipynb"
+    stat = b.stat()
+    b.write_text(b.read_text().replace("beta = 1", "beta = 2"))
+    assert b.stat().st_size == stat.st_size
+    os.utime(b, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    third = {n["path"]: n for n in sched.notebooks()}
+    assert cache_info()["reads"] == after["reads"] + 2  # those two, and only those
+    assert [p["name"] for p in third["a.ipynb"]["parameters"]] == ["alpha", "gamma"]
+    assert third["b.ipynb"]["parameters"][0]["default"] == 2
+    # A refusal is remembered too (and given again, whole).
+    assert (
+        third["no_parameters.ipynb"]["problem"]
+        == {n["path"]: n for n in first}["no_parameters.ipynb"]["problem"]
+    )
+
+
 def _backdate(reg: Registry, name: str, seconds: float) -> None:
     """Pretend the job was created (and last scheduled) ``seconds`` ago."""
     then = now_utc() - timedelta(seconds=seconds)

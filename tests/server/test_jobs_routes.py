@@ -265,8 +265,8 @@ async def test_a_client_creates_pauses_resumes_runs_and_cancels_a_job(
         "0 * * * *",
         "Europe/Berlin",
     )
-    # The notebook is stored as its real path under the server's root.
-    assert job["notebook"] == str((jp_root_dir / score_notebook).resolve())
+    # The notebook is shown relative to the server's root: no reader learns its folders.
+    assert job["notebook"] == score_notebook and str(jp_root_dir) not in json.dumps(job)
     assert job["parameters"] == {"region": "south", "rows": 3}
     assert (job["max_concurrent"], job["timeout_s"], job["max_retries"]) == (2, 600, 1)
     assert (job["retry_delay_s"], job["catchup"], job["keep_outputs"]) == (5.5, "skip", 3)
@@ -378,6 +378,83 @@ async def test_put_defines_a_job_anew_and_refuses_a_rename(
     assert (await get(jp_fetch, "jobs", "weekly"))["schedule"] == "every 604800s"
 
 
+async def patch(jp_fetch: Any, name: str, body: Any) -> tuple[int, Any]:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    resp = await jp_fetch("mmds", "api", "jobs", name, method="PATCH", body=data, raise_error=False)
+    return resp.code, json.loads(resp.body)
+
+
+async def test_patch_changes_only_the_fields_it_names(
+    jp_fetch: Any, score_notebook: str, jobs_registry: Any
+) -> None:
+    body = {
+        "name": "hourly", "notebook": score_notebook, "cron": "0 * * * *",
+        "parameters": {"region": "south"}, "timezone": "Europe/Berlin", "max_concurrent": 2,
+        "timeout": 600, "retries": 4, "retry_delay": 5.5, "catchup": "skip", "keep_outputs": 3,
+        "description": "south", "spark_master": "local[2]",
+    }  # fmt: skip
+    code, created = await send(jp_fetch, "jobs", body=body)
+    assert code == 201, created
+    code, job = await patch(jp_fetch, "hourly", {"every": "2h"})
+    assert code == 200, job
+    # The schedule changed (every replaces cron); every other field is as it was.
+    assert job["schedule"] == "every 7200s"
+    same = {k: v for k, v in created.items() if k not in ("schedule", "next_run_at")}
+    assert {k: job[k] for k in same} == same
+    assert await get(jp_fetch, "jobs", "hourly", limit="1") == {
+        **job, "runs": [], "last_status": None
+    }  # fmt: skip
+    # What a reader is shown goes back as it came: the notebook relative to the root.
+    code, job = await patch(jp_fetch, "hourly", {"notebook": job["notebook"], "paused": True})
+    assert code == 200 and (job["state"], job["max_retries"]) == ("paused", 4)
+    code, job = await patch(jp_fetch, "hourly", {"cron": None, "every": None})
+    assert code == 200 and job["schedule"] is None and job["timeout_s"] == 600
+    # Audited as edits.
+    reg = Registry(url=jobs_registry["url"], home=jobs_registry["home"], actor="sam")
+    try:
+        log = reg.events(action="job.update", limit=None)
+    finally:
+        reg.close()
+    assert list(log["object_ref"]) == ["job:hourly"] * 3
+
+
+@pytest.mark.parametrize(
+    "body, status, message",
+    [
+        ({}, 400, "Name the fields to change"),
+        ({"name": "hourly"}, 400, "Name the fields to change"),
+        ({"name": "other", "retries": 1}, 400, "cannot be renamed"),
+        ({"colour": "red"}, 400, "Unknown field"),
+        ({"retries": "two"}, 400, "'retries' must be a whole number"),
+        ({"retries": -1}, 400, "retries must be"),
+        ({"cron": "61 * * * *"}, 400, "not a valid cron"),
+        ({"cron": "0 * * * *", "every": "1h"}, 400, "not both"),
+        ({"notebook": "../x.ipynb"}, 400, "outside the allowed folder"),
+        ({"parameters": {"regoin": "x"}}, 400, "regoin"),
+        (b"[1]", 400, "JSON object"),
+        (b"{", 400, "JSON object"),
+    ],
+)
+async def test_patch_refusals_name_the_problem_and_change_nothing(
+    jp_fetch: Any, score_notebook: str, body: Any, status: int, message: str
+) -> None:
+    job = {"name": "hourly", "notebook": score_notebook, "cron": "0 * * * *", "retries": 2}
+    code, created = await send(jp_fetch, "jobs", body=job)
+    assert code == 201, created
+    code, refused = await patch(jp_fetch, "hourly", body)
+    assert code == status and message in refused["message"], refused
+    kept = await get(jp_fetch, "jobs", "hourly")
+    assert (kept["schedule"], kept["max_retries"], kept["notebook"]) == (
+        "0 * * * *", 2, score_notebook
+    )  # fmt: skip
+
+
+async def test_patch_of_an_unknown_job_is_a_404_and_creates_nothing(jp_fetch: Any) -> None:
+    code, refused = await patch(jp_fetch, "nope", {"retries": 1})
+    assert code == 404 and "no job named 'nope'" in refused["message"]
+    assert "nope" not in {j["name"] for j in (await get(jp_fetch, "jobs"))["items"]}
+
+
 async def test_notebooks_lists_what_a_job_can_run_with_its_parameters(
     jp_fetch: Any, jp_root_dir: Path, score_notebook: str
 ) -> None:
@@ -385,10 +462,17 @@ async def test_notebooks_lists_what_a_job_can_run_with_its_parameters(
     hidden = jp_root_dir / ".ipynb_checkpoints"
     hidden.mkdir()
     nbformat.write(nbformat.v4.new_notebook(), hidden / "plain-checkpoint.ipynb")
+    (jp_root_dir / "broken.ipynb").write_text("{ not json")
     listing = await get(jp_fetch, "notebooks")
-    assert Path(listing["root"]).resolve() == jp_root_dir.resolve()
+    # Paths relative to the root; the root itself (a folder of the server's) is not shown.
+    assert set(listing) == {"items"}
+    assert str(jp_root_dir.resolve()) not in json.dumps(listing)
+    assert (
+        "broken.ipynb could not be read"
+        in {n["path"]: n for n in listing["items"]}["broken.ipynb"]["problem"]
+    )
     found = {n["path"]: n for n in listing["items"]}
-    assert sorted(found) == ["plain.ipynb", score_notebook]
+    assert sorted(found) == ["broken.ipynb", "plain.ipynb", score_notebook]
     assert found[score_notebook]["problem"] is None
     assert found[score_notebook]["parameters"] == [
         {"name": "region", "default": "north", "has_default": True},

@@ -98,6 +98,10 @@ def test_the_panel_of_a_users_jupyterlab_shows_and_changes_the_central_registry(
                "parameters": {"model_ref": "risk/churn:1"}}  # fmt: skip
         code, created = call(lab, "POST", "mmds/api/jobs", job)
         assert code == 201, created
+        # The panel's Edit (PATCH) reaches the central server: the fields named, the rest kept.
+        code, edited = call(lab, "PATCH", "mmds/api/jobs/nightly", {"retries": 2})
+        assert code == 200 and edited["max_retries"] == 2, edited
+        assert (edited["schedule"], edited["notebook"]) == ("0 2 * * *", "score.ipynb")
         code, jobs = call(lab, "GET", "mmds/api/jobs")
         assert code == 200, jobs
         assert [(j["name"], j["may_change"]) for j in jobs["items"]] == [("nightly", True)]

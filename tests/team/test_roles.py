@@ -191,6 +191,34 @@ def test_groups_and_revoking(
     assert code == 400 and "Unknown role 'boss'" in err["message"], err
 
 
+def test_changing_a_job_needs_jobs_where_it_is_and_where_it_goes(
+    server: Server,
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+) -> None:
+    hana = new_user(team_db, capsys, "hana")
+    ivan = new_user(team_db, capsys, "ivan")
+    for token, project in ((hana, "proj-h1"), (ivan, "proj-h2")):
+        code, v = server.call(
+            "POST", API + "track", token, body_for(server, token, cancer, "churn", project)
+        )
+        assert code == 201, v
+    job = {"name": "hop", "notebook": "score.ipynb", "parameters": {"model_ref": "proj-h1/churn:1"}}
+    assert server.call("POST", API + "jobs", hana, job)[0] == 201
+    # Not ivan's project: he may not change it, not even a field that names no project.
+    code, err = server.call("PATCH", API + "jobs/hop", ivan, {"retries": 1})
+    assert code == 403 and err["error"] == "PermissionDenied", err
+    # Nor may hana move it to a project where she may not run jobs.
+    moved = {"parameters": {"model_ref": "proj-h2/churn:1"}}
+    code, err = server.call("PATCH", API + "jobs/hop", hana, moved)
+    assert code == 403 and "proj-h2" in err["message"], err
+    # In her own project she changes what she names; the rest stays.
+    code, changed = server.call("PATCH", API + "jobs/hop", hana, {"retries": 2})
+    assert code == 200 and changed["max_retries"] == 2, changed
+    assert changed["parameters"] == job["parameters"] and changed["notebook"] == "score.ipynb"
+
+
 # -- every route, refused without its role and allowed with it ---------------------------------
 
 REF1, REF2 = "alpha/churn:1", "alpha/churn:2"
@@ -242,6 +270,7 @@ def samples(
         ("POST", "/jobs/{name}/resume"): ("jobs/walk/resume", None, {}),
         # walk2 is the job that POST /jobs made (documented before this route).
         ("PUT", "/jobs/{name}"): ("jobs/walk2", {**job, "cron": "0 3 * * *"}, {}),
+        ("PATCH", "/jobs/{name}"): ("jobs/walk2", {"cron": "0 4 * * *"}, {}),
         ("DELETE", "/jobs/{name}"): ("jobs/walk2", None, {}),
         ("GET", "/notebooks"): ("notebooks", None, {}),
         ("GET", "/runs"): ("runs", None, {"listing": True}),

@@ -276,7 +276,25 @@ def test_jobs_tab_creates_edits_and_deletes_a_job(page: Any, lab: Lab) -> None:
     assert (stored["schedule"], stored["parameters"]) == ("30 1 * * *", {"rows": 25})
     assert stored["description"] == "Scores churn from the form" and stored["state"] == "active"
 
+    # Fields the form does not show, set elsewhere (here from Python): an edit in the panel
+    # must leave them as they are.
+    from mmds_jupyter.registry import Registry
+    from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
+
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
+    try:
+        Scheduler(reg, MMDSScheduler(root_dir=str(lab.root))).update(
+            "form-job", retries=3, timeout=900, keep_outputs=2, timezone="Europe/Paris"
+        )
+    finally:
+        reg.close()
+
     # Edit: the same form, prefilled; the cron changes, the rest stays.
+    writes: list[Any] = []
+    page.on(
+        "request",
+        lambda r: writes.append(r) if r.method != "GET" and "/jobs/form-job" in r.url else None,
+    )
     set_theme(page, THEMES["dark"])
     try:
         job.locator("button.mmds-job-edit").click()
@@ -300,6 +318,13 @@ def test_jobs_tab_creates_edits_and_deletes_a_job(page: Any, lab: Lab) -> None:
     stored = json.loads(lab.api("/mmds/api/jobs/form-job"))
     assert (stored["schedule"], stored["parameters"]) == ("45 2 * * *", {"rows": 25})
     assert stored["description"] == "Scores churn from the form"
+    assert (stored["max_retries"], stored["timeout_s"], stored["keep_outputs"]) == (3, 900, 2)
+    assert stored["timezone"] == "Europe/Paris"
+    # The panel sent only what its form shows (the server kept the rest), not a definition anew.
+    assert [r.method for r in writes] == ["PATCH"]
+    assert set(json.loads(writes[0].post_data)) == {
+        "name", "notebook", "cron", "every", "parameters", "description", "paused"
+    }  # fmt: skip
 
     # Delete asks first; the job leaves the list and the registry.
     job.locator("button.mmds-job-delete").click()

@@ -1,10 +1,4 @@
-import {
-  emptyForm,
-  formOf,
-  jobBody,
-  relativePath,
-  typedValue
-} from '../jobForm';
+import { emptyForm, formOf, jobBody, typedValue } from '../jobForm';
 import { IDeclaredParameter } from '../types';
 import { JOB } from './fixtures';
 
@@ -16,15 +10,6 @@ const DECLARED: IDeclaredParameter[] = [
 ];
 
 describe('the job form', () => {
-  it('shows a stored notebook relative to the root', () => {
-    expect(relativePath('/nb/reports/score.ipynb', '/nb')).toBe(
-      'reports/score.ipynb'
-    );
-    expect(relativePath('/other/score.ipynb', '/nb')).toBe(
-      '/other/score.ipynb'
-    );
-  });
-
   it('types parameter text like the notebook default', () => {
     const [region, rows, fail, cutoff] = DECLARED;
     expect(typedValue('10', region)).toBe('10');
@@ -47,18 +32,20 @@ describe('the job form', () => {
     expect(jobBody(form, DECLARED)).toEqual({
       name: 'nightly',
       notebook: 'score.ipynb',
+      cron: null,
       every: '1h',
       parameters: { region: 'south', fail: true },
       description: null,
       paused: false
     });
     const demand = jobBody({ ...form, timing: 'none' }, DECLARED);
-    expect('every' in demand || 'cron' in demand).toBe(false);
+    expect([demand.cron, demand.every]).toEqual([null, null]);
   });
 
-  it('prefills an edit and keeps the rest of the definition', () => {
+  it('prefills an edit and sends only the fields the form shows', () => {
     const job = {
       ...JOB,
+      notebook: 'reports/score.ipynb',
       schedule: 'every 3600s',
       parameters: { rows: 5, region: 'west' },
       description: 'Scores churn',
@@ -69,34 +56,28 @@ describe('the job form', () => {
       retry_delay_s: 5,
       catchup: 'skip',
       keep_outputs: 3,
-      spark_master: null
+      spark_master: 'local[2]'
     };
-    const form = formOf(job, '/nb');
+    const form = formOf(job);
     expect(form).toEqual({
       name: 'nightly',
-      notebook: 'score.ipynb',
+      notebook: 'reports/score.ipynb',
       timing: 'every',
       when: '3600s',
       parameters: { rows: '5', region: 'west' },
       description: 'Scores churn',
       paused: true
     });
-    expect(formOf(JOB, '/nb').timing).toBe('cron');
-    expect(jobBody({ ...form, when: '2h' }, DECLARED, job)).toEqual({
+    expect(formOf(JOB).timing).toBe('cron');
+    // The fields the form does not show are not sent: the server (PATCH) keeps them.
+    expect(jobBody({ ...form, when: '2h' }, DECLARED)).toEqual({
       name: 'nightly',
-      notebook: 'score.ipynb',
+      notebook: 'reports/score.ipynb',
+      cron: null,
       every: '2h',
       parameters: { rows: 5, region: 'west' },
       description: 'Scores churn',
-      paused: true,
-      timezone: 'UTC',
-      max_concurrent: 2,
-      timeout: 600,
-      retries: 1,
-      retry_delay: 5,
-      catchup: 'skip',
-      keep_outputs: 3,
-      spark_master: null
+      paused: true
     });
   });
 });
