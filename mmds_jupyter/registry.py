@@ -802,7 +802,8 @@ class Registry:
         Moving an alias that is in use is refused when the new version's contract would refuse
         the inputs its current version last scored in production (the differences are listed);
         ``force=True`` moves it anyway and records what was overridden. ``reason`` and
-        ``request`` (the id of the request that decided it) are kept in the alias's history.
+        ``request`` (the id of the request that decided it; by default the version's newest
+        done request) are kept in the alias's history.
         """
         return self._move_aliases([(self.get(ref), alias)], force, reason, request)[0]
 
@@ -868,7 +869,8 @@ class Registry:
             if alias == "champion":
                 check_champion(self, target)
             detail = check_alias_move(self, self.store.score_sets, target, alias, force) or {}
-            given = {"reason": reason, "request": request, "rollback_of": rollback_of}
+            decided_by = request if request is not None else self._approved_request(target)
+            given = {"reason": reason, "request": decided_by, "rollback_of": rollback_of}
             detail.update({k: v for k, v in given.items() if v is not None})
             moves.append((self._ref(target), alias, detail or None))
         versions = self.store.versions.set_aliases(moves, self.actor)
@@ -876,10 +878,16 @@ class Registry:
             version._registry = self
         return versions
 
+    def _approved_request(self, version: Version) -> int | None:
+        """The newest done (approved) request of the version, which an alias move given no
+        request records: a move to @champion then names who approved the version."""
+        done = self.governance_store.requests("done", [version.id], limit=1)
+        return done[0]["id"] if done else None
+
     def _alias_moves(self, ref: str, alias: str | None = None) -> tuple[str, list[Any]]:
         """The model (project/name) a reference names and its alias moves, newest first
         (of ``alias``, or of the reference's own alias, or of every alias of the model)."""
-        from .governance.alias_history import move_of
+        from .governance.alias_history import move_of, with_approvers
 
         r = parse_ref(ref)
         if r.version is not None:
@@ -896,19 +904,22 @@ class Registry:
         events = self.store.audit.events(
             object_ref=f"{model_ref}@{alias}" if alias else model_ref, object_kind="alias"
         )
-        return model_ref, [move_of(e) for e in events]
+        moves = [move_of(e) for e in events]
+        asked = [m.request for m in moves if m.request is not None]
+        return model_ref, with_approvers(moves, self.governance_store.approvers(asked))
 
     def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
         """Every move of a model's aliases (or of one: ``churn@champion`` or ``alias=``),
-        newest first: version, previous version, who, when, why, request, rollback."""
+        newest first: version, previous version, who, when, why, request (and who approved
+        it), rollback."""
         from .governance.alias_history import history_frame
 
         return history_frame(self._alias_moves(ref, alias)[1])
 
     def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
         """Which version ``churn@champion`` named at ``at``, with the move that put it there
-        (who, when, why, request); None when the alias was not set then. A date means the end
-        of that day (UTC)."""
+        (who, when, why, request and ``approved_by``: who approved that request); None when the
+        alias was not set then. A date means the end of that day (UTC)."""
         from .governance.alias_history import held_at, moment
 
         if parse_ref(ref).alias is None:

@@ -293,6 +293,22 @@ class SqlGovernanceStore:
             refs = refs_of(s, sorted({r.version_id for r in rows}))
             return [request_dict(r, refs[r.version_id]) for r in rows]
 
+    def approvers(self, request_ids: list[int]) -> dict[int, list[str]]:
+        """Who approved each of these requests (in the order they did); a request id on no
+        record is left out."""
+        if not request_ids:
+            return {}
+        with self.db.session() as s:
+            rows = s.execute(
+                select(StageRequestRow.id, StageRequestRow.decisions).where(
+                    StageRequestRow.id.in_(sorted(set(request_ids)))
+                )
+            ).all()
+            return {
+                rid: [d["actor"] for d in decisions or [] if d.get("verdict") == "approve"]
+                for rid, decisions in rows
+            }
+
     def last_done(self, version_id: int, stage: str) -> datetime | None:
         """When a request last took this version to ``stage`` or reviewed it there."""
         with self.db.session() as s:

@@ -94,3 +94,29 @@ def test_the_cli_moves_rolls_back_and_answers_the_champion_at_a_time(
     assert "ALIAS_REF=VERSION_REF" in capsys.readouterr().err
     cli(populated, "aliases", "history", "risk/churn@b")
     assert capsys.readouterr().out.count("risk/churn:3") == 1
+
+
+def test_rest_names_who_approved_the_champion(
+    api_server: dict[str, str], cancer: Any, tmp_path: Path
+) -> None:
+    from remote.conftest import server_home
+
+    from mmds_jupyter.remote import RemoteRegistry
+
+    base = server_home(api_server).parent  # the server's own database: vera approves there
+    url = f"sqlite:///{base / 'mmds.db'}"
+    with Registry(url=url, home=str(base / "home"), actor="maya") as reg:
+        reg.bind_template("approved-rest")
+        [ref] = track(reg, cancer, "approved-rest", 1)
+        reg.set_stage(ref, "validation")
+        req = reg.request(ref, "production")
+        assert reg.acting_as("vera").approve(req.id).status == "done"
+    remote = RemoteRegistry(api_server["url"], token=api_server["token"], home=str(tmp_path))
+    try:
+        remote.alias(ref, "champion")
+        move = remote.alias_at("approved-rest/churn@champion", "2999-01-01")
+        assert move is not None and (move.request, move.approved_by) == (req.id, ["vera"])
+        history = remote.alias_history("approved-rest/churn@champion")
+        assert list(history["approved_by"]) == [["vera"]]
+    finally:
+        remote.close()

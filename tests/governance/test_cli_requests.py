@@ -100,3 +100,12 @@ def test_request_approve_and_list_from_the_cli(
     ]
     mmds(db, "bob", "template", "list")
     assert "reviewed v1  projects: risk" in capsys.readouterr().out
+    # The champion's history names the approved request and who approved it.
+    mmds(db, "maya", "alias", ref, "champion")
+    capsys.readouterr()
+    mmds(db, "maya", "aliases", "at", "risk/churn@champion", "2999-01-01")
+    out = capsys.readouterr().out
+    assert f"request {req['id']} approved by bob." in out, out
+    mmds(db, "maya", "aliases", "history", "risk/churn", "--json")
+    [move] = json.loads(capsys.readouterr().out)
+    assert (move["request"], move["approved_by"]) == (req["id"], ["bob"])
