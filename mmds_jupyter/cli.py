@@ -120,6 +120,10 @@ def cmd_show(args: argparse.Namespace) -> None:
     if v.provenance.get("notebook"):
         print(f"  notebook {v.provenance['notebook']} (cell {v.provenance.get('execution_count')})")
     print(f"  artifact {v.artifact_format} sha256:{v.artifact_sha256}")
+    from .governance.requests import review_line
+
+    if review := review_line(reg.review_state(v)):
+        print(f"  {review}")
     print("  metrics:")
     for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name)):
         value = "—" if m.value is None else f"{m.value:.4g}"

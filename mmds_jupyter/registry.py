@@ -1065,6 +1065,14 @@ class Registry:
             {k: v for k, v in t.items() if k != "spec"} for t in self.governance_store.templates()
         ]
 
+    def review_state(self, ref: str | Version) -> dict[str, Any] | None:
+        """The version's review under its template: ``since`` (last approved into or reviewed
+        in its stage), ``review_due``, ``expires``, ``overdue``, ``expired``; None when its
+        stage has no review (or its project binds no template)."""
+        from .governance.requests import review_state
+
+        return review_state(self, self.get(ref))
+
     def request(self, ref: str | Version, stage: str, comment: str | None = None) -> Any:
         """Ask to move a version to ``stage`` (to its own stage: a review); see
         :func:`governance.requests.request`."""

@@ -361,6 +361,11 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         found: list[dict[str, Any]] = self._detail(ref)["datasets"]
         return found
 
+    def review_state(self, ref: AnyRef) -> dict[str, Any] | None:
+        from .governance.requests import review_from_json
+
+        return review_from_json(self._detail(ref)["review"])
+
     def children(self, ref: AnyRef) -> list[str]:
         found: list[str] = self._detail(ref)["children"]
         return found

@@ -331,6 +331,10 @@ class RegistryService(Protocol):
         """The newest version of each template and the projects bound to it."""
         ...
 
+    def review_state(self, ref: AnyRef) -> dict[str, Any] | None:
+        """The version's review: last review, review due, expiry, overdue, expired."""
+        ...
+
     def request(self, ref: AnyRef, stage: str, comment: str | None = None) -> Any:
         """Ask to move a version to a stage (its own: a review); gates show with evidence."""
         ...

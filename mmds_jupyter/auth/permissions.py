@@ -151,6 +151,7 @@ OPERATIONS: dict[str, str] = {
     "approve": READ,
     "reject": READ,
     "requests": READ,
+    "review_state": READ,
     "attach": VALIDATE,
     # grants
     "grant": GRANT,
