@@ -70,6 +70,8 @@ def _unreadable_upload(sha256: str, exc: Exception) -> InvalidInput:
 MAX_DEPTH = 100
 # Names of each kind a search form is offered at most (Registry.vocabulary).
 MAX_VOCABULARY = 1_000
+# What Contract.to_dict() says about a contract that an update may carry back unchanged.
+CONTRACT_READ_ONLY = ("version", "edits", "inherited_from", "not_carried")
 
 
 def allow_any_stage(version: Version, stage: str, actor: str) -> None:
@@ -1272,6 +1274,9 @@ class Registry:
             return contract
         data = contract.to_dict()
         if update:
+            # What to_dict() adds about the contract (not of it) may come back unchanged, so
+            # a contract read (mmds contract --json), edited and given back is an update.
+            update = {k: v for k, v in update.items() if k not in CONTRACT_READ_ONLY}
             unknown = set(update) - {"inputs", "outputs", "policy", "strict"}
             if unknown:
                 raise InvalidInput(
