@@ -17,7 +17,7 @@ from .capture.adapters import ModelAdapter, PMMLAdapter, SklearnAdapter, adapter
 from .capture.pipeline import CaptureRequest, CaptureSink, capture
 from .config import MMDS
 from .entities import STAGES, Event, NewVersion, Version
-from .errors import ConflictError, InvalidInput, MMDSError, RepeatedRequestChanged
+from .errors import ConflictError, InvalidInput, MMDSError, NotFound, RepeatedRequestChanged
 from .query import DATASET_ROLES, FIND_COLUMNS, ORDER_FIELDS, Query
 from .refs import (
     MAX_ID,
@@ -1114,6 +1114,20 @@ class Registry:
         version = self.get(ref)
         sha = self.artifacts.put(text.encode())
         return dict(self.governance_store.attach(version.id, kind, sha, name, self.actor))
+
+    def evidence_file(self, ref: str | Version, evidence_id: int) -> dict[str, Any]:
+        """One piece of evidence attached to a version (the id a gate's evidence names, e.g. a
+        comparison report): its kind, who attached it, when, and its ``text``."""
+        evidence_id = whole_number("The evidence id", evidence_id, 1)
+        version = self.get(ref)
+        found = self.governance_store.evidence_file(version.id, evidence_id)
+        if found is None:
+            raise NotFound(
+                f"{version.ref} has no attached evidence {evidence_id}; the gates of its "
+                f"requests name the ids (mmds.requests('{version.ref}'))."
+            )
+        text = self.artifacts.get(found["artifact_sha256"]).decode("utf-8", errors="replace")
+        return {**found, "ref": version.ref, "text": text}
 
     def tag(self, ref: str | Version, tags: dict[str, Any]) -> Version:
         """Set tags of a version (``{"owner": "alice"}``), replacing values of existing keys."""

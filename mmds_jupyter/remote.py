@@ -775,6 +775,10 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         }
         return [StageRequest.from_dict(r) for r in self.http.get("requests", params)["items"]]
 
+    def evidence_file(self, ref: AnyRef, evidence_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.http.get(self._vpath(ref, "evidence", str(evidence_id)))
+        return result
+
     def attach(self, ref: AnyRef, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
         body = {"kind": kind, "text": text, "name": name}
         result: dict[str, Any] = self.http.post(self._vpath(ref, "evidence"), body)

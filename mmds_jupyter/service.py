@@ -357,6 +357,10 @@ class RegistryService(Protocol):
         """Attach evidence (e.g. a comparison report) to a version."""
         ...
 
+    def evidence_file(self, ref: AnyRef, evidence_id: int) -> dict[str, Any]:
+        """One piece of evidence attached to a version, with its text."""
+        ...
+
     def tag(self, ref: AnyRef, tags: dict[str, Any]) -> Version:
         """Set tags of a version, replacing values of existing keys."""
         ...

@@ -153,6 +153,7 @@ OPERATIONS: dict[str, str] = {
     "requests": READ,
     "review_state": READ,
     "attach": VALIDATE,
+    "evidence_file": READ,
     # grants
     "grant": GRANT,
     "revoke": GRANT,

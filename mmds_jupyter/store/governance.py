@@ -229,6 +229,20 @@ class SqlGovernanceStore:
                 for r in rows
             ]
 
+    def evidence_file(self, version_id: int, evidence_id: int) -> dict[str, Any] | None:
+        """One piece of evidence attached to the version (None: no such attachment of it)."""
+        with self.db.session() as s:
+            r = s.get(VersionFileRow, evidence_id)
+            if r is None or r.version_id != version_id or not r.kind.startswith(EVIDENCE):
+                return None
+            return {
+                "id": r.id,
+                "kind": r.kind.removeprefix(EVIDENCE),
+                "artifact_sha256": r.artifact_sha256,
+                "actor": r.actor,
+                "time": utc(r.created_at),
+            }
+
     # -- requests --------------------------------------------------------------------------------
 
     def open_request(

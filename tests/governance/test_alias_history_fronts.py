@@ -120,3 +120,28 @@ def test_rest_names_who_approved_the_champion(
         assert list(history["approved_by"]) == [["vera"]]
     finally:
         remote.close()
+
+
+def test_a_gates_attached_evidence_is_read_back_locally_and_remotely(
+    registry: Any, cancer: Any, request: pytest.FixtureRequest
+) -> None:
+    project = "evidence-" + request.node.callspec.id
+    v1, v2 = track(registry, cancer, project, 2)
+    registry.bind_template(project)
+    registry.set_stage(v1, "validation")
+    report = "<html><h1>churn:1 against churn:2</h1></html>"
+    attached = registry.attach(v1, "comparison", report, name="compare.html")
+    req = registry.request(v1, "production")
+    [gate] = req.gates  # the default template: one approval
+    assert gate["gate"] == "approvals"
+    found = registry.evidence_file(v1, attached["id"])
+    assert (found["ref"], found["kind"], found["text"], found["actor"]) == (
+        v1,
+        "comparison",
+        report,
+        "maya",
+    )
+    with pytest.raises(NotFound, match="no attached evidence"):
+        registry.evidence_file(v2, attached["id"])  # another version's
+    with pytest.raises(InvalidInput, match="evidence id"):
+        registry.evidence_file(v1, 2**40)
