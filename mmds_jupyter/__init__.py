@@ -141,6 +141,12 @@ def archive(ref: str, reason: str | None = None, force: bool = False) -> Version
     return default_registry().archive(ref, reason=reason, force=force)
 
 
+def evidence_file(ref: str, evidence_id: int) -> dict[str, Any]:
+    """One piece of evidence attached to a version (the id a request's gate names), with its
+    kind, who attached it, when, and its ``text``."""
+    return default_registry().evidence_file(ref, evidence_id)
+
+
 def review_state(ref: str) -> dict[str, Any] | None:
     """A version's review under its template: last review (``since``), ``review_due``,
     ``expires``, ``overdue``, ``expired``; None when its stage has no review."""
@@ -579,6 +585,7 @@ __all__ = [
     "connect",
     "consumers",
     "evaluate",
+    "evidence_file",
     "events",
     "export_mlflow",
     "hold",
