@@ -347,7 +347,10 @@ def expire_champions(reg: Registry) -> list[dict[str, Any]]:
         state = review_state(reg, v)
         if not (state and state["expired"]):
             continue
-        reg.store.versions.remove_alias(reg._ref(v), "champion", reg.actor, "review expired")
+        try:
+            reg.store.versions.remove_alias(reg._ref(v), "champion", reg.actor, "review expired")
+        except NotFound:  # moved to another version since it was read
+            continue
         message = (
             f"@champion removed: its {v.stage} review expired on {state['expires']:%Y-%m-%d}; "
             f"have it reviewed (mmds.request('{v.ref}', '{v.stage}')) and set it again"
