@@ -141,8 +141,21 @@ def archive(ref: str, reason: str | None = None, force: bool = False) -> Version
     return default_registry().archive(ref, reason=reason, force=force)
 
 
+def evidence_file(ref: str, evidence_id: int) -> dict[str, Any]:
+    """One piece of evidence attached to a version (the id a request's gate names), with its
+    kind, who attached it, when, and its ``text``."""
+    return default_registry().evidence_file(ref, evidence_id)
+
+
+def review_state(ref: str) -> dict[str, Any] | None:
+    """A version's review under its template: last review (``since``), ``review_due``,
+    ``expires``, ``overdue``, ``expired``; None when its stage has no review."""
+    return default_registry().review_state(ref)
+
+
 def archive_due() -> list[dict[str, Any]]:
-    """Archive the retired versions whose template's retention period has passed."""
+    """The retention sweep: take @champion off versions whose review expired, and archive
+    the retired versions whose template's retention period has passed."""
     return default_registry().archive_due()
 
 
@@ -572,6 +585,7 @@ __all__ = [
     "connect",
     "consumers",
     "evaluate",
+    "evidence_file",
     "events",
     "export_mlflow",
     "hold",
@@ -611,6 +625,7 @@ __all__ = [
     "reject",
     "request",
     "requests",
+    "review_state",
     "save_template",
     "set_aliases",
     "set_stage",

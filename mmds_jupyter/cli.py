@@ -29,7 +29,7 @@ from . import (
     cli_webhooks,
 )
 from .encode import records, version_dict
-from .errors import MMDSError
+from .errors import InvalidInput, MMDSError
 from .query import from_arguments as query_from_arguments
 from .query import query_arguments
 from .scoring.contract import POLICIES
@@ -120,6 +120,10 @@ def cmd_show(args: argparse.Namespace) -> None:
     if v.provenance.get("notebook"):
         print(f"  notebook {v.provenance['notebook']} (cell {v.provenance.get('execution_count')})")
     print(f"  artifact {v.artifact_format} sha256:{v.artifact_sha256}")
+    from .governance.requests import review_line
+
+    if review := review_line(reg.review_state(v)):
+        print(f"  {review}")
     print("  metrics:")
     for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name)):
         value = "—" if m.value is None else f"{m.value:.4g}"
@@ -142,8 +146,27 @@ def cmd_show(args: argparse.Namespace) -> None:
         print(f"    {k} = {val!r}")
 
 
+def _json_file(path: str, option: str) -> dict[str, Any]:
+    """The JSON object in the file ``path`` names; one clear error otherwise."""
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput(f"{option}: cannot read {path} ({exc.strerror or exc}).") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{option}: {path} is not JSON ({exc}).") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f'{option}: {path} must hold a JSON object, e.g. {{"inputs": [...]}}.')
+    return data
+
+
 def cmd_contract(args: argparse.Namespace) -> None:
-    c = _registry(args).contract(args.ref, policy=args.policy, strict=args.strict)
+    update = None
+    if args.update:
+        update = _json_file(args.update, "--update")
+    c = _registry(args).contract(args.ref, update=update, policy=args.policy, strict=args.strict)
     if args.json:
         _print_json(c.to_dict())
         return
@@ -503,6 +526,12 @@ def parser() -> argparse.ArgumentParser:
         "--strict",
         action=argparse.BooleanOptionalAction,
         help="Refuse (--strict) or ignore (--no-strict) columns the contract does not name.",
+    )
+    ct.add_argument(
+        "--update",
+        metavar="FILE",
+        help="A JSON file of the contract to keep (e.g. `mmds contract REF --json` edited: "
+        "inputs with min and max, categories), carried to the model's next versions.",
     )
     ct.add_argument("--json", action="store_true")
     ct.set_defaults(func=cmd_contract)

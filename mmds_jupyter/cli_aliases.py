@@ -12,7 +12,10 @@ def _cli() -> Any:
     return cli
 
 
-SHOWN = ["time", "alias", "version", "previous", "actor", "reason", "request", "rollback_of"]
+SHOWN = [
+    "time", "alias", "version", "previous", "actor", "reason", "request", "approved_by",
+    "rollback_of",
+]  # fmt: skip
 
 
 def cmd_history(args: argparse.Namespace) -> None:
@@ -36,6 +39,8 @@ def cmd_at(args: argparse.Namespace) -> None:
     else:
         why = f" ({move.reason})" if move.reason else ""
         request = f", request {move.request}" if move.request is not None else ""
+        if move.approved_by:
+            request += f" approved by {', '.join(move.approved_by)}"
         print(
             f"{move.alias} -> {move.version} at {args.at}: moved there by {move.actor} on "
             f"{move.time:%Y-%m-%d %H:%M:%S} UTC{why}{request}."

@@ -17,7 +17,7 @@ from .capture.adapters import ModelAdapter, PMMLAdapter, SklearnAdapter, adapter
 from .capture.pipeline import CaptureRequest, CaptureSink, capture
 from .config import MMDS
 from .entities import STAGES, Event, NewVersion, Version
-from .errors import ConflictError, InvalidInput, MMDSError, RepeatedRequestChanged
+from .errors import ConflictError, InvalidInput, MMDSError, NotFound, RepeatedRequestChanged
 from .query import DATASET_ROLES, FIND_COLUMNS, ORDER_FIELDS, Query
 from .refs import (
     MAX_ID,
@@ -70,6 +70,8 @@ def _unreadable_upload(sha256: str, exc: Exception) -> InvalidInput:
 MAX_DEPTH = 100
 # Names of each kind a search form is offered at most (Registry.vocabulary).
 MAX_VOCABULARY = 1_000
+# What Contract.to_dict() says about a contract that an update may carry back unchanged.
+CONTRACT_READ_ONLY = ("version", "edits", "inherited_from", "not_carried")
 
 
 def allow_any_stage(version: Version, stage: str, actor: str) -> None:
@@ -802,7 +804,8 @@ class Registry:
         Moving an alias that is in use is refused when the new version's contract would refuse
         the inputs its current version last scored in production (the differences are listed);
         ``force=True`` moves it anyway and records what was overridden. ``reason`` and
-        ``request`` (the id of the request that decided it) are kept in the alias's history.
+        ``request`` (the id of the request that decided it; by default the version's newest
+        done request) are kept in the alias's history.
         """
         return self._move_aliases([(self.get(ref), alias)], force, reason, request)[0]
 
@@ -868,7 +871,8 @@ class Registry:
             if alias == "champion":
                 check_champion(self, target)
             detail = check_alias_move(self, self.store.score_sets, target, alias, force) or {}
-            given = {"reason": reason, "request": request, "rollback_of": rollback_of}
+            decided_by = request if request is not None else self._approved_request(target)
+            given = {"reason": reason, "request": decided_by, "rollback_of": rollback_of}
             detail.update({k: v for k, v in given.items() if v is not None})
             moves.append((self._ref(target), alias, detail or None))
         versions = self.store.versions.set_aliases(moves, self.actor)
@@ -876,10 +880,16 @@ class Registry:
             version._registry = self
         return versions
 
+    def _approved_request(self, version: Version) -> int | None:
+        """The newest done (approved) request of the version, which an alias move given no
+        request records: a move to @champion then names who approved the version."""
+        done = self.governance_store.requests("done", [version.id], limit=1)
+        return done[0]["id"] if done else None
+
     def _alias_moves(self, ref: str, alias: str | None = None) -> tuple[str, list[Any]]:
         """The model (project/name) a reference names and its alias moves, newest first
         (of ``alias``, or of the reference's own alias, or of every alias of the model)."""
-        from .governance.alias_history import move_of
+        from .governance.alias_history import move_of, with_approvers
 
         r = parse_ref(ref)
         if r.version is not None:
@@ -896,19 +906,22 @@ class Registry:
         events = self.store.audit.events(
             object_ref=f"{model_ref}@{alias}" if alias else model_ref, object_kind="alias"
         )
-        return model_ref, [move_of(e) for e in events]
+        moves = [move_of(e) for e in events]
+        asked = [m.request for m in moves if m.request is not None]
+        return model_ref, with_approvers(moves, self.governance_store.approvers(asked))
 
     def alias_history(self, ref: str, alias: str | None = None) -> pd.DataFrame:
         """Every move of a model's aliases (or of one: ``churn@champion`` or ``alias=``),
-        newest first: version, previous version, who, when, why, request, rollback."""
+        newest first: version, previous version, who, when, why, request (and who approved
+        it), rollback."""
         from .governance.alias_history import history_frame
 
         return history_frame(self._alias_moves(ref, alias)[1])
 
     def alias_at(self, ref: str, at: datetime | date | str) -> AliasMove | None:
         """Which version ``churn@champion`` named at ``at``, with the move that put it there
-        (who, when, why, request); None when the alias was not set then. A date means the end
-        of that day (UTC)."""
+        (who, when, why, request and ``approved_by``: who approved that request); None when the
+        alias was not set then. A date means the end of that day (UTC)."""
         from .governance.alias_history import held_at, moment
 
         if parse_ref(ref).alias is None:
@@ -1054,6 +1067,14 @@ class Registry:
             {k: v for k, v in t.items() if k != "spec"} for t in self.governance_store.templates()
         ]
 
+    def review_state(self, ref: str | Version) -> dict[str, Any] | None:
+        """The version's review under its template: ``since`` (last approved into or reviewed
+        in its stage), ``review_due``, ``expires``, ``overdue``, ``expired``; None when its
+        stage has no review (or its project binds no template)."""
+        from .governance.requests import review_state
+
+        return review_state(self, self.get(ref))
+
     def request(self, ref: str | Version, stage: str, comment: str | None = None) -> Any:
         """Ask to move a version to ``stage`` (to its own stage: a review); see
         :func:`governance.requests.request`."""
@@ -1093,6 +1114,20 @@ class Registry:
         version = self.get(ref)
         sha = self.artifacts.put(text.encode())
         return dict(self.governance_store.attach(version.id, kind, sha, name, self.actor))
+
+    def evidence_file(self, ref: str | Version, evidence_id: int) -> dict[str, Any]:
+        """One piece of evidence attached to a version (the id a gate's evidence names, e.g. a
+        comparison report): its kind, who attached it, when, and its ``text``."""
+        evidence_id = whole_number("The evidence id", evidence_id, 1)
+        version = self.get(ref)
+        found = self.governance_store.evidence_file(version.id, evidence_id)
+        if found is None:
+            raise NotFound(
+                f"{version.ref} has no attached evidence {evidence_id}; the gates of its "
+                f"requests name the ids (mmds.requests('{version.ref}'))."
+            )
+        text = self.artifacts.get(found["artifact_sha256"]).decode("utf-8", errors="replace")
+        return {**found, "ref": version.ref, "text": text}
 
     def tag(self, ref: str | Version, tags: dict[str, Any]) -> Version:
         """Set tags of a version (``{"owner": "alice"}``), replacing values of existing keys."""
@@ -1253,6 +1288,9 @@ class Registry:
             return contract
         data = contract.to_dict()
         if update:
+            # What to_dict() adds about the contract (not of it) may come back unchanged, so
+            # a contract read (mmds contract --json), edited and given back is an update.
+            update = {k: v for k, v in update.items() if k not in CONTRACT_READ_ONLY}
             unknown = set(update) - {"inputs", "outputs", "policy", "strict"}
             if unknown:
                 raise InvalidInput(

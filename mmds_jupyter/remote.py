@@ -361,6 +361,11 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         found: list[dict[str, Any]] = self._detail(ref)["datasets"]
         return found
 
+    def review_state(self, ref: AnyRef) -> dict[str, Any] | None:
+        from .governance.requests import review_from_json
+
+        return review_from_json(self._detail(ref)["review"])
+
     def children(self, ref: AnyRef) -> list[str]:
         found: list[str] = self._detail(ref)["children"]
         return found
@@ -769,6 +774,10 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
             "mine": "true" if waiting_for_me else "false",
         }
         return [StageRequest.from_dict(r) for r in self.http.get("requests", params)["items"]]
+
+    def evidence_file(self, ref: AnyRef, evidence_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.http.get(self._vpath(ref, "evidence", str(evidence_id)))
+        return result
 
     def attach(self, ref: AnyRef, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
         body = {"kind": kind, "text": text, "name": name}

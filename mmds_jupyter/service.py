@@ -331,6 +331,10 @@ class RegistryService(Protocol):
         """The newest version of each template and the projects bound to it."""
         ...
 
+    def review_state(self, ref: AnyRef) -> dict[str, Any] | None:
+        """The version's review: last review, review due, expiry, overdue, expired."""
+        ...
+
     def request(self, ref: AnyRef, stage: str, comment: str | None = None) -> Any:
         """Ask to move a version to a stage (its own: a review); gates show with evidence."""
         ...
@@ -351,6 +355,10 @@ class RegistryService(Protocol):
 
     def attach(self, ref: AnyRef, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
         """Attach evidence (e.g. a comparison report) to a version."""
+        ...
+
+    def evidence_file(self, ref: AnyRef, evidence_id: int) -> dict[str, Any]:
+        """One piece of evidence attached to a version, with its text."""
         ...
 
     def tag(self, ref: AnyRef, tags: dict[str, Any]) -> Version:

@@ -8,6 +8,7 @@ import { requestAPI } from './request';
 import {
   IAlert,
   IAliasMove,
+  IEvidence,
   IChanges,
   IComparison,
   IConsumer,
@@ -100,6 +101,13 @@ export function requests(mine: boolean): Promise<IItems<IStageRequest>> {
   return requestAPI<IItems<IStageRequest>>(
     `requests?status=open&mine=${String(mine)}`
   );
+}
+
+/**
+ * One piece of evidence attached to a version (a gate's evidence names its id), with its text.
+ */
+export function evidenceFile(ref: string, id: number): Promise<IEvidence> {
+  return requestAPI<IEvidence>(`${refPath(ref)}/evidence/${id}`);
 }
 
 export function decide(

@@ -10,7 +10,21 @@ import { clear, errorText, h } from './dom';
 import { Refusals, send } from './jobActions';
 import { age } from './query';
 import { taskList } from './tasks';
-import { IStageRequest } from './types';
+import { IEvidenceFile, IGate, IStageRequest } from './types';
+
+/**
+ * The files a comparison_report gate found attached (none for any other gate).
+ */
+export function attachedReports(gate: IGate): IEvidenceFile[] {
+  const files = gate.evidence?.['files'];
+  if (gate.gate !== 'comparison_report' || !Array.isArray(files)) {
+    return [];
+  }
+  return files.filter(
+    (f): f is IEvidenceFile =>
+      typeof f === 'object' && f !== null && typeof f.id === 'number'
+  );
+}
 
 /**
  * "validation → production, asked by omar 3 min ago".
@@ -93,6 +107,40 @@ export class ApprovalsSection {
     }
   }
 
+  /**
+   * A button that downloads an attached report (as a file: the browser never renders it in
+   * the Lab's page); a refusal shows in the request's error line.
+   */
+  private reportLink(
+    ref: string,
+    file: IEvidenceFile,
+    refusal: HTMLElement
+  ): HTMLElement {
+    const button = h(
+      'button',
+      {
+        class: 'mmds-link mmds-evidence',
+        'data-evidence': String(file.id),
+        title: `Download the comparison report ${file.actor} attached to ${ref}`
+      },
+      `report #${file.id} by ${file.actor}`
+    );
+    button.addEventListener('click', () => {
+      void send([button], refusal, async () => {
+        const found = await api.evidenceFile(ref, file.id);
+        const blob = new Blob([found.text], { type: 'text/html' });
+        const url = URL.createObjectURL(blob);
+        const name = `${found.kind}-${ref.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${file.id}.html`;
+        const link = h('a', { href: url, download: name });
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      });
+    });
+    return button;
+  }
+
   private renderRequest(request: IStageRequest): HTMLLIElement {
     const open = h(
       'button',
@@ -152,7 +200,10 @@ export class ApprovalsSection {
             class: `mmds-gate mmds-gate-${g.passed ? 'passed' : 'open'}`,
             'data-gate': g.gate
           },
-          `${g.passed ? '✓' : '✗'} ${g.gate}: ${g.message}`
+          `${g.passed ? '✓' : '✗'} ${g.gate}: ${g.message}`,
+          ...attachedReports(g).map(f =>
+            this.reportLink(request.ref, f, refusal)
+          )
         )
       )
     );

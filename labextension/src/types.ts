@@ -125,6 +125,8 @@ export interface IAliasMove {
   actor: string;
   action: 'set' | 'remove';
   reason?: string | null;
+  request?: number | null;
+  approved_by?: string[] | null;
 }
 
 /**
@@ -155,6 +157,26 @@ export interface IGate {
   gate: string;
   passed: boolean;
   message: string;
+  evidence?: { [key: string]: unknown };
+}
+
+/**
+ * A file attached to a version as evidence, as a gate's evidence names it.
+ */
+export interface IEvidenceFile {
+  id: number;
+  actor: string;
+  time: string;
+}
+
+/**
+ * One attachment with its text (GET versions/REF/evidence/ID).
+ */
+export interface IEvidence extends IEvidenceFile {
+  ref: string;
+  kind: string;
+  artifact_sha256: string;
+  text: string;
 }
 
 export interface IStageRequest {

@@ -398,14 +398,15 @@ export class VersionView extends Widget {
         'Alias history',
         moves.length
           ? grid(
-              ['time', 'alias', 'now', 'before', 'who', 'why'],
+              ['time', 'alias', 'now', 'before', 'who', 'why', 'approved by'],
               moves.map(m => [
                 new Date(m.time).toLocaleString(),
                 `@${m.alias.split('@').pop()}`,
                 m.action === 'remove' ? 'removed' : (m.version ?? '—'),
                 m.previous ?? '—',
                 m.actor,
-                m.reason ?? '—'
+                m.reason ?? '—',
+                m.approved_by?.length ? m.approved_by.join(', ') : '—'
               ]),
               'mmds-grid mmds-alias-history'
             )

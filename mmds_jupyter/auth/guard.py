@@ -878,6 +878,12 @@ class GuardedRegistry:
         found = self._judging().requests(ref, status, waiting_for_me)
         return [r for r in found if self.access.may_read(r.ref.split("/", 1)[0])]
 
+    def evidence_file(self, ref: Any, evidence_id: int) -> dict[str, Any]:
+        return self._inner.evidence_file(self._version(ref, READ, "read"), evidence_id)
+
+    def review_state(self, ref: Any) -> dict[str, Any] | None:
+        return self._inner.review_state(self._version(ref, READ, "read"))
+
     def attach(self, ref: Any, kind: str, text: str, name: str | None = None) -> dict[str, Any]:
         version = self._version(ref, VALIDATE, "attach evidence")
         return self._inner.attach(version, kind, text, name)

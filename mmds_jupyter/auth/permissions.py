@@ -151,7 +151,9 @@ OPERATIONS: dict[str, str] = {
     "approve": READ,
     "reject": READ,
     "requests": READ,
+    "review_state": READ,
     "attach": VALIDATE,
+    "evidence_file": READ,
     # grants
     "grant": GRANT,
     "revoke": GRANT,

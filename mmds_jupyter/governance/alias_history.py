@@ -2,14 +2,16 @@
 
 Every alias move already appends an event (``alias.set``, or ``alias.remove`` when a version
 leaves service) with who, when, and the version before and after; the reason, the request that
-moved it and the move a rollback undoes join that event's ``after``. So the history IS the log:
+moved it and the move a rollback undoes join that event's ``after``. A move given no request
+records the newest done (approved) request of the version it points at, and reading the
+history names who approved that request, from the requests store. So the history IS the log:
 no second table that could disagree with it, and it is exactly as tamper-evident as the chain
 (``mmds events --verify``). The log's ``object_ref`` index finds one alias's events directly.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timezone
 from typing import Any
 
@@ -30,6 +32,7 @@ HISTORY_COLUMNS = [
     "request",
     "rollback_of",
     "forced",
+    "approved_by",
 ]
 
 
@@ -49,6 +52,7 @@ class AliasMove:
     request: int | None = None
     rollback_of: int | None = None
     forced: bool = False
+    approved_by: list[str] | None = None  # who approved ``request`` (None: no request on record)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -60,6 +64,8 @@ class AliasMove:
         fields: dict[str, Any] = {k: data.get(k) for k in HISTORY_COLUMNS}
         fields["time"] = datetime.fromisoformat(str(data["time"]))
         fields["forced"] = bool(data.get("forced"))
+        approved = data.get("approved_by")
+        fields["approved_by"] = None if approved is None else list(approved)
         return cls(**fields)
 
 
@@ -89,6 +95,14 @@ def move_of(event: Event) -> AliasMove:
         rollback_of=after.get("rollback_of"),
         forced=bool(after.get("forced")),
     )
+
+
+def with_approvers(moves: list[AliasMove], approvers: dict[int, list[str]]) -> list[AliasMove]:
+    """The moves with who approved the request of each (``approvers``: request id -> actors)."""
+    return [
+        replace(m, approved_by=approvers.get(m.request)) if m.request is not None else m
+        for m in moves
+    ]
 
 
 def moment(at: datetime | date | str, label: str = "at") -> datetime:

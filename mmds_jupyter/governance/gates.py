@@ -34,7 +34,10 @@ def scoring_test(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str, 
     }
     failed = [n for n, r in runs.items() if not r["passed"]]
     if not runs:
-        msg = f"no scoring test has run on {v.ref}: mmds test {v.ref}"
+        msg = (
+            f"no scoring test has run on {v.ref}: create one (mmds test create {v.ref} "
+            f"--inputs X.csv --expected y.csv) and run it: mmds test {v.ref}"
+        )
     elif failed:
         msg = f"the last run of scoring test(s) {', '.join(failed)} failed on {v.ref}"
     else:
@@ -58,7 +61,9 @@ def contract_declared(reg: Registry, v: Version, check: dict[str, Any]) -> dict[
     if undeclared:
         msg = (
             f"the score contract of {v.ref} gives no domain for {', '.join(undeclared)}: "
-            f"declare it with mmds.contract('{v.ref}', {{'inputs': [...]}})"
+            f"declare it with mmds.contract('{v.ref}', {{'inputs': [...]}}) (CLI: mmds contract "
+            f"{v.ref} --json > contract.json, give each a min and max, then mmds contract "
+            f"{v.ref} --update contract.json)"
         )
     else:
         msg = f"the score contract declares each of the {len(contract.inputs)} inputs"
@@ -125,12 +130,14 @@ def tasks(reg: Registry, v: Version, check: dict[str, Any]) -> dict[str, Any]:
     if not rows:
         msg = (
             f"milestone {milestone!r} has no task for {v.project}/{v.name}: add them with "
-            f"mmds.add_task('{v.project}/{v.name}', TITLE, milestone='{milestone}')"
+            f"mmds.add_task('{v.project}/{v.name}', TITLE, milestone='{milestone}') (CLI: mmds "
+            f"tasks add {v.project}/{v.name} TITLE --milestone {milestone})"
         )
     elif p["open"]:
         msg = (
             f"milestone {milestone!r} is {p['progress']:.0%} done; open task(s) "
-            f"{', '.join(map(str, p['open']))}: mmds.complete_task(ID, comment=...)"
+            f"{', '.join(map(str, p['open']))}: mmds.complete_task(ID, comment=...) (CLI: mmds "
+            "tasks complete ID --comment ...)"
         )
     else:
         msg = f"every task of milestone {milestone!r} is done ({len(rows)})"

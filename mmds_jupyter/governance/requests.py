@@ -5,6 +5,7 @@ version cannot hold ``@champion``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from ..entities import Version
     from ..registry import Registry
 
+log = logging.getLogger(__name__)
 DAYS_PER_MONTH = 30.4375
 STATUSES = ("open", "done", "rejected")
 
@@ -295,11 +297,68 @@ def review_state(reg: Registry, v: Version) -> dict[str, Any] | None:
     }
 
 
+REVIEW_TIMES = ("since", "review_due", "expires")
+
+
+def review_json(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A review state (:func:`review_state`) with its times as ISO text, for JSON."""
+    if state is None:
+        return None
+    return {k: (v.isoformat() if k in REVIEW_TIMES and v is not None else v)
+            for k, v in state.items()}  # fmt: skip
+
+
+def review_from_json(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The review state :func:`review_json` wrote."""
+    if data is None:
+        return None
+    return {k: (datetime.fromisoformat(v) if k in REVIEW_TIMES and v is not None else v)
+            for k, v in data.items()}  # fmt: skip
+
+
+def review_line(state: dict[str, Any] | None) -> str | None:
+    """The review state in one line of text (``mmds show``): last review, due, expiry."""
+    if state is None:
+        return None
+    parts = [f"{state['stage']} review: last {state['since']:%Y-%m-%d}"]
+    if state["review_due"] is not None:
+        parts.append(
+            f"due {state['review_due']:%Y-%m-%d}" + (" (OVERDUE)" if state["overdue"] else "")
+        )
+    if state["expires"] is not None:
+        word = "EXPIRED" if state["expired"] else "expires"
+        parts.append(f"{word} {state['expires']:%Y-%m-%d}")
+    return ", ".join(parts)
+
+
 def _entered(reg: Registry, v: Version) -> datetime:
     for e in reg.store.audit.events(object_ref=v.ref, action="version.stage", limit=50):
         if e.object_ref == v.ref and (e.after or {}).get("stage") == v.stage:
             return e.time
     return v.created_at
+
+
+def expire_champions(reg: Registry) -> list[dict[str, Any]]:
+    """Take ``@champion`` off every version whose review has expired (an ``alias.remove``
+    event with the reason "review expired"); one row per version it was taken off."""
+    out = []
+    for vid in reg.store.versions.with_alias("champion"):
+        v = reg.store.versions.version_by_id(vid)
+        state = review_state(reg, v)
+        if not (state and state["expired"]):
+            continue
+        try:
+            reg.store.versions.remove_alias(reg._ref(v), "champion", reg.actor, "review expired")
+        except NotFound:  # moved to another version since it was read
+            continue
+        message = (
+            f"@champion removed: its {v.stage} review expired on {state['expires']:%Y-%m-%d}; "
+            f"have it reviewed (mmds.request('{v.ref}', '{v.stage}')) and set it again"
+        )
+        log.warning("retention: %s %s", v.ref, message)
+        out.append({"ref": v.ref, "status": "champion removed", "message": message,
+                    "expires": state["expires"]})  # fmt: skip
+    return out
 
 
 def check_champion(reg: Registry, v: Version) -> None:

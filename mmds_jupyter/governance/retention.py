@@ -142,13 +142,14 @@ def purge(reg: Registry, ref: Any, reason: str) -> dict[str, Any]:
 
 
 def archive_due(reg: Registry) -> list[dict[str, Any]]:
-    """Archive every retired version whose template's ``retention.archive_after_days`` have
-    passed since it was retired; one row per version due: archived, or why not (held,
-    consumers, gates)."""
-    from .requests import _entered, template_of
+    """The retention sweep: take ``@champion`` off every version whose review has expired
+    (status "champion removed"), and archive every retired version whose template's
+    ``retention.archive_after_days`` have passed since it was retired; one row per version
+    due: archived, or why not (held, consumers, gates)."""
+    from .requests import _entered, expire_champions, template_of
 
     store = reg.retention_store
-    out = []
+    out = expire_champions(reg)
     now = reg.clock()
     for ref in store.refs(store.in_stage("retired")).values():
         v = reg.get(ref)

@@ -146,12 +146,13 @@ class Dispatcher:
             log.info("deleted %d ended run token(s)", n)
 
     def _retention(self) -> None:
-        """Archive the retired versions their template's retention says are due (hourly)."""
+        """The retention sweep (hourly): take @champion off versions whose review expired and
+        archive the retired versions their template's retention says are due."""
         if time.monotonic() < self._next_retention:
             return
         self._next_retention = time.monotonic() + _RETENTION_EVERY_S
         for row in self.registry.archive_due():
-            log.info("retention: %s %s", row["ref"], row["status"])
+            log.info("retention: %s %s: %s", row["ref"], row["status"], row["message"])
 
     def _webhooks(self) -> None:
         """Deliver the webhooks due (governance/webhooks.py): new events, then retries."""

@@ -55,6 +55,12 @@ def attach(registry: RegistryService, ref: str, raw: bytes) -> dict[str, Any]:
     return registry.attach(ref, **b)
 
 
+def evidence_file(registry: RegistryService, ref: str, evidence_id: str) -> dict[str, Any]:
+    if len(evidence_id) > 18:  # no id is this long
+        raise NotFound(f"There is no evidence {evidence_id[:20]}...; a request's gates name them.")
+    return registry.evidence_file(ref, int(evidence_id))
+
+
 def templates(registry: RegistryService) -> dict[str, Any]:
     return {"items": registry.templates()}
 
@@ -101,6 +107,12 @@ class EvidenceHandler(MMDSHandler):
         self.reply(made)
 
 
+class EvidenceFileHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, ref: str, evidence_id: str) -> None:
+        self.reply(await self.run(evidence_file, self.registry, ref, evidence_id))
+
+
 class TemplatesHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -123,6 +135,7 @@ class BindTemplateHandler(MMDSHandler):
 ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/request", RequestHandler),
     (rf"versions/{_REF}/evidence", EvidenceHandler),
+    (rf"versions/{_REF}/evidence/(?P<evidence_id>[0-9]+)", EvidenceFileHandler),
     ("requests", RequestsHandler),
     (rf"requests/{_ID}/approve", ApproveHandler),
     (rf"requests/{_ID}/reject", RejectHandler),

@@ -15,6 +15,7 @@ from ..comparison import default_params, deltas
 from ..encode import records, version_dict
 from ..entities import STAGES
 from ..errors import InvalidInput
+from ..governance.requests import review_json
 from ..query import FIND_COLUMNS, flag, from_request, whole
 from ..refs import whole_number
 from ..render import LOWER_IS_BETTER
@@ -152,6 +153,7 @@ def version_detail(
     out["events"] = records(registry.events(ref=v.ref, limit=event_limit))
     out["notebook_link"] = notebook_link(v.provenance.get("notebook"), root_dir)
     out["default_params"] = default_params(v)
+    out["review"] = review_json(registry.review_state(v))
     keys = (
         "test",
         "passed",

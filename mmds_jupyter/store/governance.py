@@ -229,6 +229,20 @@ class SqlGovernanceStore:
                 for r in rows
             ]
 
+    def evidence_file(self, version_id: int, evidence_id: int) -> dict[str, Any] | None:
+        """One piece of evidence attached to the version (None: no such attachment of it)."""
+        with self.db.session() as s:
+            r = s.get(VersionFileRow, evidence_id)
+            if r is None or r.version_id != version_id or not r.kind.startswith(EVIDENCE):
+                return None
+            return {
+                "id": r.id,
+                "kind": r.kind.removeprefix(EVIDENCE),
+                "artifact_sha256": r.artifact_sha256,
+                "actor": r.actor,
+                "time": utc(r.created_at),
+            }
+
     # -- requests --------------------------------------------------------------------------------
 
     def open_request(
@@ -292,6 +306,22 @@ class SqlGovernanceStore:
             rows = list(s.execute(q).scalars())
             refs = refs_of(s, sorted({r.version_id for r in rows}))
             return [request_dict(r, refs[r.version_id]) for r in rows]
+
+    def approvers(self, request_ids: list[int]) -> dict[int, list[str]]:
+        """Who approved each of these requests (in the order they did); a request id on no
+        record is left out."""
+        if not request_ids:
+            return {}
+        with self.db.session() as s:
+            rows = s.execute(
+                select(StageRequestRow.id, StageRequestRow.decisions).where(
+                    StageRequestRow.id.in_(sorted(set(request_ids)))
+                )
+            ).all()
+            return {
+                rid: [d["actor"] for d in decisions or [] if d.get("verdict") == "approve"]
+                for rid, decisions in rows
+            }
 
     def last_done(self, version_id: int, stage: str) -> datetime | None:
         """When a request last took this version to ``stage`` or reviewed it there."""

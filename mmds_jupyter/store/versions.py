@@ -101,6 +101,26 @@ class SqlVersionStore:
             by_id = {v.id: v for v in load_versions(s, sorted(set(ids)))}
             return [by_id[i] for i in ids]
 
+    def remove_alias(self, ref: Ref, alias: str, actor: str, reason: str) -> Version:
+        """Take ``alias`` off the version (it must carry it), with an ``alias.remove`` event."""
+        with self.db.session(write=True) as s:
+            vid = find_version_id(s, ref)
+            row = s.execute(
+                select(AliasRow).where(AliasRow.version_id == vid, AliasRow.alias == alias)
+            ).scalar()
+            target = refs_of(s, [vid])[vid]
+            if row is None:
+                raise NotFound(f"{target} does not carry the alias {alias!r}.")
+            _remove_alias(s, row, target, actor, reason)
+            s.flush()
+            return load_versions(s, [vid])[0]
+
+    def with_alias(self, alias: str) -> list[int]:
+        """The ids of the versions that carry ``alias`` (one per model)."""
+        with self.db.session() as s:
+            q = select(AliasRow.version_id).where(AliasRow.alias == alias)
+            return list(s.execute(q.order_by(AliasRow.version_id)).scalars())
+
     def set_stage(
         self, ref: Ref, stage: str, actor: str, reason: str | None, drop_aliases: bool = False
     ) -> Version:
@@ -300,16 +320,7 @@ def move_stage(
                 "force=True (--force) to remove them."
             )
         for a in aliases:
-            s.delete(a)
-            append_event(
-                s,
-                actor,
-                "alias.remove",
-                "alias",
-                f"{model_ref}@{a.alias}",
-                {"version": target},
-                {"reason": f"{target} moved to {stage}"},
-            )
+            _remove_alias(s, a, target, actor, f"{target} moved to {stage}")
     row.stage = stage
     s.flush()
     append_event(
@@ -321,6 +332,16 @@ def move_stage(
         {"stage": before},
         {"stage": stage, "reason": reason},
     )
+
+
+def _remove_alias(s: Session, row: AliasRow, target: str, actor: str, reason: str) -> None:
+    """Delete one alias of version ``target`` with its ``alias.remove`` event."""
+    s.delete(row)
+    model_ref = target.rsplit(":", 1)[0]
+    append_event(
+        s, actor, "alias.remove", "alias", f"{model_ref}@{row.alias}", {"version": target},
+        {"reason": reason},
+    )  # fmt: skip
 
 
 def _move_alias(s: Session, ref: Ref, alias: str, actor: str, detail: dict[str, Any] | None) -> int:

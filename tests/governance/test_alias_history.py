@@ -72,6 +72,45 @@ def test_champion_on_a_date_after_several_moves_and_a_rollback(
     assert reg.verify_events() is None
 
 
+def test_champion_on_a_date_names_who_approved_its_promotion(
+    reg: Registry, cancer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg.bind_template("risk")  # production needs one approver who is not the author
+    v1, v2 = track_versions(reg, cancer, 2)
+    for v in (v1, v2):
+        reg.set_stage(v, "validation")
+    req = reg.request(v1, "production", comment="validated")
+    assert reg.acting_as("vera").approve(req.id, comment="good recall").status == "done"
+    rejected = reg.request(v2, "production")
+    reg.acting_as("omar").reject(rejected.id, comment="not yet")
+    with on(monkeypatch, "2026-02-10T09:00"):
+        reg.alias(v1, "champion", reason="first release")  # no request given
+    with on(monkeypatch, "2026-03-05T08:00"):
+        reg.alias(v2, "champion")  # its only request was rejected: none recorded
+
+    held = reg.alias_at("churn@champion", "2026-03-01")
+    assert held is not None
+    assert (held.version, held.actor, held.request, held.approved_by) == (
+        v1,
+        "maya",
+        req.id,
+        ["vera"],
+    )
+    later = reg.alias_at("churn@champion", "2026-03-06")
+    assert later is not None and (later.version, later.request, later.approved_by) == (
+        v2,
+        None,
+        None,
+    )
+    history = reg.alias_history("churn@champion")
+    assert list(history["request"]) == [None, req.id]
+    assert list(history["approved_by"]) == [None, ["vera"]]
+    # A request given by hand wins; one on no record names no approver.
+    reg.alias(v1, "champion", request=999)
+    moved = reg.alias_history("churn@champion").iloc[0]
+    assert (moved["request"], moved["approved_by"]) == (999, None)
+
+
 def test_rollback_is_an_undo_stack_and_stops_at_the_first_version(
     reg: Registry, cancer: Any
 ) -> None:

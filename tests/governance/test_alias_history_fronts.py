@@ -94,3 +94,54 @@ def test_the_cli_moves_rolls_back_and_answers_the_champion_at_a_time(
     assert "ALIAS_REF=VERSION_REF" in capsys.readouterr().err
     cli(populated, "aliases", "history", "risk/churn@b")
     assert capsys.readouterr().out.count("risk/churn:3") == 1
+
+
+def test_rest_names_who_approved_the_champion(
+    api_server: dict[str, str], cancer: Any, tmp_path: Path
+) -> None:
+    from remote.conftest import server_home
+
+    from mmds_jupyter.remote import RemoteRegistry
+
+    base = server_home(api_server).parent  # the server's own database: vera approves there
+    url = f"sqlite:///{base / 'mmds.db'}"
+    with Registry(url=url, home=str(base / "home"), actor="maya") as reg:
+        reg.bind_template("approved-rest")
+        [ref] = track(reg, cancer, "approved-rest", 1)
+        reg.set_stage(ref, "validation")
+        req = reg.request(ref, "production")
+        assert reg.acting_as("vera").approve(req.id).status == "done"
+    remote = RemoteRegistry(api_server["url"], token=api_server["token"], home=str(tmp_path))
+    try:
+        remote.alias(ref, "champion")
+        move = remote.alias_at("approved-rest/churn@champion", "2999-01-01")
+        assert move is not None and (move.request, move.approved_by) == (req.id, ["vera"])
+        history = remote.alias_history("approved-rest/churn@champion")
+        assert list(history["approved_by"]) == [["vera"]]
+    finally:
+        remote.close()
+
+
+def test_a_gates_attached_evidence_is_read_back_locally_and_remotely(
+    registry: Any, cancer: Any, request: pytest.FixtureRequest
+) -> None:
+    project = "evidence-" + request.node.callspec.id
+    v1, v2 = track(registry, cancer, project, 2)
+    registry.bind_template(project)
+    registry.set_stage(v1, "validation")
+    report = "<html><h1>churn:1 against churn:2</h1></html>"
+    attached = registry.attach(v1, "comparison", report, name="compare.html")
+    req = registry.request(v1, "production")
+    [gate] = req.gates  # the default template: one approval
+    assert gate["gate"] == "approvals"
+    found = registry.evidence_file(v1, attached["id"])
+    assert (found["ref"], found["kind"], found["text"], found["actor"]) == (
+        v1,
+        "comparison",
+        report,
+        "maya",
+    )
+    with pytest.raises(NotFound, match="no attached evidence"):
+        registry.evidence_file(v2, attached["id"])  # another version's
+    with pytest.raises(InvalidInput, match="evidence id"):
+        registry.evidence_file(v1, 2**40)

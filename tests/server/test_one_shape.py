@@ -14,7 +14,15 @@ from mmds_jupyter import cli
 pytestmark = pytest.mark.timeout(120)
 OPENAPI = Path(cli.__file__).with_name("server") / "openapi.json"
 # What the REST detail adds to a version: its surroundings, not the version's own fields.
-DETAIL_ONLY = {"datasets", "children", "events", "notebook_link", "scoring_tests", "default_params"}
+DETAIL_ONLY = {
+    "datasets",
+    "children",
+    "events",
+    "notebook_link",
+    "scoring_tests",
+    "default_params",
+    "review",
+}
 
 
 @pytest.mark.parametrize("ref", ["risk/churn:2", "risk/churn_small:1", "health/progress:1"])

@@ -399,6 +399,7 @@ def samples(
             {"kind": "comparison", "text": "<html></html>"},
             {},
         ),
+        ("GET", "/versions/{ref}/evidence/{evidence_id}"): (_v(REF1, "evidence/1"), None, {}),
         ("GET", "/requests"): ("requests", None, {"listing": True}),
         # A closed request: the walk checks the guard; whose approval counts (the template's
         # gate) is tests/governance/test_server_roles.py's.

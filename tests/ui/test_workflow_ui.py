@@ -18,8 +18,24 @@ from .conftest import SCREENSHOTS, Lab
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
+GOV_REVIEW = """\
+name: gov-review
+stages: [development, validation, production, retired, archived]
+transitions:
+  - {from: development, to: validation}
+  - from: validation
+    to: production
+    gates:
+      checks: [comparison_report]
+      approvals: {count: 1, role: approver}
+  - {from: production, to: retired}
+"""
+REPORT = "<html><body><h1>gov/churn:1 against the champion</h1></body></html>"
+
+
 def _requested(lab: Lab) -> tuple[int, str]:
-    """omar tracks gov/churn:1 under the default template and asks for production."""
+    """omar tracks gov/churn:1 under a template whose production move needs a comparison
+    report and one approver, attaches the report and asks for production."""
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
 
@@ -31,8 +47,10 @@ def _requested(lab: Lab) -> tuple[int, str]:
     reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="omar")
     try:
         v = reg.track(LogisticRegression(max_iter=2000).fit(X, y), name="churn", project="gov")
-        reg.bind_template("gov")
+        reg.save_template(GOV_REVIEW)
+        reg.bind_template("gov", "gov-review")
         reg.set_stage(v.ref, "validation")
+        reg.attach(v.ref, "comparison", REPORT, name="compare.html")
         req = reg.request(v.ref, "production", comment="beats the champion on US customers")
         return int(req.id), v.ref
     finally:
@@ -60,6 +78,14 @@ def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
     assert gate.get_attribute("class") is not None and "mmds-gate-open" in str(
         gate.get_attribute("class")
     )
+    # The comparison report the gate found is one click away (a download, never rendered
+    # in the Lab's page).
+    report = item.locator(".mmds-gate[data-gate='comparison_report'] button.mmds-evidence")
+    assert report.inner_text().endswith("by omar")
+    with page.expect_download(timeout=60_000) as got:
+        report.click()
+    assert Path(got.value.path()).read_text(encoding="utf-8") == REPORT
+    assert got.value.suggested_filename.startswith("comparison-gov_churn_1-")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "30-approvals-inbox.png"))
     item.locator("input.mmds-decision-comment").fill("checked the US slice")
@@ -79,6 +105,9 @@ def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
     history = page_view.locator("table.mmds-alias-history")
     history.filter(has_text="@champion").wait_for(timeout=30_000)
     assert "approved" in history.inner_text() and "maya" in history.inner_text()
+    # The move names who approved the version's request: maya, who just did.
+    row = history.locator("tr", has_text="@champion").first
+    assert row.locator("td").last.inner_text() == "maya"
     page.screenshot(path=str(SCREENSHOTS / "30b-approved-and-champion.png"))
     # The API agrees: the version moved, and the decision carries maya's comment.
     version = json.loads(lab.api(f"/mmds/api/versions/{urllib.parse.quote(ref, safe='')}"))
