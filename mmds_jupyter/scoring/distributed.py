@@ -20,6 +20,8 @@ DEFAULT_PARTITION_ROWS = 100_000
 # Per worker process: model files are immutable, keyed by sha256 and whether the caller trusted
 # the file (a model loaded with trust never serves an untrusted call).
 _models: dict[tuple[str, bool], Any] = {}
+# How many times this process deserialized each model file (once, unless evicted).
+loads: dict[tuple[str, bool], int] = {}
 
 
 def _worker_model(sha: str, fmt: str, blob: bytes, trusted: bool = False) -> Any:
@@ -28,6 +30,7 @@ def _worker_model(sha: str, fmt: str, blob: bytes, trusted: bool = False) -> Any
     key = (sha, trusted)
     if key not in _models:
         _models[key] = serialize.load(blob, fmt, trusted=trusted, label=f"model file {sha[:12]}")
+        loads[key] = loads.get(key, 0) + 1
     return _models[key]
 
 

@@ -119,6 +119,46 @@ def test_sklearn_version_scored_on_spark_as_on_pandas(
     pd.testing.assert_frame_equal(got, on_pandas, check_dtype=False)
 
 
+def _model_loads(sha: str) -> Any:
+    """A mapInPandas function giving each Python worker's pid and how many times it
+    deserialized the model file ``sha``."""
+
+    def report(batches: Any) -> Any:
+        import os
+
+        from mmds_jupyter.scoring.distributed import loads
+
+        for _ in batches:
+            yield pd.DataFrame({"pid": [os.getpid()], "loads": [loads.get((sha, False), 0)]})
+
+    return report
+
+
+def test_sklearn_model_loaded_once_per_spark_worker(
+    both: Any, spark: Any, pandas_data: dict[str, pd.DataFrame]
+) -> None:
+    """Arrow hands each partition to the Python workers in many small batches: each worker
+    deserializes the model file once, and the batches are scored as pandas scores them."""
+    reg, _, sk_v = both
+    batch = pandas_data["test"].drop(columns="label").reset_index(names="id")
+    on_pandas = reg.score(sk_v.ref, batch, mode="test", key="id").outputs
+    setting = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = spark.conf.get(setting)
+    spark.conf.set(setting, "7")  # dozens of Arrow batches per partition
+    try:
+        frame = spark.createDataFrame(batch).repartition(4)
+        on_spark = reg.score(sk_v.ref, frame, mode="test", key="id", engine="spark").outputs
+        got = to_pandas(on_spark).sort_values("id").reset_index(drop=True)
+        reported = to_pandas(
+            frame.mapInPandas(_model_loads(sk_v.artifact_sha256), "pid bigint, loads bigint")
+        )
+    finally:
+        spark.conf.set(setting, before)
+    pd.testing.assert_frame_equal(got, on_pandas, check_dtype=False)
+    per_worker = reported.groupby("pid")["loads"].max()
+    assert per_worker.max() == 1, per_worker.to_dict()
+
+
 def test_spark_and_sklearn_side_by_side(both: Any) -> None:
     reg, spark_v, sk_v = both
     comparison = reg.compare(spark_v.ref, sk_v.ref)

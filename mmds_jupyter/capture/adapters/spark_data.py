@@ -106,12 +106,18 @@ def fingerprint(df: DataFrame) -> dict[str, Any]:
             F.max(col).alias(f"max{i}"),
         ]
     for i, c in enumerate(text):
-        col = F.col(f"`{c}`")
-        aggs += [
-            F.count(F.when(col.isNull(), 1)).alias(f"tnulls{i}"),
-            F.count_distinct(col).alias(f"tuniq{i}"),
-        ]
+        aggs.append(F.count(F.when(F.col(f"`{c}`").isNull(), 1)).alias(f"tnulls{i}"))
     row = df.agg(*aggs).collect()[0]
+    # Distinct counts in a job of their own: beside the other aggregates, Spark would group
+    # them all by each text column's values (one set of buffers, quantile sketches included,
+    # per distinct value) and, for two or more text columns, expand every row once per column.
+    uniques = (
+        df.agg(
+            *[F.count_distinct(F.col(f"`{c}`")).alias(f"tuniq{i}") for i, c in enumerate(text)]
+        ).collect()[0]
+        if text
+        else {}
+    )
     dtypes = {c: _DTYPES.get(t, t) for c, t in types.items()}
     stats: dict[str, dict[str, Any]] = {}
     for i, c in enumerate(numeric):
@@ -146,7 +152,7 @@ def fingerprint(df: DataFrame) -> dict[str, Any]:
             "dtype": dtypes[c],
             "nulls": int(row[f"tnulls{i}"]),
             "kind": "categorical",
-            "n_unique": int(row[f"tuniq{i}"]),
+            "n_unique": int(uniques[f"tuniq{i}"]),
             "top": {str(r["v"]): int(r["count"]) for r in top},
         }
     for c, t in types.items():
