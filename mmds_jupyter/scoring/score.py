@@ -257,7 +257,7 @@ def score(
     try:
         pending = pool.submit(fingerprint, frame, codes) if pool else None
         # the input's counts in the baseline's bins, also beside the model
-        inputs_summary = pool.submit(summarize_inputs, baseline, frame) if pool else None
+        inputs_summary = pool.submit(summarize_inputs, baseline, frame, codes) if pool else None
         if engine == "dask":
             from .distributed import score_on_dask
 
