@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nStoring a production score set of {args.rows:,} rows (median of {args.reps}):")
         print(f"  without drift {wo:.2f} s, with drift {w:.2f} s: ratio {w / wo:.2f}")
         print("  each run, in order:")
-        for rep, (a, b) in enumerate(zip(with_drift, without), 1):
+        for rep, (a, b) in enumerate(zip(with_drift, without, strict=True), 1):
             print(f"    {rep}: with drift {a:.2f} s, without {b:.2f} s")
         hidden.close()
         reg.close()

@@ -173,9 +173,7 @@ def test_numeric_counts_match_counting_value_by_value(edges):
     n = bl.COUNT_BLOCK + 1_000
     values = rng.choice([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, np.inf, -np.inf, np.nan], n)
     values[:500] = rng.normal(1.0, 2.0, 500)
-    assert bl.numeric_counts({"edges": edges}, values).tolist() == _counts_by_search(
-        edges, values
-    )
+    assert bl.numeric_counts({"edges": edges}, values).tolist() == _counts_by_search(edges, values)
 
 
 def test_text_counted_from_its_codes_as_from_its_values():
