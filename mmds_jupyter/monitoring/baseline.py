@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..capture.datasets import QUANTILE_SAMPLE, quantiles
+from ..capture.datasets import QUANTILE_SAMPLE, TextCodes, quantiles
 
 FORMAT = 1
 N_BINS = 10
@@ -63,21 +63,47 @@ def numeric_bins(series: pd.Series) -> dict[str, Any]:
     return col
 
 
+# Values compared at a time when counting a numeric column: a block and its comparison
+# results stay in the processor's cache.
+COUNT_BLOCK = 1 << 15
+
+
 def numeric_counts(col: dict[str, Any], values: np.ndarray) -> np.ndarray:
-    """Counts of ``values`` in the column's bins, then out of range, then missing."""
+    """Counts of ``values`` in the column's bins, then out of range, then missing.
+
+    Bin i holds [edges[i], edges[i+1]); the last bin also holds the maximum. Each bin is
+    counted as the difference of how many values lie below its edges, compared block by block
+    into one small buffer: some ten vectorised comparisons a value, instead of a binary search
+    a value and arrays of the column's length (the counts are the same)."""
     edges = np.asarray(col["edges"], dtype="float64")
-    n_bins = max(len(edges) - 1, 1) if len(edges) else 0
-    missing = np.isnan(values)
-    n_missing = int(missing.sum())
-    if n_missing:
-        values = values[~missing]
-    if not len(edges):
-        return np.array([values.shape[0], n_missing])
-    # Bin i holds [edges[i], edges[i+1]); the last bin also holds the maximum.
-    idx = np.minimum(np.searchsorted(edges, values, side="right") - 1, n_bins - 1)
-    outside = (values < edges[0]) | (values > edges[-1])
-    counts = np.bincount(idx[~outside], minlength=n_bins)[:n_bins]
-    return np.concatenate([counts, [int(outside.sum()), n_missing]])
+    n = values.shape[0]
+    n_edges = len(edges)
+    n_bins = max(n_edges - 1, 1) if n_edges else 0
+    below = np.zeros(n_edges, dtype=np.int64)  # values < edges[i]
+    at_most_last = 0  # values <= edges[-1]
+    n_missing = 0
+    buf = np.empty(min(COUNT_BLOCK, n), dtype=bool)
+    for start in range(0, n, COUNT_BLOCK):
+        block = values[start : start + COUNT_BLOCK]
+        b = buf[: block.shape[0]]
+        np.isnan(block, out=b)
+        n_missing += int(np.count_nonzero(b))
+        if not n_edges:
+            continue
+        for i in range(n_edges):
+            np.less(block, edges[i], out=b)
+            below[i] += np.count_nonzero(b)
+        np.less_equal(block, edges[-1], out=b)
+        at_most_last += int(np.count_nonzero(b))
+    present = n - n_missing  # NaN compares false: it is in none of the counts above
+    if not n_edges:
+        return np.array([present, n_missing])
+    counts = np.empty(n_bins + 2, dtype=np.int64)
+    counts[: n_bins - 1] = np.diff(below)[: n_bins - 1]
+    counts[n_bins - 1] = at_most_last - below[n_bins - 1]
+    counts[n_bins] = below[0] + present - at_most_last  # below the minimum, above the maximum
+    counts[n_bins + 1] = n_missing
+    return counts
 
 
 def _labels(series: pd.Series) -> pd.Series:
@@ -105,6 +131,18 @@ def categorical_counts(col: dict[str, Any], series: pd.Series) -> np.ndarray:
     n_missing = int(series.isna().sum())
     other = int(counts.sum()) - int(known.sum())
     return np.concatenate([known, [other, n_missing]]).astype(np.int64)
+
+
+def coded_counts(col: dict[str, Any], codes: np.ndarray, uniques: pd.Index) -> np.ndarray:
+    """``categorical_counts`` of a text column from its factorization (codes into
+    ``uniques``, -1 for missing), as scoring already holds it: no second pass over the text."""
+    per_value = np.zeros(len(uniques) + 1, dtype=np.int64)  # [0] counts the missing
+    for start in range(0, codes.shape[0], COUNT_BLOCK):
+        per_value += np.bincount(codes[start : start + COUNT_BLOCK] + 1, minlength=len(uniques) + 1)
+    seen = {str(u): int(c) for u, c in zip(uniques, per_value[1:], strict=True)}
+    known = [seen.get(c, 0) for c in col["categories"]]
+    other = int(per_value[1:].sum()) - sum(known)
+    return np.array([*known, other, int(per_value[0])], dtype=np.int64)
 
 
 def reference(series: pd.Series) -> dict[str, Any]:
@@ -149,11 +187,15 @@ def build(
 
 
 def summarize(
-    baseline: dict[str, Any], data: pd.DataFrame, role: str | None = None
+    baseline: dict[str, Any],
+    data: pd.DataFrame,
+    role: str | None = None,
+    codes: TextCodes | None = None,
 ) -> dict[str, Any]:
     """``data`` counted in the baseline's bins (of its columns of ``role``, or all), with a
     sample of each numeric column: all that drift needs, and what a score set keeps so that
-    windows can add them up later."""
+    windows can add them up later. ``codes``: the text columns of ``data`` factorized (as
+    scoring shares them), counted from their codes."""
     out: dict[str, Any] = {}
     # One sample of rows for every column: drawing it is the costly part at a million rows.
     rows = None
@@ -173,6 +215,8 @@ def summarize(
             n_missing = int(series.isna().sum())
             moved = [0] * (len(col["counts"]) - 2) + [len(series) - n_missing, n_missing]
             out[name] = {"counts": moved, "sample": np.empty(0)}
+        elif codes is not None and name in codes:
+            out[name] = {"counts": coded_counts(col, *codes.get(name)).tolist()}
         else:
             out[name] = {"counts": categorical_counts(col, series).tolist()}
     return {"format": FORMAT, "n_rows": int(len(data)), "columns": out}

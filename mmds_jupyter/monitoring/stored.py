@@ -19,6 +19,7 @@ from . import baseline as bl
 from .drift import MIN_ROWS, DriftReport, compare
 
 if TYPE_CHECKING:
+    from ..capture.datasets import TextCodes
     from ..entities import Version
     from ..store.artifacts import ArtifactStore
     from ..store.base import VersionStore
@@ -48,11 +49,14 @@ def require_baseline(baseline: dict[str, Any] | None, version: Version) -> dict[
     return baseline
 
 
-def summarize_inputs(baseline: dict[str, Any] | None, frame: pd.DataFrame) -> dict[str, Any] | None:
-    """The scoring input counted in the baseline's input bins (run beside the model)."""
+def summarize_inputs(
+    baseline: dict[str, Any] | None, frame: pd.DataFrame, codes: TextCodes | None = None
+) -> dict[str, Any] | None:
+    """The scoring input counted in the baseline's input bins (run beside the model), its
+    text columns from their codes when scoring has factorized them."""
     if baseline is None:
         return None
-    return bl.summarize(baseline, frame, role="input")
+    return bl.summarize(baseline, frame, role="input", codes=codes)
 
 
 def score_set_drift(

@@ -257,7 +257,7 @@ def score(
     try:
         pending = pool.submit(fingerprint, frame, codes) if pool else None
         # the input's counts in the baseline's bins, also beside the model
-        inputs_summary = pool.submit(summarize_inputs, baseline, frame) if pool else None
+        inputs_summary = pool.submit(summarize_inputs, baseline, frame, codes) if pool else None
         if engine == "dask":
             from .distributed import score_on_dask
 
@@ -291,6 +291,11 @@ def score(
         if pool is None or pending is None or inputs_summary is None:
             return result
         stats = pool.submit(output_stats, outputs.drop(columns=carried))
+        # the drift (the outputs counted, every measure) beside the Parquet file's writing;
+        # the pool's one worker has counted the inputs by then
+        drift_doc = pool.submit(
+            lambda: score_set_drift(baseline, inputs_summary.result(), outputs, version.ref)
+        )
         if run_id is None and os.environ.get("MMDS_RUN_ID", "").isdigit():
             run_id = int(os.environ["MMDS_RUN_ID"])
         input_fingerprint = pending.result()
@@ -298,7 +303,7 @@ def score(
             version.id, input_fingerprint["content_hash"], run_id, replace, version.ref
         )
         sha = artifacts.put(to_parquet_bytes(outputs))
-        drift = score_set_drift(baseline, inputs_summary.result(), outputs, version.ref)
+        drift = drift_doc.result()
         drift_sha = artifacts.put(drift[0]) if drift else None
         result.score_set_id = score_sets.create_score_set(
             version_id=version.id,

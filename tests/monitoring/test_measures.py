@@ -147,3 +147,38 @@ def test_drift_between_two_frames_in_python():
     assert report.to_frame().shape[0] == 3
     with pytest.raises(InvalidInput, match="no column in common"):
         mmds.drift(ref, pd.DataFrame({"other": [1.0]}))
+
+
+def _counts_by_search(edges: list[float], values: np.ndarray) -> list[int]:
+    """The bins counted one value at a time: bin i holds [edges[i], edges[i+1]), the last bin
+    also the maximum; then out of range, then missing."""
+    counts = [0] * (max(len(edges) - 1, 1) if edges else 0) + [0, 0]
+    for v in values:
+        if math.isnan(v):
+            counts[-1] += 1
+        elif not edges:
+            counts[0] += 1
+        elif v < edges[0] or v > edges[-1]:
+            counts[-2] += 1
+        else:
+            i = min(int(np.searchsorted(edges, v, side="right")) - 1, len(counts) - 3)
+            counts[i] += 1
+    return counts
+
+
+@pytest.mark.parametrize("edges", [[], [2.0], [0.0, 2.0], [-1.0, 0.0, 0.5, 2.0, 3.0]])
+def test_numeric_counts_match_counting_value_by_value(edges):
+    # edges, values on them, infinities and NaN, across the blocks that counting works in
+    rng = np.random.default_rng(3)
+    n = bl.COUNT_BLOCK + 1_000
+    values = rng.choice([-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, np.inf, -np.inf, np.nan], n)
+    values[:500] = rng.normal(1.0, 2.0, 500)
+    assert bl.numeric_counts({"edges": edges}, values).tolist() == _counts_by_search(edges, values)
+
+
+def test_text_counted_from_its_codes_as_from_its_values():
+    s = pd.Series(["a", "b", None, "zz", "a", "c", None, "a"] * 5_000, dtype="string")
+    col = bl.categorical_bins(pd.Series(["a", "b", "c", "d"], dtype="string"))
+    codes, uniques = pd.factorize(s)
+    got = bl.coded_counts(col, codes, uniques).tolist()
+    assert got == bl.categorical_counts(col, s).tolist() == [15_000, 5_000, 5_000, 0, 5_000, 10_000]
