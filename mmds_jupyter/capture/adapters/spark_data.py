@@ -111,10 +111,10 @@ def fingerprint(df: DataFrame) -> dict[str, Any]:
     # Distinct counts in a job of their own: beside the other aggregates, Spark would group
     # them all by each text column's values (one set of buffers, quantile sketches included,
     # per distinct value) and, for two or more text columns, expand every row once per column.
-    uniques = (
-        df.agg(
-            *[F.count_distinct(F.col(f"`{c}`")).alias(f"tuniq{i}") for i, c in enumerate(text)]
-        ).collect()[0]
+    uniques: dict[str, Any] = (
+        df.agg(*[F.count_distinct(F.col(f"`{c}`")).alias(f"tuniq{i}") for i, c in enumerate(text)])
+        .collect()[0]
+        .asDict()
         if text
         else {}
     )
