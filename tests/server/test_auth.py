@@ -62,6 +62,7 @@ SAMPLES = {
     "task_id": "1",
     "alert_id": "1",
     "request_id": "1",
+    "evidence_id": "1",
     "project": "risk",
 }
 
