@@ -1,5 +1,5 @@
-"""The SQL store of governance: template versions, bindings, frozen templates, requests and
-evidence files (the rules are in :mod:`mmds_jupyter.governance`). Every change appends its
+"""The SQL store of governance: template versions, bindings, frozen templates and requests, with
+the evidence files of :mod:`.evidence` (the rules are in :mod:`mmds_jupyter.governance`). Every change appends its
 event to the hash-chained log in the same transaction."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..errors import ConflictError, InvalidInput, NotFound
 from .db import Database
 from .events import append_event, utc
+from .evidence import SqlEvidenceStore
 from .governance_tables import (
     StageRequestRow,
     TemplateBindingRow,
@@ -21,10 +22,8 @@ from .governance_tables import (
     VersionTemplateRow,
 )
 from .rows import refs_of, utc_now
-from .tables import ModelRow, ProjectRow, VersionFileRow, VersionRow
+from .tables import ModelRow, ProjectRow, VersionRow
 from .versions import move_stage
-
-EVIDENCE = "evidence."  # version_files.kind of an attached piece of evidence: evidence.<kind>
 
 
 def template_dict(row: TemplateRow) -> dict[str, Any]:
@@ -63,7 +62,7 @@ def request_ref(version_ref: str, request_id: int) -> str:
     return f"{version_ref}#requests/{request_id}"
 
 
-class SqlGovernanceStore:
+class SqlGovernanceStore(SqlEvidenceStore):
     def __init__(self, db: Database):
         self.db = db
 
@@ -190,58 +189,6 @@ class SqlGovernanceStore:
             if binding is None:
                 return None
             return template_dict(_in_force(s, binding.template, created_at))
-
-    # -- evidence --------------------------------------------------------------------------------
-
-    def attach(
-        self, version_id: int, kind: str, sha256: str, name: str | None, actor: str
-    ) -> dict[str, Any]:
-        with self.db.session(write=True) as s:
-            row = VersionFileRow(
-                version_id=version_id,
-                kind=EVIDENCE + kind,
-                artifact_sha256=sha256,
-                created_at=utc_now(),
-                actor=actor,
-            )
-            s.add(row)
-            s.flush()
-            ref = refs_of(s, [version_id])[version_id]
-            after = {"kind": kind, "name": name, "artifact_sha256": sha256}
-            append_event(s, actor, "version.evidence", "version", ref, None, after)
-            return {"id": row.id, "ref": ref, **after, "actor": actor, "time": utc(row.created_at)}
-
-    def evidence(self, version_id: int, kind: str) -> list[dict[str, Any]]:
-        with self.db.session() as s:
-            rows = s.execute(
-                select(VersionFileRow)
-                .where(VersionFileRow.version_id == version_id)
-                .where(VersionFileRow.kind == EVIDENCE + kind)
-                .order_by(VersionFileRow.id)
-            ).scalars()
-            return [
-                {
-                    "id": r.id,
-                    "artifact_sha256": r.artifact_sha256,
-                    "actor": r.actor,
-                    "time": utc(r.created_at),
-                }
-                for r in rows
-            ]
-
-    def evidence_file(self, version_id: int, evidence_id: int) -> dict[str, Any] | None:
-        """One piece of evidence attached to the version (None: no such attachment of it)."""
-        with self.db.session() as s:
-            r = s.get(VersionFileRow, evidence_id)
-            if r is None or r.version_id != version_id or not r.kind.startswith(EVIDENCE):
-                return None
-            return {
-                "id": r.id,
-                "kind": r.kind.removeprefix(EVIDENCE),
-                "artifact_sha256": r.artifact_sha256,
-                "actor": r.actor,
-                "time": utc(r.created_at),
-            }
 
     # -- requests --------------------------------------------------------------------------------
 
