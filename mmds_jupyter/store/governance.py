@@ -1,6 +1,6 @@
-"""The SQL store of governance: template versions, bindings, frozen templates and requests, with
-the evidence files of :mod:`.evidence` (the rules are in :mod:`mmds_jupyter.governance`). Every change appends its
-event to the hash-chained log in the same transaction."""
+"""The SQL store of governance: template versions, bindings, frozen templates and requests,
+with the evidence files of :mod:`.evidence` (the rules are in :mod:`mmds_jupyter.governance`).
+Every change appends its event to the hash-chained log in the same transaction."""
 
 from __future__ import annotations
 
