@@ -103,6 +103,11 @@ def lineage(ref: str, depth: int = 3) -> Any:
     return default_registry().lineage(ref, depth=depth)
 
 
+def dataset(content_hash: str) -> dict[str, Any]:
+    """A data set by its content hash (or 8+ hex digits of it); see :meth:`Registry.dataset`."""
+    return default_registry().dataset(content_hash)
+
+
 def alias(
     ref: str, name: str, force: bool = False, reason: str | None = None, request: int | None = None
 ) -> Version:
@@ -596,6 +601,7 @@ __all__ = [
     "import_mlflow",
     "import_pmml",
     "lineage",
+    "dataset",
     "report",
     "load",
     "default_registry",

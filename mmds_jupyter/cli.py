@@ -358,6 +358,40 @@ def cmd_lineage(args: argparse.Namespace) -> None:
     _print_frame(lin.to_frame())
 
 
+def _column_summary(stats: dict[str, Any]) -> str:
+    """One line of a column's statistics: min/mean/max of numbers, top values of categories."""
+    if stats.get("kind") == "categorical":
+        top = ", ".join(f"{k} ({v})" for k, v in list((stats.get("top") or {}).items())[:3])
+        return f"{stats.get('n_unique', '?')} values; top: {top}" if top else ""
+    parts = [f"{k} {stats[k]:.4g}" for k in ("min", "mean", "max") if stats.get(k) is not None]
+    return ", ".join(parts)
+
+
+def cmd_dataset(args: argparse.Namespace) -> None:
+    page = _registry(args).dataset(args.hash)
+    if args.json:
+        _print_json(page)
+        return
+    print(f"{page['name'] or '(unnamed)'}: {page['n_rows']} rows × {page['n_cols']} columns")
+    print(f"hash {page['content_hash']}, first seen {page['created_at']}")
+    rows = [
+        {
+            "column": column,
+            "dtype": dtype,
+            "nulls": page["stats"].get(column, {}).get("nulls"),
+            "statistics": _column_summary(page["stats"].get(column, {})),
+        }
+        for column, dtype in page["schema"].items()
+    ]
+    if rows:
+        print()
+        _print_frame(pd.DataFrame(rows))
+    for key, label in (("trained_on", "Trained on it"), ("tested_on", "Tested on it")):
+        print(f"\n{label}:")
+        refs = [f"  {v['ref']} ({v['stage']})" for v in page[key]]
+        print("\n".join(refs) if refs else "  (none you may read)")
+
+
 def cmd_events(args: argparse.Namespace) -> None:
     reg = _registry(args)
     if args.verify:
@@ -464,6 +498,13 @@ def parser() -> argparse.ArgumentParser:
     ln.add_argument("--depth", type=int, default=3)
     ln.add_argument("--json", action="store_true")
     ln.set_defaults(func=cmd_lineage)
+
+    ds = sub.add_parser(
+        "dataset", help="A data set by its hash: schema, statistics, versions that used it."
+    )
+    ds.add_argument("hash", help="The content hash, or its first 8 or more hex digits.")
+    ds.add_argument("--json", action="store_true")
+    ds.set_defaults(func=cmd_dataset)
 
     ev = sub.add_parser("events", help="The audit log.")
     for flag in ("ref", "actor", "action", "since"):

@@ -670,6 +670,13 @@ class Registry:
             for d in self.store.lineage.datasets(sorted(relation))
         ]
 
+    def dataset(self, content_hash: str) -> dict[str, Any]:
+        """One data set by its content hash (or a unique prefix of 8+ hex digits): name, rows,
+        columns, schema, per-column statistics and the versions trained and tested on it."""
+        from .dataset_view import dataset_page
+
+        return dataset_page(self, self.store.lineage.dataset_by_hash(content_hash))
+
     def children(self, ref: str | Ref | Version) -> list[str]:
         """References of the versions derived from this one (its children in lineage)."""
         v = ref if isinstance(ref, Version) else self.get(ref)

@@ -361,6 +361,12 @@ class RemoteRegistry(ScoringOverHTTP, MonitoringOverHTTP):
         found: list[dict[str, Any]] = self._detail(ref)["datasets"]
         return found
 
+    def dataset(self, content_hash: str) -> dict[str, Any]:
+        from urllib.parse import quote
+
+        page: dict[str, Any] = self.http.get(f"datasets/{quote(str(content_hash), safe='')}")
+        return page
+
     def review_state(self, ref: AnyRef) -> dict[str, Any] | None:
         from .governance.requests import review_from_json
 

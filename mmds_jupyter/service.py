@@ -135,6 +135,10 @@ class RegistryService(Protocol):
         """The data sets a version was trained or tested on, each with its relation."""
         ...
 
+    def dataset(self, content_hash: str) -> dict[str, Any]:
+        """One data set by its content hash or a unique prefix: schema, statistics, versions."""
+        ...
+
     def children(self, ref: AnyRef) -> list[str]:
         """References of the versions derived from this one."""
         ...

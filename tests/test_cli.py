@@ -112,6 +112,25 @@ def test_show_compare_lineage_events(populated, tmp_path):
     assert "intact" in mmds(populated, "events", "--verify").stdout
 
 
+def test_dataset_by_hash_text_json_and_errors(populated, capsys, cancer):
+    lin = json.loads(mmds(populated, "lineage", "churn:2", "--json").stdout)
+    (test,) = [n["detail"]["content_hash"] for n in lin["nodes"] if n["kind"] == "dataset"]
+    page = json.loads(mmds(populated, "dataset", test[:10], "--json").stdout)
+    assert page["content_hash"] == test and page["n_rows"] == len(cancer["X_test"])
+    assert [v["ref"] for v in page["tested_on"]] == ["risk/churn:2", "risk/churn:1"]
+    assert page["stats"]["country"]["kind"] == "categorical"
+    text = mmds(populated, "dataset", test).stdout
+    assert text.startswith(f"test: {len(cancer['X_test'])} rows × ")
+    assert f"hash {test}" in text and "mean_radius" in text and "float64" in text
+    assert "Tested on it:\n  risk/churn:2 (development)\n  risk/churn:1" in text
+    assert "Trained on it:\n  (none you may read)" in text
+    assert re.search(r"country .* 3 values; top: (US|DE|FR) \(\d+\)", text)
+    proc = in_process(populated, capsys, "dataset", "0123456789", ok=False)
+    assert proc.returncode == 1 and "No data set has a content hash starting with" in proc.stderr
+    proc = in_process(populated, capsys, "dataset", "xyz", ok=False)
+    assert proc.returncode == 1 and "at least its first 8 hex digits" in proc.stderr
+
+
 def test_alias_stage_and_db_upgrade(populated):
     assert "risk/churn@best -> risk/churn:1" in mmds(populated, "alias", "churn:1", "best").stdout
     assert "production" in mmds(populated, "stage", "churn:1", "production").stdout

@@ -401,6 +401,21 @@ class GuardedRegistry:
     def datasets(self, ref: Any) -> list[dict[str, Any]]:
         return self._inner.datasets(self._version(ref, READ, "read"))
 
+    def dataset(self, content_hash: str) -> dict[str, Any]:
+        self.access.require(LOGIN)
+        page = self._inner.dataset(content_hash)
+        if self.access.admin:
+            return page
+        for key in ("trained_on", "tested_on"):
+            page[key] = [v for v in page[key] if self.access.may_read(v["project"])]
+        if not page["trained_on"] and not page["tested_on"]:
+            # A data set only versions the caller may not read were trained or tested on is
+            # not shown, as if it did not exist (its schema and statistics are theirs).
+            raise NotFound(
+                f"No data set has a content hash starting with {content_hash.strip().lower()!r}."
+            )
+        return page
+
     def children(self, ref: Any) -> list[str]:
         refs = self._inner.children(self._version(ref, READ, "read"))
         return [r for r in refs if self.access.may_read(_ref(r).project)]

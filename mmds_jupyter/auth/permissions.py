@@ -74,6 +74,7 @@ OPERATIONS: dict[str, str] = {
     "lineage": READ,
     "datasets": READ,
     "children": READ,
+    "dataset": LOGIN,  # answers only the versions of projects the caller may read
     "events": READ,
     "latest_event_id": READ,
     "verify_events": LOGIN,

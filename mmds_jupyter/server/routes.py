@@ -163,6 +163,12 @@ class PMMLImportHandler(MMDSHandler):
         self.reply(version)
 
 
+class DatasetHandler(MMDSHandler):
+    @tornado.web.authenticated
+    async def get(self, content_hash: str) -> None:
+        self.reply(await self.run(views.dataset, self.registry, content_hash))
+
+
 class CompareHandler(MMDSHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -305,6 +311,7 @@ ROUTES: list[tuple[str, type[MMDSHandler]]] = [
     (rf"versions/{_REF}/untag", VersionUntagHandler),
     (rf"versions/{_REF}/describe", VersionDescribeHandler),
     (rf"versions/{_REF}", VersionHandler),
+    (r"datasets/(?P<content_hash>[^/]+)", DatasetHandler),
     ("pmml/import", PMMLImportHandler),
     ("compare", CompareHandler),
     ("events", EventsHandler),

@@ -175,6 +175,11 @@ def lineage(registry: RegistryService, ref: str, depth: str | None) -> dict[str,
     return registry.lineage(ref, depth=d).to_dict()
 
 
+def dataset(registry: RegistryService, content_hash: str) -> dict[str, Any]:
+    """A data set's page: schema, statistics, the versions trained and tested on it."""
+    return registry.dataset(content_hash)
+
+
 def compare(registry: RegistryService, refs: Sequence[str]) -> dict[str, Any]:
     """Versions side by side (with deltas against the first), plus a bar chart per metric."""
     refs = [r for r in refs if r.strip()]

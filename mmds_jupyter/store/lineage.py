@@ -8,13 +8,15 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from ..entities import Dataset, LineageEdge
-from ..errors import AmbiguousReference, NotFound
+from ..errors import AmbiguousReference, InvalidInput, NotFound
 from .db import Database
 from .rows import load_datasets
 from .tables import DatasetRow, EdgeRow
 
 # A data set named by the start of its content hash (at least 4 hex digits, as git allows).
 HASH_PREFIX = re.compile(r"^[0-9a-f]{4,64}\Z")
+# A data set's page names it by its content hash or a prefix of at least 8 hex digits.
+PAGE_HASH = re.compile(r"^[0-9a-f]{8,64}\Z")
 
 
 class SqlLineageStore:
@@ -41,6 +43,34 @@ class SqlLineageStore:
     def datasets(self, ids: list[int]) -> list[Dataset]:
         with self.db.session() as s:
             return load_datasets(s, ids)
+
+    def dataset_by_hash(self, text: str) -> Dataset:
+        """The one data set whose content hash is or starts with ``text`` (8+ hex digits)."""
+        prefix = text.strip().lower() if isinstance(text, str) else ""
+        if not PAGE_HASH.match(prefix):
+            raise InvalidInput(
+                f"{text!r} is not a data set's content hash: give its hash or at least its "
+                "first 8 hex digits, as shown by mmds lineage and on a version's data sets."
+            )
+        d = DatasetRow
+        with self.db.session() as s:
+            ids = list(
+                s.execute(
+                    select(d.id, d.content_hash, d.name)
+                    .where(d.content_hash >= prefix, d.content_hash < prefix + "g")
+                    .order_by(d.content_hash)
+                    .limit(5)
+                ).all()
+            )
+            if len(ids) > 1:
+                shown = ", ".join(f"{h[:12]} ({n or 'unnamed'})" for _, h, n in ids)
+                raise AmbiguousReference(
+                    f"{prefix!r} starts the hash of more than one data set ({shown}); "
+                    "give more of the hash."
+                )
+            if not ids:
+                raise NotFound(f"No data set has a content hash starting with {prefix!r}.")
+            return load_datasets(s, [ids[0][0]])[0]
 
     def dataset_ids(self, text: str) -> tuple[int, ...]:
         """The data sets ``text`` names: a content-hash prefix (one data set) or a name (any)."""

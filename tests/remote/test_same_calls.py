@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from mmds_jupyter.comparison import Comparison
 from mmds_jupyter.encode import version_dict
 from mmds_jupyter.entities import Version
-from mmds_jupyter.errors import InvalidInput
+from mmds_jupyter.errors import InvalidInput, NotFound
 from mmds_jupyter.lineage_graph import Lineage
 from mmds_jupyter.scoring.contract import Contract
 from mmds_jupyter.scoring.performance import ActualsResult
@@ -122,6 +122,32 @@ def test_compare_and_lineage(
     assert any(n.label == v1.ref for n in lin.upstream())
     assert {e.relation for e in lin.edges} >= {"derived_from", "trained_on", "evaluated_on"}
     assert list(lin.to_frame().columns) == ["from", "relation", "to"]
+
+
+def test_dataset_page_by_hash(
+    registry: Any, cancer: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    project = fresh_project(request)
+    v1, v2 = track_two(registry, project, cancer)
+    hashes = {d["relation"]: d["content_hash"] for d in registry.datasets(v1.ref)}
+    page = registry.dataset(hashes["evaluated_on"][:8])
+    assert isinstance(page, dict) and page["content_hash"] == hashes["evaluated_on"]
+    assert (page["name"], page["n_rows"]) == ("test", len(cancer["X_test"]))
+    assert page["stats"]["country"]["kind"] == "categorical"
+    assert page["stats"]["mean_radius"]["mean"] == pytest.approx(
+        cancer["X_test"]["mean_radius"].mean()
+    )
+    # Other tests' projects track the same data: this project's versions, newest first.
+    mine = [v["ref"] for v in page["tested_on"] if v["project"] == project]
+    assert mine == [v2.ref, v1.ref]
+    assert not [v for v in page["trained_on"] if v["project"] == project]
+    trained = registry.dataset(hashes["trained_on"])
+    assert [v["ref"] for v in trained["trained_on"] if v["project"] == project] == [v2.ref, v1.ref]
+    assert isinstance(page["created_at"], str)
+    with pytest.raises(InvalidInput, match="at least its first 8 hex digits"):
+        registry.dataset("abc")
+    with pytest.raises(NotFound, match="No data set"):
+        registry.dataset("0" * 64)
 
 
 def test_events_of_model_version_and_alias(

@@ -64,6 +64,7 @@ SAMPLES = {
     "request_id": "1",
     "evidence_id": "1",
     "project": "risk",
+    "content_hash": "0" * 64,
 }
 
 

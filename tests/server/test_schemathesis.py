@@ -117,7 +117,7 @@ def test_api_conforms_and_never_fails(api_server: dict[str, str]) -> None:
     # purge, webhooks, tasks (14) + the monitoring view (1) + retraining (3) + job replace,
     # job change (PATCH), job delete, the notebooks a job can run (4) + what the caller may do
     # to a version (1) + one attached piece of evidence (1)
-    assert len(operations) == 103
+    assert len(operations) == 104
     statuses: dict[tuple[str, str], list[int]] = {}
     from schemathesis.generation.modes import GenerationMode
 

@@ -240,6 +240,9 @@ def samples(
     actual = [{"id": r["id"], "churned": 1} for r in rows]
     grant = {"role": "viewer", "project": "alpha", "user": "nobody"}
     job = {"name": "walk2", "notebook": "score.ipynb", "parameters": {"model_ref": REF1}}
+    code, lineage = server.call("GET", API + _v(REF1, "lineage"), uploader)
+    assert code == 200, lineage
+    dataset = next(n for n in lineage["nodes"] if n["kind"] == "dataset")["detail"]
     return {
         ("GET", "/"): ("", None, {}),
         ("GET", "/openapi.json"): ("openapi.json", None, {}),
@@ -258,6 +261,7 @@ def samples(
             {"pmml": pmml, "name": "imported", "project": "alpha"},
             {},
         ),
+        ("GET", "/datasets/{content_hash}"): (f"datasets/{dataset['content_hash']}", None, {}),
         ("GET", "/compare"): (f"compare?refs={REF1}&refs={REF2}", None, {}),
         ("GET", "/report"): (f"report?refs={REF1}&refs={REF2}", None, {}),
         ("GET", "/events"): ("events?ref=alpha/churn", None, {}),
@@ -646,3 +650,38 @@ def test_what_a_user_may_do_to_a_version_is_what_the_guard_lets_them_do(
     # A kernel's remote registry asks the same route.
     with RemoteRegistry(server.url, token=vic, home=str(tmp_path / "cache"), retries=0) as r:
         assert r.permissions("perm/churn:1") == seen
+
+
+def test_a_data_set_page_lists_only_the_versions_the_caller_may_read(
+    server: Server,
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+) -> None:
+    ox, oy, nobody, boss = (new_user(team_db, capsys, n) for n in ("d-x", "d-y", "d-no", "d-adm"))
+    admin(team_db, capsys, "grant", "admin", "--user", "d-adm")
+    for token, project in ((ox, "dsx"), (oy, "dsy")):
+        code, v = server.call(
+            "POST", API + "track", token, body_for(server, token, cancer, "m", project)
+        )
+        assert code == 201, v
+    code, lineage = server.call("GET", API + _v("dsx/m:1", "lineage"), ox)
+    assert code == 200, lineage
+    content_hash = next(n for n in lineage["nodes"] if n["kind"] == "dataset")["detail"][
+        "content_hash"
+    ]
+
+    def refs(token: str) -> tuple[int, set[str]]:
+        code, page = server.call("GET", API + f"datasets/{content_hash[:10]}", token)
+        if code != 200:
+            return code, set()
+        assert page["content_hash"] == content_hash
+        return code, {v["ref"] for v in page["trained_on"] + page["tested_on"]}
+
+    assert refs(ox) == (200, {"dsx/m:1"})
+    assert refs(oy) == (200, {"dsy/m:1"})
+    code, seen = refs(boss)
+    assert code == 200 and {"dsx/m:1", "dsy/m:1"} <= seen
+    # Used only by versions the caller may not read: as if it did not exist.
+    code, err = server.call("GET", API + f"datasets/{content_hash[:10]}", nobody)
+    assert code == 404 and err["error"] == "NotFound", err
