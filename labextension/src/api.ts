@@ -13,6 +13,7 @@ import {
   IComparison,
   IConsumer,
   IContract,
+  IDatasetPage,
   IItems,
   IMonitorView,
   IJob,
@@ -237,6 +238,12 @@ export function version(ref: string): Promise<IVersion> {
 
 export function lineage(ref: string, depth = 3): Promise<ILineage> {
   return requestAPI<ILineage>(`${refPath(ref)}/lineage?depth=${depth}`);
+}
+
+export function dataset(contentHash: string): Promise<IDatasetPage> {
+  return requestAPI<IDatasetPage>(
+    `datasets/${encodeURIComponent(contentHash)}`
+  );
 }
 
 export function compare(refs: string[]): Promise<IComparison> {

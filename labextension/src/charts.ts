@@ -11,7 +11,8 @@ import { ILineage } from './types';
  */
 export function lineageView(
   lineage: ILineage,
-  onOpen: (ref: string) => void
+  onOpen: (ref: string) => void,
+  onOpenDataset?: (contentHash: string) => void
 ): HTMLElement {
   const layout = layoutLineage(lineage);
   const root = layout.boxes.find(b => b.node.key === lineage.root);
@@ -19,19 +20,21 @@ export function lineageView(
     ? { x: root.x + NODE_W / 2, y: root.y + NODE_H / 2 }
     : { x: layout.width / 2, y: layout.height / 2 };
   return panZoomBox(
-    lineageGraph(lineage, onOpen, layout) as SVGSVGElement,
+    lineageGraph(lineage, onOpen, layout, onOpenDataset) as SVGSVGElement,
     layout,
     centre
   );
 }
 
 /**
- * The lineage graph; clicking a version node calls `onOpen` with its reference.
+ * The lineage graph; clicking a version node calls `onOpen` with its reference, a data set
+ * node `onOpenDataset` (when given) with its content hash.
  */
 export function lineageGraph(
   lineage: ILineage,
   onOpen: (ref: string) => void,
-  layout: ILayout = layoutLineage(lineage)
+  layout: ILayout = layoutLineage(lineage),
+  onOpenDataset?: (contentHash: string) => void
 ): SVGElement {
   const root = svg('svg', {
     class: 'mmds-lineage',
@@ -101,13 +104,21 @@ export function lineageGraph(
       )
     );
     group.appendChild(svg('title', {}, node.label));
-    if (node.kind === 'version') {
+    const contentHash = node.detail['content_hash'];
+    const open =
+      node.kind === 'version'
+        ? () => onOpen(node.label)
+        : onOpenDataset && typeof contentHash === 'string'
+          ? () => onOpenDataset(contentHash)
+          : null;
+    if (open) {
+      group.classList.add('mmds-node-open');
       group.setAttribute('role', 'button');
       group.setAttribute('tabindex', '0');
-      group.addEventListener('click', () => onOpen(node.label));
+      group.addEventListener('click', open);
       group.addEventListener('keydown', event => {
         if ((event as KeyboardEvent).key === 'Enter') {
-          onOpen(node.label);
+          open();
         }
       });
     }

@@ -14,6 +14,7 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from './commands';
 import { CompareView } from './compareView';
+import { DatasetView } from './datasetView';
 import { compareKey } from './diff';
 import { mmdsIcon } from './icon';
 import { MMDSPanel } from './panel';
@@ -74,6 +75,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const versions = new WidgetTracker<MainAreaWidget<VersionView>>({
       namespace: 'mmds-version'
     });
+    const datasets = new WidgetTracker<MainAreaWidget<DatasetView>>({
+      namespace: 'mmds-dataset'
+    });
     const comparisons = new WidgetTracker<MainAreaWidget<CompareView>>({
       namespace: 'mmds-compare'
     });
@@ -90,6 +94,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         command: CommandIDs.openVersion,
         args: w => ({ ref: w.content.ref }),
         name: w => w.content.ref
+      });
+      void restorer.restore(datasets, {
+        command: CommandIDs.openDataset,
+        args: w => ({ hash: w.content.contentHash }),
+        name: w => w.content.contentHash
       });
       void restorer.restore(comparisons, {
         command: CommandIDs.compare,
@@ -151,6 +160,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
           versions,
           versions.find(w => w.content.ref === ref),
           () => new VersionView(ref, commands)
+        );
+      }
+    });
+    commands.addCommand(CommandIDs.openDataset, {
+      label: args =>
+        `Open data set ${((args['hash'] as string) ?? '').slice(0, 12)}`,
+      execute: args => {
+        const hash = args['hash'] as string;
+        show(
+          datasets,
+          datasets.find(w => w.content.contentHash === hash),
+          () => new DatasetView(hash, commands)
         );
       }
     });

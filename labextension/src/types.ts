@@ -287,6 +287,44 @@ export interface IDatasetRef {
   schema: { [column: string]: string };
 }
 
+/** A version that used a data set, as the data set's page lists it. */
+export interface IDatasetUse {
+  ref: string;
+  project: string;
+  stage: string;
+  created_at: string | null;
+}
+
+/** Statistics of one column as captured: numeric or categorical. */
+export interface IColumnStats {
+  dtype?: string;
+  kind?: 'numeric' | 'categorical' | string;
+  nulls?: number;
+  mean?: number | null;
+  std?: number | null;
+  min?: number | null;
+  p25?: number | null;
+  p50?: number | null;
+  p75?: number | null;
+  max?: number | null;
+  n_unique?: number;
+  top?: { [value: string]: number };
+}
+
+/** GET datasets/{content_hash}: one data set and the versions trained and tested on it. */
+export interface IDatasetPage {
+  id: number;
+  content_hash: string;
+  name: string | null;
+  n_rows: number;
+  n_cols: number;
+  schema: { [column: string]: string };
+  stats: { [column: string]: IColumnStats };
+  created_at: string | null;
+  trained_on: IDatasetUse[];
+  tested_on: IDatasetUse[];
+}
+
 export interface IEvent {
   id: number;
   time: string;

@@ -103,6 +103,26 @@ export class VersionView extends Widget {
     return button;
   }
 
+  private openDataset(contentHash: string): void {
+    void this.commands.execute(CommandIDs.openDataset, { hash: contentHash });
+  }
+
+  /**
+   * A button that opens a data set's page (its name or hash on the version page).
+   */
+  private datasetLink(text: string, contentHash: string): HTMLButtonElement {
+    const button = h(
+      'button',
+      {
+        class: 'mmds-link mmds-dataset-link',
+        title: `Open data set ${contentHash.slice(0, 12)}`
+      },
+      text
+    );
+    button.addEventListener('click', () => this.openDataset(contentHash));
+    return button;
+  }
+
   /**
    * The registry changed: a page in view loads now; a hidden one (a background tab) when it
    * is shown again, so that ten open pages do not each ask the server on every event.
@@ -224,7 +244,8 @@ export class VersionView extends Widget {
       graph.append(
         lineageView(
           lin,
-          ref => void this.commands.execute(CommandIDs.openVersion, { ref })
+          ref => void this.commands.execute(CommandIDs.openVersion, { ref }),
+          hash => this.openDataset(hash)
         ),
         lineageLegend()
       );
@@ -315,11 +336,12 @@ export class VersionView extends Widget {
       ['relation', 'name', 'rows', 'columns', 'content hash'],
       v.datasets.map(d => [
         d.relation ?? '—',
-        d.name ?? '—',
+        this.datasetLink(d.name ?? 'unnamed', d.content_hash),
         String(d.n_rows),
         String(d.n_cols),
-        d.content_hash.slice(0, 16)
-      ])
+        this.datasetLink(d.content_hash.slice(0, 16), d.content_hash)
+      ]),
+      'mmds-grid mmds-version-datasets'
     );
     const libs = (env['libraries'] ?? {}) as { [name: string]: string | null };
     const environment = keyValueTable([

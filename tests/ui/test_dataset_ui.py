@@ -1,0 +1,121 @@
+"""A data set's page in the main area: opened from the lineage graph and from a version's data
+set table, checked against the REST answer, with links through to the versions that used it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from .conftest import SCREENSHOTS, Lab
+from .test_panel import open_panel
+from .test_theme import AA, THEMES, check, set_theme
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+
+def api(lab: Lab, path: str) -> Any:
+    return json.loads(lab.api(f"/mmds/api/{path}"))
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_data_set_page_from_the_lineage_and_on_to_a_version(page: Any, lab: Lab) -> None:
+    assert AA == 4.5
+    panel = open_panel(page)
+    panel.locator(".mmds-result[data-ref='risk/churn:2'] .mmds-ref").click()
+    version = page.locator(".mmds-view:visible").last
+    version.locator("svg.mmds-lineage").wait_for(timeout=30_000)
+    lineage = api(lab, "versions/risk%2Fchurn%3A2/lineage")
+    test_node = next(
+        n for n in lineage["nodes"] if n["kind"] == "dataset" and n["label"].startswith("test ")
+    )
+    content_hash = test_node["detail"]["content_hash"]
+    expected = api(lab, f"datasets/{content_hash}")
+
+    node = version.locator(f"g.mmds-node-dataset[data-key='{test_node['key']}']")
+    assert node.get_attribute("role") == "button"
+    node.click()
+    view = page.locator(".mmds-dataset-view:visible")
+    view.locator("table.mmds-dataset-schema").wait_for(timeout=30_000)
+
+    # The page says what the REST answer says.
+    assert view.locator("h2").inner_text() == expected["name"] == "test"
+    shape = f"{expected['n_rows']} rows × {expected['n_cols']} columns"
+    assert view.locator(".mmds-dataset-shape").inner_text() == shape
+    assert view.locator("code.mmds-hash").inner_text() == content_hash
+    rows = view.locator("table.mmds-dataset-schema tr")
+    assert rows.count() == 1 + len(expected["schema"]) == 1 + expected["n_cols"]
+    cells = {
+        r.locator("td").first.inner_text(): [c.inner_text() for c in r.locator("td").all()]
+        for r in rows.all()[1:]
+    }
+    assert set(cells) == set(expected["schema"])
+    country = cells["country"]
+    assert country[1] == expected["schema"]["country"]
+    top = expected["stats"]["country"]["top"]
+    for value, count in top.items():
+        assert f"{value} ({count})" in country[6]
+    radius = cells["mean_radius"]
+    stats = expected["stats"]["mean_radius"]
+    assert radius[1] == "float64" and radius[2] == str(stats["nulls"])
+    assert float(radius[3]) == pytest.approx(stats["min"], rel=1e-3)
+    assert float(radius[5]) == pytest.approx(stats["max"], rel=1e-3)
+    tested = [b.inner_text() for b in view.locator(".mmds-dataset-tested .mmds-link").all()]
+    assert tested == [v["ref"] for v in expected["tested_on"]]
+    assert {"risk/churn:1", "risk/churn:2"} <= set(tested)
+    assert (
+        "No version you may read was trained" in view.locator(".mmds-dataset-trained").inner_text()
+    )
+    assert expected["trained_on"] == []
+
+    # Readable in light and dark, with screenshots of both.
+    bad: list[str] = []
+    for name, theme in THEMES.items():
+        set_theme(page, theme)
+        check(
+            page,
+            f"data set page ({name})",
+            [".mmds-dataset-view h2", ".mmds-dataset-schema td", ".mmds-dataset-view .mmds-link"],
+            bad,
+        )
+        shot(page, f"30-dataset-page-{name}")
+    set_theme(page, THEMES["light"])
+    assert not bad, "\n".join(bad)
+
+    # From the version page's data set table: the same page comes forward, not a second one.
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="risk/churn:2").click()
+    version = page.locator(".mmds-view:visible").last
+    version.locator("table.mmds-version-datasets").wait_for(timeout=30_000)
+    version.locator(
+        f"table.mmds-version-datasets .mmds-dataset-link[title*='{content_hash[:12]}']"
+    ).first.click()
+    view = page.locator(".mmds-dataset-view:visible")
+    view.locator("table.mmds-dataset-schema").wait_for(timeout=30_000)
+    assert page.locator(".mmds-dataset-view").count() == 1
+
+    # The training set's page from the table, then on to a version trained on it.
+    train = next(
+        d
+        for d in api(lab, "versions/risk%2Fchurn%3A2")["datasets"]
+        if d["relation"] == "trained_on"
+    )
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="risk/churn:2").click()
+    version = page.locator(".mmds-view:visible").last
+    version.locator(
+        f"table.mmds-version-datasets .mmds-dataset-link[title*='{train['content_hash'][:12]}']"
+    ).first.click()
+    view = page.locator(".mmds-dataset-view:visible")
+    view.locator(".mmds-dataset-trained .mmds-link").first.wait_for(timeout=30_000)
+    assert view.locator("code.mmds-hash").inner_text() == train["content_hash"]
+    trained = api(lab, f"datasets/{train['content_hash'][:8]}")["trained_on"]
+    links = view.locator(".mmds-dataset-trained .mmds-link")
+    assert [b.inner_text() for b in links.all()] == [v["ref"] for v in trained]
+    links.filter(has_text="risk/churn:1").click()
+    opened = page.locator(".mmds-view:visible").last
+    opened.locator(".mmds-version-header h2").wait_for(timeout=30_000)
+    assert opened.locator(".mmds-version-header h2").inner_text() == "risk/churn:1"
+    shot(page, "31-dataset-to-version")
