@@ -80,3 +80,18 @@ def test_bad_unknown_and_ambiguous_hashes_are_one_clear_error(reg):
     for bad in ("abcdef0", "not-a-hash", "", "abcdef01" + "0" * 57):
         with pytest.raises(InvalidInput, match="at least its first 8 hex digits"):
             reg.dataset(bad)
+
+
+def test_mmds_dataset_asks_the_connected_registry(tmp_path):
+    import mmds_jupyter
+
+    reg = mmds_jupyter.connect(
+        url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path), actor="maya"
+    )
+    try:
+        ref = add(reg, "a", train="ab12cd34" + "0" * 56)
+        page = mmds_jupyter.dataset("AB12CD34")
+        assert [v["ref"] for v in page["trained_on"]] == [ref]
+        assert page == reg.dataset("ab12cd34" + "0" * 56)
+    finally:
+        mmds_jupyter.default_registry().close()

@@ -11,6 +11,7 @@ import pytest
 from .conftest import SCREENSHOTS, Lab
 from .test_panel import open_panel
 from .test_theme import AA, THEMES, check, set_theme
+from .test_workspace_ui import api_json, tabs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -119,3 +120,29 @@ def test_a_data_set_page_from_the_lineage_and_on_to_a_version(page: Any, lab: La
     opened.locator(".mmds-version-header h2").wait_for(timeout=30_000)
     assert opened.locator(".mmds-version-header h2").inner_text() == "risk/churn:1"
     shot(page, "31-dataset-to-version")
+
+    # The data set pages come back after a reload (once JupyterLab saved its workspace).
+    def saved() -> bool:
+        data = api_json(lab, "/lab/api/workspaces/default")["data"]
+        keys = [k for k in data if k.startswith("mmds-dataset:")]
+        layout = json.dumps(data.get("layout-restorer:data") or {})
+        return len(keys) == 2 and all(json.dumps(k)[1:-1] in layout for k in keys)
+
+    for _ in range(20):
+        page.wait_for_timeout(1000)
+        page.wait_for_load_state("networkidle")
+        if saved():
+            break
+        tabs(page, f"test {content_hash[:10]}").click()
+    else:
+        pytest.fail("JupyterLab never saved the data set pages in its workspace")
+    page.reload()
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    tab = tabs(page, f"test {content_hash[:10]}")
+    tab.wait_for(timeout=60_000)
+    tab.click()
+    view = page.locator(".mmds-dataset-view:visible")
+    view.locator("table.mmds-dataset-schema").wait_for(timeout=30_000)
+    assert view.locator("code.mmds-hash").inner_text() == content_hash
+    assert tabs(page, f"train {train['content_hash'][:10]}").count() == 1
+    shot(page, "32-dataset-after-reload")
