@@ -20,6 +20,7 @@ import { offered, versionActions } from './versionActions';
 import {
   contractSection,
   paramsSection,
+  reviewCell,
   scoringTestsSection
 } from './versionSections';
 import { age } from './query';
@@ -277,6 +278,9 @@ export class VersionView extends Widget {
     const summary = keyValueTable([
       ['estimator', v.estimator_class],
       ['task', v.task ?? '—'],
+      ...(v.review
+        ? [['review', reviewCell(v.review)] as [string, HTMLElement]]
+        : []),
       ['framework', v.framework],
       ['author', v.author],
       [
