@@ -390,7 +390,16 @@ export class VersionView extends Widget {
       this.body,
       header,
       section('Summary', summary),
-      section('Metrics', metricsTable(v.metrics)),
+      section(
+        'Metrics',
+        v.metrics.length
+          ? metricsTable(v.metrics)
+          : h(
+              'p',
+              {},
+              'No metrics: the version was tracked without test data (X_test, y_test).'
+            )
+      ),
       section('Parameters', params),
       section('Features', features),
       section('Score contract', contractSection(contract)),
