@@ -188,7 +188,9 @@ export class VersionView extends Widget {
         section(
           'Actions',
           actions,
-          offer.report ? exportButtons([v.ref]) : null,
+          offer.report || offer.pmml
+            ? exportButtons([v.ref], { report: offer.report, pmml: offer.pmml })
+            : null,
           status
         ),
         this.body.children[1] ?? null
