@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scheduler.conftest import NOTEBOOKS, fit_model
 from sklearn.linear_model import LogisticRegression
 
 from mmds_jupyter.cli import main
 from mmds_jupyter.errors import ConflictError, InvalidInput, NotFound
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
-from scheduler.conftest import NOTEBOOKS, fit_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
