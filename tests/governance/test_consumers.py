@@ -155,7 +155,9 @@ def test_a_scheduled_run_that_scores_in_production_is_a_consumer(
         reg.alias(v1, "champion")
         assert reg.consumers("default/churn").empty
         sched = Scheduler(reg, MMDSScheduler(root_dir=str(root)))
-        sched.create("nightly", "score.ipynb", parameters={"out_dir": str(tmp_path)})
+        # The job names the alias; the runner pins it to churn:1 for this run.
+        params = {"model_ref": "churn@champion", "out_dir": str(tmp_path)}
+        sched.create("nightly", "score.ipynb", parameters=params)
         run = sched.run("nightly")
         assert reg.run_store().start_run(run.id, "me", "local", "sam") is not None
         # Only what a scheduler's environment holds: no job or application of this process.
@@ -175,7 +177,7 @@ def test_a_scheduled_run_that_scores_in_production_is_a_consumer(
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert sched.get_run(run.id).status == "succeeded"
         scored = json.loads((tmp_path / "scored.jsonl").read_text().splitlines()[-1])
-        assert scored["model"] == v1
+        assert (scored["model"], scored["param"]) == (v1, v1)
         found = reg.consumers("default/churn").to_dict("records")
         assert [r["application"] for r in found] == ["job:nightly"]
         (job,) = found
@@ -189,3 +191,11 @@ def test_a_scheduled_run_that_scores_in_production_is_a_consumer(
         # The job's use now guards the version it scored.
         with pytest.raises(ConflictError, match="job:nightly"):
             reg.set_stage(v1, "retired")
+        # It uses the champion, whichever version that is: once the alias moves on, the job's
+        # next run scores the new one, and the old one retires without breaking it.
+        v2 = reg.track(fit_model(1), name="churn").ref
+        reg.set_stage(v2, "production")
+        reg.alias(v2, "champion")
+        assert reg.set_stage(v1, "retired").stage == "retired"
+        (job,) = reg.consumers("default/churn").to_dict("records")
+        assert (job["application"], job["version"], job["last_version"]) == ("job:nightly", v2, v1)
