@@ -1270,6 +1270,21 @@ class Registry:
         r = None if ref is None else self._ref(ref)
         return frame(self.store.consumers.consumers(r, bool(include_ended)))
 
+    def _job_pin(self, run_id: int | None, scored: str) -> str | None:
+        """The alias a scheduled run's job named for the version it scores (see
+        :func:`governance.consumers.pinned_reference`); None outside a run or without one."""
+        from .governance.consumers import pinned_reference, run_of_this_process
+        from .scheduler.errors import RunNotFound
+
+        run = run_of_this_process(run_id)
+        if run is None:
+            return None
+        try:
+            resolved = self.store.jobs.run(run).resolved_refs
+        except RunNotFound:
+            return None
+        return pinned_reference(resolved, scored)
+
     def end_consumer(self, consumer_id: int, reason: str | None = None) -> dict[str, Any]:
         """Record that a consumer no longer uses its model (kept, with ``until`` set)."""
         check_text("The reason", reason)
@@ -1384,6 +1399,8 @@ class Registry:
         if app is not None:
             version = ref if isinstance(ref, Version) else self.get(result.ref)
             bound = self._ref(ref) if not isinstance(ref, Version) else self._ref(version)
+            pinned = self._job_pin(run_id, version.ref)
+            bound = bound if pinned is None else self._ref(pinned)
             self.store.consumers.record_use(version.id, bound, app, result.n_rows, self.actor)
         if mode == "production":
             from .monitoring.challenger import shadow_score

@@ -111,7 +111,10 @@ def test_governance_notebook_signs_a_model_off(tmp_path, monkeypatch):
     v = reg.get("credit/churn@champion")
     assert v.stage == "production"
     (done,) = reg.requests(ref=v.ref, status="done")
-    assert [(d["actor"], d["comment"]) for d in done.decisions] == [("vera", "validated")]
+    # Vera validated (the scoring test, the report, her tasks); Omar, the approver, signed off.
+    assert [(d["actor"], d["comment"]) for d in done.decisions] == [
+        ("omar", "evidence reviewed; approved for production")
+    ]
     assert set(reg.tasks("credit", status="done")["title"]) == {
         "Review the data and the slices",
         "Write the validation memo",
@@ -120,6 +123,11 @@ def test_governance_notebook_signs_a_model_off(tmp_path, monkeypatch):
     # The gates passed on evidence: the scoring test's run and the attached comparison report.
     passed = {g["gate"]: g["passed"] for g in done.gates}
     assert passed.get("approvals") and all(passed.values()), done.gates
+    (approvals,) = [g for g in done.gates if g["gate"] == "approvals"]
+    assert "role 'approver'" in approvals["message"]  # the template names the approver role
+    assert [a["by"] for a in approvals["evidence"]["approvals"]] == ["omar"]
+    actors = reg.events(limit=None).groupby("action")["actor"].agg(set)
+    assert actors["scoring_test.run"] == {"vera"} and actors["version.evidence"] == {"vera"}
     assert reg.scoring_test_results(v.ref)["passed"].all()
     moves = reg.alias_history("credit/churn")
     assert moves.iloc[0]["alias"].endswith("@champion") and moves.iloc[0]["version"] == v.ref
@@ -129,6 +137,7 @@ def test_governance_notebook_signs_a_model_off(tmp_path, monkeypatch):
     cells = nbformat.read(out, as_version=4).cells
     text = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
     assert "mmds.request" in text
+    assert "['credit/churn:2']" in text  # the request waited for Omar
     assert "blocks scoring_test" in text and "blocks comparison_report" in text
     reg.close()
 

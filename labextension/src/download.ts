@@ -17,34 +17,53 @@ export function reportQuery(refs: string[], format: 'html' | 'pdf'): string {
   return `report?${params.toString()}`;
 }
 
+/** Ask the server for the file at `path` and let the browser save it. */
+async function save(path: string): Promise<void> {
+  const file = await requestFile(path);
+  const url = URL.createObjectURL(file.blob);
+  const link = h('a', { href: url, download: file.name });
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /**
- * "Export report" buttons (HTML and PDF) that download the report of `refs`; a refusal shows
- * the server's message beside them.
+ * "Export report" buttons (HTML and PDF) that download the report of `refs` and, with `pmml`
+ * (one version whose roles allow it), "Export PMML" for its PMML file; a refusal shows the
+ * server's message beside them.
  */
-export function exportButtons(refs: string[]): HTMLElement {
+export function exportButtons(
+  refs: string[],
+  { report = true, pmml = false }: { report?: boolean; pmml?: boolean } = {}
+): HTMLElement {
   const line = h('span', { class: 'mmds-job-error', role: 'alert' });
-  const buttons = (['html', 'pdf'] as const).map(format => {
-    const button = h(
-      'button',
-      {
-        class: `mmds-export-report jp-mod-styled`,
-        'data-format': format,
-        title: `Download the report of ${refs.join(', ')} as ${format.toUpperCase()} (it is also stored with the versions)`
-      },
-      `Export report (${format.toUpperCase()})`
+  const button = (cls: string, title: string, label: string, path: string) => {
+    const b = h('button', { class: `${cls} jp-mod-styled`, title }, label);
+    b.addEventListener('click', () => void send([b], line, () => save(path)));
+    return b;
+  };
+  const buttons = report
+    ? (['html', 'pdf'] as const).map(format => {
+        const b = button(
+          'mmds-export-report',
+          `Download the report of ${refs.join(', ')} as ${format.toUpperCase()} (it is also stored with the versions)`,
+          `Export report (${format.toUpperCase()})`,
+          reportQuery(refs, format)
+        );
+        b.dataset.format = format;
+        return b;
+      })
+    : [];
+  if (pmml && refs.length === 1) {
+    buttons.push(
+      button(
+        'mmds-export-pmml',
+        `Download ${refs[0]} as a PMML file, with its inputs and outputs`,
+        'Export PMML',
+        `versions/${encodeURIComponent(refs[0])}/pmml`
+      )
     );
-    button.addEventListener('click', () => {
-      void send([button], line, async () => {
-        const file = await requestFile(reportQuery(refs, format));
-        const url = URL.createObjectURL(file.blob);
-        const link = h('a', { href: url, download: file.name });
-        document.body.appendChild(link);
-        link.click();
-        link.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      });
-    });
-    return button;
-  });
+  }
   return h('div', { class: 'mmds-row mmds-export' }, ...buttons, line);
 }

@@ -368,6 +368,17 @@ export interface IVersion {
   notebook_link: string | null;
   /** The parameters that hold their estimator class's default value. */
   default_params?: string[];
+  /** Its stage's review under the project's template (null: that stage has no review). */
+  review?: IReviewState | null;
+}
+
+export interface IReviewState {
+  stage: string;
+  since: string;
+  review_due: string | null;
+  expires: string | null;
+  overdue: boolean;
+  expired: boolean;
 }
 
 export interface ILineageNode {

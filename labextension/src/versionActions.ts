@@ -37,6 +37,7 @@ export interface IOffered {
   describe: boolean;
   runTests: boolean;
   report: boolean;
+  pmml: boolean;
 }
 
 export function offered(
@@ -60,7 +61,8 @@ export function offered(
     untag: may.has('untag'),
     describe: may.has('describe'),
     runTests: may.has('run_scoring_tests'),
-    report: may.has('report')
+    report: may.has('report'),
+    pmml: may.has('export_pmml')
   };
 }
 

@@ -5,7 +5,7 @@
 import { formatValue } from './diff';
 import { grid, h, keyValueTable } from './dom';
 import { age } from './query';
-import { IContract, IScoringTestResult } from './types';
+import { IContract, IReviewState, IScoringTestResult } from './types';
 
 /**
  * The newest result of each scoring test, from results sent newest first.
@@ -142,5 +142,35 @@ export function paramsSection(
           table(atDefault, 'mmds-params-default')
         )
       : null
+  );
+}
+
+/**
+ * A version's review under its template, as `mmds show` words it: when it was last approved
+ * into (or reviewed in) its stage, when a review is due and when it expires.
+ */
+export function reviewText(review: IReviewState): string {
+  const day = (iso: string): string => iso.slice(0, 10);
+  const parts = [`${review.stage} review: last ${day(review.since)}`];
+  if (review.review_due) {
+    parts.push(
+      `due ${day(review.review_due)}${review.overdue ? ' (OVERDUE)' : ''}`
+    );
+  }
+  if (review.expires) {
+    parts.push(
+      `${review.expired ? 'EXPIRED' : 'expires'} ${day(review.expires)}`
+    );
+  }
+  return parts.join(', ');
+}
+
+/** The review as a summary cell, marked when overdue or expired. */
+export function reviewCell(review: IReviewState): HTMLElement {
+  const state = review.expired ? 'expired' : review.overdue ? 'overdue' : 'ok';
+  return h(
+    'span',
+    { class: `mmds-review mmds-review-${state}` },
+    reviewText(review)
   );
 }

@@ -20,6 +20,7 @@ import { offered, versionActions } from './versionActions';
 import {
   contractSection,
   paramsSection,
+  reviewCell,
   scoringTestsSection
 } from './versionSections';
 import { age } from './query';
@@ -207,7 +208,9 @@ export class VersionView extends Widget {
         section(
           'Actions',
           actions,
-          offer.report ? exportButtons([v.ref]) : null,
+          offer.report || offer.pmml
+            ? exportButtons([v.ref], { report: offer.report, pmml: offer.pmml })
+            : null,
           status
         ),
         this.body.children[1] ?? null
@@ -298,6 +301,9 @@ export class VersionView extends Widget {
     const summary = keyValueTable([
       ['estimator', v.estimator_class],
       ['task', v.task ?? '—'],
+      ...(v.review
+        ? [['review', reviewCell(v.review)] as [string, HTMLElement]]
+        : []),
       ['framework', v.framework],
       ['author', v.author],
       [
@@ -408,7 +414,16 @@ export class VersionView extends Widget {
       this.body,
       header,
       section('Summary', summary),
-      section('Metrics', metricsTable(v.metrics)),
+      section(
+        'Metrics',
+        v.metrics.length
+          ? metricsTable(v.metrics)
+          : h(
+              'p',
+              {},
+              'No metrics: the version was tracked without test data (X_test, y_test).'
+            )
+      ),
       section('Parameters', params),
       section('Features', features),
       section('Score contract', contractSection(contract)),

@@ -50,6 +50,24 @@ def declared_application(given: str | None) -> str | None:
     return None
 
 
+def run_of_this_process(run_id: int | None) -> int | None:
+    """The scheduler run a scoring call belongs to: the one given, else $MMDS_RUN_ID."""
+    if run_id is not None:
+        return run_id
+    found = os.environ.get("MMDS_RUN_ID", "").strip()
+    return int(found) if found.isdigit() else None
+
+
+def pinned_reference(resolved_refs: dict[str, Any] | None, scored: str) -> str | None:
+    """The reference a scheduled job names for the version its run scores: the runner pins an
+    alias parameter (``churn@champion``) to the version it names when the run starts, and the
+    job is a consumer of the alias, not of that version. None: the job pinned nothing there."""
+    for pin in (resolved_refs or {}).values():
+        if isinstance(pin, dict) and pin.get("resolved") == scored and pin.get("requested"):
+            return str(pin["requested"])
+    return None
+
+
 def scoring_application(given: str | None, actor: str) -> str:
     """Who a production scoring call is for: as declared, else the user's own use."""
     return declared_application(given) or f"user:{actor}"

@@ -4,15 +4,23 @@ version that consumers use lists them and needs force plus a reason."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scheduler.conftest import NOTEBOOKS, fit_model
 from sklearn.linear_model import LogisticRegression
 
 from mmds_jupyter.cli import main
 from mmds_jupyter.errors import ConflictError, InvalidInput, NotFound
 from mmds_jupyter.registry import Registry
+from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
+
+ROOT = Path(__file__).resolve().parents[2]
 
 COLS = ["mean_radius", "mean_texture", "mean_area"]
 
@@ -130,3 +138,64 @@ def test_consumers_locally_and_remotely(
     assert ended["until"] is not None
     with pytest.raises(NotFound):
         registry.end_consumer(99999)
+
+
+@pytest.mark.slow
+def test_a_scheduled_run_that_scores_in_production_is_a_consumer(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The scheduler's own runner process runs the notebook on a real kernel; nothing tells the
+    notebook which job it is but the runner, so the consumer comes from the job's name."""
+    root = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, root)
+    home = str(tmp_path / "home")
+    with Registry(url=db_url, home=home, actor="sam") as reg:
+        v1 = reg.track(fit_model(0), name="churn").ref
+        reg.set_stage(v1, "production")
+        reg.alias(v1, "champion")
+        assert reg.consumers("default/churn").empty
+        sched = Scheduler(reg, MMDSScheduler(root_dir=str(root)))
+        # The job names the alias; the runner pins it to churn:1 for this run.
+        params = {"model_ref": "churn@champion", "out_dir": str(tmp_path)}
+        sched.create("nightly", "score.ipynb", parameters=params)
+        run = sched.run("nightly")
+        assert reg.run_store().start_run(run.id, "me", "local", "sam") is not None
+        # Only what a scheduler's environment holds: no job or application of this process.
+        drop = ("MMDS_JOB", "MMDS_APPLICATION", "MMDS_RUN_ID", "MMDS_NOTEBOOK")
+        env = {k: v for k, v in os.environ.items() if k not in drop}
+        env.update(
+            MMDS_URL=db_url,
+            MMDS_HOME=home,
+            PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "magics")]),
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", "mmds_jupyter.scheduler.runner", str(run.id), "1"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert sched.get_run(run.id).status == "succeeded"
+        scored = json.loads((tmp_path / "scored.jsonl").read_text().splitlines()[-1])
+        assert (scored["model"], scored["param"]) == (v1, v1)
+        found = reg.consumers("default/churn").to_dict("records")
+        assert [r["application"] for r in found] == ["job:nightly"]
+        (job,) = found
+        assert (job["source"], job["reference"], job["last_version"]) == (
+            "scoring",
+            "default/churn@champion",
+            v1,
+        )
+        assert (job["rows"], job["calls"]) == (3, 1)  # the notebook scores three rows
+        assert job["last_used"] is not None and job["last_used"] >= job["since"]
+        # The job's use now guards the version it scored.
+        with pytest.raises(ConflictError, match="job:nightly"):
+            reg.set_stage(v1, "retired")
+        # It uses the champion, whichever version that is: once the alias moves on, the job's
+        # next run scores the new one, and the old one retires without breaking it.
+        v2 = reg.track(fit_model(1), name="churn").ref
+        reg.set_stage(v2, "production")
+        reg.alias(v2, "champion")
+        assert reg.set_stage(v1, "retired").stage == "retired"
+        (job,) = reg.consumers("default/churn").to_dict("records")
+        assert (job["application"], job["version"], job["last_version"]) == ("job:nightly", v2, v1)

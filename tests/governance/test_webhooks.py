@@ -194,3 +194,47 @@ def test_webhooks_over_rest_and_the_cli(
     )
     assert "queued 0" in cli("webhooks", "deliver")
     assert "removed" in cli("webhooks", "remove", "1")
+
+
+def test_an_alert_monitoring_opens_is_delivered_signed(tmp_path: Path, receiver: Receiver) -> None:
+    """No event appended by hand: a production batch that drifts opens the alert."""
+    from monitoring.conftest import population
+
+    reg = Registry(url=f"sqlite:///{tmp_path / 'mmds.db'}", home=str(tmp_path / "h"), actor="maya")
+    try:
+        X, y = population(2000, 0)
+        model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X[["x1", "x2"]], y)
+        ref = reg.track(model, "churn", "risk", X_train=X[["x1", "x2"]], y_train=y).ref
+        reg.set_stage(ref, "production")
+        reg.alias(ref, "champion")  # the monitor compares production with the champion's data
+        hook = reg.add_webhook("risk", receiver.url, events=["alert"], secret=SECRET)
+        reg.set_monitor("risk/churn", metrics=[], drift=["psi"], min_rows=100)
+        # Production batches with a key are stored as score sets; storing one checks the monitor.
+        steady, _ = population(400, 1)
+        steady.insert(0, "customer_id", range(400))
+        reg.score(ref, steady[["customer_id", "x1", "x2"]], mode="production", key="customer_id")
+        assert reg.alerts("risk/churn").empty and reg.deliver_webhooks()["queued"] == 0
+        drifted, _ = population(400, 2, shift=2.0)
+        drifted.insert(0, "customer_id", range(400, 800))
+        reg.score(ref, drifted[["customer_id", "x1", "x2"]], mode="production", key="customer_id")
+        opened = reg.alerts("risk/churn", status="open")
+        assert "psi(x1)" in set(opened["measure"])
+        assert receiver.received == []  # nothing is sent inside the scoring call
+
+        counts = reg.deliver_webhooks()
+        assert counts["delivered"] == len(opened) == len(receiver.received)
+        assert {r["event"] for r in receiver.received} == {"alert.opened"}
+        assert all(r["signed"] for r in receiver.received)
+        bodies = {r["body"]["event"]["after"]["measure"]: r["body"] for r in receiver.received}
+        body = bodies["psi(x1)"]
+        alert = opened.set_index("measure").loc["psi(x1)"]
+        assert body["project"] == "risk"
+        assert body["event"]["object_ref"] == f"risk/churn#alerts/{alert['id']}"
+        assert body["event"]["after"]["id"] == alert["id"]
+        assert body["event"]["after"]["ref"] == ref  # the version it is about
+        assert body["event"]["after"]["level"] == "alert" and body["event"]["actor"] == "maya"
+        assert [d["status"] for d in reg.webhook_deliveries(hook["id"])] == ["delivered"] * len(
+            opened
+        )
+    finally:
+        reg.close()

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,10 +119,18 @@ def chromium_path() -> str:
 def lab(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[Lab]:
     """JupyterLab with the installed MMDS extensions, token auth, a temp root dir."""
     base = tmp_path_factory.mktemp("lab")
-    root = base / "root"
-    root.mkdir()
     url, home = f"sqlite:///{base / 'mmds.db'}", str(base / "home")
     _fill_registry(url, home)
+    with running_lab(base, {"MMDS_URL": url, "MMDS_HOME": home, "MMDS_USER": "maya"}) as server:
+        yield server
+
+
+@contextmanager
+def running_lab(base: Path, mmds_env: dict[str, str]) -> Iterator[Lab]:
+    """A JupyterLab process under ``base`` whose MMDS settings are ``mmds_env`` (a registry's
+    database, or the URL and token of a team's `mmds server`)."""
+    root = base / "root"
+    root.mkdir()
     # No news toast over the screenshots.
     settings = base / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -130,9 +139,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterato
     port = _free_port()
     env = {
         **os.environ,
-        "MMDS_URL": url,
-        "MMDS_HOME": home,
-        "MMDS_USER": "maya",
+        **mmds_env,
         "JUPYTER_CONFIG_DIR": str(base / "config"),
         "JUPYTER_RUNTIME_DIR": str(base / "rt"),
         "JUPYTER_PLATFORM_DIRS": "1",
@@ -214,6 +221,13 @@ def reset_workspace(lab: Lab) -> None:
 @pytest.fixture
 def page(browser: Any, lab: Lab) -> Iterator[Any]:
     """A JupyterLab page; any alert() (an escaped payload firing) fails the test."""
+    with lab_page(browser, lab) as pg:
+        yield pg
+
+
+@contextmanager
+def lab_page(browser: Any, lab: Lab) -> Iterator[Any]:
+    """A page of ``lab`` opened on an empty workspace; a dialog or an MMDS error fails."""
     SCREENSHOTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -158,6 +159,13 @@ def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
     view.locator("button.mmds-zoom-centre").click()
     assert abs(centre_offset()) < 2
     shot(page, "03-version-with-lineage")
+    # Export PMML downloads the version's PMML file, as GET versions/REF/pmml answers it.
+    with page.expect_download(timeout=60_000) as got:
+        view.locator("button.mmds-export-pmml").click()
+    pmml = Path(got.value.path()).read_bytes()
+    assert got.value.suggested_filename.endswith(".pmml")
+    assert pmml == lab.api("/mmds/api/versions/risk%2Fchurn%3A2/pmml")
+    assert b"<PMML" in pmml
     view.locator("g.mmds-node[data-key^='version']").filter(has_text="risk/churn:1").click()
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has_text="risk/churn:1").wait_for()
     shot(page, "04-lineage-click-opened-parent")

@@ -29,6 +29,8 @@ transitions:
       checks: [comparison_report]
       approvals: {count: 1, role: approver}
   - {from: production, to: retired}
+review:
+  production: {every_months: 6, expires_after_months: 12}
 """
 REPORT = "<html><body><h1>gov/churn:1 against the champion</h1></body></html>"
 
@@ -112,6 +114,13 @@ def test_approve_a_request_waiting_for_me(page: Any, lab: Lab) -> None:
     # The API agrees: the version moved, and the decision carries maya's comment.
     version = json.loads(lab.api(f"/mmds/api/versions/{urllib.parse.quote(ref, safe='')}"))
     assert version["stage"] == "production"
+    # Its review under the template: approved today, the next review due (as mmds show says).
+    review = version["review"]
+    assert review["stage"] == "production" and not review["overdue"]
+    shown = page_view.locator(".mmds-review").inner_text()
+    assert shown.startswith(f"production review: last {review['since'][:10]}")
+    assert f"due {review['review_due'][:10]}" in shown
+    assert f"expires {review['expires'][:10]}" in shown
     done = json.loads(lab.api(f"/mmds/api/requests?ref={urllib.parse.quote(ref)}&status=done"))
     (decision,) = done["items"][0]["decisions"]
     assert decision["actor"] == "maya" and decision["comment"] == "checked the US slice"

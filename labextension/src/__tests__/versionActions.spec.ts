@@ -57,8 +57,13 @@ describe('offered', () => {
       untag: false,
       describe: false,
       runTests: false,
-      report: true
+      report: true,
+      pmml: false
     });
+    // a consumer, who may score it, may also take its PMML file
+    expect(
+      offered(permissions(['get', 'export_pmml']), STAGES, 'development').pmml
+    ).toBe(true);
   });
 
   it('offers a modeller the edits of their own version and requests', () => {
