@@ -8,5 +8,6 @@ export namespace CommandIDs {
   export const compare = 'mmds:compare';
   export const compareSelected = 'mmds:compare-selected';
   export const refresh = 'mmds:refresh';
+  export const newJob = 'mmds:new-job';
   export const openRunNotebook = 'mmds:open-run-notebook';
 }

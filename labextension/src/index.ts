@@ -138,6 +138,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: mmdsIcon,
       execute: () => shell.activateById(panel.id)
     });
+    commands.addCommand(CommandIDs.newJob, {
+      label: 'New job: schedule a notebook',
+      caption:
+        'Open the Jobs tab with the form of a new scheduled notebook run',
+      execute: async () => {
+        shell.activateById(panel.id);
+        await panel.newJob();
+      }
+    });
     commands.addCommand(CommandIDs.refresh, {
       label: 'Refresh the model registry',
       execute: () => panel.refresh()
@@ -204,7 +213,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       for (const command of [
         CommandIDs.openPanel,
         CommandIDs.compareSelected,
-        CommandIDs.refresh
+        CommandIDs.refresh,
+        CommandIDs.newJob
       ]) {
         palette.addItem({ command, category: CATEGORY });
       }

@@ -363,6 +363,12 @@ export class MMDSPanel extends Widget {
   /**
    * Compare the ticked versions (the first ticked is the baseline of the deltas).
    */
+  /** The Jobs tab, with the form of a new job open (the palette's "New job"). */
+  newJob(): Promise<void> {
+    this.showTab('jobs');
+    return this.jobs.edit();
+  }
+
   compareSelected(): void {
     if (this.checked.size >= 2) {
       void this.commands.execute(CommandIDs.compare, { refs: this.selection });

@@ -232,6 +232,16 @@ def test_palette_entries_drive_the_panel(page: Any, lab: Lab) -> None:
     palette("Show the model registry")
     panel.wait_for(state="visible")
     panel.locator("button.mmds-unselect").click()
+    # "New job" opens the Jobs tab and the new job's form; Cancel leaves no job behind.
+    jobs_before = json.loads(lab.api("/mmds/api/jobs"))["items"]
+    palette("New job: schedule a notebook")
+    form = page.locator(".jp-Dialog .mmds-job-form")
+    form.wait_for(timeout=30_000)
+    assert panel.locator(".mmds-tab[data-tab='jobs']").get_attribute("aria-selected") == "true"
+    page.locator(".jp-Dialog button", has_text="Cancel").click()
+    form.wait_for(state="detached")
+    assert json.loads(lab.api("/mmds/api/jobs"))["items"] == jobs_before
+    panel.locator(".mmds-tab[data-tab='models']").click()
 
 
 def test_settings_choose_headline_page_size_and_polling(page: Any, lab: Lab) -> None:
