@@ -9,6 +9,7 @@ import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
 import { exportButtons } from './download';
+import { compareSnippet } from './versionActions';
 import { CommandIDs } from './commands';
 import {
   bestIndexes,
@@ -91,6 +92,7 @@ export class CompareView extends Widget {
     });
     this.body.appendChild(h('h2', {}, data.refs.join(' vs ')));
     this.body.appendChild(exportButtons(data.refs));
+    this.body.appendChild(this.copyButton(data.refs));
     for (const warning of data.warnings ?? []) {
       this.body.appendChild(h('p', { class: 'mmds-warning' }, `⚠ ${warning}`));
     }
@@ -99,6 +101,27 @@ export class CompareView extends Widget {
       h('label', { class: 'mmds-toggle' }, toggle, ' Only rows that differ')
     );
     this.body.appendChild(this.renderTable(data));
+  }
+
+  /** "Copy %mmds compare": the magic line that shows this comparison in a notebook. */
+  private copyButton(refs: string[]): HTMLElement {
+    const line = compareSnippet(refs);
+    const said = h('span', { class: 'mmds-status', role: 'status' });
+    const button = h(
+      'button',
+      {
+        class: 'mmds-copy-compare jp-mod-styled',
+        title: `Copy "${line}" to paste into a notebook`
+      },
+      'Copy %mmds compare'
+    );
+    button.addEventListener('click', () => {
+      navigator.clipboard.writeText(line).then(
+        () => (said.textContent = `Copied: ${line}`),
+        () => (said.textContent = `Could not copy; the line is: ${line}`)
+      );
+    });
+    return h('div', { class: 'mmds-row' }, button, said);
   }
 
   private renderCharts(data: IComparison): HTMLElement {

@@ -74,6 +74,13 @@ export function snippet(ref: string): string {
 }
 
 /**
+ * The magic line that shows the same comparison in a notebook.
+ */
+export function compareSnippet(refs: string[]): string {
+  return `%mmds compare ${refs.join(' ')}`;
+}
+
+/**
  * The Actions section of a version page; `done(message)` reloads the page and says what
  * happened.
  */

@@ -223,8 +223,14 @@ def test_palette_entries_drive_the_panel(page: Any, lab: Lab) -> None:
         page.keyboard.press("Enter")
 
     palette("Compare the 2 selected versions")
-    compare_view(page)
+    view = compare_view(page)
     assert tabs(page, "churn:1 vs churn:2").count() == 1
+    # The magic line of the same comparison, copied for a notebook.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    view.locator("button.mmds-copy-compare").click()
+    line = f"%mmds compare {' '.join(PAIR)}"
+    view.locator(".mmds-status", has_text=f"Copied: {line}").wait_for(timeout=10_000)
+    assert page.evaluate("() => navigator.clipboard.readText()") == line
     palette("Refresh the model registry")
     panel.locator(".mmds-result").first.wait_for()
     page.locator(".lm-TabBar-tab[data-id='filebrowser']").click()

@@ -1,5 +1,5 @@
 import { IPermissions } from '../types';
-import { offered, parseTag, snippet } from '../versionActions';
+import { compareSnippet, offered, parseTag, snippet } from '../versionActions';
 import { latestPerTest } from '../versionSections';
 
 describe('parseTag', () => {
@@ -120,5 +120,13 @@ describe('latestPerTest', () => {
       [3, false],
       [2, true]
     ]);
+  });
+});
+
+describe('compareSnippet', () => {
+  it('is the magic line of the same comparison', () => {
+    expect(compareSnippet(['risk/churn:1', 'risk/churn@champion'])).toBe(
+      '%mmds compare risk/churn:1 risk/churn@champion'
+    );
   });
 });
