@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from ..entities import Dataset, LineageEdge
 from ..errors import AmbiguousReference, InvalidInput, NotFound
@@ -52,22 +53,8 @@ class SqlLineageStore:
                 f"{text!r} is not a data set's content hash: give its hash or at least its "
                 "first 8 hex digits, as shown by mmds lineage and on a version's data sets."
             )
-        d = DatasetRow
         with self.db.session() as s:
-            ids = list(
-                s.execute(
-                    select(d.id, d.content_hash, d.name)
-                    .where(d.content_hash >= prefix, d.content_hash < prefix + "g")
-                    .order_by(d.content_hash)
-                    .limit(5)
-                ).all()
-            )
-            if len(ids) > 1:
-                shown = ", ".join(f"{h[:12]} ({n or 'unnamed'})" for _, h, n in ids)
-                raise AmbiguousReference(
-                    f"{prefix!r} starts the hash of more than one data set ({shown}); "
-                    "give more of the hash."
-                )
+            ids = _hash_matches(s, prefix, repr(prefix))
             if not ids:
                 raise NotFound(f"No data set has a content hash starting with {prefix!r}.")
             return load_datasets(s, [ids[0][0]])[0]
@@ -78,20 +65,7 @@ class SqlLineageStore:
         with self.db.session() as s:
             by_hash: list[Any] = []
             if HASH_PREFIX.match(text):
-                # A range on the unique index: hashes are lower-case hex, "g" follows "f".
-                by_hash = list(
-                    s.execute(
-                        select(d.id, d.content_hash, d.name)
-                        .where(d.content_hash >= text, d.content_hash < text + "g")
-                        .limit(5)
-                    ).all()
-                )
-            if len(by_hash) > 1:
-                shown = ", ".join(f"{h[:12]} ({n or 'unnamed'})" for _, h, n in by_hash)
-                raise AmbiguousReference(
-                    f"dataset={text!r} starts the hash of more than one data set ({shown}); "
-                    "give more of the hash."
-                )
+                by_hash = _hash_matches(s, text, f"dataset={text!r}")
             ids = {i for i, _, _ in by_hash}
             ids.update(s.execute(select(d.id).where(d.name == text)).scalars())
         if not ids:
@@ -101,3 +75,24 @@ class SqlLineageStore:
                 "the train_set and test_set columns of a search."
             )
         return tuple(sorted(ids))
+
+
+def _hash_matches(s: Session, prefix: str, named: str) -> list[Any]:
+    """(id, content hash, name) of the data sets whose hash starts with ``prefix`` (at most
+    one; more is an AmbiguousReference naming ``named`` and the candidates)."""
+    d = DatasetRow
+    # A range on the unique index: hashes are lower-case hex, "g" follows "f".
+    rows = list(
+        s.execute(
+            select(d.id, d.content_hash, d.name)
+            .where(d.content_hash >= prefix, d.content_hash < prefix + "g")
+            .order_by(d.content_hash)
+            .limit(5)
+        ).all()
+    )
+    if len(rows) > 1:
+        shown = ", ".join(f"{h[:12]} ({n or 'unnamed'})" for _, h, n in rows)
+        raise AmbiguousReference(
+            f"{named} starts the hash of more than one data set ({shown}); give more of the hash."
+        )
+    return rows
