@@ -3,16 +3,16 @@
  * trained and tested on it (links to their pages).
  */
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
 
 import * as api from './api';
 import { CommandIDs } from './commands';
 import { columnSummary } from './datasetStats';
 import { append, clear, grid, h, keyValueTable, showError } from './dom';
 import { age } from './query';
+import { RefreshingView } from './refreshing';
 import { IDatasetPage, IDatasetUse } from './types';
 
-export class DatasetView extends Widget {
+export class DatasetView extends RefreshingView {
   private readonly body = h('div', { class: 'mmds-version-body' });
 
   constructor(

@@ -85,9 +85,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       namespace: 'mmds-run'
     });
     // An open version page shows a stage, alias or tag change made elsewhere.
-    panel.changed.connect(() =>
-      versions.forEach(widget => widget.content.refresh())
-    );
+    panel.changed.connect(() => {
+      versions.forEach(widget => widget.content.refresh());
+      datasets.forEach(widget => widget.content.refresh());
+    });
     if (restorer) {
       restorer.add(panel, 'mmds-panel');
       void restorer.restore(versions, {

@@ -2,8 +2,6 @@
  * One version in the main area: everything captured about it, its events and lineage.
  */
 import { CommandRegistry } from '@lumino/commands';
-import { Widget } from '@lumino/widgets';
-import type { Message } from '@lumino/messaging';
 
 import * as api from './api';
 import { lineageLegend, lineageView } from './charts';
@@ -16,6 +14,7 @@ import { Refusals } from './jobActions';
 import { monitoringSection } from './monitoring';
 import { INotebookLike, revealCell } from './notebookCell';
 import { taskList } from './tasks';
+import { RefreshingView } from './refreshing';
 import { offered, versionActions } from './versionActions';
 import {
   contractSection,
@@ -68,14 +67,13 @@ export function metricsTable(metrics: IMetric[]): HTMLTableElement {
   );
 }
 
-export class VersionView extends Widget {
+export class VersionView extends RefreshingView {
   private readonly body = h('div', { class: 'mmds-version-body' });
   // What the last action on this page did (kept across the reload it causes).
   private said = '';
   // Refusals of task completions, kept while the page is drawn again.
   private readonly refusals = new Refusals();
   // A change came while the page was hidden: it loads when shown again.
-  private stale = false;
 
   constructor(
     readonly ref: string,
@@ -122,26 +120,6 @@ export class VersionView extends Widget {
     );
     button.addEventListener('click', () => this.openDataset(contentHash));
     return button;
-  }
-
-  /**
-   * The registry changed: a page in view loads now; a hidden one (a background tab) when it
-   * is shown again, so that ten open pages do not each ask the server on every event.
-   */
-  refresh(): void {
-    if (this.isVisible) {
-      void this.load();
-    } else {
-      this.stale = true;
-    }
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    if (this.stale) {
-      this.stale = false;
-      void this.load();
-    }
   }
 
   /**

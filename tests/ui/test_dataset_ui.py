@@ -73,6 +73,20 @@ def test_a_data_set_page_from_the_lineage_and_on_to_a_version(page: Any, lab: La
     )
     assert expected["trained_on"] == []
 
+    # The open page follows the registry: a stage moved elsewhere shows without a reload.
+    from mmds_jupyter.registry import Registry
+
+    entry = view.locator(".mmds-dataset-tested li", has_text="risk/churn:1")
+    assert "development" in entry.inner_text()
+    reg = Registry(url=lab.env["MMDS_URL"], home=lab.env["MMDS_HOME"], actor="maya")
+    try:
+        reg.set_stage("risk/churn:1", "validation", reason="data set page test")
+        entry.locator(".mmds-stage", has_text="validation").wait_for(timeout=30_000)
+    finally:
+        reg.set_stage("risk/churn:1", "development", reason="back as the fixture had it")
+        reg.close()
+    entry.locator(".mmds-stage", has_text="development").wait_for(timeout=30_000)
+
     # Readable in light and dark, with screenshots of both.
     bad: list[str] = []
     for name, theme in THEMES.items():
