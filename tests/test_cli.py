@@ -50,19 +50,24 @@ def in_process(populated, capsys, *args, ok=True):
     """``mmds ...`` through the CLI's ``main`` in this process, answered like ``mmds``'s."""
     from types import SimpleNamespace
 
-    from mmds_jupyter.cli import main
-
-    url, home = populated
     capsys.readouterr()
-    try:
-        rc = main(["--url", url, "--home", home, *args])
-    except SystemExit as exc:
-        rc = exc.code
+    rc = _main(populated, *args)
     out = capsys.readouterr()
     proc = SimpleNamespace(returncode=rc or 0, stdout=out.out, stderr=out.err)
     if ok:
         assert proc.returncode == 0, proc.stderr
     return proc
+
+
+def _main(populated, *args):
+    """The exit code of the CLI's ``main`` on this registry, run in this process."""
+    from mmds_jupyter.cli import main
+
+    url, home = populated
+    try:
+        return main(["--url", url, "--home", home, *args])
+    except SystemExit as exc:
+        return exc.code
 
 
 def test_list_json_and_filters(populated):
@@ -241,14 +246,7 @@ def test_contract_score_scores_and_scoring_tests(populated, tmp_path, cancer, ca
 
 def cli(populated, *args, code=0, capsys=None):
     """``mmds ...`` in this process through ``main`` (stdout and the exit code, as a user sees)."""
-    from mmds_jupyter.cli import main
-
-    url, home = populated
-    try:
-        rc = main(["--url", url, "--home", home, *args])
-    except SystemExit as exc:
-        rc = exc.code
-    assert rc == code
+    assert _main(populated, *args) == code
     return capsys.readouterr() if capsys is not None else None
 
 

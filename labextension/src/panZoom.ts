@@ -108,6 +108,7 @@ export function panZoomBox(
     if (box.clientWidth && !box.dataset.placed) {
       box.dataset.placed = 'true';
       start();
+      observer.disconnect(); // placed once; later resizes keep the user's view
     }
   });
   observer.observe(box);

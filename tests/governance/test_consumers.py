@@ -4,15 +4,13 @@ version that consumers use lists them and needs force plus a reason."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scheduler.conftest import NOTEBOOKS, fit_model
+from scheduler.processes import run_attempt
 from sklearn.linear_model import LogisticRegression
 
 from mmds_jupyter.cli import main
@@ -162,18 +160,7 @@ def test_a_scheduled_run_that_scores_in_production_is_a_consumer(
         assert reg.run_store().start_run(run.id, "me", "local", "sam") is not None
         # Only what a scheduler's environment holds: no job or application of this process.
         drop = ("MMDS_JOB", "MMDS_APPLICATION", "MMDS_RUN_ID", "MMDS_NOTEBOOK")
-        env = {k: v for k, v in os.environ.items() if k not in drop}
-        env.update(
-            MMDS_URL=db_url,
-            MMDS_HOME=home,
-            PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "magics")]),
-        )
-        proc = subprocess.run(
-            [sys.executable, "-m", "mmds_jupyter.scheduler.runner", str(run.id), "1"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        proc = run_attempt(db_url, home, run.id, drop)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert sched.get_run(run.id).status == "succeeded"
         scored = json.loads((tmp_path / "scored.jsonl").read_text().splitlines()[-1])

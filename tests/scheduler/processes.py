@@ -25,6 +25,26 @@ def env_for(url: str, home: str, root: Path | None = None) -> dict[str, str]:
     return env
 
 
+def run_attempt(
+    url: str, home: str, run_id: int, drop: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Attempt 1 of run ``run_id`` in the runner process every executor starts (a real
+    kernel), with this process's environment less ``drop`` (what a scheduler would not pass)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(
+        MMDS_URL=url,
+        MMDS_HOME=home,
+        PYTHONPATH=os.pathsep.join([str(root), str(root / "magics")]),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "mmds_jupyter.scheduler.runner", str(run_id), "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
 def mmds(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the ``mmds`` command as a user would."""
     proc = subprocess.run([MMDS, *args], env=env, capture_output=True, text=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +29,8 @@ from mmds_jupyter.scheduler import (
 from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, now_utc
 from mmds_jupyter.scheduler.runner import retryable
 from mmds_jupyter.store.tables import JobRow, RunRow
+
+from .processes import run_attempt
 
 PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
 
@@ -372,13 +372,7 @@ def test_a_run_refused_by_the_contract_is_not_retried(sched, champion_reg) -> No
     run = sched.run("nightly")
     assert champion_reg.run_store().start_run(run.id, "me", "local", "sam") is not None
     # The runner process every executor starts, on a real kernel.
-    env = {**os.environ, "MMDS_URL": champion_reg.url, "MMDS_HOME": str(champion_reg.home)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "mmds_jupyter.scheduler.runner", str(run.id), "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    proc = run_attempt(champion_reg.url, str(champion_reg.home), run.id)
     assert proc.returncode == 1, proc.stderr[-3000:]
     done = sched.get_run(run.id)
     assert (done.status, done.attempt, done.error["ename"]) == ("failed", 1, "ContractViolation")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +9,8 @@ import pytest
 
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.scheduler import MMDSScheduler, Scheduler
+
+from .processes import run_attempt
 
 ROOT = Path(__file__).resolve().parents[2]
 RETRAIN = """\
@@ -47,18 +46,7 @@ def test_a_scheduled_run_records_its_run_id_on_the_versions_it_creates(tmp_path:
         run = sched.run("retrain")
         assert reg.run_store().start_run(run.id, "me", "local", "sam") is not None
         drop = ("MMDS_NOTEBOOK", "JPY_SESSION_NAME", "MMDS_RUN_ID", "MMDS_JOB")
-        env = {k: v for k, v in os.environ.items() if k not in drop}
-        env.update(
-            MMDS_URL=url,
-            MMDS_HOME=home,
-            PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "magics")]),
-        )
-        proc = subprocess.run(
-            [sys.executable, "-m", "mmds_jupyter.scheduler.runner", str(run.id), "1"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+        proc = run_attempt(url, home, run.id, drop)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert sched.get_run(run.id).status == "succeeded"
         v = reg.get("risk/churn:1")
