@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import ranking
 from .entities import Version
 from .param_defaults import is_default
 
@@ -157,24 +158,15 @@ class Comparison:
     def charts(self) -> list[dict[str, Any]]:
         """A bar chart per overall metric that any version has (its values, and drawn as SVG
         by the one chart module); ``missing`` names the others."""
-        from .render import LOWER_IS_BETTER
-
-        names = sorted(
-            {
-                m.name
-                for v in self.versions
-                for m in v.metrics
-                if m.slice is None and _number(m.value)
-            }
-        )
         charts = []
+        names = self._ranked_metrics()
         for name in names:
             values = [v.metric(name) for v in self.versions]
             charts.append(
                 {
                     "metric": name,
                     "values": [x if _number(x) else None for x in values],
-                    "lower_is_better": name in LOWER_IS_BETTER,
+                    "lower_is_better": name in ranking.LOWER_IS_BETTER,
                     "missing": [
                         r for r, x in zip(self.refs, values, strict=True) if not _number(x)
                     ],
@@ -187,17 +179,9 @@ class Comparison:
         """With three versions or more, every overall metric at once: a parallel-coordinates
         chart (SVG), a line per version, better up on each axis. None for two versions (the
         bar charts say it) or fewer than two metrics."""
-        from .render import LOWER_IS_BETTER
         from .reports.charts import parallel_chart
 
-        names = sorted(
-            {
-                m.name
-                for v in self.versions
-                for m in v.metrics
-                if m.slice is None and _number(m.value)
-            }
-        )
+        names = self._ranked_metrics()
         if len(self.versions) < 3 or len(names) < 2:
             return None
         values = [[x if _number(x := v.metric(n)) else None for n in names] for v in self.versions]
@@ -206,7 +190,18 @@ class Comparison:
             self.refs,
             names,
             values,
-            set(LOWER_IS_BETTER),
+            set(ranking.LOWER_IS_BETTER),
+        )
+
+    def _ranked_metrics(self) -> list[str]:
+        """The overall metrics any version has a number for, bar counts such as ``rows``."""
+        return sorted(
+            {
+                m.name
+                for v in self.versions
+                for m in v.metrics
+                if m.slice is None and _number(m.value) and ranking.ranked(m.name)
+            }
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -255,9 +250,7 @@ class Comparison:
 
 def metric_bars(title: str, metric: str, refs: list[str], values: list[Any]) -> str:
     """A metric's bar per version, the best (by the metric's direction) drawn green."""
-    from .render import LOWER_IS_BETTER
     from .reports.charts import bar_chart
 
-    numbers = [v for v in values if _number(v)]
-    best = (min if metric in LOWER_IS_BETTER else max)(numbers) if numbers else None
+    best = ranking.best(metric, [v for v in values if _number(v)])
     return bar_chart(title, refs, [v if _number(v) else None for v in values], best=best)

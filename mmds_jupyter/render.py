@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from . import ranking
+
 if TYPE_CHECKING:
     from .comparison import Comparison
     from .entities import Version
@@ -38,8 +40,6 @@ background:color-mix(in srgb,var(--jp-success-color1,#4caf50) 26%,transparent)}
 .mmds-warning{color:var(--jp-warn-color0,#a05a00);font-size:12px}
 </style>
 """
-
-LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
 
 
 def age(when: datetime, now: datetime | None = None) -> str:
@@ -124,10 +124,7 @@ def comparison_html(cmp: Comparison) -> str:
             )
         best = None
         if sec in ("metrics", "slice metrics") and differs:
-            nums = [v for v in values if isinstance(v, (int, float))]
-            if nums:
-                name = key.rsplit(" ", 1)[-1]
-                best = min(nums) if name in LOWER_IS_BETTER else max(nums)
+            best = ranking.best(key.rsplit(" ", 1)[-1], values)
         cells = "".join(
             f"<td class='mmds-best'>{fmt(v)}</td>"
             if best is not None and v == best

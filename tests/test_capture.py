@@ -61,6 +61,11 @@ def test_binary_classifier_metrics_match_sklearn(sqlite_reg, cancer, make):
     us = (cancer["X_test"]["country"] == "US").to_numpy()
     assert v.metric("roc_auc", "country=US") == pytest.approx(skm.roc_auc_score(y[us], proba[us]))
     assert {m.slice for m in v.metrics} == {None, "country=US", "country=DE", "country=FR"}
+    # Each line's metrics say how many test rows they were measured on.
+    assert v.metric("rows") == len(y)
+    counts = cancer["X_test"]["country"].value_counts()
+    for country in ("US", "DE", "FR"):
+        assert v.metric("rows", f"country={country}") == counts[country]
     # Every hyper-parameter, as get_params reports it.
     for key, value in model.get_params().items():
         if isinstance(value, (int, float, str, bool)) or value is None:
@@ -128,7 +133,8 @@ def test_regressor(sqlite_reg, diabetes):
     )
     pred = model.predict(diabetes["X_test"])
     assert v.task == "regression"
-    assert set(v.overall_metrics) == {"rmse", "mae", "r2"}
+    assert set(v.overall_metrics) == {"rows", "rmse", "mae", "r2"}
+    assert v.metric("rows") == len(diabetes["X_test"])
     assert v.metric("rmse") == pytest.approx(
         math.sqrt(skm.mean_squared_error(diabetes["y_test"], pred))
     )

@@ -108,8 +108,10 @@ def test_three_versions_get_a_parallel_coordinates_overview(pair: Any) -> None:
     # the two scored versions each have a line; the unscored one has no value to draw
     lines = root.findall("{http://www.w3.org/2000/svg}polyline")
     assert len(lines) == 2
+    # an axis per metric, but none for rows (a count ranks no version)
     metrics = {m.name for m in reg.get(a).metrics if m.slice is None}
-    assert len(lines[0].get("points").split()) == len(metrics)
+    assert "rows" in metrics and "rows" not in texts
+    assert len(lines[0].get("points").split()) == len(metrics) - 1
     # the notebook's compare widget shows it first, and only for three versions or more
     from mmds_jupyter.widgets.compare import compare_widget
 
@@ -137,3 +139,38 @@ def test_lineage_edge_labels_fit_between_the_node_columns(pair: Any) -> None:
         centre, half = float(t.get("x")), len(t.text) * 6.5 / 2  # 11 px sans-serif, at most
         for x, width in rects:
             assert centre + half <= x or centre - half >= x + width, (t.text, x)
+
+
+def test_rows_are_compared_but_never_best_charted_or_headlined(pair: Any, cancer: Any) -> None:
+    """Each metric line carries the test rows it was measured on; a version tested on more rows
+    is not the better one, so rows is shown (and differs) but ranks nothing."""
+    import re
+
+    from mmds_jupyter.server.views import headline
+
+    reg, _, b, _ = pair
+    half = len(cancer["X_test"]) // 2
+    rf = RandomForestClassifier(n_estimators=15, random_state=0).fit(
+        cancer["X_train"][FEATS], cancer["y_train"]
+    )
+    d = reg.track(
+        rf,
+        name="churn",
+        project="risk",
+        X_test=cancer["X_test"].iloc[:half],
+        y_test=cancer["y_test"].iloc[:half],
+    ).ref
+    cmp = reg.compare(b, d)
+    by_key = _rows(reg, b, d)
+    assert by_key["rows"] == ("metrics", [len(cancer["X_test"]), half], True)
+    html = cmp._repr_html_()
+
+    def cells(key: str) -> str:
+        found = re.search(rf"<tr[^>]*><td>{key} <span[^>]*>≠</span></td>(.*?)</tr>", html, re.S)
+        assert found is not None, key
+        return found.group(1)
+
+    assert "mmds-best" not in cells("rows") and "mmds-best" in cells("roc_auc")
+    assert "rows" not in {ch["metric"] for ch in cmp.charts()}
+    assert headline({"rows": 100}) is None
+    assert headline({"rows": 100, "brier": 0.1}) == {"name": "brier", "value": 0.1}

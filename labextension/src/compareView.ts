@@ -39,6 +39,7 @@ export class CompareView extends Widget {
   private readonly body = h('div', { class: 'mmds-compare-body' });
   private data: IComparison | null = null;
   private lowerIsBetter: ReadonlySet<string> = new Set();
+  private unranked: ReadonlySet<string> = new Set();
   private onlyDiffering = true;
   private readonly unfolded = new Set<string>();
 
@@ -72,6 +73,7 @@ export class CompareView extends Widget {
       ]);
       this.data = data;
       this.lowerIsBetter = new Set(info.lower_is_better);
+      this.unranked = new Set(info.unranked);
       this.render();
     } catch (error) {
       showError(this.body, error);
@@ -214,7 +216,9 @@ export class CompareView extends Widget {
         continue;
       }
       for (const row of rows) {
-        const best = new Set(bestIndexes(row, this.lowerIsBetter));
+        const best = new Set(
+          bestIndexes(row, this.lowerIsBetter, this.unranked)
+        );
         const tr = h(
           'tr',
           {

@@ -15,13 +15,19 @@ export function metricName(row: ICompareRow): string {
 
 /**
  * Indexes of the best values of a metric row that differs; none for other rows.
- * `lowerIsBetter` names the metrics where lower wins (the server's `lower_is_better`).
+ * `lowerIsBetter` names the metrics where lower wins (the server's `lower_is_better`);
+ * `unranked` the counts that rank nothing, such as rows (the server's `unranked`).
  */
 export function bestIndexes(
   row: ICompareRow,
-  lowerIsBetter: ReadonlySet<string>
+  lowerIsBetter: ReadonlySet<string>,
+  unranked: ReadonlySet<string> = new Set()
 ): number[] {
-  if (!row.differs || !METRIC_SECTIONS.has(row.section)) {
+  if (
+    !row.differs ||
+    !METRIC_SECTIONS.has(row.section) ||
+    unranked.has(metricName(row))
+  ) {
     return [];
   }
   const numbers = row.values

@@ -508,7 +508,8 @@ export class MMDSPanel extends Widget {
         ...metricOrders(
           names.metrics,
           info.headline_metrics,
-          info.lower_is_better
+          info.lower_is_better,
+          info.unranked
         )
       ];
       clear(this.orderSelect);

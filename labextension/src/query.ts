@@ -116,19 +116,23 @@ export function isEmptySearch(search: ISearch): boolean {
 
 /**
  * The metric orderings a search offers: every recorded metric, the headline ones first,
- * best first ("Lowest" for metrics where lower is better).
+ * best first ("Lowest" for metrics where lower is better, "Most" for counts such as rows).
  */
 export function metricOrders(
   metrics: string[],
   headline: string[],
-  lowerIsBetter: string[]
+  lowerIsBetter: string[],
+  unranked: string[] = []
 ): [string, string][] {
   const lower = new Set(lowerIsBetter);
+  const counts = new Set(unranked);
   const known = new Set(metrics);
   const first = headline.filter(m => known.has(m));
   const rest = metrics.filter(m => !first.includes(m));
   return [...first, ...rest].map(m =>
-    lower.has(m) ? [m, `Lowest ${m}`] : [`-${m}`, `Best ${m}`]
+    lower.has(m)
+      ? [m, `Lowest ${m}`]
+      : [`-${m}`, `${counts.has(m) ? 'Most' : 'Best'} ${m}`]
   );
 }
 

@@ -8,6 +8,7 @@ export interface IServerInfo {
   max_limit: number;
   stages: string[];
   lower_is_better: string[];
+  unranked: string[];
   headline_metrics: string[];
 }
 

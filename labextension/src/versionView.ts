@@ -30,6 +30,7 @@ import {
   IMetric,
   IScoreSet,
   IScoringTestResult,
+  IServerInfo,
   IVersion
 } from './types';
 
@@ -49,10 +50,21 @@ function pre(text: unknown): HTMLElement {
 }
 
 /**
- * Metrics as a table: one row per slice (overall first), one column per metric.
+ * Metrics as a table: one row per slice (overall first), one column per metric: the
+ * counts first (the rows each line was measured on), then the headline metrics in the
+ * server's order, then the others by name.
  */
-export function metricsTable(metrics: IMetric[]): HTMLTableElement {
-  const names = [...new Set(metrics.map(m => m.name))].sort();
+export function metricsTable(
+  metrics: IMetric[],
+  headline: string[] = [],
+  counts: string[] = []
+): HTMLTableElement {
+  const present = new Set(metrics.map(m => m.name));
+  const first = [...counts, ...headline].filter(n => present.has(n));
+  const names = [
+    ...first,
+    ...[...present].filter(n => !first.includes(n)).sort()
+  ];
   const slices = [...new Set(metrics.map(m => m.slice ?? ''))].sort();
   const value = new Map(
     metrics.map(m => [`${m.slice ?? ''}\u0000${m.name}`, m.value])
@@ -169,7 +181,8 @@ export class VersionView extends RefreshingView {
         scored.items,
         moves.items,
         contract,
-        tested.items
+        tested.items,
+        info
       );
       const status = h(
         'p',
@@ -234,6 +247,11 @@ export class VersionView extends RefreshingView {
         section('Lineage', graph),
         this.body.children[2] ?? null
       );
+      // The metrics open the page: how good the version is, overall and per slice.
+      const overview = this.body.querySelector(':scope > .mmds-overview');
+      if (overview) {
+        this.body.insertBefore(overview, this.body.children[1] ?? null);
+      }
     } catch (error) {
       showError(this.body, error);
     }
@@ -245,10 +263,22 @@ export class VersionView extends RefreshingView {
     scored: IScoreSet[],
     moves: IAliasMove[],
     contract: IContract | null,
-    tested: IScoringTestResult[]
+    tested: IScoringTestResult[],
+    info: IServerInfo
   ): void {
     const prov = v.provenance;
     const env = v.environment;
+    const overview = section(
+      'Metrics',
+      v.metrics.length
+        ? metricsTable(v.metrics, info.headline_metrics, info.unranked)
+        : h(
+            'p',
+            {},
+            'No metrics: the version was tracked without test data (X_test, y_test).'
+          )
+    );
+    overview.classList.add('mmds-overview');
     let notebook: Node | string = String(prov['notebook'] ?? '—');
     if (v.notebook_link) {
       const path = v.notebook_link;
@@ -392,16 +422,7 @@ export class VersionView extends RefreshingView {
       this.body,
       header,
       section('Summary', summary),
-      section(
-        'Metrics',
-        v.metrics.length
-          ? metricsTable(v.metrics)
-          : h(
-              'p',
-              {},
-              'No metrics: the version was tracked without test data (X_test, y_test).'
-            )
-      ),
+      overview,
       section('Parameters', params),
       section('Features', features),
       section('Score contract', contractSection(contract)),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInput
+from ..ranking import ROWS
 
 MAX_SLICE_VALUES = 100
 
@@ -181,16 +182,17 @@ def predict(model: Any, task: str, X: Any, y: Any, label: str = "the model") -> 
 def measure(
     p: Predictions, task: str, slices: dict[str, pd.Series] | None = None
 ) -> list[dict[str, Any]]:
-    """Metrics of predictions overall and for each slice value (the 100 most frequent)."""
+    """Metrics of predictions overall and for each slice value (the 100 most frequent), each
+    subset's with the number of rows they were measured on (``rows``)."""
     y_arr, pred, proba, classes = p.y, p.pred, p.proba, p.classes
 
     def compute(mask: np.ndarray | None) -> dict[str, float | None]:
         yy, pp = (y_arr, pred) if mask is None else (y_arr[mask], pred[mask])
         if classes is not None:
             pr = None if proba is None else (proba if mask is None else proba[mask])
-            return classification(yy, pp, pr, classes)
+            return {ROWS: len(yy), **classification(yy, pp, pr, classes)}
         if task == "regression":
-            return regression(yy, pp)
+            return {ROWS: len(yy), **regression(yy, pp)}
         return {}
 
     rows = [{"name": k, "value": v, "slice": None} for k, v in compute(None).items()]

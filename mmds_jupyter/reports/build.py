@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import ranking
 from ..errors import InvalidInput, MMDSError
-from ..render import LOWER_IS_BETTER, comparison_html, fmt
+from ..render import comparison_html, fmt
 from . import charts, curves, importance
 from .charts import Series
 from .document import Report
@@ -100,10 +101,7 @@ class _Inputs:
 
 
 def _best(name: str, values: list[float | None]) -> float | None:
-    nums = [v for v in values if isinstance(v, (int, float)) and np.isfinite(v)]
-    if not nums:
-        return None
-    return min(nums) if name in LOWER_IS_BETTER else max(nums)
+    return ranking.best(name, [v for v in values if isinstance(v, (int, float)) and np.isfinite(v)])
 
 
 def _aligned(inp: _Inputs) -> tuple[Any, list[Any]] | None:
@@ -381,13 +379,13 @@ def slices(inp: _Inputs) -> str:
     rows, classes = [], []
     worst: dict[int, set[tuple[str, str]]] = {}
     for i, v in enumerate(versions):
-        for name in {n for _, n in labels}:
+        for name in {n for _, n in labels if ranking.ranked(n)}:
             vals = [
                 (float(m.value), str(m.slice))
                 for m in v.metrics
                 if m.name == name and m.slice and m.value is not None
             ]
-            vals.sort(key=lambda x: x[0], reverse=name in LOWER_IS_BETTER)
+            vals.sort(key=lambda x: x[0], reverse=name in ranking.LOWER_IS_BETTER)
             # The worst few, never more than a third of the slices (else all would stand out).
             k = max(1, min(WORST_SLICES, len(vals) // 3))
             worst.setdefault(i, set()).update((sl, name) for _, sl in vals[:k])

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import ranking
 from ..comparison import default_params, deltas
 from ..encode import records, version_dict
 from ..entities import STAGES
@@ -18,7 +19,6 @@ from ..errors import InvalidInput
 from ..governance.requests import review_json
 from ..query import FIND_COLUMNS, flag, from_request, whole
 from ..refs import whole_number
-from ..render import LOWER_IS_BETTER
 from ..service import RegistryService
 
 DEFAULT_LIMIT = 50
@@ -60,7 +60,7 @@ def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
         if metrics.get(name) is not None:
             return {"name": name, "value": metrics[name]}
     for name, value in sorted(metrics.items()):
-        if isinstance(value, (int, float)):
+        if isinstance(value, (int, float)) and ranking.ranked(name):
             return {"name": name, "value": value}
     return None
 
@@ -240,7 +240,8 @@ def server_info(registry: RegistryService) -> dict[str, Any]:
         "max_limit": MAX_LIMIT,
         # The vocabulary the panel shows: it keeps no copy of its own.
         "stages": list(STAGES),
-        "lower_is_better": sorted(LOWER_IS_BETTER),
+        "lower_is_better": sorted(ranking.LOWER_IS_BETTER),
+        "unranked": sorted(ranking.UNRANKED),
         "headline_metrics": list(HEADLINE),
     }
 

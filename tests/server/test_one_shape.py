@@ -46,15 +46,16 @@ async def test_mmds_show_json_is_the_rest_version(
 async def test_the_server_serves_stages_and_metric_directions(jp_fetch: Any) -> None:
     """The panel takes its vocabulary from here; TypeScript keeps no copy of it."""
     from mmds_jupyter.entities import STAGES
-    from mmds_jupyter.render import LOWER_IS_BETTER
+    from mmds_jupyter.ranking import LOWER_IS_BETTER, UNRANKED
     from mmds_jupyter.server.views import HEADLINE
 
     info = json.loads((await jp_fetch("mmds", "api")).body)
     assert info["stages"] == list(STAGES)
     assert info["lower_is_better"] == sorted(LOWER_IS_BETTER)
     assert info["headline_metrics"] == list(HEADLINE)
+    assert info["unranked"] == sorted(UNRANKED) == ["rows"]
     schema = json.loads(OPENAPI.read_text())["components"]["schemas"]["ServerInfo"]
-    assert {"stages", "lower_is_better", "headline_metrics"} <= set(schema["required"])
+    assert {"stages", "lower_is_better", "unranked", "headline_metrics"} <= set(schema["required"])
 
     words = {*STAGES, *LOWER_IS_BETTER, *HEADLINE}
     src = Path(cli.__file__).parents[1] / "labextension" / "src"

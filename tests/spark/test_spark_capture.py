@@ -108,6 +108,16 @@ def test_metrics_are_sparks_own(tracked: Any, forest: Any, data: dict[str, Any])
     assert v.metric("accuracy", "country=US") == pytest.approx(
         MulticlassClassificationEvaluator(metricName="accuracy").evaluate(us)
     )
+    # the test rows each line was measured on, as scikit-learn's capture counts them
+    assert v.metric("rows") == len(rows)
+    assert v.metric("rows", "country=US") == us.count()
+    assert {m.name for m in v.metrics if m.slice is None} == {
+        "rows",
+        "accuracy",
+        "f1",
+        "roc_auc",
+        "log_loss",
+    }
 
 
 def test_datasets_fingerprinted_in_spark(tracked: Any, data: dict[str, Any]) -> None:

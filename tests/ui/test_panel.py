@@ -40,11 +40,16 @@ def open_panel(page: Any) -> Any:
 
 
 def orders_offered(lab: Lab, metrics: list[str]) -> list[str]:
-    """The metric orderings the panel should offer: headline metrics first, best first."""
+    """The metric orderings the panel should offer: headline metrics first, best first, counts
+    (rows) as most first."""
     info = json.loads(lab.api("/mmds/api/"))
     lower, head = set(info["lower_is_better"]), info["headline_metrics"]
+    counts = set(info["unranked"])
     ranked = [m for m in head if m in metrics] + [m for m in metrics if m not in head]
-    return [f"Lowest {m}" if m in lower else f"Best {m}" for m in ranked]
+    return [
+        f"Lowest {m}" if m in lower else f"Most {m}" if m in counts else f"Best {m}"
+        for m in ranked
+    ]
 
 
 def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
@@ -121,6 +126,22 @@ def test_browse_search_open_compare(page: Any, lab: Lab) -> None:
         "version.stage",
     ):
         assert expected in text, expected
+    # The metrics table: a line per slice with the rows it was measured on, then the headline
+    # metrics in the server's order; the counts are the ones the API answers.
+    table = view.locator("table.mmds-metrics")
+    first = view.locator(".mmds-version-body > section").first
+    assert (
+        first.locator("h3").inner_text() == "Metrics"
+        and first.locator("table.mmds-metrics").count()
+    )
+    head = [t.strip() for t in table.locator("th").all_inner_texts()]
+    assert head[:4] == ["slice", "rows", "roc_auc", "accuracy"], head
+    served = json.loads(lab.api("/mmds/api/versions/risk%2Fchurn%3A2"))["metrics"]
+    rows_of = {m["slice"] or "overall": m["value"] for m in served if m["name"] == "rows"}
+    assert len(rows_of) >= 3 and rows_of["overall"] == sum(rows_of.values()) - rows_of["overall"]
+    for line in table.locator("tr").all()[1:]:
+        cells = [c.strip() for c in line.locator("td").all_inner_texts()]
+        assert int(cells[1]) == rows_of[cells[0]], cells
     # The markup in the description and tag is shown as text, not parsed.
     assert XSS in text
     assert view.locator("img").count() == 0

@@ -43,6 +43,12 @@ describe('bestIndexes', () => {
     );
     expect(bestIndexes(row('metrics', 'f1', [null, null]), LOWER)).toEqual([]);
   });
+
+  it('never calls a count such as rows best (the server names them unranked)', () => {
+    const rows = row('slice metrics', 'country=US rows', [120, 300]);
+    expect(bestIndexes(rows, LOWER)).toEqual([1]);
+    expect(bestIndexes(rows, LOWER, new Set(['rows']))).toEqual([]);
+  });
 });
 
 describe('metricName', () => {

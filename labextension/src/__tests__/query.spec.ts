@@ -177,4 +177,13 @@ describe('metricOrders', () => {
       ['log_loss', 'Lowest log_loss']
     ]);
   });
+
+  it('orders by a count such as rows as Most, not Best', () => {
+    expect(
+      metricOrders(['roc_auc', 'rows'], ['roc_auc'], [], ['rows'])
+    ).toEqual([
+      ['-roc_auc', 'Best roc_auc'],
+      ['-rows', 'Most rows']
+    ]);
+  });
 });

@@ -21,6 +21,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidInput, MMDSError
+from ...ranking import ROWS
 from ..datasets import TOP_VALUES
 from ..metrics import MAX_SLICE_VALUES
 from .spark import (
@@ -430,13 +431,17 @@ def evaluate(
             f"{str(exc).splitlines()[0][:300]}). Pass test data of the types the model was "
             "trained on."
         ) from None
-    rows = [{"name": k, "value": v, "slice": None} for k, v in by_subset.pop(_ALL, {}).items()]
+
+    def measured(key: str) -> dict[str, Any]:
+        return {ROWS: size[key], **by_subset[key]} if key in by_subset else {}
+
+    rows = [{"name": k, "value": v, "slice": None} for k, v in measured(_ALL).items()]
     for c in slices:
         # the column's most frequent values, as scikit-learn's capture keeps them
         sizes = {key: n for key, n in size.items() if key.startswith(f"{c}=")}
         kept = sorted(sizes, key=lambda key: (-sizes[key], key))[:MAX_SLICE_VALUES]
         for key in kept:
-            rows += [{"name": k, "value": v, "slice": key} for k, v in by_subset[key].items()]
+            rows += [{"name": k, "value": v, "slice": key} for k, v in measured(key).items()]
     return rows
 
 
