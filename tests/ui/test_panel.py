@@ -47,8 +47,7 @@ def orders_offered(lab: Lab, metrics: list[str]) -> list[str]:
     counts = set(info["unranked"])
     ranked = [m for m in head if m in metrics] + [m for m in metrics if m not in head]
     return [
-        f"Lowest {m}" if m in lower else f"Most {m}" if m in counts else f"Best {m}"
-        for m in ranked
+        f"Lowest {m}" if m in lower else f"Most {m}" if m in counts else f"Best {m}" for m in ranked
     ]
 
 
