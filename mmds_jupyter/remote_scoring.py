@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pandas as pd
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .remote_http import Transport
     from .scoring.performance import ActualsResult
 
-    AnyRef = str | Version
+    AnyRef: TypeAlias = str | Version
 
 # Columns of the routes' tables that hold times (sent as ISO text, read back as UTC times).
 TIME_COLUMNS = ("time", "created_at", "last_tracked", "ran_at", "scored_at", "updated_at")
