@@ -9,6 +9,8 @@ from collections.abc import Iterable
 LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 ROWS = "rows"
 UNRANKED = frozenset({ROWS})
+# The metrics a version is shown by, in this order (the first it has heads a list's line).
+HEADLINE = ("roc_auc", "accuracy", "f1", "r2", "rmse", "mae", "log_loss")
 
 
 def ranked(name: str) -> bool:
@@ -23,3 +25,11 @@ def best(name: str, values: Iterable[object]) -> float | None:
     if not nums or not ranked(name):
         return None
     return min(nums) if name in LOWER_IS_BETTER else max(nums)
+
+
+def columns(names: Iterable[str]) -> list[str]:
+    """Metric names in the order a table shows them: counts (rows), then the headline metrics,
+    then the others by name."""
+    present = set(names)
+    first = [n for n in (*sorted(UNRANKED), *HEADLINE) if n in present]
+    return first + sorted(present - set(first))

@@ -59,7 +59,8 @@ def fmt(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        # a whole number in full (a count such as rows: 12,345, not 1.234e+04)
+        return f"{value:,.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
     if isinstance(value, (dict, list)):
         return escape(json.dumps(value, default=str))
     return escape(str(value))
@@ -158,16 +159,21 @@ def version_html(v: Version) -> str:
         ("artifact", f"{v.artifact_format} sha256:{(v.artifact_sha256 or '')[:16]}"),
     ]
     body = "".join(f"<tr><th>{escape(k)}</th><td>{fmt(val)}</td></tr>" for k, val in rows)
+    # a line per slice (overall first), a column per metric: rows, the headline ones, the rest
+    names = ranking.columns(m.name for m in v.metrics)
+    value = {(m.slice or "", m.name): m.value for m in v.metrics}
     metrics = "".join(
-        f"<tr><td>{escape(m.slice or 'overall')}</td><td>{escape(m.name)}</td>"
-        f"<td>{fmt(m.value)}</td></tr>"
-        for m in sorted(v.metrics, key=lambda m: (m.slice or "", m.name))
+        f"<tr><td>{escape(s or 'overall')}</td>"
+        + "".join(f"<td>{fmt(value.get((s, n)))}</td>" for n in names)
+        + "</tr>"
+        for s in sorted({s for s, _ in value})
     )
+    head = "".join(f"<th>{escape(n)}</th>" for n in names)
     feats = ", ".join(escape(f.name) + ("" if f.used else " (unused)") for f in v.features)
     return (
         f"{STYLE}<div class='mmds-version'><h4>{escape(v.ref)}</h4>"
         f"<table class='mmds-table'>{body}<tr><th>features</th><td>{feats}</td></tr></table>"
-        f"<table class='mmds-table'><tr><th>slice</th><th>metric</th><th>value</th></tr>"
+        f"<table class='mmds-table mmds-metrics'><tr><th>slice</th>{head}</tr>"
         f"{metrics}</table></div>"
     )
 

@@ -174,3 +174,20 @@ def test_rows_are_compared_but_never_best_charted_or_headlined(pair: Any, cancer
     assert "rows" not in {ch["metric"] for ch in cmp.charts()}
     assert headline({"rows": 100}) is None
     assert headline({"rows": 100, "brier": 0.1}) == {"name": "brier", "value": 0.1}
+
+
+def test_a_version_card_shows_metrics_a_line_per_slice_rows_first(pair: Any, cancer: Any) -> None:
+    """``%mmds show`` / a Version's HTML: the panel's table, rows then the headline metrics."""
+    import re
+
+    reg, _, b, _ = pair
+    html = reg.get(b)._repr_html_()
+    table = html[html.index("<table class='mmds-table mmds-metrics'>") :]
+    head = re.findall(r"<th>([^<]*)</th>", table.split("</tr>")[0])
+    assert head == ["slice", "rows", "roc_auc", "accuracy", "f1", "log_loss"]
+    lines = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", table)
+    counts = cancer["X_test"]["country"].value_counts()
+    assert lines == [
+        ("overall", f"{len(cancer['X_test']):,}"),
+        *((f"country={c}", f"{counts[c]:,}") for c in sorted(counts.index)),
+    ]

@@ -28,8 +28,7 @@ MAX_DEPTH = 10
 # Counting every match of a filtered search scans the whole table; past this many the panel
 # shows "1,000+" instead (the page itself is always exact).
 COUNT_CAP = 1_000
-# The metric shown next to a version in lists, by preference.
-HEADLINE = ("roc_auc", "accuracy", "f1", "r2", "rmse", "mae", "log_loss")
+HEADLINE = ranking.HEADLINE
 ROW_KEYS = (
     *FIND_COLUMNS,
     "framework",
