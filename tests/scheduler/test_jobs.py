@@ -27,8 +27,8 @@ from mmds_jupyter.scheduler import (
     ScheduleInvalid,
     Scheduler,
     claims,
+    service,
 )
-from mmds_jupyter.scheduler import service
 from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, now_utc
 from mmds_jupyter.scheduler.runner import retryable
 from mmds_jupyter.store.tables import JobRow, RunRow
