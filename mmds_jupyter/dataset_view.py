@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from .encode import plain
 
 if TYPE_CHECKING:
     from .entities import Dataset
@@ -12,24 +12,6 @@ if TYPE_CHECKING:
 
 # The page's lists, by the role find(dataset_role=...) names.
 ROLES = {"trained_on": "train", "tested_on": "test"}
-
-
-def _when(value: Any) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value if isinstance(value, str) else pd.Timestamp(value).isoformat()
-
-
-def _versions(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {
-            "ref": row["ref"],
-            "project": row["project"],
-            "stage": row["stage"],
-            "created_at": _when(row["created_at"]),
-        }
-        for row in frame.to_dict("records")
-    ]
 
 
 def dataset_page(registry: Registry, d: Dataset) -> dict[str, Any]:
@@ -42,9 +24,13 @@ def dataset_page(registry: Registry, d: Dataset) -> dict[str, Any]:
         "n_cols": d.n_cols,
         "schema": dict(d.schema),
         "stats": dict(d.stats),
-        "created_at": _when(d.created_at),
+        "created_at": plain(d.created_at),
     }
     for key, role in ROLES.items():
-        found = registry.find(dataset=d.content_hash, dataset_role=role, include_archived=True)
-        out[key] = _versions(found)
+        query = registry.query(dataset_role=role, include_archived=True)
+        query.dataset_ids = (d.id,)  # the data set found, not its hash looked up again
+        rows, _ = registry.search(query)
+        out[key] = [
+            {k: plain(row[k]) for k in ("ref", "project", "stage", "created_at")} for row in rows
+        ]
     return out

@@ -1379,6 +1379,8 @@ class Registry:
         from .scoring.score import score
 
         app = scoring_application(application, self.actor) if mode == "production" else None
+        if run_id is not None:
+            run_id = whole_number("run_id", run_id, 1, MAX_ID)
         result = score(
             self,
             ref,

@@ -95,11 +95,13 @@ class ScoringOverHTTP:
                 "An MMDS server never scores a model whose file holds types it does not load "
                 "untrusted; load it here with load(ref, trusted=True) and predict with it."
             )
-        if engine != "local" or scheduler is not None or run_id is not None:
+        if engine != "local" or scheduler is not None:
             raise InvalidInput(
-                "With an MMDS server, scoring runs on the server: engine, scheduler and run_id "
-                "are not available; leave them out."
+                "With an MMDS server, scoring runs on the server: engine and scheduler are not "
+                "available; leave them out."
             )
+        from .governance.consumers import declared_application, run_of_this_process
+
         body = {
             "rows": rows(data),
             "mode": mode,
@@ -108,10 +110,12 @@ class ScoringOverHTTP:
             "policy": policy,
             "strict": strict,
             "replace": replace,
+            # The scheduler run this kernel belongs to ($MMDS_RUN_ID), known here, not there:
+            # the server files the score set under it and, as on a laptop, records the job as
+            # a consumer of the alias it named rather than of the version the run was given.
+            "run_id": run_of_this_process(run_id),
         }
         if mode == "production":
-            from .governance.consumers import declared_application
-
             # Who it is for is known here (this process's $MMDS_APPLICATION or job), not there.
             body["application"] = declared_application(application)
         out = self.http.post(self._vpath(ref, "score"), body)

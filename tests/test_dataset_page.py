@@ -9,6 +9,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sqlalchemy import event
 
 from mmds_jupyter.errors import AmbiguousReference, InvalidInput, NotFound
 from tests.test_search_filters import add
@@ -80,6 +81,30 @@ def test_bad_unknown_and_ambiguous_hashes_are_one_clear_error(reg):
     for bad in ("abcdef0", "not-a-hash", "", "abcdef01" + "0" * 57):
         with pytest.raises(InvalidInput, match="at least its first 8 hex digits"):
             reg.dataset(bad)
+
+
+def test_the_page_looks_its_data_set_up_once(reg):
+    h = "bb22" + "0" * 60
+    a = add(reg, "a", train=h, test="cc33" + "0" * 60)
+    b = add(reg, "b", train="aa11" + "0" * 60, test=h)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(reg.db.engine, "before_cursor_execute", seen)
+    try:
+        page = reg.dataset("bb220000")
+    finally:
+        event.remove(reg.db.engine, "before_cursor_execute", seen)
+    assert ([x["ref"] for x in page["trained_on"]], [x["ref"] for x in page["tested_on"]]) == (
+        [a],
+        [b],
+    )
+    # One look-up of the hash prefix (a range on the hash column); both lists of versions
+    # search by the data set's id, not by its hash (or a name equal to it) again.
+    lookups = [s for s in statements if "content_hash >=" in s or "datasets.name =" in s]
+    assert len(lookups) == 1, lookups
 
 
 def test_mmds_dataset_asks_the_connected_registry(tmp_path):

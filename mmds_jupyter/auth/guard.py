@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import InvalidInput, MMDSError, NotFound, PermissionDenied
-from ..refs import Ref, parse_ref, whole_number
+from ..refs import MAX_ID, Ref, parse_ref, whole_number
 from .permissions import (
     ADMIN,
     ADMIN_ROLE,
@@ -680,9 +680,28 @@ class GuardedRegistry:
 
     def score(self, ref: Any, data: Any, mode: str = "test", **kwargs: Any) -> Any:
         self._version(ref, SCORE, "score")
+        if kwargs.get("run_id") is not None:
+            kwargs["run_id"] = self._own_running_run(kwargs["run_id"])
         # The reference as given (an alias stays an alias: production scoring records the
         # consumer's binding); it cannot leave the project just checked.
         return self._inner.score(ref, data, mode, **kwargs)
+
+    def _own_running_run(self, run_id: Any) -> int:
+        """The scheduler run a scoring call says it belongs to, once it is a running run of a
+        job the principal owns: a run's kernel acts as its job's owner, and the run decides
+        the score set's run and the consumer's binding (the alias the job named)."""
+        n = whole_number("run_id", run_id, 1, MAX_ID)
+        jobs = self._inner.job_store()
+        run = jobs.run(n)
+        user = self.principal.name
+        with contextlib.suppress(NotFound):  # a deleted job's run is no one's
+            if run.status == "running" and jobs.job(run.job)[0].created_by == user:
+                return n
+        raise PermissionDenied(
+            f"{user} may not score as run {n} (job {run.job}, {run.status}): only a running "
+            "run of the caller's own job may be named; a scheduled run's kernel names its own "
+            "($MMDS_RUN_ID). Leave run_id out to score as yourself."
+        )
 
     def scores(
         self, ref: Any | None = None, run_id: int | None = None, limit: int | None = 100

@@ -79,63 +79,73 @@ class Scheduler:
         ``parameters_as_text`` types string values (from ``-p key=value``) like the defaults in
         the notebook's parameters cell.
         """
-        notebook = os.fspath(notebook)  # a Path is fine from Python
-        check_job(
-            {
-                "name": name,
-                "notebook": notebook,
-                "cron": cron,
-                "every": every,
-                "parameters": parameters,
-                "timezone": timezone,
-                "max_concurrent": max_concurrent,
-                "timeout": timeout,
-                "retries": retries,
-                "retry_delay": retry_delay,
-                "catchup": catchup,
-                "keep_outputs": keep_outputs,
-                "description": description,
-                "paused": paused,
-                "spark_master": spark_master,
-            }
-        )
+        definition = {
+            "name": name,
+            "notebook": notebook,
+            "cron": cron,
+            "every": every,
+            "parameters": parameters,
+            "timezone": timezone,
+            "max_concurrent": max_concurrent,
+            "timeout": timeout,
+            "retries": retries,
+            "retry_delay": retry_delay,
+            "catchup": catchup,
+            "keep_outputs": keep_outputs,
+            "description": description,
+            "paused": paused,
+            "spark_master": spark_master,
+        }
+        fields = self._checked(definition, parameters_as_text)
+        if replace:  # a definition that owns its job (a retraining) changes it in place
+            job = self.jobs.replace_job(name, fields, self.registry.actor)
+        else:
+            job = self.jobs.create_job(fields, self.registry.actor)
+        return self._with_next(job)
+
+    def _checked(self, definition: dict[str, Any], parameters_as_text: bool) -> dict[str, Any]:
+        """The job table's columns of a ``definition`` (the keyword arguments of :meth:`create`)
+        once every check passed: the one check of a new job and of a changed one."""
+        notebook = definition["notebook"]
+        if isinstance(notebook, os.PathLike):  # a Path is fine from Python
+            notebook = os.fspath(notebook)
+            definition = {**definition, "notebook": notebook}
+        check_job(definition)
+        name = definition["name"]
+        spark_master, timezone = definition["spark_master"], definition["timezone"]
         check_spark_master(spark_master)
         path = resolve_notebook(notebook, self.config.root_dir)
         declared = notebook_parameters(path)
-        schedule = normalise(cron, every)
+        schedule = normalise(definition["cron"], definition["every"])
         _check_lengths(name=name, notebook=str(path), schedule=schedule)
         parse_zone(timezone)
-        params = self._check_parameters(dict(parameters or {}), declared, path, parameters_as_text)
+        parameters = dict(definition["parameters"] or {})
+        params = self._check_parameters(parameters, declared, path, parameters_as_text)
         if spark_master is not None and SPARK_PARAMETER in params:
             raise ParameterRefused(
                 f"Give the Spark master once: as spark_master ({spark_master!r}) or as the "
                 f"parameter {SPARK_PARAMETER} ({params[SPARK_PARAMETER]!r}), not both."
             )
         now = now_utc()
-        fields = dict(
+        return dict(
             name=name,
             notebook=str(path),
             schedule=schedule,
             timezone=timezone,
             parameters=params,
-            max_concurrent=max_concurrent,
-            timeout_s=timeout,
-            max_retries=retries,
-            retry_delay_s=retry_delay,
-            catchup=catchup,
-            keep_outputs=keep_outputs,
-            paused=paused,
+            max_concurrent=definition["max_concurrent"],
+            timeout_s=definition["timeout"],
+            max_retries=definition["retries"],
+            retry_delay_s=definition["retry_delay"],
+            catchup=definition["catchup"],
+            keep_outputs=definition["keep_outputs"],
+            paused=definition["paused"],
             scheduled_until=now,
             created_at=now,
             created_by=self.registry.actor,
-            description=description,
+            description=definition["description"],
             spark_master=spark_master,
         )
-        if replace:  # a definition that owns its job (a retraining) changes it in place
-            job = self.jobs.replace_job(name, fields, self.registry.actor)
-        else:
-            job = self.jobs.create_job(fields, self.registry.actor)
-        return self._with_next(job)
 
     def update(self, name: str, /, *, parameters_as_text: bool = False, **changes: Any) -> Job:
         """Change the fields of the job ``name`` that ``changes`` names; every other field keeps
@@ -156,12 +166,18 @@ class Scheduler:
                 f"Name what to change in the job {name!r} (e.g. its cron schedule or its "
                 "retries); the fields not named keep their values."
             )
-        values = definition_of(self.get(name))
-        if any(field in changes for field in SCHEDULE_FIELDS):
-            values.update(dict.fromkeys(SCHEDULE_FIELDS))
-        values.update(changes)
         as_text = parameters_as_text and "parameters" in changes
-        return self.create(**values, parameters_as_text=as_text, replace=True)
+
+        def merge(stored: Job) -> dict[str, Any]:
+            values = definition_of(stored)
+            if any(field in changes for field in SCHEDULE_FIELDS):
+                values.update(dict.fromkeys(SCHEDULE_FIELDS))
+            values.update(changes)
+            return self._checked(values, as_text)
+
+        # Read, merge, check and write in one transaction that holds the job: two changes at
+        # once both land, and a job deleted meanwhile is not found instead of brought back.
+        return self._with_next(self.jobs.update_job(name, merge, self.registry.actor))
 
     def _check_parameters(
         self, params: dict[str, Any], declared: dict[str, Any], path: Any, as_text: bool

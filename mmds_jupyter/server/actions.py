@@ -131,6 +131,7 @@ SCORE_FIELDS = {
     "strict": FLAG,
     "replace": FLAG,
     "application": TEXT,
+    "run_id": NUMBER,
 }
 
 

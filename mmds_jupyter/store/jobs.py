@@ -7,6 +7,7 @@ and writes each change with its audit event in one transaction. A run's life onc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -142,6 +143,19 @@ def _create(s: Session, deleted: JobRow | None, fields: dict[str, Any], actor: s
     return job
 
 
+def _change(s: Session, row: JobRow, fields: dict[str, Any], actor: str) -> Job:
+    """The job ``row`` given the checked ``fields`` (its name, creation and schedule mark
+    stay), and its ``job.update`` event."""
+    before = _job_payload(job_entity(row))
+    for key, value in fields.items():
+        if key not in ("name", "created_at", "created_by", "scheduled_until"):
+            setattr(row, key, value)
+    s.flush()
+    job = job_entity(row)
+    append_event(s, actor, "job.update", "job", f"job:{row.name}", before, _job_payload(job))
+    return job
+
+
 class SqlJobStore:
     """Jobs and runs in SQL; every method is one transaction, every change writes an event."""
 
@@ -250,14 +264,18 @@ class SqlJobStore:
             row = s.execute(select(JobRow).where(JobRow.name == name)).scalar_one_or_none()
             if row is None or row.deleted_at is not None:
                 return _create(s, row, {**fields, "name": name}, actor)
-            before = _job_payload(job_entity(row))
-            for key, value in fields.items():
-                if key not in ("name", "created_at", "created_by", "scheduled_until"):
-                    setattr(row, key, value)
-            s.flush()
-            job = job_entity(row)
-            append_event(s, actor, "job.update", "job", f"job:{name}", before, _job_payload(job))
-            return job
+            return _change(s, row, fields, actor)
+
+    def update_job(self, name: str, merge: Callable[[Job], dict[str, Any]], actor: str) -> Job:
+        """Change the existing job ``name`` to ``merge(stored job)``, its checked columns.
+
+        The row stays locked from the read to the write (SQLite: the write transaction holds
+        the database), so two changes at once both land and a job deleted meanwhile is not
+        found rather than brought back.
+        """
+        with self.db.session(write=True) as s:
+            row = _job_row(s, name, lock=True)
+            return _change(s, row, merge(job_entity(row)), actor)
 
     def delete_job(self, name: str, actor: str) -> Job:
         """Delete a job that has no run queued or running; its past runs, their outputs and

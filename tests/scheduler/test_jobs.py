@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy import select, update
 
 from mmds_jupyter.registry import Registry
 from mmds_jupyter.scheduler import (
+    Job,
     JobBusy,
     JobExists,
     JobNotFound,
@@ -25,6 +27,7 @@ from mmds_jupyter.scheduler import (
     ScheduleInvalid,
     Scheduler,
     claims,
+    service,
 )
 from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, now_utc
 from mmds_jupyter.scheduler.runner import retryable
@@ -162,6 +165,63 @@ def test_update_is_checked_as_a_create_and_stores_nothing_refused(sched: Schedul
     with pytest.raises(JobNotFound):
         sched.update("nope", retries=1)
     assert [j.name for j in sched.list()] == ["nightly"]
+
+
+def _update_while(sched, monkeypatch, meanwhile, **changes) -> dict:
+    """The outcomes (value or error) of ``sched.update("nightly", **changes)`` and of
+    ``meanwhile()``, which another thread starts once the update has read the job, while it
+    checks the notebook; the update gives it 2 s to finish (it cannot while the job is held)."""
+    real, outcomes, threads = service.notebook_parameters, {}, []
+    done = threading.Event()
+
+    def outcome(key, call) -> None:
+        try:
+            outcomes[key] = call()
+        except Exception as exc:
+            outcomes[key] = exc
+        if key == "meanwhile":
+            done.set()
+
+    def check(path):
+        if threading.current_thread() is threads[0] and len(threads) == 1:
+            threads.append(threading.Thread(target=outcome, args=("meanwhile", meanwhile)))
+            threads[1].start()
+            done.wait(2)
+        return real(path)
+
+    monkeypatch.setattr(service, "notebook_parameters", check)
+    threads.append(
+        threading.Thread(
+            target=outcome, args=("update", lambda: sched.update("nightly", **changes))
+        )
+    )
+    threads[0].start()
+    threads[0].join(60)
+    threads[1].join(60)
+    return outcomes
+
+
+def test_two_changes_at_once_both_land(sched: Scheduler, monkeypatch) -> None:
+    sched.create("nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS)
+    outcomes = _update_while(
+        sched, monkeypatch, lambda: sched.update("nightly", description="scores churn"), retries=2
+    )
+    assert all(isinstance(o, Job) for o in outcomes.values()), outcomes
+    # Neither change is lost: the second waited for the first and merged into its result.
+    job = sched.get("nightly")
+    assert (job.max_retries, job.description) == (2, "scores churn")
+
+
+def test_a_job_deleted_during_a_change_stays_deleted(sched: Scheduler, monkeypatch) -> None:
+    sched.create("nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS)
+    outcomes = _update_while(sched, monkeypatch, lambda: sched.delete("nightly"), retries=2)
+    assert isinstance(outcomes["meanwhile"], Job), outcomes
+    # The change either landed before the delete or found no job; it never brings it back.
+    assert isinstance(outcomes["update"], (Job, JobNotFound)), outcomes
+    assert sched.list() == []
+    with pytest.raises(JobNotFound, match="no job named 'nightly'"):
+        sched.update("nightly", retries=3)
+    assert sched.list() == []
 
 
 def test_cli_edit_changes_only_the_options_given(sched, db_url, tmp_path, root, capsys) -> None:

@@ -449,10 +449,18 @@ async def test_patch_refusals_name_the_problem_and_change_nothing(
     )  # fmt: skip
 
 
-async def test_patch_of_an_unknown_job_is_a_404_and_creates_nothing(jp_fetch: Any) -> None:
+async def test_patch_of_an_unknown_or_deleted_job_is_a_404_and_creates_nothing(
+    jp_fetch: Any, score_notebook: str
+) -> None:
     code, refused = await patch(jp_fetch, "nope", {"retries": 1})
     assert code == 404 and "no job named 'nope'" in refused["message"]
-    assert "nope" not in {j["name"] for j in (await get(jp_fetch, "jobs"))["items"]}
+    code, _ = await send(jp_fetch, "jobs", body={"name": "gone", "notebook": score_notebook})
+    assert code == 201
+    assert (await delete(jp_fetch, "jobs", "gone"))[0] == 200
+    code, refused = await patch(jp_fetch, "gone", {"retries": 1})
+    assert code == 404 and "no job named 'gone'" in refused["message"]
+    names = {j["name"] for j in (await get(jp_fetch, "jobs"))["items"]}
+    assert not names & {"nope", "gone"}
 
 
 async def test_notebooks_lists_what_a_job_can_run_with_its_parameters(

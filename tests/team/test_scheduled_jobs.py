@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import nbformat
 import pytest
@@ -18,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from mmds_jupyter.errors import PermissionDenied
 
 from .serving import Server, env_for, mmds_command, start_server
-from .test_server import admin, new_user, team_db, track_body  # noqa: F401
+from .test_server import COLS, admin, new_user, team_db, track_body  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 API = "mmds/api/"
@@ -48,6 +49,21 @@ if touch:
     mmds.get(touch)
 """
 
+# A notebook that scores in production: its job is a consumer of the model.
+CONSUME_PARAMETERS = """\
+model_ref = "shop/churn:1"
+rows = []
+"""
+
+CONSUME = """\
+import pandas as pd
+
+import mmds_jupyter as mmds
+
+scored = mmds.score(model_ref, pd.DataFrame(rows), mode="production")
+assert scored.score_set_id is not None
+"""
+
 
 @pytest.fixture(scope="module")
 def team(team_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:  # noqa: F811
@@ -59,6 +75,10 @@ def team(team_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tup
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb = new_notebook(cells=[params, new_code_cell(BODY)], metadata={"kernelspec": kernelspec})
     nbformat.write(nb, notebooks / "score.ipynb")
+    params = new_code_cell(CONSUME_PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params, new_code_cell(CONSUME)], metadata={"kernelspec": kernelspec})
+    nbformat.write(nb, notebooks / "consume.ipynb")
     srv = start_server(team_db, base, f"--notebook-dir={notebooks}")
     yield srv, base
     srv.stop()
@@ -160,3 +180,77 @@ def test_a_job_runs_as_its_owner_limited_to_its_project_until_the_owner_loses_ac
     # Neither refused run got a token.
     tokens = json.loads(admin(team_db, capsys, "tokens", "list", "alice", "--json"))
     assert len([t for t in tokens if (t["name"] or "").startswith("run ")]) == 2
+
+
+def test_a_job_that_scores_an_alias_is_its_consumer_as_on_a_laptop(
+    team: tuple[Server, Path],
+    team_db: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    cancer: Any,
+) -> None:
+    """As tests/governance/test_consumers.py's scheduled run on a laptop: the runner gives the
+    notebook the version the alias names, and the job is a consumer of the alias, so the
+    version retires once the alias has moved on."""
+    server, base = team
+    carl, dora = new_user(team_db, capsys, "carl"), new_user(team_db, capsys, "dora")
+    admin(team_db, capsys, "grant", "admin", "--user", "carl")
+    refs = []
+    for _ in range(2):
+        body = {**track_body(server, carl, cancer, "churn"), "project": "shop"}
+        code, version = server.call("POST", API + "track", carl, body)
+        assert code == 201, version
+        refs.append(version["ref"])
+    v1, v2 = refs
+    assert v1 == "shop/churn:1"
+
+    def version_call(ref: str, what: str, body: dict[str, Any], token: str = carl) -> Any:
+        code, out = server.call("POST", f"{API}versions/{quote(ref, safe='')}/{what}", token, body)
+        assert code == 200, out
+        return out
+
+    version_call(v1, "stage", {"stage": "production"})
+    version_call(v1, "alias", {"alias": "champion"})
+    X = cancer["X_test"][COLS].head(3)
+    rows = json.loads(X.to_json(orient="records"))
+    job = {"model_ref": "shop/churn@champion", "rows": rows}
+    body = {"name": "consume", "notebook": "consume.ipynb", "parameters": job}
+    code, created = server.call("POST", API + "jobs", carl, body)
+    assert code == 201, created
+    run = queue(server, carl, "consume")
+
+    run_scheduler(team_db, base, server)
+
+    ran = run_of(server, carl, run)
+    assert ran["status"] == "succeeded", ran["error"]
+    assert ran["parameters"]["model_ref"] == v1  # the run was given the version, pinned
+    code, found = server.call("GET", f"{API}consumers?ref=shop/churn", carl)
+    assert code == 200, found
+    (consumer,) = found["items"]
+    assert (consumer["application"], consumer["reference"], consumer["last_version"]) == (
+        "job:consume",
+        "shop/churn@champion",
+        v1,
+    )
+    assert (consumer["rows"], consumer["calls"]) == (3, 1)
+    # The score set is filed under its run, as on a laptop.
+    code, sets = server.call("GET", f"{API}score-sets?run_id={run}", carl)
+    assert code == 200 and [s["ref"] for s in sets["items"]] == [v1], sets
+    # The job uses the champion: it guards v1 while the alias names it, and no longer once
+    # the alias moves on.
+    code, refused = server.call(
+        "POST", f"{API}versions/{quote(v1, safe='')}/stage", carl, {"stage": "retired"}
+    )
+    assert code == 409 and "job:consume" in refused["message"], refused
+    version_call(v2, "stage", {"stage": "production"})
+    version_call(v2, "alias", {"alias": "champion"})
+    assert version_call(v1, "stage", {"stage": "retired"})["stage"] == "retired"
+
+    # Only a running run of one's own job may be named when scoring.
+    admin(team_db, capsys, "grant", "consumer", "--project", "shop", "--user", "dora")
+    score = f"{API}versions/{quote(v2, safe='')}/score"
+    for token, who in ((carl, "carl"), (dora, "dora")):
+        code, out = server.call("POST", score, token, {"rows": rows, "run_id": run})
+        assert code == 403, out
+        assert f"{who} may not score as run {run} (job consume, succeeded)" in out["message"]
+    code, out = server.call("POST", score, carl, {"rows": rows, "run_id": 99999})
+    assert code == 404 and "no run 99999" in out["message"], out
