@@ -4,6 +4,7 @@ set table, checked against the REST answer, with links through to the versions t
 from __future__ import annotations
 
 import json
+import urllib.error
 from typing import Any
 
 import pytest
@@ -160,3 +161,91 @@ def test_a_data_set_page_from_the_lineage_and_on_to_a_version(page: Any, lab: La
     assert view.locator("code.mmds-hash").inner_text() == content_hash
     assert tabs(page, f"train {train['content_hash'][:10]}").count() == 1
     shot(page, "32-dataset-after-reload")
+
+
+def api_error(lab: Lab, path: str) -> tuple[int, str]:
+    """The status and message of a REST call that the server refuses."""
+    try:
+        lab.api(f"/mmds/api/{path}")
+    except urllib.error.HTTPError as err:
+        return err.code, str(json.loads(err.read())["message"])
+    raise AssertionError(f"{path} was answered")
+
+
+def palette(page: Any, text: str) -> None:
+    """Run the command-palette entry ``text`` as a person does: Ctrl+Shift+C, type, Enter."""
+    page.keyboard.press("Control+Shift+C")
+    search = page.locator(".lm-CommandPalette-input")
+    search.wait_for()
+    search.fill(text)
+    page.locator(".lm-CommandPalette-item", has_text=text).first.wait_for()
+    page.keyboard.press("Enter")
+
+
+def ask_dataset(page: Any, text: str) -> Any:
+    """"Open data set…" from the palette, ``text`` typed in its dialog (not yet sent)."""
+    palette(page, "Open data set…")
+    dialog = page.locator(".jp-Dialog", has_text="Open data set")
+    field = dialog.locator("input")
+    field.wait_for(timeout=10_000)
+    field.fill(text)
+    return dialog
+
+
+def test_palette_opens_a_data_set_by_a_prefix_of_its_hash(page: Any, lab: Lab) -> None:
+    train = next(
+        d
+        for d in api(lab, "versions/risk%2Fchurn%3A2")["datasets"]
+        if d["relation"] == "trained_on"
+    )
+    content_hash = train["content_hash"]
+    prefix = content_hash[:8]
+    expected = api(lab, f"datasets/{prefix}")
+    assert expected["content_hash"] == content_hash  # the prefix names this one data set
+    # Not a data set: an unknown prefix (404), and text that is no hash at all (400).
+    unknown = "0123abcd" if not content_hash.startswith("0123abcd") else "fedc9876"
+    refusals = {text: api_error(lab, f"datasets/{text}") for text in (unknown, "churn")}
+    assert [status for status, _ in refusals.values()] == [404, 400]
+
+    for theme, name in THEMES.items():
+        set_theme(page, name)
+        dialog = ask_dataset(page, prefix)
+        shot(page, f"33-open-dataset-ask-{theme}")
+        page.keyboard.press("Enter")
+        dialog.wait_for(state="detached")
+        view = page.locator(".mmds-dataset-view:visible")
+        view.locator("table.mmds-dataset-schema").wait_for(timeout=30_000)
+
+        # The page of the data set the prefix names, as the REST answer has it; one tab, by
+        # its full hash, however often it is asked for.
+        assert page.locator(".mmds-dataset-view").count() == 1
+        assert tabs(page, f"{expected['name']} {content_hash[:10]}").count() == 1
+        assert view.locator("code.mmds-hash").inner_text() == content_hash
+        assert view.locator("h2").inner_text() == expected["name"] == "train"
+        shape = f"{expected['n_rows']} rows × {expected['n_cols']} columns"
+        assert view.locator(".mmds-dataset-shape").inner_text() == shape
+        rows = view.locator("table.mmds-dataset-schema tr")
+        assert rows.count() == 1 + len(expected["schema"])
+        trained = [b.inner_text() for b in view.locator(".mmds-dataset-trained .mmds-link").all()]
+        assert trained == [v["ref"] for v in expected["trained_on"]]
+        assert "risk/churn:2" in trained
+        shot(page, f"34-open-dataset-page-{theme}")
+
+        # A bad prefix: the server's one error in a dialog, and no tab opened.
+        for text, (_, message) in refusals.items():
+            ask_dataset(page, text)
+            page.keyboard.press("Enter")
+            error = page.locator(".jp-Dialog", has_text="Cannot open the data set")
+            error.wait_for(timeout=10_000)
+            assert error.locator(".jp-Dialog-body").inner_text().strip() == message
+            if text == unknown:
+                shot(page, f"35-open-dataset-unknown-{theme}")
+            error.locator("button", has_text="Close").click()
+            error.wait_for(state="detached")
+            assert page.locator(".mmds-dataset-view").count() == 1
+        # Cancelled: nothing asked, nothing opened.
+        dialog = ask_dataset(page, prefix)
+        dialog.locator("button", has_text="Cancel").click()
+        dialog.wait_for(state="detached")
+        assert page.locator(".mmds-dataset-view").count() == 1
+    set_theme(page, THEMES["light"])
