@@ -5,6 +5,7 @@ export namespace CommandIDs {
   export const openPanel = 'mmds:open-panel';
   export const openVersion = 'mmds:open-version';
   export const openDataset = 'mmds:open-dataset';
+  export const askDataset = 'mmds:ask-dataset';
   export const compare = 'mmds:compare';
   export const compareSelected = 'mmds:compare-selected';
   export const refresh = 'mmds:refresh';

@@ -2,12 +2,21 @@
  * One data set in the main area: its schema with per-column statistics, and the versions
  * trained and tested on it (links to their pages).
  */
+import { InputDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { CommandRegistry } from '@lumino/commands';
 
 import * as api from './api';
 import { CommandIDs } from './commands';
 import { columnSummary } from './datasetStats';
-import { append, clear, grid, h, keyValueTable, showError } from './dom';
+import {
+  append,
+  clear,
+  errorText,
+  grid,
+  h,
+  keyValueTable,
+  showError
+} from './dom';
 import { age } from './query';
 import { RefreshingView } from './refreshing';
 import { IDatasetPage, IDatasetUse } from './types';
@@ -134,5 +143,28 @@ export class DatasetView extends RefreshingView {
       section('Versions tested on it', this.uses(page.tested_on, 'tested')),
       section('Schema and statistics', schema)
     );
+  }
+}
+
+/**
+ * Ask for a data set by its content hash or a unique prefix of one: its full hash, or null when
+ * the person cancels or the server knows no such data set (its one error shown in a dialog).
+ */
+export async function askDatasetHash(): Promise<string | null> {
+  const answer = await InputDialog.getText({
+    title: 'Open data set',
+    label: 'Content hash, or its first 8 or more hex digits',
+    placeholder: 'e.g. 3fa41c2d',
+    okLabel: 'Open'
+  });
+  const text = (answer.value ?? '').trim();
+  if (!answer.button.accept || !text) {
+    return null;
+  }
+  try {
+    return (await api.dataset(text)).content_hash;
+  } catch (error) {
+    await showErrorMessage('Cannot open the data set', errorText(error));
+    return null;
   }
 }

@@ -14,7 +14,7 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIDs } from './commands';
 import { CompareView } from './compareView';
-import { DatasetView } from './datasetView';
+import { askDatasetHash, DatasetView } from './datasetView';
 import { compareKey } from './diff';
 import { mmdsIcon } from './icon';
 import { MMDSPanel } from './panel';
@@ -185,6 +185,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
         );
       }
     });
+    commands.addCommand(CommandIDs.askDataset, {
+      label: 'Open data set…',
+      caption:
+        "Open a data set's page by its content hash or a unique prefix of one",
+      execute: async () => {
+        const hash = await askDatasetHash();
+        if (hash) {
+          await commands.execute(CommandIDs.openDataset, { hash });
+        }
+      }
+    });
     commands.addCommand(CommandIDs.openRunNotebook, {
       label: args =>
         `Open the executed notebook of run ${(args['id'] as number) ?? ''}`,
@@ -215,7 +226,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.openPanel,
         CommandIDs.compareSelected,
         CommandIDs.refresh,
-        CommandIDs.newJob
+        CommandIDs.newJob,
+        CommandIDs.askDataset
       ]) {
         palette.addItem({ command, category: CATEGORY });
       }

@@ -48,13 +48,59 @@ export function parameterText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+// The units the form (and the server: scheduler/timing.py) accept after a number, largest first.
+const UNITS: [string, number][] = [
+  ['d', 86400],
+  ['h', 3600],
+  ['m', 60]
+];
+const EVERY = 'every ';
+
+/**
+ * An interval as the form writes one: the largest unit that holds it whole ("7d", "12h",
+ * "30m", "30h" for a day and a quarter, "90s"). The form and the server read it back as the
+ * same interval: they take one number and one unit.
+ */
+export function intervalText(seconds: number): string {
+  for (const [unit, size] of UNITS) {
+    if (seconds >= size && seconds % size === 0) {
+      return `${seconds / size}${unit}`;
+    }
+  }
+  return `${seconds}s`;
+}
+
+/**
+ * The interval of a stored schedule ("every 604800s", or an older "every 6.048e+05s") as the
+ * form writes it ("7d"); null for a cron expression or no schedule.
+ */
+export function everyOf(schedule: string | null): string | null {
+  if (!schedule?.startsWith(EVERY)) {
+    return null;
+  }
+  const text = schedule.slice(EVERY.length);
+  const seconds = parseFloat(text);
+  return isNaN(seconds) ? text : intervalText(seconds);
+}
+
+/**
+ * A job's schedule as a person reads it: "every 7d", a cron expression, or "on demand only".
+ */
+export function scheduleText(schedule: string | null): string {
+  if (!schedule) {
+    return 'on demand only';
+  }
+  const every = everyOf(schedule);
+  return every === null ? schedule : `${EVERY}${every}`;
+}
+
 /**
  * The form of an existing job, to edit it (its notebook as the server shows it: relative to
  * the scheduler's notebook folder, as the notebook listing names it).
  */
 export function formOf(job: IJob): IJobForm {
   const schedule = job.schedule ?? '';
-  const every = schedule.startsWith('every ');
+  const every = everyOf(schedule);
   const parameters: { [name: string]: string } = {};
   for (const [name, value] of Object.entries(job.parameters ?? {})) {
     parameters[name] = parameterText(value);
@@ -62,8 +108,8 @@ export function formOf(job: IJob): IJobForm {
   return {
     name: job.name,
     notebook: job.notebook,
-    timing: schedule ? (every ? 'every' : 'cron') : 'none',
-    when: every ? schedule.slice('every '.length) : schedule,
+    timing: schedule ? (every !== null ? 'every' : 'cron') : 'none',
+    when: every ?? schedule,
     parameters,
     description: job.description ?? '',
     paused: job.paused

@@ -1,6 +1,7 @@
 /**
  * Plain text for jobs, runs and executed notebooks: what the Jobs section and the run view show.
  */
+import { scheduleText } from './jobForm';
 import { age } from './query';
 import {
   IJob,
@@ -36,9 +37,6 @@ export function utcTime(iso: string | null): string {
 }
 
 /**
- * One line under a job's name: its schedule, and its next run unless paused.
- */
-/**
  * Whether queued runs will start: the schedulers alive and where, or how to start one.
  */
 export function schedulerLine(
@@ -61,8 +59,11 @@ export function schedulerLine(
   return { alive: true, text: `Scheduler running on ${where}.` };
 }
 
+/**
+ * One line under a job's name: its schedule, and its next run unless paused.
+ */
 export function jobMeta(job: IJob): string {
-  const schedule = job.schedule ?? 'on demand only';
+  const schedule = scheduleText(job.schedule);
   const next = job.paused
     ? 'paused: no new runs'
     : job.next_run_at

@@ -39,7 +39,7 @@ def _jobs(lab: Lab) -> None:
     reg = Registry(url=lab.env["MMDS_URL"], home=str(home), actor="maya")
     sched = Scheduler(reg, MMDSScheduler(root_dir=str(lab.root)))
     sched.create("nightly-score", "score.ipynb", cron="0 2 * * *")
-    sched.create("weekly-report", "score.ipynb", every="7d", paused=True)
+    sched.create("weekly-report", "score.ipynb", every="604800s", paused=True)
     out = home / "runs" / "nightly-score" / "1.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     # An executed notebook as papermill leaves one: a markdown note, a stream, an HTML table.
@@ -108,6 +108,9 @@ def test_jobs_tab_lists_jobs_and_opens_an_executed_notebook(page: Any, lab: Lab)
         "failed",
     ]
     assert "paused" in weekly and "never run" in weekly
+    # An interval reads as the job form writes it, not in seconds as the server stores it.
+    assert json.loads(lab.api("/mmds/api/jobs/weekly-report"))["schedule"] == "every 604800s"
+    assert "every 7d" in weekly and "604800" not in weekly
     SCREENSHOTS.mkdir(exist_ok=True)
     # Whether queued runs will start: no scheduler yet, then one checks in.
     heartbeat = panel.locator(".mmds-scheduler")

@@ -1,4 +1,12 @@
-import { emptyForm, formOf, jobBody, typedValue } from '../jobForm';
+import {
+  emptyForm,
+  everyOf,
+  formOf,
+  intervalText,
+  jobBody,
+  scheduleText,
+  typedValue
+} from '../jobForm';
 import { IDeclaredParameter } from '../types';
 import { JOB } from './fixtures';
 
@@ -63,7 +71,7 @@ describe('the job form', () => {
       name: 'nightly',
       notebook: 'reports/score.ipynb',
       timing: 'every',
-      when: '3600s',
+      when: '1h',
       parameters: { rows: '5', region: 'west' },
       description: 'Scores churn',
       paused: true
@@ -79,5 +87,35 @@ describe('the job form', () => {
       description: 'Scores churn',
       paused: true
     });
+  });
+
+  it('writes an interval as the form takes one, in the largest whole unit', () => {
+    expect(intervalText(604800)).toBe('7d');
+    expect(intervalText(43200)).toBe('12h');
+    expect(intervalText(1800)).toBe('30m');
+    expect(intervalText(90)).toBe('90s');
+    expect(intervalText(45)).toBe('45s');
+    expect(intervalText(1.5)).toBe('1.5s');
+    // A day and a quarter: one number and one unit, as the form and the server read it.
+    expect(intervalText(108000)).toBe('30h');
+    expect(intervalText(86400 + 60)).toBe('1441m');
+    // What the server accepts (scheduler/timing.py): one number, one unit.
+    for (const seconds of [1, 59, 61, 3599, 3600, 86399, 86400, 31622400]) {
+      expect(intervalText(seconds)).toMatch(/^\d+(\.\d+)?[smhd]$/);
+    }
+  });
+
+  it('shows a stored schedule the way the form writes it', () => {
+    expect(everyOf('every 604800s')).toBe('7d');
+    expect(everyOf('every 6.048e+05s')).toBe('7d');
+    expect(everyOf('0 2 * * *')).toBeNull();
+    expect(everyOf(null)).toBeNull();
+    expect(scheduleText('every 604800s')).toBe('every 7d');
+    expect(scheduleText('every 1800s')).toBe('every 30m');
+    expect(scheduleText('0 2 * * *')).toBe('0 2 * * *');
+    expect(scheduleText(null)).toBe('on demand only');
+    // The sidebar and an edit's form say the same.
+    const job = { ...JOB, schedule: 'every 43200s' };
+    expect(scheduleText(job.schedule)).toBe(`every ${formOf(job).when}`);
   });
 });

@@ -35,6 +35,9 @@ describe('jobs and runs as text', () => {
     expect(jobMeta({ ...JOB, schedule: null, next_run_at: null })).toBe(
       'on demand only · no next run'
     );
+    expect(jobMeta({ ...JOB, schedule: 'every 604800s' })).toBe(
+      'every 7d · next 2026-11-27 02:00 UTC'
+    );
     expect(utcTime(null)).toBe('—');
   });
 
