@@ -204,7 +204,7 @@ def summary(inp: _Inputs, warnings: list[str]) -> str:
     slice_rows = []
     labels = sorted({(m.slice, m.name) for v in versions for m in v.metrics if m.slice})
     if labels and len(versions) > 1:
-        for sl, name in labels:
+        for sl, name in (label for label in labels if ranking.ranked(label[1])):
             values = [v.metric(name, sl) for v in versions]
             best = _best(name, values)
             winner = [r for r, x in zip(inp.refs, values, strict=True) if x == best and x]

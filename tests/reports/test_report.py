@@ -61,6 +61,10 @@ def test_a_comparison_has_every_section_paired_intervals_and_is_kept_as_evidence
     assert "Calibration (reliability)" in curves and "Score distribution: default/churn:1" in curves
     assert "score ≥ 0.5" in curves and "KS at score" in curves and "Gini" in curves
     assert "mmds-worst" in dict(report.sections)["Slices"]
+    # rows (the test rows of each line) is shown overall but is no one's "best", on any slice
+    assert "<td>rows</td>" in summary
+    best_per_slice = summary[summary.index("Best per slice") :]
+    assert "<td>roc_auc</td>" in best_per_slice and "<td>rows</td>" not in best_per_slice
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     # kept: one artifact of every version it covers, with an event naming its fingerprint
     for ref in ("churn:1", "churn:2"):
