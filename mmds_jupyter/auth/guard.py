@@ -1015,11 +1015,17 @@ class GuardedScheduler:
         return self._as_seen(self._inner.create(name, notebook, **kwargs), projects)
 
     def update(self, name: str, /, **changes: Any) -> Any:
-        # JOBS where the job is now, and where its (changed or kept) parameters put it.
-        job, _ = self._job(name, JOBS, f"change the job {name!r}")
-        parameters = changes.get("parameters", job.parameters)
-        projects = self._require(parameters, JOBS, f"change the job {name!r}")
-        return self._as_seen(self._inner.update(name, **changes), projects)
+        what = f"change the job {name!r}"
+        projects: set[str] = set()
+
+        def may_change(stored: Any) -> None:
+            # JOBS where the job is now, and where its (changed or kept) parameters put it,
+            # checked on the job as it is under the update's lock: a change of its parameters
+            # landing meanwhile cannot move it out of the caller's projects unseen.
+            self._require(stored.parameters, JOBS, what)
+            projects.update(self._require(changes.get("parameters", stored.parameters), JOBS, what))
+
+        return self._as_seen(self._inner.update(name, may_change=may_change, **changes), projects)
 
     def notebooks(self) -> list[dict[str, Any]]:
         # The server's notebook names and parameters: for anyone who may read some project.

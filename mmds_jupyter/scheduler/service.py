@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -147,13 +147,23 @@ class Scheduler:
             spark_master=spark_master,
         )
 
-    def update(self, name: str, /, *, parameters_as_text: bool = False, **changes: Any) -> Job:
+    def update(
+        self,
+        name: str,
+        /,
+        *,
+        parameters_as_text: bool = False,
+        may_change: Callable[[Job], None] | None = None,
+        **changes: Any,
+    ) -> Job:
         """Change the fields of the job ``name`` that ``changes`` names; every other field keeps
         its stored value. The result is checked exactly as :meth:`create` checks a job, stored
         in place and audited as ``job.update``; runs already queued keep what they were given.
 
         ``cron`` and ``every`` are one setting: naming either replaces the schedule (neither
-        given a value: on demand). ``parameters`` replaces the whole mapping.
+        given a value: on demand). ``parameters`` replaces the whole mapping. ``may_change``
+        (the server's permission check) is called with the job as stored, under the same lock,
+        and raises when the caller may not change it.
         """
         refuse_unknown(changes, JobRefused)
         if changes.get("name", name) != name:
@@ -169,6 +179,8 @@ class Scheduler:
         as_text = parameters_as_text and "parameters" in changes
 
         def merge(stored: Job) -> dict[str, Any]:
+            if may_change is not None:
+                may_change(stored)
             values = definition_of(stored)
             if any(field in changes for field in SCHEDULE_FIELDS):
                 values.update(dict.fromkeys(SCHEDULE_FIELDS))

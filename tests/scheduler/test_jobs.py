@@ -33,6 +33,7 @@ from mmds_jupyter.scheduler.outcomes import Outcome, backoff_s, finish_attempt, 
 from mmds_jupyter.scheduler.runner import retryable
 from mmds_jupyter.store.tables import JobRow, RunRow
 
+from .conftest import fit_model
 from .processes import run_attempt
 
 PARAMS = {"model_ref": "default/churn@champion", "out_dir": "/tmp"}
@@ -222,6 +223,77 @@ def test_a_job_deleted_during_a_change_stays_deleted(sched: Scheduler, monkeypat
     with pytest.raises(JobNotFound, match="no job named 'nightly'"):
         sched.update("nightly", retries=3)
     assert sched.list() == []
+
+
+def test_a_change_is_authorised_on_the_job_as_it_is_when_written(
+    sched: Scheduler, champion_reg: Registry, root: Path, db_url: str, monkeypatch
+) -> None:
+    """Team mode: alice may change jobs in the project default only. While her change is on
+    its way, an admin moves the job to the project other. Her change is judged on the job as
+    it is under the update's lock: it lands before the move, or it is refused; it never
+    changes a job of the project other."""
+    from mmds_jupyter import cli
+    from mmds_jupyter.auth import guard
+    from mmds_jupyter.auth.guard import GuardedRegistry
+    from mmds_jupyter.auth.permissions import Principal
+    from mmds_jupyter.errors import PermissionDenied
+    from mmds_jupyter.scheduler import MMDSScheduler
+
+    champion_reg.track(fit_model(0), name="churn", project="other")
+    champion_reg.set_stage("other/churn:1", "production")
+    champion_reg.alias("other/churn:1", "champion")
+    for words in (
+        ("users", "add", "alice"),
+        ("users", "add", "root"),
+        ("grant", "modeller", "--project", "default", "--user", "alice"),
+        ("grant", "admin", "--user", "root"),
+    ):
+        assert cli.main(["--url", db_url, *words]) == 0
+    sched.create("nightly", "score.ipynb", cron="0 2 * * *", parameters=PARAMS)
+    config = MMDSScheduler(root_dir=str(root))
+
+    def jobs_of(user: str):
+        return GuardedRegistry(champion_reg.acting_as(user), Principal(name=user), config).jobs
+
+    real, outcomes, moved = guard.job_projects, {}, threading.Event()
+    elsewhere = {**PARAMS, "model_ref": "other/churn@champion"}
+
+    def move() -> None:
+        try:
+            outcomes["move"] = jobs_of("root").update("nightly", parameters=elsewhere)
+        except Exception as exc:
+            outcomes["move"] = exc
+        moved.set()
+
+    def judged(registry, keys, parameters):
+        # alice's first check has seen the job; the admin's move starts now, and gets 2 s
+        found = real(registry, keys, parameters)
+        if threading.current_thread().name == "alice" and "move" not in outcomes:
+            outcomes["move"] = None
+            threading.Thread(target=move).start()
+            moved.wait(2)
+        return found
+
+    monkeypatch.setattr(guard, "job_projects", judged)
+
+    def alice() -> None:
+        try:
+            outcomes["alice"] = jobs_of("alice").update("nightly", retries=3)
+        except Exception as exc:
+            outcomes["alice"] = exc
+
+    worker = threading.Thread(target=alice, name="alice")
+    worker.start()
+    worker.join(60)
+    assert moved.wait(60)
+    assert isinstance(outcomes["move"], Job), outcomes
+    assert isinstance(outcomes["alice"], (Job, PermissionDenied)), outcomes
+    changes = champion_reg.events(action="job.update", limit=None)
+    by_alice = changes[changes["actor"] == "alice"]
+    assert len(by_alice) == (1 if isinstance(outcomes["alice"], Job) else 0)
+    for before in by_alice["before"]:
+        assert before["parameters"]["model_ref"] == "default/churn@champion", before
+    assert sched.get("nightly").parameters["model_ref"] == "other/churn@champion"
 
 
 def test_cli_edit_changes_only_the_options_given(sched, db_url, tmp_path, root, capsys) -> None:
