@@ -31,6 +31,7 @@ dropped afterwards; else SQLite files (``--sqlite`` forces that).
     python bench/server.py                                  # 100,000 versions, 2 x 30 s per tool
     python bench/server.py --versions 10000 --duration 20   # quicker
     python bench/server.py --skip-load --reps 3             # only part 1, smoke test
+    python bench/server.py --think 1 --track-think 5        # clients that pause as people do
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="part 2: seconds each searcher waits between searches (0: back to back)",
+    )
+    p.add_argument(
+        "--track-think",
+        type=float,
+        default=0.0,
+        help="part 2: seconds each tracker waits between tracks, as fitting the next model "
+        "takes (0: back to back)",
     )
     p.add_argument("--searchers", type=int, default=SEARCHERS, help="part 2: searching clients")
     p.add_argument("--trackers", type=int, default=TRACKERS, help="part 2: tracking clients")
@@ -602,6 +610,8 @@ def run_load(tool: Tool, args: argparse.Namespace) -> Load:
             if not stop.is_set():
                 with load.lock:
                     load.tracks.append((dt, ok))
+            if args.track_think:
+                stop.wait(args.track_think)
 
     threads = [threading.Thread(target=searcher, args=(k,)) for k in range(args.searchers)]
     threads += [threading.Thread(target=tracker, args=(k,)) for k in range(args.trackers)]
@@ -791,7 +801,8 @@ def part_load(
         print(
             f"  load: {args.searchers} searching + {args.trackers} tracking clients (threads of "
             f"this process, urllib3), {args.rounds} x {args.duration:g} s per server, "
-            f"alternating; think time {args.think:g} s; MLflow workers: "
+            f"alternating; think time {args.think:g} s (searchers), {args.track_think:g} s "
+            f"(trackers); MLflow workers: "
             f"{args.mlflow_workers or 'its default (4 processes in MLflow 3)'}; "
             f"mmds server: {args.processes} process(es).",
             flush=True,
