@@ -541,8 +541,7 @@ def test_retry_back_off_doubles(sched, champion_reg) -> None:
     run = sched.run("b")
     db, home = champion_reg.db, champion_reg.home
     runs = champion_reg.run_store()
-    delays = []
-    for attempt in (1, 2):
+    for attempt, delay in ((1, 10), (2, 20)):
         with db.session(write=True) as s:
             s.execute(update(RunRow).where(RunRow.id == run.id).values(not_before=now_utc()))
         assert runs.start_run(run.id, "me", "local", "sam") is not None
@@ -550,8 +549,17 @@ def test_retry_back_off_doubles(sched, champion_reg) -> None:
         error = {"ename": "ValueError", "evalue": "x"}
         outcome = Outcome("failed", error)
         assert finish_attempt(runs, run.id, attempt, outcome, "sam", home=home) == "queued"
-        delays.append((sched.get_run(run.id).not_before - before).total_seconds())
-    assert 9 < delays[0] < 11 and 19 < delays[1] < 21
+        after = now_utc()
+        # the next attempt waits the doubled delay from when this one was recorded failed,
+        # some moment between before and after (however long the recording took)
+        not_before = sched.get_run(run.id).not_before
+        slack = timedelta(milliseconds=1)  # the database keeps microseconds
+        assert before + timedelta(seconds=delay) - slack <= not_before, (
+            attempt,
+            before,
+            not_before,
+        )
+        assert not_before <= after + timedelta(seconds=delay) + slack, (attempt, after, not_before)
 
 
 def test_retry_back_off_stops_growing_at_a_year() -> None:
