@@ -90,3 +90,9 @@ class PermissionDenied(MMDSError):
 
     http_status = 403
     retryable = False
+
+
+def no_such_dataset(prefix: str) -> NotFound:
+    """The one error for a content hash (or prefix) that names no data set the caller may see:
+    the store's, and the guard's for a data set of projects the caller may not read."""
+    return NotFound(f"No data set has a content hash starting with {prefix!r}.")

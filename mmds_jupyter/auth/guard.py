@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import InvalidInput, MMDSError, NotFound, PermissionDenied
+from ..errors import InvalidInput, MMDSError, NotFound, PermissionDenied, no_such_dataset
 from ..refs import MAX_ID, Ref, parse_ref, whole_number
 from .permissions import (
     ADMIN,
@@ -411,9 +411,7 @@ class GuardedRegistry:
         if not page["trained_on"] and not page["tested_on"]:
             # A data set only versions the caller may not read were trained or tested on is
             # not shown, as if it did not exist (its schema and statistics are theirs).
-            raise NotFound(
-                f"No data set has a content hash starting with {content_hash.strip().lower()!r}."
-            )
+            raise no_such_dataset(content_hash.strip().lower())
         return page
 
     def children(self, ref: Any) -> list[str]:

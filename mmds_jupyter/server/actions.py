@@ -182,7 +182,7 @@ def window_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """For a reader of performance rows: the headline metrics they carry (in headline order)
     and which metric a window without labels shows as an estimate."""
     from ..monitoring.windows import ESTIMATED_METRIC
-    from .views import HEADLINE
+    from ..ranking import HEADLINE
 
     present = [m for m in HEADLINE if any(r.get(m) is not None for r in rows)]
     return {"metrics": present, "estimated_metric": ESTIMATED_METRIC}

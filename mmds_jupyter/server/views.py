@@ -28,7 +28,6 @@ MAX_DEPTH = 10
 # Counting every match of a filtered search scans the whole table; past this many the panel
 # shows "1,000+" instead (the page itself is always exact).
 COUNT_CAP = 1_000
-HEADLINE = ranking.HEADLINE
 ROW_KEYS = (
     *FIND_COLUMNS,
     "framework",
@@ -55,7 +54,7 @@ def capped(value: int, name: str, low: int, high: int) -> int:
 
 def headline(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
     """The one metric to show beside a version in a list."""
-    for name in HEADLINE:
+    for name in ranking.HEADLINE:
         if metrics.get(name) is not None:
             return {"name": name, "value": metrics[name]}
     for name, value in sorted(metrics.items()):
@@ -241,7 +240,7 @@ def server_info(registry: RegistryService) -> dict[str, Any]:
         "stages": list(STAGES),
         "lower_is_better": sorted(ranking.LOWER_IS_BETTER),
         "unranked": sorted(ranking.UNRANKED),
-        "headline_metrics": list(HEADLINE),
+        "headline_metrics": list(ranking.HEADLINE),
     }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from ..entities import Dataset, LineageEdge
-from ..errors import AmbiguousReference, InvalidInput, NotFound
+from ..errors import AmbiguousReference, InvalidInput, NotFound, no_such_dataset
 from .db import Database
 from .rows import load_datasets
 from .tables import DatasetRow, EdgeRow
@@ -56,7 +56,7 @@ class SqlLineageStore:
         with self.db.session() as s:
             ids = _hash_matches(s, prefix, repr(prefix))
             if not ids:
-                raise NotFound(f"No data set has a content hash starting with {prefix!r}.")
+                raise no_such_dataset(prefix)
             return load_datasets(s, [ids[0][0]])[0]
 
     def dataset_ids(self, text: str) -> tuple[int, ...]:

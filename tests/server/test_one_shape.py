@@ -46,8 +46,7 @@ async def test_mmds_show_json_is_the_rest_version(
 async def test_the_server_serves_stages_and_metric_directions(jp_fetch: Any) -> None:
     """The panel takes its vocabulary from here; TypeScript keeps no copy of it."""
     from mmds_jupyter.entities import STAGES
-    from mmds_jupyter.ranking import LOWER_IS_BETTER, UNRANKED
-    from mmds_jupyter.server.views import HEADLINE
+    from mmds_jupyter.ranking import HEADLINE, LOWER_IS_BETTER, UNRANKED
 
     info = json.loads((await jp_fetch("mmds", "api")).body)
     assert info["stages"] == list(STAGES)
